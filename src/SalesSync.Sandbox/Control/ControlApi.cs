@@ -1,0 +1,185 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SalesSync.Sandbox.Data;
+using SalesSync.Sandbox.Infrastructure;
+using SalesSync.Sandbox.Marketo;
+
+namespace SalesSync.Sandbox.Control;
+
+/// <summary>
+/// Test, benchmark and demo hooks: counters, ground truth, changes to people (logged as Marketo
+/// logs them), fault injection, the clock and token expiry. Never part of the emulated APIs.
+/// </summary>
+public static class ControlApi
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    public static void Map(WebApplication app, SandboxState state)
+    {
+        app.MapGet("/stats", () => Results.Content(Stats(state).ToJsonString(SandboxJson.Options), "application/json"));
+        app.MapPost("/stats/reset", () =>
+        {
+            state.MarketoStats.Reset();
+            state.SalesforceStats.Reset();
+            return Results.NoContent();
+        });
+
+        app.MapGet("/people", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "application/x-ndjson; charset=utf-8";
+            List<JsonObject> snapshot;
+            lock (state.World.Sync) snapshot = state.World.People.Select(GroundTruth).ToList();
+            foreach (var person in snapshot)
+                await ctx.Response.WriteAsync(person.ToJsonString(SandboxJson.Options) + "\n", Encoding.UTF8, ctx.RequestAborted);
+        });
+        app.MapGet("/people/{id:long}", (long id) =>
+        {
+            lock (state.World.Sync)
+                return state.World.FindPerson(id) is { } p ? Json(GroundTruth(p)) : NotFound($"No person {id}.");
+        });
+        app.MapPost("/people", async (HttpContext ctx) =>
+        {
+            var fields = await ReadFieldsAsync(ctx);
+            if (fields is null) return BadRequest("Body must be a JSON object of Marketo REST field names.");
+            if (Unknown(fields) is { } unknown) return BadRequest($"Unknown field '{unknown}'.");
+            lock (state.World.Sync)
+            {
+                var person = state.World.AddPerson(fields, state.Clock.UtcNow);
+                return Results.Content(GroundTruth(person).ToJsonString(SandboxJson.Options), "application/json", statusCode: 201);
+            }
+        });
+        app.MapMethods("/people/{id:long}", ["PATCH"], async (long id, HttpContext ctx) =>
+        {
+            var fields = await ReadFieldsAsync(ctx);
+            if (fields is null) return BadRequest("Body must be a JSON object of Marketo REST field names.");
+            if (Unknown(fields) is { } unknown) return BadRequest($"Unknown field '{unknown}'.");
+            lock (state.World.Sync)
+            {
+                if (state.World.FindPerson(id) is not { } person) return NotFound($"No person {id}.");
+                state.World.UpdatePerson(person, fields, state.Clock.UtcNow);
+                return Json(GroundTruth(person));
+            }
+        });
+        app.MapDelete("/people/{id:long}", (long id) =>
+        {
+            lock (state.World.Sync)
+                return state.World.DeletePerson(id, state.Clock.UtcNow) ? Results.NoContent() : NotFound($"No person {id}.");
+        });
+        app.MapPost("/people/merge", async (HttpContext ctx) =>
+        {
+            var body = await JsonSerializer.DeserializeAsync<MergeRequest>(ctx.Request.Body, Web, ctx.RequestAborted);
+            if (body is null || body.LoserIds is not { Length: > 0 }) return BadRequest("Give winnerId and a non-empty loserIds.");
+            lock (state.World.Sync)
+            {
+                if (state.World.FindPerson(body.WinnerId) is not { } winner) return NotFound($"No person {body.WinnerId}.");
+                if (body.LoserIds.FirstOrDefault(l => l == body.WinnerId || state.World.FindPerson(l) is null) is var bad && bad != 0)
+                    return BadRequest($"Loser {bad} does not exist or is the winner.");
+                state.World.Merge(winner, body.LoserIds, state.Clock.UtcNow);
+                return Json(GroundTruth(winner));
+            }
+        });
+
+        app.MapPost("/faults", async (HttpContext ctx) =>
+        {
+            var node = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+            var rules = node is JsonArray array
+                ? array.Select(n => n.Deserialize<FaultRule>(Web)!).ToList()
+                : [node.Deserialize<FaultRule>(Web)!];
+            try
+            {
+                foreach (var rule in rules) state.Faults.Add(rule);
+            }
+            catch (ArgumentException e)
+            {
+                return BadRequest(e.Message);
+            }
+            return Results.Json(new { active = state.Faults.Active });
+        });
+        app.MapDelete("/faults", () =>
+        {
+            state.Faults.Clear();
+            return Results.NoContent();
+        });
+        app.MapPost("/clock/advance", async (HttpContext ctx) =>
+        {
+            var body = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+            var seconds = body?["seconds"]?.GetValue<double>() ?? 0;
+            if (seconds < 0) return BadRequest("The clock only moves forward.");
+            state.Clock.Advance(TimeSpan.FromSeconds(seconds));
+            return Results.Json(new { now = state.Clock.UtcNow });
+        });
+        app.MapPost("/tokens/expire", () =>
+            Results.Json(new { marketo = state.MarketoTokens.ExpireAll(), salesforce = state.SalesforceTokens.ExpireAll() }));
+        app.MapGet("/clock", () => Results.Json(new { now = state.Clock.UtcNow, scale = state.Clock.Scale }));
+    }
+
+    public static JsonObject Stats(SandboxState state)
+    {
+        var marketo = state.MarketoStats.ToJson();
+        marketo["dailyUsed"] = state.MarketoLimits.UsedToday;
+        marketo["dailyQuota"] = state.Options.MarketoDailyQuota;
+        marketo["limitsEnforced"] = state.Options.LimitsReal;
+        var salesforce = state.SalesforceStats.ToJson();
+        salesforce["apiUsage"] = state.SalesforceLimits.Used;
+        salesforce["dailyApiLimit"] = state.SalesforceLimits.Max;
+        lock (state.World.Sync)
+        {
+            return new JsonObject
+            {
+                ["marketo"] = marketo,
+                ["salesforce"] = salesforce,
+                ["world"] = new JsonObject
+                {
+                    ["people"] = state.World.PeopleCount,
+                    ["activities"] = state.World.Activities.Count,
+                    ["leads"] = state.World.Salesforce.Count("Lead"),
+                    ["contacts"] = state.World.Salesforce.Count("Contact"),
+                    ["accounts"] = state.World.Salesforce.Count("Account"),
+                    ["opportunities"] = state.World.Salesforce.Count("Opportunity"),
+                    ["users"] = state.World.Salesforce.Count("User"),
+                },
+                ["clock"] = state.Clock.UtcNow.ToString("O"),
+            };
+        }
+    }
+
+    /// <summary>Every catalogue field, nulls included.</summary>
+    public static JsonObject GroundTruth(MarketoPerson person)
+    {
+        var o = new JsonObject();
+        foreach (var f in MarketoFieldCatalog.All) o[f.RestName] = MarketoEnvelope.ToJson(person[f.RestName]);
+        return o;
+    }
+
+    private static string? Unknown(IReadOnlyDictionary<string, object?> fields) =>
+        fields.Keys.FirstOrDefault(k => MarketoFieldCatalog.Find(k) is null);
+
+    private static async Task<Dictionary<string, object?>?> ReadFieldsAsync(HttpContext ctx)
+    {
+        JsonNode? node;
+        try { node = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted); }
+        catch (JsonException) { return null; }
+        if (node is not JsonObject obj) return null;
+        var fields = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in obj)
+        {
+            fields[k] = v?.GetValueKind() switch
+            {
+                null or JsonValueKind.Null => null,
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.Number => v.GetValue<long>(),
+                JsonValueKind.String => v.GetValue<string>(),
+                _ => v.ToJsonString(SandboxJson.Options),
+            };
+        }
+        return fields;
+    }
+
+    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(SandboxJson.Options), "application/json");
+    private static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: 400);
+    private static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: 404);
+
+    private sealed record MergeRequest(long WinnerId, long[] LoserIds);
+}

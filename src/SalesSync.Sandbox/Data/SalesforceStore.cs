@@ -1,0 +1,51 @@
+namespace SalesSync.Sandbox.Data;
+
+/// <summary>A Salesforce record: canonical field name to value. Insertion order is kept per type.</summary>
+public sealed class SalesforceRecord : Dictionary<string, object?>
+{
+    public SalesforceRecord(string type) : base(StringComparer.OrdinalIgnoreCase) => Type = type;
+    public string Type { get; }
+    public string Id => (string)this["Id"]!;
+}
+
+/// <summary>The Salesforce org's records, keyed by type and by id.</summary>
+public sealed class SalesforceStore
+{
+    private readonly Dictionary<string, List<SalesforceRecord>> _byType = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, SalesforceRecord> _byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.OrdinalIgnoreCase);
+
+    public SalesforceStore()
+    {
+        foreach (var t in SalesforceSchema.Types.Keys) _byType[t] = [];
+    }
+
+    public IReadOnlyList<SalesforceRecord> All(string type) => _byType[type];
+
+    public SalesforceRecord? Find(string? id)
+    {
+        var normalized = SalesforceId.Normalize(id);
+        return normalized is not null && _byId.TryGetValue(normalized, out var r) ? r : null;
+    }
+
+    public SalesforceRecord Add(string type, DateTimeOffset created, IEnumerable<KeyValuePair<string, object?>> fields)
+    {
+        var schema = SalesforceSchema.Types[type];
+        var seq = _sequences[type] = _sequences.GetValueOrDefault(type) + 1;
+        var record = new SalesforceRecord(schema.Name)
+        {
+            ["Id"] = SalesforceId.Create(schema.KeyPrefix, seq),
+            ["IsDeleted"] = false,
+            ["CreatedDate"] = created,
+            ["LastModifiedDate"] = created,
+            ["SystemModstamp"] = created,
+        };
+        foreach (var (k, v) in fields)
+            record[schema.Fields.TryGetValue(k, out var canonical) ? canonical : throw new ArgumentException($"No field {k} on {type}")] = v;
+        _byType[schema.Name].Add(record);
+        _byId[record.Id] = record;
+        return record;
+    }
+
+    public int Count(string type) => _byType[type].Count;
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace SalesSync.Sandbox.Infrastructure;
+
+/// <summary>Command-line options of the sandbox (see README.md for each one).</summary>
+public sealed class SandboxOptions
+{
+    public int Port { get; set; }
+    public int People { get; set; } = 2000;
+    public int Seed { get; set; } = 42;
+    public bool LimitsReal { get; set; } = true;
+    public double TimeScale { get; set; } = 1.0;
+    public int MarketoDailyQuota { get; set; } = 50_000;
+    public int MarketoRateLimit { get; set; } = 100;
+    public int MarketoRateWindowSeconds { get; set; } = 20;
+    public int MarketoConcurrencyLimit { get; set; } = 10;
+    public int SalesforceDailyLimit { get; set; } = 100_000;
+    public int SalesforceSessionSeconds { get; set; } = 7200;
+    public int MarketoTokenSeconds { get; set; } = 3600;
+    public string? MarketoClientId { get; set; }
+    public string? MarketoClientSecret { get; set; }
+    public string? SalesforceClientId { get; set; }
+    public string? SalesforceClientSecret { get; set; }
+    public string BindAddress { get; set; } = "127.0.0.1";
+    public bool ExitOnStdinClose { get; set; }
+
+    public static SandboxOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new SandboxOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Next()
+            {
+                if (i + 1 >= args.Count) throw new ArgumentException($"Option {name} needs a value.");
+                return args[++i];
+            }
+            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            switch (name.ToLowerInvariant())
+            {
+                case "--port": o.Port = NextInt(); break;
+                case "--people": o.People = NextInt(); break;
+                case "--seed": o.Seed = NextInt(); break;
+                case "--limits":
+                    var mode = Next().ToLowerInvariant();
+                    o.LimitsReal = mode switch
+                    {
+                        "real" => true,
+                        "off" => false,
+                        _ => throw new ArgumentException("--limits takes 'real' or 'off'."),
+                    };
+                    break;
+                case "--time-scale": o.TimeScale = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--marketo-daily-quota": o.MarketoDailyQuota = NextInt(); break;
+                case "--marketo-rate-limit": o.MarketoRateLimit = NextInt(); break;
+                case "--marketo-rate-window": o.MarketoRateWindowSeconds = NextInt(); break;
+                case "--marketo-concurrency": o.MarketoConcurrencyLimit = NextInt(); break;
+                case "--marketo-token-seconds": o.MarketoTokenSeconds = NextInt(); break;
+                case "--salesforce-daily-limit": o.SalesforceDailyLimit = NextInt(); break;
+                case "--salesforce-session-seconds": o.SalesforceSessionSeconds = NextInt(); break;
+                case "--marketo-client-id": o.MarketoClientId = Next(); break;
+                case "--marketo-client-secret": o.MarketoClientSecret = Next(); break;
+                case "--salesforce-client-id": o.SalesforceClientId = Next(); break;
+                case "--salesforce-client-secret": o.SalesforceClientSecret = Next(); break;
+                case "--bind": o.BindAddress = Next(); break;
+                case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
+                case "--help" or "-h":
+                    throw new SandboxHelpRequestedException();
+                default:
+                    throw new ArgumentException($"Unknown option '{name}'. Use --help.");
+            }
+        }
+        if (o.People < 0) throw new ArgumentException("--people must be 0 or more.");
+        return o;
+    }
+
+    public const string Usage = """
+        SalesSync sandbox: local Marketo Engage + Salesforce REST stand-in.
+        Options:
+          --port P                 Marketo on P, Salesforce on P+1, control on P+2 (default 0: any free ports)
+          --people N               generated Marketo persons (default 2000)
+          --seed S                 generator seed (default 42)
+          --limits real|off        enforce Marketo/Salesforce limits (default real)
+          --time-scale F           sandbox clock runs F times faster than wall time (default 1)
+          --marketo-daily-quota N  daily call quota (default 50000)
+          --marketo-rate-limit N / --marketo-rate-window S / --marketo-concurrency N  (100 / 20 / 10)
+          --marketo-token-seconds S, --salesforce-session-seconds S, --salesforce-daily-limit N
+          --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
+          --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
+        Prints one JSON line with the base URIs and credentials once ready.
+        """;
+}
+
+public sealed class SandboxHelpRequestedException : Exception;

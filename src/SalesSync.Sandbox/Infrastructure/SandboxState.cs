@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using SalesSync.Sandbox.Data;
+using SalesSync.Sandbox.Marketo;
+using SalesSync.Sandbox.Salesforce;
+
+namespace SalesSync.Sandbox.Infrastructure;
+
+/// <summary>Client credentials of one emulated service.</summary>
+public sealed record ServiceCredentials(string ClientId, string ClientSecret);
+
+/// <summary>Everything the three listeners (Marketo, Salesforce, control) share.</summary>
+public sealed class SandboxState
+{
+    public SandboxState(SandboxOptions options)
+    {
+        Options = options;
+        Clock = new SandboxClock(options.TimeScale);
+        World = WorldGenerator.Generate(options.People, options.Seed);
+        Faults = new FaultInjector(options.Seed);
+        Marketo = new ServiceCredentials(
+            options.MarketoClientId ?? Guid.NewGuid().ToString(),
+            options.MarketoClientSecret ?? RandomSecret());
+        Salesforce = new ServiceCredentials(
+            options.SalesforceClientId ?? "3MVG9" + RandomSecret()[..40],
+            options.SalesforceClientSecret ?? RandomSecret());
+        MarketoTokens = new TokenIssuer(Clock, TimeSpan.FromSeconds(options.MarketoTokenSeconds), () => Guid.NewGuid() + ":sb");
+        SalesforceTokens = new TokenIssuer(Clock, TimeSpan.FromSeconds(options.SalesforceSessionSeconds),
+            () => "00D5g0000000001!AQ" + RandomSecret()[..60]);
+        MarketoLimits = new MarketoLimits(options, Clock, MarketoStats);
+        SalesforceLimits = new SalesforceLimits(options, Clock);
+    }
+
+    public SandboxOptions Options { get; }
+    public SandboxClock Clock { get; }
+    public SandboxWorld World { get; }
+    public FaultInjector Faults { get; }
+    public ServiceCredentials Marketo { get; }
+    public ServiceCredentials Salesforce { get; }
+    public TokenIssuer MarketoTokens { get; }
+    public TokenIssuer SalesforceTokens { get; }
+    public ServiceStats MarketoStats { get; } = new();
+    public ServiceStats SalesforceStats { get; } = new();
+    public MarketoLimits MarketoLimits { get; }
+    public SalesforceLimits SalesforceLimits { get; }
+
+    private static string RandomSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+}

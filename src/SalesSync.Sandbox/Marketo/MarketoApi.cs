@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Extensions;
+using SalesSync.Sandbox.Data;
+using SalesSync.Sandbox.Infrastructure;
+
+namespace SalesSync.Sandbox.Marketo;
+
+/// <summary>The Marketo Engage REST surface: Identity, Lead Database reads, static lists, usage stats.</summary>
+public static class MarketoApi
+{
+    private const int MaxBatch = 300;
+    private const int MaxFilterMatches = 1000;
+    private const int MaxUriBytes = 8 * 1024;
+    private const int MaxBodyBytes = 1024 * 1024;
+
+    public static void Map(WebApplication app, SandboxState state)
+    {
+        var stats = state.MarketoStats;
+        app.MapMethods("/identity/oauth/token", ["GET", "POST"], (Delegate)((HttpContext ctx) => Token(ctx, state)));
+        app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? Gate(ctx, state, next) : next(ctx));
+
+        app.MapMethods("/rest/v1/leads.json", ["GET", "POST"], async (HttpContext ctx) =>
+        {
+            var p = await MarketoParameters.ReadAsync(ctx);
+            if (ctx.Request.Method == "POST" && !string.Equals(p.Get("_method"), "GET", StringComparison.OrdinalIgnoreCase))
+                return MarketoEnvelope.Error(stats, "610", "Requested resource not found");
+            return GetLeads(p, state);
+        });
+        app.MapGet("/rest/v1/lead/{id}.json", (string id, HttpContext ctx) => GetLead(id, MarketoParameters.FromQuery(ctx), state));
+        app.MapGet("/rest/v1/leads/describe.json", () => MarketoEnvelope.Ok(new JsonArray(MarketoFieldCatalog.All.Select(DescribeField).ToArray())));
+        app.MapGet("/rest/v1/leads/describe2.json", () => MarketoEnvelope.Ok(new JsonArray(Describe2())));
+        app.MapGet("/rest/v1/lists.json", (HttpContext ctx) => GetLists(MarketoParameters.FromQuery(ctx), state));
+        app.MapGet("/rest/v1/lists/{id}.json", (string id) => GetList(id, state));
+        app.MapMethods("/rest/v1/lists/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
+        app.MapMethods("/rest/v1/list/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
+        app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
+        app.MapFallback((HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
+            ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
+            : Results.NotFound());
+    }
+
+    /// <summary>
+    /// Everything under /rest passes here: size limits (414/413), auth (601/602), faults, then the
+    /// instance limits (615, 606, 607). Refused calls are not counted against window or quota.
+    /// </summary>
+    private static async Task Gate(HttpContext ctx, SandboxState state, RequestDelegate next)
+    {
+        var stats = state.MarketoStats;
+        stats.Call($"{ctx.Request.Method} {EndpointKey(ctx.Request.Path)}");
+        if (System.Text.Encoding.UTF8.GetByteCount(ctx.Request.GetEncodedPathAndQuery()) > MaxUriBytes)
+        {
+            stats.Error("414");
+            ctx.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            return;
+        }
+        if (ctx.Request.ContentLength > MaxBodyBytes)
+        {
+            stats.Error("413");
+            ctx.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+
+        var auth = ctx.Request.Headers.Authorization.ToString();
+        var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
+        switch (state.MarketoTokens.Check(token))
+        {
+            case TokenState.Expired:
+                await MarketoEnvelope.Error(stats, "602", "Access token expired").ExecuteAsync(ctx);
+                return;
+            case not TokenState.Valid:
+                await MarketoEnvelope.Error(stats, "601", "Access token invalid").ExecuteAsync(ctx);
+                return;
+        }
+
+        if (!state.MarketoLimits.TryEnterFlight())
+        {
+            await MarketoEnvelope.Error(stats, "615", "Concurrent access limit reached").ExecuteAsync(ctx);
+            return;
+        }
+        try
+        {
+            if (state.Faults.Match("marketo", ctx.Request.Method, ctx.Request.Path) is { } fault)
+            {
+                if (fault.Kind == "error")
+                {
+                    var code = fault.Code ?? "611";
+                    await MarketoEnvelope.Error(stats, code, fault.Message ?? MarketoEnvelope.DefaultMessage(code)).ExecuteAsync(ctx);
+                    return;
+                }
+                if (await FaultResponses.ApplyTransportFaultAsync(ctx, fault, stats, () => CountedNext(ctx, state, next))) return;
+            }
+            await CountedNext(ctx, state, next);
+        }
+        finally
+        {
+            state.MarketoLimits.ExitFlight();
+        }
+    }
+
+    private static async Task CountedNext(HttpContext ctx, SandboxState state, RequestDelegate next)
+    {
+        if (state.MarketoLimits.TryCount() is { } refused)
+        {
+            var message = refused == "606"
+                ? $"Max rate limit '{state.Options.MarketoRateLimit}' exceeded with in '{state.Options.MarketoRateWindowSeconds}' secs"
+                : MarketoEnvelope.DefaultMessage(refused);
+            await MarketoEnvelope.Error(state.MarketoStats, refused, message).ExecuteAsync(ctx);
+            return;
+        }
+        await next(ctx);
+    }
+
+    /// <summary>Collapses ids in paths so stats group by endpoint (e.g. /rest/v1/lead/{id}.json).</summary>
+    public static string EndpointKey(PathString path)
+    {
+        var segments = (path.Value ?? "").Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var s = segments[i];
+            var stem = s.EndsWith(".json", StringComparison.Ordinal) ? s[..^5] : s;
+            if (stem.Length > 0 && stem.All(char.IsAsciiDigit)) segments[i] = "{id}" + s[stem.Length..];
+        }
+        return string.Join('/', segments);
+    }
+
+    private static async Task<IResult> Token(HttpContext ctx, SandboxState state)
+    {
+        var p = await MarketoParameters.ReadAsync(ctx);
+        var grant = p.Get("grant_type");
+        var clientId = p.Get("client_id");
+        var secret = p.Get("client_secret");
+        if (grant != "client_credentials" || string.IsNullOrEmpty(clientId))
+            return Results.Json(new { error = "invalid_request", error_description = "Missing grant type or client id" }, statusCode: 400);
+        if (clientId != state.Marketo.ClientId)
+            return Results.Json(new { error = "unauthorized", error_description = "No client with requested id" }, statusCode: 401);
+        if (secret != state.Marketo.ClientSecret)
+            return Results.Json(new { error = "unauthorized", error_description = "Bad client credentials" }, statusCode: 401);
+        var (token, remaining) = state.MarketoTokens.Issue(clientId, reuse: true);
+        return Results.Json(new Dictionary<string, object>
+        {
+            ["access_token"] = token,
+            ["token_type"] = "bearer",
+            ["expires_in"] = (int)Math.Floor(remaining.TotalSeconds),
+            ["scope"] = "salessync-api@sandbox.example.com",
+        });
+    }
+
+    private static IResult GetLeads(MarketoParameters p, SandboxState state)
+    {
+        var stats = state.MarketoStats;
+        var filterType = p.Get("filterType");
+        var filterValues = p.Get("filterValues");
+        if (string.IsNullOrWhiteSpace(filterType)) return MarketoEnvelope.Error(stats, "701", "filterType cannot be blank");
+        if (string.IsNullOrWhiteSpace(filterValues)) return MarketoEnvelope.Error(stats, "701", "filterValues cannot be blank");
+        var field = MarketoFieldCatalog.Find(filterType);
+        var isExtra = MarketoFieldCatalog.ExtraFilterTypes.Contains(filterType);
+        if (field is null && !isExtra) return MarketoEnvelope.Error(stats, "1006", $"Field '{filterType}' not found");
+        if (field is { Searchable: false }) return MarketoEnvelope.Error(stats, "1011", $"Field '{filterType}' not supported");
+        var values = filterValues.Split(',').Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
+        if (values.Count > MaxBatch) return MarketoEnvelope.Error(stats, "1003", $"Too many filter values, max {MaxBatch}");
+        if (!TryFields(p, stats, out var fields, out var fieldError)) return fieldError!;
+        if (!TryBatchSize(p, stats, out var batchSize, out var batchError)) return batchError!;
+        if (!PagingToken.TryDecode(p.Get("nextPageToken"), "leads", out var offset))
+            return MarketoEnvelope.Error(stats, "1001", "Invalid value for nextPageToken");
+
+        List<MarketoPerson> matches;
+        lock (state.World.Sync)
+        {
+            var predicate = LeadFilter(filterType, values, state.World);
+            matches = state.World.People.Where(predicate).Take(MaxFilterMatches + 1).ToList();
+        }
+        if (matches.Count > MaxFilterMatches) return MarketoEnvelope.Error(stats, "1003", "Too many results match the filter");
+        var page = matches.Skip((int)offset).Take(batchSize).ToList();
+        var more = offset + page.Count < matches.Count;
+        lock (state.World.Sync)
+        {
+            var result = new JsonArray(page.Select(person => (JsonNode)Project(person, fields)).ToArray());
+            return MarketoEnvelope.Ok(result, more ? PagingToken.Encode("leads", offset + page.Count) : null, more ? true : null);
+        }
+    }
+
+    private static Func<MarketoPerson, bool> LeadFilter(string filterType, List<string> values, SandboxWorld world)
+    {
+        if (filterType.Equals("sfdcOpptyId", StringComparison.OrdinalIgnoreCase))
+        {
+            var opps = values.Select(SalesforceId.Normalize).Where(v => v is not null).ToHashSet();
+            var contacts = world.Salesforce.All("OpportunityContactRole")
+                .Where(r => opps.Contains((string)r["OpportunityId"]!)).Select(r => (string)r["ContactId"]!).ToHashSet();
+            return p => p["sfdcContactId"] is string c && contacts.Contains(c);
+        }
+        if (MarketoFieldCatalog.ExtraFilterTypes.Contains(filterType)) return _ => false; // no cookies or social ids in the sandbox
+        var restName = MarketoFieldCatalog.Find(filterType)!.RestName;
+        var set = new HashSet<string>(values, StringComparer.OrdinalIgnoreCase);
+        if (restName.StartsWith("sfdc", StringComparison.Ordinal))
+            set = new HashSet<string>(values.Select(v => SalesforceId.Normalize(v) ?? v), StringComparer.Ordinal);
+        return p => MarketoPerson.AsLogString(p[restName]) is { } v && set.Contains(v);
+    }
+
+    private static IResult GetLead(string id, MarketoParameters p, SandboxState state)
+    {
+        if (!TryFields(p, state.MarketoStats, out var fields, out var error)) return error!;
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var leadId))
+            return MarketoEnvelope.Error(state.MarketoStats, "1001", $"Invalid value '{id}'. Required of type 'Integer'");
+        lock (state.World.Sync)
+        {
+            var person = state.World.FindPerson(leadId);
+            return MarketoEnvelope.Ok(person is null ? [] : new JsonArray(Project(person, fields)));
+        }
+    }
+
+    private static IResult GetLists(MarketoParameters p, SandboxState state)
+    {
+        if (!TryBatchSize(p, state.MarketoStats, out var batchSize, out var batchError)) return batchError!;
+        if (!PagingToken.TryDecode(p.Get("nextPageToken"), "lists", out var offset))
+            return MarketoEnvelope.Error(state.MarketoStats, "1001", "Invalid value for nextPageToken");
+        var ids = p.GetAll("id").SelectMany(v => v.Split(',')).ToHashSet();
+        var names = p.GetAll("name").SelectMany(v => v.Split(',')).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        lock (state.World.Sync)
+        {
+            var lists = state.World.Lists.Values.OrderBy(l => l.Id)
+                .Where(l => ids.Count == 0 || ids.Contains(l.Id.ToString(CultureInfo.InvariantCulture)))
+                .Where(l => names.Count == 0 || names.Contains(l.Name)).ToList();
+            var page = lists.Skip((int)offset).Take(batchSize).Select(ListJson).ToArray();
+            var more = offset + page.Length < lists.Count;
+            return MarketoEnvelope.Ok(new JsonArray(page), more ? PagingToken.Encode("lists", offset + page.Length) : null);
+        }
+    }
+
+    private static IResult GetList(string id, SandboxState state)
+    {
+        lock (state.World.Sync)
+        {
+            return int.TryParse(id, out var listId) && state.World.Lists.TryGetValue(listId, out var list)
+                ? MarketoEnvelope.Ok(new JsonArray(ListJson(list)))
+                : MarketoEnvelope.Error(state.MarketoStats, "1013", "Static list not found");
+        }
+    }
+
+    private static IResult GetListMembers(string id, MarketoParameters p, SandboxState state)
+    {
+        var stats = state.MarketoStats;
+        if (p.Method == "POST" && !string.Equals(p.Get("_method"), "GET", StringComparison.OrdinalIgnoreCase))
+            return MarketoEnvelope.Error(stats, "610", "Requested resource not found");
+        if (!TryFields(p, stats, out var fields, out var fieldError)) return fieldError!;
+        if (!TryBatchSize(p, stats, out var batchSize, out var batchError)) return batchError!;
+        if (!PagingToken.TryDecode(p.Get("nextPageToken"), "list" + id, out var offset))
+            return MarketoEnvelope.Error(stats, "1001", "Invalid value for nextPageToken");
+        lock (state.World.Sync)
+        {
+            if (!int.TryParse(id, out var listId) || !state.World.Lists.TryGetValue(listId, out var list))
+                return MarketoEnvelope.Error(stats, "1013", "Static list not found");
+            var page = list.Members.Skip((int)offset).Take(batchSize)
+                .Select(state.World.FindPerson).Where(x => x is not null).Select(x => (JsonNode)Project(x!, fields)).ToArray();
+            var consumed = Math.Min(batchSize, Math.Max(0, list.Members.Count - (int)offset));
+            var more = offset + consumed < list.Members.Count;
+            // Documented shape: nextPageToken while more remain, and no moreResult member.
+            return MarketoEnvelope.Ok(new JsonArray(page), more ? PagingToken.Encode("list" + id, offset + consumed) : null);
+        }
+    }
+
+    private static IResult Usage(SandboxState state)
+    {
+        var today = state.Clock.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var used = state.MarketoLimits.UsedToday;
+        return MarketoEnvelope.Ok(new JsonArray(new JsonObject
+        {
+            ["date"] = today,
+            ["total"] = used,
+            ["users"] = new JsonArray(new JsonObject { ["userId"] = "salessync-api@sandbox.example.com", ["count"] = used }),
+        }));
+    }
+
+    private static bool TryFields(MarketoParameters p, ServiceStats stats, out IReadOnlyList<string> fields, out IResult? error)
+    {
+        error = null;
+        var raw = p.Get("fields");
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            fields = MarketoFieldCatalog.DefaultFields;
+            return true;
+        }
+        var list = new List<string>();
+        foreach (var name in raw.Split(',').Select(f => f.Trim()).Where(f => f.Length > 0))
+        {
+            var field = MarketoFieldCatalog.Find(name);
+            if (field is null)
+            {
+                fields = [];
+                error = MarketoEnvelope.Error(stats, "1006", $"Field '{name}' not found");
+                return false;
+            }
+            list.Add(field.RestName);
+        }
+        fields = list;
+        return true;
+    }
+
+    private static bool TryBatchSize(MarketoParameters p, ServiceStats stats, out int batchSize, out IResult? error)
+    {
+        error = null;
+        batchSize = MaxBatch;
+        var raw = p.Get("batchSize");
+        if (raw is null) return true;
+        if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out batchSize) && batchSize is >= 1 and <= MaxBatch) return true;
+        error = MarketoEnvelope.Error(stats, "1003", $"Invalid batchSize '{raw}', must be between 1 and {MaxBatch}");
+        return false;
+    }
+
+    /// <summary>A lead with only the asked-for fields; null values are left out, as Marketo does.</summary>
+    public static JsonObject Project(MarketoPerson person, IReadOnlyList<string> fields)
+    {
+        var o = new JsonObject();
+        foreach (var f in fields)
+        {
+            if (MarketoEnvelope.ToJson(person[f]) is { } value) o[f] = value;
+        }
+        return o;
+    }
+
+    private static JsonObject ListJson(StaticList l)
+    {
+        var o = new JsonObject { ["id"] = l.Id, ["name"] = l.Name };
+        if (l.Description is not null) o["description"] = l.Description;
+        if (l.ProgramName is not null) o["programName"] = l.ProgramName;
+        o["workspaceName"] = l.WorkspaceName;
+        o["createdAt"] = MarketoEnvelope.ToJson(l.CreatedAt);
+        o["updatedAt"] = MarketoEnvelope.ToJson(l.UpdatedAt);
+        return o;
+    }
+
+    private static JsonNode DescribeField(MarketoField f)
+    {
+        var o = new JsonObject { ["id"] = f.Id, ["displayName"] = f.DisplayName, ["dataType"] = f.DataType };
+        if (f.Length is { } len) o["length"] = len;
+        o["rest"] = new JsonObject { ["name"] = f.RestName, ["readOnly"] = f.ReadOnly };
+        o["soap"] = new JsonObject { ["name"] = f.SoapName, ["readOnly"] = f.ReadOnly };
+        return o;
+    }
+
+    private static JsonNode Describe2() => new JsonObject
+    {
+        ["name"] = "API Lead",
+        ["searchableFields"] = new JsonArray(MarketoFieldCatalog.All.Where(f => f.Searchable)
+            .Select(f => (JsonNode)new JsonArray(f.RestName)).ToArray()),
+        ["fields"] = new JsonArray(MarketoFieldCatalog.All.Select(f => (JsonNode)new JsonObject
+        {
+            ["name"] = f.RestName, ["displayName"] = f.DisplayName, ["dataType"] = f.DataType, ["length"] = f.Length,
+            ["updateable"] = !f.ReadOnly, ["crmManaged"] = f.RestName.StartsWith("sfdc", StringComparison.Ordinal),
+        }).ToArray()),
+    };
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using SalesSync.Sandbox.Control;
+using SalesSync.Sandbox.Infrastructure;
+using SalesSync.Sandbox.Marketo;
+using SalesSync.Sandbox.Salesforce;
+
+namespace SalesSync.Sandbox;
+
+/// <summary>
+/// Runs the sandbox: Marketo, Salesforce and the control API as three listeners on separate ports
+/// (real instances are separate hosts), over one shared <see cref="SandboxState"/>. Usable in-process
+/// (xunit) or from Program.
+/// </summary>
+public sealed class SandboxHost : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps = [];
+
+    private SandboxHost(SandboxState state) => State = state;
+
+    public SandboxState State { get; }
+    public Uri MarketoUri { get; private set; } = null!;
+    public Uri SalesforceUri { get; private set; } = null!;
+    public Uri ControlUri { get; private set; } = null!;
+
+    public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        var host = new SandboxHost(new SandboxState(options));
+        try
+        {
+            host.MarketoUri = await host.StartAppAsync(options, 0, app => MarketoApi.Map(app, host.State), cancellationToken);
+            host.SalesforceUri = await host.StartAppAsync(options, 1, app => SalesforceApi.Map(app, host.State), cancellationToken);
+            host.ControlUri = await host.StartAppAsync(options, 2, app => ControlApi.Map(app, host.State), cancellationToken);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    public static Task<SandboxHost> StartAsync(params string[] args) => StartAsync(SandboxOptions.Parse(args));
+
+    private async Task<Uri> StartAppAsync(SandboxOptions options, int portOffset, Action<WebApplication> map, CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var port = options.Port == 0 ? 0 : options.Port + portOffset;
+        builder.WebHost.UseUrls($"http://{options.BindAddress}:{port}");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Larger than the emulated limits, so the sandbox (not Kestrel) answers 414/413 as the real services do.
+            k.Limits.MaxRequestLineSize = 64 * 1024;
+            k.Limits.MaxRequestBufferSize = 128 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
+            k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
+        });
+        var app = builder.Build();
+        map(app);
+        _apps.Add(app);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.TrimEnd('/') + "/");
+    }
+
+    /// <summary>The one line printed on stdout when ready.</summary>
+    public string ReadyLine() => JsonSerializer.Serialize(new
+    {
+        marketo = new { uri = MarketoUri.ToString(), clientId = State.Marketo.ClientId, clientSecret = State.Marketo.ClientSecret },
+        salesforce = new { uri = SalesforceUri.ToString(), clientId = State.Salesforce.ClientId, clientSecret = State.Salesforce.ClientSecret },
+        control = ControlUri.ToString(),
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            try { await app.StopAsync(); } catch (OperationCanceledException) { }
+            await app.DisposeAsync();
+        }
+        _apps.Clear();
+    }
+}
