@@ -78,6 +78,18 @@ public static class MarketoApi
             await MarketoEnvelope.Error(stats, "615", "Concurrent access limit reached").ExecuteAsync(ctx);
             return;
         }
+        // A call stops being "in flight" once its answer starts: a client that sends its next call on
+        // receiving this answer must not race our bookkeeping into a false 615.
+        var exited = 0;
+        void Exit()
+        {
+            if (Interlocked.Exchange(ref exited, 1) == 0) state.MarketoLimits.ExitFlight();
+        }
+        ctx.Response.OnStarting(() =>
+        {
+            Exit();
+            return Task.CompletedTask;
+        });
         try
         {
             if (state.Faults.Match("marketo", ctx.Request.Method, ctx.Request.Path) is { } fault)
@@ -94,7 +106,7 @@ public static class MarketoApi
         }
         finally
         {
-            state.MarketoLimits.ExitFlight();
+            Exit();
         }
     }
 

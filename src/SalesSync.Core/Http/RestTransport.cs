@@ -1,0 +1,52 @@
+using RestSharp;
+
+namespace SalesSync.Core.Http;
+
+/// <summary>
+/// Sends one RestSharp request and turns transport outcomes into the engine's terms: cancellation
+/// stays cancellation; resets, refusals and timeouts become transient API errors; anything that got
+/// an HTTP answer is returned for the service-specific classifier.
+/// </summary>
+public static class RestTransport
+{
+    public static RestClient CreateClient(Uri baseUri, TimeSpan timeout) =>
+        new(new RestClientOptions(UriPolicy.Normalize(baseUri))
+        {
+            Timeout = timeout,
+            ThrowOnAnyError = false,
+            UserAgent = "SalesSync/" + typeof(RestTransport).Assembly.GetName().Version?.ToString(3),
+            FollowRedirects = false,
+        });
+
+    public static async Task<RestResponse> SendAsync(RestClient client, RestRequest request, string service, string operation, CancellationToken cancellationToken)
+    {
+        RestResponse response;
+        try
+        {
+            response = await client.ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        if (response.ResponseStatus == ResponseStatus.Completed && response.StatusCode != 0) return response;
+
+        var reason = response.ResponseStatus == ResponseStatus.TimedOut
+            ? "the call timed out"
+            : Describe(response.ErrorException);
+        throw new SalesSyncApiException(service, response.ResponseStatus == ResponseStatus.TimedOut ? "TIMEOUT" : "NETWORK",
+            $"{operation}: {reason}", ApiFailureKind.Transient, response.ErrorException);
+    }
+
+    /// <summary>The innermost transport message (connection refused, reset by peer, ...); never the URL.</summary>
+    private static string Describe(Exception? e)
+    {
+        if (e is null) return "no response";
+        while (e.InnerException is not null) e = e.InnerException;
+        return e.Message;
+    }
+
+    /// <summary>"GET rest/v1/leads.json": method and path only; query strings may carry secrets.</summary>
+    public static string Operation(Method method, string path) => $"{method.ToString().ToUpperInvariant()} /{path.TrimStart('/')}";
+}

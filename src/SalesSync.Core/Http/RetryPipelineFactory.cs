@@ -1,0 +1,43 @@
+using System.Globalization;
+using Polly;
+using Polly.Retry;
+using SalesSync.Core.Diagnostics;
+
+namespace SalesSync.Core.Http;
+
+/// <summary>
+/// Builds the Polly retry pipeline shared by both API clients: retries only what the classifier calls
+/// transient or throttled, exponential backoff with jitter, bounded, cancellable, announced in -Verbose.
+/// </summary>
+public static class RetryPipelineFactory
+{
+    public static ResiliencePipeline Create(string service, RetrySettings settings, TimeProvider? timeProvider = null)
+    {
+        if (settings.MaxRetries <= 0) return ResiliencePipeline.Empty;
+        var options = new RetryStrategyOptions
+        {
+            MaxRetryAttempts = settings.MaxRetries,
+            ShouldHandle = new PredicateBuilder().Handle<SalesSyncApiException>(e => e.Kind is ApiFailureKind.Transient or ApiFailureKind.Throttled),
+            DelayGenerator = args => new ValueTask<TimeSpan?>(Delay(settings, args.Outcome.Exception as SalesSyncApiException, args.AttemptNumber)),
+            OnRetry = args =>
+            {
+                var error = args.Outcome.Exception as SalesSyncApiException;
+                EngineObserver.Current.Verbose(string.Create(CultureInfo.InvariantCulture,
+                    $"{service}: {error?.Message ?? "call failed"} - retry {args.AttemptNumber + 1} of {settings.MaxRetries} in {args.RetryDelay.TotalSeconds:0.0} s"));
+                return default;
+            },
+        };
+        var builder = new ResiliencePipelineBuilder();
+        if (timeProvider is not null) builder.TimeProvider = timeProvider;
+        return builder.AddRetry(options).Build();
+    }
+
+    internal static TimeSpan Delay(RetrySettings settings, SalesSyncApiException? error, int attempt)
+    {
+        if (error?.RetryAfter is { } asked && asked > TimeSpan.Zero) return asked < settings.MaxDelay ? asked : settings.MaxDelay;
+        var first = error?.Kind == ApiFailureKind.Throttled ? settings.ThrottleDelay : settings.BaseDelay;
+        var exponential = first.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 16));
+        var jittered = exponential * (0.8 + Random.Shared.NextDouble() * 0.4);
+        return TimeSpan.FromMilliseconds(Math.Min(jittered, settings.MaxDelay.TotalMilliseconds));
+    }
+}

@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace SalesSync.Core.Http;
+
+/// <summary>HTTPS for everything that is not loopback: secrets and tokens never cross a network in clear text.</summary>
+public static class UriPolicy
+{
+    public static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>Returns null when the URI is acceptable, else the reason it is not.</summary>
+    public static string? Check(Uri uri)
+    {
+        if (!uri.IsAbsoluteUri) return "The URI must be absolute, e.g. https://123-ABC-456.mktorest.com.";
+        if (uri.Scheme == Uri.UriSchemeHttps) return null;
+        if (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)) return null;
+        if (uri.Scheme == Uri.UriSchemeHttp)
+            return $"'{uri.GetLeftPart(UriPartial.Authority)}' uses plain HTTP. Only loopback addresses may use HTTP; use https:// for remote services.";
+        return $"Scheme '{uri.Scheme}' is not supported; use https://.";
+    }
+
+    /// <summary>The base URI with a trailing slash, so relative paths append instead of replacing the last segment.</summary>
+    public static Uri Normalize(Uri uri) => uri.AbsoluteUri.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+}

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Polly;
+using RestSharp;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+
+namespace SalesSync.Core.Marketo;
+
+/// <summary>Access token as Marketo's Identity service returned it.</summary>
+public sealed record MarketoToken(DateTimeOffset ExpiresAt, string? Scope);
+
+/// <summary>
+/// Marketo REST client: Identity tokens reused until shortly before expiry, the instance's rate gate
+/// and daily budget, classified retries (Polly), one re-authentication on 601/602, and POST
+/// _method=GET for URLs past the 8 KB limit. Thread-safe.
+/// </summary>
+public sealed class MarketoClient : IDisposable
+{
+    public const string ServiceName = "Marketo";
+    public const int MaxBatchSize = 300;
+    private static readonly TimeSpan TokenRefreshMargin = TimeSpan.FromSeconds(60);
+
+    private readonly MarketoClientOptions _options;
+    private readonly RestClient _rest;
+    private readonly MarketoRateGate _gate;
+    private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _connectRetry;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _tokenLock = new(1, 1);
+    private volatile TokenState? _token;
+
+    private sealed record TokenState(string Value, DateTimeOffset ExpiresAt, string? Scope);
+
+    public MarketoClient(MarketoClientOptions options, MarketoRateGate? gate = null, TimeProvider? time = null)
+    {
+        if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _rest = RestTransport.CreateClient(options.BaseUri, options.Timeout);
+        _gate = gate ?? MarketoRateGate.For(options.BaseUri, options.Limits);
+        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry);
+        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect);
+    }
+
+    public Uri BaseUri => _options.BaseUri;
+    public string ClientId => _options.ClientId;
+    public MarketoRateGate Gate => _gate;
+
+    /// <summary>Calls this process made today against the instance (client-side count).</summary>
+    public int CallsToday => _gate.Budget.Used;
+
+    /// <summary>Proves the credentials by fetching a token (short retry policy: a dead host fails fast).</summary>
+    public async Task<MarketoToken> AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        var token = await _connectRetry.ExecuteAsync(async ct => await GetTokenAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return new MarketoToken(token.ExpiresAt, token.Scope);
+    }
+
+    /// <summary>GET a REST path ("rest/v1/leads.json") with query parameters; retried and re-authenticated as classified.</summary>
+    public Task<MarketoResponse> GetAsync(string path, IEnumerable<KeyValuePair<string, string>>? query, CancellationToken cancellationToken)
+    {
+        var parameters = query?.ToList() ?? [];
+        return _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(path, parameters, ct).ConfigureAwait(false), cancellationToken).AsTask();
+    }
+
+    /// <summary>Leads whose filterType field matches any of the values; values go 300 per call, pages are followed.</summary>
+    public async IAsyncEnumerable<JsonElement> GetLeadsAsync(string filterType, IEnumerable<string> values, IEnumerable<string>? fields,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var fieldList = fields is null ? null : string.Join(',', fields);
+        foreach (var chunk in values.Distinct(StringComparer.Ordinal).Chunk(MaxBatchSize))
+        {
+            string? pageToken = null;
+            do
+            {
+                var query = new List<KeyValuePair<string, string>>
+                {
+                    new("filterType", filterType),
+                    new("filterValues", string.Join(',', chunk)),
+                    new("batchSize", MaxBatchSize.ToString(CultureInfo.InvariantCulture)),
+                };
+                if (fieldList is not null) query.Add(new("fields", fieldList));
+                if (pageToken is not null) query.Add(new("nextPageToken", pageToken));
+                var page = await GetAsync("rest/v1/leads.json", query, cancellationToken).ConfigureAwait(false);
+                foreach (var lead in page.Result) yield return lead;
+                pageToken = page.MoreResult == true && page.Result.Count > 0 ? page.NextPageToken : null;
+            } while (pageToken is not null);
+        }
+    }
+
+    /// <summary>Members of a static list, page by page (the endpoint signals the end by omitting nextPageToken).</summary>
+    public async IAsyncEnumerable<JsonElement> GetStaticListMembersAsync(long listId, IEnumerable<string>? fields,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var fieldList = fields is null ? null : string.Join(',', fields);
+        string? pageToken = null;
+        do
+        {
+            var query = new List<KeyValuePair<string, string>> { new("batchSize", MaxBatchSize.ToString(CultureInfo.InvariantCulture)) };
+            if (fieldList is not null) query.Add(new("fields", fieldList));
+            if (pageToken is not null) query.Add(new("nextPageToken", pageToken));
+            var page = await GetAsync($"rest/v1/lists/{listId.ToString(CultureInfo.InvariantCulture)}/leads.json", query, cancellationToken).ConfigureAwait(false);
+            foreach (var lead in page.Result) yield return lead;
+            pageToken = page.Result.Count > 0 ? page.NextPageToken : null;
+        } while (pageToken is not null);
+    }
+
+    /// <summary>Today's call count as the instance itself reports it (stats/usage.json).</summary>
+    public async Task<int?> GetUsageTodayAsync(CancellationToken cancellationToken)
+    {
+        var response = await GetAsync("rest/v1/stats/usage.json", null, cancellationToken).ConfigureAwait(false);
+        var first = response.Result.FirstOrDefault();
+        return first.ValueKind == JsonValueKind.Object && first.TryGetProperty("total", out var t) && t.TryGetInt32(out var n) ? n : null;
+    }
+
+    private async Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        try
+        {
+            return await SendOnceAsync(path, query, ct).ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.Reauthenticate)
+        {
+            EngineObserver.Current.Verbose($"Marketo {e.Code} ({e.ApiMessage}): fetching a new access token and retrying once.");
+            _token = null;
+            try
+            {
+                return await SendOnceAsync(path, query, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException again) when (again.Kind == ApiFailureKind.Reauthenticate)
+            {
+                throw new SalesSyncApiException(ServiceName, again.Code, again.ApiMessage + " (again, with a freshly issued token)", ApiFailureKind.Unauthorized, again);
+            }
+        }
+    }
+
+    private async Task<MarketoResponse> SendOnceAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        var operation = RestTransport.Operation(Method.Get, path);
+        using (await _gate.EnterAsync(ct).ConfigureAwait(false))
+        {
+            // The token is taken after queueing at the gate, so a long wait cannot hand us a stale one.
+            var token = await GetTokenAsync(ct).ConfigureAwait(false);
+            var request = BuildRequest(path, query);
+            request.AddHeader("Authorization", "Bearer " + token.Value);
+            if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");
+            var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
+            return Interpret(response, operation);
+        }
+    }
+
+    private RestRequest BuildRequest(string path, IReadOnlyList<KeyValuePair<string, string>> query)
+    {
+        var get = new RestRequest(path, Method.Get);
+        foreach (var (k, v) in query) get.AddQueryParameter(k, v);
+        if (_rest.BuildUri(get).AbsoluteUri.Length <= _options.MaxGetUrlLength) return get;
+
+        // Too long for a GET: Marketo's documented alternative is POST with _method=GET and a form body.
+        var post = new RestRequest(path, Method.Post);
+        post.AddQueryParameter("_method", "GET");
+        foreach (var (k, v) in query) post.AddParameter(k, v, ParameterType.GetOrPost);
+        return post;
+    }
+
+    private MarketoResponse Interpret(RestResponse response, string operation)
+    {
+        var status = (int)response.StatusCode;
+        if (status != 200)
+        {
+            var kind = MarketoErrorClassifier.ClassifyHttp(status);
+            throw new SalesSyncApiException(ServiceName, $"HTTP {status}", $"{operation}: HTTP {status} {response.StatusDescription}".TrimEnd(), kind);
+        }
+        MarketoResponse parsed;
+        try
+        {
+            parsed = MarketoResponse.Parse(response.Content ?? "");
+        }
+        catch (JsonException)
+        {
+            throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response was not Marketo JSON", ApiFailureKind.Transient);
+        }
+        if (parsed.Success) return parsed;
+
+        var error = parsed.Errors.FirstOrDefault() ?? new MarketoError("unknown", "success:false without errors");
+        var failure = MarketoErrorClassifier.Classify(error.Code);
+        if (failure == ApiFailureKind.QuotaExhausted)
+        {
+            _gate.Budget.MarkExhausted();
+            throw QuotaExhausted(operation, $"{error.Code} {error.Message}");
+        }
+        throw new SalesSyncApiException(ServiceName, error.Code, $"{error.Message} ({operation}, requestId {parsed.RequestId})", failure);
+    }
+
+    private SalesSyncApiException QuotaExhausted(string operation, string why)
+    {
+        var resumes = _gate.Budget.NextReset;
+        return new SalesSyncApiException(ServiceName, "607",
+            $"Daily API quota reached ({why}); calls resume after midnight US Central ({resumes:u}). ({operation})",
+            ApiFailureKind.QuotaExhausted) { ResumesAt = resumes };
+    }
+
+    private async Task<TokenState> GetTokenAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        if (_token is { } live && live.ExpiresAt - TokenRefreshMargin > now) return live;
+        await _tokenLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_token is { } fresh && fresh.ExpiresAt - TokenRefreshMargin > _time.GetUtcNow()) return fresh;
+            _token = await FetchTokenAsync(ct).ConfigureAwait(false);
+            return _token;
+        }
+        finally
+        {
+            _tokenLock.Release();
+        }
+    }
+
+    private async Task<TokenState> FetchTokenAsync(CancellationToken ct)
+    {
+        // The documented contract passes the credentials as query parameters; this URL is never logged.
+        var request = new RestRequest("identity/oauth/token", Method.Get);
+        request.AddQueryParameter("grant_type", "client_credentials");
+        request.AddQueryParameter("client_id", _options.ClientId);
+        request.AddQueryParameter("client_secret", _options.ClientSecret.Reveal());
+        const string operation = "GET /identity/oauth/token";
+        EngineObserver.Current.Verbose($"Marketo: requesting an access token for client id {_options.ClientId}.");
+        var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        using var doc = TryParse(response.Content);
+        var root = doc?.RootElement;
+        if (status == 200 && root is { ValueKind: JsonValueKind.Object } ok && MarketoResponse.String(ok, "access_token") is { Length: > 0 } value)
+        {
+            var seconds = ok.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var s) ? s : 3600;
+            var expires = _time.GetUtcNow().AddSeconds(seconds);
+            EngineObserver.Current.Verbose($"Marketo: access token received, valid for {seconds} s.");
+            return new TokenState(value, expires, MarketoResponse.String(ok, "scope"));
+        }
+        var description = root is { ValueKind: JsonValueKind.Object } err
+            ? MarketoResponse.String(err, "error_description") ?? MarketoResponse.String(err, "error")
+            : null;
+        if (status is 400 or 401 or 403)
+            throw new SalesSyncApiException(ServiceName, $"HTTP {status}",
+                $"Identity refused the client credentials: {description ?? "unauthorized"}", ApiFailureKind.Unauthorized);
+        throw new SalesSyncApiException(ServiceName, $"HTTP {status}", $"{operation}: {description ?? "unexpected response"}",
+            status == (int)HttpStatusCode.OK ? ApiFailureKind.InvalidRequest : MarketoErrorClassifier.ClassifyHttp(status));
+    }
+
+    private static JsonDocument? TryParse(string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content)) return null;
+        try { return JsonDocument.Parse(content); }
+        catch (JsonException) { return null; }
+    }
+
+    public void Dispose()
+    {
+        _rest.Dispose();
+        _tokenLock.Dispose();
+    }
+}

@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Polly;
+using RestSharp;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+
+namespace SalesSync.Core.Salesforce;
+
+/// <summary>Salesforce's view of the org's daily API use, from the Sforce-Limit-Info header.</summary>
+public sealed record SalesforceApiUsage(int Used, int Max);
+
+/// <summary>The session as the token endpoint described it (no secrets).</summary>
+public sealed record SalesforceSession(Uri InstanceUrl, DateTimeOffset IssuedAt);
+
+/// <summary>
+/// Salesforce REST client: client-credentials tokens, one re-authentication on 401 INVALID_SESSION_ID,
+/// classified retries (Polly), SOQL paging through nextRecordsUrl, and a stop before the org's daily
+/// allocation runs out. Thread-safe.
+/// </summary>
+public sealed partial class SalesforceClient : IDisposable
+{
+    public const string ServiceName = "Salesforce";
+
+    private readonly SalesforceClientOptions _options;
+    private readonly RestClient _auth;
+    private readonly ResiliencePipeline _retry;
+    private readonly ResiliencePipeline _connectRetry;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _tokenLock = new(1, 1);
+    private volatile Session? _session;
+    private RestClient? _api;
+    private SalesforceApiUsage? _usage;
+
+    private sealed record Session(string Token, Uri InstanceUrl, RestClient Api, DateTimeOffset IssuedAt);
+
+    public SalesforceClient(SalesforceClientOptions options, TimeProvider? time = null)
+    {
+        if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
+        if (!VersionPattern().IsMatch(options.ApiVersion)) throw new ArgumentException($"API version '{options.ApiVersion}' must look like v66.0.", nameof(options));
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _auth = RestTransport.CreateClient(options.BaseUri, options.Timeout);
+        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry);
+        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect);
+    }
+
+    public Uri BaseUri => _options.BaseUri;
+    public string ClientId => _options.ClientId;
+    public string ApiVersion => _options.ApiVersion;
+
+    /// <summary>The last Sforce-Limit-Info reading, if any call has been answered.</summary>
+    public SalesforceApiUsage? Usage => Volatile.Read(ref _usage);
+
+    /// <summary>Proves the credentials by fetching a token (short retry policy).</summary>
+    public async Task<SalesforceSession> AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        var session = await _connectRetry.ExecuteAsync(async ct => await GetSessionAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return new SalesforceSession(session.InstanceUrl, session.IssuedAt);
+    }
+
+    /// <summary>Runs a SOQL query and streams its records, following nextRecordsUrl page by page.</summary>
+    public async IAsyncEnumerable<JsonElement> QueryAsync(string soql, bool includeDeleted = false,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var path = $"services/data/{_options.ApiVersion}/{(includeDeleted ? "queryAll" : "query")}";
+        IReadOnlyList<KeyValuePair<string, string>> query = [new("q", soql)];
+        while (path is not null)
+        {
+            using var page = await SendAsync(Method.Get, path, query, cancellationToken).ConfigureAwait(false);
+            var root = page.RootElement;
+            if (root.TryGetProperty("records", out var records) && records.ValueKind == JsonValueKind.Array)
+                foreach (var record in records.EnumerateArray()) yield return record.Clone();
+            var done = !root.TryGetProperty("done", out var d) || d.ValueKind != JsonValueKind.False;
+            path = !done && root.TryGetProperty("nextRecordsUrl", out var next) && next.GetString() is { Length: > 0 } url ? url.TrimStart('/') : null;
+            query = [];
+        }
+    }
+
+    /// <summary>GET /limits: the org's own account of its allocations.</summary>
+    public async Task<JsonElement> GetLimitsAsync(CancellationToken cancellationToken)
+    {
+        using var doc = await SendAsync(Method.Get, $"services/data/{_options.ApiVersion}/limits", [], cancellationToken).ConfigureAwait(false);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>One REST call (path relative to the instance), retried and re-authenticated as classified.</summary>
+    public async Task<JsonDocument> SendAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    private async Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        try
+        {
+            return await SendOnceAsync(method, path, query, ct).ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.Reauthenticate)
+        {
+            EngineObserver.Current.Verbose($"Salesforce {e.Code} ({e.ApiMessage}): fetching a new access token and retrying once.");
+            _session = null;
+            try
+            {
+                return await SendOnceAsync(method, path, query, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException again) when (again.Kind == ApiFailureKind.Reauthenticate)
+            {
+                throw new SalesSyncApiException(ServiceName, again.Code, again.ApiMessage + " (again, with a freshly issued token)", ApiFailureKind.Unauthorized, again);
+            }
+        }
+    }
+
+    private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        var operation = RestTransport.Operation(method, path.Split('?')[0]);
+        if (Usage is { Max: > 0 } usage && usage.Used >= usage.Max * _options.MaxDailyUsageShare)
+            throw new SalesSyncApiException(ServiceName, "REQUEST_LIMIT_EXCEEDED",
+                $"{operation}: the org has used {usage.Used} of {usage.Max} daily API requests; SalesSync stops at {_options.MaxDailyUsageShare:P0} to leave room for other integrations.",
+                ApiFailureKind.QuotaExhausted);
+
+        var session = await GetSessionAsync(ct).ConfigureAwait(false);
+        var request = new RestRequest(path, method);
+        foreach (var (k, v) in query) request.AddQueryParameter(k, v);
+        request.AddHeader("Authorization", "Bearer " + session.Token);
+        var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);
+        ReadUsage(response);
+
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300)
+        {
+            try
+            {
+                return JsonDocument.Parse(string.IsNullOrEmpty(response.Content) ? "{}" : response.Content);
+            }
+            catch (JsonException)
+            {
+                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response was not JSON", ApiFailureKind.Transient);
+            }
+        }
+        var (code, message) = ReadError(response.Content);
+        var kind = SalesforceErrorClassifier.Classify(status, code, message);
+        throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}", $"{message ?? response.StatusDescription ?? "error"} ({operation}, HTTP {status})", kind);
+    }
+
+    /// <summary>Salesforce errors are a JSON array of {message, errorCode}; edge errors may be HTML.</summary>
+    private static (string? Code, string? Message) ReadError(string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content)) return (null, null);
+        try
+        {
+            using var doc = JsonDocument.Parse(content);
+            var first = doc.RootElement.ValueKind == JsonValueKind.Array ? doc.RootElement.EnumerateArray().FirstOrDefault() : doc.RootElement;
+            if (first.ValueKind != JsonValueKind.Object) return (null, null);
+            string? Get(string name) => first.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            return (Get("errorCode") ?? Get("error"), Get("message") ?? Get("error_description"));
+        }
+        catch (JsonException)
+        {
+            return (null, "non-JSON error body");
+        }
+    }
+
+    private void ReadUsage(RestResponse response)
+    {
+        var header = response.Headers?.FirstOrDefault(h => string.Equals(h.Name, "Sforce-Limit-Info", StringComparison.OrdinalIgnoreCase))?.Value;
+        if (header is null) return;
+        var m = UsagePattern().Match(header);
+        if (m.Success)
+            Volatile.Write(ref _usage, new SalesforceApiUsage(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
+    }
+
+    private async Task<Session> GetSessionAsync(CancellationToken ct)
+    {
+        if (_session is { } live) return live;
+        await _tokenLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return _session ??= await FetchSessionAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _tokenLock.Release();
+        }
+    }
+
+    private async Task<Session> FetchSessionAsync(CancellationToken ct)
+    {
+        const string operation = "POST /services/oauth2/token";
+        EngineObserver.Current.Verbose($"Salesforce: requesting an access token for client id {_options.ClientId}.");
+        var request = new RestRequest("services/oauth2/token", Method.Post);
+        request.AddParameter("grant_type", "client_credentials", ParameterType.GetOrPost);
+        request.AddParameter("client_id", _options.ClientId, ParameterType.GetOrPost);
+        request.AddParameter("client_secret", _options.ClientSecret.Reveal(), ParameterType.GetOrPost);
+        var response = await RestTransport.SendAsync(_auth, request, ServiceName, operation, ct).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        if (status == 200)
+        {
+            using var doc = JsonDocument.Parse(response.Content ?? "{}");
+            var root = doc.RootElement;
+            var token = root.TryGetProperty("access_token", out var t) ? t.GetString() : null;
+            var instance = root.TryGetProperty("instance_url", out var i) && Uri.TryCreate(i.GetString(), UriKind.Absolute, out var u) ? u : _options.BaseUri;
+            if (string.IsNullOrEmpty(token))
+                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: no access_token in the response", ApiFailureKind.InvalidRequest);
+            if (UriPolicy.Check(instance) is { } problem)
+                throw new SalesSyncApiException(ServiceName, "INSECURE_INSTANCE", $"{operation}: instance_url refused. {problem}", ApiFailureKind.Unauthorized);
+            EngineObserver.Current.Verbose($"Salesforce: access token received for instance {instance.GetLeftPart(UriPartial.Authority)}.");
+            // Reuse the HTTP client across re-authentications unless the instance moved.
+            if (_api is null || _api.Options.BaseUrl != UriPolicy.Normalize(instance))
+            {
+                _api?.Dispose();
+                _api = RestTransport.CreateClient(instance, _options.Timeout);
+            }
+            return new Session(token, instance, _api, _time.GetUtcNow());
+        }
+        var (code, message) = ReadError(response.Content);
+        var kind = status is 400 or 401 or 403 ? ApiFailureKind.Unauthorized : SalesforceErrorClassifier.Classify(status, code, message);
+        throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}",
+            kind == ApiFailureKind.Unauthorized ? $"The token endpoint refused the client credentials: {message ?? code}" : $"{operation}: {message ?? "HTTP " + status}", kind);
+    }
+
+    [GeneratedRegex(@"api-usage=(\d+)/(\d+)")]
+    private static partial Regex UsagePattern();
+
+    [GeneratedRegex(@"^v\d{2,3}\.0$")]
+    private static partial Regex VersionPattern();
+
+    public void Dispose()
+    {
+        _api?.Dispose();
+        _auth.Dispose();
+        _tokenLock.Dispose();
+    }
+}
