@@ -30,7 +30,8 @@ public static class RestTransport
             throw;
         }
         cancellationToken.ThrowIfCancellationRequested();
-        if (response.ResponseStatus == ResponseStatus.Completed && response.StatusCode != 0) return response;
+        // Any HTTP answer (RestSharp flags non-2xx as Error) goes to the service's own classifier.
+        if (response.StatusCode != 0) return response;
 
         var reason = response.ResponseStatus == ResponseStatus.TimedOut
             ? "the call timed out"

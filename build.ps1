@@ -1,0 +1,199 @@
+<#
+.SYNOPSIS
+    SalesSync build script: build, test, demo, sandbox, bench, package, clean.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 sandbox --people 10000 --limits off
+#>
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'demo', 'sandbox', 'bench', 'package', 'clean')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    # Extra arguments for the sandbox or benchmark task.
+    [Parameter(ValueFromRemainingArguments)]
+    [string[]] $Rest = @()
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$env:NO_COLOR = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$PSStyle.OutputRendering = 'PlainText'
+$root = $PSScriptRoot
+$solution = Join-Path $root 'SalesSync.PowerShell.sln'
+$out = Join-Path $root 'out'
+. (Join-Path $root 'tools/SandboxProcess.ps1')
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Invoke-Pwsh {
+    # Child pwsh from the same tool manifest, so help generation and Pester never share our session.
+    param([string[]] $Arguments)
+    & dotnet pwsh -NoProfile -NonInteractive @Arguments | Out-Host
+    $LASTEXITCODE
+}
+
+function Invoke-Build {
+    Write-Host "== build ($Configuration)"
+    Invoke-Native dotnet @('build', $solution, '-c', $Configuration, '-nologo', '-v', 'quiet', '-clp:ErrorsOnly;Summary')
+    $helpDir = Join-Path $root 'en-US'
+    New-Item -ItemType Directory -Force $helpDir | Out-Null
+    Copy-Item (Join-Path $root 'module/en-US/*') $helpDir -Force
+    $code = Invoke-Pwsh @('-File', (Join-Path $root 'tools/New-MamlHelp.ps1'), '-ManifestPath', (Join-Path $root 'SalesSync.psd1'),
+        '-HelpSource', (Join-Path $root 'module/help'), '-OutFile', (Join-Path $helpDir 'SalesSync.PowerShell.dll-Help.xml'))
+    if ($code -ne 0) { throw 'Help generation failed.' }
+}
+
+function Invoke-Package {
+    Write-Host '== package'
+    $target = Join-Path $out 'SalesSync'
+    if (Test-Path $target) { Remove-Item $target -Recurse -Force }
+    New-Item -ItemType Directory -Force $target | Out-Null
+    Get-ChildItem (Join-Path $out 'module') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $target
+    Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
+    Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
+    $manifest = Import-PowerShellDataFile (Join-Path $root 'SalesSync.psd1')
+    $exported = & dotnet pwsh -NoProfile -NonInteractive -Command "(Import-Module '$(Join-Path $root 'SalesSync.psd1')' -PassThru).ExportedCmdlets.Keys | Sort-Object"
+    $declared = $manifest.CmdletsToExport | Sort-Object
+    if (Compare-Object $declared $exported) { throw "SalesSync.psd1 CmdletsToExport ($declared) differs from the cmdlets in the dll ($exported)." }
+    $data = $manifest.PrivateData.PSData
+    New-ModuleManifest -Path (Join-Path $target 'SalesSync.psd1') -RootModule 'SalesSync.PowerShell.dll' `
+        -ModuleVersion $manifest.ModuleVersion -Guid $manifest.GUID -Author $manifest.Author -CompanyName $manifest.CompanyName `
+        -Copyright $manifest.Copyright -Description $manifest.Description -PowerShellVersion $manifest.PowerShellVersion `
+        -CompatiblePSEditions $manifest.CompatiblePSEditions -FormatsToProcess 'SalesSync.Format.ps1xml' `
+        -CmdletsToExport $declared -FunctionsToExport @() -AliasesToExport @() -VariablesToExport @() `
+        -Tags $data.Tags -ReleaseNotes $data.ReleaseNotes
+    Write-Host "Packaged $($declared.Count) cmdlets into $target"
+}
+
+function Get-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content $Path -Raw
+    $counters = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Invoke-Package
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Force $results | Out-Null
+    $passed = 0; $failed = 0
+    foreach ($project in 'SalesSync.Core.Tests', 'SalesSync.PowerShell.Tests') {
+        Write-Host "== xunit: $project"
+        $trx = Join-Path $results "$project.trx"
+        & dotnet test (Join-Path $root "tests/$project/$project.csproj") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
+        $exit = $LASTEXITCODE
+        if (Test-Path $trx) {
+            $counts = Get-TrxCounts $trx
+            $passed += $counts.Passed; $failed += $counts.Failed
+            if ($exit -ne 0 -and $counts.Failed -eq 0) { $failed++ }
+        } else {
+            Write-Host "No test results from $project (exit code $exit)."
+            $failed++
+        }
+    }
+    Write-Host '== Pester'
+    $pesterResult = Join-Path $results 'pester.json'
+    $null = Invoke-Pwsh @('-File', (Join-Path $root 'tests/run-pester.ps1'), '-ResultFile', $pesterResult)
+    if (Test-Path $pesterResult) {
+        $p = Get-Content $pesterResult -Raw | ConvertFrom-Json
+        $passed += $p.passed; $failed += $p.failed
+    } else {
+        Write-Host 'Pester wrote no results.'
+        $failed++
+    }
+    Write-Host "Total: $passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Host '== demo: the sandbox stands in for Marketo and Salesforce'
+    $sandbox = Start-SandboxProcess -Arguments @('--people', '2000', '--seed', '7')
+    try {
+        $script = @'
+param($MarketoUri, $MarketoId, $MarketoSecret, $SalesforceUri, $SalesforceId, $SalesforceSecret, $Control, $Database)
+$ErrorActionPreference = 'Stop'
+$PSStyle.OutputRendering = 'PlainText'
+Import-Module ./SalesSync.psd1
+$marketo = [pscredential]::new($MarketoId, (ConvertTo-SecureString $MarketoSecret -AsPlainText -Force))
+$salesforce = [pscredential]::new($SalesforceId, (ConvertTo-SecureString $SalesforceSecret -AsPlainText -Force))
+
+Write-Host "`n> Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential `$marketo -SalesforceUri $SalesforceUri -SalesforceCredential `$salesforce -Verbose"
+$connection = Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential $marketo -SalesforceUri $SalesforceUri -SalesforceCredential $salesforce -Database $Database -Verbose 4>&1 |
+    ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Host "VERBOSE: $($_.Message)" } else { $_ } }
+$connection | Format-List | Out-String | Write-Host
+
+Write-Host '> Get-SalesSyncConnection | Select-Object MarketoClientId, SalesforceInstanceUrl, Database'
+Get-SalesSyncConnection | Select-Object MarketoClientId, SalesforceInstanceUrl, Database | Format-List | Out-String | Write-Host
+
+Write-Host '> Connect-SalesSync with a wrong secret fails with a clear, stable error:'
+$wrong = [pscredential]::new($MarketoId, (ConvertTo-SecureString 'not-the-secret' -AsPlainText -Force))
+try { Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential $wrong -Database $Database | Out-Null }
+catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId)`n  Message: $($_.Exception.Message)" }
+
+Write-Host "`n> Connect-SalesSync to a remote http:// URI is refused before anything is sent:"
+try { Connect-SalesSync -MarketoUri 'http://marketo.example.com' -MarketoCredential $marketo -Database $Database | Out-Null }
+catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId)`n  Message: $($_.Exception.Message)" }
+
+Write-Host "`n> The sandbox's own counters (what the services saw):"
+$stats = Invoke-RestMethod "$($Control)stats"
+Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API usage {3}/{4}" -f $stats.marketo.totalCalls,
+    ($stats.marketo.errors | ConvertTo-Json -Compress), $stats.salesforce.totalCalls, $stats.salesforce.apiUsage, $stats.salesforce.dailyApiLimit)
+Write-Host ("  Generated world: {0} Marketo people, {1} leads, {2} contacts, {3} opportunities, {4} sales users" -f $stats.world.people,
+    $stats.world.leads, $stats.world.contacts, $stats.world.opportunities, $stats.world.users)
+
+Write-Host "`n> Disconnect-SalesSync -Verbose"
+Disconnect-SalesSync -Verbose 4>&1 | ForEach-Object { Write-Host "VERBOSE: $($_.Message)" }
+try { Get-SalesSyncConnection } catch { Write-Host "  Get-SalesSyncConnection now says: $($_.FullyQualifiedErrorId)" }
+'@
+        $database = Join-Path $out 'demo/salessync-demo.db'
+        $code = Invoke-Pwsh @('-Command', "& { $script } -MarketoUri '$($sandbox.Marketo.uri)' -MarketoId '$($sandbox.Marketo.clientId)' -MarketoSecret '$($sandbox.Marketo.clientSecret)' -SalesforceUri '$($sandbox.Salesforce.uri)' -SalesforceId '$($sandbox.Salesforce.clientId)' -SalesforceSecret '$($sandbox.Salesforce.clientSecret)' -Control '$($sandbox.Control)' -Database '$database'")
+        if ($code -ne 0) { throw "The demo failed (exit code $code)." }
+        Write-Host "`nDemo finished."
+    } finally {
+        Stop-SandboxProcess $sandbox
+    }
+}
+
+function Invoke-Sandbox {
+    Invoke-Native dotnet @('build', (Join-Path $root 'src/SalesSync.Sandbox/SalesSync.Sandbox.csproj'), '-c', 'Release', '-nologo', '-v', 'quiet')
+    & dotnet (Get-SandboxDllPath) @Rest
+}
+
+function Invoke-Bench {
+    Invoke-Native dotnet @('build', (Join-Path $root 'tests/SalesSync.Benchmarks/SalesSync.Benchmarks.csproj'), '-c', 'Release', '-nologo', '-v', 'quiet')
+    Invoke-Native dotnet @((Join-Path $root 'tests/SalesSync.Benchmarks/bin/Release/net10.0/SalesSync.Benchmarks.dll') + $Rest)
+}
+
+function Invoke-Clean {
+    foreach ($path in @($out, (Join-Path $root 'en-US'))) { if (Test-Path $path) { Remove-Item $path -Recurse -Force } }
+    Get-ChildItem $root -Directory -Recurse -Include bin, obj | Where-Object FullName -NotMatch '[\\/]\.git[\\/]' | Remove-Item -Recurse -Force
+    Write-Host 'Cleaned.'
+}
+
+Push-Location $root
+try {
+    switch ($Task) {
+        'build' { Invoke-Build }
+        'package' { Invoke-Build; Invoke-Package }
+        'test' { Invoke-Test }
+        'demo' { Invoke-Demo }
+        'sandbox' { Invoke-Sandbox }
+        'bench' { Invoke-Bench }
+        'clean' { Invoke-Clean }
+    }
+} finally {
+    Pop-Location
+}
