@@ -24,16 +24,17 @@ public sealed class MarketoRateGate : IDisposable
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        // A permit taken late in a segment is returned when that segment leaves the window, which can be
-        // almost one segment early. One extra segment makes every permit live at least a full window, so
-        // the server's exact sliding window never sees more than CallsPerWindow.
+        // The limiter is segmented: a permit taken late in a segment comes back when that segment leaves
+        // the window, up to one segment early, and timer jitter can shorten a segment further. Two extra
+        // segments make every permit live at least a full window plus one segment of slack, so the
+        // server's exact sliding window never sees more than CallsPerWindow.
         const int segments = 20;
         var segment = settings.Window / segments;
         _window = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
         {
             PermitLimit = settings.CallsPerWindow,
-            Window = settings.Window + segment,
-            SegmentsPerWindow = segments + 1,
+            Window = settings.Window + segment * 2,
+            SegmentsPerWindow = segments + 2,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,

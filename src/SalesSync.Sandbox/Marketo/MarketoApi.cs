@@ -35,7 +35,7 @@ public static class MarketoApi
         app.MapMethods("/rest/v1/lists/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapMethods("/rest/v1/list/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
-        app.MapFallback((HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
+        app.MapFallback("{*path}", (HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
             : Results.NotFound());
     }
@@ -138,6 +138,9 @@ public static class MarketoApi
 
     private static async Task<IResult> Token(HttpContext ctx, SandboxState state)
     {
+        if (state.Faults.Match("marketo", ctx.Request.Method, ctx.Request.Path) is { Kind: not "error" } fault
+            && await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.MarketoStats, () => Task.CompletedTask))
+            return Results.Empty;
         var p = await MarketoParameters.ReadAsync(ctx);
         var grant = p.Get("grant_type");
         var clientId = p.Get("client_id");

@@ -21,7 +21,6 @@ public static class SalesforceApi
     {
         var cursors = new ConcurrentDictionary<string, Cursor>();
         app.MapPost("/services/oauth2/token", (Delegate)((HttpContext ctx) => Token(ctx, state)));
-        app.MapGet("/services/data", (HttpContext ctx) => Versions(ctx));
         app.MapGet("/services/data/", (HttpContext ctx) => Versions(ctx));
         app.Use((ctx, next) => IsVersionedRest(ctx.Request.Path) ? Gate(ctx, state, next) : next(ctx));
 
@@ -31,7 +30,7 @@ public static class SalesforceApi
         app.MapGet("/services/data/{version}/queryAll/{locator}", (string version, string locator) => NextPage(state, cursors, version, locator));
         app.MapGet("/services/data/{version}/limits", (string version) => Limits(state));
         app.MapGet("/services/data/{version}/sobjects/{type}/{id}", (string version, string type, string id, HttpContext ctx) => Retrieve(state, version, type, id, ctx));
-        app.MapFallback(() => Error(state, 404, "NOT_FOUND", "The requested resource does not exist"));
+        app.MapFallback("{*path}", () => Error(state, 404, "NOT_FOUND", "The requested resource does not exist"));
     }
 
     private static bool IsVersionedRest(PathString path) =>
@@ -122,6 +121,9 @@ public static class SalesforceApi
 
     private static async Task<IResult> Token(HttpContext ctx, SandboxState state)
     {
+        if (state.Faults.Match("salesforce", ctx.Request.Method, ctx.Request.Path) is { Kind: not "error" } fault
+            && await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.SalesforceStats, () => Task.CompletedTask))
+            return Results.Empty;
         var host = ctx.Request.Host.Host;
         if (host.StartsWith("login.", StringComparison.OrdinalIgnoreCase) || host.StartsWith("test.", StringComparison.OrdinalIgnoreCase))
             return OAuthError("invalid_grant", "request not supported on this domain");
