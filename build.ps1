@@ -174,7 +174,8 @@ function Invoke-Sandbox {
 
 function Invoke-Bench {
     Invoke-Native dotnet @('build', (Join-Path $root 'tests/SalesSync.Benchmarks/SalesSync.Benchmarks.csproj'), '-c', 'Release', '-nologo', '-v', 'quiet')
-    Invoke-Native dotnet @((Join-Path $root 'tests/SalesSync.Benchmarks/bin/Release/net10.0/SalesSync.Benchmarks.dll') + $Rest)
+    $arguments = @((Join-Path $root 'tests/SalesSync.Benchmarks/bin/Release/net10.0/SalesSync.Benchmarks.dll')) + $Rest
+    Invoke-Native dotnet $arguments
 }
 
 function Invoke-Clean {

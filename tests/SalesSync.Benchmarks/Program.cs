@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Sandbox;
+using SalesSync.Sandbox.Data;
+
+// SalesSync benchmarks: figures to quote, not pass/fail. Usage: [--seconds N] (per sustained-rate run, default 65).
+var seconds = args.Length >= 2 && args[0] == "--seconds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 65;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
+
+// 1. World generation.
+var watch = Stopwatch.StartNew();
+var world = WorldGenerator.Generate(100_000, 1);
+Console.WriteLine($"\n[sandbox] generated {world.PeopleCount:N0} people + {world.Salesforce.Count("Lead") + world.Salesforce.Count("Contact"):N0} Salesforce leads/contacts in {watch.Elapsed.TotalSeconds:0.00} s ({world.PeopleCount / watch.Elapsed.TotalSeconds:N0} people/s)");
+
+// 2. Sustained Marketo call rate against --limits real, at the documented maxima and at the default share.
+await SustainedRate(new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 }, "maximum (100/20 s, 10 in flight)");
+await SustainedRate(new MarketoLimitSettings { DailyCallBudget = 0 }, "default (50/20 s, 5 in flight)");
+
+// 3. Client overhead per call with limits off.
+await Overhead();
+return 0;
+
+async Task SustainedRate(MarketoLimitSettings limits, string label)
+{
+    await using var host = await SandboxHost.StartAsync("--people", "2000", "--limits", "real");
+    using var client = NewClient(host, limits);
+    using var http = new HttpClient();
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+    var completed = 0;
+    var completedAfterFirstWindow = 0;
+    var failures = 0;
+    var firstWindow = limits.Window + TimeSpan.FromSeconds(1);
+    var clock = Stopwatch.StartNew();
+    var workers = Enumerable.Range(0, 20).Select(async w =>
+    {
+        var n = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", ((w * 97 + n++) % 2000 + 1).ToString())], stop.Token);
+                Interlocked.Increment(ref completed);
+                if (clock.Elapsed > firstWindow) Interlocked.Increment(ref completedAfterFirstWindow);
+            }
+            catch (OperationCanceledException) { break; }
+            catch (SalesSyncApiException) { Interlocked.Increment(ref failures); }
+        }
+    });
+    await Task.WhenAll(workers);
+    var elapsed = clock.Elapsed.TotalSeconds;
+    var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!;
+    var errors = stats["errors"]!.AsObject();
+    Console.WriteLine($"\n[marketo rate, {label}] {seconds} s run against --limits real (instance ceiling 100 calls/20 s, 10 in flight)");
+    var steady = completedAfterFirstWindow / (elapsed - firstWindow.TotalSeconds) * 20;
+    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s; after the first window's burst: {steady:0.0} calls per 20 s sustained ({steady / 100:P0} of the ceiling)");
+    Console.WriteLine($"  busiest 20 s window seen by the server: {stats["peakCallsInRateWindow"]} calls ({stats["peakCallsInRateWindow"]!.GetValue<int>() / 100.0:P0} of the ceiling)");
+    Console.WriteLine($"  peak in flight seen by the server: {stats["peakInFlight"]}; errors issued: 606={errors["606"]?.ToString() ?? "0"}, 615={errors["615"]?.ToString() ?? "0"}; client failures: {failures}");
+}
+
+async Task Overhead()
+{
+    await using var host = await SandboxHost.StartAsync("--people", "2000", "--limits", "off");
+    // The client's own window shrunk to 10 ms (100 calls per 10 ms), so the limiter never makes a call wait
+    // and the figure is the cost of the machinery itself.
+    using var client = NewClient(host, new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0, Window = TimeSpan.FromMilliseconds(10) });
+    using var http = new HttpClient();
+    var tokenJson = JsonNode.Parse(await http.GetStringAsync($"{host.MarketoUri}identity/oauth/token?grant_type=client_credentials&client_id={host.State.Marketo.ClientId}&client_secret={host.State.Marketo.ClientSecret}"))!;
+    var token = tokenJson["access_token"]!.GetValue<string>();
+    const int calls = 2000;
+    // Warm both paths first.
+    for (var i = 0; i < 100; i++)
+    {
+        await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
+        await RawAsync(http, host, token);
+    }
+    var raw = Stopwatch.StartNew();
+    for (var i = 0; i < calls; i++) await RawAsync(http, host, token);
+    raw.Stop();
+    var engine = Stopwatch.StartNew();
+    for (var i = 0; i < calls; i++) await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
+    engine.Stop();
+    var rawUs = raw.Elapsed.TotalMicroseconds / calls;
+    var engineUs = engine.Elapsed.TotalMicroseconds / calls;
+    Console.WriteLine($"\n[marketo client overhead, --limits off] {calls:N0} sequential calls");
+    Console.WriteLine($"  raw HttpClient: {rawUs:0} us/call; SalesSync client (gate, budget, token, retry pipeline, envelope parse): {engineUs:0} us/call");
+    Console.WriteLine($"  overhead: {engineUs - rawUs:0} us/call ({engineUs / rawUs:0.00}x the raw call)");
+
+    var members = 0;
+    var before = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!["totalCalls"]!.GetValue<int>();
+    await foreach (var _ in client.GetStaticListMembersAsync(WorldGenerator.SalesOwnedListId, ["id", "email", "sfdcLeadOwnerId"], CancellationToken.None)) members++;
+    var after = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!["totalCalls"]!.GetValue<int>();
+    Console.WriteLine($"  static list paging: {members:N0} members in {after - before} calls = {(after - before) * 1000.0 / Math.Max(1, members):0.00} calls per 1,000 records");
+}
+
+static async Task RawAsync(HttpClient http, SandboxHost host, string token)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.MarketoUri, "rest/v1/leads.json?filterType=id&filterValues=1"));
+    request.Headers.Authorization = new("Bearer", token);
+    using var response = await http.SendAsync(request);
+    await response.Content.ReadAsStringAsync();
+}
+
+static MarketoClient NewClient(SandboxHost host, MarketoLimitSettings limits) => new(new MarketoClientOptions
+{
+    BaseUri = host.MarketoUri,
+    ClientId = host.State.Marketo.ClientId,
+    ClientSecret = new Secret(host.State.Marketo.ClientSecret),
+    Limits = limits,
+}, new MarketoRateGate(limits));

@@ -1,0 +1,140 @@
+# Connect-SalesSync / Disconnect-SalesSync against the sandbox, run as a child process.
+BeforeAll {
+    $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    . (Join-Path $root 'tools/SandboxProcess.ps1')
+    Import-Module (Join-Path $root 'SalesSync.psd1') -Force
+    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '300', '--seed', '21')
+    $script:databaseDir = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-" + [guid]::NewGuid().ToString('N'))
+    $script:database = Join-Path $databaseDir 'sync.db'
+    $script:envNames = 'SALESSYNC_MARKETO_URI', 'SALESSYNC_MARKETO_CLIENT_ID', 'SALESSYNC_MARKETO_CLIENT_SECRET',
+        'SALESSYNC_SALESFORCE_URI', 'SALESSYNC_SALESFORCE_CLIENT_ID', 'SALESSYNC_SALESFORCE_CLIENT_SECRET', 'SALESSYNC_DATABASE'
+    function Clear-SalesSyncEnvironment { foreach ($n in $envNames) { Remove-Item "Env:$n" -ErrorAction SilentlyContinue } }
+    function Get-Failure([scriptblock] $Block) {
+        try { & $Block; $null } catch { $_ }
+    }
+}
+
+AfterAll {
+    Disconnect-SalesSync
+    Clear-SalesSyncEnvironment
+    Stop-SandboxProcess $sandbox
+    Remove-Item $databaseDir -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Connect-SalesSync' {
+    AfterEach { Disconnect-SalesSync; Clear-SalesSyncEnvironment }
+
+    It 'connects to Marketo and Salesforce and returns a connection without secrets' {
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database
+        $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
+        $connection.SalesforceClientId | Should -Be $sandbox.Salesforce.clientId
+        $connection.Database | Should -Be $database
+        $connection.MarketoTokenExpiresAt | Should -BeGreaterThan ([DateTimeOffset]::UtcNow)
+        Test-Path $database | Should -BeTrue
+        $text = ($connection | ConvertTo-Json -Depth 4) + ($connection | Format-List * | Out-String)
+        $text | Should -Not -Match ([regex]::Escape($sandbox.Marketo.clientSecret))
+        $text | Should -Not -Match ([regex]::Escape($sandbox.Salesforce.clientSecret))
+        (Get-SalesSyncConnection).ConnectedAt | Should -Be $connection.ConnectedAt
+    }
+
+    It 'keeps secrets out of verbose and debug output' {
+        $streams = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database -Verbose -Debug *>&1 | Out-String
+        $streams | Should -Match 'access token received'
+        $streams | Should -Not -Match ([regex]::Escape($sandbox.Marketo.clientSecret))
+        $streams | Should -Not -Match ([regex]::Escape($sandbox.Salesforce.clientSecret))
+    }
+
+    It 'fails clearly for bad Marketo credentials' {
+        $bad = [pscredential]::new($sandbox.Marketo.clientId, (ConvertTo-SecureString 'wrong-secret-xyz' -AsPlainText -Force))
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $bad -Database $database }
+        $failure.FullyQualifiedErrorId | Should -Be 'BadCredentials,SalesSync.PowerShell.Cmdlets.ConnectSalesSyncCommand'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.Exception.Message | Should -Match 'refused the credentials'
+        ($failure | Out-String) + $failure.Exception.ToString() | Should -Not -Match 'wrong-secret-xyz'
+    }
+
+    It 'fails clearly for bad Salesforce credentials' {
+        $bad = [pscredential]::new($sandbox.Salesforce.clientId, (ConvertTo-SecureString 'nope' -AsPlainText -Force))
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $bad -Database $database }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'BadCredentials,*'
+        $failure.Exception.Message | Should -Match 'Salesforce'
+        $failure.TargetObject | Should -Be ([uri]$sandbox.Salesforce.uri)
+    }
+
+    It 'fails clearly for a wrong URI (nothing listening)' {
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri 'http://127.0.0.1:9/' -MarketoCredential $sandbox.MarketoCredential -Database $database -MaxRetries 0 }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'ServiceUnreachable,*'
+        $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $failure.Exception.Message | Should -Match 'could not be reached'
+    }
+
+    It 'fails clearly for a URI that is not Marketo' {
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Control -MarketoCredential $sandbox.MarketoCredential -Database $database }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'ServiceUnreachable,*'
+    }
+
+    It 'refuses a non-HTTPS remote URI before sending anything' {
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri 'http://123-abc-456.mktorest.com' -MarketoCredential $sandbox.MarketoCredential -Database $database }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'InsecureUri,*'
+        $failure.CategoryInfo.Category | Should -Be 'SecurityError'
+        $failure.Exception.Message | Should -Match 'https://'
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceUri 'http://acme.my.salesforce.com' -SalesforceCredential $sandbox.SalesforceCredential -Database $database }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'InsecureUri,*'
+    }
+
+    It 'fails clearly when the database cannot be written' {
+        $file = New-TemporaryFile
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database (Join-Path $file 'x.db') }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseNotWritable,*'
+        Remove-Item $file
+    }
+
+    It 'needs the Salesforce URI and credential together' {
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceUri $sandbox.Salesforce.uri -Database $database }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'SalesforceParametersIncomplete,*'
+    }
+
+    It 'rejects limits above the documented maxima' {
+        { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -MarketoCallsPerWindow 101 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SalesSync.PowerShell.Cmdlets.ConnectSalesSyncCommand'
+        { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -MarketoConcurrentCalls 11 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SalesSync.PowerShell.Cmdlets.ConnectSalesSyncCommand'
+    }
+
+    It 'connects from environment variables' {
+        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
+        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
+        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
+        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
+        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
+        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
+        $env:SALESSYNC_DATABASE = $database
+        $connection = Connect-SalesSync -FromEnvironment
+        $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
+        $connection.SalesforceInstanceUrl | Should -Not -BeNullOrEmpty
+        $connection.Database | Should -Be $database
+    }
+
+    It 'names the missing environment variable and does not prompt' {
+        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
+        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
+        $failure = Get-Failure { Connect-SalesSync -FromEnvironment }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'EnvironmentVariableMissing,*'
+        $failure.Exception.Message | Should -Match 'SALESSYNC_MARKETO_CLIENT_SECRET'
+    }
+
+    It 'does not prompt for a missing credential in a non-interactive host' {
+        $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$(Join-Path $root 'SalesSync.psd1')'; Connect-SalesSync -MarketoUri '$($sandbox.Marketo.uri)'" 2>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $output | Should -Match 'MarketoCredential'
+    }
+}
+
+Describe 'Disconnect-SalesSync' {
+    It 'forgets the connection and is safe to repeat' {
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database | Out-Null
+        Disconnect-SalesSync
+        { Get-SalesSyncConnection } | Should -Throw -ErrorId 'NotConnected,SalesSync.PowerShell.Cmdlets.GetSalesSyncConnectionCommand'
+        { Disconnect-SalesSync } | Should -Not -Throw
+    }
+}
