@@ -31,9 +31,7 @@ async Task SustainedRate(MarketoLimitSettings limits, string label)
     using var http = new HttpClient();
     using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
     var completed = 0;
-    var completedAfterFirstWindow = 0;
     var failures = 0;
-    var firstWindow = limits.Window + TimeSpan.FromSeconds(1);
     var clock = Stopwatch.StartNew();
     var workers = Enumerable.Range(0, 20).Select(async w =>
     {
@@ -44,7 +42,6 @@ async Task SustainedRate(MarketoLimitSettings limits, string label)
             {
                 await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", ((w * 97 + n++) % 2000 + 1).ToString())], stop.Token);
                 Interlocked.Increment(ref completed);
-                if (clock.Elapsed > firstWindow) Interlocked.Increment(ref completedAfterFirstWindow);
             }
             catch (OperationCanceledException) { break; }
             catch (SalesSyncApiException) { Interlocked.Increment(ref failures); }
@@ -55,8 +52,8 @@ async Task SustainedRate(MarketoLimitSettings limits, string label)
     var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!;
     var errors = stats["errors"]!.AsObject();
     Console.WriteLine($"\n[marketo rate, {label}] {seconds} s run against --limits real (instance ceiling 100 calls/20 s, 10 in flight)");
-    var steady = completedAfterFirstWindow / (elapsed - firstWindow.TotalSeconds) * 20;
-    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s; after the first window's burst: {steady:0.0} calls per 20 s sustained ({steady / 100:P0} of the ceiling)");
+    var average = completed / elapsed * 20;
+    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s = {average:0.0} calls per 20 s averaged over the run ({average / 100:P0} of the ceiling; the client's window is 21 s, so a run of n windows averages n/(n+1) of the share)");
     Console.WriteLine($"  busiest 20 s window seen by the server: {stats["peakCallsInRateWindow"]} calls ({stats["peakCallsInRateWindow"]!.GetValue<int>() / 100.0:P0} of the ceiling)");
     Console.WriteLine($"  peak in flight seen by the server: {stats["peakInFlight"]}; errors issued: 606={errors["606"]?.ToString() ?? "0"}, 615={errors["615"]?.ToString() ?? "0"}; client failures: {failures}");
 }
@@ -64,25 +61,27 @@ async Task SustainedRate(MarketoLimitSettings limits, string label)
 async Task Overhead()
 {
     await using var host = await SandboxHost.StartAsync("--people", "2000", "--limits", "off");
-    // The client's own window shrunk to 10 ms (100 calls per 10 ms), so the limiter never makes a call wait
-    // and the figure is the cost of the machinery itself.
-    using var client = NewClient(host, new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0, Window = TimeSpan.FromMilliseconds(10) });
     using var http = new HttpClient();
     var tokenJson = JsonNode.Parse(await http.GetStringAsync($"{host.MarketoUri}identity/oauth/token?grant_type=client_credentials&client_id={host.State.Marketo.ClientId}&client_secret={host.State.Marketo.ClientSecret}"))!;
     var token = tokenJson["access_token"]!.GetValue<string>();
-    const int calls = 2000;
-    // Warm both paths first.
-    for (var i = 0; i < 100; i++)
-    {
-        await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
-        await RawAsync(http, host, token);
-    }
+    const int batches = 20;
+    const int perBatch = 100; // one window's worth: a fresh gate never makes these wait, so the figure is the machinery's cost
+    var limits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 };
+    for (var i = 0; i < 200; i++) await RawAsync(http, host, token); // warm-up
     var raw = Stopwatch.StartNew();
-    for (var i = 0; i < calls; i++) await RawAsync(http, host, token);
+    for (var i = 0; i < batches * perBatch; i++) await RawAsync(http, host, token);
     raw.Stop();
-    var engine = Stopwatch.StartNew();
-    for (var i = 0; i < calls; i++) await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
-    engine.Stop();
+    var engine = new Stopwatch();
+    for (var b = 0; b <= batches; b++)
+    {
+        using var fresh = NewClient(host, limits);
+        await fresh.AuthenticateAsync(CancellationToken.None);
+        if (b > 0) engine.Start(); // batch 0 warms up
+        for (var i = 0; i < perBatch; i++) await fresh.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
+        engine.Stop();
+    }
+    const int calls = batches * perBatch;
+    using var client = NewClient(host, limits);
     var rawUs = raw.Elapsed.TotalMicroseconds / calls;
     var engineUs = engine.Elapsed.TotalMicroseconds / calls;
     Console.WriteLine($"\n[marketo client overhead, --limits off] {calls:N0} sequential calls");

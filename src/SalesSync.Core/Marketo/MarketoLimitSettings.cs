@@ -25,7 +25,8 @@ public sealed record MarketoLimitSettings
             throw new ArgumentOutOfRangeException(nameof(CallsPerWindow), CallsPerWindow, $"Must be 1..{MaxCallsPerWindow} (Marketo allows {MaxCallsPerWindow} calls per 20 s per instance).");
         if (ConcurrentCalls is < 1 or > MaxConcurrentCalls)
             throw new ArgumentOutOfRangeException(nameof(ConcurrentCalls), ConcurrentCalls, $"Must be 1..{MaxConcurrentCalls} (Marketo allows {MaxConcurrentCalls} calls in flight per instance).");
-        if (Window <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Window), Window, "Must be positive.");
+        // The limiter replenishes every Window/22; below about 1 ms a timer period rounds to zero and stops.
+        if (Window < TimeSpan.FromSeconds(1)) throw new ArgumentOutOfRangeException(nameof(Window), Window, "Must be at least 1 second.");
         if (DailyCallBudget < 0) throw new ArgumentOutOfRangeException(nameof(DailyCallBudget), DailyCallBudget, "Must be 0 or more.");
         return this;
     }
