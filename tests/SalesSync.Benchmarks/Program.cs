@@ -52,8 +52,11 @@ async Task SustainedRate(MarketoLimitSettings limits, string label)
     var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!;
     var errors = stats["errors"]!.AsObject();
     Console.WriteLine($"\n[marketo rate, {label}] {seconds} s run against --limits real (instance ceiling 100 calls/20 s, 10 in flight)");
-    var average = completed / elapsed * 20;
-    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s = {average:0.0} calls per 20 s averaged over the run ({average / 100:P0} of the ceiling; the client's window is 21 s, so a run of n windows averages n/(n+1) of the share)");
+    // The gate lets a window's share through at once, then refills it 22/20 of a window later; count per refill period.
+    var refill = limits.Window.TotalSeconds * 22 / 20;
+    var periods = Math.Ceiling(elapsed / refill);
+    var sustained = completed / periods / refill * 20;
+    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s over {periods} refill periods of {refill:0} s = {sustained:0.0} calls per 20 s sustained ({sustained / 100:P0} of the ceiling, {sustained / limits.CallsPerWindow:P0} of the configured share)");
     Console.WriteLine($"  busiest 20 s window seen by the server: {stats["peakCallsInRateWindow"]} calls ({stats["peakCallsInRateWindow"]!.GetValue<int>() / 100.0:P0} of the ceiling)");
     Console.WriteLine($"  peak in flight seen by the server: {stats["peakInFlight"]}; errors issued: 606={errors["606"]?.ToString() ?? "0"}, 615={errors["615"]?.ToString() ?? "0"}; client failures: {failures}");
 }
