@@ -116,26 +116,8 @@ public sealed class MarketoClient : IDisposable
         return first.ValueKind == JsonValueKind.Object && first.TryGetProperty("total", out var t) && t.TryGetInt32(out var n) ? n : null;
     }
 
-    private async Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
-    {
-        try
-        {
-            return await SendOnceAsync(path, query, ct).ConfigureAwait(false);
-        }
-        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.Reauthenticate)
-        {
-            EngineObserver.Current.Verbose($"Marketo {e.Code} ({e.ApiMessage}): fetching a new access token and retrying once.");
-            _token = null;
-            try
-            {
-                return await SendOnceAsync(path, query, ct).ConfigureAwait(false);
-            }
-            catch (SalesSyncApiException again) when (again.Kind == ApiFailureKind.Reauthenticate)
-            {
-                throw new SalesSyncApiException(ServiceName, again.Code, again.ApiMessage + " (again, with a freshly issued token)", ApiFailureKind.Unauthorized, again);
-            }
-        }
-    }
+    private Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
+        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(path, query, ct), () => _token = null);
 
     private async Task<MarketoResponse> SendOnceAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
     {

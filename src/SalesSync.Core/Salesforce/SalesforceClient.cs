@@ -90,26 +90,8 @@ public sealed partial class SalesforceClient : IDisposable
     public async Task<JsonDocument> SendAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    private async Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
-    {
-        try
-        {
-            return await SendOnceAsync(method, path, query, ct).ConfigureAwait(false);
-        }
-        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.Reauthenticate)
-        {
-            EngineObserver.Current.Verbose($"Salesforce {e.Code} ({e.ApiMessage}): fetching a new access token and retrying once.");
-            _session = null;
-            try
-            {
-                return await SendOnceAsync(method, path, query, ct).ConfigureAwait(false);
-            }
-            catch (SalesSyncApiException again) when (again.Kind == ApiFailureKind.Reauthenticate)
-            {
-                throw new SalesSyncApiException(ServiceName, again.Code, again.ApiMessage + " (again, with a freshly issued token)", ApiFailureKind.Unauthorized, again);
-            }
-        }
-    }
+    private Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
+        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(method, path, query, ct), () => _session = null);
 
     private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
     {

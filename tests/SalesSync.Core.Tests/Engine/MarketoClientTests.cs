@@ -63,6 +63,7 @@ public class MarketoClientTests
     [InlineData("http", 502)]
     [InlineData("http", 503)]
     [InlineData("reset", 0)]
+    [InlineData("commitThenDrop", 0)]
     public async Task TransportFailuresAreRetried(string kind, int status)
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "50");
