@@ -173,6 +173,27 @@ public class MarketoContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LeadByIdReturnsOneLeadOrAnEmptyResult()
+    {
+        var (_, body, _) = await Get("rest/v1/lead/5.json?fields=id,email,sfdcType");
+        var lead = Assert.Single(body!["result"]!.AsArray());
+        Assert.Equal(5, lead!["id"]!.GetValue<long>());
+        var (_, missing, _) = await Get("rest/v1/lead/999999.json");
+        Assert.True(missing!["success"]!.GetValue<bool>());
+        Assert.Empty(missing["result"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Describe2NamesTheSearchableFields()
+    {
+        var (_, body, _) = await Get("rest/v1/leads/describe2.json");
+        var searchable = body!["result"]![0]!["searchableFields"]!.AsArray().Select(f => f![0]!.GetValue<string>()).ToList();
+        Assert.Contains("email", searchable);
+        Assert.Contains("sfdcLeadOwnerId", searchable);
+        Assert.DoesNotContain("firstName", searchable);
+    }
+
+    [Fact]
     public async Task UsageCountsTodaysCalls()
     {
         await Get("rest/v1/leads.json?filterType=id&filterValues=1");

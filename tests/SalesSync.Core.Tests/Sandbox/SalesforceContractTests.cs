@@ -173,6 +173,20 @@ public class SalesforceContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecordsCanBeRetrievedById()
+    {
+        string id;
+        lock (_sb.Host.State.World.Sync) id = _sb.Host.State.World.Salesforce.All("Contact")[0].Id;
+        var (status, body, _) = await _sb.GetAsync(_sb.Salesforce, $"services/data/v66.0/sobjects/Contact/{id[..15]}?fields=Id,Email,AccountId", _token);
+        Assert.Equal(200, status);
+        Assert.Equal(id, body!["Id"]!.GetValue<string>());
+        Assert.NotNull(body["AccountId"]);
+        var (missing, error, _) = await _sb.GetAsync(_sb.Salesforce, "services/data/v66.0/sobjects/Contact/0035g000009999zAAA", _token);
+        Assert.Equal(404, missing);
+        AssertError(error, "NOT_FOUND");
+    }
+
+    [Fact]
     public async Task LimitsEndpointReportsDailyApiRequests()
     {
         var (_, body, _) = await _sb.GetAsync(_sb.Salesforce, "services/data/v66.0/limits", _token);
