@@ -105,6 +105,20 @@ public class ConnectCmdletTests(SandboxFixture sandbox) : IClassFixture<SandboxF
     }
 
     [Fact]
+    public void ClosingARunspaceReleasesItsConnection()
+    {
+        var ps = ModuleHost.NewShell();
+        Connect(ps).Invoke();
+        var registry = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "SalesSync.PowerShell")
+            .GetType("SalesSync.PowerShell.Base.SessionRegistry")!;
+        int Count() => (int)registry.GetProperty("Count", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        var before = Count();
+        ps.Runspace.Close();
+        ps.Dispose();
+        Assert.Equal(before - 1, Count());
+    }
+
+    [Fact]
     public void AnUnwritableDatabaseIsATerminatingError()
     {
         var file = Path.GetTempFileName(); // a file where a folder would have to be

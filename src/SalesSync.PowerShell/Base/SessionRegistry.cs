@@ -20,13 +20,30 @@ internal static class SessionRegistry
     public static void Set(SalesSyncConnection connection)
     {
         SalesSyncConnection? previous = null;
-        Connections.AddOrUpdate(Key, connection, (_, old) =>
+        var added = false;
+        Connections.AddOrUpdate(Key, _ =>
+        {
+            added = true;
+            return connection;
+        }, (_, old) =>
         {
             previous = old;
             return connection;
         });
         if (!ReferenceEquals(previous, connection)) previous?.Dispose();
+        // Hosts that create and close many runspaces must not keep their connections alive.
+        if (added && Runspace.DefaultRunspace is { } runspace) runspace.StateChanged += ForgetWhenClosed;
     }
+
+    private static void ForgetWhenClosed(object? sender, RunspaceStateEventArgs e)
+    {
+        if (sender is not Runspace runspace || e.RunspaceStateInfo.State is not (RunspaceState.Closed or RunspaceState.Broken)) return;
+        runspace.StateChanged -= ForgetWhenClosed;
+        if (Connections.TryRemove(runspace.InstanceId, out var old)) old.Dispose();
+    }
+
+    /// <summary>How many runspaces hold a connection (for tests).</summary>
+    internal static int Count => Connections.Count;
 
     /// <summary>Forgets and disposes the current connection; false when there was none.</summary>
     public static bool Remove()

@@ -59,10 +59,18 @@ public static class SalesforceApi
             await Error(state, 410, "API_DISABLED_FOR_ORG", $"API version {version}.0 has been retired").ExecuteAsync(ctx);
             return;
         }
-        if (Encoding.UTF8.GetByteCount(ctx.Request.Path + ctx.Request.QueryString.ToString()) > MaxUriBytes)
+        var uriBytes = Encoding.UTF8.GetByteCount(ctx.Request.Path + ctx.Request.QueryString.ToString());
+        if (uriBytes > MaxUriBytes)
         {
             stats.Error("414");
             ctx.Response.StatusCode = StatusCodes.Status414UriTooLong;
+            return;
+        }
+        var headerBytes = ctx.Request.Headers.Sum(h => h.Key.Length + 2 + h.Value.ToString().Length + 2);
+        if (uriBytes + headerBytes > MaxUriBytes)
+        {
+            stats.Error("431");
+            ctx.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
             return;
         }
         var auth = ctx.Request.Headers.Authorization.ToString();

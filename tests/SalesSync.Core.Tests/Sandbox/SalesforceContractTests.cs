@@ -173,6 +173,16 @@ public class SalesforceContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OversizedUrisAre414AndOversizedHeadersAre431()
+    {
+        Assert.Equal(414, (await Query("SELECT Id FROM Lead WHERE Email = '" + new string('a', 17_000) + "'")).Status);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_sb.Salesforce, "services/data/v66.0/query?q=" + Uri.EscapeDataString("SELECT Id FROM User LIMIT 1")));
+        request.Headers.Authorization = new("Bearer", _token);
+        request.Headers.Add("X-Padding", new string('p', 16_500));
+        Assert.Equal(431, (int)(await _sb.Http.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
     public async Task RecordsCanBeRetrievedById()
     {
         string id;
