@@ -73,8 +73,8 @@ public static class ControlApi
             lock (state.World.Sync)
             {
                 if (state.World.FindPerson(body.WinnerId) is not { } winner) return NotFound($"No person {body.WinnerId}.");
-                if (body.LoserIds.FirstOrDefault(l => l == body.WinnerId || state.World.FindPerson(l) is null) is var bad && bad != 0)
-                    return BadRequest($"Loser {bad} does not exist or is the winner.");
+                var bad = body.LoserIds.Where(l => l == body.WinnerId || state.World.FindPerson(l) is null).Select(l => (long?)l).FirstOrDefault();
+                if (bad is not null) return BadRequest($"Loser {bad} does not exist or is the winner.");
                 state.World.Merge(winner, body.LoserIds, state.Clock.UtcNow);
                 return Json(GroundTruth(winner));
             }
