@@ -47,7 +47,6 @@ public sealed class MarketoClient : IDisposable
 
     public Uri BaseUri => _options.BaseUri;
     public string ClientId => _options.ClientId;
-    public MarketoRateGate Gate => _gate;
 
     /// <summary>Calls this process made today against the instance (client-side count).</summary>
     public int CallsToday => _gate.Budget.Used;
@@ -106,14 +105,6 @@ public sealed class MarketoClient : IDisposable
             foreach (var lead in page.Result) yield return lead;
             pageToken = page.Result.Count > 0 ? page.NextPageToken : null;
         } while (pageToken is not null);
-    }
-
-    /// <summary>Today's call count as the instance itself reports it (stats/usage.json).</summary>
-    public async Task<int?> GetUsageTodayAsync(CancellationToken cancellationToken)
-    {
-        var response = await GetAsync("rest/v1/stats/usage.json", null, cancellationToken).ConfigureAwait(false);
-        var first = response.Result.FirstOrDefault();
-        return first.ValueKind == JsonValueKind.Object && first.TryGetProperty("total", out var t) && t.TryGetInt32(out var n) ? n : null;
     }
 
     private Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>

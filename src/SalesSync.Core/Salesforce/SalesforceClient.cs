@@ -79,13 +79,6 @@ public sealed partial class SalesforceClient : IDisposable
         }
     }
 
-    /// <summary>GET /limits: the org's own account of its allocations.</summary>
-    public async Task<JsonElement> GetLimitsAsync(CancellationToken cancellationToken)
-    {
-        using var doc = await SendAsync(Method.Get, $"services/data/{_options.ApiVersion}/limits", [], cancellationToken).ConfigureAwait(false);
-        return doc.RootElement.Clone();
-    }
-
     /// <summary>One REST call (path relative to the instance), retried and re-authenticated as classified.</summary>
     public async Task<JsonDocument> SendAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken cancellationToken) =>
         await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

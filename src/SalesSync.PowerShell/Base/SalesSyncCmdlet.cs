@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using SalesSync.Core.Diagnostics;
-using SalesSync.Core.Http;
 
 namespace SalesSync.PowerShell.Base;
 
@@ -55,21 +54,6 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
             await work(ct).ConfigureAwait(false);
             return true;
         });
-
-    /// <summary>An ErrorRecord for an API failure, categorised by its retry class.</summary>
-    protected static ErrorRecord ApiError(SalesSyncApiException e, string errorId, object? target)
-    {
-        var category = e.Kind switch
-        {
-            ApiFailureKind.Unauthorized => ErrorCategory.AuthenticationError,
-            ApiFailureKind.QuotaExhausted => ErrorCategory.LimitsExceeded,
-            ApiFailureKind.Throttled => ErrorCategory.LimitsExceeded,
-            ApiFailureKind.Transient => ErrorCategory.ConnectionError,
-            ApiFailureKind.Reauthenticate => ErrorCategory.AuthenticationError,
-            _ => ErrorCategory.InvalidOperation,
-        };
-        return new ErrorRecord(e, errorId, category, target);
-    }
 
     public void Dispose()
     {

@@ -16,8 +16,6 @@ public sealed class ServiceStats
 
     public void Error(string code) => _errors.AddOrUpdate(code, 1, (_, n) => n + 1);
 
-    public long ErrorCount(string code) => _errors.GetValueOrDefault(code);
-
     public int EnterFlight()
     {
         var now = Interlocked.Increment(ref _inFlight);

@@ -28,8 +28,6 @@ public sealed class SoqlExecutor
         if (query.Where is not null) Validate(query.Where);
     }
 
-    public string TypeName => _type.Name;
-
     /// <summary>Matching records in result order, after LIMIT and OFFSET.</summary>
     public List<SalesforceRecord> Run(bool includeDeleted)
     {
