@@ -59,6 +59,9 @@ function Invoke-Package {
     if (Test-Path $target) { Remove-Item $target -Recurse -Force }
     New-Item -ItemType Directory -Force $target | Out-Null
     Get-ChildItem (Join-Path $out 'module') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $target
+    # The engine and its libraries stay in Dependencies/: they load in the module's own AssemblyLoadContext.
+    $dependencies = New-Item -ItemType Directory -Force (Join-Path $target 'Dependencies')
+    Get-ChildItem (Join-Path $out 'module/Dependencies') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
     Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
     $manifest = Import-PowerShellDataFile (Join-Path $root 'SalesSync.psd1')
@@ -147,6 +150,23 @@ Write-Host "`n> Connect-SalesSync to a remote http:// URI is refused before anyt
 try { Connect-SalesSync -MarketoUri 'http://marketo.example.com' -MarketoCredential $marketo -Database $Database | Out-Null }
 catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId)`n  Message: $($_.Exception.Message)" }
 
+Write-Host "`n> A -Database naming a file SalesSync did not create is refused; the file is left as it was:"
+$notes = Join-Path (Split-Path $Database) 'notes.txt'
+Set-Content -LiteralPath $notes -Value 'Call Bob on Monday.'
+try { Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential $marketo -Database $notes | Out-Null }
+catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId)`n  Message: $($_.Exception.Message)" }
+Write-Host "  notes.txt still says: $(Get-Content -LiteralPath $notes)"
+
+Write-Host "`n> ForEach-Object -Parallel runspaces use the process-wide connection without connecting again:"
+$manifest = (Resolve-Path ./SalesSync.psd1).Path
+1..3 | ForEach-Object -Parallel { Import-Module $using:manifest; "  runspace $_ sees $((Get-SalesSyncConnection).MarketoUri), database $((Get-SalesSyncConnection).Database | Split-Path -Leaf)" } | Write-Host
+
+Write-Host "`n> A second process cannot open the database while this one has it open:"
+$env:SALESSYNC_MARKETO_URI = $MarketoUri; $env:SALESSYNC_MARKETO_CLIENT_ID = $MarketoId; $env:SALESSYNC_MARKETO_CLIENT_SECRET = $MarketoSecret
+$other = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Import-Module '$manifest'; try { Connect-SalesSync -FromEnvironment -Database '$Database' | Out-Null; 'connected?!' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }"
+Remove-Item Env:SALESSYNC_MARKETO_CLIENT_SECRET
+Write-Host "  ErrorId: $($other[0])`n  Message: $($other[1])"
+
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
 Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API usage {3}/{4}" -f $stats.marketo.totalCalls,
@@ -156,9 +176,11 @@ Write-Host ("  Generated world: {0} Marketo people, {1} leads, {2} contacts, {3}
 
 Write-Host "`n> Disconnect-SalesSync -Verbose"
 Disconnect-SalesSync -Verbose 4>&1 | ForEach-Object { Write-Host "VERBOSE: $($_.Message)" }
-try { Get-SalesSyncConnection } catch { Write-Host "  Get-SalesSyncConnection now says: $($_.FullyQualifiedErrorId)" }
+if (-not (Get-SalesSyncConnection)) { Write-Host '  Get-SalesSyncConnection now returns nothing: there is no connection.' }
 '@
+        # The demo's own database, made afresh each run (each sandbox run is a new Marketo instance).
         $database = Join-Path $out 'demo/salessync-demo.db'
+        foreach ($file in $database, "$database.lock", ($database -replace '\.db$', '-log.db')) { if (Test-Path $file) { Remove-Item $file -Force } }
         $code = Invoke-Pwsh @('-Command', "& { $script } -MarketoUri '$($sandbox.Marketo.uri)' -MarketoId '$($sandbox.Marketo.clientId)' -MarketoSecret '$($sandbox.Marketo.clientSecret)' -SalesforceUri '$($sandbox.Salesforce.uri)' -SalesforceId '$($sandbox.Salesforce.clientId)' -SalesforceSecret '$($sandbox.Salesforce.clientSecret)' -Control '$($sandbox.Control)' -Database '$database'")
         if ($code -ne 0) { throw "The demo failed (exit code $code)." }
         Write-Host "`nDemo finished."

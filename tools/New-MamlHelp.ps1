@@ -3,8 +3,10 @@
     Builds the MAML help file of the SalesSync cmdlets from module/help/<Cmdlet>.psd1 and the cmdlets' own metadata.
 .DESCRIPTION
     C# cmdlets get Get-Help text only from MAML beside the dll (PlatyPS is not available here). The prose
-    lives in one small data file per cmdlet; syntax, parameter types, positions and pipeline input come from
-    the compiled cmdlets, so they cannot drift. Fails when a cmdlet or parameter has no help text.
+    lives in one small data file per cmdlet; syntax, parameter types, positions, pipeline input, default values
+    (read from a new instance of each cmdlet class) and input types come from the compiled cmdlets, so they cannot
+    drift; output types come from the data file's Outputs.Type, else from the cmdlet's [OutputType] attributes.
+    Fails when a cmdlet or parameter has no help text or a cmdlet has fewer than two examples.
 #>
 param(
     [Parameter(Mandatory)] [string] $ManifestPath,
@@ -20,9 +22,75 @@ $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + 
 function Escape([string] $text) { [System.Security.SecurityElement]::Escape($text) }
 function Paras([string[]] $paragraphs) { ($paragraphs | ForEach-Object { "<maml:para>$(Escape $_)</maml:para>" }) -join '' }
 
-function ParameterXml($parameter, $setMetadata, [string] $description) {
+function PipelineText([bool] $byValue, [bool] $byPropertyName) {
+    $kinds = @(if ($byValue) { 'ByValue' }; if ($byPropertyName) { 'ByPropertyName' })
+    if ($kinds.Count) { "True ($($kinds -join ', '))" } else { 'False' }
+}
+
+# A type's name as PowerShell writes it: System.Nullable[SalesSync.PowerShell.ConnectionScope], System.String[].
+function TypeName([type] $type) {
+    if ($type.IsArray) { return "$(TypeName $type.GetElementType())[$(',' * ($type.GetArrayRank() - 1))]" }
+    if ($type.IsGenericType) {
+        $definition = $type.GetGenericTypeDefinition().FullName -replace '`\d+$'
+        return "$definition[$(($type.GetGenericArguments() | ForEach-Object { TypeName $_ }) -join ', ')]"
+    }
+    if ($type.FullName) { $type.FullName } else { $type.Name }
+}
+
+# A default value as the help shows it: None for null or empty, False for an absent switch, the invariant string otherwise.
+function DefaultText($value) {
+    if ($null -eq $value) { return 'None' }
+    if ($value -is [System.Management.Automation.SwitchParameter]) { return $value.IsPresent.ToString() }
+    if ($value -is [System.Collections.IDictionary]) {
+        $items = @(foreach ($key in $value.Keys) { "$(DefaultText $key)=$(DefaultText $value[$key])" })
+        return $(if ($items.Count) { $items -join ', ' } else { 'None' })
+    }
+    if ($value -is [System.Collections.IEnumerable] -and $value -isnot [string]) {
+        $items = @(foreach ($item in $value) { DefaultText $item })
+        return $(if ($items.Count) { $items -join ', ' } else { 'None' })
+    }
+    $text = [System.Convert]::ToString([object] $value, [System.Globalization.CultureInfo]::InvariantCulture)
+    if ([string]::IsNullOrWhiteSpace($text)) { 'None' } else { $text }
+}
+
+# Reads the default of every parameter from a new instance of the cmdlet class (the values its initializers set).
+# Cmdlets are plain classes with a public parameterless constructor; when one cannot be built (or a value cannot be
+# read), the help says None (False for a switch) and the build goes on with a warning.
+function DefaultValues($command) {
+    $defaults = @{}
+    $type = $command.ImplementingType
+    $instance = $null
+    try {
+        $instance = [System.Activator]::CreateInstance($type)
+    }
+    catch {
+        Write-Warning "Help for $($command.Name): cannot create $($type.FullName) to read parameter defaults ($($_.Exception.GetBaseException().Message)); they show as None."
+    }
+    foreach ($p in $command.Parameters.Values) {
+        $isSwitch = $p.ParameterType -eq [System.Management.Automation.SwitchParameter]
+        $defaults[$p.Name] = if ($isSwitch) { 'False' } else { 'None' }
+        if ($null -eq $instance) { continue }
+        try {
+            $flags = [System.Reflection.BindingFlags] 'Public, Instance'
+            # The most derived member of that name (a property can be redeclared with new).
+            $depth = { $d = 0; for ($t = $_.DeclaringType; $t; $t = $t.BaseType) { $d++ }; $d }
+            $property = $type.GetProperties($flags) | Where-Object { $_.Name -eq $p.Name -and $_.CanRead -and $_.GetIndexParameters().Count -eq 0 } |
+                Sort-Object $depth -Descending | Select-Object -First 1
+            $field = if (-not $property) { $type.GetFields($flags) | Where-Object Name -EQ $p.Name | Sort-Object $depth -Descending | Select-Object -First 1 }
+            if ($property) { $defaults[$p.Name] = DefaultText $property.GetValue($instance) }
+            elseif ($field) { $defaults[$p.Name] = DefaultText $field.GetValue($instance) }
+        }
+        catch {
+            Write-Warning "Help for $($command.Name): cannot read the default of -$($p.Name) ($($_.Exception.GetBaseException().Message)); it shows as None."
+        }
+    }
+    if ($instance -is [System.IDisposable]) { try { $instance.Dispose() } catch { } }
+    $defaults
+}
+
+function ParameterXml($parameter, $setMetadata, [string] $description, [string] $defaultValue) {
     $isSwitch = $parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]
-    $pipeline = if ($setMetadata.ValueFromPipeline) { 'True (ByValue)' } elseif ($setMetadata.ValueFromPipelineByPropertyName) { 'True (ByPropertyName)' } else { 'False' }
+    $pipeline = PipelineText $setMetadata.ValueFromPipeline $setMetadata.ValueFromPipelineByPropertyName
     $position = if ($setMetadata.Position -ge 0) { $setMetadata.Position } else { 'named' }
     $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }
     $typeName = $parameter.ParameterType.Name
@@ -32,16 +100,75 @@ function ParameterXml($parameter, $setMetadata, [string] $description) {
 <maml:name>$($parameter.Name)</maml:name>
 <maml:description><maml:para>$(Escape $description)</maml:para></maml:description>
 $value
-<dev:type><maml:name>$(Escape $parameter.ParameterType.FullName)</maml:name><maml:uri /></dev:type>
-<dev:defaultValue>None</dev:defaultValue>
+<dev:type><maml:name>$(Escape (TypeName $parameter.ParameterType))</maml:name><maml:uri /></dev:type>
+<dev:defaultValue>$(Escape $defaultValue)</dev:defaultValue>
 </command:parameter>
 "@
+}
+
+# INPUTS: one entry per .NET type a parameter takes from the pipeline, or None. The psd1's Inputs text describes the first.
+function InputTypesXml([string] $name, $own, $inputsText) {
+    $accepting = foreach ($p in $own) {
+        $sets = @($p.ParameterSets.Values)
+        $byValue = [bool]($sets | Where-Object ValueFromPipeline)
+        $byPropertyName = [bool]($sets | Where-Object ValueFromPipelineByPropertyName)
+        if ($byValue -or $byPropertyName) {
+            [pscustomobject]@{ Parameter = $p; TypeName = TypeName $p.ParameterType; ByValue = $byValue; ByPropertyName = $byPropertyName }
+        }
+    }
+    $hasText = [bool](@($inputsText) -match '\S')
+    if (-not $accepting) {
+        $text = if ($hasText) { $inputsText } else { "None. You cannot pipe objects to $name." }
+        return "<command:inputType><dev:type><maml:name>None</maml:name></dev:type><maml:description>$(Paras $text)</maml:description></command:inputType>"
+    }
+    if ($hasText -and (@($inputsText)[0] -match '^\s*None\b')) {
+        $piped = (@($accepting) | ForEach-Object { "-$($_.Parameter.Name)" }) -join ', '
+        Write-Warning "Help for ${name}: Inputs says '$(@($inputsText)[0])', but these parameters take pipeline input: $piped. Update Inputs in $name.psd1."
+    }
+    # By-value parameters first, then by name, so the first entry is the type you pipe most directly.
+    $groups = @($accepting | Sort-Object @{ Expression = 'ByValue'; Descending = $true }, @{ Expression = { $_.Parameter.Name } } | Group-Object TypeName)
+    $i = 0
+    foreach ($group in $groups) {
+        $notes = foreach ($a in $group.Group) {
+            $ways = @(
+                if ($a.ByValue) { 'by value' }
+                if ($a.ByPropertyName) {
+                    $names = @($a.Parameter.Name) + @($a.Parameter.Aliases)
+                    "by property name $($names -join ' or ')"
+                }
+            )
+            "-$($a.Parameter.Name) accepts $($group.Name) from the pipeline $($ways -join ' and ')."
+        }
+        $text = if ($i -eq 0 -and $hasText) { @($inputsText) + @($notes) } else { $notes }
+        "<command:inputType><dev:type><maml:name>$(Escape $group.Name)</maml:name></dev:type><maml:description>$(Paras $text)</maml:description></command:inputType>"
+        $i++
+    }
+}
+
+# OUTPUTS: the psd1's Outputs.Type, else the cmdlet's [OutputType] attributes, else None.
+function ReturnValuesXml($command, $outputs) {
+    $declared = if ($outputs -is [System.Collections.IDictionary]) { @($outputs['Type']) -match '\S' } else { @() }
+    $description = if ($outputs -is [System.Collections.IDictionary]) { $outputs['Description'] } elseif ($outputs -is [string] -or $outputs -is [array]) { $outputs } else { $null }
+    $types = if ($declared) {
+        $declared
+    }
+    else {
+        @($command.OutputType | ForEach-Object { if ($_.Type -eq [void] -or $_.Name -in 'System.Void', 'void') { 'None' } else { $_.Name } } | Select-Object -Unique)
+    }
+    if (-not $types) { $types = @('None') }
+    $i = 0
+    foreach ($type in $types) {
+        $text = if ($i -eq 0) { $description } else { $null }
+        "<command:returnValue><dev:type><maml:name>$(Escape $type)</maml:name></dev:type><maml:description>$(Paras $text)</maml:description></command:returnValue>"
+        $i++
+    }
 }
 
 $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
     $file = Join-Path $HelpSource "$name.psd1"
     if (-not (Test-Path $file)) { throw "No help source for $name ($file)." }
-    $help = Import-PowerShellDataFile $file
+    $help = Import-PowerShellDataFile $file   # Inputs, Outputs, Notes and Links are optional: read them with $help['Key']
+    if ($help['Parameters'] -isnot [System.Collections.IDictionary]) { $help['Parameters'] = @{} }
     $command = Get-Command $name
     $own = $command.Parameters.Values | Where-Object { $commonParameters -notcontains $_.Name }
     foreach ($p in $own) {
@@ -49,30 +176,30 @@ $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
             throw "Help for $name has no description of -$($p.Name)."
         }
     }
-    if (@($help.Examples).Count -lt 2) { throw "Help for $name needs at least two examples." }
+    if (@($help['Examples']).Count -lt 2) { throw "Help for $name needs at least two examples." }
+    $defaults = DefaultValues $command
 
     $syntax = foreach ($set in $command.ParameterSets) {
         $items = foreach ($p in ($set.Parameters | Where-Object { $commonParameters -notcontains $_.Name })) {
-            ParameterXml $command.Parameters[$p.Name] $p $help.Parameters[$p.Name]
+            ParameterXml $command.Parameters[$p.Name] $p $help.Parameters[$p.Name] $defaults[$p.Name]
         }
         "<command:syntaxItem><maml:name>$name</maml:name>$($items -join "`n")</command:syntaxItem>"
     }
     $parameters = foreach ($p in ($own | Sort-Object Name)) {
-        $meta = $p.ParameterSets.Values | Select-Object -First 1
         $meta = [pscustomobject]@{
             IsMandatory                     = [bool]($p.ParameterSets.Values | Where-Object IsMandatory)
             Position                        = ($p.ParameterSets.Values | ForEach-Object Position | Sort-Object -Descending | Select-Object -First 1)
-            ValueFromPipeline               = $meta.ValueFromPipeline
-            ValueFromPipelineByPropertyName = $meta.ValueFromPipelineByPropertyName
+            ValueFromPipeline               = [bool]($p.ParameterSets.Values | Where-Object ValueFromPipeline)
+            ValueFromPipelineByPropertyName = [bool]($p.ParameterSets.Values | Where-Object ValueFromPipelineByPropertyName)
         }
-        ParameterXml $p $meta $help.Parameters[$p.Name]
+        ParameterXml $p $meta $help.Parameters[$p.Name] $defaults[$p.Name]
     }
     $i = 0
     $examples = foreach ($e in $help.Examples) {
         $i++
         "<command:example><maml:title>-------------------------- Example $i --------------------------</maml:title><dev:code>$(Escape $e.Code)</dev:code><dev:remarks>$(Paras $e.Remarks)</dev:remarks></command:example>"
     }
-    $links = foreach ($l in @($help.Links)) { "<maml:navigationLink><maml:linkText>$(Escape $l)</maml:linkText><maml:uri /></maml:navigationLink>" }
+    $links = foreach ($l in @($help['Links']) -match '\S') { "<maml:navigationLink><maml:linkText>$(Escape $l)</maml:linkText><maml:uri /></maml:navigationLink>" }
     $verb, $noun = $name -split '-', 2
     @"
 <command:command xmlns:maml="http://schemas.microsoft.com/maml/2004/10" xmlns:command="http://schemas.microsoft.com/maml/dev/command/2004/10" xmlns:dev="http://schemas.microsoft.com/maml/dev/2004/10" xmlns:MSHelp="http://msdn.microsoft.com/mshelp">
@@ -81,9 +208,9 @@ $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
 <maml:description>$(Paras $help.Description)</maml:description>
 <command:syntax>$($syntax -join "`n")</command:syntax>
 <command:parameters>$($parameters -join "`n")</command:parameters>
-<command:inputTypes><command:inputType><dev:type><maml:name>None</maml:name></dev:type><maml:description>$(Paras $help.Inputs)</maml:description></command:inputType></command:inputTypes>
-<command:returnValues><command:returnValue><dev:type><maml:name>$(Escape $help.Outputs.Type)</maml:name></dev:type><maml:description>$(Paras $help.Outputs.Description)</maml:description></command:returnValue></command:returnValues>
-<maml:alertSet><maml:alert>$(Paras $help.Notes)</maml:alert></maml:alertSet>
+<command:inputTypes>$((InputTypesXml $name $own $help['Inputs']) -join "`n")</command:inputTypes>
+<command:returnValues>$((ReturnValuesXml $command $help['Outputs']) -join "`n")</command:returnValues>
+<maml:alertSet><maml:alert>$(Paras $help['Notes'])</maml:alert></maml:alertSet>
 <command:examples>$($examples -join "`n")</command:examples>
 <command:relatedLinks>$($links -join "`n")</command:relatedLinks>
 </command:command>

@@ -1,18 +1,21 @@
 @{
     Synopsis    = 'Connects this PowerShell session to Marketo Engage and, optionally, Salesforce.'
     Description = @(
-        'Connect-SalesSync proves a connection works before it keeps it: it fetches an access token from Marketo''s Identity service (and from the Salesforce token endpoint when -SalesforceUri is given) and checks that the local database file can be written. The connection is kept in memory for the later SalesSync cmdlets of this PowerShell session; nothing about it, and never a secret, is written to disk, logs, verbose output or error records.'
+        'Connect-SalesSync proves a connection works before it keeps it: it fetches an access token from Marketo''s Identity service (and from the Salesforce token endpoint when -SalesforceUri is given) and opens the local database. The connection is kept in memory for the later SalesSync cmdlets of the whole process (every runspace, ForEach-Object -Parallel and thread jobs included), or of this runspace only with -Scope Runspace; nothing about it, and never a secret, is written to disk, logs, verbose output or error records.'
         'Credentials are PSCredential objects: the user name is the client id and the password is the client secret (for Salesforce, the consumer key and consumer secret of an app enabled for the client credentials flow). In runbooks, -FromEnvironment reads the documented SALESSYNC_* environment variables instead, and nothing ever prompts in a non-interactive host.'
         'Remote services must use HTTPS; plain http:// is accepted only for loopback addresses such as the SalesSync sandbox. Marketo allows 100 calls per 20 seconds and 10 calls in flight per instance, shared by every integration, so SalesSync takes 50 and 5 by default; -MarketoCallsPerWindow and -MarketoConcurrentCalls raise or lower that share up to the documented maxima.'
-        'Failures are terminating errors with stable ErrorIds: BadCredentials, ServiceUnreachable, InsecureUri, InvalidUri, DatabaseNotWritable, EnvironmentVariableMissing, SalesforceParametersIncomplete and DailyQuotaExhausted.'
+        'The database belongs to one Marketo instance and to one process at a time: SalesSync refuses a path that names a file it did not create (the file is left untouched), a database of another instance, and a database another process has open. New database files are readable by the current user only, and are encrypted with LiteDB''s own encryption when a database password is given.'
+        'Failures are terminating errors with stable ErrorIds: BadCredentials, ServiceUnreachable, InsecureUri, InvalidUri, EnvironmentVariableMissing, EnvironmentVariableInvalid, SalesforceParametersIncomplete, DailyQuotaExhausted, InvalidConnectionSettings, and for the database DatabaseNotWritable, DatabaseNotSalesSync, DatabaseInUse, DatabaseWrongMarketoInstance, DatabasePasswordRequired, DatabasePasswordWrong, DatabaseNotEncrypted and DatabaseSchemaTooNew.'
     )
     Parameters  = @{
         MarketoUri             = 'Base URI of the Marketo instance, for example https://123-ABC-456.mktorest.com (the REST and Identity endpoints are below it).'
         MarketoCredential      = 'PSCredential whose user name is the Marketo client id and whose password is the client secret of the custom service (Admin > Integration > LaunchPoint).'
         SalesforceUri          = 'The Salesforce org''s My Domain, for example https://acme.my.salesforce.com. Give it together with -SalesforceCredential; without both, SalesSync connects to Marketo only.'
         SalesforceCredential   = 'PSCredential whose user name is the consumer key and whose password is the consumer secret of a Salesforce app with the client credentials flow enabled and a Run As user.'
-        FromEnvironment        = 'Reads the connection from environment variables instead of parameters: SALESSYNC_MARKETO_URI, SALESSYNC_MARKETO_CLIENT_ID, SALESSYNC_MARKETO_CLIENT_SECRET, and optionally SALESSYNC_SALESFORCE_URI, SALESSYNC_SALESFORCE_CLIENT_ID, SALESSYNC_SALESFORCE_CLIENT_SECRET and SALESSYNC_DATABASE. A missing required variable is a terminating EnvironmentVariableMissing error.'
-        Database               = 'Path of the local LiteDB database file. Default: SALESSYNC_DATABASE if set, else ~/.salessync/salessync.db. The folder is created if needed; a path that cannot be written fails with DatabaseNotWritable.'
+        FromEnvironment        = 'Reads the connection from environment variables instead of parameters: SALESSYNC_MARKETO_URI, SALESSYNC_MARKETO_CLIENT_ID, SALESSYNC_MARKETO_CLIENT_SECRET, and optionally SALESSYNC_SALESFORCE_URI, SALESSYNC_SALESFORCE_CLIENT_ID, SALESSYNC_SALESFORCE_CLIENT_SECRET, SALESSYNC_DATABASE and SALESSYNC_DATABASE_PASSWORD. A missing required variable is a terminating EnvironmentVariableMissing error; a malformed one (a URI that is not an absolute http(s) URI) is EnvironmentVariableInvalid. The error names the variable, never its value.'
+        Database               = 'Path of the local LiteDB database file; a relative path is resolved against the current PowerShell location. Default: SALESSYNC_DATABASE if set, else ~/.salessync/salessync.db. The folder is created if needed (readable by the current user only). An existing file that is not a SalesSync database is refused with DatabaseNotSalesSync and left untouched; a path that cannot be written fails with DatabaseNotWritable.'
+        DatabasePassword       = 'A SecureString password that encrypts a new database and opens an encrypted one (LiteDB''s own encryption). Default: SALESSYNC_DATABASE_PASSWORD if set; otherwise the database is not encrypted. It stays in memory only.'
+        Scope                  = 'Process (the default) makes the connection serve every runspace of the process, so ForEach-Object -Parallel, thread jobs and other runspaces use it without connecting again. Runspace keeps it to the current runspace, where it takes precedence over a process-wide connection and is dropped when the runspace closes.'
         SalesforceApiVersion   = 'Salesforce REST API version to use, in the form v66.0. Default v66.0.'
         MarketoCallsPerWindow  = 'How many Marketo calls this session may start in any 20-second window (1 to 100). The instance limit of 100 is shared with every other integration; default 50.'
         MarketoConcurrentCalls = 'How many Marketo calls may be in flight at once (1 to 10). The instance limit of 10 is shared; default 5.'
@@ -25,7 +28,8 @@
         Description = 'Where the session is connected: URIs, client ids, token expiry, limits and database path. It never contains a secret.'
     }
     Notes       = @(
-        'The connection belongs to the current PowerShell session (runspace). Connecting again replaces it. Use Disconnect-SalesSync to forget it and Get-SalesSyncConnection to show it.'
+        'Connecting again replaces the connection of the same scope; commands still running on the old one finish first. Use Disconnect-SalesSync to forget it and Get-SalesSyncConnection to show it.'
+        'The Marketo limits are per instance for the whole process: every connection to one instance shares one limiter and one daily count, and the settings of the latest successful Connect-SalesSync apply to all of them.'
     )
     Examples    = @(
         @{
@@ -45,6 +49,12 @@ $env:SALESSYNC_MARKETO_CLIENT_ID = $clientId
 $env:SALESSYNC_MARKETO_CLIENT_SECRET = $clientSecret
 Connect-SalesSync -FromEnvironment'
             Remarks = 'In an automation runbook or CI job: reads everything from environment variables and never prompts.'
+        }
+        @{
+            Code    = 'Connect-SalesSync -MarketoUri https://123-ABC-456.mktorest.com -MarketoCredential $marketo -Database ./acme.db `
+    -DatabasePassword (Read-Host -AsSecureString ''Database password'')
+1..4 | ForEach-Object -Parallel { (Get-SalesSyncConnection).Database }'
+            Remarks = 'Opens (or creates) an encrypted database. The connection has the default Process scope, so the parallel runspaces see it without connecting again.'
         }
     )
     Links       = @('Disconnect-SalesSync', 'Get-SalesSyncConnection')

@@ -1,13 +1,15 @@
 @{
-    Synopsis    = 'Forgets the SalesSync connection of this PowerShell session.'
+    Synopsis    = 'Forgets the SalesSync connection in effect.'
     Description = @(
-        'Disconnect-SalesSync drops the current session''s connection: the Marketo and Salesforce clients, their access tokens and the in-memory copies of the client secrets are released. Later SalesSync cmdlets fail with NotConnected until Connect-SalesSync runs again.'
+        'Disconnect-SalesSync drops the connection in effect in this runspace (its own -Scope Runspace connection if it has one, else the process-wide one): the Marketo and Salesforce clients, their access tokens and the in-memory copies of the client secrets are released, and the database closes when no other connection uses it. Commands still running on the connection finish first. Later SalesSync cmdlets fail with NotConnected until Connect-SalesSync runs again.'
         'It is safe to call when there is no connection: it then does nothing and says so with -Verbose, so cleanup blocks in scripts can call it unconditionally.'
     )
-    Parameters  = @{}
+    Parameters  = @{
+        Scope = 'Which connection to forget: Process (the process-wide one) or Runspace (this runspace''s own). By default, the one in effect here.'
+    }
     Inputs      = 'None. You cannot pipe objects to Disconnect-SalesSync.'
     Outputs     = @{ Type = 'None'; Description = 'Disconnect-SalesSync writes no objects.' }
-    Notes       = @('Other PowerShell sessions (runspaces) keep their own connections.')
+    Notes       = @('Other runspaces keep their own -Scope Runspace connections.')
     Examples    = @(
         @{ Code = 'Disconnect-SalesSync'; Remarks = 'Forgets the current connection.' }
         @{

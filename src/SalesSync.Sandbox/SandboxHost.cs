@@ -15,9 +15,17 @@ namespace SalesSync.Sandbox;
 /// </summary>
 public sealed class SandboxHost : IAsyncDisposable
 {
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
     private readonly List<WebApplication> _apps = [];
+    private readonly CancellationTokenSource _stopping = new();
 
     private SandboxHost(SandboxState state) => State = state;
+
+    /// <summary>
+    /// Cancelled when any of the three listeners is asked to stop (e.g. by its host lifetime on SIGTERM),
+    /// so whoever runs the sandbox can shut the whole of it down.
+    /// </summary>
+    public CancellationToken Stopping => _stopping.Token;
 
     public SandboxState State { get; }
     public Uri MarketoUri { get; private set; } = null!;
@@ -57,10 +65,15 @@ public sealed class SandboxHost : IAsyncDisposable
             k.Limits.MaxRequestHeadersTotalSize = 96 * 1024;
             k.Limits.MaxRequestBodySize = 4 * 1024 * 1024;
         });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         var app = builder.Build();
         map(app);
         _apps.Add(app);
         await app.StartAsync(ct);
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            try { _stopping.Cancel(); } catch (ObjectDisposedException) { }
+        });
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Uri(address.TrimEnd('/') + "/");
     }
@@ -75,11 +88,15 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Let requests held by delay faults go on, then give in-flight requests a bounded grace period.
+        State.Faults.Clear();
         foreach (var app in _apps)
         {
-            try { await app.StopAsync(); } catch (OperationCanceledException) { }
+            using var grace = new CancellationTokenSource(ShutdownTimeout);
+            try { await app.StopAsync(grace.Token); } catch (OperationCanceledException) { }
             await app.DisposeAsync();
         }
         _apps.Clear();
+        _stopping.Dispose();
     }
 }

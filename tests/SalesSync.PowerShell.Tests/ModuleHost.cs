@@ -32,7 +32,50 @@ public static class ModuleHost
         return new PSCredential(user, secure);
     }
 
-    public static string TempDatabase() => Path.Combine(Path.GetTempPath(), "salessync-tests", Guid.NewGuid().ToString("N"), "sync.db");
+    /// <summary>A database path in a fresh folder under the test run's temporary root (deleted when the run ends).</summary>
+    public static string TempDatabase() => Path.Combine(TempFolder(), "sync.db");
+
+    public static string TempFolder()
+    {
+        var folder = Path.Combine(TempRoot, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    /// <summary>One folder per test process; removed at exit so runs leave nothing behind.</summary>
+    public static string TempRoot { get; } = CreateTempRoot();
+
+    private static string CreateTempRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "salessync-tests-" + Environment.ProcessId);
+        Directory.CreateDirectory(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        };
+        return root;
+    }
+
+    /// <summary>Runs a command in a fresh shell and returns its output (errors throw).</summary>
+    public static List<PSObject> Run(System.Management.Automation.PowerShell ps, string script)
+    {
+        ps.Commands.Clear();
+        ps.Streams.ClearStreams();
+        var output = ps.AddScript(script).Invoke().ToList();
+        ps.Commands.Clear();
+        return output;
+    }
+
+    /// <summary>The module's connection registry (internal), through reflection, for bookkeeping checks.</summary>
+    public static Type Registry => AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "SalesSync.PowerShell")
+        .GetType("SalesSync.PowerShell.Base.ConnectionRegistry", throwOnError: true)!;
+
+    /// <summary>Drops every connection of the process so tests do not see each other's.</summary>
+    public static void DisconnectAll()
+    {
+        using var ps = NewShell();
+        ps.AddCommand("Disconnect-SalesSync").AddParameter("Scope", "Process").Invoke();
+    }
 
     /// <summary>Everything a run wrote to any stream, as text, for "no secret anywhere" checks.</summary>
     public static string AllStreams(System.Management.Automation.PowerShell ps, IEnumerable<PSObject>? output = null)
@@ -49,6 +92,13 @@ public static class ModuleHost
     }
 }
 
+/// <summary>Connections are process-wide by default, so module tests run one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ModuleCollection
+{
+    public const string Name = "Module";
+}
+
 public sealed class SandboxFixture : IAsyncLifetime
 {
     public SandboxHost Host { get; private set; } = null!;
@@ -59,4 +109,17 @@ public sealed class SandboxFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await SandboxHost.StartAsync("--people", "300", "--seed", "3");
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>Clears every fault rule the sandbox still holds (a test's unconsumed fault must not leak into the next).</summary>
+    public async Task ClearFaultsAsync()
+    {
+        using var http = new HttpClient();
+        (await http.DeleteAsync(new Uri(Host.ControlUri, "faults"))).EnsureSuccessStatusCode();
+    }
+
+    public async Task<System.Text.Json.Nodes.JsonNode> StatsAsync()
+    {
+        using var http = new HttpClient();
+        return System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri(Host.ControlUri, "stats")))!;
+    }
 }

@@ -7,7 +7,7 @@ BeforeAll {
     $script:databaseDir = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-" + [guid]::NewGuid().ToString('N'))
     $script:database = Join-Path $databaseDir 'sync.db'
     $script:envNames = 'SALESSYNC_MARKETO_URI', 'SALESSYNC_MARKETO_CLIENT_ID', 'SALESSYNC_MARKETO_CLIENT_SECRET',
-        'SALESSYNC_SALESFORCE_URI', 'SALESSYNC_SALESFORCE_CLIENT_ID', 'SALESSYNC_SALESFORCE_CLIENT_SECRET', 'SALESSYNC_DATABASE'
+        'SALESSYNC_SALESFORCE_URI', 'SALESSYNC_SALESFORCE_CLIENT_ID', 'SALESSYNC_SALESFORCE_CLIENT_SECRET', 'SALESSYNC_DATABASE', 'SALESSYNC_DATABASE_PASSWORD'
     function Clear-SalesSyncEnvironment { foreach ($n in $envNames) { Remove-Item "Env:$n" -ErrorAction SilentlyContinue } }
     function Get-Failure([scriptblock] $Block) {
         try { & $Block; $null } catch { $_ }
@@ -22,7 +22,7 @@ AfterAll {
 }
 
 Describe 'Connect-SalesSync' {
-    AfterEach { Disconnect-SalesSync; Clear-SalesSyncEnvironment }
+    AfterEach { Disconnect-SalesSync; Clear-SalesSyncEnvironment; Remove-Item Env:SALESSYNC_DATABASE_PASSWORD -ErrorAction SilentlyContinue }
 
     It 'connects to Marketo and Salesforce and returns a connection without secrets' {
         $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
@@ -115,6 +115,43 @@ Describe 'Connect-SalesSync' {
         $connection.Database | Should -Be $database
     }
 
+    It 'names a malformed environment variable with its own ErrorId, without its value' {
+        $env:SALESSYNC_MARKETO_URI = 'not a uri at all'
+        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
+        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
+        $failure = Get-Failure { Connect-SalesSync -FromEnvironment }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'EnvironmentVariableInvalid,*'
+        $failure.TargetObject | Should -Be 'SALESSYNC_MARKETO_URI'
+        $failure.Exception.Message | Should -Match 'SALESSYNC_MARKETO_URI'
+        ($failure | Out-String) + $failure.Exception.ToString() | Should -Not -Match ([regex]::Escape($sandbox.Marketo.clientSecret))
+    }
+
+    It 'encrypts a new database with a password and needs it to open it again' {
+        $encrypted = Join-Path $databaseDir 'encrypted.db'
+        $password = ConvertTo-SecureString 'correct horse battery' -AsPlainText -Force
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $password
+        $connection.DatabaseEncrypted | Should -BeTrue
+        ($connection | Out-String) | Should -Match 'encrypted'
+        Disconnect-SalesSync
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'DatabasePasswordRequired,*'
+        $wrong = ConvertTo-SecureString 'wrong' -AsPlainText -Force
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $wrong }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'DatabasePasswordWrong,*'
+        $env:SALESSYNC_DATABASE_PASSWORD = 'correct horse battery'
+        (Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted).DatabaseEncrypted | Should -BeTrue
+    }
+
+    It 'refuses a database of another Marketo instance' {
+        $other = Join-Path $databaseDir 'instance.db'
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $other | Out-Null
+        Disconnect-SalesSync
+        $sameServiceOtherName = ([uri]$sandbox.Marketo.uri).AbsoluteUri -replace '127\.0\.0\.1', 'localhost'
+        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sameServiceOtherName -MarketoCredential $sandbox.MarketoCredential -Database $other }
+        $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseWrongMarketoInstance,*'
+        $failure.Exception.Message | Should -Match '127\.0\.0\.1'
+    }
+
     It 'names the missing environment variable and does not prompt' {
         $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
         $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
@@ -132,9 +169,28 @@ Describe 'Connect-SalesSync' {
 
 Describe 'Disconnect-SalesSync' {
     It 'forgets the connection and is safe to repeat' {
-        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database | Out-Null
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database
         Disconnect-SalesSync
-        { Get-SalesSyncConnection } | Should -Throw -ErrorId 'NotConnected,SalesSync.PowerShell.Cmdlets.GetSalesSyncConnectionCommand'
+        Get-SalesSyncConnection | Should -BeNullOrEmpty
+        $connection.IsActive | Should -BeFalse
         { Disconnect-SalesSync } | Should -Not -Throw
+    }
+}
+
+Describe 'Get-SalesSyncConnection' {
+    It 'writes nothing, and no error, when there is no connection' {
+        Disconnect-SalesSync
+        $output = Get-SalesSyncConnection -ErrorVariable problems
+        $output | Should -BeNullOrEmpty
+        $problems | Should -BeNullOrEmpty
+        $(if (-not (Get-SalesSyncConnection)) { 'usable in an if' }) | Should -Be 'usable in an if'
+    }
+
+    It 'is seen by ForEach-Object -Parallel runspaces (process scope)' {
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database | Out-Null
+        $manifest = Join-Path $root 'SalesSync.psd1'
+        $seen = 1..3 | ForEach-Object -Parallel { Import-Module $using:manifest; (Get-SalesSyncConnection).Database }
+        $seen | Should -Be @($database, $database, $database)
+        Disconnect-SalesSync
     }
 }

@@ -69,6 +69,208 @@ Describe 'Help for <_>' -ForEach @((Import-PowerShellDataFile (Join-Path $PSScri
             ($p.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$name needs a description"
         }
     }
+
+    It 'shows each parameter''s pipeline input as the cmdlet declares it' {
+        foreach ($p in ($command.Parameters.Values | Where-Object { $common -notcontains $_.Name })) {
+            $sets = @($p.ParameterSets.Values)
+            $kinds = @(
+                if ($sets | Where-Object ValueFromPipeline) { 'ByValue' }
+                if ($sets | Where-Object ValueFromPipelineByPropertyName) { 'ByPropertyName' }
+            )
+            $expected = if ($kinds.Count) { "True ($($kinds -join ', '))" } else { 'False' }
+            (Get-Help $command.Name -Parameter $p.Name).pipelineInput | Should -Be $expected -Because "-$($p.Name)"
+        }
+    }
+
+    It 'lists the types it takes from the pipeline as inputs, or None' {
+        $piped = @($command.Parameters.Values | Where-Object { $common -notcontains $_.Name } |
+            Where-Object { $_.ParameterSets.Values | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName } })
+        $inputs = @($help.inputTypes.inputType | ForEach-Object { $_.type.name })
+        if ($piped) {
+            $inputs | Should -Not -Contain 'None'
+            $inputs.Count | Should -Be @($piped | ForEach-Object ParameterType | Select-Object -Unique).Count
+        }
+        else {
+            $inputs | Should -Be @('None')
+        }
+    }
+
+    It 'names an output type' {
+        $outputs = @($help.returnValues.returnValue | ForEach-Object { $_.type.name })
+        $outputs.Count | Should -BeGreaterThan 0
+        foreach ($o in $outputs) { $o | Should -Not -BeNullOrEmpty }
+    }
+}
+
+Describe 'Connect-SalesSync help' {
+    It 'shows the real default values' {
+        (Get-Help Connect-SalesSync -Parameter SalesforceApiVersion).defaultValue | Should -Be 'v66.0'
+        (Get-Help Connect-SalesSync -Parameter MaxRetries).defaultValue | Should -Be '5'
+        (Get-Help Connect-SalesSync -Parameter Scope).defaultValue | Should -Be 'Process'
+        $full = Get-Help Connect-SalesSync -Full
+        ($full.Parameters.Parameter | Where-Object Name -EQ 'SalesforceApiVersion').defaultValue | Should -Be 'v66.0'
+        ($full.Parameters.Parameter | Where-Object Name -EQ 'MaxRetries').defaultValue | Should -Be '5'
+        $full | Out-String | Should -Match '(?m)-MaxRetries <Int32>[\s\S]*?Default value\s+5\s*$'
+    }
+
+    It 'shows False for a switch and None for a parameter without a default' {
+        (Get-Help Connect-SalesSync -Parameter FromEnvironment).defaultValue | Should -Be 'False'
+        (Get-Help Connect-SalesSync -Parameter MarketoUri).defaultValue | Should -Be 'None'
+    }
+
+    It 'takes the output type from its help file' {
+        (Get-Help Connect-SalesSync -Full).returnValues.returnValue.type.name | Should -Be 'SalesSync.PowerShell.Models.SalesSyncConnectionInfo'
+    }
+}
+
+Describe 'A cmdlet without pipeline input' {
+    It 'shows None as its input type' {
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $withoutPipeline = @($module.ExportedCmdlets.Values | Where-Object {
+                -not ($_.Parameters.Values | Where-Object { $common -notcontains $_.Name } |
+                        Where-Object { $_.ParameterSets.Values | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName } })
+            })
+        $withoutPipeline.Count | Should -BeGreaterThan 0 -Because 'Get-SalesSyncConnection takes no pipeline input'
+        foreach ($c in $withoutPipeline) {
+            $inputs = @((Get-Help $c.Name -Full).inputTypes.inputType)
+            $inputs.Count | Should -Be 1 -Because $c.Name
+            $inputs[0].type.name | Should -Be 'None' -Because $c.Name
+        }
+    }
+}
+
+# The generator against a small compiled module with pipeline input, varied defaults, [OutputType] and a constructor that throws.
+Describe 'Help generator (tools/New-MamlHelp.ps1)' {
+    BeforeAll {
+        $script:pwsh = Join-Path $PSHOME 'pwsh'
+        $script:fixture = Join-Path $TestDrive 'HelpFixture'
+        $helpSource = New-Item -ItemType Directory -Force (Join-Path $fixture 'help')
+        $source = Join-Path $fixture 'HelpFixture.cs'
+        $script:dll = Join-Path $fixture 'HelpFixture.dll'
+        Set-Content $source @'
+using System;
+using System.Management.Automation;
+namespace HelpFixture
+{
+    public enum Shade { Light, Dark }
+
+    [Cmdlet(VerbsCommon.Get, "HelpFixture", DefaultParameterSetName = "ByPath")]
+    [OutputType(typeof(System.IO.FileInfo), typeof(string))]
+    public sealed class GetHelpFixtureCommand : PSCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = "ByPath")] public string Path { get; set; } = "here";
+        [Parameter(ValueFromPipelineByPropertyName = true)] [Alias("Key")] public string Name { get; set; }
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "ById")] public int Id { get; set; } = 7;
+        [Parameter] public Shade Shade { get; set; } = Shade.Dark;
+        [Parameter] public double Ratio { get; set; } = 1.5;
+        [Parameter] public string[] Tags { get; set; } = new[] { "a", "b" };
+        [Parameter] public string[] None { get; set; } = new string[0];
+        [Parameter] public string Blank { get; set; } = "";
+        [Parameter] public SwitchParameter Force { get; set; }
+    }
+
+    [Cmdlet(VerbsCommon.Set, "HelpFixture")]
+    [OutputType(typeof(void))]
+    public sealed class SetHelpFixtureCommand : PSCmdlet
+    {
+        public SetHelpFixtureCommand() { throw new InvalidOperationException("fixture constructor fails"); }
+        [Parameter] public int Count { get; set; } = 3;
+        [Parameter] public SwitchParameter Force { get; set; }
+    }
+}
+'@
+        $examples = "Examples = @(@{ Code = 'x'; Remarks = 'one' }, @{ Code = 'y'; Remarks = 'two' })"
+        Set-Content (Join-Path $helpSource 'Get-HelpFixture.psd1') @"
+@{
+    Synopsis = 'Fixture.'; Description = 'Fixture cmdlet.'
+    Parameters = @{ Path = 'p'; Name = 'n'; Id = 'i'; Shade = 's'; Ratio = 'r'; Tags = 't'; None = 'e'; Blank = 'b'; Force = 'f' }
+    Inputs = 'Ids, paths, or objects with a Name.'
+    Outputs = @{ Description = 'Files or strings.' }
+    $examples
+}
+"@
+        Set-Content (Join-Path $helpSource 'Set-HelpFixture.psd1') @"
+@{
+    Synopsis = 'Fixture.'; Description = 'Fixture cmdlet.'
+    Parameters = @{ Count = 'c'; Force = 'f' }
+    $examples
+}
+"@
+        & $pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$source' -OutputAssembly '$dll'"
+        if ($LASTEXITCODE -ne 0) { throw 'Could not compile the help fixture.' }
+        $generator = Join-Path $root 'tools/New-MamlHelp.ps1'
+        $script:helpFile = Join-Path $fixture 'HelpFixture.dll-Help.xml'
+        # A decimal-comma culture: defaults must still be written with the invariant culture.
+        $script:generatorOutput = & $pwsh -NoProfile -NonInteractive -Command "[cultureinfo]::CurrentCulture = 'de-DE'; & '$generator' -ManifestPath '$dll' -HelpSource '$helpSource' -OutFile '$helpFile'; exit `$LASTEXITCODE" *>&1 | Out-String
+        $script:generatorExit = $LASTEXITCODE
+        $script:fixtureModule = Import-Module $dll -PassThru -Force
+    }
+
+    AfterAll {
+        if ($fixtureModule) { Remove-Module $fixtureModule -Force }
+    }
+
+    It 'succeeds even when a cmdlet cannot be constructed, with a warning' {
+        $generatorExit | Should -Be 0 -Because $generatorOutput
+        $generatorOutput | Should -Match 'cannot create HelpFixture.SetHelpFixtureCommand'
+    }
+
+    It 'writes each parameter''s default from a new instance' {
+        $expected = [ordered]@{ Path = 'here'; Name = 'None'; Id = '7'; Shade = 'Dark'; Ratio = '1.5'; Tags = 'a, b'; None = 'None'; Blank = 'None'; Force = 'False' }
+        foreach ($name in $expected.Keys) {
+            (Get-Help Get-HelpFixture -Parameter $name).defaultValue | Should -Be $expected[$name] -Because "-$name"
+        }
+    }
+
+    It 'falls back to None (False for switches) when the cmdlet cannot be constructed' {
+        (Get-Help Set-HelpFixture -Parameter Count).defaultValue | Should -Be 'None'
+        (Get-Help Set-HelpFixture -Parameter Force).defaultValue | Should -Be 'False'
+    }
+
+    It 'shows how each parameter takes pipeline input' {
+        (Get-Help Get-HelpFixture -Parameter Path).pipelineInput | Should -Be 'True (ByValue)'
+        (Get-Help Get-HelpFixture -Parameter Name).pipelineInput | Should -Be 'True (ByPropertyName)'
+        (Get-Help Get-HelpFixture -Parameter Id).pipelineInput | Should -Be 'True (ByValue, ByPropertyName)'
+        (Get-Help Get-HelpFixture -Parameter Shade).pipelineInput | Should -Be 'False'
+    }
+
+    It 'lists one input type per distinct pipeline type, the Inputs text describing the first' {
+        $inputs = @((Get-Help Get-HelpFixture -Full).inputTypes.inputType)
+        @($inputs | ForEach-Object { $_.type.name }) | Should -Be @('System.Int32', 'System.String')
+        $first = ($inputs[0].description | Out-String).Trim()
+        $first | Should -Match '^Ids, paths, or objects with a Name\.'
+        $first | Should -Match '-Id accepts System\.Int32 from the pipeline by value and by property name Id\.'
+        $second = ($inputs[1].description | Out-String).Trim()
+        $second | Should -Match '-Path accepts System\.String from the pipeline by value\.'
+        $second | Should -Match '-Name accepts System\.String from the pipeline by property name Name or Key\.'
+        $second | Should -Not -Match 'Ids, paths'
+    }
+
+    It 'shows None as the input type of a cmdlet without pipeline input' {
+        $inputs = @((Get-Help Set-HelpFixture -Full).inputTypes.inputType)
+        $inputs.Count | Should -Be 1
+        $inputs[0].type.name | Should -Be 'None'
+    }
+
+    It 'takes the output types from [OutputType] when the help file names none' {
+        @((Get-Help Get-HelpFixture -Full).returnValues.returnValue | ForEach-Object { $_.type.name }) | Should -Be @('System.IO.FileInfo', 'System.String')
+        @((Get-Help Set-HelpFixture -Full).returnValues.returnValue | ForEach-Object { $_.type.name }) | Should -Be @('None')
+    }
+
+    It 'still fails on a missing parameter description or fewer than two examples' {
+        $broken = New-Item -ItemType Directory -Force (Join-Path $fixture 'broken')
+        Copy-Item (Join-Path $fixture 'help/*') $broken
+        $generator = Join-Path $root 'tools/New-MamlHelp.ps1'
+        (Get-Content (Join-Path $broken 'Set-HelpFixture.psd1') -Raw) -replace "Count = 'c'; ", '' | Set-Content (Join-Path $broken 'Set-HelpFixture.psd1')
+        $output = & $pwsh -NoProfile -NonInteractive -File $generator -ManifestPath $dll -HelpSource $broken -OutFile (Join-Path $broken 'out.xml') *>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $output | Should -Match 'no description of -Count'
+        Copy-Item (Join-Path $fixture 'help/Set-HelpFixture.psd1') $broken -Force
+        (Get-Content (Join-Path $broken 'Get-HelpFixture.psd1') -Raw) -replace ", @\{ Code = 'y'; Remarks = 'two' \}", '' | Set-Content (Join-Path $broken 'Get-HelpFixture.psd1')
+        $output = & $pwsh -NoProfile -NonInteractive -File $generator -ManifestPath $dll -HelpSource $broken -OutFile (Join-Path $broken 'out.xml') *>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $output | Should -Match 'needs at least two examples'
+    }
 }
 
 Describe 'Packaged module (out/SalesSync)' {

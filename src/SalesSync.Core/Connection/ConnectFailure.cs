@@ -1,3 +1,5 @@
+using SalesSync.Core.Store;
+
 namespace SalesSync.Core.Connection;
 
 /// <summary>Why a connection could not be made; the cmdlet maps each to a stable ErrorId.</summary>
@@ -7,11 +9,13 @@ public enum ConnectFailureReason
     InsecureUri,
     BadCredentials,
     Unreachable,
-    DatabaseNotWritable,
     QuotaExhausted,
+
+    /// <summary>The database could not be opened; <see cref="ConnectFailedException.StoreReason"/> says why.</summary>
+    Database,
 }
 
-/// <summary>A connection attempt failed for a reason the user can act on.</summary>
+/// <summary>A connection attempt failed for a reason the user can act on. Never carries a secret.</summary>
 public sealed class ConnectFailedException(ConnectFailureReason reason, string service, string message, Exception? inner = null)
     : Exception(message, inner)
 {
@@ -19,4 +23,7 @@ public sealed class ConnectFailedException(ConnectFailureReason reason, string s
 
     /// <summary>Marketo, Salesforce or Database.</summary>
     public string Service { get; } = service;
+
+    /// <summary>For <see cref="ConnectFailureReason.Database"/>: what was wrong with the database.</summary>
+    public StoreFailureReason? StoreReason => (InnerException as StoreException)?.Reason;
 }

@@ -3,7 +3,7 @@ using SalesSync.Core.Marketo;
 
 namespace SalesSync.Core.Connection;
 
-/// <summary>Everything needed to connect; secrets stay in <see cref="Secret"/> wrappers.</summary>
+/// <summary>Everything needed to connect; secrets stay in <see cref="Secret"/> wrappers, in memory only.</summary>
 public sealed record ConnectionSettings
 {
     public required Uri MarketoUri { get; init; }
@@ -12,20 +12,20 @@ public sealed record ConnectionSettings
     public Uri? SalesforceUri { get; init; }
     public string? SalesforceClientId { get; init; }
     public Secret? SalesforceClientSecret { get; init; }
-    public string SalesforceApiVersion { get; init; } = "v66.0";
+    public string SalesforceApiVersion { get; init; } = DefaultSalesforceApiVersion;
+
+    /// <summary>The database file; null = <see cref="DefaultDatabasePath"/>. Relative paths are resolved by the caller.</summary>
     public string? DatabasePath { get; init; }
+
+    /// <summary>Encrypts a new database, and opens an encrypted one (LiteDB's own encryption).</summary>
+    public Secret? DatabasePassword { get; init; }
+
     public MarketoLimitSettings MarketoLimits { get; init; } = MarketoLimitSettings.Default;
     public RetrySettings Retry { get; init; } = RetrySettings.Default;
 
-    /// <summary>Documented environment variables for runbooks (-FromEnvironment).</summary>
-    public static class EnvironmentVariables
-    {
-        public const string MarketoUri = "SALESSYNC_MARKETO_URI";
-        public const string MarketoClientId = "SALESSYNC_MARKETO_CLIENT_ID";
-        public const string MarketoClientSecret = "SALESSYNC_MARKETO_CLIENT_SECRET";
-        public const string SalesforceUri = "SALESSYNC_SALESFORCE_URI";
-        public const string SalesforceClientId = "SALESSYNC_SALESFORCE_CLIENT_ID";
-        public const string SalesforceClientSecret = "SALESSYNC_SALESFORCE_CLIENT_SECRET";
-        public const string Database = "SALESSYNC_DATABASE";
-    }
+    public const string DefaultSalesforceApiVersion = "v66.0";
+
+    /// <summary>The default database: ~/.salessync/salessync.db.</summary>
+    public static string DefaultDatabasePath =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".salessync", "salessync.db");
 }

@@ -7,7 +7,7 @@ namespace SalesSync.Core.Http;
 /// stays cancellation; resets, refusals and timeouts become transient API errors; anything that got
 /// an HTTP answer is returned for the service-specific classifier.
 /// </summary>
-public static class RestTransport
+internal static class RestTransport
 {
     public static RestClient CreateClient(Uri baseUri, TimeSpan timeout) =>
         new(new RestClientOptions(UriPolicy.Normalize(baseUri))
@@ -46,6 +46,14 @@ public static class RestTransport
         if (e is null) return "no response";
         while (e.InnerException is not null) e = e.InnerException;
         return e.Message;
+    }
+
+    /// <summary>A delay the server asked for with Retry-After (seconds or HTTP date), if any.</summary>
+    public static TimeSpan? RetryAfter(RestResponse response, DateTimeOffset now)
+    {
+        var headers = (response.Headers ?? []).Concat(response.ContentHeaders ?? [])
+            .Select(h => new KeyValuePair<string, string?>(h.Name ?? "", h.Value?.ToString()));
+        return RetryAfterHeader.From(headers, now);
     }
 
     /// <summary>"GET rest/v1/leads.json": method and path only; query strings may carry secrets.</summary>

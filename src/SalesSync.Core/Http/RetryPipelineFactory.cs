@@ -9,7 +9,7 @@ namespace SalesSync.Core.Http;
 /// Builds the Polly retry pipeline shared by both API clients: retries only what the classifier calls
 /// transient or throttled, exponential backoff with jitter, bounded, cancellable, announced in -Verbose.
 /// </summary>
-public static class RetryPipelineFactory
+internal static class RetryPipelineFactory
 {
     public static ResiliencePipeline Create(string service, RetrySettings settings, TimeProvider? timeProvider = null)
     {
@@ -22,8 +22,9 @@ public static class RetryPipelineFactory
             OnRetry = args =>
             {
                 var error = args.Outcome.Exception as SalesSyncApiException;
+                var asked = error?.RetryAfter is { } wait ? string.Create(CultureInfo.InvariantCulture, $" (the service asked for {wait.TotalSeconds:0.#} s with Retry-After)") : "";
                 EngineObserver.Current.Verbose(string.Create(CultureInfo.InvariantCulture,
-                    $"{service}: {error?.Message ?? "call failed"} - retry {args.AttemptNumber + 1} of {settings.MaxRetries} in {args.RetryDelay.TotalSeconds:0.0} s"));
+                    $"{service}: {error?.Message ?? "call failed"} - retry {args.AttemptNumber + 1} of {settings.MaxRetries} in {args.RetryDelay.TotalSeconds:0.0} s{asked}"));
                 return default;
             },
         };

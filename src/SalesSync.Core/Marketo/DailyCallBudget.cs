@@ -4,15 +4,22 @@ namespace SalesSync.Core.Marketo;
 /// Counts this process's Marketo calls per Marketo day (which ends at midnight US Central) and stops
 /// at the configured budget, or when the server has said 607, until the day turns.
 /// </summary>
-public sealed class DailyCallBudget(int limit, TimeProvider time)
+internal sealed class DailyCallBudget(int limit, TimeProvider time)
 {
+    private volatile int _limit = limit;
+
     private static readonly TimeZoneInfo Central = FindCentral();
     private readonly object _gate = new();
     private DateOnly _day;
     private int _used;
     private bool _serverSaysExhausted;
 
-    public int Limit => limit;
+    /// <summary>Calls allowed per Marketo day; 0 = no client-side budget. Changing it keeps the day's count.</summary>
+    public int Limit
+    {
+        get => _limit;
+        set => _limit = value;
+    }
 
     public int Used
     {
@@ -25,7 +32,8 @@ public sealed class DailyCallBudget(int limit, TimeProvider time)
         lock (_gate)
         {
             Roll();
-            if (_serverSaysExhausted || (limit > 0 && _used >= limit)) return false;
+            var max = _limit;
+            if (_serverSaysExhausted || (max > 0 && _used >= max)) return false;
             _used++;
             return true;
         }

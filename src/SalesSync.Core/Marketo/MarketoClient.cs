@@ -10,14 +10,15 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Marketo;
 
 /// <summary>Access token as Marketo's Identity service returned it.</summary>
-public sealed record MarketoToken(DateTimeOffset ExpiresAt, string? Scope);
+internal sealed record MarketoToken(DateTimeOffset ExpiresAt, string? Scope);
 
 /// <summary>
-/// Marketo REST client: Identity tokens reused until shortly before expiry, the instance's rate gate
-/// and daily budget, classified retries (Polly), one re-authentication on 601/602, and POST
+/// Marketo REST client: Identity tokens reused until shortly before expiry (fetched once for all
+/// concurrent callers, credentials in a POST body), the instance's rate gate and daily budget,
+/// classified retries (Polly) that honour Retry-After, one re-authentication on 601/602, and POST
 /// _method=GET for URLs past the 8 KB limit. Thread-safe.
 /// </summary>
-public sealed class MarketoClient : IDisposable
+internal sealed class MarketoClient : IDisposable
 {
     public const string ServiceName = "Marketo";
     public const int MaxBatchSize = 300;
@@ -32,7 +33,8 @@ public sealed class MarketoClient : IDisposable
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
     private volatile TokenState? _token;
 
-    private sealed record TokenState(string Value, DateTimeOffset ExpiresAt, string? Scope);
+    /// <summary>A token and when to fetch the next one (<see cref="RefreshAt"/> is never after <see cref="ExpiresAt"/>).</summary>
+    private sealed record TokenState(string Value, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt, string? Scope);
 
     public MarketoClient(MarketoClientOptions options, MarketoRateGate? gate = null, TimeProvider? time = null)
     {
@@ -41,12 +43,19 @@ public sealed class MarketoClient : IDisposable
         _time = time ?? TimeProvider.System;
         _rest = RestTransport.CreateClient(options.BaseUri, options.Timeout);
         _gate = gate ?? MarketoRateGate.For(options.BaseUri, options.Limits);
-        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry);
-        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect);
+        // One clock for tokens and backoff, so tests can move time instead of waiting.
+        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time);
+        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect, _time);
     }
 
     public Uri BaseUri => _options.BaseUri;
     public string ClientId => _options.ClientId;
+
+    /// <summary>The instance's gate (shared by every client of the instance in this process).</summary>
+    public MarketoRateGate Gate => _gate;
+
+    /// <summary>When the token in use expires; null before the first token.</summary>
+    public DateTimeOffset? TokenExpiresAt => _token?.ExpiresAt;
 
     /// <summary>Calls this process made today against the instance (client-side count).</summary>
     public int CallsToday => _gate.Budget.Used;
@@ -85,12 +94,12 @@ public sealed class MarketoClient : IDisposable
                 if (pageToken is not null) query.Add(new("nextPageToken", pageToken));
                 var page = await GetAsync("rest/v1/leads.json", query, cancellationToken).ConfigureAwait(false);
                 foreach (var lead in page.Result) yield return lead;
-                pageToken = page.MoreResult == true && page.Result.Count > 0 ? page.NextPageToken : null;
+                pageToken = page.ContinuationToken;
             } while (pageToken is not null);
         }
     }
 
-    /// <summary>Members of a static list, page by page (the endpoint signals the end by omitting nextPageToken).</summary>
+    /// <summary>Members of a static list, page by page (the endpoint signals the end by omitting nextPageToken; it has no moreResult).</summary>
     public async IAsyncEnumerable<JsonElement> GetStaticListMembersAsync(long listId, IEnumerable<string>? fields,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -103,7 +112,7 @@ public sealed class MarketoClient : IDisposable
             if (pageToken is not null) query.Add(new("nextPageToken", pageToken));
             var page = await GetAsync($"rest/v1/lists/{listId.ToString(CultureInfo.InvariantCulture)}/leads.json", query, cancellationToken).ConfigureAwait(false);
             foreach (var lead in page.Result) yield return lead;
-            pageToken = page.Result.Count > 0 ? page.NextPageToken : null;
+            pageToken = page.ContinuationToken;
         } while (pageToken is not null);
     }
 
@@ -144,7 +153,10 @@ public sealed class MarketoClient : IDisposable
         if (status != 200)
         {
             var kind = MarketoErrorClassifier.ClassifyHttp(status);
-            throw new SalesSyncApiException(ServiceName, $"HTTP {status}", $"{operation}: HTTP {status} {response.StatusDescription}".TrimEnd(), kind);
+            throw new SalesSyncApiException(ServiceName, $"HTTP {status}", $"{operation}: HTTP {status} {response.StatusDescription}".TrimEnd(), kind)
+            {
+                RetryAfter = RestTransport.RetryAfter(response, _time.GetUtcNow()),
+            };
         }
         MarketoResponse parsed;
         try
@@ -153,7 +165,7 @@ public sealed class MarketoClient : IDisposable
         }
         catch (JsonException)
         {
-            throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response was not Marketo JSON", ApiFailureKind.Transient);
+            throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response was not Marketo JSON ({response.ContentType ?? "no content type"}, {response.Content?.Length ?? 0} characters)", ApiFailureKind.Transient);
         }
         if (parsed.Success) return parsed;
 
@@ -175,15 +187,18 @@ public sealed class MarketoClient : IDisposable
             ApiFailureKind.QuotaExhausted) { ResumesAt = resumes };
     }
 
+    /// <summary>
+    /// The token to use now. Concurrent callers share one Identity call (single flight); whoever waited
+    /// on the lock takes the token the first caller fetched.
+    /// </summary>
     private async Task<TokenState> GetTokenAsync(CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        if (_token is { } live && live.ExpiresAt - TokenRefreshMargin > now) return live;
+        if (_token is { } live && _time.GetUtcNow() < live.RefreshAt) return live;
         await _tokenLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_token is { } fresh && fresh.ExpiresAt - TokenRefreshMargin > _time.GetUtcNow()) return fresh;
-            _token = await FetchTokenAsync(ct).ConfigureAwait(false);
+            if (_token is { } fresh && _time.GetUtcNow() < fresh.RefreshAt) return fresh;
+            _token = await FetchTokenAsync(_token, ct).ConfigureAwait(false);
             return _token;
         }
         finally
@@ -192,14 +207,14 @@ public sealed class MarketoClient : IDisposable
         }
     }
 
-    private async Task<TokenState> FetchTokenAsync(CancellationToken ct)
+    private async Task<TokenState> FetchTokenAsync(TokenState? previous, CancellationToken ct)
     {
-        // The documented contract passes the credentials as query parameters; this URL is never logged.
-        var request = new RestRequest("identity/oauth/token", Method.Get);
-        request.AddQueryParameter("grant_type", "client_credentials");
-        request.AddQueryParameter("client_id", _options.ClientId);
-        request.AddQueryParameter("client_secret", _options.ClientSecret.Reveal());
-        const string operation = "GET /identity/oauth/token";
+        // Credentials go in a form body, never the URL, where proxies and tracing would record them.
+        var request = new RestRequest("identity/oauth/token", Method.Post);
+        request.AddParameter("grant_type", "client_credentials", ParameterType.GetOrPost);
+        request.AddParameter("client_id", _options.ClientId, ParameterType.GetOrPost);
+        request.AddParameter("client_secret", _options.ClientSecret.Reveal(), ParameterType.GetOrPost);
+        const string operation = "POST /identity/oauth/token";
         EngineObserver.Current.Verbose($"Marketo: requesting an access token for client id {_options.ClientId}.");
         var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
         var status = (int)response.StatusCode;
@@ -207,10 +222,18 @@ public sealed class MarketoClient : IDisposable
         var root = doc?.RootElement;
         if (status == 200 && root is { ValueKind: JsonValueKind.Object } ok && MarketoResponse.String(ok, "access_token") is { Length: > 0 } value)
         {
-            var seconds = ok.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var s) ? s : 3600;
-            var expires = _time.GetUtcNow().AddSeconds(seconds);
-            EngineObserver.Current.Verbose($"Marketo: access token received, valid for {seconds} s.");
-            return new TokenState(value, expires, MarketoResponse.String(ok, "scope"));
+            var seconds = ok.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out var s) && s >= 0 ? s : 3600;
+            var now = _time.GetUtcNow();
+            var expires = now.AddSeconds(seconds);
+            // Identity hands back the live token with its remaining lifetime until it expires, so asking
+            // again inside the margin would only return the same token: use it to the end instead.
+            var renewed = previous is null || previous.Value != value;
+            var margin = TimeSpan.FromSeconds(Math.Min(TokenRefreshMargin.TotalSeconds, seconds / 2.0));
+            var refreshAt = renewed ? expires - margin : expires;
+            EngineObserver.Current.Verbose(renewed
+                ? $"Marketo: access token received, valid for {seconds} s."
+                : $"Marketo: Identity returned the current access token ({seconds} s left); using it until it expires.");
+            return new TokenState(value, expires, refreshAt, MarketoResponse.String(ok, "scope"));
         }
         var description = root is { ValueKind: JsonValueKind.Object } err
             ? MarketoResponse.String(err, "error_description") ?? MarketoResponse.String(err, "error")

@@ -3,7 +3,7 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Marketo;
 
 /// <summary>Where and how to reach one Marketo instance.</summary>
-public sealed record MarketoClientOptions
+internal sealed record MarketoClientOptions
 {
     /// <summary>The instance base, e.g. https://123-ABC-456.mktorest.com (REST under /rest, Identity under /identity).</summary>
     public required Uri BaseUri { get; init; }

@@ -3,7 +3,7 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Marketo;
 
 /// <summary>Marketo error codes to retry classes, per the reference table (error-codes.md and the Python client's retry set).</summary>
-public static class MarketoErrorClassifier
+internal static class MarketoErrorClassifier
 {
     public static ApiFailureKind Classify(string code) => code switch
     {

@@ -5,22 +5,36 @@ namespace SalesSync.Core.Marketo;
 
 /// <summary>
 /// Client-side limiter for one Marketo instance: a concurrency limiter and a sliding-window limiter
-/// (System.Threading.RateLimiting), queued rather than rejecting, plus the daily call budget. One gate
-/// per instance host is shared by every client in the process, as the instance's limits are.
+/// (System.Threading.RateLimiting), queued rather than rejecting, plus the daily call budget. There is
+/// exactly one gate per instance for the life of the process, shared by every client, as the
+/// instance's limits are. A later connection with other settings re-weights the same gate
+/// (<see cref="Apply"/>) instead of replacing it, so two limiters never split one instance's limits
+/// and the day's count and a recorded 607 survive.
 /// </summary>
-public sealed class MarketoRateGate : IDisposable
+internal sealed class MarketoRateGate : IDisposable
 {
     private static readonly ConcurrentDictionary<string, MarketoRateGate> Gates = new(StringComparer.OrdinalIgnoreCase);
 
+    // Limiters sized for the instance maxima; each call takes a weight so that exactly the configured
+    // number fits. Changing the weight changes the limit live, with calls already admitted still counted.
+    // 2520 is divisible by 1..10; 100,000 / c leaves room for exactly c calls for every c in 1..100.
+    private const int ConcurrencyUnits = 2520;
+    private const int WindowUnits = 100_000;
+
     private readonly ConcurrencyLimiter _concurrency;
     private readonly SlidingWindowRateLimiter _window;
+    private volatile Weights _weights;
+
+    private sealed record Weights(MarketoLimitSettings Settings, int Concurrency, int Window);
 
     public MarketoRateGate(MarketoLimitSettings settings, TimeProvider? time = null)
     {
-        Settings = settings.Validate();
+        settings.Validate();
+        Window = settings.Window;
+        _weights = WeightsFor(settings);
         _concurrency = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = settings.ConcurrentCalls,
+            PermitLimit = ConcurrencyUnits,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
@@ -32,7 +46,7 @@ public sealed class MarketoRateGate : IDisposable
         var segment = settings.Window / segments;
         _window = new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
         {
-            PermitLimit = settings.CallsPerWindow,
+            PermitLimit = WindowUnits,
             Window = settings.Window + segment * 2,
             SegmentsPerWindow = segments + 2,
             QueueLimit = int.MaxValue,
@@ -42,23 +56,47 @@ public sealed class MarketoRateGate : IDisposable
         Budget = new DailyCallBudget(settings.DailyCallBudget, time ?? TimeProvider.System);
     }
 
-    public MarketoLimitSettings Settings { get; }
+    /// <summary>The settings in force (the latest applied).</summary>
+    public MarketoLimitSettings Settings => _weights.Settings;
+
+    /// <summary>The window length, fixed when the gate was made.</summary>
+    public TimeSpan Window { get; }
+
     public DailyCallBudget Budget { get; }
 
-    /// <summary>The gate for an instance; a new one replaces it when the settings change.</summary>
+    /// <summary>The instance's gate, made on first use with <paramref name="settings"/>; later calls return the same gate unchanged.</summary>
     public static MarketoRateGate For(Uri instance, MarketoLimitSettings settings) =>
-        Gates.AddOrUpdate(instance.Authority,
-            _ => new MarketoRateGate(settings),
-            (_, existing) => existing.Settings == settings ? existing : new MarketoRateGate(settings));
+        Gates.GetOrAdd(InstanceKey(instance), static (_, s) => new MarketoRateGate(s), settings);
+
+    /// <summary>The gate of an instance if one exists (for tests and diagnostics).</summary>
+    public static MarketoRateGate? Find(Uri instance) => Gates.TryGetValue(InstanceKey(instance), out var gate) ? gate : null;
+
+    /// <summary>The key of an instance: its URI authority (host and non-default port), lower case.</summary>
+    public static string InstanceKey(Uri instance) => instance.Authority.ToLowerInvariant();
+
+    /// <summary>
+    /// Makes <paramref name="settings"/> the limits of this instance from now on (the window length is
+    /// fixed per gate). Calls in flight and calls already in the window keep counting.
+    /// </summary>
+    public void Apply(MarketoLimitSettings settings)
+    {
+        settings.Validate();
+        _weights = WeightsFor(settings);
+        Budget.Limit = settings.DailyCallBudget;
+    }
+
+    private static Weights WeightsFor(MarketoLimitSettings settings) =>
+        new(settings, ConcurrencyUnits / settings.ConcurrentCalls, WindowUnits / settings.CallsPerWindow);
 
     /// <summary>Waits for a concurrency slot and a window permit; dispose the result when the call is answered.</summary>
     public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
     {
-        var slot = await _concurrency.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        var weights = _weights;
+        var slot = await _concurrency.AcquireAsync(weights.Concurrency, cancellationToken).ConfigureAwait(false);
         try
         {
             // Take the window permit last, just before sending, so the client's clock matches the server's.
-            using var permit = await _window.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+            using var permit = await _window.AcquireAsync(weights.Window, cancellationToken).ConfigureAwait(false);
             if (!slot.IsAcquired || !permit.IsAcquired) throw new InvalidOperationException("Marketo rate gate refused a permit.");
             return slot;
         }

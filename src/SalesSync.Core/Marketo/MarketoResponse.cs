@@ -2,13 +2,13 @@ using System.Text.Json;
 
 namespace SalesSync.Core.Marketo;
 
-public sealed record MarketoError(string Code, string Message);
+internal sealed record MarketoError(string Code, string Message);
 
 /// <summary>
 /// Marketo's envelope, parsed leniently: every member is optional (real responses omit empty
 /// errors, warnings and result), codes may be strings or numbers, warnings are kept raw.
 /// </summary>
-public sealed class MarketoResponse
+internal sealed class MarketoResponse
 {
     public string? RequestId { get; private init; }
     public bool Success { get; private init; }
@@ -17,6 +17,14 @@ public sealed class MarketoResponse
     public IReadOnlyList<JsonElement> Warnings { get; private init; } = [];
     public string? NextPageToken { get; private init; }
     public bool? MoreResult { get; private init; }
+
+    /// <summary>
+    /// The page token to follow, read from what the response carries: a token, unless moreResult says
+    /// false. Lead endpoints send moreResult, list-member endpoints do not; a page that is empty and not
+    /// marked moreResult:true ends the paging, so a stray token cannot loop.
+    /// </summary>
+    public string? ContinuationToken =>
+        NextPageToken is { Length: > 0 } token && MoreResult != false && (Result.Count > 0 || MoreResult == true) ? token : null;
 
     public static MarketoResponse Parse(string json)
     {

@@ -10,17 +10,17 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Salesforce;
 
 /// <summary>Salesforce's view of the org's daily API use, from the Sforce-Limit-Info header.</summary>
-public sealed record SalesforceApiUsage(int Used, int Max);
+internal sealed record SalesforceApiUsage(int Used, int Max);
 
 /// <summary>The session as the token endpoint described it (no secrets).</summary>
-public sealed record SalesforceSession(Uri InstanceUrl, DateTimeOffset IssuedAt);
+internal sealed record SalesforceSession(Uri InstanceUrl, DateTimeOffset IssuedAt);
 
 /// <summary>
 /// Salesforce REST client: client-credentials tokens, one re-authentication on 401 INVALID_SESSION_ID,
 /// classified retries (Polly), SOQL paging through nextRecordsUrl, and a stop before the org's daily
 /// allocation runs out. Thread-safe.
 /// </summary>
-public sealed partial class SalesforceClient : IDisposable
+internal sealed partial class SalesforceClient : IDisposable
 {
     public const string ServiceName = "Salesforce";
 
@@ -43,13 +43,16 @@ public sealed partial class SalesforceClient : IDisposable
         _options = options;
         _time = time ?? TimeProvider.System;
         _auth = RestTransport.CreateClient(options.BaseUri, options.Timeout);
-        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry);
-        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect);
+        _retry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time);
+        _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect, _time);
     }
 
     public Uri BaseUri => _options.BaseUri;
     public string ClientId => _options.ClientId;
     public string ApiVersion => _options.ApiVersion;
+
+    /// <summary>The instance the current session talks to (instance_url of the token response).</summary>
+    public Uri? InstanceUrl => _session?.InstanceUrl;
 
     /// <summary>The last Sforce-Limit-Info reading, if any call has been answered.</summary>
     public SalesforceApiUsage? Usage => Volatile.Read(ref _usage);
@@ -74,9 +77,32 @@ public sealed partial class SalesforceClient : IDisposable
             if (root.TryGetProperty("records", out var records) && records.ValueKind == JsonValueKind.Array)
                 foreach (var record in records.EnumerateArray()) yield return record.Clone();
             var done = !root.TryGetProperty("done", out var d) || d.ValueKind != JsonValueKind.False;
-            path = !done && root.TryGetProperty("nextRecordsUrl", out var next) && next.GetString() is { Length: > 0 } url ? url.TrimStart('/') : null;
+            path = !done && root.TryGetProperty("nextRecordsUrl", out var next) && next.ValueKind == JsonValueKind.String && next.GetString() is { Length: > 0 } url
+                ? NextPagePath(url)
+                : null;
             query = [];
         }
+    }
+
+    /// <summary>
+    /// The path of a nextRecordsUrl, accepted only on this instance: the bearer token goes with the next
+    /// call, so a URL naming any other host (or scheme, or port) is refused, never followed.
+    /// </summary>
+    internal string NextPagePath(string nextRecordsUrl)
+    {
+        var instance = _session?.InstanceUrl ?? _options.BaseUri;
+        if (Uri.TryCreate(nextRecordsUrl, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            if (!string.Equals(absolute.GetLeftPart(UriPartial.Authority), instance.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase)
+                || absolute.UserInfo.Length > 0)
+                throw new SalesSyncApiException(ServiceName, "UNTRUSTED_NEXT_URL",
+                    $"The query's nextRecordsUrl points to {UriPolicy.Display(new Uri(absolute.GetLeftPart(UriPartial.Authority)))}, not to the instance {instance.GetLeftPart(UriPartial.Authority)}; it was not followed.",
+                    ApiFailureKind.InvalidRequest);
+            return absolute.PathAndQuery.TrimStart('/');
+        }
+        if (!nextRecordsUrl.StartsWith('/') || nextRecordsUrl.StartsWith("//", StringComparison.Ordinal) || nextRecordsUrl.Contains('\\') || nextRecordsUrl.Contains("://", StringComparison.Ordinal))
+            throw new SalesSyncApiException(ServiceName, "UNTRUSTED_NEXT_URL", "The query's nextRecordsUrl is not a path on the instance; it was not followed.", ApiFailureKind.InvalidRequest);
+        return nextRecordsUrl.TrimStart('/');
     }
 
     /// <summary>One REST call (path relative to the instance), retried and re-authenticated as classified.</summary>
@@ -115,7 +141,10 @@ public sealed partial class SalesforceClient : IDisposable
         }
         var (code, message) = ReadError(response.Content);
         var kind = SalesforceErrorClassifier.Classify(status, code, message);
-        throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}", $"{message ?? response.StatusDescription ?? "error"} ({operation}, HTTP {status})", kind);
+        throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}", $"{message ?? response.StatusDescription ?? "error"} ({operation}, HTTP {status})", kind)
+        {
+            RetryAfter = RestTransport.RetryAfter(response, _time.GetUtcNow()),
+        };
     }
 
     /// <summary>Salesforce errors are a JSON array of {message, errorCode}; edge errors may be HTML.</summary>
@@ -171,12 +200,21 @@ public sealed partial class SalesforceClient : IDisposable
         var status = (int)response.StatusCode;
         if (status == 200)
         {
-            using var doc = JsonDocument.Parse(response.Content ?? "{}");
-            var root = doc.RootElement;
-            var token = root.TryGetProperty("access_token", out var t) ? t.GetString() : null;
-            var instance = root.TryGetProperty("instance_url", out var i) && Uri.TryCreate(i.GetString(), UriKind.Absolute, out var u) ? u : _options.BaseUri;
-            if (string.IsNullOrEmpty(token))
-                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: no access_token in the response", ApiFailureKind.InvalidRequest);
+            // A 200 that is not the token JSON (a proxy's login page, an odd access_token) is a bad answer, as on the Marketo side.
+            using var doc = TryParse(response.Content);
+            var root = doc?.RootElement;
+            if (root is not { ValueKind: JsonValueKind.Object } body)
+                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the token endpoint answered 200 with something other than a JSON object (a proxy or login page?)", ApiFailureKind.InvalidRequest);
+            var token = body.TryGetProperty("access_token", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (string.IsNullOrEmpty(token) || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response has no usable access_token", ApiFailureKind.InvalidRequest);
+            Uri instance = _options.BaseUri;
+            if (body.TryGetProperty("instance_url", out var i))
+            {
+                if (i.ValueKind != JsonValueKind.String || !Uri.TryCreate(i.GetString(), UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https"))
+                    throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: instance_url is not an absolute http(s) URL", ApiFailureKind.InvalidRequest);
+                instance = u;
+            }
             if (UriPolicy.Check(instance) is { } problem)
                 throw new SalesSyncApiException(ServiceName, "INSECURE_INSTANCE", $"{operation}: instance_url refused. {problem}", ApiFailureKind.Unauthorized);
             EngineObserver.Current.Verbose($"Salesforce: access token received for instance {instance.GetLeftPart(UriPartial.Authority)}.");
@@ -192,6 +230,13 @@ public sealed partial class SalesforceClient : IDisposable
         var kind = status is 400 or 401 or 403 ? ApiFailureKind.Unauthorized : SalesforceErrorClassifier.Classify(status, code, message);
         throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}",
             kind == ApiFailureKind.Unauthorized ? $"The token endpoint refused the client credentials: {message ?? code}" : $"{operation}: {message ?? "HTTP " + status}", kind);
+    }
+
+    private static JsonDocument? TryParse(string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content)) return null;
+        try { return JsonDocument.Parse(content); }
+        catch (JsonException) { return null; }
     }
 
     [GeneratedRegex(@"api-usage=(\d+)/(\d+)")]

@@ -3,7 +3,7 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Salesforce;
 
 /// <summary>Where and how to reach one Salesforce org (client credentials flow on the org's My Domain).</summary>
-public sealed record SalesforceClientOptions
+internal sealed record SalesforceClientOptions
 {
     /// <summary>The org's My Domain, e.g. https://acme.my.salesforce.com (token endpoint /services/oauth2/token).</summary>
     public required Uri BaseUri { get; init; }

@@ -3,7 +3,7 @@ using SalesSync.Core.Http;
 namespace SalesSync.Core.Salesforce;
 
 /// <summary>Salesforce HTTP status + errorCode to retry classes (reference §7.3).</summary>
-public static class SalesforceErrorClassifier
+internal static class SalesforceErrorClassifier
 {
     public static ApiFailureKind Classify(int status, string? errorCode, string? message)
     {

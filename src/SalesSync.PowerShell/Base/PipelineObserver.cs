@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using SalesSync.Core.Diagnostics;
 
@@ -8,30 +7,18 @@ namespace SalesSync.PowerShell.Base;
 /// Receives engine events on any thread and queues them; the cmdlet drains the queue on the pipeline
 /// thread, the only thread allowed to call Write-*.
 /// </summary>
-internal sealed class PipelineObserver(BlockingCollection<Action<SalesSyncCmdlet>> queue) : IEngineObserver
+internal sealed class PipelineObserver(Action<Action<SalesSyncCmdlet>> post) : IEngineObserver
 {
-    public void Verbose(string message) => Post(c => c.WriteVerbose(message));
+    public void Verbose(string message) => post(c => c.WriteVerbose(message));
 
-    public void Debug(string message) => Post(c => c.WriteDebug(message));
+    public void Debug(string message) => post(c => c.WriteDebug(message));
 
-    public void Warning(string message) => Post(c => c.WriteWarning(message));
+    public void Warning(string message) => post(c => c.WriteWarning(message));
 
-    public void Progress(EngineProgress progress) => Post(c =>
+    public void Progress(EngineProgress progress) => post(c =>
     {
         var record = new ProgressRecord(progress.ActivityId, progress.Activity, progress.Status);
         if (progress.PercentComplete >= 0) record.PercentComplete = Math.Min(100, progress.PercentComplete);
         c.WriteProgress(record);
     });
-
-    private void Post(Action<SalesSyncCmdlet> write)
-    {
-        try
-        {
-            queue.Add(write);
-        }
-        catch (InvalidOperationException)
-        {
-            // The cmdlet stopped listening (pipeline stopped); nothing to report to.
-        }
-    }
 }

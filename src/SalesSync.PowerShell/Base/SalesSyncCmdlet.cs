@@ -1,16 +1,20 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Threading.Channels;
 using SalesSync.Core.Diagnostics;
 
 namespace SalesSync.PowerShell.Base;
 
 /// <summary>
 /// Base of every SalesSync cmdlet: one cancellation source per invocation (Ctrl+C cancels it), engine
-/// work run off the pipeline thread while its events are written on it, and one mapping from engine
-/// exceptions to ErrorRecords.
+/// work run off the pipeline thread while its events and output are written on it, and the rule that
+/// no engine work outlives its cmdlet: when writing to the pipeline throws (a stopping pipeline,
+/// Select-Object -First, -ErrorAction/-WarningAction Stop), the work is cancelled and awaited first.
 /// </summary>
 public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
 {
+    /// <summary>Items the engine may run ahead of the pipeline: memory stays flat when downstream is slow.</summary>
+    private const int StreamAhead = 512;
+
     private readonly CancellationTokenSource _cancellation = new();
     private bool _disposed;
 
@@ -29,23 +33,8 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected T RunEngine<T>(Func<CancellationToken, Task<T>> work)
     {
-        using var queue = new BlockingCollection<Action<SalesSyncCmdlet>>();
-        Task<T> task;
-        using (EngineObserver.Use(new PipelineObserver(queue)))
-        {
-            var token = CancellationToken;
-            task = Task.Run(() => work(token), token);
-        }
-        task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        foreach (var write in queue.GetConsumingEnumerable()) write(this);
-        try
-        {
-            return task.GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
+        var pump = new Pump(this);
+        return pump.Run(token => work(token));
     }
 
     protected void RunEngine(Func<CancellationToken, Task> work) =>
@@ -55,11 +44,90 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
             return true;
         });
 
+    /// <summary>
+    /// Runs an engine stream and writes each item to the pipeline as it arrives (through
+    /// <paramref name="project"/> when given), interleaved with the engine's events in the order they
+    /// happened. The engine runs at most a few hundred items ahead of the pipeline.
+    /// </summary>
+    protected void RunEngineStream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work, Func<T, object?>? project = null)
+    {
+        var pump = new Pump(this);
+        pump.Run(async token =>
+        {
+            await foreach (var item in work(token).WithCancellation(token).ConfigureAwait(false))
+            {
+                await pump.Credits.WaitAsync(token).ConfigureAwait(false);
+                var value = project is null ? item : project(item);
+                pump.Post(c =>
+                {
+                    pump.Credits.Release();
+                    c.WriteObject(value);
+                });
+            }
+            return true;
+        });
+    }
+
+    /// <summary>One engine run: its queue of pipeline writes and its lifetime, tied to the cmdlet's.</summary>
+    private sealed class Pump(SalesSyncCmdlet cmdlet)
+    {
+        private readonly Channel<Action<SalesSyncCmdlet>> _queue = Channel.CreateUnbounded<Action<SalesSyncCmdlet>>(
+            new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+
+        public SemaphoreSlim Credits { get; } = new(StreamAhead, StreamAhead);
+
+        public void Post(Action<SalesSyncCmdlet> write) => _queue.Writer.TryWrite(write);
+
+        public T Run<T>(Func<CancellationToken, Task<T>> work)
+        {
+            Task<T> task;
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cmdlet.CancellationToken);
+            using (EngineObserver.Use(new PipelineObserver(Post)))
+            {
+                var token = linked.Token;
+                task = Task.Run(() => work(token), token);
+            }
+            task.ContinueWith(_ => _queue.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            try
+            {
+                while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    while (_queue.Reader.TryRead(out var write)) write(cmdlet);
+                }
+            }
+            catch
+            {
+                // Writing failed (stopping pipeline, -ErrorAction Stop, ...): stop the engine and wait for it.
+                linked.Cancel();
+                try { task.Wait(); } catch (AggregateException) { }
+                throw;
+            }
+            finally
+            {
+                Credits.Dispose();
+            }
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (cmdlet.CancellationToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        Dispose(true);
         _cancellation.Dispose();
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what a derived cmdlet holds (called once, by PowerShell, when the pipeline ends).</summary>
+    protected virtual void Dispose(bool disposing)
+    {
     }
 }

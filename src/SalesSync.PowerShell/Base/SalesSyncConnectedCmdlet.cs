@@ -1,18 +1,26 @@
 using System.Management.Automation;
-using SalesSync.Core.Connection;
+using SalesSync.Core;
 
 namespace SalesSync.PowerShell.Base;
 
-/// <summary>Base of cmdlets that need Connect-SalesSync first.</summary>
+/// <summary>
+/// Base of cmdlets that need Connect-SalesSync first. The connection in effect is taken once, in
+/// BeginProcessing, and held (leased) until the command ends, so a reconnect or Disconnect in another
+/// runspace never closes it under a running command.
+/// </summary>
 public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
 {
-    /// <summary>The session's connection, or a terminating NotConnected error.</summary>
-    protected SalesSyncConnection Connection =>
-        SessionRegistry.Current ?? throw new InvalidOperationException("There is no SalesSync connection in this session. Run Connect-SalesSync first.");
+    private IDisposable? _lease;
+    private SalesSyncSession? _session;
+
+    /// <summary>The connection this command runs on.</summary>
+    internal SalesSyncSession Session => _session ?? throw new InvalidOperationException("BeginProcessing has not run.");
 
     protected override void BeginProcessing()
     {
-        if (SessionRegistry.Current is null)
+        var session = ConnectionRegistry.Current;
+        _lease = session?.Use();
+        if (_lease is null)
         {
             ThrowTerminatingError(new ErrorRecord(
                 new InvalidOperationException("There is no SalesSync connection in this session. Run Connect-SalesSync first."),
@@ -24,5 +32,12 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
                 },
             });
         }
+        _session = session;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _lease?.Dispose();
+        _lease = null;
     }
 }

@@ -1,17 +1,20 @@
 using System.Management.Automation;
+using System.Net;
+using System.Security;
+using SalesSync.Core;
 using SalesSync.Core.Connection;
 using SalesSync.Core.Http;
 using SalesSync.Core.Marketo;
+using SalesSync.Core.Store;
 using SalesSync.PowerShell.Base;
 using SalesSync.PowerShell.Models;
-using Env = SalesSync.Core.Connection.ConnectionSettings.EnvironmentVariables;
 
 namespace SalesSync.PowerShell.Cmdlets;
 
 /// <summary>
-/// Connects this PowerShell session to Marketo (and optionally Salesforce): fetches a token from each
-/// to prove the credentials, checks the database can be written, and keeps the connection for the
-/// later SalesSync cmdlets of the session.
+/// Connects to Marketo (and optionally Salesforce): fetches a token from each to prove the credentials,
+/// opens the database, and keeps the connection for the later SalesSync cmdlets of the process (or,
+/// with -Scope Runspace, of this runspace).
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "SalesSync", DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(SalesSyncConnectionInfo))]
@@ -44,17 +47,26 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     public SwitchParameter FromEnvironment { get; set; }
 
-    /// <summary>Path of the local database file; default ~/.salessync/salessync.db.</summary>
+    /// <summary>Path of the local database file; default ~/.salessync/salessync.db. Relative paths are resolved against the current location.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
+    /// <summary>Encrypts a new database / opens an encrypted one; default SALESSYNC_DATABASE_PASSWORD.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? DatabasePassword { get; set; }
+
+    /// <summary>Process (default): every runspace of the process uses this connection. Runspace: only this one.</summary>
+    [Parameter]
+    public ConnectionScope Scope { get; set; } = ConnectionScope.Process;
+
     /// <summary>Salesforce REST API version, e.g. v66.0.</summary>
     [Parameter]
     [ValidatePattern(@"^v\d{2,3}\.0$")]
-    public string SalesforceApiVersion { get; set; } = "v66.0";
+    public string SalesforceApiVersion { get; set; } = ConnectionSettings.DefaultSalesforceApiVersion;
 
-    /// <summary>Marketo calls this session may make per 20 s (the instance allows 100, shared by all integrations).</summary>
+    /// <summary>Marketo calls per 20 s (the instance allows 100, shared by all integrations).</summary>
     [Parameter]
     [ValidateRange(1, MarketoLimitSettings.MaxCallsPerWindow)]
     public int MarketoCallsPerWindow { get; set; } = MarketoLimitSettings.Default.CallsPerWindow;
@@ -77,10 +89,10 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     protected override void EndProcessing()
     {
         var settings = ParameterSetName == EnvironmentSet ? FromEnvironmentVariables() : FromParameters();
-        SalesSyncConnection connection;
+        SalesSyncSession session;
         try
         {
-            connection = RunEngine(ct => SalesSyncConnection.ConnectAsync(settings, ct));
+            session = RunEngine(ct => SalesSyncSession.ConnectAsync(settings, ct));
         }
         catch (ConnectFailedException e)
         {
@@ -89,14 +101,14 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
         }
         catch (ArgumentException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "InvalidConnectionSettings", ErrorCategory.InvalidArgument, settings.MarketoUri));
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidConnectionSettings", ErrorCategory.InvalidArgument, UriPolicy.Display(settings.MarketoUri)));
             return;
         }
-        SessionRegistry.Set(connection);
+        ConnectionRegistry.Set(session, Scope);
         WriteVerbose($"Connected to Marketo {settings.MarketoUri.GetLeftPart(UriPartial.Authority)}"
             + (settings.SalesforceUri is null ? "" : $" and Salesforce {settings.SalesforceUri.GetLeftPart(UriPartial.Authority)}")
-            + $"; database {connection.DatabasePath}.");
-        WriteObject(SalesSyncConnectionInfo.From(connection));
+            + $"; database {session.DatabasePath}{(session.DatabaseEncrypted ? " (encrypted)" : "")}; scope {Scope}.");
+        WriteObject(new SalesSyncConnectionInfo(session, Scope));
     }
 
     private ConnectionSettings FromParameters()
@@ -105,59 +117,55 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
         {
             ThrowTerminatingError(new ErrorRecord(
                 new ArgumentException("Give -SalesforceUri and -SalesforceCredential together, or neither."),
-                "SalesforceParametersIncomplete", ErrorCategory.InvalidArgument, SalesforceUri));
+                "SalesforceParametersIncomplete", ErrorCategory.InvalidArgument, SalesforceUri is null ? null : UriPolicy.Display(SalesforceUri)));
         }
         var marketo = MarketoCredential.GetNetworkCredential();
         var salesforce = SalesforceCredential?.GetNetworkCredential();
-        return Build(MarketoUri, marketo.UserName, marketo.Password, SalesforceUri, salesforce?.UserName, salesforce?.Password,
-            Database ?? NullIfEmpty(Environment.GetEnvironmentVariable(Env.Database)));
+        return Adjust(new ConnectionSettings
+        {
+            MarketoUri = MarketoUri,
+            MarketoClientId = marketo.UserName,
+            MarketoClientSecret = new Secret(marketo.Password),
+            SalesforceUri = SalesforceUri,
+            SalesforceClientId = salesforce?.UserName,
+            SalesforceClientSecret = salesforce is null ? null : new Secret(salesforce.Password),
+            DatabasePath = Environment.GetEnvironmentVariable(EnvironmentSettings.Database) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+            DatabasePassword = EnvironmentSettings.ReadDatabasePassword(Environment.GetEnvironmentVariable),
+        });
     }
 
     private ConnectionSettings FromEnvironmentVariables()
     {
-        string Required(string name) =>
-            NullIfEmpty(Environment.GetEnvironmentVariable(name)) ?? throw Missing(name);
         try
         {
-            var marketoUri = ParseUri(Required(Env.MarketoUri), Env.MarketoUri);
-            var marketoId = Required(Env.MarketoClientId);
-            var marketoSecret = Required(Env.MarketoClientSecret);
-            var sfUriText = NullIfEmpty(Environment.GetEnvironmentVariable(Env.SalesforceUri));
-            Uri? sfUri = null;
-            string? sfId = null, sfSecret = null;
-            if (sfUriText is not null)
-            {
-                sfUri = ParseUri(sfUriText, Env.SalesforceUri);
-                sfId = Required(Env.SalesforceClientId);
-                sfSecret = Required(Env.SalesforceClientSecret);
-            }
-            return Build(marketoUri, marketoId, marketoSecret, sfUri, sfId, sfSecret,
-                Database ?? NullIfEmpty(Environment.GetEnvironmentVariable(Env.Database)));
+            return EnvironmentSettings.Read(Environment.GetEnvironmentVariable, Adjust);
         }
         catch (EnvironmentSettingException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "EnvironmentVariableMissing", ErrorCategory.InvalidArgument, e.VariableName)
+            var missing = e.Problem == EnvironmentSettingProblem.Missing;
+            ThrowTerminatingError(new ErrorRecord(e, missing ? "EnvironmentVariableMissing" : "EnvironmentVariableInvalid",
+                missing ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidData, e.VariableName)
             {
                 ErrorDetails = new ErrorDetails(e.Message)
                 {
-                    RecommendedAction = $"Set {Env.MarketoUri}, {Env.MarketoClientId} and {Env.MarketoClientSecret} (and optionally {Env.SalesforceUri}, {Env.SalesforceClientId}, {Env.SalesforceClientSecret}, {Env.Database}).",
+                    RecommendedAction = missing
+                        ? $"Set {EnvironmentSettings.MarketoUri}, {EnvironmentSettings.MarketoClientId} and {EnvironmentSettings.MarketoClientSecret} (and optionally {string.Join(", ", EnvironmentSettings.All.Skip(3))})."
+                        : $"Set {e.VariableName} to an absolute URI such as https://123-ABC-456.mktorest.com.",
                 },
             });
             throw; // unreachable: ThrowTerminatingError throws
         }
     }
 
-    private ConnectionSettings Build(Uri marketoUri, string marketoId, string marketoSecret, Uri? sfUri, string? sfId, string? sfSecret, string? database) =>
-        new()
+    /// <summary>Applies the parameters every parameter set shares; relative database paths follow the current PowerShell location.</summary>
+    private ConnectionSettings Adjust(ConnectionSettings settings)
+    {
+        var database = Database ?? settings.DatabasePath;
+        return settings with
         {
-            MarketoUri = marketoUri,
-            MarketoClientId = marketoId,
-            MarketoClientSecret = new Secret(marketoSecret),
-            SalesforceUri = sfUri,
-            SalesforceClientId = sfId,
-            SalesforceClientSecret = sfSecret is null ? null : new Secret(sfSecret),
             SalesforceApiVersion = SalesforceApiVersion,
             DatabasePath = database is null ? null : GetUnresolvedProviderPathFromPSPath(database),
+            DatabasePassword = DatabasePassword is null ? settings.DatabasePassword : new Secret(new NetworkCredential("", DatabasePassword).Password),
             MarketoLimits = new MarketoLimitSettings
             {
                 CallsPerWindow = MarketoCallsPerWindow,
@@ -166,6 +174,7 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             },
             Retry = RetrySettings.Default with { MaxRetries = MaxRetries },
         };
+    }
 
     private static ErrorRecord ConnectError(ConnectFailedException e, ConnectionSettings settings)
     {
@@ -175,20 +184,20 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
                 $"Check the {e.Service} client id (user name) and client secret (password) of the credential."),
             ConnectFailureReason.InsecureUri => ("InsecureUri", ErrorCategory.SecurityError,
                 "Use an https:// URI. Plain http:// is accepted only for loopback addresses such as the SalesSync sandbox."),
-            ConnectFailureReason.InvalidUri => ("InvalidUri", ErrorCategory.InvalidArgument, "Give an absolute https:// URI."),
+            ConnectFailureReason.InvalidUri => ("InvalidUri", ErrorCategory.InvalidArgument,
+                "Give an absolute https:// URI without a user name or password; credentials go in -MarketoCredential / -SalesforceCredential."),
             ConnectFailureReason.Unreachable => ("ServiceUnreachable", ErrorCategory.ConnectionError,
                 $"Check the {e.Service} URI, the network and any proxy (HTTPS_PROXY)."),
-            ConnectFailureReason.DatabaseNotWritable => ("DatabaseNotWritable", ErrorCategory.WriteError,
-                "Give -Database a file path in a folder you can write to."),
             ConnectFailureReason.QuotaExhausted => ("DailyQuotaExhausted", ErrorCategory.LimitsExceeded,
                 "Wait until the daily quota resets, then connect again."),
+            ConnectFailureReason.Database => DatabaseError(e.StoreReason),
             _ => ("ConnectFailed", ErrorCategory.NotSpecified, null),
         };
-        object target = e.Service switch
+        object? target = e.Service switch
         {
-            "Database" => settings.DatabasePath ?? "",
-            "Salesforce" => settings.SalesforceUri!,
-            _ => settings.MarketoUri,
+            "Database" => (e.InnerException as StoreException)?.DatabasePath ?? settings.DatabasePath,
+            "Salesforce" => settings.SalesforceUri is null ? null : UriPolicy.Display(settings.SalesforceUri),
+            _ => settings.MarketoUri.UserInfo.Length > 0 ? UriPolicy.Display(settings.MarketoUri) : settings.MarketoUri,
         };
         return new ErrorRecord(e, id, category, target)
         {
@@ -196,15 +205,21 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
         };
     }
 
-    private static Uri ParseUri(string text, string variable) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new EnvironmentSettingException(variable, $"{variable} is not an absolute URI.");
-
-    private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-
-    private static EnvironmentSettingException Missing(string name) => new(name, $"Environment variable {name} is not set.");
-
-    private sealed class EnvironmentSettingException(string variableName, string message) : Exception(message)
+    private static (string Id, ErrorCategory Category, string? Action) DatabaseError(StoreFailureReason? reason) => reason switch
     {
-        public string VariableName { get; } = variableName;
-    }
+        StoreFailureReason.NotASalesSyncDatabase => ("DatabaseNotSalesSync", ErrorCategory.InvalidArgument,
+            "Give -Database a new file name (SalesSync creates it) or the path of an existing SalesSync database. The file was not changed."),
+        StoreFailureReason.InUse => ("DatabaseInUse", ErrorCategory.ResourceBusy,
+            "Another process has this database open. Close it (Disconnect-SalesSync or exit), or give another -Database."),
+        StoreFailureReason.WrongMarketoInstance => ("DatabaseWrongMarketoInstance", ErrorCategory.InvalidArgument,
+            "Each Marketo instance needs its own database: give another -Database for this instance."),
+        StoreFailureReason.PasswordRequired => ("DatabasePasswordRequired", ErrorCategory.AuthenticationError,
+            "Give the database password with -DatabasePassword (a SecureString) or SALESSYNC_DATABASE_PASSWORD."),
+        StoreFailureReason.WrongPassword => ("DatabasePasswordWrong", ErrorCategory.AuthenticationError,
+            "Give the password the database was created with."),
+        StoreFailureReason.NotEncrypted => ("DatabaseNotEncrypted", ErrorCategory.InvalidArgument,
+            "Connect without a database password, or give a new -Database path to start an encrypted database."),
+        StoreFailureReason.NewerSchema => ("DatabaseSchemaTooNew", ErrorCategory.InvalidData, "Update the SalesSync module."),
+        _ => ("DatabaseNotWritable", ErrorCategory.WriteError, "Give -Database a file path in a folder you can write to."),
+    };
 }

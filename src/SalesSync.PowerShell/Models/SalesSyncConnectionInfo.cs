@@ -1,38 +1,43 @@
-using SalesSync.Core.Connection;
+using SalesSync.Core;
 
 namespace SalesSync.PowerShell.Models;
 
-/// <summary>What Connect-SalesSync and Get-SalesSyncConnection return: where the session points, never a secret.</summary>
+/// <summary>
+/// What Connect-SalesSync and Get-SalesSyncConnection return: where the session points, never a
+/// secret. The token expiry, call count and limits are read live from the connection, so an object
+/// kept in a variable stays true; after Disconnect they keep their last values.
+/// </summary>
 public sealed class SalesSyncConnectionInfo
 {
-    public Uri MarketoUri { get; init; } = null!;
-    public string MarketoClientId { get; init; } = "";
-    public DateTimeOffset MarketoTokenExpiresAt { get; init; }
-    public int MarketoCallsPerWindow { get; init; }
-    public int MarketoConcurrentCalls { get; init; }
-    public int MarketoDailyCallBudget { get; init; }
-    public int MarketoCallsToday { get; init; }
-    public Uri? SalesforceUri { get; init; }
-    public string? SalesforceClientId { get; init; }
-    public Uri? SalesforceInstanceUrl { get; init; }
-    public string? SalesforceApiVersion { get; init; }
-    public string Database { get; init; } = "";
-    public DateTimeOffset ConnectedAt { get; init; }
+    private readonly SalesSyncSession _session;
+    private DateTimeOffset? _lastTokenExpiry;
 
-    internal static SalesSyncConnectionInfo From(SalesSyncConnection c) => new()
+    internal SalesSyncConnectionInfo(SalesSyncSession session, ConnectionScope scope)
     {
-        MarketoUri = c.Settings.MarketoUri,
-        MarketoClientId = c.Settings.MarketoClientId,
-        MarketoTokenExpiresAt = c.MarketoToken.ExpiresAt,
-        MarketoCallsPerWindow = c.Settings.MarketoLimits.CallsPerWindow,
-        MarketoConcurrentCalls = c.Settings.MarketoLimits.ConcurrentCalls,
-        MarketoDailyCallBudget = c.Settings.MarketoLimits.DailyCallBudget,
-        MarketoCallsToday = c.Marketo.CallsToday,
-        SalesforceUri = c.Settings.SalesforceUri,
-        SalesforceClientId = c.Settings.SalesforceClientId,
-        SalesforceInstanceUrl = c.SalesforceSession?.InstanceUrl,
-        SalesforceApiVersion = c.Salesforce?.ApiVersion,
-        Database = c.DatabasePath,
-        ConnectedAt = c.ConnectedAt,
-    };
+        _session = session;
+        Scope = scope;
+        _lastTokenExpiry = session.MarketoTokenExpiresAt;
+    }
+
+    public Uri MarketoUri => _session.MarketoUri;
+    public string MarketoClientId => _session.MarketoClientId;
+
+    /// <summary>When the Marketo access token in use expires (follows every refresh).</summary>
+    public DateTimeOffset? MarketoTokenExpiresAt => _session.IsRetired ? _lastTokenExpiry : _lastTokenExpiry = _session.MarketoTokenExpiresAt;
+
+    public int MarketoCallsPerWindow => _session.MarketoLimits.CallsPerWindow;
+    public int MarketoConcurrentCalls => _session.MarketoLimits.ConcurrentCalls;
+    public int MarketoDailyCallBudget => _session.MarketoLimits.DailyCallBudget;
+    public int MarketoCallsToday => _session.MarketoCallsToday;
+    public Uri? SalesforceUri => _session.SalesforceUri;
+    public string? SalesforceClientId => _session.SalesforceClientId;
+    public Uri? SalesforceInstanceUrl => _session.SalesforceInstanceUrl;
+    public string? SalesforceApiVersion => _session.SalesforceApiVersion;
+    public string Database => _session.DatabasePath;
+    public bool DatabaseEncrypted => _session.DatabaseEncrypted;
+    public ConnectionScope Scope { get; }
+    public DateTimeOffset ConnectedAt => _session.ConnectedAt;
+
+    /// <summary>False once the connection was replaced or disconnected.</summary>
+    public bool IsActive => !_session.IsRetired;
 }

@@ -14,6 +14,10 @@ namespace SalesSync.Sandbox.Control;
 public static class ControlApi
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions WebWithoutNulls = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     public static void Map(WebApplication app, SandboxState state)
     {
@@ -22,6 +26,8 @@ public static class ControlApi
         {
             state.MarketoStats.Reset();
             state.SalesforceStats.Reset();
+            state.MarketoIdentityStats.Reset();
+            state.SalesforceTokenStats.Reset();
             return Results.NoContent();
         });
 
@@ -82,13 +88,22 @@ public static class ControlApi
 
         app.MapPost("/faults", async (HttpContext ctx) =>
         {
-            var node = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
-            var rules = node is JsonArray array
-                ? array.Select(n => n.Deserialize<FaultRule>(Web)!).ToList()
-                : [node.Deserialize<FaultRule>(Web)!];
+            List<FaultRule?> rules;
             try
             {
-                foreach (var rule in rules) state.Faults.Add(rule);
+                var node = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+                rules = node is JsonArray array
+                    ? array.Select(n => n.Deserialize<FaultRule>(Web)).ToList()
+                    : [node.Deserialize<FaultRule>(Web)];
+            }
+            catch (JsonException e)
+            {
+                return BadRequest("Body must be a fault rule or an array of them: " + e.Message);
+            }
+            if (rules.Count == 0 || rules.Any(r => r is null)) return BadRequest("Body must be a fault rule or an array of them.");
+            try
+            {
+                foreach (var rule in rules) state.Faults.Add(rule!);
             }
             catch (ArgumentException e)
             {
@@ -96,7 +111,14 @@ public static class ControlApi
             }
             return Results.Json(new { active = state.Faults.Active });
         });
+        app.MapGet("/faults", () => Results.Json(new { active = state.Faults.Active, rules = state.Faults.Snapshot() }, WebWithoutNulls));
+        // Clearing also releases requests that a delay fault is holding, so they finish at once.
         app.MapDelete("/faults", () =>
+        {
+            state.Faults.Clear();
+            return Results.NoContent();
+        });
+        app.MapPost("/faults/reset", () =>
         {
             state.Faults.Clear();
             return Results.NoContent();
@@ -117,10 +139,12 @@ public static class ControlApi
     public static JsonObject Stats(SandboxState state)
     {
         var marketo = state.MarketoStats.ToJson();
+        marketo["identity"] = state.MarketoIdentityStats.ToJson();
         marketo["dailyUsed"] = state.MarketoLimits.UsedToday;
         marketo["dailyQuota"] = state.Options.MarketoDailyQuota;
         marketo["limitsEnforced"] = state.Options.LimitsReal;
         var salesforce = state.SalesforceStats.ToJson();
+        salesforce["oauth"] = state.SalesforceTokenStats.ToJson();
         salesforce["apiUsage"] = state.SalesforceLimits.Used;
         salesforce["dailyApiLimit"] = state.SalesforceLimits.Max;
         lock (state.World.Sync)

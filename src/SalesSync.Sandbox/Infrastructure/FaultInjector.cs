@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace SalesSync.Sandbox.Infrastructure;
@@ -27,9 +30,47 @@ public sealed class FaultRule
     public int? Status { get; set; }
     public string? Body { get; set; }
     public string? ContentType { get; set; }
+
+    /// <summary>Response headers to add (e.g. <c>Retry-After</c>), for every kind that answers. Numbers and booleans are taken as their text.</summary>
+    [JsonConverter(typeof(HeaderValuesConverter))]
+    public Dictionary<string, string>? Headers { get; set; }
     public int? DelayMs { get; set; }
 
     [JsonIgnore] internal int Fired;
+
+    /// <summary>Cancelled when the faults are cleared: requests held by a delay then go on at once.</summary>
+    [JsonIgnore] internal CancellationToken Released;
+}
+
+/// <summary>Reads header values given as strings, numbers or booleans (<c>"Retry-After": 1</c> is fine).</summary>
+internal sealed class HeaderValuesConverter : JsonConverter<Dictionary<string, string>>
+{
+    public override Dictionary<string, string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("headers must be an object of name: value.");
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            headers[name] = reader.TokenType switch
+            {
+                JsonTokenType.String => reader.GetString()!,
+                JsonTokenType.Number => Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+                JsonTokenType.True => "true",
+                JsonTokenType.False => "false",
+                _ => throw new JsonException($"header '{name}' must be a string or a number."),
+            };
+        }
+        return headers;
+    }
+
+    public override void Write(Utf8JsonWriter writer, Dictionary<string, string> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (name, text) in value) writer.WriteString(name, text);
+        writer.WriteEndObject();
+    }
 }
 
 /// <summary>Holds the active fault rules and decides, per request, which one fires.</summary>
@@ -37,6 +78,7 @@ public sealed class FaultInjector
 {
     private readonly List<FaultRule> _rules = [];
     private readonly Random _random;
+    private CancellationTokenSource _release = new();
 
     public FaultInjector(int seed) => _random = new Random(seed ^ 0x5eed);
 
@@ -44,13 +86,33 @@ public sealed class FaultInjector
     {
         if (rule.Kind is not ("error" or "http" or "delay" or "reset" or "commitThenDrop"))
             throw new ArgumentException($"Unknown fault kind '{rule.Kind}'.");
+        if (rule.Kind == "delay" && rule.DelayMs is < 0) throw new ArgumentException("delayMs must be 0 or more.");
         if (rule.Count is null && rule.Probability is null) rule.Count = 1;
-        lock (_rules) _rules.Add(rule);
+        lock (_rules)
+        {
+            rule.Released = _release.Token;
+            _rules.Add(rule);
+        }
     }
 
+    /// <summary>Removes every rule and releases the requests that a delay rule is holding.</summary>
     public void Clear()
     {
-        lock (_rules) _rules.Clear();
+        CancellationTokenSource old;
+        lock (_rules)
+        {
+            _rules.Clear();
+            old = _release;
+            _release = new CancellationTokenSource();
+        }
+        old.Cancel();
+        old.Dispose();
+    }
+
+    /// <summary>The active rules, as posted (for GET faults).</summary>
+    public IReadOnlyList<FaultRule> Snapshot()
+    {
+        lock (_rules) return _rules.ToList();
     }
 
     public int Active
@@ -58,6 +120,7 @@ public sealed class FaultInjector
         get { lock (_rules) return _rules.Count; }
     }
 
+    /// <summary>The rule that fires for this request, if any (a counted rule is used up).</summary>
     public FaultRule? Match(string service, string method, string path)
     {
         lock (_rules)

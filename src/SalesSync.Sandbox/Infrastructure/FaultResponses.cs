@@ -1,6 +1,6 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace SalesSync.Sandbox.Infrastructure;
 
@@ -9,14 +9,21 @@ public static class FaultResponses
 {
     /// <summary>
     /// Applies a fault that does not depend on the API's error format. Returns true when the request
-    /// is finished (the caller must not handle it).
+    /// is finished (the caller must not handle it). The rule's headers go on whatever answer follows.
     /// </summary>
     public static async Task<bool> ApplyTransportFaultAsync(HttpContext ctx, FaultRule fault, ServiceStats stats, Func<Task> handle)
     {
+        AddHeaders(ctx, fault);
         switch (fault.Kind)
         {
             case "delay":
-                await Task.Delay(fault.DelayMs ?? 1000, ctx.RequestAborted);
+                // Held until the delay ends, the client goes away, or the faults are cleared (DELETE faults).
+                using (var held = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, fault.Released))
+                {
+                    try { await Task.Delay(fault.DelayMs ?? 1000, held.Token); }
+                    catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested) { }
+                }
+                ctx.RequestAborted.ThrowIfCancellationRequested();
                 return false;
             case "reset":
                 stats.Error("reset");
@@ -33,14 +40,22 @@ public static class FaultResponses
                 return true;
             case "http":
                 var status = fault.Status ?? 502;
-                stats.Error(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                stats.Error(status.ToString(CultureInfo.InvariantCulture));
                 ctx.Response.StatusCode = status;
                 ctx.Response.ContentType = fault.ContentType ?? "text/html";
+                AddHeaders(ctx, fault); // again, so a Content-Type among the headers wins
                 await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(fault.Body ?? $"<html><body><h1>{status} Service Unavailable</h1></body></html>"));
                 return true;
             default:
                 return false;
         }
+    }
+
+    /// <summary>Adds the rule's response headers (no-op once the answer has started).</summary>
+    public static void AddHeaders(HttpContext ctx, FaultRule fault)
+    {
+        if (fault.Headers is null || ctx.Response.HasStarted) return;
+        foreach (var (name, value) in fault.Headers) ctx.Response.Headers[name] = value;
     }
 
     private static void Abort(HttpContext ctx)

@@ -40,6 +40,8 @@ public sealed class SandboxState
     public TokenIssuer SalesforceTokens { get; }
     public ServiceStats MarketoStats { get; } = new();
     public ServiceStats SalesforceStats { get; } = new();
+    public TokenRequestStats MarketoIdentityStats { get; } = new();
+    public TokenRequestStats SalesforceTokenStats { get; } = new();
     public MarketoLimits MarketoLimits { get; }
     public SalesforceLimits SalesforceLimits { get; }
 

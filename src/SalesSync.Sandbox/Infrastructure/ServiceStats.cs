@@ -47,6 +47,7 @@ public sealed class ServiceStats
             ["calls"] = calls,
             ["errors"] = errors,
             ["peakInFlight"] = Volatile.Read(ref _peakInFlight),
+            ["inFlight"] = Volatile.Read(ref _inFlight),
             ["peakCallsInRateWindow"] = Volatile.Read(ref _peakWindowCalls),
         };
     }

@@ -19,25 +19,45 @@ public static class MarketoApi
         var stats = state.MarketoStats;
         app.MapMethods("/identity/oauth/token", ["GET", "POST"], (Delegate)((HttpContext ctx) => Token(ctx, state)));
         app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? Gate(ctx, state, next) : next(ctx));
+        app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? MethodOverride(ctx, next) : next(ctx));
+        // Route after the gate and the _method override, so a POST that asks for GET reaches the GET endpoint.
+        app.UseRouting();
 
-        app.MapMethods("/rest/v1/leads.json", ["GET", "POST"], async (HttpContext ctx) =>
-        {
-            var p = await MarketoParameters.ReadAsync(ctx);
-            if (ctx.Request.Method == "POST" && !string.Equals(p.Get("_method"), "GET", StringComparison.OrdinalIgnoreCase))
-                return MarketoEnvelope.Error(stats, "610", "Requested resource not found");
-            return GetLeads(p, state);
-        });
-        app.MapGet("/rest/v1/lead/{id}.json", (string id, HttpContext ctx) => GetLead(id, MarketoParameters.FromQuery(ctx), state));
+        // Read-only endpoints: GET, or POST with _method=GET (see MethodOverride). Any other POST falls
+        // through to 610, as do all unemulated paths.
+        // (Delegate) casts: a lambda of HttpContext alone would bind as a RequestDelegate and drop its result.
+        app.MapGet("/rest/v1/leads.json", (Delegate)(async (HttpContext ctx) => GetLeads(await MarketoParameters.ReadAsync(ctx), state)));
+        app.MapGet("/rest/v1/lead/{id}.json", async (string id, HttpContext ctx) => GetLead(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/leads/describe.json", () => MarketoEnvelope.Ok(new JsonArray(MarketoFieldCatalog.All.Select(DescribeField).ToArray())));
         app.MapGet("/rest/v1/leads/describe2.json", () => MarketoEnvelope.Ok(new JsonArray(Describe2())));
-        app.MapGet("/rest/v1/lists.json", (HttpContext ctx) => GetLists(MarketoParameters.FromQuery(ctx), state));
+        app.MapGet("/rest/v1/lists.json", (Delegate)(async (HttpContext ctx) => GetLists(await MarketoParameters.ReadAsync(ctx), state)));
         app.MapGet("/rest/v1/lists/{id}.json", (string id) => GetList(id, state));
-        app.MapMethods("/rest/v1/lists/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
-        app.MapMethods("/rest/v1/list/{id}/leads.json", ["GET", "POST"], async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
+        app.MapGet("/rest/v1/lists/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
+        app.MapGet("/rest/v1/list/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
         app.MapFallback("{*path}", (HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
             : Results.NotFound());
+    }
+
+    /// <summary>
+    /// Marketo's long-query form: <c>POST …?_method=GET</c> with the parameters form-encoded is answered as
+    /// the GET. Adobe's docs put <c>_method=GET</c> in the URL; public clients also put it in the form body,
+    /// so both are accepted. The method seen by stats and faults stays the one on the wire (POST).
+    /// </summary>
+    private static async Task MethodOverride(HttpContext ctx, RequestDelegate next)
+    {
+        if (HttpMethods.IsPost(ctx.Request.Method))
+        {
+            var asGet = IsGet(ctx.Request.Query["_method"]);
+            if (!asGet && ctx.Request.HasFormContentType)
+                asGet = IsGet((await ctx.Request.ReadFormAsync(ctx.RequestAborted))["_method"]);
+            if (asGet) ctx.Request.Method = HttpMethods.Get;
+        }
+        await next(ctx);
+
+        static bool IsGet(Microsoft.Extensions.Primitives.StringValues values) =>
+            values.Any(v => string.Equals(v?.Trim(), "GET", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -96,6 +116,7 @@ public static class MarketoApi
             {
                 if (fault.Kind == "error")
                 {
+                    FaultResponses.AddHeaders(ctx, fault);
                     var code = fault.Code ?? "611";
                     await MarketoEnvelope.Error(stats, code, fault.Message ?? MarketoEnvelope.DefaultMessage(code)).ExecuteAsync(ctx);
                     return;
@@ -138,9 +159,20 @@ public static class MarketoApi
 
     private static async Task<IResult> Token(HttpContext ctx, SandboxState state)
     {
-        if (state.Faults.Match("marketo", ctx.Request.Method, ctx.Request.Path) is { Kind: not "error" } fault
-            && await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.MarketoStats, () => Task.CompletedTask))
-            return Results.Empty;
+        state.MarketoIdentityStats.Record(ctx.Request);
+        if (state.Faults.Match("marketo", ctx.Request.Method, ctx.Request.Path) is { } fault)
+        {
+            if (fault.Kind == "error")
+            {
+                // Identity errors are OAuth-shaped, not the REST envelope.
+                var error = fault.Code ?? "unauthorized";
+                state.MarketoStats.Error(error);
+                FaultResponses.AddHeaders(ctx, fault);
+                return Results.Json(new { error, error_description = fault.Message ?? "Bad client credentials" }, statusCode: fault.Status ?? 401);
+            }
+            if (await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.MarketoStats, () => Task.CompletedTask))
+                return Results.Empty;
+        }
         var p = await MarketoParameters.ReadAsync(ctx);
         var grant = p.Get("grant_type");
         var clientId = p.Get("client_id");
@@ -255,8 +287,6 @@ public static class MarketoApi
     private static IResult GetListMembers(string id, MarketoParameters p, SandboxState state)
     {
         var stats = state.MarketoStats;
-        if (p.Method == "POST" && !string.Equals(p.Get("_method"), "GET", StringComparison.OrdinalIgnoreCase))
-            return MarketoEnvelope.Error(stats, "610", "Requested resource not found");
         if (!TryFields(p, stats, out var fields, out var fieldError)) return fieldError!;
         if (!TryBatchSize(p, stats, out var batchSize, out var batchError)) return batchError!;
         if (!PagingToken.TryDecode(p.Get("nextPageToken"), "list" + id, out var offset))
@@ -322,12 +352,16 @@ public static class MarketoApi
         return false;
     }
 
-    /// <summary>A lead with only the asked-for fields; null values are left out, as Marketo does.</summary>
+    /// <summary>
+    /// A lead with its id (Marketo always returns it, asked for or not) and the asked-for fields; null
+    /// values are left out, as Marketo does.
+    /// </summary>
     public static JsonObject Project(MarketoPerson person, IReadOnlyList<string> fields)
     {
-        var o = new JsonObject();
+        var o = new JsonObject { ["id"] = person.Id };
         foreach (var f in fields)
         {
+            if (f.Equals("id", StringComparison.OrdinalIgnoreCase)) continue;
             if (MarketoEnvelope.ToJson(person[f]) is { } value) o[f] = value;
         }
         return o;

@@ -44,7 +44,9 @@ public static class SalesforceApi
         stats.Call($"{ctx.Request.Method} /services/data/vXX.X/{(segments.Length > 3 ? segments[3] : "")}");
         ctx.Response.OnStarting(() =>
         {
-            ctx.Response.Headers["Sforce-Limit-Info"] = $"api-usage={state.SalesforceLimits.Used}/{state.SalesforceLimits.Max}";
+            // A fault may bring its own Sforce-Limit-Info (to play an org near its allocation); it wins.
+            if (!ctx.Response.Headers.ContainsKey("Sforce-Limit-Info"))
+                ctx.Response.Headers["Sforce-Limit-Info"] = $"api-usage={state.SalesforceLimits.Used}/{state.SalesforceLimits.Max}";
             return Task.CompletedTask;
         });
 
@@ -85,6 +87,7 @@ public static class SalesforceApi
         {
             if (fault.Kind == "error")
             {
+                FaultResponses.AddHeaders(ctx, fault);
                 var code = fault.Code ?? "UNKNOWN_EXCEPTION";
                 await Error(state, fault.Status ?? DefaultStatus(code), code, fault.Message ?? code).ExecuteAsync(ctx);
                 return;
@@ -129,9 +132,20 @@ public static class SalesforceApi
 
     private static async Task<IResult> Token(HttpContext ctx, SandboxState state)
     {
-        if (state.Faults.Match("salesforce", ctx.Request.Method, ctx.Request.Path) is { Kind: not "error" } fault
-            && await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.SalesforceStats, () => Task.CompletedTask))
-            return Results.Empty;
+        state.SalesforceTokenStats.Record(ctx.Request);
+        if (state.Faults.Match("salesforce", ctx.Request.Method, ctx.Request.Path) is { } fault)
+        {
+            if (fault.Kind == "error")
+            {
+                // OAuth errors have their own shape: {error, error_description}, HTTP 400 unless told.
+                var error = fault.Code ?? "invalid_client";
+                state.SalesforceStats.Error(error);
+                FaultResponses.AddHeaders(ctx, fault);
+                return Results.Json(new { error, error_description = fault.Message ?? "invalid client credentials" }, statusCode: fault.Status ?? 400);
+            }
+            if (await FaultResponses.ApplyTransportFaultAsync(ctx, fault, state.SalesforceStats, () => Task.CompletedTask))
+                return Results.Empty;
+        }
         var host = ctx.Request.Host.Host;
         if (host.StartsWith("login.", StringComparison.OrdinalIgnoreCase) || host.StartsWith("test.", StringComparison.OrdinalIgnoreCase))
             return OAuthError("invalid_grant", "request not supported on this domain");

@@ -7,6 +7,7 @@ using SalesSync.Core.Tests.Support;
 namespace SalesSync.Core.Tests.Engine;
 
 /// <summary>The engine's Marketo client against the sandbox: limits, retry classes, re-authentication, cancellation, secrets.</summary>
+[Collection(TimingCollection.Name)]
 public class MarketoClientTests
 {
     private static readonly KeyValuePair<string, string>[] OneLead = [new("filterType", "id"), new("filterValues", "1")];
@@ -17,11 +18,12 @@ public class MarketoClientTests
     [Fact]
     public async Task LimiterKeepsTheClientUnderTheInstanceLimits()
     {
-        // Sandbox clock at 10x: its 20 s window is 2 s of wall time, and the client's window is scaled the same way.
-        await using var sb = await RunningSandbox.StartAsync("--people", "400", "--limits", "real", "--time-scale", "10");
-        var limits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, Window = TimeSpan.FromSeconds(2), DailyCallBudget = 0 };
+        // Sandbox clock at 5x: its 20 s window is 4 s of wall time, and the client's window is scaled the same way
+        // (0.4 s of slack per window). The test runs alone (Timing collection), so no other work stretches the timers.
+        await using var sb = await RunningSandbox.StartAsync("--people", "400", "--limits", "real", "--time-scale", "5");
+        var limits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, Window = TimeSpan.FromSeconds(4), DailyCallBudget = 0 };
         using var client = sb.NewMarketoClient(limits, RetrySettings.Default with { MaxRetries = 0 });
-        var workers = Enumerable.Range(0, 25).Select(async w =>
+        var workers = Enumerable.Range(0, 15).Select(async w =>
         {
             for (var i = 0; i < 10; i++)
             {
@@ -32,7 +34,7 @@ public class MarketoClientTests
         await Task.WhenAll(workers);
 
         var stats = (await sb.StatsAsync())["marketo"]!;
-        Assert.Equal(250, stats["calls"]!["GET /rest/v1/leads.json"]!.GetValue<int>());
+        Assert.Equal(150, stats["calls"]!["GET /rest/v1/leads.json"]!.GetValue<int>());
         Assert.Null(stats["errors"]!["606"]);
         Assert.Null(stats["errors"]!["615"]);
         Assert.InRange(stats["peakInFlight"]!.GetValue<int>(), 2, 10);
@@ -210,6 +212,21 @@ public class MarketoClientTests
         await foreach (var _ in client.GetStaticListMembersAsync(1001, ["id", "sfdcLeadOwnerId"], CancellationToken.None)) members++;
         Assert.Equal(expected, members);
         Assert.Equal((int)Math.Ceiling(expected / 300.0), (await sb.StatsAsync())["marketo"]!["calls"]!["GET /rest/v1/lists/{id}/leads.json"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task ALeadsPageWithoutMoreResultIsNotTheLastPage()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "50");
+        using var client = sb.NewMarketoClient();
+        // The first page as a server may send it: a token, and no moreResult member.
+        var token = SalesSync.Sandbox.Marketo.PagingToken.Encode("leads", 1);
+        var first = "{\"requestId\":\"a1#b2\",\"success\":true,\"result\":[{\"id\":1}],\"nextPageToken\":\"" + token + "\"}";
+        await sb.FaultAsync(new { service = "marketo", path = "/rest/v1/leads.json", kind = "http", status = 200, contentType = "application/json", body = first, count = 1 });
+        var ids = new List<long>();
+        await foreach (var lead in client.GetLeadsAsync("id", ["1", "2", "3"], ["id"], CancellationToken.None)) ids.Add(lead.GetProperty("id").GetInt64());
+        Assert.Equal([1L, 2L, 3L], ids);
+        Assert.Equal(2, (await sb.StatsAsync())["marketo"]!["calls"]!["GET /rest/v1/leads.json"]!.GetValue<int>());
     }
 
     [Fact]

@@ -48,10 +48,20 @@ public class SalesforceClientTests
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "100");
         using var client = sb.NewSalesforceClient();
-        await sb.FaultAsync(new { service = "salesforce", path = "/services/data/v66.0/query", kind = "error", code, status, count = 2 });
+        await sb.FaultAsync(new { service = "salesforce", path = QueryPath(client), kind = "error", code, status, count = 2 });
         var rows = 0;
         await foreach (var _ in client.QueryAsync("SELECT Id FROM User")) rows++;
-        Assert.True(rows > 0);
+        Assert.Equal(UserCount(sb), rows);
+        var stats = (await sb.StatsAsync())["salesforce"]!;
+        Assert.Equal(2, stats["errors"]![code]!.GetValue<int>()); // both faults fired, and were retried
+    }
+
+    /// <summary>The query path of the client's own API version, so a version bump cannot make a fault miss.</summary>
+    private static string QueryPath(SalesforceClient client) => $"/services/data/{client.ApiVersion}/query";
+
+    private static int UserCount(RunningSandbox sb)
+    {
+        lock (sb.Host.State.World.Sync) return sb.Host.State.World.Salesforce.Count("User");
     }
 
     [Fact]
@@ -59,10 +69,11 @@ public class SalesforceClientTests
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "100");
         using var client = sb.NewSalesforceClient();
-        await sb.FaultAsync(new { service = "salesforce", path = "/services/data/v66.0/query", kind = "http", status = 503, count = 1 });
+        await sb.FaultAsync(new { service = "salesforce", path = QueryPath(client), kind = "http", status = 503, count = 1 });
         var rows = 0;
         await foreach (var _ in client.QueryAsync("SELECT Id FROM User")) rows++;
-        Assert.True(rows > 0);
+        Assert.Equal(UserCount(sb), rows);
+        Assert.Equal(1, (await sb.StatsAsync())["salesforce"]!["errors"]!["503"]!.GetValue<int>());
     }
 
     [Fact]
@@ -70,7 +81,7 @@ public class SalesforceClientTests
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "100", "--salesforce-daily-limit", "1000");
         using var client = sb.NewSalesforceClient();
-        await sb.FaultAsync(new { service = "salesforce", path = "/services/data/v66.0/query", kind = "error", code = "REQUEST_LIMIT_EXCEEDED", status = 403, message = "TotalRequests Limit exceeded.", count = 5 });
+        await sb.FaultAsync(new { service = "salesforce", path = QueryPath(client), kind = "error", code = "REQUEST_LIMIT_EXCEEDED", status = 403, message = "TotalRequests Limit exceeded.", count = 5 });
         var e = await Assert.ThrowsAsync<SalesSyncApiException>(async () => { await foreach (var _ in client.QueryAsync("SELECT Id FROM User")) { } });
         Assert.Equal(ApiFailureKind.QuotaExhausted, e.Kind);
         Assert.Equal(1, (await sb.StatsAsync())["salesforce"]!["errors"]!["REQUEST_LIMIT_EXCEEDED"]!.GetValue<int>());
@@ -87,6 +98,29 @@ public class SalesforceClientTests
         });
         Assert.Equal(ApiFailureKind.QuotaExhausted, e.Kind);
         Assert.Equal(9, (await sb.StatsAsync())["salesforce"]!["apiUsage"]!.GetValue<int>()); // stops at 90%
+    }
+
+    [Fact]
+    public async Task InListsChunkedByEncodedLengthStayUnderTheUriLimit()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "300", "--seed", "4");
+        using var client = sb.NewSalesforceClient(RunningSandbox.FastRetry with { MaxRetries = 0 });
+        List<string> emails;
+        lock (sb.Host.State.World.Sync) emails = sb.Host.State.World.Salesforce.All("Lead").Select(l => l["Email"] as string).OfType<string>().Take(50).ToList();
+        // 200 values, as the count cap allows, but long and full of characters that grow when URL-encoded.
+        var values = emails.Concat(Enumerable.Range(0, 150).Select(i => $"o'brien+{i}.\u00e9t\u00e9.\u5c71\u7530@a-rather-long-subdomain-{i}.example.com")).Cast<object?>().ToList();
+        var whole = await Assert.ThrowsAsync<SalesSyncApiException>(async () =>
+        {
+            await foreach (var _ in client.QueryAsync($"SELECT Id FROM Lead WHERE Email IN {Soql.InList(values)}")) { }
+        });
+        Assert.Contains("414", whole.Code + whole.Message);
+
+        var found = 0;
+        var chunks = Soql.InListChunks(values).ToList();
+        Assert.True(chunks.Count > 1);
+        foreach (var chunk in chunks)
+            await foreach (var _ in client.QueryAsync($"SELECT Id FROM Lead WHERE Email IN {chunk}")) found++;
+        Assert.True(found >= emails.Distinct(StringComparer.OrdinalIgnoreCase).Count(), $"found {found}");
     }
 
     [Fact]

@@ -38,12 +38,23 @@ public class SandboxLimitTests
     public async Task MoreThanTenInFlightIs615()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "100");
-        await sb.FaultAsync(new { service = "marketo", path = "/rest/v1/leads.json", kind = "delay", delayMs = 1500, probability = 1.0 });
         var token = await sb.MarketoTokenAsync();
-        var calls = Enumerable.Range(0, 14).Select(_ => sb.GetAsync(sb.Marketo, "rest/v1/leads.json?filterType=id&filterValues=1", token));
-        var results = await Task.WhenAll(calls);
-        var refused = results.Count(r => r.Body!["success"]!.GetValue<bool>() == false && r.Body["errors"]![0]!["code"]!.GetValue<string>() == "615");
-        Assert.Equal(4, refused);
+        // Every call is held until the faults are cleared, so ten stay in flight however slow the machine is.
+        await sb.FaultAsync(new { service = "marketo", path = "/rest/v1/leads.json", kind = "delay", delayMs = 120_000, probability = 1.0 });
+        const string Lead = "rest/v1/leads.json?filterType=id&filterValues=1";
+        var held = Enumerable.Range(0, 10).Select(_ => sb.GetAsync(sb.Marketo, Lead, token)).ToList();
+        await sb.WaitForStatsAsync(s => s["marketo"]!["inFlight"]!.GetValue<int>() == 10, TimeSpan.FromSeconds(60), "ten calls in flight");
+
+        var refused = new List<string?>();
+        for (var i = 0; i < 4; i++) refused.Add(SandboxTestHelpers.ErrorCode((await sb.GetAsync(sb.Marketo, Lead, token)).Body));
+        Assert.All(refused, code => Assert.Equal("615", code));
+
+        await sb.ClearFaultsAsync(); // releases the ten
+        var results = await Task.WhenAll(held);
+        Assert.All(results, r => Assert.True(r.Body!["success"]!.GetValue<bool>()));
+        var stats = (await sb.StatsAsync())["marketo"]!;
+        Assert.Equal(4, stats["errors"]!["615"]!.GetValue<int>());
+        Assert.Equal(0, stats["inFlight"]!.GetValue<int>());
     }
 
     [Fact]

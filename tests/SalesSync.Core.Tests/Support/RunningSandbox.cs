@@ -35,7 +35,12 @@ public sealed class RunningSandbox : IAsyncDisposable
         MaxDelay = TimeSpan.FromSeconds(1),
     };
 
-    public MarketoClient NewMarketoClient(MarketoLimitSettings? limits = null, RetrySettings? retry = null, string? secret = null, int maxGetUrlLength = 7 * 1024)
+    /// <summary>
+    /// A client with its own gate, or with <paramref name="instanceGate"/> the process's one gate of the instance
+    /// (as connections get it); <paramref name="time"/> replaces the clock for token expiry.
+    /// </summary>
+    internal MarketoClient NewMarketoClient(MarketoLimitSettings? limits = null, RetrySettings? retry = null, string? secret = null, int maxGetUrlLength = 7 * 1024,
+        bool instanceGate = false, TimeProvider? time = null)
     {
         var settings = limits ?? new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 };
         return new MarketoClient(new MarketoClientOptions
@@ -46,10 +51,10 @@ public sealed class RunningSandbox : IAsyncDisposable
             Limits = settings,
             Retry = retry ?? FastRetry,
             MaxGetUrlLength = maxGetUrlLength,
-        }, new MarketoRateGate(settings));
+        }, instanceGate ? null : new MarketoRateGate(settings), time);
     }
 
-    public SalesforceClient NewSalesforceClient(RetrySettings? retry = null, string? secret = null) =>
+    internal SalesforceClient NewSalesforceClient(RetrySettings? retry = null, string? secret = null) =>
         new(new SalesforceClientOptions
         {
             BaseUri = Salesforce,

@@ -1,0 +1,70 @@
+using SalesSync.Core.Http;
+
+namespace SalesSync.Core.Connection;
+
+/// <summary>The documented SALESSYNC_* environment variables for runbooks, and how they are read.</summary>
+public static class EnvironmentSettings
+{
+    public const string MarketoUri = "SALESSYNC_MARKETO_URI";
+    public const string MarketoClientId = "SALESSYNC_MARKETO_CLIENT_ID";
+    public const string MarketoClientSecret = "SALESSYNC_MARKETO_CLIENT_SECRET";
+    public const string SalesforceUri = "SALESSYNC_SALESFORCE_URI";
+    public const string SalesforceClientId = "SALESSYNC_SALESFORCE_CLIENT_ID";
+    public const string SalesforceClientSecret = "SALESSYNC_SALESFORCE_CLIENT_SECRET";
+    public const string Database = "SALESSYNC_DATABASE";
+    public const string DatabasePassword = "SALESSYNC_DATABASE_PASSWORD";
+
+    public static IReadOnlyList<string> All { get; } =
+        [MarketoUri, MarketoClientId, MarketoClientSecret, SalesforceUri, SalesforceClientId, SalesforceClientSecret, Database, DatabasePassword];
+
+    /// <summary>
+    /// Reads the connection from the variables: Marketo's three are required; Salesforce's URI brings
+    /// its id and secret with it. Throws <see cref="EnvironmentSettingException"/> naming the variable
+    /// that is missing or malformed (never its value, which may be a secret).
+    /// </summary>
+    public static ConnectionSettings Read(Func<string, string?> getVariable, Func<ConnectionSettings, ConnectionSettings>? adjust = null)
+    {
+        string? Optional(string name) => getVariable(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v : null;
+        string Required(string name) =>
+            Optional(name) ?? throw new EnvironmentSettingException(name, EnvironmentSettingProblem.Missing, $"Environment variable {name} is not set.");
+
+        var sfUriText = Optional(SalesforceUri);
+        var settings = new ConnectionSettings
+        {
+            MarketoUri = ParseUri(Required(MarketoUri), MarketoUri),
+            MarketoClientId = Required(MarketoClientId).Trim(),
+            MarketoClientSecret = new Secret(Required(MarketoClientSecret)),
+            SalesforceUri = sfUriText is null ? null : ParseUri(sfUriText, SalesforceUri),
+            SalesforceClientId = sfUriText is null ? null : Required(SalesforceClientId).Trim(),
+            SalesforceClientSecret = sfUriText is null ? null : new Secret(Required(SalesforceClientSecret)),
+            DatabasePath = Optional(Database),
+            DatabasePassword = ReadDatabasePassword(getVariable),
+        };
+        return adjust is null ? settings : adjust(settings);
+    }
+
+    /// <summary>SALESSYNC_DATABASE_PASSWORD, if set (also used with explicit parameters when no password parameter is given).</summary>
+    public static Secret? ReadDatabasePassword(Func<string, string?> getVariable) =>
+        getVariable(DatabasePassword) is { Length: > 0 } password ? new Secret(password) : null;
+
+    private static Uri ParseUri(string text, string variable)
+    {
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new EnvironmentSettingException(variable, EnvironmentSettingProblem.Malformed,
+                $"Environment variable {variable} is not an absolute https:// URI.");
+        return uri;
+    }
+}
+
+public enum EnvironmentSettingProblem
+{
+    Missing,
+    Malformed,
+}
+
+/// <summary>A SALESSYNC_* variable is missing or malformed; the message names it and never shows its value.</summary>
+public sealed class EnvironmentSettingException(string variableName, EnvironmentSettingProblem problem, string message) : Exception(message)
+{
+    public string VariableName { get; } = variableName;
+    public EnvironmentSettingProblem Problem { get; } = problem;
+}

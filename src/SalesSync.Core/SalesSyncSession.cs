@@ -1,0 +1,245 @@
+using SalesSync.Core.Connection;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core;
+
+/// <summary>
+/// The engine's one entry point: made by <see cref="ConnectAsync"/>, it owns the Marketo client, the
+/// optional Salesforce client and a lease on the shared store of its database, and it is where the
+/// engine services (people sync, activity outbox, unsubscribe checks) hang. Cmdlets call only its
+/// members; API clients, transport, retries, the rate gate and LiteDB stay internal.
+/// Disposing retires the session: it closes once the last <see cref="Use"/> lease ends, so a
+/// reconnect never pulls a client from under a command that is still running.
+/// </summary>
+public sealed class SalesSyncSession : IDisposable
+{
+    private readonly object _sync = new();
+    private readonly StoreLease _store;
+    private int _leases;
+    private bool _retired;
+    private bool _closed;
+
+    private SalesSyncSession(ConnectionSettings settings, MarketoClient marketo, SalesforceClient? salesforce, StoreLease store)
+    {
+        Settings = settings;
+        Marketo = marketo;
+        Salesforce = salesforce;
+        _store = store;
+        ConnectedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>What the session was made from (secrets stay wrapped).</summary>
+    public ConnectionSettings Settings { get; }
+
+    internal MarketoClient Marketo { get; }
+    internal SalesforceClient? Salesforce { get; }
+    internal SyncStore Store => _store.Store;
+
+    public Uri MarketoUri => Settings.MarketoUri;
+    public string MarketoClientId => Settings.MarketoClientId;
+
+    /// <summary>When the Marketo access token in use expires (live: follows every refresh).</summary>
+    public DateTimeOffset? MarketoTokenExpiresAt => Marketo.TokenExpiresAt;
+
+    /// <summary>The limits in force for the instance (shared by every connection to it in this process).</summary>
+    public MarketoLimitSettings MarketoLimits => Marketo.Gate.Settings;
+
+    /// <summary>Marketo calls this process made today against the instance (client-side count).</summary>
+    public int MarketoCallsToday => Marketo.Gate.Budget.Used;
+
+    public Uri? SalesforceUri => Settings.SalesforceUri;
+    public string? SalesforceClientId => Settings.SalesforceClientId;
+    public Uri? SalesforceInstanceUrl => Salesforce?.InstanceUrl;
+    public string? SalesforceApiVersion => Salesforce?.ApiVersion;
+
+    public string DatabasePath => Store.Path;
+    public bool DatabaseEncrypted => Store.Encrypted;
+
+    /// <summary>The Marketo instance the database belongs to (URI authority).</summary>
+    public string MarketoInstance => Store.MarketoInstance;
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>True once disposed (retired), even while a running command still holds a lease.</summary>
+    public bool IsRetired
+    {
+        get { lock (_sync) return _retired; }
+    }
+
+    /// <summary>
+    /// Checks the URIs and the database path, proves the Marketo (and Salesforce) credentials with a
+    /// token from each, then opens the database. Failures are <see cref="ConnectFailedException"/>s with
+    /// a reason; settings outside the documented limits are <see cref="ArgumentException"/>s. A failed
+    /// connect changes nothing: the instance's limits are applied only once everything succeeded.
+    /// </summary>
+    public static async Task<SalesSyncSession> ConnectAsync(ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        var observer = EngineObserver.Current;
+        CheckUri(settings.MarketoUri, MarketoClient.ServiceName);
+        if (settings.SalesforceUri is not null)
+        {
+            CheckUri(settings.SalesforceUri, SalesforceClient.ServiceName);
+            if (string.IsNullOrEmpty(settings.SalesforceClientId) || settings.SalesforceClientSecret is null || settings.SalesforceClientSecret.IsEmpty)
+                throw new ConnectFailedException(ConnectFailureReason.BadCredentials, SalesforceClient.ServiceName,
+                    "A Salesforce URI was given without a Salesforce client id and secret.");
+        }
+        if (string.IsNullOrEmpty(settings.MarketoClientId) || settings.MarketoClientSecret.IsEmpty)
+            throw new ConnectFailedException(ConnectFailureReason.BadCredentials, MarketoClient.ServiceName, "The Marketo client id and secret must not be empty.");
+        settings.MarketoLimits.Validate();
+        var databasePath = Path.GetFullPath(settings.DatabasePath ?? ConnectionSettings.DefaultDatabasePath);
+        observer.Verbose($"Database: checking '{databasePath}'.");
+        OnDatabase(() => StoreRegistry.CheckPath(databasePath));
+
+        // The instance's one gate; new settings take effect only after the connection is proven.
+        var gate = MarketoRateGate.For(settings.MarketoUri, settings.MarketoLimits);
+        var marketo = new MarketoClient(new MarketoClientOptions
+        {
+            BaseUri = settings.MarketoUri,
+            ClientId = settings.MarketoClientId,
+            ClientSecret = settings.MarketoClientSecret,
+            Limits = settings.MarketoLimits,
+            Retry = settings.Retry,
+        }, gate);
+        SalesforceClient? salesforce = null;
+        StoreLease? store = null;
+        try
+        {
+            observer.Verbose($"Marketo: connecting to {settings.MarketoUri.GetLeftPart(UriPartial.Authority)}.");
+            await Prove(MarketoClient.ServiceName, settings.MarketoUri, () => marketo.AuthenticateAsync(cancellationToken)).ConfigureAwait(false);
+            if (settings.SalesforceUri is not null)
+            {
+                salesforce = new SalesforceClient(new SalesforceClientOptions
+                {
+                    BaseUri = settings.SalesforceUri,
+                    ClientId = settings.SalesforceClientId!,
+                    ClientSecret = settings.SalesforceClientSecret!,
+                    ApiVersion = settings.SalesforceApiVersion,
+                    Retry = settings.Retry,
+                });
+                observer.Verbose($"Salesforce: connecting to {settings.SalesforceUri.GetLeftPart(UriPartial.Authority)}.");
+                await Prove(SalesforceClient.ServiceName, settings.SalesforceUri, () => salesforce.AuthenticateAsync(cancellationToken)).ConfigureAwait(false);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            observer.Verbose($"Database: opening '{databasePath}'{(settings.DatabasePassword is null ? "" : " (encrypted)")}.");
+            store = OnDatabase(() => StoreRegistry.Open(databasePath, MarketoRateGate.InstanceKey(settings.MarketoUri), settings.DatabasePassword));
+            gate.Apply(settings.MarketoLimits);
+            return new SalesSyncSession(settings, marketo, salesforce, store);
+        }
+        catch
+        {
+            store?.Dispose();
+            marketo.Dispose();
+            salesforce?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Holds the session open for one command. Returns null when the session has already been retired
+    /// (the caller should report "not connected").
+    /// </summary>
+    public IDisposable? Use()
+    {
+        lock (_sync)
+        {
+            if (_retired) return null;
+            _leases++;
+            return new Lease(this);
+        }
+    }
+
+    /// <summary>Closes every database this process has open (module removal); sessions still alive fail on their next database use.</summary>
+    public static void CloseAllDatabases() => StoreRegistry.CloseAll();
+
+    /// <summary>Retires the session; it closes now, or when the last command using it ends.</summary>
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            _retired = true;
+            if (_leases > 0) return;
+        }
+        Close();
+    }
+
+    private void Release()
+    {
+        lock (_sync)
+        {
+            if (--_leases > 0 || !_retired) return;
+        }
+        Close();
+    }
+
+    private void Close()
+    {
+        lock (_sync)
+        {
+            if (_closed) return;
+            _closed = true;
+        }
+        _store.Dispose();
+        Marketo.Dispose();
+        Salesforce?.Dispose();
+    }
+
+    private sealed class Lease(SalesSyncSession session) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) session.Release();
+        }
+    }
+
+    private static void CheckUri(Uri uri, string service)
+    {
+        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            throw new ConnectFailedException(ConnectFailureReason.InvalidUri, service, $"{service} URI '{UriPolicy.Display(uri)}' is not an absolute http(s) URI.");
+        if (uri.UserInfo.Length > 0)
+            throw new ConnectFailedException(ConnectFailureReason.InvalidUri, service,
+                $"{service} URI '{UriPolicy.Display(uri)}' contains a user name or password; give credentials with -{service}Credential instead.");
+        if (UriPolicy.Check(uri) is { } problem)
+            throw new ConnectFailedException(ConnectFailureReason.InsecureUri, service, $"{service}: {problem}");
+    }
+
+    private static void OnDatabase(Action action) => OnDatabase(() => { action(); return true; });
+
+    private static T OnDatabase<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (StoreException e)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.Database, "Database", e.Message, e);
+        }
+    }
+
+    private static async Task<T> Prove<T>(string service, Uri uri, Func<Task<T>> authenticate)
+    {
+        try
+        {
+            return await authenticate().ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.Unauthorized)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.BadCredentials, service, $"{service} at {uri.GetLeftPart(UriPartial.Authority)} refused the credentials: {e.ApiMessage}", e);
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.QuotaExhausted)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.QuotaExhausted, service, e.Message, e);
+        }
+        catch (SalesSyncApiException e)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.Unreachable, service,
+                $"{service} at {uri.GetLeftPart(UriPartial.Authority)} could not be reached or did not answer as {service} does: {e.ApiMessage}", e);
+        }
+    }
+}

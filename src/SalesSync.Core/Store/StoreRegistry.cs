@@ -1,0 +1,251 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using LiteDB;
+using SalesSync.Core.Http;
+
+namespace SalesSync.Core.Store;
+
+/// <summary>
+/// The process's open databases: one <see cref="SyncStore"/> (one LiteDatabase) per file, shared by
+/// every session and runspace and reference-counted; the file closes when the last lease is released.
+/// Two LiteDatabase objects on one file in one process would not coordinate with each other.
+/// </summary>
+internal static class StoreRegistry
+{
+    private static readonly object Sync = new();
+    private static readonly Dictionary<string, Entry> Entries = new(PathComparer);
+
+    private sealed class Entry(SyncStore store, Secret? password)
+    {
+        public SyncStore Store { get; } = store;
+        public Secret? Password { get; } = password;
+        public int Leases;
+    }
+
+    /// <summary>Paths compare case-insensitively where the file system usually does.</summary>
+    private static StringComparer PathComparer =>
+        RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase;
+
+    /// <summary>How many databases this process has open (for tests).</summary>
+    public static int OpenCount
+    {
+        get { lock (Sync) return Entries.Count; }
+    }
+
+    /// <summary>
+    /// Refuses, without writing anything, a path that cannot become a SalesSync database: a folder, or an
+    /// existing file that is not a SalesSync (LiteDB) database. Cheap; run before any network call.
+    /// </summary>
+    public static void CheckPath(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new StoreException(StoreFailureReason.NotWritable, full, $"'{full}' is a folder; give a file path for the database.");
+        RefuseForeign(full, Classify(full));
+    }
+
+    /// <summary>Opens (or shares) the database for <paramref name="marketoInstance"/>; dispose the lease when done.</summary>
+    public static StoreLease Open(string path, string marketoInstance, Secret? password)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        lock (Sync)
+        {
+            if (Entries.TryGetValue(full, out var entry))
+            {
+                CheckInstance(entry.Store.MarketoInstance, marketoInstance, full);
+                if (!SamePassword(entry.Password, password))
+                    throw new StoreException(entry.Password is null ? StoreFailureReason.NotEncrypted : StoreFailureReason.WrongPassword, full,
+                        entry.Password is null
+                            ? $"The database '{full}' is not encrypted; connect without a database password."
+                            : $"The password does not open the database '{full}'.");
+                entry.Leases++;
+                return new StoreLease(entry.Store, Release);
+            }
+            var store = OpenFile(full, marketoInstance, password);
+            Entries[full] = new Entry(store, password) { Leases = 1 };
+            return new StoreLease(store, Release);
+        }
+    }
+
+    /// <summary>Closes every database (module removal); leases still held become no-ops.</summary>
+    public static void CloseAll()
+    {
+        lock (Sync)
+        {
+            foreach (var entry in Entries.Values) entry.Store.Dispose();
+            Entries.Clear();
+        }
+    }
+
+    private static void Release(SyncStore store)
+    {
+        lock (Sync)
+        {
+            if (!Entries.TryGetValue(store.Path, out var entry) || !ReferenceEquals(entry.Store, store)) return;
+            if (--entry.Leases > 0) return;
+            Entries.Remove(store.Path);
+            store.Dispose();
+        }
+    }
+
+    private static SyncStore OpenFile(string full, string marketoInstance, Secret? password)
+    {
+        CheckPath(full);
+        try
+        {
+            DatabaseFile.EnsureFolder(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new StoreException(StoreFailureReason.NotWritable, full, $"The folder of '{full}' cannot be created: {e.Message}", e);
+        }
+        var fileLock = DatabaseLock.Acquire(full);
+        var createdFile = false;
+        var createdLog = false;
+        try
+        {
+            var kind = Classify(full); // again, now that no other SalesSync process can change it
+            RefuseForeign(full, kind);
+            if (kind == DatabaseFileKind.EncryptedLiteDb && password is null)
+                throw new StoreException(StoreFailureReason.PasswordRequired, full,
+                    $"The database '{full}' is encrypted; give its password (-DatabasePassword or SALESSYNC_DATABASE_PASSWORD).");
+            if (kind == DatabaseFileKind.LiteDb && password is not null)
+                throw new StoreException(StoreFailureReason.NotEncrypted, full,
+                    $"The database '{full}' is not encrypted; connect without a database password, or give a new -Database path to start an encrypted one.");
+            if (kind == DatabaseFileKind.Missing) createdFile = DatabaseFile.TryCreateOwnerOnly(full);
+            // LiteDB creates its log with the default file mode; creating it first keeps it owner-only.
+            createdLog = DatabaseFile.TryCreateOwnerOnly(DatabaseFile.LogPath(full));
+            if (!createdFile) RequireMarker(full, password);
+
+            var database = Connect(full, password, readOnly: false);
+            try
+            {
+                var meta = Stamp(database, full, marketoInstance);
+                return new SyncStore(full, database, fileLock, meta.Instance, password is not null, meta.CreatedAt);
+            }
+            catch
+            {
+                database.Dispose();
+                throw;
+            }
+        }
+        catch (Exception e)
+        {
+            fileLock.Dispose();
+            if (createdFile) TryDelete(full);
+            if (createdLog) TryDelete(DatabaseFile.LogPath(full));
+            if (e is StoreException) throw;
+            if (e is LiteException { Message: var m } && m.Contains("password", StringComparison.OrdinalIgnoreCase))
+                throw new StoreException(StoreFailureReason.WrongPassword, full, $"The password does not open the database '{full}'.", e);
+            if (e is IOException or UnauthorizedAccessException or LiteException or NotSupportedException)
+                throw new StoreException(StoreFailureReason.NotWritable, full, $"The database '{full}' cannot be opened for writing: {e.Message}", e);
+            throw;
+        }
+    }
+
+    private static DatabaseFileKind Classify(string full)
+    {
+        try
+        {
+            return DatabaseFile.Classify(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StoreException(StoreFailureReason.NotWritable, full, $"The database '{full}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static void RefuseForeign(string full, DatabaseFileKind kind)
+    {
+        if (kind is DatabaseFileKind.Foreign or DatabaseFileKind.Empty)
+            throw new StoreException(StoreFailureReason.NotASalesSyncDatabase, full,
+                $"'{full}' exists and is not a SalesSync database{(kind == DatabaseFileKind.Empty ? " (it is empty)" : "")}; it was left untouched. Give a new file name or an existing SalesSync database.");
+    }
+
+    /// <summary>Checks, read-only, that an existing LiteDB file is one SalesSync made, before opening it for writing.</summary>
+    private static void RequireMarker(string full, Secret? password)
+    {
+        using var database = Connect(full, password, readOnly: true);
+        var ours = database.CollectionExists(SyncStore.MetaCollection) && database.GetCollection(SyncStore.MetaCollection).FindById(SyncStore.MetaId) is not null
+            || database.CollectionExists(LegacyMeta.Collection) && database.GetCollection(LegacyMeta.Collection).FindById(LegacyMeta.Id) is not null;
+        if (!ours)
+            throw new StoreException(StoreFailureReason.NotASalesSyncDatabase, full,
+                $"'{full}' is a LiteDB file that SalesSync did not create; it was left untouched. Give a new file name or an existing SalesSync database.");
+    }
+
+    private static LiteDatabase Connect(string full, Secret? password, bool readOnly) =>
+        new(new ConnectionString
+        {
+            Filename = full,
+            Connection = ConnectionType.Direct,
+            Password = password?.Reveal(),
+            ReadOnly = readOnly,
+            Upgrade = false,
+        });
+
+    private static (string Instance, DateTime CreatedAt) Stamp(LiteDatabase database, string full, string marketoInstance)
+    {
+        var meta = database.GetCollection(SyncStore.MetaCollection);
+        var doc = meta.FindById(SyncStore.MetaId);
+        if (doc is not null)
+        {
+            if (doc["schemaVersion"].IsInt32 && doc["schemaVersion"].AsInt32 > SyncStore.SchemaVersion)
+                throw new StoreException(StoreFailureReason.NewerSchema, full,
+                    $"The database '{full}' was written by a newer SalesSync (schema {doc["schemaVersion"].AsInt32}; this version reads {SyncStore.SchemaVersion}). Update the module.");
+            var recorded = doc["marketoInstance"].AsString;
+            CheckInstance(recorded, marketoInstance, full);
+            return (recorded, doc["createdAt"].AsDateTime);
+        }
+        // A new database, or one the foundation release made (it recorded no instance): claim it now.
+        var created = DateTime.UtcNow;
+        meta.Insert(new BsonDocument
+        {
+            ["_id"] = SyncStore.MetaId,
+            ["app"] = "SalesSync",
+            ["schemaVersion"] = SyncStore.SchemaVersion,
+            ["marketoInstance"] = marketoInstance,
+            ["createdAt"] = created,
+        });
+        if (database.CollectionExists(LegacyMeta.Collection)) database.DropCollection(LegacyMeta.Collection);
+        return (marketoInstance, created);
+    }
+
+    private static void CheckInstance(string recorded, string requested, string full)
+    {
+        if (!string.Equals(recorded, requested, StringComparison.OrdinalIgnoreCase))
+            throw new StoreException(StoreFailureReason.WrongMarketoInstance, full,
+                $"The database '{full}' holds the people of Marketo instance '{recorded}', not '{requested}'. Give each instance its own -Database.");
+    }
+
+    private static bool SamePassword(Secret? a, Secret? b)
+    {
+        if (a is null || b is null) return a is null && b is null;
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a.Reveal()), Encoding.UTF8.GetBytes(b.Reveal()));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The marker the foundation release wrote (collection "meta", id "schema").</summary>
+    private static class LegacyMeta
+    {
+        public const string Collection = "meta";
+        public const string Id = "schema";
+    }
+}
+
+/// <summary>A session's hold on a shared store; the store closes when its last lease is disposed.</summary>
+internal sealed class StoreLease(SyncStore store, Action<SyncStore> release) : IDisposable
+{
+    private int _released;
+
+    public SyncStore Store { get; } = store;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) release(Store);
+    }
+}

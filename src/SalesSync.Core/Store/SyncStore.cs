@@ -1,0 +1,49 @@
+using LiteDB;
+
+namespace SalesSync.Core.Store;
+
+/// <summary>
+/// One open SalesSync database: the single LiteDB instance of its file in this process, shared by
+/// every session and runspace through <see cref="StoreRegistry"/>, plus the cross-process writer lock.
+/// Engine services (people, activities, opt-outs) build their collections on <see cref="Database"/>.
+/// Nothing secret is ever written here.
+/// </summary>
+internal sealed class SyncStore : IDisposable
+{
+    public const int SchemaVersion = 1;
+    internal const string MetaCollection = "salessync";
+    internal const string MetaId = "database";
+
+    private readonly DatabaseLock _lock;
+
+    internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
+    {
+        Path = path;
+        Database = database;
+        _lock = fileLock;
+        MarketoInstance = marketoInstance;
+        Encrypted = encrypted;
+        CreatedAt = createdAt;
+    }
+
+    public string Path { get; }
+    public LiteDatabase Database { get; }
+
+    /// <summary>The Marketo instance (URI authority, lower case) whose people this database holds.</summary>
+    public string MarketoInstance { get; }
+
+    public bool Encrypted { get; }
+    public DateTime CreatedAt { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            Database.Dispose();
+        }
+        finally
+        {
+            _lock.Dispose();
+        }
+    }
+}

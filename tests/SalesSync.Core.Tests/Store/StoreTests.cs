@@ -1,0 +1,193 @@
+using System.Runtime.InteropServices;
+using LiteDB;
+using SalesSync.Core.Http;
+using SalesSync.Core.Store;
+using SalesSync.Core.Tests.Support;
+
+namespace SalesSync.Core.Tests.Store;
+
+/// <summary>The store's rules: never touch a foreign file, one LiteDB per file per process, owner-only files, instance and password checks.</summary>
+public class StoreTests
+{
+    private const string Instance = "123-abc-456.mktorest.com";
+
+    [Fact]
+    public void AFileThatIsNotADatabaseIsRefusedAndLeftUntouched()
+    {
+        using var temp = new TempFolder();
+        var notes = temp.File("notes.txt");
+        File.WriteAllText(notes, "Call Bob on Monday.\nBring the contract.\n");
+        var before = File.ReadAllBytes(notes);
+        var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(notes, Instance, null));
+        Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, e.Reason);
+        Assert.Contains("left untouched", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(notes));
+        Assert.Equal([notes], Directory.GetFiles(temp.Path)); // no lock or log file made beside it
+    }
+
+    [Fact]
+    public void AnEmptyFileIsRefused()
+    {
+        using var temp = new TempFolder();
+        var empty = temp.File("empty.db");
+        File.WriteAllBytes(empty, []);
+        Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, Assert.Throws<StoreException>(() => StoreRegistry.Open(empty, Instance, null)).Reason);
+        Assert.Empty(File.ReadAllBytes(empty));
+    }
+
+    [Fact]
+    public void ALiteDbFileSalesSyncDidNotCreateIsRefusedAndLeftUntouched()
+    {
+        using var temp = new TempFolder();
+        var other = temp.File("other-app.db");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = other, Connection = ConnectionType.Direct }))
+            db.GetCollection("customers").Insert(new BsonDocument { ["name"] = "Acme" });
+        var before = File.ReadAllBytes(other);
+        var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(other, Instance, null));
+        Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, e.Reason);
+        Assert.Equal(before, File.ReadAllBytes(other));
+    }
+
+    [Fact]
+    public void ANewDatabaseIsOwnerOnlyAndRecordsItsInstance()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "new-folder", "sync.db");
+        using (var lease = StoreRegistry.Open(path, Instance, null))
+        {
+            Assert.Equal(Instance, lease.Store.MarketoInstance);
+            lease.Store.Database.GetCollection("probe").Insert(new BsonDocument { ["x"] = 1 }); // the log file now holds data
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(path));
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(DatabaseFile.LogPath(path)));
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(DatabaseFile.LockPath(path)));
+                Assert.Equal(ownerOnly | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
+            }
+        }
+        using var again = StoreRegistry.Open(path, Instance.ToUpperInvariant(), null);
+        Assert.Equal(Instance, again.Store.MarketoInstance);
+    }
+
+    [Fact]
+    public void ADatabaseOfAnotherInstanceIsAClearError()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("sync.db");
+        StoreRegistry.Open(path, Instance, null).Dispose();
+        var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(path, "999-xyz-000.mktorest.com", null));
+        Assert.Equal(StoreFailureReason.WrongMarketoInstance, e.Reason);
+        Assert.Contains(Instance, e.Message);
+        // Also while it is open in this process.
+        using var open = StoreRegistry.Open(path, Instance, null);
+        Assert.Equal(StoreFailureReason.WrongMarketoInstance, Assert.Throws<StoreException>(() => StoreRegistry.Open(path, "999-xyz-000.mktorest.com", null)).Reason);
+    }
+
+    [Fact]
+    public void OneLiteDatabasePerFileIsSharedAndReferenceCounted()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("shared.db");
+        var first = StoreRegistry.Open(path, Instance, null);
+        var second = StoreRegistry.Open(Path.Combine(temp.Path, ".", "shared.db"), Instance, null);
+        Assert.Same(first.Store, second.Store);
+        Assert.Same(first.Store.Database, second.Store.Database);
+
+        first.Dispose();
+        first.Dispose(); // a lease releases once
+        second.Store.Database.GetCollection("probe").Insert(new BsonDocument { ["still"] = "open" });
+        Assert.Throws<IOException>(() => new FileStream(DatabaseFile.LockPath(path), FileMode.Open, FileAccess.ReadWrite, FileShare.None));
+
+        second.Dispose();
+        using var relock = new FileStream(DatabaseFile.LockPath(path), FileMode.Open, FileAccess.ReadWrite, FileShare.None); // closed: lock released
+    }
+
+    [Fact]
+    public void ALockHeldElsewhereIsInUse()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("busy.db");
+        StoreRegistry.Open(path, Instance, null).Dispose();
+        // Another opener (in a real second process this is the same OS lock; see the PowerShell tests for two processes).
+        using (new FileStream(DatabaseFile.LockPath(path), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, null));
+            Assert.Equal(StoreFailureReason.InUse, e.Reason);
+        }
+        StoreRegistry.Open(path, Instance, null).Dispose();
+    }
+
+    [Fact]
+    public void APasswordEncryptsANewDatabaseAndIsNeededToOpenIt()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("secret.db");
+        using (var lease = StoreRegistry.Open(path, Instance, new Secret("correct horse")))
+        {
+            Assert.True(lease.Store.Encrypted);
+            lease.Store.Database.GetCollection("people").Insert(new BsonDocument { ["email"] = "findme@example.com" });
+        }
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(1, bytes[0]); // LiteDB's AES marker
+        Assert.DoesNotContain("findme", System.Text.Encoding.UTF8.GetString(bytes));
+
+        Assert.Equal(StoreFailureReason.PasswordRequired, Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, null)).Reason);
+        var wrong = Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, new Secret("wrong")));
+        Assert.Equal(StoreFailureReason.WrongPassword, wrong.Reason);
+        Assert.DoesNotContain("wrong", wrong.Message.Replace("WrongPassword", ""), StringComparison.Ordinal);
+        using var right = StoreRegistry.Open(path, Instance, new Secret("correct horse"));
+        Assert.Equal(1, right.Store.Database.GetCollection("people").Count());
+        // A second opener in this process must bring the same password.
+        Assert.Equal(StoreFailureReason.WrongPassword, Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, new Secret("other"))).Reason);
+    }
+
+    [Fact]
+    public void APasswordForAnUnencryptedDatabaseIsRefused()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("plain.db");
+        StoreRegistry.Open(path, Instance, null).Dispose();
+        Assert.Equal(StoreFailureReason.NotEncrypted, Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, new Secret("pw"))).Reason);
+    }
+
+    [Fact]
+    public void ADatabaseFromTheFoundationReleaseIsAdopted()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("old.db");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }))
+            db.GetCollection("meta").Upsert(new BsonDocument { ["_id"] = "schema", ["version"] = 1, ["checkedAt"] = DateTime.UtcNow });
+        using (var lease = StoreRegistry.Open(path, Instance, null)) Assert.Equal(Instance, lease.Store.MarketoInstance);
+        Assert.Equal(StoreFailureReason.WrongMarketoInstance, Assert.Throws<StoreException>(() => StoreRegistry.Open(path, "other.mktorest.com", null)).Reason);
+    }
+
+    [Fact]
+    public void AFolderIsNotADatabase()
+    {
+        using var temp = new TempFolder();
+        Assert.Equal(StoreFailureReason.NotWritable, Assert.Throws<StoreException>(() => StoreRegistry.Open(temp.Path, Instance, null)).Reason);
+    }
+}
+
+public class StoreCrashTests
+{
+    [Fact]
+    public void ADatabaseLeftByAKilledProcessReopensWithEverythingCommitted()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("live.db");
+        var copy = temp.File("crashed.db");
+        using (var lease = StoreRegistry.Open(path, "123-abc-456.mktorest.com", null))
+        {
+            lease.Store.Database.GetCollection("people").Insert(new BsonDocument { ["email"] = "kept@example.com" });
+            // What kill -9 leaves on disk: the data file and the write-ahead log as they are now, unclosed.
+            File.Copy(path, copy);
+            File.Copy(DatabaseFile.LogPath(path), DatabaseFile.LogPath(copy));
+        }
+        Assert.True(new FileInfo(DatabaseFile.LogPath(copy)).Length > 0);
+        using var reopened = StoreRegistry.Open(copy, "123-abc-456.mktorest.com", null);
+        Assert.Equal(1, reopened.Store.Database.GetCollection("people").Count());
+        Assert.Equal("123-abc-456.mktorest.com", reopened.Store.MarketoInstance);
+    }
+}
