@@ -15,6 +15,9 @@
         'Connect-SalesSync'
         'Disconnect-SalesSync'
         'Get-SalesSyncConnection'
+        'Get-SalesSyncRun'
+        'Get-SyncedPerson'
+        'Start-SalesSync'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -22,7 +25,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Marketo', 'Salesforce', 'Sync', 'CRM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = 'Foundation: Connect-SalesSync / Disconnect-SalesSync / Get-SalesSyncConnection over the Marketo and Salesforce REST clients.'
+            ReleaseNotes = 'Connections (process or runspace scope), the local database, and the people sync over REST: Start-SalesSync, Get-SyncedPerson, Get-SalesSyncRun.'
         }
     }
 }

@@ -167,6 +167,29 @@ $other = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Impor
 Remove-Item Env:SALESSYNC_MARKETO_CLIENT_SECRET
 Write-Host "  ErrorId: $($other[0])`n  Message: $($other[1])"
 
+Write-Host "`n> Start-SalesSync -StaticListId 1001 -WhatIf   (1001 is the sandbox's list of sales-owned people)"
+Start-SalesSync -StaticListId 1001 -WhatIf
+Write-Host "`n> Start-SalesSync -StaticListId 1001"
+Start-SalesSync -StaticListId 1001 | Format-Table | Out-String -Width 160 | Write-Host
+
+Write-Host '> Get-SyncedPerson -First 5'
+Get-SyncedPerson -First 5 | Format-Table | Out-String -Width 160 | Write-Host
+
+$someone = Get-SyncedPerson -First 1 -Skip 10
+Write-Host "> In Marketo, $($someone.FirstName) $($someone.LastName) gets a new title and another person loses the Salesforce owner; then Start-SalesSync -Full -PassThru:"
+Invoke-RestMethod -Method Patch "$($Control)people/$($someone.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'VP Sales, EMEA' } | ConvertTo-Json) | Out-Null
+$leaving = Get-SyncedPerson -First 1 -Skip 20
+Invoke-RestMethod -Method Patch "$($Control)people/$($leaving.MarketoId)" -ContentType 'application/json' -Body (@{ sfdcLeadOwnerId = $null } | ConvertTo-Json) | Out-Null
+Start-SalesSync -StaticListId 1001 -Full -PassThru | ForEach-Object {
+    if ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  {0,-8} {1,6} {2}" -f $_.Change, $_.MarketoId, $_.Email) } else { $_ | Format-Table | Out-String -Width 160 | Write-Host }
+}
+
+Write-Host '> Get-SyncedPerson -Duplicate   (same-email records stay two records)'
+Get-SyncedPerson -Duplicate | Sort-Object Email, MarketoId | Select-Object -First 6 | Format-Table | Out-String -Width 160 | Write-Host
+
+Write-Host '> Get-SalesSyncRun'
+Get-SalesSyncRun | Format-Table | Out-String -Width 160 | Write-Host
+
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
 Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API usage {3}/{4}" -f $stats.marketo.totalCalls,

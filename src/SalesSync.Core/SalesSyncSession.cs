@@ -3,7 +3,9 @@ using SalesSync.Core.Diagnostics;
 using SalesSync.Core.Http;
 using SalesSync.Core.Marketo;
 using SalesSync.Core.Salesforce;
+using SalesSync.Core.People;
 using SalesSync.Core.Store;
+using SalesSync.Core.Sync;
 
 namespace SalesSync.Core;
 
@@ -137,6 +139,32 @@ public sealed class SalesSyncSession : IDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs the people sync (<see cref="SyncOptions"/>) and streams what it does: each changed person
+    /// when asked, then the run. Cancelling stops between calls and leaves the run resumable.
+    /// </summary>
+    public IAsyncEnumerable<SyncOutput> SyncPeopleAsync(SyncOptions options, CancellationToken cancellationToken) =>
+        new PeopleSync(Marketo, Salesforce, Store).RunAsync(options, cancellationToken);
+
+    /// <summary>What a sync with these options would do, without calling anything or writing anything.</summary>
+    public string DescribeSyncPlan(SyncOptions options)
+    {
+        var latest = new SyncRunStore(Store).Latest;
+        var people = new PeopleStore(Store).Count;
+        var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
+        var resume = !options.Full && latest is { Status: not SyncRunStatus.Completed } u && u.StaticListId == options.StaticListId
+            ? $"resume run {latest.RunId} at page {latest.PagesDone + 1}"
+            : "start a full pass";
+        var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "about one Salesforce query per page for contacts' opportunities";
+        return $"Would {resume} over static list {options.StaticListId} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now, {salesforce}; then remove people no longer in the list.";
+    }
+
+    /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
+    public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => new PeopleStore(Store).Query(query);
+
+    /// <summary>Recorded sync runs, newest first.</summary>
+    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => new SyncRunStore(Store).History(last).ToList();
 
     /// <summary>
     /// Holds the session open for one command. Returns null when the session has already been retired

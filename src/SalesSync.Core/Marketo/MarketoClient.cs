@@ -54,6 +54,11 @@ internal sealed class MarketoClient : IDisposable
     /// <summary>The instance's gate (shared by every client of the instance in this process).</summary>
     public MarketoRateGate Gate => _gate;
 
+    private long _callsMade;
+
+    /// <summary>REST calls this client has sent (retries included; Identity calls not), for run summaries.</summary>
+    public long CallsMade => Interlocked.Read(ref _callsMade);
+
     /// <summary>When the token in use expires; null before the first token.</summary>
     public DateTimeOffset? TokenExpiresAt => _token?.ExpiresAt;
 
@@ -116,6 +121,18 @@ internal sealed class MarketoClient : IDisposable
         } while (pageToken is not null);
     }
 
+    /// <summary>One page of a static list's members (the paging token from the previous page, or null for the first).</summary>
+    public Task<MarketoResponse> GetStaticListPageAsync(long listId, IEnumerable<string> fields, string? pageToken, CancellationToken cancellationToken)
+    {
+        var query = new List<KeyValuePair<string, string>>
+        {
+            new("batchSize", MaxBatchSize.ToString(CultureInfo.InvariantCulture)),
+            new("fields", string.Join(',', fields)),
+        };
+        if (pageToken is not null) query.Add(new("nextPageToken", pageToken));
+        return GetAsync($"rest/v1/lists/{listId.ToString(CultureInfo.InvariantCulture)}/leads.json", query, cancellationToken);
+    }
+
     private Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
         Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(path, query, ct), () => _token = null);
 
@@ -129,6 +146,7 @@ internal sealed class MarketoClient : IDisposable
             var request = BuildRequest(path, query);
             request.AddHeader("Authorization", "Bearer " + token.Value);
             if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");
+            Interlocked.Increment(ref _callsMade);
             var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
             return Interpret(response, operation);
         }

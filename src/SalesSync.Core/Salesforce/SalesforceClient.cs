@@ -51,6 +51,11 @@ internal sealed partial class SalesforceClient : IDisposable
     public string ClientId => _options.ClientId;
     public string ApiVersion => _options.ApiVersion;
 
+    private long _callsMade;
+
+    /// <summary>REST calls this client has sent (retries included; token calls not), for run summaries.</summary>
+    public long CallsMade => Interlocked.Read(ref _callsMade);
+
     /// <summary>The instance the current session talks to (instance_url of the token response).</summary>
     public Uri? InstanceUrl => _session?.InstanceUrl;
 
@@ -124,6 +129,7 @@ internal sealed partial class SalesforceClient : IDisposable
         var request = new RestRequest(path, method);
         foreach (var (k, v) in query) request.AddQueryParameter(k, v);
         request.AddHeader("Authorization", "Bearer " + session.Token);
+        Interlocked.Increment(ref _callsMade);
         var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);
         ReadUsage(response);
 

@@ -47,7 +47,8 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// Runs an engine stream and writes each item to the pipeline as it arrives (through
     /// <paramref name="project"/> when given), interleaved with the engine's events in the order they
-    /// happened. The engine runs at most a few hundred items ahead of the pipeline.
+    /// happened; a projection that returns null drops the item. The engine runs at most a few hundred
+    /// items ahead of the pipeline.
     /// </summary>
     protected void RunEngineStream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work, Func<T, object?>? project = null)
     {
@@ -56,8 +57,9 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
         {
             await foreach (var item in work(token).WithCancellation(token).ConfigureAwait(false))
             {
-                await pump.Credits.WaitAsync(token).ConfigureAwait(false);
                 var value = project is null ? item : project(item);
+                if (value is null) continue; // the projection dropped it
+                await pump.Credits.WaitAsync(token).ConfigureAwait(false);
                 pump.Post(c =>
                 {
                     pump.Credits.Release();

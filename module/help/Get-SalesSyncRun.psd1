@@ -1,0 +1,16 @@
+@{
+    Synopsis    = 'Gets the history of SalesSync sync runs.'
+    Description = @(
+        'Get-SalesSyncRun lists the sync runs recorded in the database, newest first: mode, strategy, status, counts of added, updated, removed and unchanged people, the Marketo and Salesforce calls spent, duration and message.'
+        'The newest run tells where the next Start-SalesSync starts: a Stopped, Failed or Running (killed) run is resumed at page PagesDone + 1 of its static list; after a Completed run a new pass starts.'
+    )
+    Parameters  = @{ Last = 'Only the newest N runs.' }
+    Inputs      = 'None. You cannot pipe objects to Get-SalesSyncRun.'
+    Outputs     = @{ Type = 'SalesSync.SyncRun'; Description = 'One object per run.' }
+    Notes       = @('Runs are kept in the database file, so the history belongs to the database, not to the PowerShell session.')
+    Examples    = @(
+        @{ Code = 'Get-SalesSyncRun -Last 5'; Remarks = 'The five most recent runs.' }
+        @{ Code = 'Get-SalesSyncRun | Where-Object Status -NE Completed | Select-Object -First 1 -Property RunId, PagesDone, Message'; Remarks = 'The run the next Start-SalesSync will resume, if any.' }
+    )
+    Links       = @('Start-SalesSync', 'Get-SyncedPerson')
+}

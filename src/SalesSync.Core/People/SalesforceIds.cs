@@ -1,0 +1,24 @@
+namespace SalesSync.Core.People;
+
+/// <summary>Salesforce record ids: the 15-character case-sensitive form and its 18-character case-safe form.</summary>
+public static class SalesforceIds
+{
+    private const string Suffix = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+
+    /// <summary>The 18-character form of a 15- or 18-character id; other text comes back unchanged (never guessed at).</summary>
+    public static string? To18(string? id)
+    {
+        if (id is null || id.Length != 15 || !id.All(char.IsAsciiLetterOrDigit)) return id;
+        Span<char> extra = stackalloc char[3];
+        for (var block = 0; block < 3; block++)
+        {
+            var bits = 0;
+            for (var i = 0; i < 5; i++)
+                if (char.IsAsciiLetterUpper(id[block * 5 + i])) bits |= 1 << i;
+            extra[block] = Suffix[bits];
+        }
+        return id + new string(extra);
+    }
+
+    public static bool IsId(string? id) => id is { Length: 15 or 18 } && id.All(char.IsAsciiLetterOrDigit);
+}

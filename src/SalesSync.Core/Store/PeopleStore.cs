@@ -1,0 +1,184 @@
+using System.Text.RegularExpressions;
+using LiteDB;
+using SalesSync.Core.People;
+
+namespace SalesSync.Core.Store;
+
+/// <summary>
+/// The people collection: one document per Marketo id, indexes on email and every Salesforce id, and
+/// the id of the sync run that last saw each person (so a full run can remove whoever it did not see
+/// without holding a set of ids in memory). Reads go page by page and hold no cursor between pages.
+/// </summary>
+internal sealed class PeopleStore
+{
+    public const int ReadPageSize = 500;
+    private const string CollectionName = "people";
+    private static readonly string[] SalesforceIdFields = ["sfLeadId", "sfContactId", "sfAccountId", "sfOpportunityId", "ownerId"];
+
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _people;
+
+    public PeopleStore(SyncStore store)
+    {
+        _database = store.Database;
+        _people = _database.GetCollection(CollectionName);
+        _people.EnsureIndex("email", "$.email");
+        _people.EnsureIndex("company", "$.company");
+        _people.EnsureIndex("lastRun", "$.lastRun");
+        foreach (var field in SalesforceIdFields) _people.EnsureIndex(field, "$." + field);
+    }
+
+    public int Count => _people.Count();
+
+    /// <summary>Writes a batch in one transaction and says how each person changed.</summary>
+    public IReadOnlyList<(PersonRecord Person, PersonChange Change)> Upsert(IReadOnlyList<PersonRecord> batch, int runId)
+    {
+        var changes = new List<(PersonRecord, PersonChange)>(batch.Count);
+        _database.BeginTrans();
+        try
+        {
+            foreach (var person in batch)
+            {
+                var existing = _people.FindById(person.MarketoId);
+                var previous = existing is null ? null : ToRecord(existing);
+                var change = previous is null ? PersonChange.Added : previous.SameValuesAs(person) ? PersonChange.Unchanged : PersonChange.Updated;
+                var kept = change == PersonChange.Unchanged ? previous! : person;
+                _people.Upsert(ToDocument(kept, runId));
+                changes.Add((kept, change));
+            }
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+        return changes;
+    }
+
+    /// <summary>Removes the people a completed full run did not see, in chunks; returns them.</summary>
+    public IEnumerable<PersonRecord> RemoveNotSeenIn(int runId)
+    {
+        while (true)
+        {
+            var stale = _people.Find(LiteDB.Query.Not("lastRun", runId), limit: ReadPageSize).ToList();
+            if (stale.Count == 0) yield break;
+            _database.BeginTrans();
+            foreach (var doc in stale) _people.Delete(doc["_id"]);
+            _database.Commit();
+            foreach (var doc in stale) yield return ToRecord(doc);
+        }
+    }
+
+    public PersonRecord? Find(long marketoId) => _people.FindById(marketoId) is { } doc ? ToRecord(doc) : null;
+
+    /// <summary>The people a query selects, by Marketo id, one page at a time.</summary>
+    public IEnumerable<PersonRecord> Query(PersonQuery query)
+    {
+        var filter = IndexedFilter(query, out var residual);
+        long skipped = 0, written = 0;
+        var after = long.MinValue;
+        while (true)
+        {
+            var where = filter is null ? LiteDB.Query.GT("_id", after) : LiteDB.Query.And(LiteDB.Query.GT("_id", after), filter);
+            // Ordered by id before the limit, whichever index answers the filter; a fresh query per page.
+            var page = _people.Query().Where(where).OrderBy("_id").Limit(ReadPageSize).ToList();
+            if (page.Count == 0) yield break;
+            after = page[^1]["_id"].AsInt64;
+            foreach (var doc in page)
+            {
+                var person = ToRecord(doc);
+                if (!residual(person)) continue;
+                if (query.DuplicatesOnly && !HasDuplicate(person)) continue;
+                if (skipped++ < query.Skip) continue;
+                if (query.First is { } first && written >= first) yield break;
+                written++;
+                yield return person;
+            }
+        }
+    }
+
+    /// <summary>Another synced person has the same email (case-insensitive, as Marketo matches).</summary>
+    private bool HasDuplicate(PersonRecord person) =>
+        !string.IsNullOrEmpty(person.Email) && _people.Count(LiteDB.Query.EQ("email", person.Email)) > 1;
+
+    /// <summary>The part of a query an index answers, and a residual test for the rest (wildcards).</summary>
+    private static BsonExpression? IndexedFilter(PersonQuery query, out Func<PersonRecord, bool> residual)
+    {
+        var parts = new List<BsonExpression>();
+        var tests = new List<Func<PersonRecord, bool>>();
+        if (query.MarketoIds is { Count: > 0 } ids) parts.Add(LiteDB.Query.In("_id", ids.Select(i => new BsonValue(i)).ToArray()));
+        Text("email", query.Email, p => p.Email);
+        Text("company", query.Company, p => p.Company);
+        Text("ownerId", query.SalesOwnerId, p => p.SalesOwnerId);
+        if (query.SalesforceId is { Length: > 0 } sfId)
+        {
+            var forms = new[] { sfId, SalesforceIds.To18(sfId)! }.Distinct(StringComparer.Ordinal).Select(v => new BsonValue(v)).ToArray();
+            parts.Add(LiteDB.Query.Or(SalesforceIdFields.Select(f => LiteDB.Query.In(f, forms)).ToArray()));
+        }
+        residual = p => tests.All(t => t(p));
+        return parts.Count switch { 0 => null, 1 => parts[0], _ => LiteDB.Query.And(parts.ToArray()) };
+
+        void Text(string field, string? pattern, Func<PersonRecord, string?> value)
+        {
+            if (string.IsNullOrEmpty(pattern)) return;
+            if (!pattern.Contains('*') && !pattern.Contains('?'))
+            {
+                parts.Add(LiteDB.Query.EQ(field, pattern));
+                return;
+            }
+            var star = pattern.IndexOfAny(['*', '?']);
+            if (star > 0) parts.Add(LiteDB.Query.StartsWith(field, pattern[..star]));
+            var regex = new Regex("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
+                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            tests.Add(p => value(p) is { } v && regex.IsMatch(v));
+        }
+    }
+
+    private static BsonDocument ToDocument(PersonRecord p, int runId) => new()
+    {
+        ["_id"] = p.MarketoId,
+        ["firstName"] = p.FirstName,
+        ["lastName"] = p.LastName,
+        ["email"] = p.Email,
+        ["company"] = p.Company,
+        ["title"] = p.Title,
+        ["phone"] = p.Phone,
+        ["linkedInUrl"] = p.LinkedInUrl,
+        ["source"] = p.Source,
+        ["sfType"] = p.SalesforceType,
+        ["sfLeadId"] = p.SalesforceLeadId,
+        ["sfContactId"] = p.SalesforceContactId,
+        ["sfAccountId"] = p.SalesforceAccountId,
+        ["sfOpportunityId"] = p.SalesforceOpportunityId,
+        ["ownerId"] = p.SalesOwnerId,
+        ["unsubscribed"] = p.Unsubscribed,
+        ["marketoUpdatedAt"] = p.MarketoUpdatedAt is { } u ? new BsonValue(u.UtcDateTime) : BsonValue.Null,
+        ["syncedAt"] = p.SyncedAt.UtcDateTime,
+        ["lastRun"] = runId,
+    };
+
+    private static PersonRecord ToRecord(BsonDocument d) => new()
+    {
+        MarketoId = d["_id"].AsInt64,
+        FirstName = Str(d, "firstName"),
+        LastName = Str(d, "lastName"),
+        Email = Str(d, "email"),
+        Company = Str(d, "company"),
+        Title = Str(d, "title"),
+        Phone = Str(d, "phone"),
+        LinkedInUrl = Str(d, "linkedInUrl"),
+        Source = Str(d, "source"),
+        SalesforceType = Str(d, "sfType"),
+        SalesforceLeadId = Str(d, "sfLeadId"),
+        SalesforceContactId = Str(d, "sfContactId"),
+        SalesforceAccountId = Str(d, "sfAccountId"),
+        SalesforceOpportunityId = Str(d, "sfOpportunityId"),
+        SalesOwnerId = Str(d, "ownerId"),
+        Unsubscribed = d["unsubscribed"].IsBoolean && d["unsubscribed"].AsBoolean,
+        MarketoUpdatedAt = d["marketoUpdatedAt"].IsDateTime ? new DateTimeOffset(DateTime.SpecifyKind(d["marketoUpdatedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)) : null,
+        SyncedAt = new DateTimeOffset(DateTime.SpecifyKind(d["syncedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)),
+    };
+
+    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
+}

@@ -1,0 +1,74 @@
+using LiteDB;
+using SalesSync.Core.Sync;
+
+namespace SalesSync.Core.Store;
+
+/// <summary>The history of sync runs; the newest unfinished one is the checkpoint a next run resumes from.</summary>
+internal sealed class SyncRunStore(SyncStore store)
+{
+    private readonly ILiteCollection<BsonDocument> _runs = store.Database.GetCollection("sync_runs");
+
+    public SyncRunResult Start(string mode, string strategy, long? listId)
+    {
+        var id = _runs.Count() == 0 ? 1 : _runs.Max("_id").AsInt32 + 1;
+        var run = new SyncRunResult { RunId = id, Mode = mode, Strategy = strategy, Status = SyncRunStatus.Running, StartedAt = DateTimeOffset.UtcNow, StaticListId = listId };
+        _runs.Insert(ToDocument(run));
+        return run;
+    }
+
+    public void Save(SyncRunResult run) => _runs.Upsert(ToDocument(run));
+
+    /// <summary>Newest first.</summary>
+    public IEnumerable<SyncRunResult> History(int? last = null)
+    {
+        var runs = _runs.Query().OrderByDescending("_id");
+        return (last is { } n ? runs.Limit(n) : runs).ToList().Select(ToRun);
+    }
+
+    public SyncRunResult? Latest => History(1).FirstOrDefault();
+
+    public SyncRunResult? LatestCompleted =>
+        _runs.Query().Where(LiteDB.Query.EQ("status", nameof(SyncRunStatus.Completed))).OrderByDescending("_id").Limit(1).ToList().Select(ToRun).FirstOrDefault();
+
+    private static BsonDocument ToDocument(SyncRunResult r) => new()
+    {
+        ["_id"] = r.RunId,
+        ["mode"] = r.Mode,
+        ["strategy"] = r.Strategy,
+        ["status"] = r.Status.ToString(),
+        ["startedAt"] = r.StartedAt.UtcDateTime,
+        ["endedAt"] = r.EndedAt is { } e ? new BsonValue(e.UtcDateTime) : BsonValue.Null,
+        ["added"] = r.Added,
+        ["updated"] = r.Updated,
+        ["removed"] = r.Removed,
+        ["unchanged"] = r.Unchanged,
+        ["marketoCalls"] = r.MarketoCalls,
+        ["salesforceCalls"] = r.SalesforceCalls,
+        ["pagesDone"] = r.PagesDone,
+        ["message"] = r.Message,
+        ["staticListId"] = r.StaticListId is { } l ? new BsonValue(l) : BsonValue.Null,
+        ["nextPageToken"] = r.NextPageToken,
+    };
+
+    private static SyncRunResult ToRun(BsonDocument d) => new()
+    {
+        RunId = d["_id"].AsInt32,
+        Mode = d["mode"].AsString,
+        Strategy = d["strategy"].AsString,
+        Status = Enum.Parse<SyncRunStatus>(d["status"].AsString),
+        StartedAt = Utc(d["startedAt"]),
+        EndedAt = d["endedAt"].IsDateTime ? Utc(d["endedAt"]) : null,
+        Added = d["added"].AsInt64,
+        Updated = d["updated"].AsInt64,
+        Removed = d["removed"].AsInt64,
+        Unchanged = d["unchanged"].AsInt64,
+        MarketoCalls = d["marketoCalls"].AsInt64,
+        SalesforceCalls = d["salesforceCalls"].AsInt64,
+        PagesDone = d["pagesDone"].AsInt64,
+        Message = d["message"].IsString ? d["message"].AsString : null,
+        StaticListId = d["staticListId"].IsNumber ? d["staticListId"].AsInt64 : null,
+        NextPageToken = d["nextPageToken"].IsString ? d["nextPageToken"].AsString : null,
+    };
+
+    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.People;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Sync;
+
+/// <summary>
+/// The people sync over REST: pages a static list of the sales-owned people (300 per call), keeps the
+/// eligible ones with their Salesforce opportunity, records a checkpoint after every page (the page
+/// token), and at the end of a complete pass removes whoever it did not see. A stopped, failed or killed
+/// run resumes from its last checkpoint; Ctrl+C stops between calls and leaves the run resumable.
+/// </summary>
+internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store)
+{
+    private static readonly ConditionalWeakTable<SyncStore, SemaphoreSlim> Running = new();
+
+    private readonly PeopleStore _people = new(store);
+    private readonly SyncRunStore _runs = new(store);
+
+    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (options.StaticListId is not { } listId)
+            throw new SyncException(SyncFailureReason.StaticListRequired,
+                "The REST method pages a static list of the sales-owned people: give -StaticListId.");
+        var gate = Running.GetValue(store, _ => new SemaphoreSlim(1, 1));
+        if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
+            throw new SyncException(SyncFailureReason.AlreadyRunning, $"A sync is already running on '{store.Path}' in this process; wait for it to end.");
+        try
+        {
+            await foreach (var output in RunLockedAsync(options, listId, ct).ConfigureAwait(false)) yield return output;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async IAsyncEnumerable<SyncOutput> RunLockedAsync(SyncOptions options, long listId, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var observer = EngineObserver.Current;
+        var run = StartOrResume(options, listId, out var note);
+        observer.Verbose(note);
+        var marketoAtStart = marketo.CallsMade - run.MarketoCalls;
+        var salesforceAtStart = (salesforce?.CallsMade ?? 0) - run.SalesforceCalls;
+        var clock = Stopwatch.StartNew();
+        long persons = 0;
+        var token = run.NextPageToken;
+        var page = run.PagesDone;
+
+        while (true)
+        {
+            var step = await NextPageAsync(listId, token, page, ct).ConfigureAwait(false);
+            if (step.Failure is { } failure)
+            {
+                run = Finish(run, failure.Status, failure.Message);
+                yield return new SyncFinished(run);
+                if (failure.Rethrow is { } e) ExceptionDispatchRethrow(e);
+                yield break;
+            }
+            var changes = _people.Upsert(step.People, run.RunId);
+            page++;
+            persons += step.People.Count;
+            token = step.NextPageToken;
+            run = run with
+            {
+                Added = run.Added + changes.Count(c => c.Change == PersonChange.Added),
+                Updated = run.Updated + changes.Count(c => c.Change == PersonChange.Updated),
+                Unchanged = run.Unchanged + changes.Count(c => c.Change == PersonChange.Unchanged),
+                PagesDone = page,
+                NextPageToken = token,
+                MarketoCalls = marketo.CallsMade - marketoAtStart,
+                SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
+            };
+            _runs.Save(run); // the checkpoint: a next run resumes after this page
+            if (options.ReportChanges)
+                foreach (var (person, change) in changes)
+                    if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+            var rate = persons / Math.Max(clock.Elapsed.TotalSeconds, 0.001);
+            observer.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
+                $"Static list {listId}, page {page}: {persons:N0} persons this run ({rate:N0}/s), {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls")));
+            if (token is null) break;
+            if (options.MaxApiCalls is { } cap && run.MarketoCalls >= cap)
+            {
+                run = Finish(run, SyncRunStatus.Stopped, $"Stopped after {run.MarketoCalls} Marketo calls (-MaxApiCalls {cap}); the next Start-SalesSync resumes at page {page + 1}.");
+                yield return new SyncFinished(run);
+                yield break;
+            }
+        }
+
+        // A complete pass saw every eligible member: whoever it did not see has left.
+        foreach (var removed in _people.RemoveNotSeenIn(run.RunId))
+        {
+            run = run with { Removed = run.Removed + 1 };
+            if (options.ReportChanges) yield return new PersonChanged(removed, PersonChange.Removed);
+        }
+        run = Finish(run, SyncRunStatus.Completed, run.Message);
+        observer.Verbose($"Sync run {run.RunId} completed: {run.Added} added, {run.Updated} updated, {run.Removed} removed, {run.Unchanged} unchanged; {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls.");
+        yield return new SyncFinished(run);
+    }
+
+    private sealed record PageStep(IReadOnlyList<PersonRecord> People, string? NextPageToken, StepFailure? Failure);
+
+    /// <summary>How a run ended early; only a cancellation is rethrown (the caller is stopping), the rest is the run's status.</summary>
+    private sealed record StepFailure(SyncRunStatus Status, string Message, Exception? Rethrow);
+
+    /// <summary>Fetches and maps one page; a stop (Ctrl+C, quota) or failure becomes a recorded, resumable end of the run.</summary>
+    private async Task<PageStep> NextPageAsync(long listId, string? token, long page, CancellationToken ct)
+    {
+        try
+        {
+            MarketoResponse response;
+            try
+            {
+                response = await marketo.GetStaticListPageAsync(listId, MarketoPersonFields.RestNames, token, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (token is not null && e.Kind == ApiFailureKind.InvalidRequest && e.Code is "1001" or "1003")
+            {
+                // The saved page token is no longer valid: page the list again from the start (the run's stamps stay valid).
+                EngineObserver.Current.Warning($"The saved paging token of static list {listId} was refused ({e.Code}); paging the list again from its first page.");
+                response = await marketo.GetStaticListPageAsync(listId, MarketoPersonFields.RestNames, null, ct).ConfigureAwait(false);
+            }
+            var now = DateTimeOffset.UtcNow;
+            var people = response.Result.Select(lead => MarketoPersonFields.FromRest(lead, now)).OfType<PersonRecord>().Where(MarketoPersonFields.IsEligible).ToList();
+            if (salesforce is not null)
+            {
+                var contacts = people.Where(p => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase) && p.SalesforceContactId is not null)
+                    .Select(p => p.SalesforceContactId!).ToList();
+                var opportunities = await OpportunityResolver.ForContactsAsync(salesforce, contacts, ct).ConfigureAwait(false);
+                people = people.Select(p => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase)
+                        && p.SalesforceContactId is { } c && opportunities.TryGetValue(SalesforceIds.To18(c)!, out var opp)
+                    ? p with { SalesforceOpportunityId = opp }
+                    : p).ToList();
+            }
+            return new PageStep(people, response.ContinuationToken, null);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            return new PageStep([], token, new StepFailure(SyncRunStatus.Stopped, $"Stopped by the user before page {page + 1}; the next Start-SalesSync resumes there.", e));
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.QuotaExhausted)
+        {
+            var when = e.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "";
+            return new PageStep([], token, new StepFailure(SyncRunStatus.Stopped, $"Stopped: {e.Message}.{when} The next Start-SalesSync resumes at page {page + 1}.", null));
+        }
+        catch (SalesSyncApiException e)
+        {
+            return new PageStep([], token, new StepFailure(SyncRunStatus.Failed, $"Failed at page {page + 1}: {e.Message} The next Start-SalesSync resumes there.", null));
+        }
+    }
+
+    private SyncRunResult StartOrResume(SyncOptions options, long listId, out string note)
+    {
+        var latest = _runs.Latest;
+        if (!options.Full && latest is { Status: not SyncRunStatus.Completed } unfinished && unfinished.StaticListId == listId)
+        {
+            note = $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at page {unfinished.PagesDone + 1} of static list {listId}.";
+            var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
+            _runs.Save(resumed);
+            return resumed;
+        }
+        var incrementalAsked = !options.Full && _runs.LatestCompleted is not null;
+        var run = _runs.Start("Full", "Rest", listId) with
+        {
+            Message = incrementalAsked
+                ? "Incremental sync is not available yet; this run is a full pass over the list (removals included)."
+                : null,
+        };
+        _runs.Save(run);
+        note = $"Sync run {run.RunId}: full pass over static list {listId} (REST, {MarketoClient.MaxBatchSize} per call).";
+        return run;
+    }
+
+    private SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message)
+    {
+        var done = run with { Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message };
+        _runs.Save(done);
+        return done;
+    }
+
+    private static void ExceptionDispatchRethrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+
+    /// <summary>The recorded runs, newest first.</summary>
+    public IReadOnlyList<SyncRunResult> History(int? last) => _runs.History(last).ToList();
+}

@@ -1,0 +1,16 @@
+namespace SalesSync.Core.Sync;
+
+public enum SyncFailureReason
+{
+    /// <summary>The REST method needs the static list of the sales-owned people.</summary>
+    StaticListRequired,
+
+    /// <summary>Another sync is running on this database in this process.</summary>
+    AlreadyRunning,
+}
+
+/// <summary>A sync could not start, for a reason the user can act on.</summary>
+public sealed class SyncException(SyncFailureReason reason, string message) : Exception(message)
+{
+    public SyncFailureReason Reason { get; } = reason;
+}

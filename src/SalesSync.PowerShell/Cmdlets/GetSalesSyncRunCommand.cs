@@ -1,0 +1,20 @@
+using System.Management.Automation;
+using SalesSync.PowerShell.Base;
+
+namespace SalesSync.PowerShell.Cmdlets;
+
+/// <summary>The history of sync runs, newest first; the newest unfinished one is where the next run resumes.</summary>
+[Cmdlet(VerbsCommon.Get, "SalesSyncRun")]
+[OutputType(typeof(SyncRun))]
+public sealed class GetSalesSyncRunCommand : SalesSyncConnectedCmdlet
+{
+    /// <summary>Only the newest N runs.</summary>
+    [Parameter(Position = 0)]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Last { get; set; }
+
+    protected override void EndProcessing()
+    {
+        foreach (var run in Session.GetSyncRuns(Last)) WriteObject(SyncRun.From(run));
+    }
+}

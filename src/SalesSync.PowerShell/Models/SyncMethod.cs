@@ -1,0 +1,8 @@
+namespace SalesSync;
+
+/// <summary>How Start-SalesSync reads people (a cmdlet-side enum: parameter types stay out of the engine's load context).</summary>
+public enum SyncMethod
+{
+    /// <summary>REST paging of a static list, 300 people per call.</summary>
+    Rest,
+}

@@ -1,0 +1,44 @@
+using SalesSync.Core.Sync;
+
+namespace SalesSync;
+
+/// <summary>One sync run: what it did, what it cost, how it ended (Start-SalesSync, Get-SalesSyncRun).</summary>
+public sealed class SyncRun
+{
+    public int RunId { get; init; }
+    public string Mode { get; init; } = "";
+    public string Strategy { get; init; } = "";
+    public string Status { get; init; } = "";
+    public long Added { get; init; }
+    public long Updated { get; init; }
+    public long Removed { get; init; }
+    public long Unchanged { get; init; }
+    public long MarketoCalls { get; init; }
+    public long SalesforceCalls { get; init; }
+    public long PagesDone { get; init; }
+    public long? StaticListId { get; init; }
+    public DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? EndedAt { get; init; }
+    public TimeSpan? Duration { get; init; }
+    public string? Message { get; init; }
+
+    internal static SyncRun From(SyncRunResult r) => new()
+    {
+        RunId = r.RunId,
+        Mode = r.Mode,
+        Strategy = r.Strategy,
+        Status = r.Status.ToString(),
+        Added = r.Added,
+        Updated = r.Updated,
+        Removed = r.Removed,
+        Unchanged = r.Unchanged,
+        MarketoCalls = r.MarketoCalls,
+        SalesforceCalls = r.SalesforceCalls,
+        PagesDone = r.PagesDone,
+        StaticListId = r.StaticListId,
+        StartedAt = r.StartedAt,
+        EndedAt = r.EndedAt,
+        Duration = r.Duration,
+        Message = r.Message,
+    };
+}

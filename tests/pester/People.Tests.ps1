@@ -1,0 +1,132 @@
+# Start-SalesSync / Get-SyncedPerson / Get-SalesSyncRun against the sandbox, run as a child process.
+BeforeAll {
+    $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    . (Join-Path $root 'tools/SandboxProcess.ps1')
+    Import-Module (Join-Path $root 'SalesSync.psd1') -Force
+    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '1500', '--seed', '31')
+    $script:folder = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-people-" + [guid]::NewGuid().ToString('N'))
+    $script:database = Join-Path $folder 'people.db'
+    $script:list = 1001
+    function Get-Stats { Invoke-RestMethod "$($sandbox.Control)stats" }
+    Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+        -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database | Out-Null
+}
+
+AfterAll {
+    Disconnect-SalesSync
+    Stop-SandboxProcess $sandbox
+    Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Start-SalesSync' {
+    It 'makes no call and no write with -WhatIf' {
+        $before = (Get-Stats).marketo.totalCalls
+        # The plan goes to the host ("What if: ... about N Marketo calls ..."); what matters here is that nothing happens.
+        Start-SalesSync -StaticListId $list -WhatIf | Should -BeNullOrEmpty
+        (Get-Stats).marketo.totalCalls | Should -Be $before
+        Get-SalesSyncRun | Should -BeNullOrEmpty
+        Get-SyncedPerson | Should -BeNullOrEmpty
+    }
+
+    It 'syncs the list and writes one run object' {
+        $run = Start-SalesSync -StaticListId $list
+        @($run).Count | Should -Be 1
+        $run.PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
+        $run.Status | Should -Be 'Completed'
+        $run.Added | Should -BeGreaterThan 100
+        $run.MarketoCalls | Should -Be $run.PagesDone
+        $run.SalesforceCalls | Should -BeGreaterThan 0
+        (Get-SyncedPerson | Measure-Object).Count | Should -Be $run.Added
+        (Get-SalesSyncRun -Last 1).RunId | Should -Be $run.RunId
+    }
+
+    It 'streams changed people with -PassThru, then the run' {
+        $person = Get-SyncedPerson -First 1
+        Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($person.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'VP, "Pipeline"' } | ConvertTo-Json) | Out-Null
+        $output = Start-SalesSync -StaticListId $list -Full -PassThru
+        $changes = $output | Where-Object { $_ -is [SalesSync.SyncedPersonChange] }
+        $changes | Where-Object MarketoId -EQ $person.MarketoId | ForEach-Object Change | Should -Be 'Updated'
+        $output[-1].PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
+        (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'VP, "Pipeline"'
+    }
+
+    It 'stops resumably at -MaxApiCalls and the next run finishes the pass' {
+        $stopped = Start-SalesSync -StaticListId $list -Full -MaxApiCalls 1 -WarningVariable warned 3>$null
+        $stopped.Status | Should -Be 'Stopped'
+        $warned | Should -Not -BeNullOrEmpty
+        $resumed = Start-SalesSync -StaticListId $list
+        $resumed.RunId | Should -Be $stopped.RunId
+        $resumed.Status | Should -Be 'Completed'
+    }
+
+    It 'needs a static list' {
+        { Start-SalesSync } | Should -Throw
+    }
+}
+
+Describe 'Get-SyncedPerson' {
+    BeforeAll {
+        $script:all = @(Get-SyncedPerson)
+        $script:sample = $all | Where-Object { $_.Email -and $_.Company -and $_.SalesforceContactId } | Select-Object -First 1
+    }
+
+    It 'finds people by Marketo id, also from the pipeline by property name' {
+        (Get-SyncedPerson -MarketoId $sample.MarketoId).Email | Should -Be $sample.Email
+        $found = [pscustomobject]@{ MarketoId = $sample.MarketoId }, [pscustomobject]@{ Id = $all[1].MarketoId } | Get-SyncedPerson
+        $found.MarketoId | Should -Be @($sample.MarketoId, $all[1].MarketoId)
+    }
+
+    It 'finds people by email, exactly and case-insensitively or with wildcards' {
+        (Get-SyncedPerson -Email $sample.Email).MarketoId | Should -Be $sample.MarketoId
+        (Get-SyncedPerson -Email $sample.Email.ToUpperInvariant()).MarketoId | Should -Be $sample.MarketoId
+        $domain = ($sample.Email -split '@')[1]
+        $expected = @($all | Where-Object { $_.Email -like "*@$domain" }).Count
+        @(Get-SyncedPerson -Email "*@$domain").Count | Should -Be $expected
+    }
+
+    It 'finds people by any Salesforce id, 18 or 15 characters' {
+        (Get-SyncedPerson -SalesforceId $sample.SalesforceContactId).MarketoId | Should -Be $sample.MarketoId
+        (Get-SyncedPerson -SalesforceId $sample.SalesforceContactId.Substring(0, 15)).MarketoId | Should -Be $sample.MarketoId
+        $byAccount = @(Get-SyncedPerson -SalesforceId $sample.SalesforceAccountId)
+        $byAccount.MarketoId | Should -Contain $sample.MarketoId
+    }
+
+    It 'finds people by company and by owner with wildcards' {
+        $prefix = $sample.Company.Substring(0, [Math]::Min(3, $sample.Company.Length))
+        @(Get-SyncedPerson -Company "$prefix*").Count | Should -Be @($all | Where-Object { $_.Company -like "$prefix*" }).Count
+        @(Get-SyncedPerson -SalesOwnerId $sample.SalesOwnerId).Count | Should -Be @($all | Where-Object SalesOwnerId -EQ $sample.SalesOwnerId).Count
+    }
+
+    It 'pages with -First and -Skip' {
+        (Get-SyncedPerson -Skip 5 -First 3).MarketoId | Should -Be ($all | Select-Object -Skip 5 -First 3).MarketoId
+        $counted = Get-SyncedPerson -IncludeTotalCount -First 1
+        $counted[0].ToString() | Should -Match "$($all.Count)"
+    }
+
+    It 'keeps same-email records apart and finds them with -Duplicate' {
+        $twin = $all | Where-Object { $_.MarketoId -ne $sample.MarketoId -and $_.Email } | Select-Object -Last 1
+        Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($twin.MarketoId)" -ContentType 'application/json' -Body (@{ email = $sample.Email.ToUpperInvariant() } | ConvertTo-Json) | Out-Null
+        Start-SalesSync -StaticListId $list -Full | Out-Null
+        $everyone = @(Get-SyncedPerson)
+        $shared = $everyone | Where-Object Email | Group-Object { $_.Email.ToLowerInvariant() } | Where-Object Count -GT 1 | ForEach-Object Group
+        $duplicates = @(Get-SyncedPerson -Duplicate)
+        $duplicates.MarketoId | Should -Be ($shared.MarketoId | Sort-Object)
+        $duplicates.MarketoId | Should -Contain $sample.MarketoId
+        $duplicates.MarketoId | Should -Contain $twin.MarketoId
+        @(Get-SyncedPerson -Email $sample.Email).Count | Should -Be 2
+    }
+
+    It 'streams while a later command in the pipeline writes to the database' {
+        $count = @(Get-SyncedPerson | ForEach-Object -Begin { $n = 0 } -Process {
+                if (++$n -eq 1) { Start-SalesSync -StaticListId $list -Full | Out-Null }
+                $_
+            }).Count
+        $count | Should -Be @(Get-SyncedPerson).Count
+    }
+
+    It 'shows a table a seller can scan' {
+        $text = Get-SyncedPerson -MarketoId $sample.MarketoId | Out-String -Width 200
+        $text | Should -Match 'MarketoId\s+Name\s+Email\s+Company'
+        $text | Should -Match ([regex]::Escape($sample.Email))
+    }
+}
