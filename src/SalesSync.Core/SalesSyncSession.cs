@@ -128,6 +128,9 @@ public sealed class SalesSyncSession : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             observer.Verbose($"Database: opening '{databasePath}'{(settings.DatabasePassword is null ? "" : " (encrypted)")}.");
             store = OnDatabase(() => StoreRegistry.Open(databasePath, MarketoRateGate.InstanceKey(settings.MarketoUri), settings.DatabasePassword));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (gate.Settings != settings.MarketoLimits with { Window = gate.Window })
+                observer.Warning($"Marketo limits for {MarketoRateGate.InstanceKey(settings.MarketoUri)} change to {settings.MarketoLimits.CallsPerWindow} calls/20 s, {settings.MarketoLimits.ConcurrentCalls} in flight, {settings.MarketoLimits.DailyCallBudget} calls/day for every connection to it in this process (they were {gate.Settings.CallsPerWindow}, {gate.Settings.ConcurrentCalls}, {gate.Settings.DailyCallBudget}).");
             gate.Apply(settings.MarketoLimits);
             return new SalesSyncSession(settings, marketo, salesforce, store);
         }

@@ -237,6 +237,19 @@ public sealed class ConnectCmdletTests(SandboxFixture sandbox) : IClassFixture<S
     }
 
     [Fact]
+    public async Task TheConnectionObjectFollowsTheLiveTokenExpiry()
+    {
+        using var ps = ModuleHost.NewShell();
+        var info = Assert.Single(Connect(ps, salesforce: false).Invoke());
+        var atConnect = (DateTimeOffset)info.Properties["MarketoTokenExpiresAt"].Value;
+        await Task.Delay(1100); // Identity counts lifetimes in whole seconds
+        using (var http = new HttpClient()) (await http.PostAsync(new Uri(sandbox.Host.ControlUri, "tokens/expire"), null)).EnsureSuccessStatusCode();
+        ModuleHost.Run(ps, "Start-SalesSync -StaticListId 1001 | Out-Null"); // 602, then a new token
+        Assert.False(ps.HadErrors);
+        Assert.True((DateTimeOffset)info.Properties["MarketoTokenExpiresAt"].Value > atConnect); // the object kept from Connect
+    }
+
+    [Fact]
     public void AnUnwritableDatabaseIsATerminatingError()
     {
         var file = Path.Combine(ModuleHost.TempFolder(), "a-file");

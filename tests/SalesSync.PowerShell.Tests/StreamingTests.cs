@@ -28,6 +28,7 @@ public sealed class StreamingTests
 
             [Parameter] public int Count { get; set; } = int.MaxValue;
             [Parameter] public int WarnAt { get; set; } = -1;
+            [Parameter] public SwitchParameter Unpaced { get; set; }
 
             protected override void EndProcessing() => RunEngineStream(Produce, i => "item " + i);
 
@@ -39,7 +40,7 @@ public sealed class StreamingTests
                 {
                     for (var i = 0; i < Count; i++)
                     {
-                        await Task.Delay(1, ct);
+                        if (Unpaced) ct.ThrowIfCancellationRequested(); else await Task.Yield();
                         if (i == WarnAt) EngineObserver.Current.Warning("warning at " + i);
                         Produced = i;
                         yield return i;
@@ -65,19 +66,21 @@ public sealed class StreamingTests
             .AddParameter("ReferencedAssemblies", new[] { moduleDll, engineDll, typeof(PSCmdlet).Assembly.Location, "System.Runtime", "System.Threading", "netstandard" })
             .AddParameter("IgnoreWarnings", true).AddParameter("PassThru", true);
         var type = (Type)ps.Invoke()[0].BaseObject;
+        _command = type;
+        // The type (and its statics) outlives each test: start every test from zero.
+        type.GetField("Produced")!.SetValue(null, 0);
+        type.GetField("Running")!.SetValue(null, false);
+        type.GetField("CleanedUp")!.SetValue(null, false);
         ps.Commands.Clear();
         ps.AddCommand("Import-Module").AddParameter("Assembly", type.Assembly).Invoke();
         ps.Commands.Clear();
         return ps;
     }
 
-    private static Type Command => AppDomain.CurrentDomain.GetAssemblies().SelectMany(a => a.IsDynamic ? [] : SafeTypes(a))
-        .Last(t => t.Name == "TestSalesSyncStreamCommand");
+    private static Type? _command;
 
-    private static IEnumerable<Type> SafeTypes(System.Reflection.Assembly a)
-    {
-        try { return a.GetTypes(); } catch (System.Reflection.ReflectionTypeLoadException) { return []; }
-    }
+    /// <summary>The compiled test cmdlet, as Add-Type returned it.</summary>
+    private static Type Command => _command ?? throw new InvalidOperationException("Shell() compiles the test cmdlet first.");
 
     private static T Field<T>(string name) => (T)Command.GetField(name)!.GetValue(null)!;
 
@@ -131,7 +134,8 @@ public sealed class StreamingTests
     public void TheEngineRunsOnlyALittleAheadOfASlowPipeline()
     {
         using var ps = Shell();
-        var output = ModuleHost.Run(ps, "Test-SalesSyncStream -Count 2000 | ForEach-Object -Begin { $n = 0 } -Process { if (++$n -eq 10) { Start-Sleep -Milliseconds 500; [TestSalesSyncStreamCommand]::Produced } }");
-        Assert.InRange((int)output.Single().BaseObject, 9, 9 + 512 + 1); // bounded, not the whole (endless) stream
+        // An unpaced producer against a consumer that pauses: without the bound it would race far ahead.
+        var output = ModuleHost.Run(ps, "Test-SalesSyncStream -Unpaced -Count 100000 | ForEach-Object -Begin { $n = 0 } -Process { if (++$n -eq 10) { Start-Sleep -Milliseconds 500; [TestSalesSyncStreamCommand]::Produced } }");
+        Assert.InRange((int)output.Single().BaseObject, 100, 9 + 512 + 2); // it did run ahead, but only so far
     }
 }

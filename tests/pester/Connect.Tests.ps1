@@ -146,10 +146,12 @@ Describe 'Connect-SalesSync' {
         $other = Join-Path $databaseDir 'instance.db'
         Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $other | Out-Null
         Disconnect-SalesSync
-        $sameServiceOtherName = ([uri]$sandbox.Marketo.uri).AbsoluteUri -replace '127\.0\.0\.1', 'localhost'
-        $failure = Get-Failure { Connect-SalesSync -MarketoUri $sameServiceOtherName -MarketoCredential $sandbox.MarketoCredential -Database $other }
-        $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseWrongMarketoInstance,*'
-        $failure.Exception.Message | Should -Match '127\.0\.0\.1'
+        $second = Start-SandboxProcess -Arguments @('--people', '20', '--seed', '22') # another instance (another port)
+        try {
+            $failure = Get-Failure { Connect-SalesSync -MarketoUri $second.Marketo.uri -MarketoCredential $second.MarketoCredential -Database $other }
+            $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseWrongMarketoInstance,*'
+            $failure.Exception.Message | Should -Match ([regex]::Escape(([uri]$sandbox.Marketo.uri).Port))
+        } finally { Stop-SandboxProcess $second }
     }
 
     It 'names the missing environment variable and does not prompt' {

@@ -39,6 +39,19 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Raises today's count to what Marketo says the instance has already used (stats/usage.json), so a
+    /// process started after another one does not spend the same budget twice.
+    /// </summary>
+    public void Seed(int usedToday)
+    {
+        lock (_gate)
+        {
+            Roll();
+            if (usedToday > _used) _used = usedToday;
+        }
+    }
+
     /// <summary>Marks the day as spent after a 607 from the server.</summary>
     public void MarkExhausted()
     {

@@ -121,6 +121,19 @@ internal sealed class MarketoClient : IDisposable
         } while (pageToken is not null);
     }
 
+    /// <summary>
+    /// Reads today's API use of the instance (stats/usage.json: one call) and seeds the daily budget with
+    /// it; returns the total Marketo reported, or null when it did not say.
+    /// </summary>
+    public async Task<int?> SeedDailyBudgetAsync(CancellationToken cancellationToken)
+    {
+        var usage = await GetAsync("rest/v1/stats/usage.json", null, cancellationToken).ConfigureAwait(false);
+        var total = usage.Result.Select(r => MarketoResponse.String(r, "total")).FirstOrDefault(t => t is not null);
+        if (!int.TryParse(total, NumberStyles.None, CultureInfo.InvariantCulture, out var used)) return null;
+        _gate.Budget.Seed(used);
+        return used;
+    }
+
     /// <summary>One page of a static list's members (the paging token from the previous page, or null for the first).</summary>
     public Task<MarketoResponse> GetStaticListPageAsync(long listId, IEnumerable<string> fields, string? pageToken, CancellationToken cancellationToken)
     {
@@ -134,15 +147,26 @@ internal sealed class MarketoClient : IDisposable
     }
 
     private Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
-        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(path, query, ct), () => _token = null);
+        SendWithTokenDropAsync(path, query, ct);
 
-    private async Task<MarketoResponse> SendOnceAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    /// <summary>
+    /// On 601/602 only the token this call used is dropped: if another caller already fetched a fresh
+    /// one, it stays (no extra Identity call).
+    /// </summary>
+    private Task<MarketoResponse> SendWithTokenDropAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        TokenState? used = null;
+        return Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(path, query, t => used = t, ct), () => Interlocked.CompareExchange(ref _token, null, used));
+    }
+
+    private async Task<MarketoResponse> SendOnceAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, Action<TokenState> useToken, CancellationToken ct)
     {
         var operation = RestTransport.Operation(Method.Get, path);
         using (await _gate.EnterAsync(ct).ConfigureAwait(false))
         {
             // The token is taken after queueing at the gate, so a long wait cannot hand us a stale one.
             var token = await GetTokenAsync(ct).ConfigureAwait(false);
+            useToken(token);
             var request = BuildRequest(path, query);
             request.AddHeader("Authorization", "Bearer " + token.Value);
             if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");

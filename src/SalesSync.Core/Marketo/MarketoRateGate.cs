@@ -71,8 +71,16 @@ internal sealed class MarketoRateGate : IDisposable
     /// <summary>The gate of an instance if one exists (for tests and diagnostics).</summary>
     public static MarketoRateGate? Find(Uri instance) => Gates.TryGetValue(InstanceKey(instance), out var gate) ? gate : null;
 
-    /// <summary>The key of an instance: its URI authority (host and non-default port), lower case.</summary>
-    public static string InstanceKey(Uri instance) => instance.Authority.ToLowerInvariant();
+    /// <summary>
+    /// The key of an instance: its host (punycode, lower case, no trailing dot) and non-default port; every
+    /// loopback spelling (localhost, 127.0.0.1, [::1]) is one host. Different names that DNS maps to one
+    /// address cannot be told apart without a lookup and are different keys.
+    /// </summary>
+    public static string InstanceKey(Uri instance)
+    {
+        var host = Http.UriPolicy.IsLoopback(instance) ? "loopback" : instance.IdnHost.TrimEnd('.').ToLowerInvariant();
+        return instance.IsDefaultPort ? host : $"{host}:{instance.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
 
     /// <summary>
     /// Makes <paramref name="settings"/> the limits of this instance from now on (the window length is
@@ -81,7 +89,7 @@ internal sealed class MarketoRateGate : IDisposable
     public void Apply(MarketoLimitSettings settings)
     {
         settings.Validate();
-        _weights = WeightsFor(settings);
+        _weights = WeightsFor(settings with { Window = Window }); // the window length stays the gate's own
         Budget.Limit = settings.DailyCallBudget;
     }
 

@@ -9,15 +9,23 @@ namespace SalesSync.Core.Store;
 internal sealed class DatabaseLock : IDisposable
 {
     private readonly FileStream _handle;
+    private readonly string _path;
+    private readonly bool _created;
 
-    private DatabaseLock(FileStream handle) => _handle = handle;
+    private DatabaseLock(FileStream handle, string path, bool created)
+    {
+        _handle = handle;
+        _path = path;
+        _created = created;
+    }
 
     public static DatabaseLock Acquire(string databasePath)
     {
         var lockPath = DatabaseFile.LockPath(databasePath);
         try
         {
-            return new DatabaseLock(DatabaseFile.OpenOwnerOnly(lockPath, FileMode.OpenOrCreate, FileShare.None));
+            var existed = File.Exists(lockPath);
+            return new DatabaseLock(DatabaseFile.OpenOwnerOnly(lockPath, FileMode.OpenOrCreate, FileShare.None), lockPath, !existed);
         }
         catch (IOException e) when (File.Exists(lockPath))
         {
@@ -31,4 +39,12 @@ internal sealed class DatabaseLock : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>Releases the lock and, when this open made the lock file, removes it (an open that was refused leaves nothing behind).</summary>
+    public void ReleaseAndRemoveIfCreated()
+    {
+        _handle.Dispose();
+        if (!_created) return;
+        try { File.Delete(_path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
 }

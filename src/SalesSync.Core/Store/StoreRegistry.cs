@@ -113,9 +113,17 @@ internal static class StoreRegistry
             if (kind == DatabaseFileKind.LiteDb && password is not null)
                 throw new StoreException(StoreFailureReason.NotEncrypted, full,
                     $"The database '{full}' is not encrypted; connect without a database password, or give a new -Database path to start an encrypted one.");
-            if (kind == DatabaseFileKind.Missing) createdFile = DatabaseFile.TryCreateOwnerOnly(full);
+            var logPath = DatabaseFile.LogPath(full);
+            if (kind == DatabaseFileKind.Missing)
+            {
+                // LiteDB would take a file already at its log path as the new database's log and finally delete it.
+                if (File.Exists(logPath))
+                    throw new StoreException(StoreFailureReason.NotASalesSyncDatabase, full,
+                        $"'{logPath}' exists, where the new database's write-ahead log would go; it was left untouched. Move it, or give another -Database.");
+                createdFile = DatabaseFile.TryCreateOwnerOnly(full);
+            }
             // LiteDB creates its log with the default file mode; creating it first keeps it owner-only.
-            createdLog = DatabaseFile.TryCreateOwnerOnly(DatabaseFile.LogPath(full));
+            createdLog = DatabaseFile.TryCreateOwnerOnly(logPath);
             if (!createdFile) RequireMarker(full, password);
 
             var database = Connect(full, password, readOnly: false);
@@ -132,9 +140,10 @@ internal static class StoreRegistry
         }
         catch (Exception e)
         {
-            fileLock.Dispose();
+            // Remove what this open made while still holding the lock, then release (and drop a lock file it made).
             if (createdFile) TryDelete(full);
             if (createdLog) TryDelete(DatabaseFile.LogPath(full));
+            fileLock.ReleaseAndRemoveIfCreated();
             if (e is StoreException) throw;
             if (e is LiteException { Message: var m } && m.Contains("password", StringComparison.OrdinalIgnoreCase))
                 throw new StoreException(StoreFailureReason.WrongPassword, full, $"The password does not open the database '{full}'.", e);

@@ -49,6 +49,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         observer.Verbose(note);
         var marketoAtStart = marketo.CallsMade - run.MarketoCalls;
         var salesforceAtStart = (salesforce?.CallsMade ?? 0) - run.SalesforceCalls;
+        var seeded = await SeedBudgetAsync(ct).ConfigureAwait(false);
+        if (seeded is { } used) observer.Verbose($"Marketo reports {used} API calls used today on this instance; the daily budget counts from there.");
         var clock = Stopwatch.StartNew();
         long persons = 0;
         var token = run.NextPageToken;
@@ -152,6 +154,21 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         catch (SalesSyncApiException e)
         {
             return new PageStep([], token, new StepFailure(SyncRunStatus.Failed, $"Failed at page {page + 1}: {e.Message} The next Start-SalesSync resumes there.", null));
+        }
+    }
+
+    /// <summary>One call to stats/usage.json; a failure here only loses the head start, never the run.</summary>
+    private async Task<int?> SeedBudgetAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await marketo.SeedDailyBudgetAsync(ct).ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e)
+        {
+            // A spent quota (607) is remembered by the budget: the first page then stops the run cleanly.
+            EngineObserver.Current.Warning($"Could not read today's Marketo API use ({e.Code}); the daily budget counts this process's calls only.");
+            return null;
         }
     }
 

@@ -102,6 +102,8 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
                 // Writing failed (stopping pipeline, -ErrorAction Stop, ...): stop the engine and wait for it.
                 linked.Cancel();
                 try { task.Wait(); } catch (AggregateException) { }
+                // Work that finished anyway must not leak what it made (a connection holds a database open).
+                if (task.IsCompletedSuccessfully && task.Result is IDisposable made) made.Dispose();
                 throw;
             }
             finally

@@ -18,8 +18,14 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
 
     protected override void BeginProcessing()
     {
-        var session = ConnectionRegistry.Current;
-        _lease = session?.Use();
+        // A reconnect elsewhere can retire the session between reading and leasing it: read again.
+        SalesSyncSession? session = null;
+        for (var attempt = 0; attempt < 5 && _lease is null; attempt++)
+        {
+            session = ConnectionRegistry.Current;
+            if (session is null) break;
+            _lease = session.Use();
+        }
         if (_lease is null)
         {
             ThrowTerminatingError(new ErrorRecord(

@@ -42,7 +42,11 @@ public class SessionTests
         var gate = first.Marketo.Gate;
         Assert.Equal(a, first.MarketoLimits);
 
-        using var second = await SalesSyncSession.ConnectAsync(Settings(sb, temp, b, database: "second.db"), CancellationToken.None);
+        var observer = new RecordingObserver();
+        SalesSyncSession second;
+        using (EngineObserver.Use(observer)) second = await SalesSyncSession.ConnectAsync(Settings(sb, temp, b, database: "second.db"), CancellationToken.None);
+        using var _ = second;
+        Assert.Contains(observer.Messages, m => m.StartsWith("WARNING: Marketo limits for loopback:", StringComparison.Ordinal) && m.Contains("change to 60 calls/20 s"));
         Assert.Same(gate, second.Marketo.Gate);
         Assert.Same(gate, MarketoRateGate.Find(sb.Marketo));
         Assert.Equal(b, first.MarketoLimits); // the instance's limits, for every connection to it
@@ -162,8 +166,10 @@ public class SessionTests
     public async Task RetryAfterIsHonoured(string service, string path, int status)
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "50");
-        using var marketo = sb.NewMarketoClient();
-        using var salesforce = sb.NewSalesforceClient();
+        // Backoff alone would wait about 20 ms here; anything near a second can only come from Retry-After.
+        var retry = RunningSandbox.FastRetry with { MaxDelay = TimeSpan.FromSeconds(5) };
+        using var marketo = sb.NewMarketoClient(retry: retry);
+        using var salesforce = sb.NewSalesforceClient(retry);
         await sb.FaultAsync(new { service, path = path.Replace("{v}", salesforce.ApiVersion), kind = "http", status, headers = new Dictionary<string, string> { ["Retry-After"] = "1" }, count = 1 });
         var observer = new RecordingObserver();
         using (EngineObserver.Use(observer))

@@ -46,6 +46,21 @@ public class StoreTests
         var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(other, Instance, null));
         Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, e.Reason);
         Assert.Equal(before, File.ReadAllBytes(other));
+        Assert.Equal([other], Directory.GetFiles(temp.Path)); // no lock or log file left beside it
+    }
+
+    [Fact]
+    public void AFileWhereTheNewDatabasesLogWouldGoIsLeftUntouched()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("notes.txt");
+        var log = DatabaseFile.LogPath(path); // notes-log.txt
+        File.WriteAllText(log, "my important log notes\n");
+        var e = Assert.Throws<StoreException>(() => StoreRegistry.Open(path, Instance, null));
+        Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, e.Reason);
+        Assert.Contains(log, e.Message);
+        Assert.Equal("my important log notes\n", File.ReadAllText(log));
+        Assert.Equal([log], Directory.GetFiles(temp.Path));
     }
 
     [Fact]

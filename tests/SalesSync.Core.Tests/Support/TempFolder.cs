@@ -16,5 +16,7 @@ public sealed class TempFolder : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // The shared parent goes too once the last test folder is gone (it fails harmlessly while others remain).
+        try { Directory.Delete(System.IO.Path.GetDirectoryName(Path)!); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -94,7 +94,7 @@ public class RestSyncTests
         Assert.Equal(first.Added, added.Count);
         int members;
         lock (sb.Host.State.World.Sync) members = sb.Host.State.World.Lists[(int)SalesOwnedList].Members.Count;
-        Assert.Equal((members + 299) / 300, (int)first.MarketoCalls); // one call per page of 300, nothing more
+        Assert.Equal((members + 299) / 300 + 1, (int)first.MarketoCalls); // one call per page of 300, plus stats/usage.json
 
         // Changes as Marketo would see them: a field edit, an owner removed, a delete.
         var synced = session.GetPeople(PersonQuery.All).Take(3).ToList();
@@ -119,7 +119,7 @@ public class RestSyncTests
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
 
-        var (capped, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList, MaxApiCalls = 2 });
+        var (capped, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList, MaxApiCalls = 3 });
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
         Assert.Equal(2, capped.PagesDone);
 
@@ -144,6 +144,20 @@ public class RestSyncTests
         var listCalls = (await sb.StatsAsync())["marketo"]!["calls"]!["GET /rest/v1/lists/{id}/leads.json"]!.GetValue<int>();
         Assert.Equal((members + 299) / 300, listCalls); // every page fetched once across the three runs
         Assert.Equal(resumed.Added, GroundTruth(sb).Count);
+    }
+
+    [Fact]
+    public async Task ARunSeedsTheDailyBudgetWithWhatTheInstanceAlreadyUsedToday()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "600", "--seed", "8");
+        using var temp = new TempFolder();
+        var token = await sb.MarketoTokenAsync();
+        for (var i = 0; i < 7; i++) await sb.GetAsync(sb.Marketo, "rest/v1/leads.json?filterType=id&filterValues=1", token); // another integration
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        Assert.Equal(0, session.MarketoCallsToday);
+        var (run, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        Assert.True(session.MarketoCallsToday >= 7 + run.PagesDone, $"calls today {session.MarketoCallsToday}");
     }
 
     [Fact]
