@@ -176,11 +176,14 @@ Write-Host '> Get-SyncedPerson -First 5'
 Get-SyncedPerson -First 5 | Format-Table | Out-String -Width 160 | Write-Host
 
 $someone = Get-SyncedPerson -First 1 -Skip 10
-Write-Host "> In Marketo, $($someone.FirstName) $($someone.LastName) gets a new title and another person loses the Salesforce owner; then Start-SalesSync -Full -PassThru:"
+Write-Host "> In Marketo, $($someone.FirstName) $($someone.LastName) gets a new title, another person loses the Salesforce owner, a new lead with an owner arrives;"
+Write-Host "  then Start-SalesSync -PassThru runs incrementally: it reads Marketo's activity log and fetches only the people it names:"
 Invoke-RestMethod -Method Patch "$($Control)people/$($someone.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'VP Sales, EMEA' } | ConvertTo-Json) | Out-Null
 $leaving = Get-SyncedPerson -First 1 -Skip 20
 Invoke-RestMethod -Method Patch "$($Control)people/$($leaving.MarketoId)" -ContentType 'application/json' -Body (@{ sfdcLeadOwnerId = $null } | ConvertTo-Json) | Out-Null
-Start-SalesSync -StaticListId 1001 -Full -PassThru | ForEach-Object {
+$newLead = @{ email = 'ines.new@example.com'; firstName = 'Ines'; lastName = 'New'; company = 'Initech'; sfdcType = 'Lead'; sfdcLeadId = '00Q5g00000DEMO01AAA'; sfdcLeadOwnerId = $someone.SalesOwnerId }
+Invoke-RestMethod -Method Post "$($Control)people" -ContentType 'application/json' -Body ($newLead | ConvertTo-Json) | Out-Null
+Start-SalesSync -StaticListId 1001 -PassThru | ForEach-Object {
     if ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  {0,-8} {1,6} {2}" -f $_.Change, $_.MarketoId, $_.Email) } else { $_ | Format-Table | Out-String -Width 160 | Write-Host }
 }
 

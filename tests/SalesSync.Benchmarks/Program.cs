@@ -11,6 +11,9 @@ var seconds = args.Length >= 2 && args[0] == "--seconds" ? int.Parse(args[1], Cu
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
 
+var onlyPeople = args.Contains("--only-people");
+if (onlyPeople) goto People;
+
 // 1. World generation.
 var watch = Stopwatch.StartNew();
 var world = WorldGenerator.Generate(100_000, 1);
@@ -22,7 +25,48 @@ await SustainedRate(new MarketoLimitSettings { DailyCallBudget = 0 }, "default (
 
 // 3. Client overhead per call with limits off.
 await Overhead();
+
+// 4. People sync over REST (full pass of the sales-owned list).
+People:
+await PeopleSyncRest(30_000, "real", "--limits real, client limiter 100 calls/20 s", salesforce: true);
+await PeopleSyncRest(100_000, "off", "--limits off, with Salesforce opportunities", salesforce: true);
+await PeopleSyncRest(100_000, "off", "--limits off, Marketo only (client CPU and store cost)", salesforce: false);
 return 0;
+
+async Task PeopleSyncRest(int people, string serverLimits, string label, bool salesforce)
+{
+    await using var host = await SandboxHost.StartAsync("--people", people.ToString(CultureInfo.InvariantCulture), "--limits", serverLimits);
+    var folder = Path.Combine(Path.GetTempPath(), "salessync-bench-" + Guid.NewGuid().ToString("N"));
+    try
+    {
+        using var session = await SalesSync.Core.SalesSyncSession.ConnectAsync(new SalesSync.Core.Connection.ConnectionSettings
+        {
+            MarketoUri = host.MarketoUri,
+            MarketoClientId = host.State.Marketo.ClientId,
+            MarketoClientSecret = new Secret(host.State.Marketo.ClientSecret),
+            SalesforceUri = salesforce ? host.SalesforceUri : null,
+            SalesforceClientId = salesforce ? host.State.Salesforce.ClientId : null,
+            SalesforceClientSecret = salesforce ? new Secret(host.State.Salesforce.ClientSecret) : null,
+            DatabasePath = Path.Combine(folder, "bench.db"),
+            MarketoLimits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
+        }, CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        SalesSync.Core.Sync.SyncRunResult? run = null;
+        await foreach (var output in session.SyncPeopleAsync(new SalesSync.Core.Sync.SyncOptions { StaticListId = WorldGenerator.SalesOwnedListId }, CancellationToken.None))
+            if (output is SalesSync.Core.Sync.SyncFinished f) run = f.Run;
+        wall.Stop();
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var rate = run!.Added / wall.Elapsed.TotalSeconds;
+        Console.WriteLine($"\n[people sync, REST full pass, {people:N0} people, {label}]");
+        Console.WriteLine($"  {run.Added:N0} eligible people in {wall.Elapsed.TotalSeconds:0.0} s = {rate:N0} persons/s ({rate / 1500:P0} of the 1,500/s the rate limit allows at 300 per call)");
+        Console.WriteLine($"  calls: {run.MarketoCalls} Marketo ({run.MarketoCalls * 1000.0 / Math.Max(1, run.Added):0.00} per 1,000 people), {run.SalesforceCalls} Salesforce; process CPU {cpuSeconds:0.0} s (sandbox included) = {cpuSeconds * 100_000 / Math.Max(1, run.Added):0.0} s per 100,000 people; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:N0} MiB");
+    }
+    finally
+    {
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+    }
+}
 
 async Task SustainedRate(MarketoLimitSettings limits, string label)
 {

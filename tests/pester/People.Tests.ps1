@@ -34,7 +34,7 @@ Describe 'Start-SalesSync' {
         $run.PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
         $run.Status | Should -Be 'Completed'
         $run.Added | Should -BeGreaterThan 100
-        $run.MarketoCalls | Should -Be ($run.PagesDone + 1) # the pages, and stats/usage.json to seed the daily budget
+        $run.MarketoCalls | Should -Be ($run.PagesDone + 2) # the pages, stats/usage.json (daily budget) and the activity watermark
         $run.SalesforceCalls | Should -BeGreaterThan 0
         (Get-SyncedPerson | Measure-Object).Count | Should -Be $run.Added
         (Get-SalesSyncRun -Last 1).RunId | Should -Be $run.RunId

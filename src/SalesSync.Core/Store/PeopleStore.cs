@@ -72,6 +72,34 @@ internal sealed class PeopleStore
 
     public PersonRecord? Find(long marketoId) => _people.FindById(marketoId) is { } doc ? ToRecord(doc) : null;
 
+    /// <summary>Removes these people (those not synced are ignored); returns the ones removed.</summary>
+    public IReadOnlyList<PersonRecord> Remove(IEnumerable<long> marketoIds)
+    {
+        var removed = new List<PersonRecord>();
+        _database.BeginTrans();
+        try
+        {
+            foreach (var id in marketoIds.Distinct())
+            {
+                if (_people.FindById(id) is not { } doc) continue;
+                _people.Delete(id);
+                removed.Add(ToRecord(doc));
+            }
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+        return removed;
+    }
+
+    /// <summary>The synced people whose Salesforce contact is one of these (18-character ids).</summary>
+    public IReadOnlyList<PersonRecord> FindByContacts(IReadOnlyCollection<string> contactIds18) =>
+        contactIds18.Count == 0 ? [] : _people.Find(LiteDB.Query.In("sfContactId", contactIds18.Select(c => new BsonValue(c)).ToArray())).Select(ToRecord).ToList();
+
+
     /// <summary>The people a query selects, by Marketo id, one page at a time.</summary>
     public IEnumerable<PersonRecord> Query(PersonQuery query)
     {

@@ -48,6 +48,10 @@ internal sealed class SyncRunStore(SyncStore store)
         ["message"] = r.Message,
         ["staticListId"] = r.StaticListId is { } l ? new BsonValue(l) : BsonValue.Null,
         ["nextPageToken"] = r.NextPageToken,
+        ["leadChangesToken"] = r.LeadChangesToken,
+        ["mergesToken"] = r.MergesToken,
+        ["deletesToken"] = r.DeletesToken,
+        ["salesforceSince"] = r.SalesforceSince is { } s ? new BsonValue(s.UtcDateTime) : BsonValue.Null,
     };
 
     private static SyncRunResult ToRun(BsonDocument d) => new()
@@ -67,8 +71,14 @@ internal sealed class SyncRunStore(SyncStore store)
         PagesDone = d["pagesDone"].AsInt64,
         Message = d["message"].IsString ? d["message"].AsString : null,
         StaticListId = d["staticListId"].IsNumber ? d["staticListId"].AsInt64 : null,
-        NextPageToken = d["nextPageToken"].IsString ? d["nextPageToken"].AsString : null,
+        NextPageToken = Str(d, "nextPageToken"),
+        LeadChangesToken = Str(d, "leadChangesToken"),
+        MergesToken = Str(d, "mergesToken"),
+        DeletesToken = Str(d, "deletesToken"),
+        SalesforceSince = d["salesforceSince"].IsDateTime ? Utc(d["salesforceSince"]) : null,
     };
+
+    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
 
     private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
 }

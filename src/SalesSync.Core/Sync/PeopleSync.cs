@@ -45,12 +45,22 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private async IAsyncEnumerable<SyncOutput> RunLockedAsync(SyncOptions options, long listId, [EnumeratorCancellation] CancellationToken ct)
     {
         var observer = EngineObserver.Current;
-        var run = StartOrResume(options, listId, out var note);
+        if (IncrementalStart(options, listId, out var note) is { } incremental)
+        {
+            observer.Verbose(note);
+            var callsBefore = marketo.CallsMade;
+            await SeedBudgetAsync(ct).ConfigureAwait(false);
+            await foreach (var output in new IncrementalPass(marketo, salesforce, _people, _runs, this).RunAsync(incremental, options.ReportChanges, callsBefore, ct).ConfigureAwait(false))
+                yield return output;
+            yield break;
+        }
+        var run = StartOrResume(options, listId, out note);
         observer.Verbose(note);
         var marketoAtStart = marketo.CallsMade - run.MarketoCalls;
         var salesforceAtStart = (salesforce?.CallsMade ?? 0) - run.SalesforceCalls;
         var seeded = await SeedBudgetAsync(ct).ConfigureAwait(false);
         if (seeded is { } used) observer.Verbose($"Marketo reports {used} API calls used today on this instance; the daily budget counts from there.");
+        if (run.LeadChangesToken is null) run = await WithWatermarksAsync(run, ct).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         long persons = 0;
         var token = run.NextPageToken;
@@ -130,16 +140,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             }
             var now = DateTimeOffset.UtcNow;
             var people = response.Result.Select(lead => MarketoPersonFields.FromRest(lead, now)).OfType<PersonRecord>().Where(MarketoPersonFields.IsEligible).ToList();
-            if (salesforce is not null)
-            {
-                var contacts = people.Where(p => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase) && p.SalesforceContactId is not null)
-                    .Select(p => p.SalesforceContactId!).ToList();
-                var opportunities = await OpportunityResolver.ForContactsAsync(salesforce, contacts, ct).ConfigureAwait(false);
-                people = people.Select(p => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase)
-                        && p.SalesforceContactId is { } c && opportunities.TryGetValue(SalesforceIds.To18(c)!, out var opp)
-                    ? p with { SalesforceOpportunityId = opp }
-                    : p).ToList();
-            }
+            people = await WithOpportunitiesAsync(people, ct).ConfigureAwait(false);
             return new PageStep(people, response.ContinuationToken, null);
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)
@@ -172,6 +173,69 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
     }
 
+    /// <summary>Each contact's opportunity (when Salesforce is connected); leads and contacts without a role keep none.</summary>
+    internal async Task<List<PersonRecord>> WithOpportunitiesAsync(IReadOnlyList<PersonRecord> people, CancellationToken ct)
+    {
+        if (salesforce is null) return people.ToList();
+        static bool IsContact(PersonRecord p) => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase) && p.SalesforceContactId is not null;
+        var opportunities = await OpportunityResolver.ForContactsAsync(salesforce, people.Where(IsContact).Select(p => p.SalesforceContactId!), ct).ConfigureAwait(false);
+        return people.Select(p => p with
+        {
+            SalesforceOpportunityId = IsContact(p) && opportunities.TryGetValue(SalesforceIds.To18(p.SalesforceContactId)!, out var opp) ? opp : null,
+        }).ToList();
+    }
+
+    /// <summary>
+    /// The run to continue incrementally: an unfinished incremental run, or a new one after a completed run
+    /// that left activity watermarks. Null means a full pass.
+    /// </summary>
+    private SyncRunResult? IncrementalStart(SyncOptions options, long listId, out string note)
+    {
+        note = "";
+        if (options.Full) return null;
+        var latest = _runs.Latest;
+        if (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed } unfinished)
+        {
+            note = $"Resuming incremental run {unfinished.RunId} ({unfinished.Status}) from its saved activity tokens.";
+            var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
+            _runs.Save(resumed);
+            return resumed;
+        }
+        if (latest is not { Status: SyncRunStatus.Completed, LeadChangesToken: not null } done) return null;
+        var run = _runs.Start("Incremental", "Activities", listId) with
+        {
+            LeadChangesToken = done.LeadChangesToken,
+            MergesToken = done.MergesToken,
+            DeletesToken = done.DeletesToken,
+            SalesforceSince = done.SalesforceSince,
+        };
+        _runs.Save(run);
+        note = $"Sync run {run.RunId}: incremental, from the activity log since run {done.RunId} (lead changes, merges, deletes), touched people fetched by id.";
+        return run;
+    }
+
+    /// <summary>
+    /// A new full pass takes Marketo's paging token for a little before it starts: the next, incremental
+    /// run reads every change from there (a change seen twice is applied twice, harmlessly).
+    /// </summary>
+    private async Task<SyncRunResult> WithWatermarksAsync(SyncRunResult run, CancellationToken ct)
+    {
+        var since = run.StartedAt - TimeSpan.FromMinutes(10);
+        try
+        {
+            var token = await ActivityStreams.TokenSinceAsync(marketo, since, ct).ConfigureAwait(false);
+            if (token is null) return run;
+            run = run with { LeadChangesToken = token, MergesToken = token, DeletesToken = token, SalesforceSince = since };
+            _runs.Save(run);
+            return run;
+        }
+        catch (SalesSyncApiException e)
+        {
+            EngineObserver.Current.Warning($"Could not read Marketo's activity paging token ({e.Code}): the next run will be a full pass again.");
+            return run;
+        }
+    }
+
     private SyncRunResult StartOrResume(SyncOptions options, long listId, out string note)
     {
         var latest = _runs.Latest;
@@ -186,7 +250,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var run = _runs.Start("Full", "Rest", listId) with
         {
             Message = incrementalAsked
-                ? "Incremental sync is not available yet; this run is a full pass over the list (removals included)."
+                ? "The last run left no activity watermark, so this run is a full pass over the list (removals included)."
                 : null,
         };
         _runs.Save(run);
@@ -194,7 +258,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         return run;
     }
 
-    private SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message)
+    internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message)
     {
         var done = run with { Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message };
         _runs.Save(done);

@@ -30,6 +30,17 @@ public sealed record SyncRunResult
     public long? StaticListId { get; init; }
     public string? NextPageToken { get; init; }
 
+    /// <summary>
+    /// Where the activity log is read from next, per stream (lead changes, merges, deletes): a full run takes
+    /// Marketo's paging token for its start, an incremental run moves them forward page by page.
+    /// </summary>
+    public string? LeadChangesToken { get; init; }
+    public string? MergesToken { get; init; }
+    public string? DeletesToken { get; init; }
+
+    /// <summary>Salesforce changes (opportunity roles) are read from this time on.</summary>
+    public DateTimeOffset? SalesforceSince { get; init; }
+
     public TimeSpan? Duration => EndedAt - StartedAt;
 }
 

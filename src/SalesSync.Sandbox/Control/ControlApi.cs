@@ -44,6 +44,19 @@ public static class ControlApi
             lock (state.World.Sync)
                 return state.World.FindPerson(id) is { } p ? Json(GroundTruth(p)) : NotFound($"No person {id}.");
         });
+        // The retained activity log, oldest first, one JSON object per line (what the activity endpoints read).
+        app.MapGet("/activities", async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "application/x-ndjson; charset=utf-8";
+            List<JsonObject> snapshot;
+            lock (state.World.Sync)
+            {
+                state.World.Prune(state.Clock.UtcNow);
+                snapshot = state.World.Activities.Select(ActivityTruth).ToList();
+            }
+            foreach (var activity in snapshot)
+                await ctx.Response.WriteAsync(activity.ToJsonString(SandboxJson.Options) + "\n", Encoding.UTF8, ctx.RequestAborted);
+        });
         app.MapPost("/people", async (HttpContext ctx) =>
         {
             var fields = await ReadFieldsAsync(ctx);
@@ -149,6 +162,7 @@ public static class ControlApi
         salesforce["dailyApiLimit"] = state.SalesforceLimits.Max;
         lock (state.World.Sync)
         {
+            state.World.Prune(state.Clock.UtcNow);
             return new JsonObject
             {
                 ["marketo"] = marketo,
@@ -175,6 +189,25 @@ public static class ControlApi
         foreach (var f in MarketoFieldCatalog.All) o[f.RestName] = MarketoEnvelope.ToJson(person[f.RestName]);
         return o;
     }
+
+    /// <summary>One log row with everything the sandbox keeps for it.</summary>
+    public static JsonObject ActivityTruth(MarketoActivity a) => new()
+    {
+        ["id"] = a.Id,
+        ["leadId"] = a.LeadId,
+        ["activityDate"] = MarketoEnvelope.ToJson(a.ActivityDate),
+        ["activityTypeId"] = a.ActivityTypeId,
+        ["primaryAttributeValueId"] = a.PrimaryAttributeValueId,
+        ["primaryAttributeValue"] = a.PrimaryAttributeValue,
+        ["fields"] = new JsonArray(a.Fields.Select(f => (JsonNode)new JsonObject
+        {
+            ["id"] = f.Id, ["name"] = f.Name, ["newValue"] = f.NewValue, ["oldValue"] = f.OldValue,
+        }).ToArray()),
+        ["attributes"] = new JsonArray(a.Attributes.Select(kv => (JsonNode)new JsonObject
+        {
+            ["name"] = kv.Key, ["value"] = MarketoEnvelope.ToJson(kv.Value),
+        }).ToArray()),
+    };
 
     private static string? Unknown(IReadOnlyDictionary<string, object?> fields) =>
         fields.Keys.FirstOrDefault(k => MarketoFieldCatalog.Find(k) is null);

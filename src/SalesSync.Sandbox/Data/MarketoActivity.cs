@@ -1,6 +1,11 @@
 namespace SalesSync.Sandbox.Data;
 
-/// <summary>A row of Marketo's activity log (New Lead 12, Change Data Value 13, Merge 32, Delete 37, ...).</summary>
+/// <summary>
+/// A row of Marketo's activity log (New Lead 12, Change Data Value 13, Merge 32, Delete 37, ...), as the
+/// activity endpoints render it: <see cref="PrimaryAttributeValueId"/>/<see cref="PrimaryAttributeValue"/>
+/// (field id and display name for 13; lead id and name for 12, 32 and 37), the field changes (13) and the
+/// secondary attributes. Ids grow with the log and dates never go down (the sandbox clock stamps them).
+/// </summary>
 public sealed record MarketoActivity(
     long Id,
     long LeadId,
@@ -10,6 +15,8 @@ public sealed record MarketoActivity(
     IReadOnlyList<MarketoFieldChange> Fields,
     IReadOnlyList<KeyValuePair<string, object?>> Attributes)
 {
+    public long? PrimaryAttributeValueId { get; init; }
+
     public string MarketoGuid => Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
@@ -21,6 +28,24 @@ public static class ActivityTypes
     public const int ChangeDataValue = 13;
     public const int MergeLeads = 32;
     public const int DeleteLead = 37;
+
+    /// <summary>
+    /// How long Marketo keeps an activity type (Marketo Nation "Activities Data Retention Policy"): Delete
+    /// Lead 14 days; Change Data Value and the other high-volume types 90 days; New Lead always; every
+    /// other type (Merge Leads included) 25 months. Null means kept for ever.
+    /// </summary>
+    public static TimeSpan? Retention(int typeId) => typeId switch
+    {
+        NewLead => null,
+        DeleteLead => TimeSpan.FromDays(14),
+        // Change Data Value, Visit Webpage, Click Link, Send Email, Email Delivered, Sync Lead to SFDC,
+        // Change Score, Add to List, Sync Lead Updates to SFDC, Request Campaign.
+        ChangeDataValue or 1 or 3 or 6 or 7 or 19 or 22 or 24 or 28 or 47 => TimeSpan.FromDays(90),
+        _ => TwentyFiveMonths,
+    };
+
+    /// <summary>25 months, taken as 761 days (the sandbox prunes by a fixed span, not calendar months).</summary>
+    public static readonly TimeSpan TwentyFiveMonths = TimeSpan.FromDays(761);
 }
 
 /// <summary>A static list and its members, in the order they were added.</summary>

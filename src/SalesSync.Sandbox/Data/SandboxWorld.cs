@@ -10,6 +10,7 @@ public sealed class SandboxWorld
     private readonly List<MarketoActivity> _activities = [];
     private long _nextPersonId = 1;
     private long _nextActivityId = 1;
+    private DateTimeOffset _pruneDue = DateTimeOffset.MaxValue;
 
     public object Sync { get; } = new();
     public SalesforceStore Salesforce { get; } = new();
@@ -18,7 +19,14 @@ public sealed class SandboxWorld
     /// <summary>Persons in id order (callers hold <see cref="Sync"/>).</summary>
     public IEnumerable<MarketoPerson> People => _people.Values;
     public int PeopleCount => _people.Count;
+    /// <summary>
+    /// The retained activity log in id order (callers hold <see cref="Sync"/>). The generator's people are
+    /// history, not activity: a fresh world's log is empty; only control-API changes are logged.
+    /// </summary>
     public IReadOnlyList<MarketoActivity> Activities => _activities;
+
+    /// <summary>The id the next logged activity gets: the position "after everything logged so far".</summary>
+    public long NextActivityId => _nextActivityId;
 
     public MarketoPerson? FindPerson(long id) => _people.GetValueOrDefault(id);
 
@@ -37,7 +45,13 @@ public sealed class SandboxWorld
         if (!generated && person.Email is { } email && _people.Values.Any(p => p.Unsubscribed && SameEmail(p.Email, email)))
             person["unsubscribed"] = true;
         _people[person.Id] = person;
-        if (!generated) Log(person.Id, now, ActivityTypes.NewLead, null, [], [new("Source Type", "Web service API")]);
+        if (!generated)
+        {
+            Log(person.Id, now, ActivityTypes.NewLead, FullName(person), [],
+                [new("Created Date", now.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+                 new("Source Type", "Web service API")],
+                primaryId: person.Id);
+        }
         return person;
     }
 
@@ -56,7 +70,8 @@ public sealed class SandboxWorld
             changed.Add(restName);
             Log(person.Id, now, ActivityTypes.ChangeDataValue, field?.DisplayName ?? restName,
                 [new MarketoFieldChange(field?.Id ?? 0, restName, MarketoPerson.AsLogString(value), MarketoPerson.AsLogString(old))],
-                [new("Reason", "Changed by sandbox control API"), new("Source", "Web service API")]);
+                [new("Reason", "Changed by sandbox control API"), new("Source", "Web service API")],
+                primaryId: field?.Id);
         }
         if (changed.Count > 0) person["updatedAt"] = now;
 
@@ -75,12 +90,12 @@ public sealed class SandboxWorld
         return changed;
     }
 
-    /// <summary>Deletes a person, logs Delete Lead (37) and drops list memberships.</summary>
+    /// <summary>Deletes a person, logs Delete Lead (37, primary attribute = the person's name) and drops list memberships.</summary>
     public bool DeletePerson(long id, DateTimeOffset now)
     {
-        if (!_people.Remove(id)) return false;
+        if (!_people.Remove(id, out var person)) return false;
         foreach (var list in Lists.Values) list.Members.Remove(id);
-        Log(id, now, ActivityTypes.DeleteLead, id.ToString(System.Globalization.CultureInfo.InvariantCulture), [], []);
+        Log(id, now, ActivityTypes.DeleteLead, FullName(person), [], [], primaryId: id);
         return true;
     }
 
@@ -97,13 +112,56 @@ public sealed class SandboxWorld
             }
         }
         winner["updatedAt"] = now;
-        Log(winner.Id, now, ActivityTypes.MergeLeads, string.Join(",", loserIds), [],
-            [new("Merge ids", string.Join(",", loserIds)), new("Merged in Sales", false), new("Merge Source", "Web service API")]);
+        Log(winner.Id, now, ActivityTypes.MergeLeads, FullName(winner), [],
+            [new("Merge ids", string.Join(",", loserIds)), new("Merged in Sales", false), new("Merge Source", "Web service API")],
+            primaryId: winner.Id);
     }
 
+    /// <summary>
+    /// Appends to the log. <paramref name="at"/> is the sandbox clock's time, read under <see cref="Sync"/>,
+    /// so ids and dates grow together.
+    /// </summary>
     public void Log(long leadId, DateTimeOffset at, int type, string? primary, IReadOnlyList<MarketoFieldChange> fields,
-        IReadOnlyList<KeyValuePair<string, object?>> attributes) =>
-        _activities.Add(new MarketoActivity(_nextActivityId++, leadId, at, type, primary, fields, attributes));
+        IReadOnlyList<KeyValuePair<string, object?>> attributes, long? primaryId = null)
+    {
+        _activities.Add(new MarketoActivity(_nextActivityId++, leadId, at, type, primary, fields, attributes) { PrimaryAttributeValueId = primaryId });
+        if (ActivityTypes.Retention(type) is { } keep && at + keep < _pruneDue) _pruneDue = at + keep;
+    }
+
+    /// <summary>
+    /// Drops what Marketo's retention policy has purged by <paramref name="now"/> (the sandbox clock): Delete
+    /// Lead after 14 days, Change Data Value after 90, Merge Leads after 25 months; New Lead is kept.
+    /// </summary>
+    public void Prune(DateTimeOffset now)
+    {
+        if (now < _pruneDue) return;
+        _activities.RemoveAll(a => ActivityTypes.Retention(a.ActivityTypeId) is { } keep && a.ActivityDate + keep <= now);
+        _pruneDue = DateTimeOffset.MaxValue;
+        foreach (var a in _activities)
+        {
+            if (ActivityTypes.Retention(a.ActivityTypeId) is { } keep && a.ActivityDate + keep < _pruneDue) _pruneDue = a.ActivityDate + keep;
+        }
+    }
+
+    /// <summary>Index of the first retained activity whose id is <paramref name="id"/> or more (Count when none).</summary>
+    public int IndexOfActivityAtOrAfter(long id)
+    {
+        int lo = 0, hi = _activities.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_activities[mid].Id < id) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>"First Last" as Marketo shows a person in activity primary attributes; the email when nameless.</summary>
+    public static string? FullName(MarketoPerson person)
+    {
+        var name = string.Join(' ', new[] { person["firstName"] as string, person["lastName"] as string }.Where(s => !string.IsNullOrWhiteSpace(s)));
+        return name.Length > 0 ? name : person.Email;
+    }
 
     public static bool SameEmail(string? a, string? b) =>
         a is not null && b is not null && string.Equals(a.Trim(), b.Trim(), StringComparison.OrdinalIgnoreCase);

@@ -23,6 +23,8 @@ public sealed class SandboxOptions
     public string? SalesforceClientSecret { get; set; }
     public string BindAddress { get; set; } = "127.0.0.1";
     public bool ExitOnStdinClose { get; set; }
+    /// <summary>Activity endpoints serve some short and some empty pages while moreResult is true (Marketo does).</summary>
+    public bool ActivityShortPages { get; set; }
 
     public static SandboxOptions Parse(IReadOnlyList<string> args)
     {
@@ -64,6 +66,7 @@ public sealed class SandboxOptions
                 case "--salesforce-client-secret": o.SalesforceClientSecret = Next(); break;
                 case "--bind": o.BindAddress = Next(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
+                case "--activity-short-pages": o.ActivityShortPages = true; break;
                 case "--help" or "-h":
                     throw new SandboxHelpRequestedException();
                 default:
@@ -87,6 +90,7 @@ public sealed class SandboxOptions
           --marketo-token-seconds S, --salesforce-session-seconds S, --salesforce-daily-limit N
           --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
+          --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
         Prints one JSON line with the base URIs and credentials once ready.
         """;
 }

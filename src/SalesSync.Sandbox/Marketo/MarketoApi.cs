@@ -6,7 +6,7 @@ using SalesSync.Sandbox.Infrastructure;
 
 namespace SalesSync.Sandbox.Marketo;
 
-/// <summary>The Marketo Engage REST surface: Identity, Lead Database reads, static lists, usage stats.</summary>
+/// <summary>The Marketo Engage REST surface: Identity, Lead Database reads, static lists, activities (see <see cref="ActivityApi"/>), usage stats.</summary>
 public static class MarketoApi
 {
     private const int MaxBatch = 300;
@@ -35,6 +35,7 @@ public static class MarketoApi
         app.MapGet("/rest/v1/lists/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/list/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
+        ActivityApi.Map(app, state);
         app.MapFallback("{*path}", (HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
             : Results.NotFound());
@@ -341,7 +342,7 @@ public static class MarketoApi
         return true;
     }
 
-    private static bool TryBatchSize(MarketoParameters p, ServiceStats stats, out int batchSize, out IResult? error)
+    internal static bool TryBatchSize(MarketoParameters p, ServiceStats stats, out int batchSize, out IResult? error)
     {
         error = null;
         batchSize = MaxBatch;

@@ -21,6 +21,13 @@ public static class MarketoEnvelope
         return Results.Content(body.ToJsonString(SandboxJson.Options), "application/json;charset=UTF-8");
     }
 
+    /// <summary>Get Paging Token's answer: no <c>result</c> member, only the token.</summary>
+    public static IResult Token(string nextPageToken)
+    {
+        var body = new JsonObject { ["requestId"] = NewRequestId(), ["success"] = true, ["nextPageToken"] = nextPageToken };
+        return Results.Content(body.ToJsonString(SandboxJson.Options), "application/json;charset=UTF-8");
+    }
+
     public static IResult Error(ServiceStats stats, string code, string message)
     {
         stats.Error(code);
@@ -45,6 +52,8 @@ public static class MarketoEnvelope
         "610" => "Requested resource not found",
         "611" => "System error",
         "615" => "Concurrent access limit reached",
+        "701" => "Field cannot be blank",
+        "704" => "Invalid date format",
         "713" => "Transient Error",
         _ => "Error " + code,
     };

@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.People;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Sync;
+
+/// <summary>
+/// An incremental run: reads Marketo's activity log from the last run's watermarks (lead changes of
+/// the watched fields, merges, deletes), fetches the touched people by id (300 per call), keeps the
+/// eligible ones and removes the rest, then refreshes the opportunities of contacts whose roles changed
+/// in Salesforce since the last run (SystemModstamp, queryAll for deleted roles). Every page applied
+/// moves its stream's token in the run record, so a stopped run resumes exactly there. Cost grows with
+/// the changes: about one call per 300 activities plus one per 300 touched people.
+/// </summary>
+internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? salesforce, PeopleStore people, SyncRunStore runs, PeopleSync owner)
+{
+    /// <summary>How many empty pages in a row (moreResult:true, no rows) are followed before giving up for this run.</summary>
+    private const int MaxEmptyPages = 50;
+
+    /// <summary>Salesforce changes are read again from a little before the run started (clocks differ).</summary>
+    private static readonly TimeSpan SalesforceMargin = TimeSpan.FromMinutes(10);
+
+    private sealed record Stream(string Name, string Endpoint, Func<SyncRunResult, string?> Token, Func<SyncRunResult, string, SyncRunResult> WithToken);
+
+    private static readonly Stream[] Streams =
+    [
+        new("lead changes", ActivityStreams.LeadChanges, r => r.LeadChangesToken, (r, t) => r with { LeadChangesToken = t }),
+        new("merges", ActivityStreams.Activities, r => r.MergesToken, (r, t) => r with { MergesToken = t }),
+        new("deleted leads", ActivityStreams.DeletedLeads, r => r.DeletesToken, (r, t) => r with { DeletesToken = t }),
+    ];
+
+    private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, string? Failure, SyncRunStatus FailureStatus, Exception? Rethrow);
+
+    /// <param name="marketoCallsBefore">The Marketo call count before the run's own preliminary calls (the usage seed), so they count too.</param>
+    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncRunResult run, bool reportChanges, long marketoCallsBefore, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var observer = EngineObserver.Current;
+        var startedAt = DateTimeOffset.UtcNow;
+        var marketoAtStart = marketoCallsBefore - run.MarketoCalls;
+        var salesforceAtStart = (salesforce?.CallsMade ?? 0) - run.SalesforceCalls;
+
+        foreach (var stream in Streams)
+        {
+            var token = stream.Token(run);
+            if (token is null) continue;
+            var empty = 0;
+            while (true)
+            {
+                var applied = await ApplyPageAsync(stream, token, run.RunId, ct).ConfigureAwait(false);
+                if (applied.Failure is { } failure)
+                {
+                    run = owner.Finish(run with { MarketoCalls = marketo.CallsMade - marketoAtStart, SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart },
+                        applied.FailureStatus, failure);
+                    yield return new SyncFinished(run);
+                    if (applied.Rethrow is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+                    yield break;
+                }
+                var page = applied.Page!;
+                token = page.NextPageToken is { Length: > 0 } next ? next : token;
+                run = Count(stream.WithToken(run, token), applied.Changes) with
+                {
+                    PagesDone = run.PagesDone + 1,
+                    MarketoCalls = marketo.CallsMade - marketoAtStart,
+                    SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
+                };
+                runs.Save(run); // the watermark moves only once the page is applied
+                if (reportChanges)
+                    foreach (var (person, change) in applied.Changes)
+                        if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                observer.Progress(new EngineProgress("Start-SalesSync", $"Incremental: {stream.Name}, page {run.PagesDone}; {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo calls"));
+                if (page.MoreResult != true) break;
+                empty = page.Result.Count == 0 ? empty + 1 : 0;
+                if (empty >= MaxEmptyPages)
+                {
+                    observer.Warning($"Marketo sent {MaxEmptyPages} empty pages of {stream.Name} in a row; the next run continues from here.");
+                    break;
+                }
+            }
+        }
+
+        var refreshed = await RefreshOpportunitiesAsync(run, ct).ConfigureAwait(false);
+        if (refreshed.Failure is { } sfFailure)
+        {
+            run = owner.Finish(run, refreshed.FailureStatus, sfFailure);
+            yield return new SyncFinished(run);
+            if (refreshed.Rethrow is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+            yield break;
+        }
+        run = Count(run, refreshed.Changes);
+        if (reportChanges)
+            foreach (var (person, change) in refreshed.Changes)
+                if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+
+        run = owner.Finish(run with
+        {
+            SalesforceSince = salesforce is null ? run.SalesforceSince : startedAt - SalesforceMargin,
+            MarketoCalls = marketo.CallsMade - marketoAtStart,
+            SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
+        }, SyncRunStatus.Completed, run.Message);
+        observer.Verbose($"Incremental run {run.RunId} completed: {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls.");
+        yield return new SyncFinished(run);
+    }
+
+    private static SyncRunResult Count(SyncRunResult run, IReadOnlyList<(PersonRecord Person, PersonChange Change)> changes) => run with
+    {
+        Added = run.Added + changes.Count(c => c.Change == PersonChange.Added),
+        Updated = run.Updated + changes.Count(c => c.Change == PersonChange.Updated),
+        Removed = run.Removed + changes.Count(c => c.Change == PersonChange.Removed),
+        Unchanged = run.Unchanged + changes.Count(c => c.Change == PersonChange.Unchanged),
+    };
+
+    private async Task<Applied> ApplyPageAsync(Stream stream, string token, int runId, CancellationToken ct)
+    {
+        try
+        {
+            var page = await marketo.GetAsync(stream.Endpoint, ActivityStreams.Query(stream.Endpoint, token).ToList(), ct).ConfigureAwait(false);
+            IReadOnlyList<long> fetch, remove;
+            if (stream.Endpoint == ActivityStreams.LeadChanges) (fetch, remove) = (ActivityStreams.ChangedLeads(page.Result).Distinct().ToList(), []);
+            else if (stream.Endpoint == ActivityStreams.Activities) (fetch, remove) = ActivityStreams.Merges(page.Result);
+            else (fetch, remove) = ([], ActivityStreams.DeletedLeadIds(page.Result).Distinct().ToList());
+            var changes = new List<(PersonRecord, PersonChange)>();
+            changes.AddRange(people.Remove(remove).Select(p => (p, PersonChange.Removed)));
+            changes.AddRange(await FetchAndApplyAsync(fetch.Except(remove).ToList(), runId, ct).ConfigureAwait(false));
+            return new Applied(changes, page, null, default, null);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            return new Applied([], null, $"Stopped by the user while reading {stream.Name}; the next Start-SalesSync resumes there.", SyncRunStatus.Stopped, e);
+        }
+        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.QuotaExhausted)
+        {
+            var when = e.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "";
+            return new Applied([], null, $"Stopped: {e.Message}.{when} The next Start-SalesSync resumes reading {stream.Name} there.", SyncRunStatus.Stopped, null);
+        }
+        catch (SalesSyncApiException e)
+        {
+            return new Applied([], null, $"Failed reading {stream.Name}: {e.Message} The next Start-SalesSync resumes there (or run it with -Full).", SyncRunStatus.Failed, null);
+        }
+    }
+
+    /// <summary>Fetches touched people by id; keeps the eligible, removes the rest (no longer eligible, or gone).</summary>
+    private async Task<IReadOnlyList<(PersonRecord, PersonChange)>> FetchAndApplyAsync(IReadOnlyList<long> ids, int runId, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        var now = DateTimeOffset.UtcNow;
+        var found = new List<PersonRecord>();
+        await foreach (var lead in marketo.GetLeadsAsync("id", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), MarketoPersonFields.RestNames, ct).ConfigureAwait(false))
+            if (MarketoPersonFields.FromRest(lead, now) is { } person) found.Add(person);
+        var eligible = await owner.WithOpportunitiesAsync(found.Where(MarketoPersonFields.IsEligible).ToList(), ct).ConfigureAwait(false);
+        var keep = eligible.Select(p => p.MarketoId).ToHashSet();
+        var changes = new List<(PersonRecord, PersonChange)>();
+        changes.AddRange(people.Remove(ids.Where(i => !keep.Contains(i))).Select(p => (p, PersonChange.Removed)));
+        changes.AddRange(people.Upsert(eligible, runId));
+        return changes;
+    }
+
+    /// <summary>Contacts whose opportunity roles changed (or were deleted) in Salesforce since the last run get their opportunity again.</summary>
+    private async Task<Applied> RefreshOpportunitiesAsync(SyncRunResult run, CancellationToken ct)
+    {
+        if (salesforce is null || run.SalesforceSince is not { } since) return new Applied([], null, null, default, null);
+        try
+        {
+            var contacts = new HashSet<string>(StringComparer.Ordinal);
+            var soql = $"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {Soql.Literal(since)}";
+            await foreach (var role in salesforce.QueryAsync(soql, includeDeleted: true, ct).ConfigureAwait(false))
+                if (role.TryGetProperty("ContactId", out var c) && c.ValueKind == JsonValueKind.String && SalesforceIds.To18(c.GetString()) is { } id) contacts.Add(id);
+            var affected = people.FindByContacts(contacts);
+            var refreshed = await owner.WithOpportunitiesAsync(affected, ct).ConfigureAwait(false);
+            var changed = refreshed.Where(p => people.Find(p.MarketoId) is { } before && before.SalesforceOpportunityId != p.SalesforceOpportunityId).ToList();
+            return new Applied(people.Upsert(changed, run.RunId), null, null, default, null);
+        }
+        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        {
+            return new Applied([], null, "Stopped by the user while reading opportunity roles; the next Start-SalesSync reads them again.", SyncRunStatus.Stopped, e);
+        }
+        catch (SalesSyncApiException e)
+        {
+            return new Applied([], null, $"Salesforce opportunity roles could not be read: {e.Message} The next Start-SalesSync reads them again.",
+                e.Kind == ApiFailureKind.QuotaExhausted ? SyncRunStatus.Stopped : SyncRunStatus.Failed, null);
+        }
+    }
+}

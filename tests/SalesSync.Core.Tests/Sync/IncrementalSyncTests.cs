@@ -1,0 +1,123 @@
+using System.Net.Http.Json;
+using SalesSync.Core.Connection;
+using SalesSync.Core.Http;
+using SalesSync.Core.People;
+using SalesSync.Core.Sync;
+using SalesSync.Core.Tests.Support;
+using SalesSync.Sandbox.Data;
+
+namespace SalesSync.Core.Tests.Sync;
+
+/// <summary>Incremental runs from Marketo's activity log: changes, new people, deletes, merges, owners; cost grows with the changes.</summary>
+public class IncrementalSyncTests
+{
+    private const long SalesOwnedList = WorldGenerator.SalesOwnedListId;
+
+    private static ConnectionSettings Settings(RunningSandbox sb, TempFolder temp) => new()
+    {
+        MarketoUri = sb.Marketo,
+        MarketoClientId = sb.Host.State.Marketo.ClientId,
+        MarketoClientSecret = new Secret(sb.Host.State.Marketo.ClientSecret),
+        DatabasePath = temp.File("sync.db"),
+        MarketoLimits = new() { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
+        Retry = RunningSandbox.FastRetry,
+    };
+
+    private static async Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options)
+    {
+        var changes = new List<PersonChanged>();
+        SyncRunResult? run = null;
+        await foreach (var output in session.SyncPeopleAsync(options with { ReportChanges = true }, CancellationToken.None))
+        {
+            if (output is PersonChanged c) changes.Add(c);
+            if (output is SyncFinished f) run = f.Run;
+        }
+        return (run!, changes);
+    }
+
+    private static async Task<long> Create(RunningSandbox sb, Dictionary<string, object?> fields)
+    {
+        var response = await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "people"), fields);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("id").GetInt64();
+    }
+
+    private static async Task Patch(RunningSandbox sb, long id, Dictionary<string, object?> fields) =>
+        (await sb.Http.PatchAsJsonAsync(new Uri(sb.Control, $"people/{id}"), fields)).EnsureSuccessStatusCode();
+
+    /// <summary>The values the sandbox holds for a person, as a synced record (no opportunity: Salesforce is not connected here).</summary>
+    private static PersonRecord? Truth(RunningSandbox sb, long id)
+    {
+        lock (sb.Host.State.World.Sync)
+        {
+            if (sb.Host.State.World.FindPerson(id) is not { } p) return null;
+            string? S(string f) => MarketoPerson.AsLogString(p[f]);
+            return new PersonRecord
+            {
+                MarketoId = p.Id, FirstName = S("firstName"), LastName = S("lastName"), Email = S("email"), Company = S("company"), Title = S("title"),
+                Phone = S("phone"), LinkedInUrl = S("linkedInProfileURL"), Source = S("leadSource"), SalesforceType = S("sfdcType"),
+                SalesforceLeadId = S("sfdcLeadId"), SalesforceContactId = S("sfdcContactId"), SalesforceAccountId = S("sfdcAccountId"),
+                SalesOwnerId = S("sfdcLeadOwnerId"), Unsubscribed = p.Unsubscribed,
+                MarketoUpdatedAt = p["updatedAt"] is DateTimeOffset u ? u.AddTicks(-(u.Ticks % TimeSpan.TicksPerSecond)) : null,
+            };
+        }
+    }
+
+    [Fact]
+    public async Task AnIncrementalRunFollowsEveryKindOfChangeAtACostThatGrowsWithTheChanges()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "9");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        var (full, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        Assert.Equal(SyncRunStatus.Completed, full.Status);
+        Assert.NotNull(full.LeadChangesToken);
+        var before = session.GetPeople(PersonQuery.All).ToDictionary(p => p.MarketoId);
+        var synced = before.Values.ToList();
+        string owner = synced[0].SalesOwnerId!;
+
+        var edited = synced[1].MarketoId;
+        await Patch(sb, edited, new() { ["title"] = "Head of \"Everything\", 東京 🚀" });
+        var unsyncedField = synced[2].MarketoId;
+        await Patch(sb, unsyncedField, new() { ["mobilePhone"] = "+1 555 0100" });
+        var lostOwner = synced[3].MarketoId;
+        await Patch(sb, lostOwner, new() { ["sfdcLeadOwnerId"] = null });
+        var deleted = synced[4].MarketoId;
+        (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{deleted}"))).EnsureSuccessStatusCode();
+        var (winner, loser) = (synced[5].MarketoId, synced[6].MarketoId);
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "people/merge"), new { winnerId = winner, loserIds = new[] { loser } })).EnsureSuccessStatusCode();
+        var joined = await Create(sb, new() { ["email"] = "new.seller.lead@example.com", ["firstName"] = "Nia", ["lastName"] = "New", ["sfdcType"] = "Lead", ["sfdcLeadId"] = "00Q5g00000NEWLEADA", ["sfdcLeadOwnerId"] = owner });
+        var notSales = await Create(sb, new() { ["email"] = "marketing.only@example.com", ["firstName"] = "Mo" });
+
+        var (incremental, changes) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        Assert.Equal("Incremental", incremental.Mode);
+        Assert.Equal(SyncRunStatus.Completed, incremental.Status);
+
+        PersonRecord? Synced(long id) => session.GetPeople(new PersonQuery { MarketoIds = [id] }).SingleOrDefault();
+        Assert.Equal(Truth(sb, edited), Synced(edited)! with { SyncedAt = default });
+        Assert.Equal("Head of \"Everything\", 東京 🚀", Synced(edited)!.Title);
+        Assert.Equal(before[unsyncedField].SyncedAt, Synced(unsyncedField)!.SyncedAt); // not fetched: nothing it keeps changed
+        Assert.Null(Synced(lostOwner));
+        Assert.Null(Synced(deleted));
+        Assert.Null(Synced(loser));
+        Assert.NotNull(Synced(winner));
+        Assert.Equal(Truth(sb, joined), Synced(joined)! with { SyncedAt = default });
+        Assert.Null(Synced(notSales));
+        Assert.Contains(changes, c => c.Person.MarketoId == joined && c.Change == PersonChange.Added);
+        Assert.Equal(new[] { lostOwner, deleted, loser }.Order(), changes.Where(c => c.Change == PersonChange.Removed).Select(c => c.Person.MarketoId).Order());
+
+        // Everyone else is as the full pass left them.
+        var after = session.GetPeople(PersonQuery.All).ToDictionary(p => p.MarketoId);
+        var touched = new[] { edited, lostOwner, deleted, winner, loser };
+        foreach (var (id, person) in before.Where(p => !touched.Contains(p.Key))) Assert.Equal(person, after[id]);
+
+        // Cost: the three activity streams (one page each here), one fetch of the touched people, the usage call.
+        Assert.InRange(incremental.MarketoCalls, 4, 7);
+
+        // Nothing changed since: the next run is as cheap as it gets and changes nothing.
+        var (quiet, quietChanges) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        Assert.Equal("Incremental", quiet.Mode);
+        Assert.Empty(quietChanges.Where(c => c.Change != PersonChange.Unchanged));
+        Assert.Equal(4, quiet.MarketoCalls); // stats/usage.json, then one page of each activity stream
+    }
+}
