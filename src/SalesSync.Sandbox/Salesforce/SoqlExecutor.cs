@@ -114,10 +114,27 @@ public sealed class SoqlExecutor
         SoqlOr o => Matches(r, o.Left) || Matches(r, o.Right),
         SoqlNot n => !Matches(r, n.Inner),
         SoqlLike like => Value(r, like.Field) is string s && like.Pattern.IsMatch(s),
-        SoqlIn @in => @in.Values.Any(v => Equal(Value(r, @in.Field), v)) != @in.Negated,
+        SoqlIn @in => InList(@in, Value(r, @in.Field)) != @in.Negated,
         SoqlCompare cmp => Compare(Value(r, cmp.Field), cmp.Operator, cmp.Value),
         _ => false,
     };
+
+    private readonly Dictionary<SoqlIn, HashSet<string>?> _idSets = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// IN over ids (the common case: WHERE ContactId IN (...200 ids...)) looks the row's id up in a set of
+    /// 15-character cores, as a real org's index would, instead of comparing it with every literal.
+    /// </summary>
+    private bool InList(SoqlIn @in, object? actual)
+    {
+        if (!_idSets.TryGetValue(@in, out var ids))
+        {
+            ids = @in.Values.All(v => v is string s && LooksLikeId(s)) ? @in.Values.Select(v => SalesforceId.Normalize((string)v!)!).ToHashSet(StringComparer.Ordinal) : null;
+            _idSets[@in] = ids;
+        }
+        if (ids is not null && actual is string a && LooksLikeId(a)) return SalesforceId.Normalize(a) is { } core && ids.Contains(core);
+        return @in.Values.Any(v => Equal(actual, v));
+    }
 
     private static bool Compare(object? actual, string op, object? literal)
     {
