@@ -28,7 +28,7 @@ await Overhead();
 
 // 4. People sync over REST (full pass of the sales-owned list).
 People:
-await PeopleSyncRest(30_000, "real", "--limits real, client limiter 100 calls/20 s", salesforce: true);
+await PeopleSyncRest(100_000, "real", "--limits real, client limiter 100 calls/20 s", salesforce: true);
 await PeopleSyncRest(100_000, "off", "--limits off, with Salesforce opportunities", salesforce: true);
 await PeopleSyncRest(100_000, "off", "--limits off, Marketo only (client CPU and store cost)", salesforce: false);
 return 0;
@@ -59,7 +59,10 @@ async Task PeopleSyncRest(int people, string serverLimits, string label, bool sa
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         var rate = run!.Added / wall.Elapsed.TotalSeconds;
         Console.WriteLine($"\n[people sync, REST full pass, {people:N0} people, {label}]");
-        Console.WriteLine($"  {run.Added:N0} eligible people in {wall.Elapsed.TotalSeconds:0.0} s = {rate:N0} persons/s ({rate / 1500:P0} of the 1,500/s the rate limit allows at 300 per call)");
+        var ceiling = run.MarketoCalls <= 100
+            ? "all calls fit in one 20 s rate window, so this is a burst, not a sustained rate"
+            : $"{rate / 1500:P0} of the 1,500/s the rate limit allows at 300 per call, sustained";
+        Console.WriteLine($"  {run.Added:N0} eligible people in {wall.Elapsed.TotalSeconds:0.0} s = {rate:N0} persons/s ({ceiling})");
         Console.WriteLine($"  calls: {run.MarketoCalls} Marketo ({run.MarketoCalls * 1000.0 / Math.Max(1, run.Added):0.00} per 1,000 people), {run.SalesforceCalls} Salesforce; process CPU {cpuSeconds:0.0} s (sandbox included) = {cpuSeconds * 100_000 / Math.Max(1, run.Added):0.0} s per 100,000 people; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:N0} MiB");
     }
     finally
