@@ -36,6 +36,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
 
     private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, string? Failure, SyncRunStatus FailureStatus, Exception? Rethrow);
 
+    /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
+    public bool WatermarkExpired { get; private set; }
+
     /// <param name="marketoCallsBefore">The Marketo call count before the run's own preliminary calls (the usage seed), so they count too.</param>
     public async IAsyncEnumerable<SyncOutput> RunAsync(SyncRunResult run, bool reportChanges, long marketoCallsBefore, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -136,6 +139,13 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         {
             var when = e.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "";
             return new Applied([], null, $"Stopped: {e.Message}.{when} The next Start-SalesSync resumes reading {stream.Name} there.", SyncRunStatus.Stopped, null);
+        }
+        catch (SalesSyncApiException e) when (e.Code is "1003" or "1001" && e.Kind == ApiFailureKind.InvalidRequest)
+        {
+            // Marketo keeps 14 days of deletes and 90 of field changes; an older watermark cannot be read on from.
+            WatermarkExpired = true;
+            return new Applied([], null, $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.",
+                SyncRunStatus.Failed, null);
         }
         catch (SalesSyncApiException e)
         {

@@ -50,9 +50,12 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             observer.Verbose(note);
             var callsBefore = marketo.CallsMade;
             await SeedBudgetAsync(ct).ConfigureAwait(false);
-            await foreach (var output in new IncrementalPass(marketo, salesforce, _people, _runs, this).RunAsync(incremental, options.ReportChanges, callsBefore, ct).ConfigureAwait(false))
+            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this);
+            await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, ct).ConfigureAwait(false))
                 yield return output;
-            yield break;
+            if (!pass.WatermarkExpired) yield break;
+            observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
+            options = options with { Full = true };
         }
         var run = StartOrResume(options, listId, out note);
         observer.Verbose(note);

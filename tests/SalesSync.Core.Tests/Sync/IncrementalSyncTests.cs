@@ -64,6 +64,29 @@ public class IncrementalSyncTests
     }
 
     [Fact]
+    public async Task AWatermarkOlderThanMarketosHistoryTurnsTheRunIntoAFullPass()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "900", "--seed", "12");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        var (full, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        Assert.Equal(SyncRunStatus.Completed, full.Status);
+        var someone = session.GetPeople(PersonQuery.All).First();
+        await sb.AdvanceClockAsync(TimeSpan.FromDays(91).TotalSeconds); // field changes are kept 90 days
+        await Patch(sb, someone.MarketoId, new() { ["sfdcLeadOwnerId"] = null });
+
+        var runs = new List<SyncRunResult>();
+        await foreach (var output in session.SyncPeopleAsync(new SyncOptions { StaticListId = SalesOwnedList }, CancellationToken.None))
+            if (output is SyncFinished f) runs.Add(f.Run);
+        Assert.Equal(2, runs.Count);
+        Assert.Equal(("Incremental", SyncRunStatus.Failed), (runs[0].Mode, runs[0].Status));
+        Assert.Contains("older than the activity history", runs[0].Message);
+        Assert.Equal(("Full", SyncRunStatus.Completed), (runs[1].Mode, runs[1].Status));
+        Assert.Equal(1, runs[1].Removed);
+        Assert.Empty(session.GetPeople(new PersonQuery { MarketoIds = [someone.MarketoId] }));
+    }
+
+    [Fact]
     public async Task AnIncrementalRunFollowsEveryKindOfChangeAtACostThatGrowsWithTheChanges()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "9");
