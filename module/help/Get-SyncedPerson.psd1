@@ -3,7 +3,7 @@
     Description = @(
         'Get-SyncedPerson reads the people Start-SalesSync copied from Marketo: by Marketo id, by email, by any Salesforce id (lead, contact, account, opportunity or owner; a 15-character id also finds its 18-character form), by company or by owner, or everyone. Text filters are case-insensitive and take the wildcards * and ?; without a wildcard they use an index. -Duplicate keeps only people who share their email with another synced person (Marketo keeps same-email records apart, and so does SalesSync).'
         'It streams: people are read from the database 500 at a time and no read cursor stays open while they go down the pipeline, so a later command in the same pipeline may write to the database. -First, -Skip and -IncludeTotalCount page the results.'
-        'The objects (SalesSync.SyncedPerson) bind by property name (MarketoId, Email) to later SalesSync cmdlets.'
+        'The objects (SalesSync.SyncedPerson) bind by property name (MarketoId, Email) to later SalesSync cmdlets. An exact -MarketoId or -Email that finds nobody writes a non-terminating SyncedPersonNotFound error (ObjectNotFound) per missing id or email; wildcard and filter lookups that find nobody write nothing.'
     )
     Parameters  = @{
         MarketoId    = 'One or more Marketo lead ids. Also taken from the pipeline by property name (MarketoId or Id).'

@@ -153,8 +153,13 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>What a sync with these options would do, without calling anything or writing anything.</summary>
     public string DescribeSyncPlan(SyncOptions options)
     {
-        var latest = new SyncRunStore(Store).Latest;
-        var people = new PeopleStore(Store).Count;
+        var runs = Store.Database.CollectionExists("sync_runs") ? new SyncRunStore(Store).History(1).ToList() : [];
+        var latest = runs.FirstOrDefault();
+        // Read-only: no collection or index is created for a plan.
+        var people = Store.Database.CollectionExists("people") ? Store.Database.GetCollection("people").Count() : 0;
+        if (!options.Full && (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed }
+                              || latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null } && DateTimeOffset.UtcNow - (latest.EndedAt ?? default) <= TimeSpan.FromDays(13)))
+            return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
         var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
         var resume = !options.Full && latest is { Status: not SyncRunStatus.Completed } u && u.StaticListId == options.StaticListId
             ? $"resume run {latest.RunId} at page {latest.PagesDone + 1}"

@@ -64,8 +64,16 @@ internal sealed class PeopleStore
             var stale = _people.Find(LiteDB.Query.Not("lastRun", runId), limit: ReadPageSize).ToList();
             if (stale.Count == 0) yield break;
             _database.BeginTrans();
-            foreach (var doc in stale) _people.Delete(doc["_id"]);
-            _database.Commit();
+            try
+            {
+                foreach (var doc in stale) _people.Delete(doc["_id"]);
+                _database.Commit();
+            }
+            catch
+            {
+                _database.Rollback();
+                throw;
+            }
             foreach (var doc in stale) yield return ToRecord(doc);
         }
     }

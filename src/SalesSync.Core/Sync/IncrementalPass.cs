@@ -40,8 +40,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     public bool WatermarkExpired { get; private set; }
 
     /// <param name="marketoCallsBefore">The Marketo call count before the run's own preliminary calls (the usage seed), so they count too.</param>
-    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncRunResult run, bool reportChanges, long marketoCallsBefore, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncRunResult run, bool reportChanges, long marketoCallsBefore, long? maxApiCalls, [EnumeratorCancellation] CancellationToken ct)
     {
+        bool CapReached(SyncRunResult _) => maxApiCalls is { } cap && marketo.CallsMade - marketoCallsBefore >= cap;
         var observer = EngineObserver.Current;
         var startedAt = DateTimeOffset.UtcNow;
         var marketoAtStart = marketoCallsBefore - run.MarketoCalls;
@@ -76,6 +77,12 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                     foreach (var (person, change) in applied.Changes)
                         if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
                 observer.Progress(new EngineProgress("Start-SalesSync", $"Incremental: {stream.Name}, page {run.PagesDone}; {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo calls"));
+                if (CapReached(run))
+                {
+                    run = owner.Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - marketoCallsBefore} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); the next Start-SalesSync resumes reading {stream.Name} there.");
+                    yield return new SyncFinished(run);
+                    yield break;
+                }
                 if (page.MoreResult != true) break;
                 empty = page.Result.Count == 0 ? empty + 1 : 0;
                 if (empty >= MaxEmptyPages)
@@ -121,10 +128,26 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     {
         try
         {
-            var page = await marketo.GetAsync(stream.Endpoint, ActivityStreams.Query(stream.Endpoint, token).ToList(), ct).ConfigureAwait(false);
+            MarketoResponse page;
+            try
+            {
+                page = await marketo.GetAsync(stream.Endpoint, ActivityStreams.Query(stream.Endpoint, token).ToList(), ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Code is "1003" or "1001" && e.Kind == ApiFailureKind.InvalidRequest)
+            {
+                // The token itself was refused (an instance that says so for a watermark past its history).
+                WatermarkExpired = true;
+                return new Applied([], null, $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.",
+                    SyncRunStatus.Failed, null);
+            }
             IReadOnlyList<long> fetch, remove;
             if (stream.Endpoint == ActivityStreams.LeadChanges) (fetch, remove) = (ActivityStreams.ChangedLeads(page.Result).Distinct().ToList(), []);
-            else if (stream.Endpoint == ActivityStreams.Activities) (fetch, remove) = ActivityStreams.Merges(page.Result);
+            else if (stream.Endpoint == ActivityStreams.Activities)
+            {
+                (fetch, remove) = ActivityStreams.Merges(page.Result);
+                if (fetch.Count > remove.Count)
+                    EngineObserver.Current.Warning($"{fetch.Count - remove.Count} Merge Leads activities named no merged-away lead SalesSync could read; those people stay until the next full pass (Start-SalesSync -Full).");
+            }
             else (fetch, remove) = ([], ActivityStreams.DeletedLeadIds(page.Result).Distinct().ToList());
             var changes = new List<(PersonRecord, PersonChange)>();
             changes.AddRange(people.Remove(remove).Select(p => (p, PersonChange.Removed)));
@@ -140,13 +163,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             var when = e.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "";
             return new Applied([], null, $"Stopped: {e.Message}.{when} The next Start-SalesSync resumes reading {stream.Name} there.", SyncRunStatus.Stopped, null);
         }
-        catch (SalesSyncApiException e) when (e.Code is "1003" or "1001" && e.Kind == ApiFailureKind.InvalidRequest)
-        {
-            // Marketo keeps 14 days of deletes and 90 of field changes; an older watermark cannot be read on from.
-            WatermarkExpired = true;
-            return new Applied([], null, $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.",
-                SyncRunStatus.Failed, null);
-        }
+
         catch (SalesSyncApiException e)
         {
             return new Applied([], null, $"Failed reading {stream.Name}: {e.Message} The next Start-SalesSync resumes there (or run it with -Full).", SyncRunStatus.Failed, null);

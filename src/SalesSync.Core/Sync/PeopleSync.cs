@@ -21,6 +21,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 {
     private static readonly ConditionalWeakTable<SyncStore, SemaphoreSlim> Running = new();
 
+    /// <summary>How long Marketo keeps Delete Lead activities (less a day of margin).</summary>
+    internal static readonly TimeSpan DeletedLeadRetention = TimeSpan.FromDays(13);
+
     private readonly PeopleStore _people = new(store);
     private readonly SyncRunStore _runs = new(store);
 
@@ -51,12 +54,13 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             var callsBefore = marketo.CallsMade;
             await SeedBudgetAsync(ct).ConfigureAwait(false);
             var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this);
-            await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, ct).ConfigureAwait(false))
+            await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
             options = options with { Full = true };
         }
+        var invocationCalls = marketo.CallsMade;
         var run = StartOrResume(options, listId, out note);
         observer.Verbose(note);
         var marketoAtStart = marketo.CallsMade - run.MarketoCalls;
@@ -68,8 +72,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         long persons = 0;
         var token = run.NextPageToken;
         var page = run.PagesDone;
+        // A resumed run whose last page is saved (no next token) only has the sweep left.
+        var listDone = page > 0 && token is null;
 
-        while (true)
+        while (!listDone)
         {
             var step = await NextPageAsync(listId, token, page, ct).ConfigureAwait(false);
             if (step.Failure is { } failure)
@@ -101,9 +107,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             observer.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
                 $"Static list {listId}, page {page}: {persons:N0} persons this run ({rate:N0}/s), {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls")));
             if (token is null) break;
-            if (options.MaxApiCalls is { } cap && run.MarketoCalls >= cap)
+            if (options.MaxApiCalls is { } cap && marketo.CallsMade - invocationCalls >= cap)
             {
-                run = Finish(run, SyncRunStatus.Stopped, $"Stopped after {run.MarketoCalls} Marketo calls (-MaxApiCalls {cap}); the next Start-SalesSync resumes at page {page + 1}.");
+                run = Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - invocationCalls} Marketo calls in this invocation (-MaxApiCalls {cap}); the next Start-SalesSync resumes at page {page + 1}.");
                 yield return new SyncFinished(run);
                 yield break;
             }
@@ -205,6 +211,14 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             return resumed;
         }
         if (latest is not { Status: SyncRunStatus.Completed, LeadChangesToken: not null } done) return null;
+        // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
+        // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
+        if (done.EndedAt is { } current && DateTimeOffset.UtcNow - current > DeletedLeadRetention)
+        {
+            note = $"The last run ended {(DateTimeOffset.UtcNow - current).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.";
+            EngineObserver.Current.Warning(note);
+            return null;
+        }
         var run = _runs.Start("Incremental", "Activities", listId) with
         {
             LeadChangesToken = done.LeadChangesToken,

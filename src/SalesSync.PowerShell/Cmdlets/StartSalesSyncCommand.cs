@@ -47,12 +47,13 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         if (!ShouldProcess(Session.DatabasePath, Session.DescribeSyncPlan(options))) return;
 
         SyncRunResult? finished = null;
+        var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), output => output switch
             {
                 PersonChanged c => new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) },
-                SyncFinished f => SyncRun.From(finished = f.Run),
+                SyncFinished f => SyncRun.From(Record(f.Run)),
                 _ => null,
             });
         }
@@ -61,6 +62,8 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : "StaticListRequired",
                 e.Reason == SyncFailureReason.AlreadyRunning ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidArgument, Session.DatabasePath));
         }
+        foreach (var earlier in failedEarlier)
+            WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
         if (finished is { Status: SyncRunStatus.Failed } failed)
         {
             WriteError(new ErrorRecord(new InvalidOperationException(failed.Message), "SyncFailed", ErrorCategory.OperationStopped, SyncRun.From(failed))
@@ -71,6 +74,12 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         else if (finished is { Status: SyncRunStatus.Stopped } stopped)
         {
             WriteWarning(stopped.Message ?? "The sync stopped before the end; the next Start-SalesSync resumes it.");
+        }
+
+        SyncRunResult Record(SyncRunResult run)
+        {
+            if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
+            return finished = run;
         }
     }
 }
