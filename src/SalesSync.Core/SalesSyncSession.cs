@@ -153,26 +153,23 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>What a sync with these options would do, without calling anything or writing anything.</summary>
     public string DescribeSyncPlan(SyncOptions options)
     {
-        var runs = Store.Database.CollectionExists("sync_runs") ? new SyncRunStore(Store).History(1).ToList() : [];
-        var latest = runs.FirstOrDefault();
-        // Read-only: no collection or index is created for a plan.
+        // Read-only: the run history is only read, and no people collection or index is created for a plan.
+        var latest = Store.Runs.Latest;
         var people = Store.Database.CollectionExists("people") ? Store.Database.GetCollection("people").Count() : 0;
-        if (!options.Full && (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed }
-                              || latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null } && DateTimeOffset.UtcNow - (latest.EndedAt ?? default) <= TimeSpan.FromDays(13)))
-            return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
+        var start = PeopleSync.Decide(latest, options, options.StaticListId, DateTimeOffset.UtcNow);
+        if (start is PeopleSync.Start.Incremental or PeopleSync.Start.ResumeIncremental)
+            return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
         var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
-        var resume = !options.Full && latest is { Status: not SyncRunStatus.Completed } u && u.StaticListId == options.StaticListId
-            ? $"resume run {latest.RunId} at page {latest.PagesDone + 1}"
-            : "start a full pass";
+        var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at page {latest.PagesDone + 1}" : "start a full pass";
         var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "about one Salesforce query per page for contacts' opportunities";
         return $"Would {resume} over static list {options.StaticListId} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now, {salesforce}; then remove people no longer in the list.";
     }
 
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
-    public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => new PeopleStore(Store).Query(query);
+    public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
 
     /// <summary>Recorded sync runs, newest first.</summary>
-    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => new SyncRunStore(Store).History(last).ToList();
+    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
 
     /// <summary>
     /// Holds the session open for one command. Returns null when the session has already been retired

@@ -15,6 +15,8 @@ internal sealed class SyncStore : IDisposable
     internal const string MetaId = "database";
 
     private readonly DatabaseLock _lock;
+    private readonly Lazy<PeopleStore> _people;
+    private readonly Lazy<SyncRunStore> _runs;
 
     internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
     {
@@ -24,7 +26,13 @@ internal sealed class SyncStore : IDisposable
         MarketoInstance = marketoInstance;
         Encrypted = encrypted;
         CreatedAt = createdAt;
+        // Made once per open database: the people collection's indexes are ensured once, not per read.
+        _people = new Lazy<PeopleStore>(() => new PeopleStore(this));
+        _runs = new Lazy<SyncRunStore>(() => new SyncRunStore(this));
     }
+
+    public PeopleStore People => _people.Value;
+    public SyncRunStore Runs => _runs.Value;
 
     public string Path { get; }
     public LiteDatabase Database { get; }

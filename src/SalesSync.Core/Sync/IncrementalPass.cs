@@ -61,7 +61,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                     run = owner.Finish(run with { MarketoCalls = marketo.CallsMade - marketoAtStart, SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart },
                         applied.FailureStatus, failure);
                     yield return new SyncFinished(run);
-                    if (applied.Rethrow is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+                    if (applied.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
                     yield break;
                 }
                 var page = applied.Page!;
@@ -98,7 +98,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         {
             run = owner.Finish(run, refreshed.FailureStatus, sfFailure);
             yield return new SyncFinished(run);
-            if (refreshed.Rethrow is { } e) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+            if (refreshed.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
             yield break;
         }
         run = Count(run, refreshed.Changes);

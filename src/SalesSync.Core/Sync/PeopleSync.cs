@@ -24,8 +24,34 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// <summary>How long Marketo keeps Delete Lead activities (less a day of margin).</summary>
     internal static readonly TimeSpan DeletedLeadRetention = TimeSpan.FromDays(13);
 
-    private readonly PeopleStore _people = new(store);
-    private readonly SyncRunStore _runs = new(store);
+    internal enum Start
+    {
+        ResumeIncremental,
+        Incremental,
+        ResumeFull,
+        NewFull,
+    }
+
+    /// <summary>
+    /// How the next run starts, from the newest run alone: an unfinished run resumes; after a completed run
+    /// that left activity watermarks (younger than Marketo's delete retention) the run is incremental;
+    /// otherwise, or with -Full, a new full pass. Used by the run itself and by -WhatIf, so both agree.
+    /// </summary>
+    internal static Start Decide(SyncRunResult? latest, SyncOptions options, long? listId, DateTimeOffset now)
+    {
+        if (options.Full) return Start.NewFull;
+        if (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed }) return Start.ResumeIncremental;
+        if (latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null } && !WatermarkTooOld(latest, now)) return Start.Incremental;
+        if (latest is { Status: not SyncRunStatus.Completed } unfinished && unfinished.StaticListId == listId) return Start.ResumeFull;
+        return Start.NewFull;
+    }
+
+    // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
+    // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
+    private static bool WatermarkTooOld(SyncRunResult done, DateTimeOffset now) => done.EndedAt is { } ended && now - ended > DeletedLeadRetention;
+
+    private readonly PeopleStore _people = store.People;
+    private readonly SyncRunStore _runs = store.Runs;
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -201,22 +227,19 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private SyncRunResult? IncrementalStart(SyncOptions options, long listId, out string note)
     {
         note = "";
-        if (options.Full) return null;
         var latest = _runs.Latest;
-        if (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed } unfinished)
+        var start = Decide(latest, options, listId, DateTimeOffset.UtcNow);
+        if (start == Start.ResumeIncremental && latest is { } unfinished)
         {
             note = $"Resuming incremental run {unfinished.RunId} ({unfinished.Status}) from its saved activity tokens.";
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
             _runs.Save(resumed);
             return resumed;
         }
-        if (latest is not { Status: SyncRunStatus.Completed, LeadChangesToken: not null } done) return null;
-        // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
-        // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
-        if (done.EndedAt is { } current && DateTimeOffset.UtcNow - current > DeletedLeadRetention)
+        if (start != Start.Incremental || latest is not { } done)
         {
-            note = $"The last run ended {(DateTimeOffset.UtcNow - current).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.";
-            EngineObserver.Current.Warning(note);
+            if (!options.Full && latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null, EndedAt: { } ended })
+                EngineObserver.Current.Warning($"The last run ended {(DateTimeOffset.UtcNow - ended).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.");
             return null;
         }
         var run = _runs.Start("Incremental", "Activities", listId) with
@@ -256,7 +279,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private SyncRunResult StartOrResume(SyncOptions options, long listId, out string note)
     {
         var latest = _runs.Latest;
-        if (!options.Full && latest is { Status: not SyncRunStatus.Completed } unfinished && unfinished.StaticListId == listId)
+        if (Decide(latest, options, listId, DateTimeOffset.UtcNow) == Start.ResumeFull && latest is { } unfinished)
         {
             note = $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at page {unfinished.PagesDone + 1} of static list {listId}.";
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
@@ -282,7 +305,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         return done;
     }
 
-    private static void ExceptionDispatchRethrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
+    internal static void ExceptionDispatchRethrow(Exception e) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
 
     /// <summary>The recorded runs, newest first.</summary>
     public IReadOnlyList<SyncRunResult> History(int? last) => _runs.History(last).ToList();

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using SalesSync.Core.Connection;
-using SalesSync.Core.Http;
 using SalesSync.Core.People;
 using SalesSync.Core.Sync;
 using SalesSync.Core.Tests.Support;
@@ -13,27 +12,10 @@ public class IncrementalSyncTests
 {
     private const long SalesOwnedList = WorldGenerator.SalesOwnedListId;
 
-    private static ConnectionSettings Settings(RunningSandbox sb, TempFolder temp) => new()
-    {
-        MarketoUri = sb.Marketo,
-        MarketoClientId = sb.Host.State.Marketo.ClientId,
-        MarketoClientSecret = new Secret(sb.Host.State.Marketo.ClientSecret),
-        DatabasePath = temp.File("sync.db"),
-        MarketoLimits = new() { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
-        Retry = RunningSandbox.FastRetry,
-    };
+    private static ConnectionSettings Settings(RunningSandbox sb, TempFolder temp) => SyncHarness.Settings(sb, temp, salesforce: false);
 
-    private static async Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options)
-    {
-        var changes = new List<PersonChanged>();
-        SyncRunResult? run = null;
-        await foreach (var output in session.SyncPeopleAsync(options with { ReportChanges = true }, CancellationToken.None))
-        {
-            if (output is PersonChanged c) changes.Add(c);
-            if (output is SyncFinished f) run = f.Run;
-        }
-        return (run!, changes);
-    }
+    private static Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options, CancellationToken ct = default) =>
+        SyncHarness.SyncAsync(session, options, ct);
 
     private static async Task<long> Create(RunningSandbox sb, Dictionary<string, object?> fields)
     {

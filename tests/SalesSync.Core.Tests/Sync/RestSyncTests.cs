@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using SalesSync.Core.Connection;
-using SalesSync.Core.Http;
 using SalesSync.Core.People;
 using SalesSync.Core.Sync;
 using SalesSync.Core.Tests.Support;
@@ -14,30 +13,10 @@ public class RestSyncTests
 {
     private const long SalesOwnedList = WorldGenerator.SalesOwnedListId;
 
-    private static ConnectionSettings Settings(RunningSandbox sb, TempFolder temp) => new()
-    {
-        MarketoUri = sb.Marketo,
-        MarketoClientId = sb.Host.State.Marketo.ClientId,
-        MarketoClientSecret = new Secret(sb.Host.State.Marketo.ClientSecret),
-        SalesforceUri = sb.Salesforce,
-        SalesforceClientId = sb.Host.State.Salesforce.ClientId,
-        SalesforceClientSecret = new Secret(sb.Host.State.Salesforce.ClientSecret),
-        DatabasePath = temp.File("sync.db"),
-        MarketoLimits = new() { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
-        Retry = RunningSandbox.FastRetry,
-    };
+    private static ConnectionSettings Settings(RunningSandbox sb, TempFolder temp) => SyncHarness.Settings(sb, temp, salesforce: true);
 
-    private static async Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options, CancellationToken ct = default)
-    {
-        var changes = new List<PersonChanged>();
-        SyncRunResult? run = null;
-        await foreach (var output in session.SyncPeopleAsync(options with { ReportChanges = true }, ct))
-        {
-            if (output is PersonChanged c) changes.Add(c);
-            if (output is SyncFinished f) run = f.Run;
-        }
-        return (run!, changes);
-    }
+    private static Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options, CancellationToken ct = default) =>
+        SyncHarness.SyncAsync(session, options, ct);
 
     /// <summary>What the sync must hold: eligible members of the list, with the values Marketo holds and the contact's opportunity.</summary>
     private static Dictionary<long, PersonRecord> GroundTruth(RunningSandbox sb)
