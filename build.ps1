@@ -167,10 +167,10 @@ $other = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Impor
 Remove-Item Env:SALESSYNC_MARKETO_CLIENT_SECRET
 Write-Host "  ErrorId: $($other[0])`n  Message: $($other[1])"
 
-Write-Host "`n> Start-SalesSync -StaticListId 1001 -WhatIf   (1001 is the sandbox's list of sales-owned people)"
-Start-SalesSync -StaticListId 1001 -WhatIf
-Write-Host "`n> Start-SalesSync -StaticListId 1001"
-Start-SalesSync -StaticListId 1001 | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host "`n> Start-SalesSync -Method Rest -StaticListId 1001 -WhatIf   (1001 is the sandbox's list of sales-owned people)"
+Start-SalesSync -Method Rest -StaticListId 1001 -WhatIf
+Write-Host "`n> Start-SalesSync -Method Rest -StaticListId 1001"
+Start-SalesSync -Method Rest -StaticListId 1001 | Format-Table | Out-String -Width 160 | Write-Host
 
 Write-Host '> Get-SyncedPerson -First 5'
 Get-SyncedPerson -First 5 | Format-Table | Out-String -Width 160 | Write-Host
@@ -183,7 +183,7 @@ $leaving = Get-SyncedPerson -First 1 -Skip 20
 Invoke-RestMethod -Method Patch "$($Control)people/$($leaving.MarketoId)" -ContentType 'application/json' -Body (@{ sfdcLeadOwnerId = $null } | ConvertTo-Json) | Out-Null
 $newLead = @{ email = 'ines.new@example.com'; firstName = 'Ines'; lastName = 'New'; company = 'Initech'; sfdcType = 'Lead'; sfdcLeadId = '00Q5g00000DEMO01AAA'; sfdcLeadOwnerId = $someone.SalesOwnerId }
 Invoke-RestMethod -Method Post "$($Control)people" -ContentType 'application/json' -Body ($newLead | ConvertTo-Json) | Out-Null
-Start-SalesSync -StaticListId 1001 -PassThru | ForEach-Object {
+Start-SalesSync -Method Rest -StaticListId 1001 -PassThru | ForEach-Object {
     if ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  {0,-8} {1,6} {2}" -f $_.Change, $_.MarketoId, $_.Email) } else { $_ | Format-Table | Out-String -Width 160 | Write-Host }
 }
 

@@ -156,13 +156,25 @@ public sealed class SalesSyncSession : IDisposable
         // Read-only: the run history is only read, and no people collection or index is created for a plan.
         var latest = Store.Runs.Latest;
         var people = Store.Database.CollectionExists("people") ? Store.Database.GetCollection("people").Count() : 0;
-        var start = PeopleSync.Decide(latest, options, options.StaticListId, DateTimeOffset.UtcNow);
+        var start = PeopleSync.Decide(latest, options, DateTimeOffset.UtcNow);
         if (start is PeopleSync.Start.Incremental or PeopleSync.Start.ResumeIncremental)
             return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
-        var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
-        var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at page {latest.PagesDone + 1}" : "start a full pass";
-        var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "about one Salesforce query per page for contacts' opportunities";
-        return $"Would {resume} over static list {options.StaticListId} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now, {salesforce}; then remove people no longer in the list.";
+        var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "Salesforce queries for contacts' opportunities (one per page or per 1,000 rows)";
+        if (options.Method == SyncMethod.Rest)
+        {
+            var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
+            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at page {latest.PagesDone + 1}" : "start a full pass";
+            return $"Would {resume} over static list {options.StaticListId} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now, {salesforce}; then remove people no longer in the list.";
+        }
+        var bulk = start == PeopleSync.Start.ResumeFull
+            ? $"resume run {latest!.RunId}: {(Store.Database.CollectionExists("export_windows") ? Store.ExportWindows.ForRun(latest.RunId).Count(w => w.State != ExportWindowState.Applied) : 0)} export window(s) left"
+            : options switch
+            {
+                { SmartListId: { } smart } => $"export smart list {smart} in one bulk job",
+                { StaticListId: { } list } => $"export static list {list} in one bulk job",
+                _ => $"export every person in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days (one job each, {BulkExtractPass.MaxJobsInMarketo} at a time), from {(options.CreatedSince is { } since ? $"{since:yyyy-MM-dd}" : "the oldest person (found in about one call)")}",
+            };
+        return $"Would {bulk}: about 4 Marketo calls per job (create, enqueue, status polls every {options.ExportPollInterval.TotalSeconds:0} s, download), {salesforce}; then remove people no longer eligible.";
     }
 
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>

@@ -53,7 +53,7 @@ async Task PeopleSyncRest(int people, string serverLimits, string label, bool sa
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var wall = Stopwatch.StartNew();
         SalesSync.Core.Sync.SyncRunResult? run = null;
-        await foreach (var output in session.SyncPeopleAsync(new SalesSync.Core.Sync.SyncOptions { StaticListId = WorldGenerator.SalesOwnedListId }, CancellationToken.None))
+        await foreach (var output in session.SyncPeopleAsync(new SalesSync.Core.Sync.SyncOptions { Method = SalesSync.Core.Sync.SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, CancellationToken.None))
             if (output is SalesSync.Core.Sync.SyncFinished f) run = f.Run;
         wall.Stop();
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;

@@ -244,7 +244,7 @@ public sealed class ConnectCmdletTests(SandboxFixture sandbox) : IClassFixture<S
         var atConnect = (DateTimeOffset)info.Properties["MarketoTokenExpiresAt"].Value;
         await Task.Delay(1100); // Identity counts lifetimes in whole seconds
         using (var http = new HttpClient()) (await http.PostAsync(new Uri(sandbox.Host.ControlUri, "tokens/expire"), null)).EnsureSuccessStatusCode();
-        ModuleHost.Run(ps, "Start-SalesSync -StaticListId 1001 | Out-Null"); // 602, then a new token
+        ModuleHost.Run(ps, "Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null"); // 602, then a new token
         Assert.False(ps.HadErrors);
         Assert.True((DateTimeOffset)info.Properties["MarketoTokenExpiresAt"].Value > atConnect); // the object kept from Connect
     }

@@ -22,14 +22,14 @@ Describe 'Start-SalesSync' {
     It 'makes no call and no write with -WhatIf' {
         $before = (Get-Stats).marketo.totalCalls
         # The plan goes to the host ("What if: ... about N Marketo calls ..."); what matters here is that nothing happens.
-        Start-SalesSync -StaticListId $list -WhatIf | Should -BeNullOrEmpty
+        Start-SalesSync -Method Rest -StaticListId $list -WhatIf | Should -BeNullOrEmpty
         (Get-Stats).marketo.totalCalls | Should -Be $before
         Get-SalesSyncRun | Should -BeNullOrEmpty
         Get-SyncedPerson | Should -BeNullOrEmpty
     }
 
     It 'syncs the list and writes one run object' {
-        $run = Start-SalesSync -StaticListId $list
+        $run = Start-SalesSync -Method Rest -StaticListId $list
         @($run).Count | Should -Be 1
         $run.PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
         $run.Status | Should -Be 'Completed'
@@ -43,7 +43,7 @@ Describe 'Start-SalesSync' {
     It 'streams changed people with -PassThru, then the run' {
         $person = Get-SyncedPerson -First 1
         Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($person.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'VP, "Pipeline"' } | ConvertTo-Json) | Out-Null
-        $output = Start-SalesSync -StaticListId $list -Full -PassThru
+        $output = Start-SalesSync -Method Rest -StaticListId $list -Full -PassThru
         $changes = $output | Where-Object { $_ -is [SalesSync.SyncedPersonChange] }
         $changes | Where-Object MarketoId -EQ $person.MarketoId | ForEach-Object Change | Should -Be 'Updated'
         $output[-1].PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
@@ -51,16 +51,16 @@ Describe 'Start-SalesSync' {
     }
 
     It 'stops resumably at -MaxApiCalls and the next run finishes the pass' {
-        $stopped = Start-SalesSync -StaticListId $list -Full -MaxApiCalls 1 -WarningVariable warned 3>$null
+        $stopped = Start-SalesSync -Method Rest -StaticListId $list -Full -MaxApiCalls 1 -WarningVariable warned 3>$null
         $stopped.Status | Should -Be 'Stopped'
         $warned | Should -Not -BeNullOrEmpty
-        $resumed = Start-SalesSync -StaticListId $list
+        $resumed = Start-SalesSync -Method Rest -StaticListId $list
         $resumed.RunId | Should -Be $stopped.RunId
         $resumed.Status | Should -Be 'Completed'
     }
 
     It 'needs a static list' {
-        { Start-SalesSync } | Should -Throw
+        { Start-SalesSync -Method Rest } | Should -Throw
     }
 }
 
@@ -106,7 +106,7 @@ Describe 'Get-SyncedPerson' {
     It 'keeps same-email records apart and finds them with -Duplicate' {
         $twin = $all | Where-Object { $_.MarketoId -ne $sample.MarketoId -and $_.Email } | Select-Object -Last 1
         Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($twin.MarketoId)" -ContentType 'application/json' -Body (@{ email = $sample.Email.ToUpperInvariant() } | ConvertTo-Json) | Out-Null
-        Start-SalesSync -StaticListId $list -Full | Out-Null
+        Start-SalesSync -Method Rest -StaticListId $list -Full | Out-Null
         $everyone = @(Get-SyncedPerson)
         $shared = $everyone | Where-Object Email | Group-Object { $_.Email.ToLowerInvariant() } | Where-Object Count -GT 1 | ForEach-Object Group
         $duplicates = @(Get-SyncedPerson -Duplicate)
@@ -118,7 +118,7 @@ Describe 'Get-SyncedPerson' {
 
     It 'streams while a later command in the pipeline writes to the database' {
         $count = @(Get-SyncedPerson | ForEach-Object -Begin { $n = 0 } -Process {
-                if (++$n -eq 1) { Start-SalesSync -StaticListId $list -Full | Out-Null }
+                if (++$n -eq 1) { Start-SalesSync -Method Rest -StaticListId $list -Full | Out-Null }
                 $_
             }).Count
         $count | Should -Be @(Get-SyncedPerson).Count

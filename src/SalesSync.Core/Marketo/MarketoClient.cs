@@ -31,6 +31,7 @@ internal sealed class MarketoClient : IDisposable
     private readonly ResiliencePipeline _connectRetry;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
+    private readonly Lazy<MarketoFileTransport> _files;
     private volatile TokenState? _token;
 
     /// <summary>A token and when to fetch the next one (<see cref="RefreshAt"/> is never after <see cref="ExpiresAt"/>).</summary>
@@ -46,6 +47,7 @@ internal sealed class MarketoClient : IDisposable
         // One clock for tokens and backoff, so tests can move time instead of waiting.
         _retry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time);
         _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect, _time);
+        _files = new Lazy<MarketoFileTransport>(() => new MarketoFileTransport(options.BaseUri, options.Timeout, this));
     }
 
     public Uri BaseUri => _options.BaseUri;
@@ -76,8 +78,20 @@ internal sealed class MarketoClient : IDisposable
     public Task<MarketoResponse> GetAsync(string path, IEnumerable<KeyValuePair<string, string>>? query, CancellationToken cancellationToken)
     {
         var parameters = query?.ToList() ?? [];
-        return _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(path, parameters, ct).ConfigureAwait(false), cancellationToken).AsTask();
+        return SendAsync(Method.Get, path, () => BuildRequest(path, parameters), cancellationToken);
     }
+
+    /// <summary>POST a path with a JSON body (bulk export create) or none (enqueue, cancel); retried as classified.</summary>
+    public Task<MarketoResponse> PostAsync(string path, string? jsonBody, CancellationToken cancellationToken) =>
+        SendAsync(Method.Post, path, () =>
+        {
+            var request = new RestRequest(path, Method.Post);
+            if (jsonBody is not null) request.AddStringBody(jsonBody, DataFormat.Json);
+            return request;
+        }, cancellationToken);
+
+    private Task<MarketoResponse> SendAsync(Method method, string path, Func<RestRequest> build, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async ct => await SendWithTokenDropAsync(method, path, build, ct).ConfigureAwait(false), cancellationToken).AsTask();
 
     /// <summary>Leads whose filterType field matches any of the values; values go 300 per call, pages are followed.</summary>
     public async IAsyncEnumerable<JsonElement> GetLeadsAsync(string filterType, IEnumerable<string> values, IEnumerable<string>? fields,
@@ -146,33 +160,58 @@ internal sealed class MarketoClient : IDisposable
         return GetAsync($"rest/v1/lists/{listId.ToString(CultureInfo.InvariantCulture)}/leads.json", query, cancellationToken);
     }
 
-    private Task<MarketoResponse> SendWithReauthenticationAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
-        SendWithTokenDropAsync(path, query, ct);
-
     /// <summary>
     /// On 601/602 only the token this call used is dropped: if another caller already fetched a fresh
     /// one, it stays (no extra Identity call).
     /// </summary>
-    private Task<MarketoResponse> SendWithTokenDropAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    private Task<MarketoResponse> SendWithTokenDropAsync(Method method, string path, Func<RestRequest> build, CancellationToken ct) =>
+        WithTokenDrop(use => SendOnceAsync(method, path, build, use, ct));
+
+    private Task<T> WithTokenDrop<T>(Func<Action<TokenState>, Task<T>> attempt)
     {
         TokenState? used = null;
-        return Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(path, query, t => used = t, ct), () => Interlocked.CompareExchange(ref _token, null, used));
+        return Reauthentication.RunAsync(ServiceName, () => attempt(t => used = t), () => Interlocked.CompareExchange(ref _token, null, used));
     }
 
-    private async Task<MarketoResponse> SendOnceAsync(string path, IReadOnlyList<KeyValuePair<string, string>> query, Action<TokenState> useToken, CancellationToken ct)
+    private async Task<MarketoResponse> SendOnceAsync(Method method, string path, Func<RestRequest> build, Action<TokenState> useToken, CancellationToken ct)
+    {
+        var operation = RestTransport.Operation(method, path);
+        using (await _gate.EnterAsync(ct).ConfigureAwait(false))
+        {
+            var token = await SpendCallAsync(operation, useToken, ct).ConfigureAwait(false);
+            var request = build();
+            request.AddHeader("Authorization", "Bearer " + token.Value);
+            var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
+            return Interpret(response, operation);
+        }
+    }
+
+    /// <summary>Inside the gate: the token to send and one call taken from the daily budget.</summary>
+    private async Task<TokenState> SpendCallAsync(string operation, Action<TokenState> useToken, CancellationToken ct)
+    {
+        // The token is taken after queueing at the gate, so a long wait cannot hand us a stale one.
+        var token = await GetTokenAsync(ct).ConfigureAwait(false);
+        useToken(token);
+        if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");
+        Interlocked.Increment(ref _callsMade);
+        return token;
+    }
+
+    /// <summary>
+    /// Downloads a bulk export file (GET path) into <paramref name="file"/>, continuing at the file's
+    /// current length with an HTTP Range request, so a dropped connection costs only what was not yet
+    /// saved. A 200 to a ranged request (the server ignored the range) starts the file over.
+    /// </summary>
+    public Task<FileDownloadResult> DownloadAsync(string path, FileStream file, CancellationToken cancellationToken) =>
+        _retry.ExecuteAsync(async ct => await WithTokenDrop(use => DownloadOnceAsync(path, file, use, ct)).ConfigureAwait(false), cancellationToken).AsTask();
+
+    private async Task<FileDownloadResult> DownloadOnceAsync(string path, FileStream file, Action<TokenState> useToken, CancellationToken ct)
     {
         var operation = RestTransport.Operation(Method.Get, path);
         using (await _gate.EnterAsync(ct).ConfigureAwait(false))
         {
-            // The token is taken after queueing at the gate, so a long wait cannot hand us a stale one.
-            var token = await GetTokenAsync(ct).ConfigureAwait(false);
-            useToken(token);
-            var request = BuildRequest(path, query);
-            request.AddHeader("Authorization", "Bearer " + token.Value);
-            if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");
-            Interlocked.Increment(ref _callsMade);
-            var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
-            return Interpret(response, operation);
+            var token = await SpendCallAsync(operation, useToken, ct).ConfigureAwait(false);
+            return await _files.Value.DownloadAsync(path, token.Value, file, operation, ct).ConfigureAwait(false);
         }
     }
 
@@ -209,6 +248,12 @@ internal sealed class MarketoClient : IDisposable
         {
             throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the response was not Marketo JSON ({response.ContentType ?? "no content type"}, {response.Content?.Length ?? 0} characters)", ApiFailureKind.Transient);
         }
+        return Succeeded(parsed, operation);
+    }
+
+    /// <summary>The envelope when it says success; otherwise the classified error it carries.</summary>
+    internal MarketoResponse Succeeded(MarketoResponse parsed, string operation)
+    {
         if (parsed.Success) return parsed;
 
         var error = parsed.Errors.FirstOrDefault() ?? new MarketoError("unknown", "success:false without errors");
@@ -298,5 +343,6 @@ internal sealed class MarketoClient : IDisposable
     {
         _rest.Dispose();
         _tokenLock.Dispose();
+        if (_files.IsValueCreated) _files.Value.Dispose();
     }
 }

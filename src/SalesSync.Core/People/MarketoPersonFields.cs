@@ -25,25 +25,35 @@ public static class MarketoPersonFields
     /// <summary>Maps one lead of a REST response; null when it has no usable id.</summary>
     public static PersonRecord? FromRest(JsonElement lead, DateTimeOffset syncedAt)
     {
-        if (lead.ValueKind != JsonValueKind.Object || !lead.TryGetProperty("id", out var id) || !TryLong(id, out var marketoId)) return null;
+        if (lead.ValueKind != JsonValueKind.Object || !lead.TryGetProperty("id", out var id) || !TryLong(id, out _)) return null;
+        return FromValues(name => Text(lead, name), syncedAt);
+    }
+
+    /// <summary>
+    /// Maps one row of a bulk export (values by REST name, the literal "null" already turned into null);
+    /// null when it has no usable id.
+    /// </summary>
+    public static PersonRecord? FromValues(Func<string, string?> value, DateTimeOffset syncedAt)
+    {
+        if (!long.TryParse(value("id"), NumberStyles.None, CultureInfo.InvariantCulture, out var marketoId)) return null;
         return new PersonRecord
         {
             MarketoId = marketoId,
-            FirstName = Text(lead, "firstName"),
-            LastName = Text(lead, "lastName"),
-            Email = Text(lead, "email"),
-            Company = Text(lead, "company"),
-            Title = Text(lead, "title"),
-            Phone = Text(lead, "phone"),
-            LinkedInUrl = Text(lead, "linkedInProfileURL"),
-            Source = Text(lead, "leadSource"),
-            SalesforceType = Text(lead, "sfdcType"),
-            SalesforceLeadId = Text(lead, "sfdcLeadId"),
-            SalesforceContactId = Text(lead, "sfdcContactId"),
-            SalesforceAccountId = Text(lead, "sfdcAccountId"),
-            SalesOwnerId = Text(lead, "sfdcLeadOwnerId"),
-            Unsubscribed = Flag(lead, "unsubscribed"),
-            MarketoUpdatedAt = Time(lead, "updatedAt"),
+            FirstName = value("firstName"),
+            LastName = value("lastName"),
+            Email = value("email"),
+            Company = value("company"),
+            Title = value("title"),
+            Phone = value("phone"),
+            LinkedInUrl = value("linkedInProfileURL"),
+            Source = value("leadSource"),
+            SalesforceType = value("sfdcType"),
+            SalesforceLeadId = value("sfdcLeadId"),
+            SalesforceContactId = value("sfdcContactId"),
+            SalesforceAccountId = value("sfdcAccountId"),
+            SalesOwnerId = value("sfdcLeadOwnerId"),
+            Unsubscribed = value("unsubscribed") is { } flag && (flag.Equals("true", StringComparison.OrdinalIgnoreCase) || flag == "1"),
+            MarketoUpdatedAt = Time(value("updatedAt")),
             SyncedAt = syncedAt,
         };
     }
@@ -70,12 +80,8 @@ public static class MarketoPersonFields
             }
             : null;
 
-    private static bool Flag(JsonElement o, string name) =>
-        o.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.True
-            || (v.ValueKind == JsonValueKind.String && (v.GetString() is "true" or "True" or "1")));
-
-    private static DateTimeOffset? Time(JsonElement o, string name) =>
-        Text(o, name) is { } s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+    private static DateTimeOffset? Time(string? text) =>
+        text is { } s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t
             : null;
 }

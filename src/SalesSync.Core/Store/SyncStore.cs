@@ -17,6 +17,7 @@ internal sealed class SyncStore : IDisposable
     private readonly DatabaseLock _lock;
     private readonly Lazy<PeopleStore> _people;
     private readonly Lazy<SyncRunStore> _runs;
+    private readonly Lazy<ExportWindowStore> _exportWindows;
 
     internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
     {
@@ -29,10 +30,12 @@ internal sealed class SyncStore : IDisposable
         // Made once per open database: the people collection's indexes are ensured once, not per read.
         _people = new Lazy<PeopleStore>(() => new PeopleStore(this));
         _runs = new Lazy<SyncRunStore>(() => new SyncRunStore(this));
+        _exportWindows = new Lazy<ExportWindowStore>(() => new ExportWindowStore(this));
     }
 
     public PeopleStore People => _people.Value;
     public SyncRunStore Runs => _runs.Value;
+    public ExportWindowStore ExportWindows => _exportWindows.Value;
 
     public string Path { get; }
     public LiteDatabase Database { get; }

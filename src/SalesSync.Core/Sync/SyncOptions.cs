@@ -3,6 +3,9 @@ namespace SalesSync.Core.Sync;
 /// <summary>How people reach the local database.</summary>
 public enum SyncMethod
 {
+    /// <summary>Marketo's Bulk Lead Extract: one export job for a list, else createdAt windows (the default).</summary>
+    Bulk,
+
     /// <summary>REST paging of a static list of the sales-owned people, 300 per call.</summary>
     Rest,
 }
@@ -10,10 +13,22 @@ public enum SyncMethod
 /// <summary>What Start-SalesSync asked for.</summary>
 public sealed record SyncOptions
 {
-    public SyncMethod Method { get; init; } = SyncMethod.Rest;
+    public SyncMethod Method { get; init; } = SyncMethod.Bulk;
 
     /// <summary>The static list that holds the sales-owned people (required for the REST method).</summary>
     public long? StaticListId { get; init; }
+
+    /// <summary>A smart list of the sales-owned people (bulk only): one export job instead of createdAt windows.</summary>
+    public long? SmartListId { get; init; }
+
+    /// <summary>Bulk windows start here instead of at the oldest person Marketo holds.</summary>
+    public DateTimeOffset? CreatedSince { get; init; }
+
+    /// <summary>
+    /// How often export job status is read. Marketo refreshes it at most every 60 seconds, so polling faster
+    /// only spends calls; a shorter interval is for a sandbox configured to refresh faster.
+    /// </summary>
+    public TimeSpan ExportPollInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Start over instead of resuming an unfinished run.</summary>
     public bool Full { get; init; }

@@ -30,6 +30,9 @@ public sealed record SyncRunResult
     public long? StaticListId { get; init; }
     public string? NextPageToken { get; init; }
 
+    /// <summary>The smart list a bulk run exports (null for createdAt windows or a static list).</summary>
+    public long? SmartListId { get; init; }
+
     /// <summary>
     /// Where the activity log is read from next, per stream (lead changes, merges, deletes): a full run takes
     /// Marketo's paging token for its start, an incremental run moves them forward page by page.

@@ -5,21 +5,41 @@ using SalesSync.PowerShell.Base;
 namespace SalesSync.PowerShell.Cmdlets;
 
 /// <summary>
-/// Syncs the sales-owned Marketo people into the local database: a full pass over a static list by
-/// REST, resumed from its checkpoint when a previous run stopped. Writes one run object.
+/// Syncs the sales-owned Marketo people into the local database: a full pass by bulk export (createdAt
+/// windows, or one job for a smart or static list) or by REST over a static list, resumed from its
+/// checkpoint when a previous run stopped; incremental from the activity log after a completed run.
+/// Writes one run object.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "SalesSync", SupportsShouldProcess = true)]
+[Cmdlet(VerbsLifecycle.Start, "SalesSync", SupportsShouldProcess = true, DefaultParameterSetName = AllPeople)]
 [OutputType(typeof(SyncRun), typeof(SyncedPersonChange))]
 public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 {
-    /// <summary>The static list that holds the sales-owned people.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    private const string AllPeople = "AllPeople";
+    private const string StaticList = "StaticList";
+    private const string SmartList = "SmartList";
+
+    /// <summary>A static list that holds the sales-owned people (required for -Method Rest).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = StaticList)]
     [ValidateRange(1, long.MaxValue)]
     public long StaticListId { get; set; }
 
-    /// <summary>How people are read: Rest (300 per call).</summary>
+    /// <summary>A smart list of the sales-owned people: one bulk export job.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = SmartList)]
+    [ValidateRange(1, long.MaxValue)]
+    public long SmartListId { get; set; }
+
+    /// <summary>How people are read: Bulk (export jobs, the default) or Rest (300 per call; needs -StaticListId).</summary>
     [Parameter]
-    public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Rest;
+    public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Bulk;
+
+    /// <summary>Bulk windows start at this time instead of at the oldest person.</summary>
+    [Parameter(ParameterSetName = AllPeople)]
+    public DateTime? CreatedSince { get; set; }
+
+    /// <summary>Seconds between export status reads (Marketo refreshes status at most every 60 s).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int ExportPollSeconds { get; set; } = 60;
 
     /// <summary>Start a new full pass instead of resuming an unfinished run.</summary>
     [Parameter]
@@ -38,8 +58,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     {
         var options = new SyncOptions
         {
-            Method = Method switch { _ => Core.Sync.SyncMethod.Rest },
-            StaticListId = StaticListId,
+            Method = Method == SalesSync.SyncMethod.Rest ? Core.Sync.SyncMethod.Rest : Core.Sync.SyncMethod.Bulk,
+            StaticListId = ParameterSetName == StaticList ? StaticListId : null,
+            SmartListId = ParameterSetName == SmartList ? SmartListId : null,
+            CreatedSince = CreatedSince is { } since ? new DateTimeOffset(since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Local) : since) : null,
+            ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),
             Full = Full,
             MaxApiCalls = MaxApiCalls,
             ReportChanges = PassThru,

@@ -17,6 +17,7 @@ public sealed class SyncRun
     public long SalesforceCalls { get; init; }
     public long PagesDone { get; init; }
     public long? StaticListId { get; init; }
+    public long? SmartListId { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public TimeSpan? Duration { get; init; }
@@ -36,6 +37,7 @@ public sealed class SyncRun
         SalesforceCalls = r.SalesforceCalls,
         PagesDone = r.PagesDone,
         StaticListId = r.StaticListId,
+        SmartListId = r.SmartListId,
         StartedAt = r.StartedAt,
         EndedAt = r.EndedAt,
         Duration = r.Duration,

@@ -51,14 +51,14 @@ public class IncrementalSyncTests
         await using var sb = await RunningSandbox.StartAsync("--people", "900", "--seed", "12");
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
-        var (full, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (full, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal(SyncRunStatus.Completed, full.Status);
         var someone = session.GetPeople(PersonQuery.All).First();
         await sb.AdvanceClockAsync(TimeSpan.FromDays(91).TotalSeconds); // field changes are kept 90 days
         await Patch(sb, someone.MarketoId, new() { ["sfdcLeadOwnerId"] = null });
 
         var runs = new List<SyncRunResult>();
-        await foreach (var output in session.SyncPeopleAsync(new SyncOptions { StaticListId = SalesOwnedList }, CancellationToken.None))
+        await foreach (var output in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList }, CancellationToken.None))
             if (output is SyncFinished f) runs.Add(f.Run);
         Assert.Equal(2, runs.Count);
         Assert.Equal(("Incremental", SyncRunStatus.Failed), (runs[0].Mode, runs[0].Status));
@@ -74,7 +74,7 @@ public class IncrementalSyncTests
         await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "9");
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
-        var (full, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (full, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal(SyncRunStatus.Completed, full.Status);
         Assert.NotNull(full.LeadChangesToken);
         var before = session.GetPeople(PersonQuery.All).ToDictionary(p => p.MarketoId);
@@ -94,7 +94,7 @@ public class IncrementalSyncTests
         var joined = await Create(sb, new() { ["email"] = "new.seller.lead@example.com", ["firstName"] = "Nia", ["lastName"] = "New", ["sfdcType"] = "Lead", ["sfdcLeadId"] = "00Q5g00000NEWLEADA", ["sfdcLeadOwnerId"] = owner });
         var notSales = await Create(sb, new() { ["email"] = "marketing.only@example.com", ["firstName"] = "Mo" });
 
-        var (incremental, changes) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (incremental, changes) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal("Incremental", incremental.Mode);
         Assert.Equal(SyncRunStatus.Completed, incremental.Status);
 
@@ -120,7 +120,7 @@ public class IncrementalSyncTests
         Assert.InRange(incremental.MarketoCalls, 4, 7);
 
         // Nothing changed since: the next run is as cheap as it gets and changes nothing.
-        var (quiet, quietChanges) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (quiet, quietChanges) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal("Incremental", quiet.Mode);
         Assert.Empty(quietChanges.Where(c => c.Change != PersonChange.Unchanged));
         Assert.Equal(4, quiet.MarketoCalls); // stats/usage.json, then one page of each activity stream

@@ -67,7 +67,7 @@ public class RestSyncTests
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
 
-        var (first, added) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (first, added) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal(SyncRunStatus.Completed, first.Status);
         AssertMatchesTruth(sb, session);
         Assert.Equal(first.Added, added.Count);
@@ -81,7 +81,7 @@ public class RestSyncTests
         (await sb.Http.PatchAsJsonAsync(new Uri(sb.Control, $"people/{synced[1].MarketoId}"), new Dictionary<string, object?> { ["sfdcLeadOwnerId"] = null })).EnsureSuccessStatusCode();
         (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{synced[2].MarketoId}"))).EnsureSuccessStatusCode();
 
-        var (second, changes) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList, Full = true });
+        var (second, changes) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, Full = true });
         Assert.Equal(SyncRunStatus.Completed, second.Status);
         AssertMatchesTruth(sb, session);
         Assert.Equal("Chief \"Quote\", Officer\n(新しい) 🚀", session.GetPeople(new PersonQuery { MarketoIds = [synced[0].MarketoId] }).Single().Title);
@@ -98,7 +98,7 @@ public class RestSyncTests
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
 
-        var (capped, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList, MaxApiCalls = 4 });
+        var (capped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, MaxApiCalls = 4 });
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
         Assert.Equal(2, capped.PagesDone);
 
@@ -107,14 +107,14 @@ public class RestSyncTests
         var seen = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var output in session.SyncPeopleAsync(new SyncOptions { StaticListId = SalesOwnedList, ReportChanges = true }, cancel.Token))
+            await foreach (var output in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, ReportChanges = true }, cancel.Token))
                 if (output is PersonChanged && ++seen == 1) cancel.Cancel();
         });
         var stopped = session.GetSyncRuns(1).Single();
         Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
         Assert.Equal(capped.RunId, stopped.RunId);
 
-        var (resumed, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (resumed, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal(capped.RunId, resumed.RunId);
         Assert.Equal(SyncRunStatus.Completed, resumed.Status);
         AssertMatchesTruth(sb, session);
@@ -134,7 +134,7 @@ public class RestSyncTests
         for (var i = 0; i < 7; i++) await sb.GetAsync(sb.Marketo, "rest/v1/leads.json?filterType=id&filterValues=1", token); // another integration
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
         Assert.Equal(0, session.MarketoCallsToday);
-        var (run, _) = await Sync(session, new SyncOptions { StaticListId = SalesOwnedList });
+        var (run, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
         Assert.Equal(SyncRunStatus.Completed, run.Status);
         Assert.True(session.MarketoCallsToday >= 7 + run.PagesDone, $"calls today {session.MarketoCallsToday}");
     }
@@ -145,7 +145,7 @@ public class RestSyncTests
         await using var sb = await RunningSandbox.StartAsync("--people", "50");
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
-        var e = await Assert.ThrowsAsync<SyncException>(async () => { await foreach (var _ in session.SyncPeopleAsync(new SyncOptions(), CancellationToken.None)) { } });
+        var e = await Assert.ThrowsAsync<SyncException>(async () => { await foreach (var _ in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest }, CancellationToken.None)) { } });
         Assert.Equal(SyncFailureReason.StaticListRequired, e.Reason);
     }
 }

@@ -1,0 +1,83 @@
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.People;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Sync;
+
+/// <summary>How a full pass ended early: the run's status and message; a cancellation is rethrown once recorded.</summary>
+internal sealed record PassStop(SyncRunStatus Status, string Message, Exception? Rethrow);
+
+/// <summary>
+/// The live record of one full pass, shared by its sources (REST list paging, bulk export): applies
+/// batches of people, keeps the run's counters and call counts, and saves the run as its checkpoint.
+/// </summary>
+internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, SalesforceClient? salesforce, PeopleStore people, SyncRunStore runs, SyncRunResult run)
+{
+    private readonly long _marketoAtStart = marketo.CallsMade - run.MarketoCalls;
+    private readonly long _salesforceAtStart = (salesforce?.CallsMade ?? 0) - run.SalesforceCalls;
+
+    /// <summary>Marketo calls before this invocation's first call (its usage seed included), for -MaxApiCalls.</summary>
+    public long InvocationCallsBefore { get; init; } = marketo.CallsMade;
+
+    public SyncRunResult Run { get; private set; } = run;
+
+    /// <summary>Set when the pass ended early; the run is then recorded as stopped or failed.</summary>
+    public PassStop? Stopped { get; private set; }
+
+    public long InvocationCalls => marketo.CallsMade - InvocationCallsBefore;
+
+    /// <summary>Writes a batch (with opportunities already resolved), moves the checkpoint with it, and says how each person changed.</summary>
+    public IReadOnlyList<(PersonRecord Person, PersonChange Change)> Apply(IReadOnlyList<PersonRecord> batch, Func<SyncRunResult, SyncRunResult> checkpoint)
+    {
+        var changes = people.Upsert(batch, Run.RunId);
+        Checkpoint(r => checkpoint(r) with
+        {
+            Added = r.Added + changes.Count(c => c.Change == PersonChange.Added),
+            Updated = r.Updated + changes.Count(c => c.Change == PersonChange.Updated),
+            Unchanged = r.Unchanged + changes.Count(c => c.Change == PersonChange.Unchanged),
+        });
+        return changes;
+    }
+
+    /// <summary>Saves the run (with the calls made so far) after changing it.</summary>
+    public void Checkpoint(Func<SyncRunResult, SyncRunResult> change)
+    {
+        Run = change(Run) with
+        {
+            MarketoCalls = marketo.CallsMade - _marketoAtStart,
+            SalesforceCalls = (salesforce?.CallsMade ?? 0) - _salesforceAtStart,
+        };
+        runs.Save(Run);
+    }
+
+    public bool CapReached(long? maxApiCalls) => maxApiCalls is { } cap && InvocationCalls >= cap;
+
+    /// <summary>Records an early end; the caller yields the finished run and stops.</summary>
+    public SyncRunResult Stop(PassStop stop)
+    {
+        Stopped = stop;
+        Checkpoint(r => r);
+        Run = owner.Finish(Run, stop.Status, stop.Message);
+        return Run;
+    }
+
+    /// <summary>
+    /// What an exception means for the pass, <paramref name="where"/> naming the place ("at page 12"):
+    /// Ctrl+C and a spent quota stop it resumably, an API failure fails it resumably; anything else is a bug and propagates.
+    /// </summary>
+    public static PassStop? Classify(Exception e, string where, CancellationToken ct) => e switch
+    {
+        OperationCanceledException when ct.IsCancellationRequested =>
+            new PassStop(SyncRunStatus.Stopped, $"Stopped by the user {where}; the next Start-SalesSync resumes there.", e),
+        SalesSyncApiException { Kind: ApiFailureKind.QuotaExhausted } quota =>
+            new PassStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}.{(quota.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "")} The next Start-SalesSync resumes there.", null),
+        SalesSyncApiException api =>
+            new PassStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message} The next Start-SalesSync resumes there.", null),
+        _ => null,
+    };
+
+    public PassStop CapStop(long? maxApiCalls, string resumesAt) =>
+        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); the next Start-SalesSync resumes {resumesAt}.", null);
+}
