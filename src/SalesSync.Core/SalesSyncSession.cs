@@ -160,6 +160,13 @@ public sealed class SalesSyncSession : IDisposable
         if (start is PeopleSync.Start.Incremental or PeopleSync.Start.ResumeIncremental)
             return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
         var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "Salesforce queries for contacts' opportunities (one per page or per 1,000 rows)";
+        if (options is { Method: SyncMethod.Rest, StaticListId: null })
+        {
+            var highest = Store.Database.CollectionExists("people") ? Store.People.HighestMarketoId : 0;
+            var known = highest > 0 ? $"at least {(highest + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize + IdRangePass.EmptyBlocksToEnd} Marketo calls (the highest stored id is {highest})" : "one Marketo call per 300 ids up to the highest id, plus 50";
+            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at Marketo id {latest.PagesDone * MarketoClient.MaxBatchSize + 1}" : "start a full pass";
+            return $"Would {resume} scanning Marketo ids by REST (blocks of {MarketoClient.MaxBatchSize} ids, {Marketo.Gate.Settings.ConcurrentCalls} in flight): {known}, {salesforce}; then remove people no longer eligible.";
+        }
         if (options.Method == SyncMethod.Rest)
         {
             var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);

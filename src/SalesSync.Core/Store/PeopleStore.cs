@@ -30,6 +30,9 @@ internal sealed class PeopleStore
 
     public int Count => _people.Count();
 
+    /// <summary>The highest Marketo id stored (0 when empty): read from the primary key index.</summary>
+    public long HighestMarketoId => _people.FindOne(LiteDB.Query.All("_id", LiteDB.Query.Descending)) is { } newest ? newest["_id"].AsInt64 : 0;
+
     /// <summary>Writes a batch in one transaction and says how each person changed.</summary>
     public IReadOnlyList<(PersonRecord Person, PersonChange Change)> Upsert(IReadOnlyList<PersonRecord> batch, int runId)
     {

@@ -61,12 +61,11 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (options.Method == SyncMethod.Rest && options.StaticListId is null)
-            throw new SyncException(SyncFailureReason.StaticListRequired,
-                "The REST method pages a static list of the sales-owned people: give -StaticListId.");
         if (options.Method == SyncMethod.Rest && options.SmartListId is not null)
-            throw new SyncException(SyncFailureReason.StaticListRequired,
-                "A smart list can only be exported (bulk); the REST method pages a static list (-StaticListId).");
+            throw new SyncException(SyncFailureReason.SmartListNeedsBulk,
+                "A smart list can only be exported (-Method Bulk); the REST method pages a static list (-StaticListId) or scans Marketo ids.");
+        if (options.StaticListId is not null && options.SmartListId is not null)
+            throw new SyncException(SyncFailureReason.SmartListNeedsBulk, "Give a static list or a smart list, not both.");
         var gate = Running.GetValue(store, _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
             throw new SyncException(SyncFailureReason.AlreadyRunning, $"A sync is already running on '{store.Path}' in this process; wait for it to end.");
@@ -103,9 +102,12 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (seeded is { } used) observer.Verbose($"Marketo reports {used} API calls used today on this instance; the daily budget counts from there.");
         if (run.LeadChangesToken is null) await WithWatermarksAsync(state, ct).ConfigureAwait(false);
 
-        var source = options.Method == SyncMethod.Rest
-            ? new RestListPass(marketo, this, options.StaticListId!.Value).RunAsync(state, options, ct)
-            : new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, options, ct);
+        var source = options switch
+        {
+            { Method: SyncMethod.Rest, StaticListId: { } list } => new RestListPass(marketo, this, list).RunAsync(state, options, ct),
+            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId).RunAsync(state, options, ct),
+            _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, options, ct),
+        };
         await foreach (var output in source.ConfigureAwait(false))
         {
             yield return output;
@@ -215,7 +217,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (Decide(latest, options, DateTimeOffset.UtcNow) == Start.ResumeFull && latest is { } unfinished)
         {
             note = unfinished.Strategy == "Rest"
-                ? $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at page {unfinished.PagesDone + 1} of static list {unfinished.StaticListId}."
+                ? unfinished.StaticListId is { } list
+                    ? $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at page {unfinished.PagesDone + 1} of static list {list}."
+                    : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at Marketo id {unfinished.PagesDone * MarketoClient.MaxBatchSize + 1}."
                 : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}): export windows already applied are not exported again.";
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
             _runs.Save(resumed);
@@ -232,7 +236,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         _runs.Save(run);
         note = options switch
         {
-            { Method: SyncMethod.Rest } => $"Sync run {run.RunId}: full pass over static list {options.StaticListId} (REST, {MarketoClient.MaxBatchSize} per call).",
+            { Method: SyncMethod.Rest, StaticListId: { } list } => $"Sync run {run.RunId}: full pass over static list {list} (REST, {MarketoClient.MaxBatchSize} per call).",
+            { Method: SyncMethod.Rest } => $"Sync run {run.RunId}: full pass over Marketo ids (REST, blocks of {MarketoClient.MaxBatchSize} ids, {marketo.Gate.Settings.ConcurrentCalls} in flight).",
             { SmartListId: { } smart } => $"Sync run {run.RunId}: full pass, bulk export of smart list {smart}.",
             { StaticListId: { } list } => $"Sync run {run.RunId}: full pass, bulk export of static list {list}.",
             _ => $"Sync run {run.RunId}: full pass, bulk export in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days.",

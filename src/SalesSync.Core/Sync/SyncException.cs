@@ -5,6 +5,9 @@ public enum SyncFailureReason
     /// <summary>The REST method needs the static list of the sales-owned people.</summary>
     StaticListRequired,
 
+    /// <summary>A smart list can only be read by a bulk export.</summary>
+    SmartListNeedsBulk,
+
     /// <summary>Another sync is running on this database in this process.</summary>
     AlreadyRunning,
 }

@@ -82,7 +82,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         }
         catch (SyncException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : "StaticListRequired",
+            ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(),
                 e.Reason == SyncFailureReason.AlreadyRunning ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidArgument, Session.DatabasePath));
         }
         foreach (var earlier in failedEarlier)

@@ -1,4 +1,7 @@
+using System.Globalization;
 using SalesSync.Core.Connection;
+using SalesSync.Core.People;
+using SalesSync.Sandbox.Data;
 using SalesSync.Core.Http;
 using SalesSync.Core.Sync;
 
@@ -32,5 +35,50 @@ internal static class SyncHarness
             if (output is SyncFinished f) run = f.Run;
         }
         return (run!, changes);
+    }
+
+    /// <summary>
+    /// What the sync must hold: the eligible people (members of <paramref name="listId"/>, or everyone when null),
+    /// with the values Marketo holds and the contact's opportunity.
+    /// </summary>
+    public static Dictionary<long, PersonRecord> GroundTruth(RunningSandbox sb, long? listId)
+    {
+        var world = sb.Host.State.World;
+        lock (world.Sync)
+        {
+            var opportunities = world.Salesforce.All("Opportunity").ToDictionary(o => o.Id);
+            var best = world.Salesforce.All("OpportunityContactRole").Where(r => r["IsDeleted"] is not true)
+                .GroupBy(r => (string)r["ContactId"]!)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r["IsPrimary"] is true)
+                    .ThenByDescending(r => (DateTimeOffset)opportunities[(string)r["OpportunityId"]!]["LastModifiedDate"]!)
+                    .ThenByDescending(r => (string)r["OpportunityId"]!, StringComparer.Ordinal).First());
+            var truth = new Dictionary<long, PersonRecord>();
+            var people = listId is { } list ? world.Lists[(int)list].Members.Select(id => world.FindPerson(id)!) : world.People;
+            foreach (var p in people)
+            {
+                string? S(string f) => MarketoPerson.AsLogString(p[f]);
+                var type = S("sfdcType");
+                if (type is not ("Lead" or "Contact") || string.IsNullOrEmpty(S("sfdcLeadOwnerId"))) continue;
+                truth[p.Id] = new PersonRecord
+                {
+                    MarketoId = p.Id, FirstName = S("firstName"), LastName = S("lastName"), Email = S("email"), Company = S("company"),
+                    Title = S("title"), Phone = S("phone"), LinkedInUrl = S("linkedInProfileURL"), Source = S("leadSource"),
+                    SalesforceType = type, SalesforceLeadId = S("sfdcLeadId"), SalesforceContactId = S("sfdcContactId"),
+                    SalesforceAccountId = S("sfdcAccountId"), SalesOwnerId = S("sfdcLeadOwnerId"), Unsubscribed = p.Unsubscribed,
+                    SalesforceOpportunityId = type == "Contact" && S("sfdcContactId") is { } c && best.TryGetValue(c, out var role) ? (string)role["OpportunityId"]! : null,
+                    MarketoUpdatedAt = p["updatedAt"] is DateTimeOffset u ? DateTimeOffset.Parse(u.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : null,
+                };
+            }
+            return truth;
+        }
+    }
+
+    public static void AssertMatchesTruth(RunningSandbox sb, SalesSyncSession session, long? listId)
+    {
+        var truth = GroundTruth(sb, listId);
+        var synced = session.GetPeople(PersonQuery.All).ToList();
+        Assert.Equal(truth.Keys.Order(), synced.Select(p => p.MarketoId));
+        foreach (var person in synced) Assert.Equal(truth[person.MarketoId], person with { SyncedAt = default });
+        Assert.Contains(synced, p => p.SalesforceOpportunityId is not null);
     }
 }

@@ -18,47 +18,9 @@ public class RestSyncTests
     private static Task<(SyncRunResult Run, List<PersonChanged> Changes)> Sync(SalesSyncSession session, SyncOptions options, CancellationToken ct = default) =>
         SyncHarness.SyncAsync(session, options, ct);
 
-    /// <summary>What the sync must hold: eligible members of the list, with the values Marketo holds and the contact's opportunity.</summary>
-    private static Dictionary<long, PersonRecord> GroundTruth(RunningSandbox sb)
-    {
-        var world = sb.Host.State.World;
-        lock (world.Sync)
-        {
-            var opportunities = world.Salesforce.All("Opportunity").ToDictionary(o => o.Id);
-            var best = world.Salesforce.All("OpportunityContactRole").Where(r => r["IsDeleted"] is not true)
-                .GroupBy(r => (string)r["ContactId"]!)
-                .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r["IsPrimary"] is true)
-                    .ThenByDescending(r => (DateTimeOffset)opportunities[(string)r["OpportunityId"]!]["LastModifiedDate"]!)
-                    .ThenByDescending(r => (string)r["OpportunityId"]!, StringComparer.Ordinal).First());
-            var truth = new Dictionary<long, PersonRecord>();
-            foreach (var id in world.Lists[(int)SalesOwnedList].Members)
-            {
-                var p = world.FindPerson(id)!;
-                string? S(string f) => MarketoPerson.AsLogString(p[f]);
-                var type = S("sfdcType");
-                if (type is not ("Lead" or "Contact") || string.IsNullOrEmpty(S("sfdcLeadOwnerId"))) continue;
-                truth[p.Id] = new PersonRecord
-                {
-                    MarketoId = p.Id, FirstName = S("firstName"), LastName = S("lastName"), Email = S("email"), Company = S("company"),
-                    Title = S("title"), Phone = S("phone"), LinkedInUrl = S("linkedInProfileURL"), Source = S("leadSource"),
-                    SalesforceType = type, SalesforceLeadId = S("sfdcLeadId"), SalesforceContactId = S("sfdcContactId"),
-                    SalesforceAccountId = S("sfdcAccountId"), SalesOwnerId = S("sfdcLeadOwnerId"), Unsubscribed = p.Unsubscribed,
-                    SalesforceOpportunityId = type == "Contact" && S("sfdcContactId") is { } c && best.TryGetValue(c, out var role) ? (string)role["OpportunityId"]! : null,
-                    MarketoUpdatedAt = p["updatedAt"] is DateTimeOffset u ? DateTimeOffset.Parse(u.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : null,
-                };
-            }
-            return truth;
-        }
-    }
+    private static Dictionary<long, PersonRecord> GroundTruth(RunningSandbox sb) => SyncHarness.GroundTruth(sb, SalesOwnedList);
 
-    private static void AssertMatchesTruth(RunningSandbox sb, SalesSyncSession session)
-    {
-        var truth = GroundTruth(sb);
-        var synced = session.GetPeople(PersonQuery.All).ToList();
-        Assert.Equal(truth.Keys.Order(), synced.Select(p => p.MarketoId));
-        foreach (var person in synced) Assert.Equal(truth[person.MarketoId], person with { SyncedAt = default });
-        Assert.Contains(synced, p => p.SalesforceOpportunityId is not null);
-    }
+    private static void AssertMatchesTruth(RunningSandbox sb, SalesSyncSession session) => SyncHarness.AssertMatchesTruth(sb, session, SalesOwnedList);
 
     [Fact]
     public async Task AFullSyncYieldsExactlyTheEligiblePeopleAndAResyncFollowsChanges()
@@ -140,12 +102,36 @@ public class RestSyncTests
     }
 
     [Fact]
-    public async Task TheRestMethodNeedsAStaticList()
+    public async Task TheRestMethodCannotReadASmartList()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "50");
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
-        var e = await Assert.ThrowsAsync<SyncException>(async () => { await foreach (var _ in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest }, CancellationToken.None)) { } });
-        Assert.Equal(SyncFailureReason.StaticListRequired, e.Reason);
+        var e = await Assert.ThrowsAsync<SyncException>(async () => { await foreach (var _ in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest, SmartListId = 1001 }, CancellationToken.None)) { } });
+        Assert.Equal(SyncFailureReason.SmartListNeedsBulk, e.Reason);
+    }
+
+    [Fact]
+    public async Task AnIdScanWithoutAListYieldsEveryEligiblePersonAndResumesByBlock()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "8");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+
+        // Stopped after a few calls: blocks already applied are the checkpoint.
+        var (capped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, MaxApiCalls = 5 });
+        Assert.Equal(SyncRunStatus.Stopped, capped.Status);
+        Assert.InRange(capped.PagesDone, 1, 5);
+
+        var (run, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest });
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        Assert.Equal(capped.RunId, run.RunId);
+        SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+        long highest;
+        lock (sb.Host.State.World.Sync) highest = sb.Host.State.World.People.Max(p => p.Id);
+        // One call per block of 300 ids up to the highest id, then the empty tail; blocks fetched ahead of the
+        // stop are fetched again (at most the in-flight share); plus stats/usage.json and the watermark, twice.
+        var blocks = (highest + 299) / 300 + IdRangePass.EmptyBlocksToEnd;
+        Assert.InRange(run.MarketoCalls, blocks + 2, blocks + 4 + 10);
     }
 }

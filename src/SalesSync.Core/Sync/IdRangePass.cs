@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.People;
+
+namespace SalesSync.Core.Sync;
+
+/// <summary>
+/// A full pass over REST without a list: Marketo ids in blocks of 300 consecutive ids, one call each
+/// (leads.json, filterType=id), several blocks in flight at once. Paging a list is sequential (each
+/// page's token comes from the one before), so at a real instance's ~1 s per call it caps near 300
+/// persons/s; blocks of ids are independent, so the rate limit (not the response time) becomes the
+/// ceiling. The cost is one call per 300 ids, deleted and marketing-only ids included. Blocks are
+/// applied in id order, so the checkpoint is simply how many blocks are done.
+/// </summary>
+internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long highestKnownId)
+{
+    /// <summary>
+    /// The scan ends this many empty blocks (15,000 ids) past the highest id seen or already stored:
+    /// Marketo ids only grow, and people created during the run are left to the next incremental run.
+    /// </summary>
+    internal const int EmptyBlocksToEnd = 50;
+
+    private static readonly int BlockSize = MarketoClient.MaxBatchSize;
+
+    public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
+        var next = state.Run.PagesDone; // blocks [0, PagesDone) are applied
+        var lastBlockWithPeople = Math.Max(next - 1, (highestKnownId - 1) / BlockSize);
+        var fetches = new Dictionary<long, Task<List<PersonRecord>>>();
+        using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var clock = Stopwatch.StartNew();
+        long persons = 0, idsScanned = 0;
+        var applied = next;
+        PassStop? stop = null;
+
+        try
+        {
+            while (true)
+            {
+                // Keep the in-flight share busy; stop dispatching once the empty tail is long enough.
+                while (fetches.Count < inFlightLimit && next <= lastBlockWithPeople + EmptyBlocksToEnd)
+                {
+                    var block = next++;
+                    fetches[block] = FetchBlockAsync(block, stopFetching.Token);
+                }
+                if (!fetches.TryGetValue(applied, out var oldest)) break;
+
+                List<PersonRecord> people = [];
+                try
+                {
+                    people = await oldest.ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    stop = FullPassRun.Classify(e, $"at Marketo ids {applied * BlockSize + 1}-{(applied + 1) * BlockSize}", ct);
+                    if (stop is null) throw;
+                }
+                if (stop is not null) break;
+                fetches.Remove(applied);
+                if (people.Count > 0) lastBlockWithPeople = Math.Max(lastBlockWithPeople, applied);
+                var eligible = people.Where(MarketoPersonFields.IsEligible).ToList();
+                List<PersonRecord> withOpportunities = [];
+                try
+                {
+                    withOpportunities = await owner.WithOpportunitiesAsync(eligible, ct).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    stop = FullPassRun.Classify(e, $"reading opportunities for Marketo ids {applied * BlockSize + 1}-{(applied + 1) * BlockSize}", ct);
+                    if (stop is null) throw;
+                }
+                if (stop is not null) break;
+                applied++;
+                persons += withOpportunities.Count;
+                idsScanned += BlockSize;
+                var done = applied;
+                var changes = state.Apply(withOpportunities, r => r with { PagesDone = done });
+                if (options.ReportChanges)
+                    foreach (var (person, change) in changes)
+                        if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
+                EngineObserver.Current.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
+                    $"Marketo ids up to {applied * BlockSize:N0}: {persons:N0} persons this run ({persons / seconds:N0}/s, {idsScanned / seconds:N0} ids/s), {state.Run.MarketoCalls} Marketo and {state.Run.SalesforceCalls} Salesforce calls")));
+                if (state.CapReached(options.MaxApiCalls))
+                {
+                    stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Blocks fetched ahead are dropped (the checkpoint is before them); wait so no call outlives the pass.
+            stopFetching.Cancel();
+            foreach (var pending in fetches.Values)
+            {
+                try { await pending.ConfigureAwait(false); }
+                catch (Exception) { /* dropped with the block */ }
+            }
+        }
+        if (stop is not null)
+        {
+            yield return new SyncFinished(state.Stop(stop));
+            yield break;
+        }
+        if (state.Run.Added + state.Run.Updated + state.Run.Unchanged == 0 && highestKnownId > 0)
+        {
+            // Seeing nobody would remove everyone; an instance does not empty itself, a broken scan might.
+            yield return new SyncFinished(state.Stop(new PassStop(SyncRunStatus.Failed,
+                $"The id scan found no sales-owned person up to Marketo id {applied * BlockSize:N0}, yet the database holds people up to id {highestKnownId:N0}; nothing was removed. Check the connection's permissions, or run Start-SalesSync -Full -Method Bulk.", null)));
+        }
+    }
+
+    private async Task<List<PersonRecord>> FetchBlockAsync(long block, CancellationToken ct)
+    {
+        var first = block * BlockSize + 1;
+        var ids = Enumerable.Range(0, BlockSize).Select(i => (first + i).ToString(CultureInfo.InvariantCulture));
+        var people = new List<PersonRecord>();
+        var now = DateTimeOffset.UtcNow;
+        await foreach (var lead in marketo.GetLeadsAsync("id", ids, MarketoPersonFields.RestNames, ct).ConfigureAwait(false))
+            if (MarketoPersonFields.FromRest(lead, now) is { } person) people.Add(person);
+        return people;
+    }
+}
