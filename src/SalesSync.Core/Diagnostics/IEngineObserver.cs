@@ -1,7 +1,11 @@
 namespace SalesSync.Core.Diagnostics;
 
-/// <summary>Progress of a long engine operation.</summary>
-public sealed record EngineProgress(string Activity, string Status, int PercentComplete = -1, int ActivityId = 1);
+/// <summary>Progress of a long engine operation; a record with a parent nests under it, and Completed removes it.</summary>
+public sealed record EngineProgress(string Activity, string Status, int PercentComplete = -1, int ActivityId = 1)
+{
+    public int ParentActivityId { get; init; } = -1;
+    public bool Completed { get; init; }
+}
 
 /// <summary>
 /// How the engine reports what it does. The engine never touches PowerShell: the cmdlet layer turns

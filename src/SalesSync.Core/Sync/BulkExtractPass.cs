@@ -121,9 +121,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 yield break;
             }
             var applied = all.Values.Count(w => w.State == ExportWindowState.Applied);
-            observer.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
-                $"Bulk export: {applied} of {all.Count} windows applied, {all.Values.Count(w => w.State == ExportWindowState.Enqueued)} job(s) in Marketo; {state.Run.Added + state.Run.Updated + state.Run.Unchanged:N0} persons; {state.Run.MarketoCalls} Marketo calls"),
-                all.Count == 0 ? -1 : (int)(100.0 * applied / all.Count)));
+            state.Progress(all.Count == 1 ? $"Full pass, bulk export of {all[0]}" : $"Full pass, bulk export in {all.Count} createdAt windows",
+                $"{applied} of {all.Count} windows applied; {Describe(all.Values)}", all.Count == 0 ? -1 : (int)(100.0 * applied / all.Count));
         }
         TryRemoveEmptyFolder(ExportFolder);
     }
@@ -276,7 +275,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         {
             var before = file.Length;
             var result = await _export.DownloadAsync(window.ExportId!, file, ct).ConfigureAwait(false);
-            state.Checkpoint(r => r);
+            var arrived = Math.Max(0, result.BytesOnDisk - before);
+            state.Checkpoint(r => r with { BulkBytes = r.BulkBytes + arrived });
             switch (result.Outcome)
             {
                 case FileDownloadOutcome.Complete:
@@ -324,6 +324,13 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         EngineObserver.Current.Warning($"{why}: exporting {window} again.");
         if (File.Exists(FilePath(window)) && window.State is ExportWindowState.Completed or ExportWindowState.Downloaded) File.Delete(FilePath(window));
         Save(all, window with { State = ExportWindowState.Pending, ExportId = null, RowsApplied = 0, Attempts = window.Attempts + 1 });
+    }
+
+    private static string Describe(IEnumerable<ExportWindow> windows)
+    {
+        var jobs = windows.Where(w => w.State is ExportWindowState.Enqueued or ExportWindowState.Completed or ExportWindowState.Downloaded).OrderBy(w => w.Index)
+            .Select(w => $"{(w.StartAt is { } s ? s.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : w.ToString())} {w.State switch { ExportWindowState.Enqueued => "in Marketo's queue", ExportWindowState.Completed => "downloading", _ => "applying" }}");
+        return string.Join(", ", jobs) is { Length: > 0 } text ? text : "no job running";
     }
 
     private ExportWindow Save(Dictionary<int, ExportWindow> all, ExportWindow window)

@@ -52,6 +52,25 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
         runs.Save(Run);
     }
 
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly long _personsBefore = run.Added + run.Updated + run.Unchanged;
+
+    /// <summary>
+    /// Two nested progress records: the phase (persons and persons/s this invocation, Marketo calls against
+    /// today's budget) and under it the detail of the current window or page.
+    /// </summary>
+    public void Progress(string phase, string detail, int percent = -1)
+    {
+        var persons = Run.Added + Run.Updated + Run.Unchanged - _personsBefore;
+        var rate = persons / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
+        var budget = marketo.Gate.Budget;
+        var today = budget.Limit > 0 ? $"{budget.Used:N0} of {budget.Limit:N0} today" : $"{budget.Used:N0} today";
+        var observer = Diagnostics.EngineObserver.Current;
+        observer.Progress(new Diagnostics.EngineProgress("Start-SalesSync", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{phase}: {persons:N0} persons ({rate:N0}/s); Marketo calls {InvocationCalls:N0} this run, {today}; Salesforce calls {Run.SalesforceCalls:N0}"), percent));
+        observer.Progress(new Diagnostics.EngineProgress(phase, detail, -1, 2) { ParentActivityId = 1 });
+    }
+
     public bool CapReached(long? maxApiCalls) => maxApiCalls is { } cap && InvocationCalls >= cap;
 
     /// <summary>Records an early end; the caller yields the finished run and stops.</summary>

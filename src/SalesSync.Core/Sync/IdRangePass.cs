@@ -33,7 +33,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         var fetches = new Dictionary<long, Task<List<PersonRecord>>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
-        long persons = 0, idsScanned = 0;
+        long idsScanned = 0;
         var applied = next;
         PassStop? stop = null;
 
@@ -75,7 +75,6 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 }
                 if (stop is not null) break;
                 applied++;
-                persons += withOpportunities.Count;
                 idsScanned += BlockSize;
                 var done = applied;
                 var changes = state.Apply(withOpportunities, r => r with { PagesDone = done });
@@ -83,8 +82,8 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                     foreach (var (person, change) in changes)
                         if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-                EngineObserver.Current.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
-                    $"Marketo ids up to {applied * BlockSize:N0}: {persons:N0} persons this run ({persons / seconds:N0}/s, {idsScanned / seconds:N0} ids/s), {state.Run.MarketoCalls} Marketo and {state.Run.SalesforceCalls} Salesforce calls")));
+                state.Progress("Full pass, Marketo ids (REST)", string.Create(CultureInfo.InvariantCulture,
+                    $"Ids up to {applied * BlockSize:N0} ({idsScanned / seconds:N0} ids/s, {fetches.Count} blocks in flight): {withOpportunities.Count} sales-owned in the last block"));
                 if (state.CapReached(options.MaxApiCalls))
                 {
                     stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");

@@ -17,8 +17,6 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, long
 {
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
-        long persons = 0;
         var token = state.Run.NextPageToken;
         var page = state.Run.PagesDone;
         // A resumed run whose last page is saved (no next token) only has the sweep left.
@@ -44,15 +42,12 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, long
                 yield break;
             }
             page++;
-            persons += people.Count;
             token = next;
             var changes = state.Apply(people, r => r with { PagesDone = page, NextPageToken = next });
             if (options.ReportChanges)
                 foreach (var (person, change) in changes)
                     if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
-            var rate = persons / Math.Max(clock.Elapsed.TotalSeconds, 0.001);
-            EngineObserver.Current.Progress(new EngineProgress("Start-SalesSync", string.Create(CultureInfo.InvariantCulture,
-                $"Static list {listId}, page {page}: {persons:N0} persons this run ({rate:N0}/s), {state.Run.MarketoCalls} Marketo and {state.Run.SalesforceCalls} Salesforce calls")));
+            state.Progress($"Full pass, static list {listId} (REST)", $"Page {page}: {people.Count} persons, next page {(next is null ? "none (last page)" : "requested")}");
             if (token is null) yield break;
             if (state.CapReached(options.MaxApiCalls))
             {

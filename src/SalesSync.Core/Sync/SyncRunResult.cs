@@ -24,6 +24,9 @@ public sealed record SyncRunResult
     public long MarketoCalls { get; init; }
     public long SalesforceCalls { get; init; }
     public long PagesDone { get; init; }
+
+    /// <summary>Bytes of bulk export files downloaded by this run (resumed ranges counted once).</summary>
+    public long BulkBytes { get; init; }
     public string? Message { get; init; }
 
     /// <summary>Where an unfinished run resumes: the static list and the page token of its next page.</summary>

@@ -19,6 +19,8 @@ internal sealed class PipelineObserver(Action<Action<SalesSyncCmdlet>> post) : I
     {
         var record = new ProgressRecord(progress.ActivityId, progress.Activity, progress.Status);
         if (progress.PercentComplete >= 0) record.PercentComplete = Math.Min(100, progress.PercentComplete);
+        if (progress.ParentActivityId >= 0) record.ParentActivityId = progress.ParentActivityId;
+        if (progress.Completed) record.RecordType = ProgressRecordType.Completed;
         c.WriteProgress(record);
     });
 }

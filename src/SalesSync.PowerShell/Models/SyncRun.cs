@@ -16,6 +16,7 @@ public sealed class SyncRun
     public long MarketoCalls { get; init; }
     public long SalesforceCalls { get; init; }
     public long PagesDone { get; init; }
+    public long BulkBytes { get; init; }
     public long? StaticListId { get; init; }
     public long? SmartListId { get; init; }
     public DateTimeOffset StartedAt { get; init; }
@@ -36,6 +37,7 @@ public sealed class SyncRun
         MarketoCalls = r.MarketoCalls,
         SalesforceCalls = r.SalesforceCalls,
         PagesDone = r.PagesDone,
+        BulkBytes = r.BulkBytes,
         StaticListId = r.StaticListId,
         SmartListId = r.SmartListId,
         StartedAt = r.StartedAt,
