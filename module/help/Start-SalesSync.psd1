@@ -1,17 +1,21 @@
 @{
     Synopsis    = 'Copies the sales-owned Marketo people into the local SalesSync database.'
     Description = @(
-        'Start-SalesSync reads every member of a static list of the sales-owned people (the people with a Salesforce lead or contact owner) from Marketo by REST, 300 per call, as fast as the connection''s share of the Marketo rate limit allows. It keeps the eligible ones (Salesforce type Lead or Contact, and an owner) with 13 fixed fields, and, when Salesforce is connected, each contact''s opportunity (the primary OpportunityContactRole, else the one whose opportunity changed last). At the end of a complete pass it removes the people it did not see: people who left the list, lost their owner or were deleted.'
-        'Every page is a checkpoint: after Ctrl+C, a quota stop (607, midnight US Central), a failure, -MaxApiCalls or even a killed process, the next Start-SalesSync resumes at the next page, and no page is fetched twice. -Full starts a new pass instead.'
-        'After a completed run, Start-SalesSync runs incrementally: it reads Marketo''s activity log from the last run''s watermarks (New Lead and Change Data Value of the synced fields and of sfdcType, sfdcLeadOwnerId and unsubscribed; Merge Leads; deleted leads), fetches the touched people by id, 300 per call, keeps the eligible ones and removes the others, and refreshes the opportunity of contacts whose OpportunityContactRole changed in Salesforce (SystemModstamp; deleted roles too). Its cost grows with the changes, not with the database. In an incremental run eligibility is by fields alone (a person who gains an owner joins even outside the list). -Full forces a full pass, and so does a watermark older than the 14 days Marketo keeps deleted leads (a warning says so). The Bulk Lead Extract path is not available yet.'
-        '-WhatIf shows the plan and the estimated calls without calling Marketo or writing anything. The output is one run object (added, updated, removed, unchanged, calls per service, status, message); -PassThru also writes each changed person. ErrorIds: StaticListRequired, SyncAlreadyRunning, SyncFailed (non-terminating; the run resumes), NotConnected.'
+        'Start-SalesSync copies every Marketo person with a Salesforce sales owner (Salesforce type Lead or Contact, and an owner) into the local database, with 13 fixed fields and, when Salesforce is connected, each contact''s opportunity (the primary OpportunityContactRole, else the one whose opportunity changed last). At the end of a complete full pass it removes the people it did not see: people who lost their owner, their Salesforce type, or were deleted or merged away.'
+        'A full pass has three sources. Bulk (the default) uses Marketo''s Bulk Lead Extract: with -SmartListId or -StaticListId one export job of that list; otherwise createdAt windows of at most 31 days from the oldest person (found in about one call) to now, one job each, at most two of them in Marketo''s queue at once (the queue of ten is shared with other integrations: a full queue is waited out). Job status is read every -ExportPollSeconds (Marketo refreshes it at most every 60 s); files are downloaded beside the database in byte ranges (a dropped connection resumes where it stopped), checked against their sha256, read by a real CSV parser row by row and deleted once applied. -Method Rest -StaticListId N pages that list, 300 per call (sequential: each page''s token comes from the one before). -Method Rest without a list scans Marketo ids in blocks of 300, as many blocks in flight as the connection''s share of the concurrency limit, so the rate limit rather than the response time bounds it (one call per 300 ids, deleted and marketing-only ids included).'
+        'Every step is a checkpoint: after Ctrl+C, a quota stop (607, or the daily export quota; both reset at midnight US Central), a failure, -MaxApiCalls or a killed process, the next Start-SalesSync resumes: finished windows are not exported again, a completed job''s file is reused while Marketo serves it, pages and id blocks already applied are not read again. -Full starts a new pass instead.'
+        'After a completed run, Start-SalesSync runs incrementally: it reads Marketo''s activity log from the last run''s watermarks (New Lead and Change Data Value of the synced fields and of sfdcType, sfdcLeadOwnerId and unsubscribed; Merge Leads; deleted leads), fetches the touched people by id, 300 per call, keeps the eligible ones and removes the others, and refreshes the opportunity of contacts whose OpportunityContactRole changed in Salesforce (SystemModstamp; deleted roles too). Its cost grows with the changes, not with the database. Eligibility is always the rule (type and owner): a list only narrows what a full pass reads, so the list should hold every sales-owned person. -Full forces a full pass, and so does a watermark older than the 14 days Marketo keeps deleted leads (a warning says so).'
+        '-WhatIf shows the plan and the estimated calls without calling Marketo, creating export jobs or writing anything. Progress shows the phase (persons, persons/s, Marketo calls against today''s budget) with the current window or page nested under it. The output is one run object (mode, strategy, added, updated, removed, unchanged, calls per service, bulk bytes, duration, status, message); -PassThru also writes each changed person. ErrorIds: SmartListNeedsBulk, SyncAlreadyRunning, SyncFailed (non-terminating; the run resumes), NotConnected.'
     )
     Parameters  = @{
-        StaticListId = 'The id of the Marketo static list that holds the sales-owned people (Lead Database > list > id in the URL, or Get-MktoList). Required in this version.'
-        Method       = 'How people are read. Rest: the list''s members by REST, 300 per call (the only method in this version).'
-        Full         = 'Starts a new full pass even when an unfinished run could be resumed.'
-        MaxApiCalls  = 'Stops the run, resumably, once this invocation has made this many Marketo calls (for example to leave the rest of the day''s quota to other integrations); full and incremental runs alike. The next Start-SalesSync continues from there with a budget of its own.'
-        PassThru     = 'Also writes each added, updated or removed person (SalesSync.SyncedPersonChange: Change, MarketoId, Email, Person) as the sync applies it.'
+        StaticListId      = 'The id of a Marketo static list that holds the sales-owned people (Lead Database > list > id in the URL). Bulk: one export job of the list. Rest: the list is paged, 300 per call.'
+        SmartListId       = 'The id of a Marketo smart list of the sales-owned people (for example "SFDC Type is Lead or Contact and Lead Owner is not empty"): one export job. Bulk only; some subscriptions refuse smart-list exports (1035).'
+        Method            = 'How a full pass reads people. Bulk (default): export jobs. Rest: a static list''s pages, or without a list Marketo ids in blocks of 300 with several calls in flight.'
+        CreatedSince      = 'Bulk without a list: the createdAt windows start here instead of at the oldest person in Marketo.'
+        ExportPollSeconds = 'Seconds between reads of an export job''s status (default 60; Marketo refreshes status at most every 60 s, so a shorter interval only spends calls, unless the instance is a sandbox set to refresh faster).'
+        Full              = 'Starts a new full pass even when an unfinished run could be resumed or an incremental run would do.'
+        MaxApiCalls       = 'Stops the run, resumably, once this invocation has made this many Marketo calls (for example to leave the rest of the day''s quota to other integrations); full and incremental runs alike. The next Start-SalesSync continues from there with a budget of its own.'
+        PassThru          = 'Also writes each added, updated or removed person (SalesSync.SyncedPersonChange: Change, MarketoId, Email, Person) as the sync applies it.'
     }
     Inputs      = 'None. You cannot pipe objects to Start-SalesSync.'
     Outputs     = @{ Type = 'SalesSync.SyncRun'; Description = 'The run: RunId, Mode, Strategy, Status (Completed, Stopped, Failed), Added, Updated, Removed, Unchanged, MarketoCalls, SalesforceCalls, PagesDone, Duration and Message. With -PassThru, SalesSync.SyncedPersonChange objects come first.' }
@@ -19,15 +23,19 @@
     Examples    = @(
         @{
             Code    = 'Connect-SalesSync -FromEnvironment
-Start-SalesSync -StaticListId 1001 -Verbose'
-            Remarks = 'Syncs the members of static list 1001, showing each call and retry, and writes the run summary.'
+Start-SalesSync -Verbose'
+            Remarks = 'The first run exports every person in createdAt windows and keeps the sales-owned ones, showing each call, job and retry; later runs are incremental.'
         }
         @{
-            Code    = 'Start-SalesSync -StaticListId 1001 -WhatIf'
+            Code    = 'Start-SalesSync -SmartListId 2001 -PassThru | Where-Object Change -EQ Added'
+            Remarks = 'Exports the smart list of sales-owned people in one bulk job and lists the people the run added.'
+        }
+        @{
+            Code    = 'Start-SalesSync -WhatIf'
             Remarks = 'Shows what a run would do and about how many calls it would cost, without calling Marketo or writing to the database.'
         }
         @{
-            Code    = 'Start-SalesSync -StaticListId 1001 -MaxApiCalls 200 -PassThru | Where-Object Change -EQ Removed'
+            Code    = 'Start-SalesSync -Method Rest -StaticListId 1001 -MaxApiCalls 200 -PassThru | Where-Object Change -EQ Removed'
             Remarks = 'Spends at most 200 Marketo calls (a later run resumes), and lists the people the run removed.'
         }
     )
