@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using SalesSync.Sandbox.Data;
 using SalesSync.Sandbox.Infrastructure;
 using SalesSync.Sandbox.Marketo;
+using SalesSync.Sandbox.Salesforce;
 
 namespace SalesSync.Sandbox.Control;
 
@@ -99,6 +100,18 @@ public static class ControlApi
             }
         });
 
+        // Salesforce ground truth: every field of one record, deleted ones included (IsDeleted says so); no API call is counted.
+        app.MapGet("/salesforce/{type}/{id}", (string type, string id) =>
+        {
+            lock (state.World.Sync)
+            {
+                var record = state.World.Salesforce.Find(id);
+                return record is not null && SalesforceSchema.Types.TryGetValue(type, out var schema) && record.Type == schema.Name
+                    ? Json(SalesforceTruth(record))
+                    : NotFound($"No {type} {id}.");
+            }
+        });
+
         app.MapPost("/faults", async (HttpContext ctx) =>
         {
             List<FaultRule?> rules;
@@ -175,6 +188,7 @@ public static class ControlApi
                     ["contacts"] = state.World.Salesforce.Count("Contact"),
                     ["accounts"] = state.World.Salesforce.Count("Account"),
                     ["opportunities"] = state.World.Salesforce.Count("Opportunity"),
+                    ["tasks"] = state.World.Salesforce.Count("Task"),
                     ["users"] = state.World.Salesforce.Count("User"),
                 },
                 ["clock"] = state.Clock.UtcNow.ToString("O"),
@@ -187,6 +201,15 @@ public static class ControlApi
     {
         var o = new JsonObject();
         foreach (var f in MarketoFieldCatalog.All) o[f.RestName] = MarketoEnvelope.ToJson(person[f.RestName]);
+        return o;
+    }
+
+    /// <summary>Every field of a Salesforce record in schema order, nulls included, as the REST API writes values.</summary>
+    public static JsonObject SalesforceTruth(SalesforceRecord record)
+    {
+        var o = new JsonObject { ["type"] = record.Type };
+        foreach (var field in SalesforceSchema.Types[record.Type].Fields.Values.Distinct())
+            o[field] = SoqlExecutor.ToJson(record.GetValueOrDefault(field));
         return o;
     }
 

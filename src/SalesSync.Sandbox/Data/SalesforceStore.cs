@@ -48,4 +48,17 @@ public sealed class SalesforceStore
     }
 
     public int Count(string type) => _byType[type].Count;
+
+    /// <summary>The User the API token acts as: default owner of created records (set by the generator).</summary>
+    public string? RunningUserId { get; set; }
+
+    /// <summary>The User standing in for the lead queue that the sandbox's lead assignment rule assigns to.</summary>
+    public string? LeadQueueUserId { get; set; }
+
+    /// <summary>Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp).</summary>
+    public static void Touch(SalesforceRecord record, DateTimeOffset now)
+    {
+        record["LastModifiedDate"] = now;
+        record["SystemModstamp"] = now;
+    }
 }

@@ -27,9 +27,14 @@ public static class WorldGenerator
          "Account Executive", "Data Analyst"];
     private static readonly string?[] Sources =
         ["Website", "Trade Show", "Webinar", "Partner", "Purchased List", "Sales Prospecting", "Referral", null];
-    private static readonly string[] Stages = ["Prospecting", "Qualification", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost"];
 
     public const int SalesOwnedListId = 1001;
+
+    /// <summary>Name of the User that stands in for the lead queue the sandbox's assignment rule assigns to.</summary>
+    public const string LeadQueueName = "Lead Queue";
+
+    /// <summary>One lead in this many is generated converted.</summary>
+    public const int ConvertEvery = 40;
 
     public static SandboxWorld Generate(int people, int seed)
     {
@@ -49,6 +54,15 @@ public static class WorldGenerator
                 new("IsActive", u % 17 != 16), new("Title", "Account Executive"),
             ]));
         }
+
+        // The integration user the token speaks for (its identity URL names user 1), and the stand-in lead queue
+        // that the sandbox's assignment rule hands leads to. Neither is drawn at random, so the rest of the world
+        // is the same as without them.
+        sf.RunningUserId = users[0].Id;
+        sf.LeadQueueUserId = sf.Add("User", HistoryStart, [
+            new("FirstName", "Lead"), new("LastName", "Queue"), new("Name", LeadQueueName), new("Email", "lead-queue@sales.example.com"),
+            new("Username", "lead-queue@sales.example.com"), new("IsActive", true), new("Title", "Assignment queue"),
+        ]).Id;
 
         var accountCount = Math.Max(1, people / 10);
         var accounts = new List<SalesforceRecord>(accountCount);
@@ -149,7 +163,7 @@ public static class WorldGenerator
             var opps = rng.Next(1, 3);
             for (var o = 0; o < opps; o++)
             {
-                var stage = Stages[rng.Next(Stages.Length)];
+                var stage = SalesforceSchema.OpportunityStages[rng.Next(SalesforceSchema.OpportunityStages.Count)];
                 var opp = sf.Add("Opportunity", (DateTimeOffset)account["CreatedDate"]!, [
                     new("Name", $"{account["Name"]} - Deal {o + 1}"), new("AccountId", account.Id), new("OwnerId", account["OwnerId"]),
                     new("StageName", stage), new("CloseDate", DateOnly.FromDateTime(ReferenceNow.AddDays(rng.Next(-300, 200)).UtcDateTime)),
@@ -166,10 +180,41 @@ public static class WorldGenerator
             }
         }
 
+        ConvertSomeLeads(sf, accounts);
+
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;
         world.Lists[empty.Id] = empty;
         return world;
+    }
+
+    /// <summary>
+    /// Marks every 40th lead converted, as convertLead would: a new Contact (same person, same owner) on an
+    /// existing Account, and the lead's IsConverted, Converted*Id, ConvertedDate and Status. The Marketo person
+    /// keeps pointing at the lead (Marketo has not synced the conversion yet), which is the case a client must
+    /// handle by following ConvertedContactId. Deterministic and after every random draw, so it changes nothing else.
+    /// </summary>
+    private static void ConvertSomeLeads(SalesforceStore sf, List<SalesforceRecord> accounts)
+    {
+        var leads = sf.All("Lead").ToList();
+        for (var i = ConvertEvery - 1; i < leads.Count; i += ConvertEvery)
+        {
+            var lead = leads[i];
+            var converted = ((DateTimeOffset)lead["CreatedDate"]!).AddDays(30);
+            if (converted > ReferenceNow) converted = ReferenceNow;
+            var account = accounts[i % accounts.Count];
+            var contact = sf.Add("Contact", converted, [
+                new("FirstName", lead["FirstName"]), new("LastName", lead["LastName"]), new("Name", lead["Name"]), new("Email", lead["Email"]),
+                new("Title", lead["Title"]), new("Phone", lead["Phone"]), new("AccountId", account.Id), new("OwnerId", lead["OwnerId"]),
+                new("HasOptedOutOfEmail", lead["HasOptedOutOfEmail"]), new("DoNotCall", false), new("LeadSource", lead["LeadSource"]),
+            ]);
+            lead["IsConverted"] = true;
+            lead["Status"] = "Closed - Converted";
+            lead["ConvertedContactId"] = contact.Id;
+            lead["ConvertedAccountId"] = account.Id;
+            lead["ConvertedDate"] = DateOnly.FromDateTime(converted.UtcDateTime);
+            lead["LastModifiedDate"] = lead["SystemModstamp"] = converted;
+        }
     }
 
     private static DateTimeOffset Spread(int index, int count, Random rng)

@@ -2,12 +2,17 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Features;
 using SalesSync.Sandbox.Data;
 using SalesSync.Sandbox.Infrastructure;
 
 namespace SalesSync.Sandbox.Salesforce;
 
-/// <summary>The Salesforce REST surface: OAuth client credentials, versions, SOQL query/queryAll with cursors, limits.</summary>
+/// <summary>
+/// The Salesforce REST surface: OAuth client credentials, versions, the gate every versioned call passes, SOQL
+/// query/queryAll with cursors, limits; record reads and writes live in <see cref="SObjectRecordApi"/> and
+/// <see cref="CompositeSObjectsApi"/>.
+/// </summary>
 public static class SalesforceApi
 {
     public const int MinVersion = 31;
@@ -29,8 +34,9 @@ public static class SalesforceApi
         app.MapGet("/services/data/{version}/query/{locator}", (string version, string locator) => NextPage(state, cursors, version, locator));
         app.MapGet("/services/data/{version}/queryAll/{locator}", (string version, string locator) => NextPage(state, cursors, version, locator));
         app.MapGet("/services/data/{version}/limits", (string version) => Limits(state));
-        app.MapGet("/services/data/{version}/sobjects/{type}/{id}", (string version, string type, string id, HttpContext ctx) => Retrieve(state, version, type, id, ctx));
-        app.MapFallback("{*path}", () => Error(state, 404, "NOT_FOUND", "The requested resource does not exist"));
+        SObjectRecordApi.Map(app, state);
+        CompositeSObjectsApi.Map(app, state);
+        app.MapFallback("{*path}", () => NotFound(state));
     }
 
     private static bool IsVersionedRest(PathString path) =>
@@ -41,7 +47,7 @@ public static class SalesforceApi
     {
         var stats = state.SalesforceStats;
         var segments = ctx.Request.Path.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        stats.Call($"{ctx.Request.Method} /services/data/vXX.X/{(segments.Length > 3 ? segments[3] : "")}");
+        stats.Call($"{ctx.Request.Method} /services/data/vXX.X/{Resource(segments)}");
         ctx.Response.OnStarting(() =>
         {
             // A fault may bring its own Sforce-Limit-Info (to play an org near its allocation); it wins.
@@ -53,7 +59,7 @@ public static class SalesforceApi
         var version = ParseVersion(segments[2]);
         if (version is null or > MaxVersion)
         {
-            await Error(state, 404, "NOT_FOUND", "The requested resource does not exist").ExecuteAsync(ctx);
+            await NotFound(state).ExecuteAsync(ctx);
             return;
         }
         if (version < MinVersion)
@@ -75,6 +81,14 @@ public static class SalesforceApi
             ctx.Response.StatusCode = StatusCodes.Status431RequestHeaderFieldsTooLarge;
             return;
         }
+        if (ctx.Request.ContentLength > WriteRequest.MaxBodyBytes)
+        {
+            stats.Error("413");
+            ctx.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            return;
+        }
+        // Kestrel's own cap is lower; a chunked body over the emulated limit is refused as it is read (WriteRequest).
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit) bodyLimit.MaxRequestBodySize = WriteRequest.MaxBodyBytes;
         var auth = ctx.Request.Headers.Authorization.ToString();
         var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim()
             : auth.StartsWith("OAuth ", StringComparison.OrdinalIgnoreCase) ? auth[6..].Trim() : null;
@@ -95,6 +109,16 @@ public static class SalesforceApi
             if (await FaultResponses.ApplyTransportFaultAsync(ctx, fault, stats, () => CountedNext(ctx, state, next))) return;
         }
         await CountedNext(ctx, state, next);
+    }
+
+    /// <summary>
+    /// The stats key of a path below the version, ids left out: "query", "sobjects/Task" (sobjects/Task/{id} too),
+    /// "composite/sobjects".
+    /// </summary>
+    private static string Resource(string[] segments)
+    {
+        if (segments.Length <= 3) return "";
+        return segments[3] is "sobjects" or "composite" && segments.Length > 4 ? $"{segments[3]}/{segments[4]}" : segments[3];
     }
 
     private static async Task CountedNext(HttpContext ctx, SandboxState state, RequestDelegate next)
@@ -122,6 +146,8 @@ public static class SalesforceApi
             && v == Math.Floor(v) && segment.EndsWith(".0", StringComparison.Ordinal)
             ? (int)v
             : null;
+
+    public static IResult NotFound(SandboxState state) => Error(state, 404, "NOT_FOUND", "The requested resource does not exist");
 
     public static IResult Error(SandboxState state, int status, string errorCode, string message)
     {
@@ -176,7 +202,7 @@ public static class SalesforceApi
             ["signature"] = Convert.ToBase64String(Guid.NewGuid().ToByteArray()),
             ["scope"] = "api",
             ["instance_url"] = instance,
-            ["id"] = $"{instance}/id/00D5g0000000001AAA/0055g0000000001AAA",
+            ["id"] = $"{instance}/id/00D5g0000000001AAA/{state.World.Salesforce.RunningUserId}",
             ["token_type"] = "Bearer",
             ["issued_at"] = state.Clock.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
         });
@@ -281,25 +307,21 @@ public static class SalesforceApi
         });
     }
 
-    private static IResult Retrieve(SandboxState state, string version, string type, string id, HttpContext ctx)
+    public static IResult Json(JsonNode node, int status = StatusCodes.Status200OK) =>
+        Results.Content(node.ToJsonString(SandboxJson.Options), "application/json;charset=UTF-8", statusCode: status);
+
+    /// <summary>A REST error answer listing several errors, each with its fields.</summary>
+    public static IResult Errors(SandboxState state, int status, IReadOnlyList<SalesforceError> errors)
     {
-        if (!SalesforceSchema.Types.TryGetValue(type, out var schema))
-            return Error(state, 404, "NOT_FOUND", $"The requested resource does not exist");
-        lock (state.World.Sync)
-        {
-            var record = state.World.Salesforce.Find(id);
-            if (record is null || record.Type != schema.Name) return Error(state, 404, "NOT_FOUND", "The requested resource does not exist");
-            var requested = ctx.Request.Query["fields"].ToString();
-            var fields = string.IsNullOrEmpty(requested) ? schema.Fields.Values.Distinct().ToList() : requested.Split(',').Select(f => f.Trim()).ToList();
-            var o = new JsonObject { ["attributes"] = new JsonObject { ["type"] = schema.Name, ["url"] = $"/services/data/{version}/sobjects/{schema.Name}/{record.Id}" } };
-            foreach (var f in fields)
-            {
-                if (!schema.Fields.TryGetValue(f, out var canonical)) return Error(state, 400, "INVALID_FIELD", $"No such column '{f}' on sobject of type {schema.Name}");
-                o[canonical] = SoqlExecutor.ToJson(record.GetValueOrDefault(canonical));
-            }
-            return Json(o);
-        }
+        foreach (var e in errors) state.SalesforceStats.Error(e.Code);
+        return Json(new JsonArray(errors.Select(e => (JsonNode)e.ToRestJson()).ToArray()), status);
     }
 
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(SandboxJson.Options), "application/json;charset=UTF-8");
+    /// <summary>The answer to a request refused as a whole; 413 is a bare status, as the gate's 414 and 431 are.</summary>
+    public static IResult RequestError(SandboxState state, SalesforceRequestException e)
+    {
+        if (e.Status != StatusCodes.Status413PayloadTooLarge) return Error(state, e.Status, e.ErrorCode, e.Message);
+        state.SalesforceStats.Error("413");
+        return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+    }
 }

@@ -21,6 +21,22 @@ internal static class SandboxTestHelpers
         return ((int)response.StatusCode, await ParseAsync(response), response);
     }
 
+    /// <summary>
+    /// A request to the Salesforce side with a bearer token, a JSON body (an object is serialised; null sends none)
+    /// and extra headers; returns status and parsed JSON.
+    /// </summary>
+    public static async Task<(int Status, JsonNode? Body, HttpResponseMessage Response)> SalesforceSendAsync(
+        this RunningSandbox sb, HttpMethod method, string pathAndQuery, string? token, object? body = null, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(sb.Salesforce, pathAndQuery));
+        // Property names as written (Salesforce field names are PascalCase), not JsonContent's camelCase default.
+        if (body is not null) request.Content = body as HttpContent ?? JsonContent.Create(body, body.GetType(), options: new JsonSerializerOptions());
+        if (token is not null) request.Headers.Authorization = new("Bearer", token);
+        foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
+        var response = await sb.Http.SendAsync(request);
+        return ((int)response.StatusCode, await ParseAsync(response), response);
+    }
+
     public static async Task<JsonNode?> ParseAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
