@@ -186,16 +186,31 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         return changes;
     }
 
-    /// <summary>Contacts whose opportunity roles changed (or were deleted) in Salesforce since the last run get their opportunity again.</summary>
+    /// <summary>
+    /// Contacts whose opportunity roles changed (or were deleted) in Salesforce since the last run, or whose
+    /// opportunities changed, get their opportunity again (SystemModstamp watermark; never all roles).
+    /// </summary>
     private async Task<Applied> RefreshOpportunitiesAsync(SyncRunResult run, CancellationToken ct)
     {
         if (salesforce is null || run.SalesforceSince is not { } since) return new Applied([], null, null, default, null);
         try
         {
             var contacts = new HashSet<string>(StringComparer.Ordinal);
-            var soql = $"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {Soql.Literal(since)}";
-            await foreach (var role in salesforce.QueryAsync(soql, includeDeleted: true, ct).ConfigureAwait(false))
+            void AddContact(JsonElement role)
+            {
                 if (role.TryGetProperty("ContactId", out var c) && c.ValueKind == JsonValueKind.String && SalesforceIds.To18(c.GetString()) is { } id) contacts.Add(id);
+            }
+            var roles = $"SELECT ContactId FROM OpportunityContactRole WHERE SystemModstamp > {Soql.Literal(since)}";
+            await foreach (var role in salesforce.QueryAsync(roles, includeDeleted: true, ct).ConfigureAwait(false)) AddContact(role);
+            // A changed opportunity can change which role wins when none is primary (latest LastModifiedDate):
+            // the roles of opportunities modified since the last run are read again too.
+            var opportunities = new List<object?>();
+            var changedOpportunities = $"SELECT Id FROM Opportunity WHERE SystemModstamp > {Soql.Literal(since)}";
+            await foreach (var opportunity in salesforce.QueryAsync(changedOpportunities, includeDeleted: true, ct).ConfigureAwait(false))
+                if (opportunity.TryGetProperty("Id", out var o) && o.ValueKind == JsonValueKind.String) opportunities.Add(o.GetString());
+            foreach (var chunk in Soql.InListChunks(opportunities))
+                await foreach (var role in salesforce.QueryAsync($"SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN {chunk}", includeDeleted: true, ct).ConfigureAwait(false))
+                    AddContact(role);
             var affected = people.FindByContacts(contacts);
             var refreshed = await owner.WithOpportunitiesAsync(affected, ct).ConfigureAwait(false);
             var changed = refreshed.Where(p => people.Find(p.MarketoId) is { } before && before.SalesforceOpportunityId != p.SalesforceOpportunityId).ToList();

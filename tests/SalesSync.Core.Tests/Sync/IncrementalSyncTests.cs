@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using SalesSync.Core.Connection;
 using SalesSync.Core.People;
 using SalesSync.Core.Sync;
+using SalesSync.Core.Tests.Sandbox;
 using SalesSync.Core.Tests.Support;
 using SalesSync.Sandbox.Data;
 
@@ -124,5 +125,59 @@ public class IncrementalSyncTests
         Assert.Equal("Incremental", quiet.Mode);
         Assert.Empty(quietChanges.Where(c => c.Change != PersonChange.Unchanged));
         Assert.Equal(4, quiet.MarketoCalls); // stats/usage.json, then one page of each activity stream
+    }
+
+    [Fact]
+    public async Task OpportunityChangesInSalesforceReachTheirContactsIncrementally()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "12");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true), CancellationToken.None);
+        var (full, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
+        Assert.Equal(SyncRunStatus.Completed, full.Status);
+        SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+
+        var token = await sb.SalesforceTokenAsync();
+        const string V = "services/data/v66.0";
+        async Task<string> Post(string type, object body)
+        {
+            var (status, created, _) = await sb.SalesforceSendAsync(HttpMethod.Post, $"{V}/sobjects/{type}", token, body);
+            Assert.Equal(201, status);
+            return created!["id"]!.GetValue<string>();
+        }
+
+        // A contact gets a new opportunity with a primary role: it becomes the contact's opportunity.
+        var contacts = session.GetPeople(PersonQuery.All).Where(p => p.SalesforceType == "Contact" && p.SalesforceContactId is not null).ToList();
+        var gainsPrimary = contacts[0];
+        var opportunity = await Post("Opportunity", new { Name = "Expansion 2027", StageName = "Prospecting", CloseDate = "2027-03-31", AccountId = gainsPrimary.SalesforceAccountId });
+        await Post("OpportunityContactRole", new { OpportunityId = opportunity, ContactId = gainsPrimary.SalesforceContactId, IsPrimary = true, Role = "Decision Maker" });
+
+        // A contact with two roles and no primary one: touching the older opportunity makes it the latest, so it wins.
+        string? tiedContact = null, olderOpportunity = null;
+        lock (sb.Host.State.World.Sync)
+        {
+            var world = sb.Host.State.World.Salesforce;
+            var synced = contacts.Skip(1).Select(c => SalesforceIds.To18(c.SalesforceContactId)!).ToHashSet();
+            foreach (var group in world.All("OpportunityContactRole").Where(r => r["IsDeleted"] is not true).GroupBy(r => (string)r["ContactId"]!))
+            {
+                if (!synced.Contains(group.Key) || group.Count() < 2 || group.Any(r => r["IsPrimary"] is true)) continue;
+                tiedContact = group.Key;
+                olderOpportunity = group.Select(r => world.Find((string)r["OpportunityId"]!)!).OrderBy(o => (DateTimeOffset)o["LastModifiedDate"]!).First().Id;
+                break;
+            }
+        }
+        if (olderOpportunity is not null)
+        {
+            var (status, _, _) = await sb.SalesforceSendAsync(HttpMethod.Patch, $"{V}/sobjects/Opportunity/{olderOpportunity}", token, new { Amount = 125000 });
+            Assert.Equal(204, status);
+        }
+
+        var (incremental, changes) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
+        Assert.Equal(("Incremental", SyncRunStatus.Completed), (incremental.Mode, incremental.Status));
+        SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+        Assert.Equal(SalesforceIds.To18(opportunity), session.GetPeople(new PersonQuery { MarketoIds = [gainsPrimary.MarketoId] }).Single().SalesforceOpportunityId);
+        Assert.Contains(changes, c => c.Person.MarketoId == gainsPrimary.MarketoId && c.Change == PersonChange.Updated);
+        Assert.NotNull(tiedContact); // the world of seed 12 has such a contact; without one this test would prove less
+        Assert.Equal(olderOpportunity, changes.Single(c => SalesforceIds.To18(c.Person.SalesforceContactId) == tiedContact).Person.SalesforceOpportunityId);
     }
 }
