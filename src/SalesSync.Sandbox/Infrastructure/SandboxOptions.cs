@@ -26,6 +26,9 @@ public sealed class SandboxOptions
     /// <summary>Activity endpoints serve some short and some empty pages while moreResult is true (Marketo does).</summary>
     public bool ActivityShortPages { get; set; }
 
+    /// <summary>Endpoints answer after the time a real instance takes (see <see cref="ResponseTimes"/>); off by default.</summary>
+    public bool RealisticResponseTimes { get; set; }
+
     public static SandboxOptions Parse(IReadOnlyList<string> args)
     {
         var o = new SandboxOptions();
@@ -67,6 +70,14 @@ public sealed class SandboxOptions
                 case "--bind": o.BindAddress = Next(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 case "--activity-short-pages": o.ActivityShortPages = true; break;
+                case "--response-times":
+                    o.RealisticResponseTimes = Next().ToLowerInvariant() switch
+                    {
+                        "realistic" => true,
+                        "off" => false,
+                        _ => throw new ArgumentException("--response-times takes 'realistic' or 'off'."),
+                    };
+                    break;
                 case "--help" or "-h":
                     throw new SandboxHelpRequestedException();
                 default:
@@ -91,6 +102,7 @@ public sealed class SandboxOptions
           --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
           --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
+          --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)
         Prints one JSON line with the base URIs and credentials once ready.
         """;
 }

@@ -20,6 +20,7 @@ public static class MarketoApi
         app.MapMethods("/identity/oauth/token", ["GET", "POST"], (Delegate)((HttpContext ctx) => Token(ctx, state)));
         app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? Gate(ctx, state, next) : next(ctx));
         app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? MethodOverride(ctx, next) : next(ctx));
+        app.Use((ctx, next) => ResponseTimes.Apply(ctx, state, ResponseTimes.Marketo, next));
         // Route after the gate and the _method override, so a POST that asks for GET reaches the GET endpoint.
         app.UseRouting();
 

@@ -28,6 +28,7 @@ public static class SalesforceApi
         app.MapPost("/services/oauth2/token", (Delegate)((HttpContext ctx) => Token(ctx, state)));
         app.MapGet("/services/data/", (HttpContext ctx) => Versions(ctx));
         app.Use((ctx, next) => IsVersionedRest(ctx.Request.Path) ? Gate(ctx, state, next) : next(ctx));
+        app.Use((ctx, next) => ResponseTimes.Apply(ctx, state, ResponseTimes.Salesforce, next));
 
         app.MapGet("/services/data/{version}/query", (string version, HttpContext ctx) => Query(ctx, state, cursors, version, includeDeleted: false));
         app.MapGet("/services/data/{version}/queryAll", (string version, HttpContext ctx) => Query(ctx, state, cursors, version, includeDeleted: true));
