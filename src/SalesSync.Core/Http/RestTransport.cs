@@ -21,6 +21,7 @@ internal static class RestTransport
     public static async Task<RestResponse> SendAsync(RestClient client, RestRequest request, string service, string operation, CancellationToken cancellationToken)
     {
         RestResponse response;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await client.ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
@@ -30,6 +31,9 @@ internal static class RestTransport
             throw;
         }
         cancellationToken.ThrowIfCancellationRequested();
+        // One line per call (method and path only, never the query or body, which may carry secrets).
+        Diagnostics.EngineObserver.Current.Verbose(System.FormattableString.Invariant(
+            $"{service}: {operation} -> {(response.StatusCode == 0 ? response.ResponseStatus.ToString() : $"HTTP {(int)response.StatusCode}")} in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms"));
         // Any HTTP answer (RestSharp flags non-2xx as Error) goes to the service's own classifier.
         if (response.StatusCode != 0) return response;
 

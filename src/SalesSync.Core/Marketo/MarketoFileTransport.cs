@@ -51,6 +51,8 @@ internal sealed class MarketoFileTransport(Uri baseUri, TimeSpan timeout, Market
 
         using var response = await SendAsync(request, operation, ct).ConfigureAwait(false);
         var status = (int)response.StatusCode;
+        Diagnostics.EngineObserver.Current.Verbose(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{MarketoClient.ServiceName}: {operation}{(offset > 0 ? $" from byte {offset:N0}" : "")} -> HTTP {status}"));
         var total = response.Content.Headers.ContentRange?.Length;
         switch (status)
         {
