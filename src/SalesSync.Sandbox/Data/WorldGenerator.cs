@@ -30,6 +30,8 @@ public static class WorldGenerator
     private static readonly string[] Stages = ["Prospecting", "Qualification", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost"];
 
     public const int SalesOwnedListId = 1001;
+    public const int SalesOwnedSmartListId = 1001;
+    public const int UnsubscribedSmartListId = 1002;
 
     public static SandboxWorld Generate(int people, int seed)
     {
@@ -169,6 +171,8 @@ public static class WorldGenerator
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;
         world.Lists[empty.Id] = empty;
+        world.SmartLists[SalesOwnedSmartListId] = SmartList.SalesOwned(SalesOwnedSmartListId);
+        world.SmartLists[UnsubscribedSmartListId] = SmartList.Unsubscribed(UnsubscribedSmartListId);
         return world;
     }
 
