@@ -97,6 +97,7 @@ public sealed class SandboxHost : IAsyncDisposable
             await app.DisposeAsync();
         }
         _apps.Clear();
+        State.BulkExports.Dispose();
         _stopping.Dispose();
     }
 }

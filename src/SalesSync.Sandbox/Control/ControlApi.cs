@@ -10,7 +10,8 @@ namespace SalesSync.Sandbox.Control;
 
 /// <summary>
 /// Test, benchmark and demo hooks: counters, ground truth, changes to people (logged as Marketo
-/// logs them), fault injection, the clock and token expiry. Never part of the emulated APIs.
+/// logs them), fault injection, the clock, token expiry and the bulk export queue (<see cref="BulkExportControl"/>).
+/// Never part of the emulated APIs.
 /// </summary>
 public static class ControlApi
 {
@@ -160,6 +161,7 @@ public static class ControlApi
         app.MapPost("/tokens/expire", () =>
             Results.Json(new { marketo = state.MarketoTokens.ExpireAll(), salesforce = state.SalesforceTokens.ExpireAll() }));
         app.MapGet("/clock", () => Results.Json(new { now = state.Clock.UtcNow, scale = state.Clock.Scale }));
+        BulkExportControl.Map(app, state);
     }
 
     public static JsonObject Stats(SandboxState state)
@@ -257,8 +259,8 @@ public static class ControlApi
         return fields;
     }
 
-    private static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(SandboxJson.Options), "application/json");
-    private static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: 400);
+    internal static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(SandboxJson.Options), "application/json");
+    internal static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: 400);
     private static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: 404);
 
     private sealed record MergeRequest(long WinnerId, long[] LoserIds);

@@ -15,6 +15,8 @@ public sealed class SandboxWorld
     public object Sync { get; } = new();
     public SalesforceStore Salesforce { get; } = new();
     public Dictionary<int, StaticList> Lists { get; } = new();
+    /// <summary>Smart lists by id (their own id space, apart from static lists, as in Marketo).</summary>
+    public Dictionary<int, SmartList> SmartLists { get; } = new();
 
     /// <summary>Persons in id order (callers hold <see cref="Sync"/>).</summary>
     public IEnumerable<MarketoPerson> People => _people.Values;

@@ -29,6 +29,8 @@ public static class WorldGenerator
         ["Website", "Trade Show", "Webinar", "Partner", "Purchased List", "Sales Prospecting", "Referral", null];
 
     public const int SalesOwnedListId = 1001;
+    public const int SalesOwnedSmartListId = 1001;
+    public const int UnsubscribedSmartListId = 1002;
 
     /// <summary>Name of the User that stands in for the lead queue the sandbox's assignment rule assigns to.</summary>
     public const string LeadQueueName = "Lead Queue";
@@ -185,6 +187,8 @@ public static class WorldGenerator
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;
         world.Lists[empty.Id] = empty;
+        world.SmartLists[SalesOwnedSmartListId] = SmartList.SalesOwned(SalesOwnedSmartListId);
+        world.SmartLists[UnsubscribedSmartListId] = SmartList.Unsubscribed(UnsubscribedSmartListId);
         return world;
     }
 

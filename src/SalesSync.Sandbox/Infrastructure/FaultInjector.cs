@@ -19,7 +19,11 @@ public sealed class FaultRule
     public int? Count { get; set; }
     public double? Probability { get; set; }
 
-    /// <summary>error (API error code), http (bare status), delay, reset (drop before handling), commitThenDrop (handle, then drop).</summary>
+    /// <summary>
+    /// error (API error code), http (bare status), delay, reset (drop before handling), commitThenDrop (handle,
+    /// then drop), dropAfterBytes (answer, but drop the connection after <see cref="Bytes"/> bytes of the body),
+    /// corruptByte (answer with the body byte at <see cref="Offset"/> changed).
+    /// </summary>
     public string Kind { get; set; } = "error";
 
     /// <summary>For error: the Marketo code ("606") or the Salesforce errorCode ("UNABLE_TO_LOCK_ROW").</summary>
@@ -35,6 +39,12 @@ public sealed class FaultRule
     [JsonConverter(typeof(HeaderValuesConverter))]
     public Dictionary<string, string>? Headers { get; set; }
     public int? DelayMs { get; set; }
+
+    /// <summary>For dropAfterBytes: body bytes sent before the connection drops (default 0).</summary>
+    public long? Bytes { get; set; }
+
+    /// <summary>For corruptByte: the offset in the body of the byte to change (default 0).</summary>
+    public long? Offset { get; set; }
 
     [JsonIgnore] internal int Fired;
 
@@ -84,8 +94,9 @@ public sealed class FaultInjector
 
     public void Add(FaultRule rule)
     {
-        if (rule.Kind is not ("error" or "http" or "delay" or "reset" or "commitThenDrop"))
+        if (rule.Kind is not ("error" or "http" or "delay" or "reset" or "commitThenDrop" or "dropAfterBytes" or "corruptByte"))
             throw new ArgumentException($"Unknown fault kind '{rule.Kind}'.");
+        if (rule.Bytes is < 0 || rule.Offset is < 0) throw new ArgumentException("bytes and offset must be 0 or more.");
         if (rule.Kind == "delay" && rule.DelayMs is < 0) throw new ArgumentException("delayMs must be 0 or more.");
         if (rule.Count is null && rule.Probability is null) rule.Count = 1;
         lock (_rules)
@@ -143,8 +154,9 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>Exact, or with '*' standing for any run of characters (a trailing '*' makes a prefix, as before).</summary>
     private static bool PathMatches(string pattern, string path) =>
-        pattern.EndsWith('*')
-            ? path.StartsWith(pattern[..^1], StringComparison.OrdinalIgnoreCase)
+        pattern.Contains('*')
+            ? System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, path, ignoreCase: true)
             : path.Equals(pattern, StringComparison.OrdinalIgnoreCase);
 }

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Connections.Features;
 
 namespace SalesSync.Sandbox.Infrastructure;
 
-/// <summary>Carries out the transport-level faults (delay, reset, commit-then-drop, bare HTTP status).</summary>
+/// <summary>Carries out the transport-level faults (delay, reset, commit-then-drop, bare HTTP status, cut or corrupted body).</summary>
 public static class FaultResponses
 {
     /// <summary>
@@ -38,6 +38,22 @@ public static class FaultResponses
                 stats.Error("commitThenDrop");
                 Abort(ctx);
                 return true;
+            case "dropAfterBytes" or "corruptByte":
+                // The real answer, through a stream that cuts or damages it; restored afterwards.
+                var body = ctx.Response.Body;
+                var faulty = fault.Kind == "dropAfterBytes"
+                    ? new FaultyResponseStream(body, fault.Bytes ?? 0, null, () => DrainThenAbort(ctx))
+                    : new FaultyResponseStream(body, null, fault.Offset ?? 0, () => DrainThenAbort(ctx));
+                ctx.Response.Body = faulty;
+                try
+                {
+                    await handle();
+                    if (!ctx.RequestAborted.IsCancellationRequested) await ctx.Response.BodyWriter.FlushAsync(ctx.RequestAborted);
+                }
+                catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
+                finally { ctx.Response.Body = body; }
+                if (faulty.Fired) stats.Error(fault.Kind);
+                return true;
             case "http":
                 var status = fault.Status ?? 502;
                 stats.Error(status.ToString(CultureInfo.InvariantCulture));
@@ -56,6 +72,18 @@ public static class FaultResponses
     {
         if (fault.Headers is null || ctx.Response.HasStarted) return;
         foreach (var (name, value) in fault.Headers) ctx.Response.Headers[name] = value;
+    }
+
+    private static readonly TimeSpan DrainTime = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Drops the connection once the bytes already written have left: an abort resets the socket and takes
+    /// whatever Kestrel has not sent yet with it, so it waits a moment (loopback sends in far less).
+    /// </summary>
+    private static async Task DrainThenAbort(HttpContext ctx)
+    {
+        await Task.Delay(DrainTime);
+        Abort(ctx);
     }
 
     private static void Abort(HttpContext ctx)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SalesSync.Sandbox.Marketo;
 
 namespace SalesSync.Sandbox.Infrastructure;
 
@@ -25,6 +26,14 @@ public sealed class SandboxOptions
     public bool ExitOnStdinClose { get; set; }
     /// <summary>Activity endpoints serve some short and some empty pages while moreResult is true (Marketo does).</summary>
     public bool ActivityShortPages { get; set; }
+    /// <summary>Bulk export: sandbox seconds a job spends Processing before its file is written.</summary>
+    public double BulkProcessingSeconds { get; set; } = 5;
+    /// <summary>Bulk export: the job scheduler acts (and status changes) only every this many sandbox seconds (Marketo: 60).</summary>
+    public double BulkStatusRefreshSeconds { get; set; } = 60;
+    /// <summary>Bulk export: daily file allocation in MB (1 MB = 1,048,576 bytes), reset 00:00 America/Chicago.</summary>
+    public int BulkDailyQuotaMegabytes { get; set; } = 500;
+    /// <summary>Bulk export filters answered with 1035 at create: "updatedAt" and/or "smartList".</summary>
+    public IReadOnlySet<string> BulkUnsupportedFilters { get; set; } = new HashSet<string>();
 
     /// <summary>Endpoints answer after the time a real instance takes (see <see cref="ResponseTimes"/>); off by default.</summary>
     public bool RealisticResponseTimes { get; set; }
@@ -41,6 +50,7 @@ public sealed class SandboxOptions
                 return args[++i];
             }
             int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            double NextDouble() => double.Parse(Next(), CultureInfo.InvariantCulture);
             switch (name.ToLowerInvariant())
             {
                 case "--port": o.Port = NextInt(); break;
@@ -55,7 +65,7 @@ public sealed class SandboxOptions
                         _ => throw new ArgumentException("--limits takes 'real' or 'off'."),
                     };
                     break;
-                case "--time-scale": o.TimeScale = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--time-scale": o.TimeScale = NextDouble(); break;
                 case "--marketo-daily-quota": o.MarketoDailyQuota = NextInt(); break;
                 case "--marketo-rate-limit": o.MarketoRateLimit = NextInt(); break;
                 case "--marketo-rate-window": o.MarketoRateWindowSeconds = NextInt(); break;
@@ -78,6 +88,10 @@ public sealed class SandboxOptions
                         _ => throw new ArgumentException("--response-times takes 'realistic' or 'off'."),
                     };
                     break;
+                case "--bulk-processing-seconds": o.BulkProcessingSeconds = NextDouble(); break;
+                case "--bulk-status-refresh-seconds": o.BulkStatusRefreshSeconds = NextDouble(); break;
+                case "--bulk-daily-quota-mb": o.BulkDailyQuotaMegabytes = NextInt(); break;
+                case "--bulk-unsupported-filters": o.BulkUnsupportedFilters = BulkFilterKinds.ParseUnsupported(Next()); break;
                 case "--help" or "-h":
                     throw new SandboxHelpRequestedException();
                 default:
@@ -85,6 +99,9 @@ public sealed class SandboxOptions
             }
         }
         if (o.People < 0) throw new ArgumentException("--people must be 0 or more.");
+        if (o.BulkProcessingSeconds < 0) throw new ArgumentException("--bulk-processing-seconds must be 0 or more.");
+        if (!(o.BulkStatusRefreshSeconds >= 0.001)) throw new ArgumentException("--bulk-status-refresh-seconds must be at least 0.001.");
+        if (o.BulkDailyQuotaMegabytes < 0) throw new ArgumentException("--bulk-daily-quota-mb must be 0 or more.");
         return o;
     }
 
@@ -103,6 +120,10 @@ public sealed class SandboxOptions
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
           --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
           --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)
+          --bulk-processing-seconds S      bulk export: time a job spends Processing (default 5)
+          --bulk-status-refresh-seconds S  bulk export: jobs start, finish and change status only this often (default 60)
+          --bulk-daily-quota-mb N          bulk export: daily file allocation in MB (default 500)
+          --bulk-unsupported-filters LIST  bulk export: filters answered with 1035, of updatedAt,smartList (default none)
         Prints one JSON line with the base URIs and credentials once ready.
         """;
 }

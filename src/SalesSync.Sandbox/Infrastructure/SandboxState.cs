@@ -28,6 +28,7 @@ public sealed class SandboxState
             () => "00D5g0000000001!AQ" + RandomSecret()[..60]);
         MarketoLimits = new MarketoLimits(options, Clock, MarketoStats);
         SalesforceLimits = new SalesforceLimits(options, Clock);
+        BulkExports = new BulkExportJobs(options, Clock, World);
     }
 
     public SandboxOptions Options { get; }
@@ -44,6 +45,8 @@ public sealed class SandboxState
     public TokenRequestStats SalesforceTokenStats { get; } = new();
     public MarketoLimits MarketoLimits { get; }
     public SalesforceLimits SalesforceLimits { get; }
+    /// <summary>Marketo's bulk export queue (runs a timer: disposed by the host).</summary>
+    public BulkExportJobs BulkExports { get; }
 
     private static string RandomSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
 }

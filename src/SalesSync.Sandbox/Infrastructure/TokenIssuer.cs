@@ -37,6 +37,12 @@ public sealed class TokenIssuer(SandboxClock clock, TimeSpan lifetime, Func<stri
         }
     }
 
+    /// <summary>The client id a token was issued to (null for a token never issued).</summary>
+    public string? ClientOf(string token)
+    {
+        lock (_tokens) return _tokens.TryGetValue(token, out var entry) ? entry.ClientId : null;
+    }
+
     /// <summary>Control hook: every token issued so far expires now.</summary>
     public int ExpireAll()
     {

@@ -6,19 +6,23 @@ using SalesSync.Sandbox.Infrastructure;
 
 namespace SalesSync.Sandbox.Marketo;
 
-/// <summary>The Marketo Engage REST surface: Identity, Lead Database reads, static lists, activities (see <see cref="ActivityApi"/>), usage stats.</summary>
+/// <summary>
+/// The Marketo Engage REST surface: Identity, Lead Database reads, static lists, activities (see
+/// <see cref="ActivityApi"/>), Bulk Lead Extract (see <see cref="BulkExtractApi"/>), usage stats.
+/// </summary>
 public static class MarketoApi
 {
     private const int MaxBatch = 300;
     private const int MaxFilterMatches = 1000;
     private const int MaxUriBytes = 8 * 1024;
     private const int MaxBodyBytes = 1024 * 1024;
+    private const string ApiUserItem = "marketo.apiUser";
 
     public static void Map(WebApplication app, SandboxState state)
     {
         var stats = state.MarketoStats;
         app.MapMethods("/identity/oauth/token", ["GET", "POST"], (Delegate)((HttpContext ctx) => Token(ctx, state)));
-        app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? Gate(ctx, state, next) : next(ctx));
+        app.Use((ctx, next) => IsApiPath(ctx.Request.Path) ? Gate(ctx, state, next) : next(ctx));
         app.Use((ctx, next) => ctx.Request.Path.StartsWithSegments("/rest") ? MethodOverride(ctx, next) : next(ctx));
         app.Use((ctx, next) => ResponseTimes.Apply(ctx, state, ResponseTimes.Marketo, next));
         // Route after the gate and the _method override, so a POST that asks for GET reaches the GET endpoint.
@@ -37,10 +41,17 @@ public static class MarketoApi
         app.MapGet("/rest/v1/list/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
         ActivityApi.Map(app, state);
-        app.MapFallback("{*path}", (HttpContext ctx) => ctx.Request.Path.StartsWithSegments("/rest")
+        BulkExtractApi.Map(app, state);
+        app.MapFallback("{*path}", (HttpContext ctx) => IsApiPath(ctx.Request.Path)
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
             : Results.NotFound());
     }
+
+    /// <summary>The API proper (/rest and /bulk, which Marketo meters alike); Identity is outside it.</summary>
+    private static bool IsApiPath(PathString path) => path.StartsWithSegments("/rest") || path.StartsWithSegments("/bulk");
+
+    /// <summary>The API user (client id) whose token the gate accepted for this call.</summary>
+    public static string ApiUser(HttpContext ctx) => ctx.Items[ApiUserItem] as string ?? "";
 
     /// <summary>
     /// Marketo's long-query form: <c>POST …?_method=GET</c> with the parameters form-encoded is answered as
@@ -63,7 +74,7 @@ public static class MarketoApi
     }
 
     /// <summary>
-    /// Everything under /rest passes here: size limits (414/413), auth (601/602), faults, then the
+    /// Everything under /rest and /bulk passes here: size limits (414/413), auth (601/602), faults, then the
     /// instance limits (615, 606, 607). Refused calls are not counted against window or quota.
     /// </summary>
     private static async Task Gate(HttpContext ctx, SandboxState state, RequestDelegate next)
@@ -94,6 +105,7 @@ public static class MarketoApi
                 await MarketoEnvelope.Error(stats, "601", "Access token invalid").ExecuteAsync(ctx);
                 return;
         }
+        ctx.Items[ApiUserItem] = state.MarketoTokens.ClientOf(token!);
 
         if (!state.MarketoLimits.TryEnterFlight())
         {
@@ -146,7 +158,7 @@ public static class MarketoApi
         await next(ctx);
     }
 
-    /// <summary>Collapses ids in paths so stats group by endpoint (e.g. /rest/v1/lead/{id}.json).</summary>
+    /// <summary>Collapses ids (numbers, and GUIDs such as bulk export ids) in paths so stats group by endpoint (e.g. /rest/v1/lead/{id}.json).</summary>
     public static string EndpointKey(PathString path)
     {
         var segments = (path.Value ?? "").Split('/');
@@ -154,7 +166,7 @@ public static class MarketoApi
         {
             var s = segments[i];
             var stem = s.EndsWith(".json", StringComparison.Ordinal) ? s[..^5] : s;
-            if (stem.Length > 0 && stem.All(char.IsAsciiDigit)) segments[i] = "{id}" + s[stem.Length..];
+            if ((stem.Length > 0 && stem.All(char.IsAsciiDigit)) || Guid.TryParseExact(stem, "D", out _)) segments[i] = "{id}" + s[stem.Length..];
         }
         return string.Join('/', segments);
     }

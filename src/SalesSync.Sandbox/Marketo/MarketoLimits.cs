@@ -8,7 +8,6 @@ namespace SalesSync.Sandbox.Marketo;
 /// </summary>
 public sealed class MarketoLimits(SandboxOptions options, SandboxClock clock, ServiceStats stats)
 {
-    private static readonly TimeZoneInfo Central = FindCentral();
     private readonly Queue<DateTimeOffset> _window = new();
     private int _inFlight;
     private DateOnly _quotaDay;
@@ -58,15 +57,9 @@ public sealed class MarketoLimits(SandboxOptions options, SandboxClock clock, Se
 
     private void RollDay()
     {
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(clock.UtcNow, Central).DateTime);
+        var today = InstanceTimeZone.Day(clock.UtcNow);
         if (today == _quotaDay) return;
         _quotaDay = today;
         _usedToday = 0;
-    }
-
-    private static TimeZoneInfo FindCentral()
-    {
-        try { return TimeZoneInfo.FindSystemTimeZoneById("America/Chicago"); }
-        catch (TimeZoneNotFoundException) { return TimeZoneInfo.CreateCustomTimeZone("CST", TimeSpan.FromHours(-6), "CST", "CST"); }
     }
 }

@@ -13,8 +13,6 @@ namespace SalesSync.Sandbox.Marketo;
 /// </summary>
 public static partial class SinceDatetime
 {
-    private static readonly TimeZoneInfo Central = FindCentral();
-
     [GeneratedRegex(@"^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$", RegexOptions.CultureInvariant)]
     private static partial Regex Iso8601();
 
@@ -33,7 +31,7 @@ public static partial class SinceDatetime
 
         TimeSpan offset;
         var zone = m.Groups[8].Value;
-        if (zone.Length == 0) offset = Central.GetUtcOffset(local);
+        if (zone.Length == 0) offset = InstanceTimeZone.Central.GetUtcOffset(local);
         else if (zone == "Z") offset = TimeSpan.Zero;
         else
         {
@@ -54,11 +52,5 @@ public static partial class SinceDatetime
         {
             return false;
         }
-    }
-
-    private static TimeZoneInfo FindCentral()
-    {
-        try { return TimeZoneInfo.FindSystemTimeZoneById("America/Chicago"); }
-        catch (TimeZoneNotFoundException) { return TimeZoneInfo.CreateCustomTimeZone("CST", TimeSpan.FromHours(-6), "CST", "CST"); }
     }
 }
