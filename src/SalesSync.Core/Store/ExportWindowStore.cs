@@ -26,6 +26,13 @@ internal sealed class ExportWindowStore(SyncStore store)
 
     public void Save(ExportWindow window) => _windows.Upsert(ToDocument(window));
 
+    /// <summary>Replaces a run's plan (a smart list refused with 1035 becomes createdAt windows).</summary>
+    public void ReplacePlan(int runId, IEnumerable<ExportWindow> plan)
+    {
+        _windows.DeleteMany(Query.EQ("runId", runId));
+        SavePlan(plan);
+    }
+
     /// <summary>Drops the windows of older runs (their jobs are finished or abandoned).</summary>
     public int ForgetRunsBefore(int runId) => _windows.DeleteMany(Query.LT("runId", runId));
 

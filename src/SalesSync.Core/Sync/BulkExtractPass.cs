@@ -43,22 +43,37 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         IReadOnlyList<ExportWindow> plan;
         if (options.SmartListId is { } smart) plan = ExportPlan.ForList(run.RunId, ExportWindowKind.SmartList, smart);
         else if (options.StaticListId is { } list) plan = ExportPlan.ForList(run.RunId, ExportWindowKind.StaticList, list);
-        else
-        {
-            var from = options.CreatedSince;
-            if (from is null)
-            {
-                var oldest = await ExportPlan.OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
-                if (oldest is null)
-                    EngineObserver.Current.Warning($"No person among the lowest Marketo ids is alive, so the oldest person is unknown: exporting from {ExportPlan.EarliestPossible:yyyy-MM-dd}. Give -CreatedSince to start later.");
-                // A day of margin: ids follow creation only roughly (people created in the same minutes).
-                from = oldest is { } o ? o.AddDays(-1) : ExportPlan.EarliestPossible;
-            }
-            plan = ExportPlan.ForCreatedAt(run.RunId, from.Value, run.StartedAt);
-        }
+        else plan = await CreatedAtPlanAsync(run, options, ct).ConfigureAwait(false);
         windows.SavePlan(plan);
         windows.ForgetRunsBefore(run.RunId);
         return plan;
+    }
+
+    private async Task<IReadOnlyList<ExportWindow>> CreatedAtPlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)
+    {
+        var from = options.CreatedSince;
+        if (from is null)
+        {
+            var oldest = await ExportPlan.OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
+            if (oldest is null)
+                EngineObserver.Current.Warning($"No person among the lowest Marketo ids is alive, so the oldest person is unknown: exporting from {ExportPlan.EarliestPossible:yyyy-MM-dd}. Give -CreatedSince to start later.");
+            // A day of margin: ids follow creation only roughly (people created in the same minutes).
+            from = oldest is { } o ? o.AddDays(-1) : ExportPlan.EarliestPossible;
+        }
+        return ExportPlan.ForCreatedAt(run.RunId, from.Value, run.StartedAt);
+    }
+
+    /// <summary>
+    /// Some subscriptions refuse smart-list exports (1035): the same people come from createdAt windows,
+    /// with the eligibility rule applied here (it is what the smart list would select).
+    /// </summary>
+    private async Task FallBackToCreatedAtAsync(FullPassRun state, Dictionary<int, ExportWindow> all, SyncOptions options, string code, CancellationToken ct)
+    {
+        EngineObserver.Current.Warning($"This Marketo subscription does not export smart lists ({code}): exporting every person in createdAt windows instead and keeping the sales-owned ones.");
+        var plan = await CreatedAtPlanAsync(state.Run, options, ct).ConfigureAwait(false);
+        windows.ReplacePlan(state.Run.RunId, plan);
+        all.Clear();
+        foreach (var window in plan) all[window.Index] = window;
     }
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
@@ -147,7 +162,16 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         {
             if (all.Values.Count(w => w.State == ExportWindowState.Enqueued) >= MaxJobsInMarketo) break;
             step.Where = $"while queueing the export of {pending}";
-            var refusal = await StartJobAsync(state, all, pending, ct).ConfigureAwait(false);
+            EnqueueRefusal refusal;
+            try
+            {
+                refusal = await StartJobAsync(state, all, pending, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Code == "1035" && pending.Kind == ExportWindowKind.SmartList)
+            {
+                await FallBackToCreatedAtAsync(state, all, options, e.Code, ct).ConfigureAwait(false);
+                return;
+            }
             if (refusal == EnqueueRefusal.QueueFull) { step.QueueFull = true; break; }
             if (refusal == EnqueueRefusal.DailyQuotaExceeded)
             {
@@ -183,7 +207,16 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     {
         if (window.ExportId is null)
         {
-            var job = await _export.CreateAsync(MarketoPersonFields.RestNames, window.Filter, ct).ConfigureAwait(false);
+            ExportJob job;
+            try
+            {
+                job = await _export.CreateAsync(MarketoPersonFields.RestNames, window.Filter, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Code == "1029")
+            {
+                // Marketo refuses creates too once the day's export allocation is spent.
+                return BulkLeadExport.ClassifyRefusal(e.ApiMessage);
+            }
             window = Save(all, window with { ExportId = job.ExportId });
             EngineObserver.Current.Verbose($"Export job {job.ExportId} created for {window}.");
         }

@@ -10,7 +10,8 @@ public static class WorldGenerator
 {
     /// <summary>Fixed "today" of the generated history, so the world does not depend on the wall clock.</summary>
     public static readonly DateTimeOffset ReferenceNow = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset HistoryStart = new(2016, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>When the generated instance's first person was created, unless --history-years says otherwise.</summary>
+    public static readonly DateTimeOffset DefaultHistoryStart = new(2016, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static readonly string[] FirstNames =
         ["Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Radia", "Tim", "Frances", "Edsger", "Katherine",
@@ -38,8 +39,9 @@ public static class WorldGenerator
     /// <summary>One lead in this many is generated converted.</summary>
     public const int ConvertEvery = 40;
 
-    public static SandboxWorld Generate(int people, int seed)
+    public static SandboxWorld Generate(int people, int seed, DateTimeOffset? historyStart = null)
     {
+        var start = historyStart ?? DefaultHistoryStart;
         var rng = new Random(seed);
         var world = new SandboxWorld();
         var sf = world.Salesforce;
@@ -50,7 +52,7 @@ public static class WorldGenerator
         {
             var first = FirstNames[u % FirstNames.Length];
             var last = LastNames[(u * 7 + 3) % LastNames.Length];
-            users.Add(sf.Add("User", HistoryStart, [
+            users.Add(sf.Add("User", start, [
                 new("FirstName", first), new("LastName", last), new("Name", $"{first} {last}"),
                 new("Email", $"{Ascii(first)}.{Ascii(last)}.rep{u}@sales.example.com"), new("Username", $"rep{u}@sales.example.com"),
                 new("IsActive", u % 17 != 16), new("Title", "Account Executive"),
@@ -61,7 +63,7 @@ public static class WorldGenerator
         // that the sandbox's assignment rule hands leads to. Neither is drawn at random, so the rest of the world
         // is the same as without them.
         sf.RunningUserId = users[0].Id;
-        sf.LeadQueueUserId = sf.Add("User", HistoryStart, [
+        sf.LeadQueueUserId = sf.Add("User", start, [
             new("FirstName", "Lead"), new("LastName", "Queue"), new("Name", LeadQueueName), new("Email", "lead-queue@sales.example.com"),
             new("Username", "lead-queue@sales.example.com"), new("IsActive", true), new("Title", "Assignment queue"),
         ]).Id;
@@ -72,14 +74,14 @@ public static class WorldGenerator
         {
             var name = $"{CompanyStems[a % CompanyStems.Length]} {CompanySuffixes[(a / CompanyStems.Length) % CompanySuffixes.Length]}"
                        + (a >= CompanyStems.Length * CompanySuffixes.Length ? $" {a}" : "");
-            accounts.Add(sf.Add("Account", Spread(a, accountCount, rng), [
+            accounts.Add(sf.Add("Account", Spread(a, accountCount, rng, start), [
                 new("Name", name), new("OwnerId", users[rng.Next(users.Count)].Id), new("Industry", "Technology"), new("Website", $"https://{Ascii(name)}.example.com"),
             ]));
         }
 
         var contactsByAccount = new Dictionary<string, List<SalesforceRecord>>();
         var emails = new List<string>(people);
-        var salesOwned = new StaticList { Id = SalesOwnedListId, Name = "Sales-Owned People", ProgramName = "Sales Sync", CreatedAt = HistoryStart, UpdatedAt = ReferenceNow, Description = "Every person with a Salesforce lead or contact owner" };
+        var salesOwned = new StaticList { Id = SalesOwnedListId, Name = "Sales-Owned People", ProgramName = "Sales Sync", CreatedAt = start, UpdatedAt = ReferenceNow, Description = "Every person with a Salesforce lead or contact owner" };
         var webinar = new StaticList { Id = 1002, Name = "Webinar Attendees 2026", ProgramName = "2026 Webinars", CreatedAt = ReferenceNow.AddDays(-200), UpdatedAt = ReferenceNow.AddDays(-10) };
         var empty = new StaticList { Id = 1003, Name = "Empty List", CreatedAt = ReferenceNow.AddDays(-30), UpdatedAt = ReferenceNow.AddDays(-30) };
 
@@ -99,7 +101,7 @@ public static class WorldGenerator
             emails.Add(email);
             var unsubscribed = StableHash(email.ToLowerInvariant()) % 100 < 8; // durable: decided by the email alone
 
-            var created = Spread(i, people, rng);
+            var created = Spread(i, people, rng, start);
             var updated = created.AddMinutes(rng.Next(0, 60 * 24 * 400));
             if (updated > ReferenceNow) updated = ReferenceNow;
 
@@ -221,10 +223,10 @@ public static class WorldGenerator
         }
     }
 
-    private static DateTimeOffset Spread(int index, int count, Random rng)
+    private static DateTimeOffset Spread(int index, int count, Random rng, DateTimeOffset historyStart)
     {
-        var span = (ReferenceNow - HistoryStart).TotalMinutes;
-        var at = HistoryStart.AddMinutes(span * index / Math.Max(1, count + 1) + rng.Next(0, 600));
+        var span = (ReferenceNow - historyStart).TotalMinutes;
+        var at = historyStart.AddMinutes(span * index / Math.Max(1, count + 1) + rng.Next(0, 600));
         return new DateTimeOffset(at.Year, at.Month, at.Day, at.Hour, at.Minute, at.Second, TimeSpan.Zero);
     }
 

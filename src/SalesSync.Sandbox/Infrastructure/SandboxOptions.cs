@@ -38,6 +38,9 @@ public sealed class SandboxOptions
     /// <summary>Endpoints answer after the time a real instance takes (see <see cref="ResponseTimes"/>); off by default.</summary>
     public bool RealisticResponseTimes { get; set; }
 
+    /// <summary>Years of history the generated people's creation dates span (default: from 2016 on).</summary>
+    public double? HistoryYears { get; set; }
+
     public static SandboxOptions Parse(IReadOnlyList<string> args)
     {
         var o = new SandboxOptions();
@@ -80,6 +83,7 @@ public sealed class SandboxOptions
                 case "--bind": o.BindAddress = Next(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 case "--activity-short-pages": o.ActivityShortPages = true; break;
+                case "--history-years": o.HistoryYears = NextDouble(); break;
                 case "--response-times":
                     o.RealisticResponseTimes = Next().ToLowerInvariant() switch
                     {
@@ -99,6 +103,7 @@ public sealed class SandboxOptions
             }
         }
         if (o.People < 0) throw new ArgumentException("--people must be 0 or more.");
+        if (o.HistoryYears is <= 0 or > 30) throw new ArgumentException("--history-years must be more than 0 and at most 30.");
         if (o.BulkProcessingSeconds < 0) throw new ArgumentException("--bulk-processing-seconds must be 0 or more.");
         if (!(o.BulkStatusRefreshSeconds >= 0.001)) throw new ArgumentException("--bulk-status-refresh-seconds must be at least 0.001.");
         if (o.BulkDailyQuotaMegabytes < 0) throw new ArgumentException("--bulk-daily-quota-mb must be 0 or more.");
@@ -119,6 +124,7 @@ public sealed class SandboxOptions
           --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
           --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
+          --history-years Y        generated people were created over the Y years before 2026-11-01 (default: since 2016-01-01)
           --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)
           --bulk-processing-seconds S      bulk export: time a job spends Processing (default 5)
           --bulk-status-refresh-seconds S  bulk export: jobs start, finish and change status only this often (default 60)

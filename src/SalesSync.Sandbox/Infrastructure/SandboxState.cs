@@ -15,7 +15,7 @@ public sealed class SandboxState
     {
         Options = options;
         Clock = new SandboxClock(options.TimeScale);
-        World = WorldGenerator.Generate(options.People, options.Seed);
+        World = WorldGenerator.Generate(options.People, options.Seed, options.HistoryYears is { } years ? WorldGenerator.ReferenceNow.AddDays(-365.25 * years) : null);
         Faults = new FaultInjector(options.Seed);
         Marketo = new ServiceCredentials(
             options.MarketoClientId ?? Guid.NewGuid().ToString(),
