@@ -123,7 +123,8 @@ function Invoke-Test {
 function Invoke-Demo {
     Invoke-Build
     Write-Host '== demo: the sandbox stands in for Marketo and Salesforce'
-    $sandbox = Start-SandboxProcess -Arguments @('--people', '2000', '--seed', '7')
+    # A year of history and export jobs that finish in a moment (Marketo: minutes, status every 60 s), so the demo is quick.
+    $sandbox = Start-SandboxProcess -Arguments @('--people', '2000', '--seed', '7', '--history-years', '1', '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.5')
     try {
         $script = @'
 param($MarketoUri, $MarketoId, $MarketoSecret, $SalesforceUri, $SalesforceId, $SalesforceSecret, $Control, $Database)
@@ -167,10 +168,18 @@ $other = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Impor
 Remove-Item Env:SALESSYNC_MARKETO_CLIENT_SECRET
 Write-Host "  ErrorId: $($other[0])`n  Message: $($other[1])"
 
-Write-Host "`n> Start-SalesSync -Method Rest -StaticListId 1001 -WhatIf   (1001 is the sandbox's list of sales-owned people)"
-Start-SalesSync -Method Rest -StaticListId 1001 -WhatIf
-Write-Host "`n> Start-SalesSync -Method Rest -StaticListId 1001"
-Start-SalesSync -Method Rest -StaticListId 1001 | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host "`n> Start-SalesSync -WhatIf -ExportPollSeconds 1   (the sandbox refreshes export status every 0.5 s; Marketo every 60 s)"
+Start-SalesSync -WhatIf -ExportPollSeconds 1
+Write-Host "`n> Start-SalesSync -ExportPollSeconds 1 -Verbose   (Bulk Lead Extract in createdAt windows, two jobs at a time)"
+$verbose = $null
+$run = Start-SalesSync -ExportPollSeconds 1 -Verbose 4>&1 | Where-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose += @($_.Message); $false } else { $true } }
+$verbose | Where-Object { $_ -notmatch '^(Marketo|Salesforce): (GET|POST) ' } | Select-Object -First 12 | ForEach-Object { Write-Host "VERBOSE: $_" }
+Write-Host ("VERBOSE: ... {0} lines in all, {1} of them one per API call" -f $verbose.Count, @($verbose | Where-Object { $_ -match '^(Marketo|Salesforce): (GET|POST) ' }).Count)
+$run | Format-Table | Out-String -Width 160 | Write-Host
+
+Write-Host "> Start-SalesSync -Full -Method Rest [-StaticListId 1001] -WhatIf   (the REST alternatives: a static list's pages, or Marketo ids in parallel blocks)"
+Start-SalesSync -Full -Method Rest -StaticListId 1001 -WhatIf
+Start-SalesSync -Full -Method Rest -WhatIf
 
 Write-Host '> Get-SyncedPerson -First 5'
 Get-SyncedPerson -First 5 | Format-Table | Out-String -Width 160 | Write-Host
@@ -183,7 +192,7 @@ $leaving = Get-SyncedPerson -First 1 -Skip 20
 Invoke-RestMethod -Method Patch "$($Control)people/$($leaving.MarketoId)" -ContentType 'application/json' -Body (@{ sfdcLeadOwnerId = $null } | ConvertTo-Json) | Out-Null
 $newLead = @{ email = 'ines.new@example.com'; firstName = 'Ines'; lastName = 'New'; company = 'Initech'; sfdcType = 'Lead'; sfdcLeadId = '00Q5g00000DEMO01AAA'; sfdcLeadOwnerId = $someone.SalesOwnerId }
 Invoke-RestMethod -Method Post "$($Control)people" -ContentType 'application/json' -Body ($newLead | ConvertTo-Json) | Out-Null
-Start-SalesSync -Method Rest -StaticListId 1001 -PassThru | ForEach-Object {
+Start-SalesSync -PassThru | ForEach-Object {
     if ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  {0,-8} {1,6} {2}" -f $_.Change, $_.MarketoId, $_.Email) } else { $_ | Format-Table | Out-String -Width 160 | Write-Host }
 }
 
