@@ -3,7 +3,8 @@ BeforeAll {
     $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
     . (Join-Path $root 'tools/SandboxProcess.ps1')
     Import-Module (Join-Path $root 'SalesSync.psd1') -Force
-    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '1500', '--seed', '31')
+    # Export jobs that finish in a moment (Marketo: minutes, status every 60 s) over a year of history.
+    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '1500', '--seed', '31', '--history-years', '1', '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.5')
     $script:folder = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-people-" + [guid]::NewGuid().ToString('N'))
     $script:database = Join-Path $folder 'people.db'
     $script:list = 1001
@@ -59,8 +60,27 @@ Describe 'Start-SalesSync' {
         $resumed.Status | Should -Be 'Completed'
     }
 
-    It 'needs a static list' {
-        { Start-SalesSync -Method Rest } | Should -Throw
+    It 'refuses a smart list with the REST method' {
+        { Start-SalesSync -Method Rest -SmartListId 1001 -ErrorAction Stop } | Should -Throw -ErrorId 'SmartListNeedsBulk*'
+    }
+
+    It 'plans a bulk pass with -WhatIf without creating an export job' {
+        $before = Get-Stats
+        Start-SalesSync -Full -WhatIf | Should -BeNullOrEmpty
+        $after = Get-Stats
+        $after.marketo.totalCalls | Should -Be $before.marketo.totalCalls
+        (Invoke-RestMethod "$($sandbox.Control)bulk").jobs | Should -BeNullOrEmpty
+    }
+
+    It 'agrees with the REST pass when it exports every person in createdAt windows' {
+        $before = @(Get-SyncedPerson)
+        $run = Start-SalesSync -Full -ExportPollSeconds 1
+        $run.Status | Should -Be 'Completed'
+        $run.Strategy | Should -Be 'Bulk'
+        $run.BulkBytes | Should -BeGreaterThan 0
+        ($run.Added, $run.Updated, $run.Removed) | Should -Be @(0, 0, 0)
+        $run.Unchanged | Should -Be $before.Count
+        @((Invoke-RestMethod "$($sandbox.Control)bulk").jobs).Count | Should -BeGreaterOrEqual 12
     }
 }
 
