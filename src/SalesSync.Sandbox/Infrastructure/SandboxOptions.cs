@@ -28,6 +28,9 @@ public sealed class SandboxOptions
     public bool ActivityShortPages { get; set; }
     /// <summary>Bulk export: sandbox seconds a job spends Processing before its file is written.</summary>
     public double BulkProcessingSeconds { get; set; } = 5;
+
+    /// <summary>Records per second a bulk job processes on top of the fixed time; 0 (default) = the fixed time only.</summary>
+    public double BulkRecordsPerSecond { get; set; }
     /// <summary>Bulk export: the job scheduler acts (and status changes) only every this many sandbox seconds (Marketo: 60).</summary>
     public double BulkStatusRefreshSeconds { get; set; } = 60;
     /// <summary>Bulk export: daily file allocation in MB (1 MB = 1,048,576 bytes), reset 00:00 America/Chicago.</summary>
@@ -93,6 +96,7 @@ public sealed class SandboxOptions
                     };
                     break;
                 case "--bulk-processing-seconds": o.BulkProcessingSeconds = NextDouble(); break;
+                case "--bulk-records-per-second": o.BulkRecordsPerSecond = NextDouble(); break;
                 case "--bulk-status-refresh-seconds": o.BulkStatusRefreshSeconds = NextDouble(); break;
                 case "--bulk-daily-quota-mb": o.BulkDailyQuotaMegabytes = NextInt(); break;
                 case "--bulk-unsupported-filters": o.BulkUnsupportedFilters = BulkFilterKinds.ParseUnsupported(Next()); break;
@@ -105,6 +109,7 @@ public sealed class SandboxOptions
         if (o.People < 0) throw new ArgumentException("--people must be 0 or more.");
         if (o.HistoryYears is <= 0 or > 30) throw new ArgumentException("--history-years must be more than 0 and at most 30.");
         if (o.BulkProcessingSeconds < 0) throw new ArgumentException("--bulk-processing-seconds must be 0 or more.");
+        if (o.BulkRecordsPerSecond < 0) throw new ArgumentException("--bulk-records-per-second must be 0 or more.");
         if (!(o.BulkStatusRefreshSeconds >= 0.001)) throw new ArgumentException("--bulk-status-refresh-seconds must be at least 0.001.");
         if (o.BulkDailyQuotaMegabytes < 0) throw new ArgumentException("--bulk-daily-quota-mb must be 0 or more.");
         return o;
@@ -127,6 +132,7 @@ public sealed class SandboxOptions
           --history-years Y        generated people were created over the Y years before 2026-11-01 (default: since 2016-01-01)
           --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)
           --bulk-processing-seconds S      bulk export: time a job spends Processing (default 5)
+          --bulk-records-per-second R      bulk export: processing also takes records / R seconds (default 0: fixed time only)
           --bulk-status-refresh-seconds S  bulk export: jobs start, finish and change status only this often (default 60)
           --bulk-daily-quota-mb N          bulk export: daily file allocation in MB (default 500)
           --bulk-unsupported-filters LIST  bulk export: filters answered with 1035, of updatedAt,smartList (default none)

@@ -20,7 +20,7 @@ public sealed class BulkExportJob
     public required DateTimeOffset CreatedAt { get; init; }
     public BulkExportRequest? Request { get; init; }
     /// <summary>How long it processes; null holds the slot until the job is removed (foreign jobs only).</summary>
-    public TimeSpan? ProcessingTime { get; init; }
+    public TimeSpan? ProcessingTime { get; set; }
 
     public BulkExportStatus Status { get; set; }
     public DateTimeOffset? QueuedAt { get; set; }

@@ -297,6 +297,13 @@ public sealed class BulkExportJobs : IDisposable
         {
             queued.Status = BulkExportStatus.Processing;
             queued.StartedAt = tick;
+            if (_options.BulkRecordsPerSecond > 0 && queued.Request is { } request)
+            {
+                // Bigger exports take longer: the fixed time plus the records at the configured rate.
+                long records;
+                lock (_world.Sync) records = request.Filter.Select(_world, out _)?.LongCount() ?? 0;
+                queued.ProcessingTime = TimeSpan.FromSeconds(_options.BulkProcessingSeconds + records / _options.BulkRecordsPerSecond);
+            }
         }
     }
 
