@@ -30,7 +30,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         var next = state.Run.PagesDone; // blocks [0, PagesDone) are applied
         var lastBlockWithPeople = Math.Max(next - 1, (highestKnownId - 1) / BlockSize);
-        var fetches = new Dictionary<long, Task<List<PersonRecord>>>();
+        var fetches = new Dictionary<long, Task<Block>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
         long idsScanned = 0;
@@ -49,41 +49,35 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 }
                 if (!fetches.TryGetValue(applied, out var oldest)) break;
 
-                List<PersonRecord> people = [];
+                // The oldest block, then every block after it that has already arrived: one transaction for all of them.
+                var ready = new List<Block>();
                 try
                 {
-                    people = await oldest.ConfigureAwait(false);
+                    ready.Add(await oldest.ConfigureAwait(false));
+                    while (fetches.TryGetValue(applied + ready.Count, out var next2) && next2.IsCompleted) ready.Add(await next2.ConfigureAwait(false));
                 }
                 catch (Exception e)
                 {
-                    stop = FullPassRun.Classify(e, $"at Marketo ids {applied * BlockSize + 1}-{(applied + 1) * BlockSize}", ct);
+                    stop = FullPassRun.Classify(e, $"at Marketo ids from {(applied + ready.Count) * BlockSize + 1}", ct);
                     if (stop is null) throw;
                 }
-                if (stop is not null) break;
-                fetches.Remove(applied);
-                if (people.Count > 0) lastBlockWithPeople = Math.Max(lastBlockWithPeople, applied);
-                var eligible = people.Where(MarketoPersonFields.IsEligible).ToList();
-                List<PersonRecord> withOpportunities = [];
-                try
+                if (stop is not null && ready.Count == 0) break;
+                for (var i = 0; i < ready.Count; i++)
                 {
-                    withOpportunities = await owner.WithOpportunitiesAsync(eligible, ct).ConfigureAwait(false);
+                    fetches.Remove(applied + i);
+                    if (ready[i].AnyoneAlive) lastBlockWithPeople = Math.Max(lastBlockWithPeople, applied + i);
                 }
-                catch (Exception e)
-                {
-                    stop = FullPassRun.Classify(e, $"reading opportunities for Marketo ids {applied * BlockSize + 1}-{(applied + 1) * BlockSize}", ct);
-                    if (stop is null) throw;
-                }
-                if (stop is not null) break;
-                applied++;
-                idsScanned += BlockSize;
+                applied += ready.Count;
+                idsScanned += (long)ready.Count * BlockSize;
                 var done = applied;
-                var changes = state.Apply(withOpportunities, r => r with { PagesDone = done });
+                var changes = state.Apply(ready.SelectMany(b => b.SalesOwned).ToList(), r => r with { PagesDone = done });
                 if (options.ReportChanges)
                     foreach (var (person, change) in changes)
                         if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                if (stop is not null) break;
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
                 state.Progress("Full pass, Marketo ids (REST)", string.Create(CultureInfo.InvariantCulture,
-                    $"Ids up to {applied * BlockSize:N0} ({idsScanned / seconds:N0} ids/s, {fetches.Count} blocks in flight): {withOpportunities.Count} sales-owned in the last block"));
+                    $"Ids up to {applied * BlockSize:N0} ({idsScanned / seconds:N0} ids/s, {fetches.Count} blocks in flight): {changes.Count} sales-owned in the last {ready.Count} block(s)"));
                 if (state.CapReached(options.MaxApiCalls))
                 {
                     stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");
@@ -114,14 +108,23 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         }
     }
 
-    private async Task<List<PersonRecord>> FetchBlockAsync(long block, CancellationToken ct)
+    /// <summary>A block's sales-owned people, and whether anyone (sales-owned or not) lives in it: only empty blocks end the scan.</summary>
+    private sealed record Block(List<PersonRecord> SalesOwned, bool AnyoneAlive);
+
+    /// <summary>One block: its sales-owned people with their opportunities (the Salesforce lookup runs in parallel too).</summary>
+    private async Task<Block> FetchBlockAsync(long block, CancellationToken ct)
     {
         var first = block * BlockSize + 1;
         var ids = Enumerable.Range(0, BlockSize).Select(i => (first + i).ToString(CultureInfo.InvariantCulture));
         var people = new List<PersonRecord>();
+        var alive = false;
         var now = DateTimeOffset.UtcNow;
         await foreach (var lead in marketo.GetLeadsAsync("id", ids, MarketoPersonFields.RestNames, ct).ConfigureAwait(false))
-            if (MarketoPersonFields.FromRest(lead, now) is { } person) people.Add(person);
-        return people;
+        {
+            if (MarketoPersonFields.FromRest(lead, now) is not { } person) continue;
+            alive = true;
+            if (MarketoPersonFields.IsEligible(person)) people.Add(person);
+        }
+        return new Block(await owner.WithOpportunitiesAsync(people, ct).ConfigureAwait(false), alive);
     }
 }
