@@ -12,6 +12,11 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
 
 var onlyPeople = args.Contains("--only-people");
+if (args.Contains("--only-sources"))
+{
+    await PeopleSourceBenchmarks.RunAsync();
+    return 0;
+}
 if (onlyPeople) goto People;
 
 // 1. World generation.

@@ -11,13 +11,18 @@ namespace SalesSync.Core.Http;
 /// </summary>
 internal static class RetryPipelineFactory
 {
-    public static ResiliencePipeline Create(string service, RetrySettings settings, TimeProvider? timeProvider = null)
+    /// <param name="onlyRefusals">
+    /// For writes that are not idempotent (adding activities, creating tasks): retry only what the service
+    /// refused before doing anything (rate and concurrency limits). A timeout, reset or 5xx may come after the
+    /// write was committed, so the caller must find out what arrived before sending again.
+    /// </param>
+    public static ResiliencePipeline Create(string service, RetrySettings settings, TimeProvider? timeProvider = null, bool onlyRefusals = false)
     {
         if (settings.MaxRetries <= 0) return ResiliencePipeline.Empty;
         var options = new RetryStrategyOptions
         {
             MaxRetryAttempts = settings.MaxRetries,
-            ShouldHandle = new PredicateBuilder().Handle<SalesSyncApiException>(e => e.Kind is ApiFailureKind.Transient or ApiFailureKind.Throttled),
+            ShouldHandle = new PredicateBuilder().Handle<SalesSyncApiException>(e => e.Kind is ApiFailureKind.Throttled || (!onlyRefusals && e.Kind is ApiFailureKind.Transient)),
             DelayGenerator = args => new ValueTask<TimeSpan?>(Delay(settings, args.Outcome.Exception as SalesSyncApiException, args.AttemptNumber)),
             OnRetry = args =>
             {

@@ -29,6 +29,7 @@ internal sealed class MarketoClient : IDisposable
     private readonly MarketoRateGate _gate;
     private readonly ResiliencePipeline _retry;
     private readonly ResiliencePipeline _connectRetry;
+    private readonly ResiliencePipeline _writeRetry;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
     private readonly Lazy<MarketoFileTransport> _files;
@@ -47,6 +48,7 @@ internal sealed class MarketoClient : IDisposable
         // One clock for tokens and backoff, so tests can move time instead of waiting.
         _retry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time);
         _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect, _time);
+        _writeRetry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time, onlyRefusals: true);
         _files = new Lazy<MarketoFileTransport>(() => new MarketoFileTransport(options.BaseUri, options.Timeout, this));
     }
 
@@ -90,8 +92,15 @@ internal sealed class MarketoClient : IDisposable
             return request;
         }, cancellationToken);
 
-    private Task<MarketoResponse> SendAsync(Method method, string path, Func<RestRequest> build, CancellationToken cancellationToken) =>
-        _retry.ExecuteAsync(async ct => await SendWithTokenDropAsync(method, path, build, ct).ConfigureAwait(false), cancellationToken).AsTask();
+    /// <summary>
+    /// POST a write that is not idempotent (Add Custom Activities): retried only when Marketo refused it
+    /// unprocessed (606, 615, 601/602); any other failure may have landed and is left to the caller.
+    /// </summary>
+    public Task<MarketoResponse> PostWriteAsync(string path, string jsonBody, CancellationToken cancellationToken) =>
+        SendAsync(Method.Post, path, () => new RestRequest(path, Method.Post).AddStringBody(jsonBody, DataFormat.Json), cancellationToken, _writeRetry);
+
+    private Task<MarketoResponse> SendAsync(Method method, string path, Func<RestRequest> build, CancellationToken cancellationToken, ResiliencePipeline? retry = null) =>
+        (retry ?? _retry).ExecuteAsync(async ct => await SendWithTokenDropAsync(method, path, build, ct).ConfigureAwait(false), cancellationToken).AsTask();
 
     /// <summary>Leads whose filterType field matches any of the values; values go 300 per call, pages are followed.</summary>
     public async IAsyncEnumerable<JsonElement> GetLeadsAsync(string filterType, IEnumerable<string> values, IEnumerable<string>? fields,

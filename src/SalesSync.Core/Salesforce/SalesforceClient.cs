@@ -28,6 +28,7 @@ internal sealed partial class SalesforceClient : IDisposable
     private readonly RestClient _auth;
     private readonly ResiliencePipeline _retry;
     private readonly ResiliencePipeline _connectRetry;
+    private readonly ResiliencePipeline _writeRetry;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _tokenLock = new(1, 1);
     private volatile Session? _session;
@@ -45,6 +46,7 @@ internal sealed partial class SalesforceClient : IDisposable
         _auth = RestTransport.CreateClient(options.BaseUri, options.Timeout);
         _retry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time);
         _connectRetry = RetryPipelineFactory.Create(ServiceName, RetrySettings.Connect, _time);
+        _writeRetry = RetryPipelineFactory.Create(ServiceName, options.Retry, _time, onlyRefusals: true);
     }
 
     public Uri BaseUri => _options.BaseUri;
@@ -112,12 +114,23 @@ internal sealed partial class SalesforceClient : IDisposable
 
     /// <summary>One REST call (path relative to the instance), retried and re-authenticated as classified.</summary>
     public async Task<JsonDocument> SendAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, null, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    private Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct) =>
-        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(method, path, query, ct), () => _session = null);
+    /// <summary>
+    /// A write with a JSON body (sObject Collections) that is not idempotent: retried only when Salesforce
+    /// refused it unprocessed (concurrency limits, an expired session); a timeout, reset or 5xx may have
+    /// committed, so the caller finds out what arrived before sending again.
+    /// </summary>
+    public async Task<JsonDocument> WriteAsync(Method method, string path, string jsonBody, CancellationToken cancellationToken) =>
+        await _writeRetry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, [], jsonBody, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
-    private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken ct)
+    /// <summary>The versioned REST path of a resource, e.g. "composite/sobjects".</summary>
+    public string DataPath(string resource) => $"services/data/{_options.ApiVersion}/{resource}";
+
+    private Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody, CancellationToken ct) =>
+        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(method, path, query, jsonBody, ct), () => _session = null);
+
+    private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody, CancellationToken ct)
     {
         var operation = RestTransport.Operation(method, path.Split('?')[0]);
         if (Usage is { Max: > 0 } usage && usage.Used >= usage.Max * _options.MaxDailyUsageShare)
@@ -128,6 +141,7 @@ internal sealed partial class SalesforceClient : IDisposable
         var session = await GetSessionAsync(ct).ConfigureAwait(false);
         var request = new RestRequest(path, method);
         foreach (var (k, v) in query) request.AddQueryParameter(k, v);
+        if (jsonBody is not null) request.AddStringBody(jsonBody, DataFormat.Json);
         request.AddHeader("Authorization", "Bearer " + session.Token);
         Interlocked.Increment(ref _callsMade);
         var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);

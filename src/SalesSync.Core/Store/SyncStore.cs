@@ -18,6 +18,8 @@ internal sealed class SyncStore : IDisposable
     private readonly Lazy<PeopleStore> _people;
     private readonly Lazy<SyncRunStore> _runs;
     private readonly Lazy<ExportWindowStore> _exportWindows;
+    private readonly Lazy<ActivityStore> _activities;
+    private readonly Lazy<SettingsStore> _settings;
 
     internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
     {
@@ -31,11 +33,15 @@ internal sealed class SyncStore : IDisposable
         _people = new Lazy<PeopleStore>(() => new PeopleStore(this));
         _runs = new Lazy<SyncRunStore>(() => new SyncRunStore(this));
         _exportWindows = new Lazy<ExportWindowStore>(() => new ExportWindowStore(this));
+        _activities = new Lazy<ActivityStore>(() => new ActivityStore(this));
+        _settings = new Lazy<SettingsStore>(() => new SettingsStore(this));
     }
 
     public PeopleStore People => _people.Value;
     public SyncRunStore Runs => _runs.Value;
     public ExportWindowStore ExportWindows => _exportWindows.Value;
+    public ActivityStore Activities => _activities.Value;
+    public SettingsStore Settings => _settings.Value;
 
     public string Path { get; }
     public LiteDatabase Database { get; }

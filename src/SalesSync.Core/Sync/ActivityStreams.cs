@@ -76,7 +76,7 @@ internal static class ActivityStreams
     private static int? Int(JsonElement a, string name) =>
         int.TryParse(MarketoResponse.String(a, name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
 
-    private static string? Attribute(JsonElement a, string name)
+    internal static string? Attribute(JsonElement a, string name)
     {
         if (!a.TryGetProperty("attributes", out var attributes) || attributes.ValueKind != JsonValueKind.Array) return null;
         foreach (var attribute in attributes.EnumerateArray())

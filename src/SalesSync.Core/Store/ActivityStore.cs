@@ -1,0 +1,148 @@
+using LiteDB;
+using SalesSync.Core.Activities;
+
+namespace SalesSync.Core.Store;
+
+/// <summary>What Get-SalesActivity asks for; every filter optional.</summary>
+public sealed record ActivityQuery
+{
+    public IReadOnlyList<long>? MarketoIds { get; init; }
+    public IReadOnlyList<SalesActivityKind>? Kinds { get; init; }
+    public DeliveryState? MarketoState { get; init; }
+    public DeliveryState? SalesforceState { get; init; }
+    public DateTimeOffset? OccurredAfter { get; init; }
+    public DateTimeOffset? OccurredBefore { get; init; }
+    public IReadOnlyList<string>? ActivityIds { get; init; }
+}
+
+/// <summary>
+/// The activity log and outbox: every activity is written here before it is sent, with its state per
+/// destination, so a crash, Ctrl+C or an outage loses nothing. Indexes on the states (the outbox reads
+/// pending ones), person, kind and time. Reads go page by page with no cursor held.
+/// </summary>
+internal sealed class ActivityStore
+{
+    private const int PageSize = 500;
+    private readonly LiteDatabase _database;
+    private readonly ILiteCollection<BsonDocument> _activities;
+
+    public ActivityStore(SyncStore store)
+    {
+        _database = store.Database;
+        _activities = _database.GetCollection("activities");
+        _activities.EnsureIndex("marketoState", "$.marketo.state");
+        _activities.EnsureIndex("salesforceState", "$.salesforce.state");
+        _activities.EnsureIndex("marketoId", "$.marketoId");
+        _activities.EnsureIndex("kind", "$.kind");
+        _activities.EnsureIndex("occurredAt", "$.occurredAt");
+    }
+
+    /// <summary>Stores new activities in one transaction (before any of them is sent).</summary>
+    public void Add(IReadOnlyList<SalesActivity> activities) => InTransaction(() => _activities.InsertBulk(activities.Select(ToDocument)));
+
+    /// <summary>Saves changed states in one transaction.</summary>
+    public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() => { foreach (var a in activities) _activities.Update(ToDocument(a)); });
+
+    /// <summary>The oldest activities in a state for a destination, up to <paramref name="limit"/>.</summary>
+    public IReadOnlyList<SalesActivity> InState(bool marketo, DeliveryState state, int limit) =>
+        _activities.Find(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()), limit: limit).Select(ToActivity).OrderBy(a => a.LoggedAt).ToList();
+
+    public int Count(bool marketo, DeliveryState state) => _activities.Count(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()));
+
+    public SalesActivity? Find(string activityId) => _activities.FindById(activityId) is { } d ? ToActivity(d) : null;
+
+    /// <summary>Activities matching the query, oldest first, page by page.</summary>
+    public IEnumerable<SalesActivity> Query(ActivityQuery query)
+    {
+        var filters = new List<BsonExpression>();
+        if (query.MarketoIds is { Count: > 0 } ids) filters.Add(LiteDB.Query.In("$.marketoId", ids.Select(i => new BsonValue(i))));
+        if (query.Kinds is { Count: > 0 } kinds) filters.Add(LiteDB.Query.In("$.kind", kinds.Select(k => new BsonValue(k.ToString()))));
+        if (query.MarketoState is { } ms) filters.Add(LiteDB.Query.EQ("$.marketo.state", ms.ToString()));
+        if (query.SalesforceState is { } ss) filters.Add(LiteDB.Query.EQ("$.salesforce.state", ss.ToString()));
+        if (query.OccurredAfter is { } after) filters.Add(LiteDB.Query.GTE("$.occurredAt", after.UtcDateTime));
+        if (query.OccurredBefore is { } before) filters.Add(LiteDB.Query.LT("$.occurredAt", before.UtcDateTime));
+        if (query.ActivityIds is { Count: > 0 } activityIds) filters.Add(LiteDB.Query.In("_id", activityIds.Select(i => new BsonValue(i))));
+        BsonExpression where = filters.Count switch { 0 => BsonExpression.Create("true"), 1 => filters[0], _ => LiteDB.Query.And(filters.ToArray()) };
+        var skip = 0;
+        while (true)
+        {
+            // One page at a time, the query closed before the page is handed out: the pipeline may write meanwhile.
+            var page = _activities.Query().Where(where).OrderBy("$.occurredAt").Skip(skip).Limit(PageSize).ToList();
+            foreach (var doc in page) yield return ToActivity(doc);
+            if (page.Count < PageSize) yield break;
+            skip += PageSize;
+        }
+    }
+
+    private void InTransaction(Action write)
+    {
+        _database.BeginTrans();
+        try
+        {
+            write();
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    private static BsonDocument ToDocument(SalesActivity a)
+    {
+        var attributes = new BsonDocument();
+        foreach (var (name, value) in a.Attributes) attributes[name] = value;
+        return new BsonDocument
+        {
+            ["_id"] = a.ActivityId,
+            ["kind"] = a.Kind.ToString(),
+            ["marketoId"] = a.MarketoId,
+            ["email"] = a.Email,
+            ["sfLeadId"] = a.SalesforceLeadId,
+            ["sfContactId"] = a.SalesforceContactId,
+            ["sfAccountId"] = a.SalesforceAccountId,
+            ["sfOpportunityId"] = a.SalesforceOpportunityId,
+            ["ownerId"] = a.SalesOwnerId,
+            ["occurredAt"] = a.OccurredAt.UtcDateTime,
+            ["loggedAt"] = a.LoggedAt.UtcDateTime,
+            ["attributes"] = attributes,
+            ["marketo"] = ToDocument(a.Marketo),
+            ["salesforce"] = ToDocument(a.Salesforce),
+        };
+    }
+
+    private static BsonDocument ToDocument(Delivery d) => new()
+    {
+        ["state"] = d.State.ToString(),
+        ["remoteId"] = d.RemoteId,
+        ["reason"] = d.Reason,
+        ["attempts"] = d.Attempts,
+        ["at"] = d.At is { } at ? new BsonValue(at.UtcDateTime) : BsonValue.Null,
+    };
+
+    private static SalesActivity ToActivity(BsonDocument d) => new()
+    {
+        ActivityId = d["_id"].AsString,
+        Kind = Enum.Parse<SalesActivityKind>(d["kind"].AsString),
+        MarketoId = d["marketoId"].AsInt64,
+        Email = Str(d, "email"),
+        SalesforceLeadId = Str(d, "sfLeadId"),
+        SalesforceContactId = Str(d, "sfContactId"),
+        SalesforceAccountId = Str(d, "sfAccountId"),
+        SalesforceOpportunityId = Str(d, "sfOpportunityId"),
+        SalesOwnerId = Str(d, "ownerId"),
+        OccurredAt = Utc(d["occurredAt"]),
+        LoggedAt = Utc(d["loggedAt"]),
+        Attributes = d["attributes"].AsDocument.ToDictionary(p => p.Key, p => p.Value.AsString, StringComparer.Ordinal),
+        Marketo = ToDelivery(d["marketo"].AsDocument),
+        Salesforce = ToDelivery(d["salesforce"].AsDocument),
+    };
+
+    private static Delivery ToDelivery(BsonDocument d) => new(
+        Enum.Parse<DeliveryState>(d["state"].AsString), Str(d, "remoteId"), Str(d, "reason"), d["attempts"].AsInt32, d["at"].IsDateTime ? Utc(d["at"]) : null);
+
+    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
+
+    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
+}
