@@ -1,0 +1,254 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Activities;
+
+/// <summary>What one flush did, per destination.</summary>
+public sealed record DeliveryReport(int MarketoDelivered, int MarketoFailed, int SalesforceDelivered, int SalesforceFailed, int StillPending, string? StoppedBecause)
+{
+    public static DeliveryReport operator +(DeliveryReport a, DeliveryReport b) => new(
+        a.MarketoDelivered + b.MarketoDelivered, a.MarketoFailed + b.MarketoFailed, a.SalesforceDelivered + b.SalesforceDelivered,
+        a.SalesforceFailed + b.SalesforceFailed, b.StillPending, b.StoppedBecause ?? a.StoppedBecause);
+}
+
+/// <summary>
+/// Delivers stored activities exactly once: Marketo through Add Custom Activities (300 per call), Salesforce
+/// as completed Tasks through sObject Collections (200 per call, allOrNone=false). A batch is marked Sending
+/// before the call; when a call's outcome is unknown (timeout, reset, 5xx, a crash), what arrived is looked up
+/// first (Marketo: the activities of those people carrying SalesSync's id; Salesforce: Tasks by their exact
+/// subject, which ends with the id), and only the rest is sent again. An outage or a spent quota stops the
+/// flush and leaves the rest pending for the next one.
+/// </summary>
+internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? salesforce, ActivityStore store)
+{
+    public const int MarketoBatch = MarketoClient.MaxBatchSize;
+    public const int SalesforceBatch = 200;
+
+    /// <summary>Per-record Salesforce errors that pass (row locks, a busy server): the record stays pending, up to this many tries.</summary>
+    private const int MaxSalesforceAttempts = 5;
+
+    private static readonly HashSet<string> PassingSalesforceErrors = new(StringComparer.Ordinal)
+        { "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "FAILED_WRITE", "INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE" };
+
+    private readonly CustomActivityClient _custom = new(marketo);
+    private IReadOnlyDictionary<SalesActivityFamily, int>? _typeIds;
+
+    /// <summary>Delivers full batches only (<paramref name="all"/> false: the pipeline is still filling) or everything pending.</summary>
+    public async Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
+    {
+        var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
+        var salesforceReport = await DeliverSalesforceAsync(all, ct).ConfigureAwait(false);
+        var pending = store.Count(true, DeliveryState.Pending) + store.Count(true, DeliveryState.Sending)
+                      + (salesforce is null ? 0 : store.Count(false, DeliveryState.Pending) + store.Count(false, DeliveryState.Sending));
+        return (marketoReport + salesforceReport) with { StillPending = pending };
+    }
+
+    private async Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) =>
+        _typeIds ??= await new ActivityTypeSetup(marketo).RequireAsync(ct).ConfigureAwait(false);
+
+    // ---------- Marketo ----------
+
+    private async Task<DeliveryReport> DeliverMarketoAsync(bool all, CancellationToken ct)
+    {
+        int delivered = 0, failed = 0;
+        if (store.Count(true, DeliveryState.Sending) > 0)
+        {
+            var stop = await ReconcileMarketoAsync(ct).ConfigureAwait(false);
+            if (stop is not null) return new DeliveryReport(0, 0, 0, 0, 0, stop);
+        }
+        while (store.Count(true, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= MarketoBatch))
+        {
+            var typeIds = await TypeIdsAsync(ct).ConfigureAwait(false);
+            var batch = MarkSending(store.InState(true, DeliveryState.Pending, MarketoBatch), marketoSide: true);
+            IReadOnlyList<CustomActivityResult> results;
+            try
+            {
+                results = await _custom.AddAsync(batch.Select(a => MarketoRecord(a, typeIds)).ToList(), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Refused(e))
+            {
+                // Refused before processing (a spent quota, a rejected request): nothing landed.
+                store.Save(batch.Select(a => a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }).ToList());
+                if (e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized } invalid)
+                    throw new SalesSyncApiException(MarketoClient.ServiceName, invalid.Code, $"Marketo refused the activities: {invalid.ApiMessage}", invalid.Kind, invalid);
+                return new DeliveryReport(delivered, failed, 0, 0, 0, $"Marketo: {e.Message}");
+            }
+            catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)
+            {
+                // The outcome is unknown: the batch stays Sending and is looked up before anything is sent again.
+                EngineObserver.Current.Warning($"Marketo: the outcome of sending {batch.Count} activities is unknown ({e.Message}); checking what arrived.");
+                if (e is OperationCanceledException) throw;
+                var stop = await ReconcileMarketoAsync(ct).ConfigureAwait(false);
+                return new DeliveryReport(delivered, failed, 0, 0, 0, stop ?? $"Marketo: {e.Message}");
+            }
+            var now = DateTimeOffset.UtcNow;
+            var saved = batch.Zip(results, (a, r) => r.Added
+                ? a with { Marketo = new Delivery(DeliveryState.Delivered, r.MarketoGuid, null, a.Marketo.Attempts, now) }
+                : a with { Marketo = new Delivery(DeliveryState.Failed, null, $"{r.Code}: {r.Message}", a.Marketo.Attempts, now) }).ToList();
+            store.Save(saved);
+            delivered += saved.Count(a => a.Marketo.State == DeliveryState.Delivered);
+            failed += saved.Count(a => a.Marketo.State == DeliveryState.Failed);
+        }
+        return new DeliveryReport(delivered, failed, 0, 0, 0, null);
+    }
+
+    /// <summary>Activities left Sending: found in Marketo → delivered; not found → pending again. Null when done, else why it stopped.</summary>
+    private async Task<string?> ReconcileMarketoAsync(CancellationToken ct)
+    {
+        var typeIds = await TypeIdsAsync(ct).ConfigureAwait(false);
+        while (store.InState(true, DeliveryState.Sending, MarketoBatch) is { Count: > 0 } sending)
+        {
+            var since = sending.Min(a => a.OccurredAt < a.LoggedAt ? a.OccurredAt : a.LoggedAt) - TimeSpan.FromMinutes(5);
+            IReadOnlyDictionary<string, string> found;
+            try
+            {
+                found = await _custom.FindLoggedAsync(typeIds.Values.ToList(), sending.Select(a => a.MarketoId).Distinct().ToList(), since, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e)
+            {
+                return $"Marketo: could not check which activities arrived ({e.Message}); they are checked again before the next send.";
+            }
+            var now = DateTimeOffset.UtcNow;
+            store.Save(sending.Select(a => found.TryGetValue(a.ActivityId, out var guid)
+                ? a with { Marketo = new Delivery(DeliveryState.Delivered, guid, null, a.Marketo.Attempts, now) }
+                : a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }).ToList());
+            EngineObserver.Current.Verbose($"Marketo: {found.Count(f => sending.Any(a => a.ActivityId == f.Key))} of {sending.Count} activities with an unknown outcome had arrived; the others are sent again.");
+        }
+        return null;
+    }
+
+    private static JsonObject MarketoRecord(SalesActivity a, IReadOnlyDictionary<SalesActivityFamily, int> typeIds)
+    {
+        var type = SalesActivityCatalog.TypeOf(a.Kind);
+        var attributes = new JsonArray
+        {
+            new JsonObject { ["apiName"] = SalesActivityCatalog.Action.ApiName, ["value"] = SalesActivityCatalog.ActionOf(a.Kind) },
+            new JsonObject { ["apiName"] = SalesActivityCatalog.ActivityIdAttribute, ["value"] = a.ActivityId },
+        };
+        foreach (var attribute in type.Attributes)
+            if (attribute != SalesActivityCatalog.Action && attribute != SalesActivityCatalog.ActivityId && a.Attribute(attribute.ApiName) is { } value)
+                attributes.Add(new JsonObject { ["apiName"] = attribute.ApiName, ["value"] = value });
+        return new JsonObject
+        {
+            ["leadId"] = a.MarketoId,
+            ["activityDate"] = a.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["activityTypeId"] = typeIds[type.Family],
+            ["primaryAttributeValue"] = a.Attribute(type.Primary.ApiName) ?? SalesActivityCatalog.ActionOf(a.Kind),
+            ["attributes"] = attributes,
+        };
+    }
+
+    // ---------- Salesforce ----------
+
+    private async Task<DeliveryReport> DeliverSalesforceAsync(bool all, CancellationToken ct)
+    {
+        if (salesforce is null) return new DeliveryReport(0, 0, 0, 0, 0, null);
+        int delivered = 0, failed = 0;
+        if (store.Count(false, DeliveryState.Sending) > 0 && await ReconcileSalesforceAsync(ct).ConfigureAwait(false) is { } stopped)
+            return new DeliveryReport(0, 0, 0, 0, 0, stopped);
+        var path = salesforce.DataPath("composite/sobjects");
+        while (store.Count(false, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= SalesforceBatch))
+        {
+            var batch = MarkSending(store.InState(false, DeliveryState.Pending, SalesforceBatch), marketoSide: false);
+            var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(batch.Select(a => (JsonNode)SalesforceTask.Record(a)).ToArray()) };
+            JsonDocument response;
+            try
+            {
+                response = await salesforce.WriteAsync(RestSharp.Method.Post, path, body.ToJsonString(), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (Refused(e))
+            {
+                store.Save(batch.Select(a => a with { Salesforce = a.Salesforce with { State = DeliveryState.Pending } }).ToList());
+                if (e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized } invalid)
+                    throw new SalesSyncApiException(SalesforceClient.ServiceName, invalid.Code, $"Salesforce refused the tasks: {invalid.ApiMessage}", invalid.Kind, invalid);
+                return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: {e.Message}");
+            }
+            catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)
+            {
+                EngineObserver.Current.Warning($"Salesforce: the outcome of creating {batch.Count} tasks is unknown ({e.Message}); checking what arrived.");
+                if (e is OperationCanceledException) throw;
+                var stop = await ReconcileSalesforceAsync(ct).ConfigureAwait(false);
+                return new DeliveryReport(0, 0, delivered, failed, 0, stop ?? $"Salesforce: {e.Message}");
+            }
+            using (response)
+            {
+                var results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().ToList() : [];
+                if (results.Count != batch.Count)
+                {
+                    // Not the documented answer: treat as unknown and look the tasks up.
+                    var stop = await ReconcileSalesforceAsync(ct).ConfigureAwait(false);
+                    return new DeliveryReport(0, 0, delivered, failed, 0, stop ?? "Salesforce: the collection answer did not match the request");
+                }
+                var now = DateTimeOffset.UtcNow;
+                var saved = batch.Zip(results, (a, r) => SalesforceOutcome(a, r, now)).ToList();
+                store.Save(saved);
+                delivered += saved.Count(a => a.Salesforce.State == DeliveryState.Delivered);
+                failed += saved.Count(a => a.Salesforce.State == DeliveryState.Failed);
+                // Passing errors (row locks) go round again within this flush, bounded by their attempts.
+            }
+        }
+        return new DeliveryReport(0, 0, delivered, failed, 0, null);
+    }
+
+    private static SalesActivity SalesforceOutcome(SalesActivity a, JsonElement result, DateTimeOffset now)
+    {
+        if (result.TryGetProperty("success", out var ok) && ok.ValueKind == JsonValueKind.True)
+            return a with { Salesforce = new Delivery(DeliveryState.Delivered, result.TryGetProperty("id", out var id) ? id.GetString() : null, null, a.Salesforce.Attempts, now) };
+        var error = result.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0 ? errors[0] : default;
+        string? Text(string name) => error.ValueKind == JsonValueKind.Object && error.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var code = Text("statusCode") ?? Text("errorCode") ?? "UNKNOWN";
+        var reason = $"{code}: {Text("message")}";
+        var passes = PassingSalesforceErrors.Contains(code) && a.Salesforce.Attempts < MaxSalesforceAttempts;
+        return a with { Salesforce = new Delivery(passes ? DeliveryState.Pending : DeliveryState.Failed, null, reason, a.Salesforce.Attempts, now) };
+    }
+
+    /// <summary>Tasks left Sending: found by their exact subject → delivered; not found → pending again.</summary>
+    private async Task<string?> ReconcileSalesforceAsync(CancellationToken ct)
+    {
+        while (store.InState(false, DeliveryState.Sending, SalesforceBatch) is { Count: > 0 } sending)
+        {
+            var bySubject = sending.ToDictionary(SalesforceTask.Subject, StringComparer.Ordinal);
+            var found = new Dictionary<string, string>(StringComparer.Ordinal);
+            try
+            {
+                foreach (var chunk in Soql.InListChunks(bySubject.Keys))
+                    await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject FROM Task WHERE Subject IN {chunk}", includeDeleted: true, ct).ConfigureAwait(false))
+                        if (task.TryGetProperty("Subject", out var s) && s.GetString() is { } subject && task.TryGetProperty("Id", out var id))
+                            found[subject] = id.GetString()!;
+            }
+            catch (SalesSyncApiException e)
+            {
+                return $"Salesforce: could not check which tasks arrived ({e.Message}); they are checked again before the next send.";
+            }
+            var now = DateTimeOffset.UtcNow;
+            store.Save(bySubject.Select(p => found.TryGetValue(p.Key, out var id)
+                ? p.Value with { Salesforce = new Delivery(DeliveryState.Delivered, id, null, p.Value.Salesforce.Attempts, now) }
+                : p.Value with { Salesforce = p.Value.Salesforce with { State = DeliveryState.Pending } }).ToList());
+            EngineObserver.Current.Verbose($"Salesforce: {found.Count} of {sending.Count} tasks with an unknown outcome had arrived; the others are sent again.");
+        }
+        return null;
+    }
+
+    // ---------- shared ----------
+
+    private List<SalesActivity> MarkSending(IReadOnlyList<SalesActivity> batch, bool marketoSide)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var sending = batch.Select(a => marketoSide
+            ? a with { Marketo = a.Marketo with { State = DeliveryState.Sending, Attempts = a.Marketo.Attempts + 1, At = now } }
+            : a with { Salesforce = a.Salesforce with { State = DeliveryState.Sending, Attempts = a.Salesforce.Attempts + 1, At = now } }).ToList();
+        store.Save(sending); // saved before the call: a crash during it leaves them to be looked up, never blindly resent
+        return sending;
+    }
+
+    /// <summary>Failures that prove the call did nothing: a spent quota, throttling that outlasted the retries, a rejected request.</summary>
+    private static bool Refused(Exception e) => e is SalesSyncApiException
+    {
+        Kind: ApiFailureKind.QuotaExhausted or ApiFailureKind.Throttled or ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized,
+    };
+}
