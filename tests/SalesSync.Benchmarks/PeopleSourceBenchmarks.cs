@@ -8,6 +8,8 @@ using SalesSync.Core.Sync;
 using SalesSync.Sandbox;
 using SalesSync.Sandbox.Data;
 
+namespace SalesSync.Benchmarks;
+
 /// <summary>
 /// The full-pass sources side by side at --limits real with the client at the instance maximum (100 calls/20 s):
 /// REST list paging and the REST id scan with realistic response times, and the bulk export (createdAt windows

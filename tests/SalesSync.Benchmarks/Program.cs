@@ -1,167 +1,59 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
-using SalesSync.Core.Http;
+using SalesSync.Benchmarks;
 using SalesSync.Core.Marketo;
-using SalesSync.Sandbox;
-using SalesSync.Sandbox.Data;
 
-// SalesSync benchmarks: figures to quote, not pass/fail. Usage: [--seconds N] (per sustained-rate run, default 65).
-var seconds = args.Length >= 2 && args[0] == "--seconds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 65;
+// SalesSync benchmarks: figures to quote, not pass/fail.
+// Usage: [--seconds N] [--reps N] [--million] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources]
+//   --seconds N    per sustained-rate run (default 65)
+//   --reps N       runs per store variant, the least CPU is kept (default 1; the machine is shared, so 3 steadies the ratio)
+//   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
+//   --only-X       run only the named groups (several may be given); without any, every group runs
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u})");
+if (args.Length > 0 && args[0] == MemoryBenchmarks.WorkerFlag) return await MemoryBenchmarks.WorkerAsync(args[1..]);
 
-var onlyPeople = args.Contains("--only-people");
-if (args.Contains("--only-sources"))
+var seconds = IntOption("--seconds", 65);
+var repetitions = IntOption("--reps", 1);
+var million = args.Contains("--million");
+string[] groups = ["calls", "people", "sources", "store", "memory", "lookup", "incremental"];
+var only = groups.Where(g => args.Contains("--only-" + g)).ToHashSet();
+var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million")).ToList();
+if (unknown.Count > 0)
 {
-    await PeopleSourceBenchmarks.RunAsync();
-    return 0;
+    Console.Error.WriteLine($"Unknown option {string.Join(", ", unknown)}. Options: --seconds N, --reps N, --million, {string.Join(", ", groups.Select(g => "--only-" + g))}.");
+    return 2;
 }
-if (onlyPeople) goto People;
+bool Runs(string group) => only.Count == 0 || only.Contains(group);
 
-// 1. World generation.
-var watch = Stopwatch.StartNew();
-var world = WorldGenerator.Generate(100_000, 1);
-Console.WriteLine($"\n[sandbox] generated {world.PeopleCount:N0} people + {world.Salesforce.Count("Lead") + world.Salesforce.Count("Contact"):N0} Salesforce leads/contacts in {watch.Elapsed.TotalSeconds:0.00} s ({world.PeopleCount / watch.Elapsed.TotalSeconds:N0} people/s)");
+Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {DateTime.UtcNow:u}){(million ? ", with the 1,000,000-person figures" : "")}");
+Console.WriteLine("Other builds may share this machine: wall times are noisy; CPU seconds, call counts and ratios are the steadier figures.");
 
-// 2. Sustained Marketo call rate against --limits real, at the documented maxima and at the default share.
-await SustainedRate(new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 }, "maximum (100/20 s, 10 in flight)");
-await SustainedRate(new MarketoLimitSettings { DailyCallBudget = 0 }, "default (50/20 s, 5 in flight)");
-
-// 3. Client overhead per call with limits off.
-await Overhead();
-
-// 4. People sync over REST (full pass of the sales-owned list).
-People:
-await PeopleSyncRest(100_000, "real", "--limits real, client limiter 100 calls/20 s", salesforce: true);
-await PeopleSyncRest(100_000, "off", "--limits off, with Salesforce opportunities", salesforce: true);
-await PeopleSyncRest(100_000, "off", "--limits off, Marketo only (client CPU and store cost)", salesforce: false);
+if (Runs("store")) StoreBenchmarks.Run(100_000, repetitions);
+if (Runs("memory")) await MemoryBenchmarks.RunAsync(million);
+if (Runs("lookup")) LookupBenchmarks.Run(million ? 1_000_000 : 100_000);
+if (Runs("incremental")) await IncrementalBenchmarks.RunAsync(people: 30_000, changed: 1_000);
+if (Runs("calls"))
+{
+    MarketoCallBenchmarks.WorldGeneration();
+    // Sustained Marketo call rate against --limits real, at the documented maxima and at the default share.
+    await MarketoCallBenchmarks.SustainedRate(new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 }, "maximum (100/20 s, 10 in flight)", seconds);
+    await MarketoCallBenchmarks.SustainedRate(new MarketoLimitSettings { DailyCallBudget = 0 }, "default (50/20 s, 5 in flight)", seconds);
+    await MarketoCallBenchmarks.Overhead();
+}
+if (Runs("people"))
+{
+    await RestSyncBenchmarks.PeopleSyncRest(100_000, "real", "--limits real, client limiter 100 calls/20 s", salesforce: true);
+    await RestSyncBenchmarks.PeopleSyncRest(100_000, "off", "--limits off, with Salesforce opportunities", salesforce: true);
+    await RestSyncBenchmarks.PeopleSyncRest(100_000, "off", "--limits off, Marketo only (client CPU and store cost)", salesforce: false);
+}
+// The full-pass sources at --limits real: REST list and id scan at realistic response times, bulk export (createdAt windows, smart list).
+if (Runs("sources")) await PeopleSourceBenchmarks.RunAsync();
+if (!million && (Runs("memory") || Runs("lookup")))
+    Console.WriteLine("\nThe 1,000,000-person figures (peak memory at 1M and its ratio to 100k; lookups on a 1M database) need --million:\n" +
+                      "  dotnet pwsh ./build.ps1 bench --only-memory --only-lookup --million");
 return 0;
 
-async Task PeopleSyncRest(int people, string serverLimits, string label, bool salesforce)
+int IntOption(string name, int fallback)
 {
-    await using var host = await SandboxHost.StartAsync("--people", people.ToString(CultureInfo.InvariantCulture), "--limits", serverLimits);
-    var folder = Path.Combine(Path.GetTempPath(), "salessync-bench-" + Guid.NewGuid().ToString("N"));
-    try
-    {
-        using var session = await SalesSync.Core.SalesSyncSession.ConnectAsync(new SalesSync.Core.Connection.ConnectionSettings
-        {
-            MarketoUri = host.MarketoUri,
-            MarketoClientId = host.State.Marketo.ClientId,
-            MarketoClientSecret = new Secret(host.State.Marketo.ClientSecret),
-            SalesforceUri = salesforce ? host.SalesforceUri : null,
-            SalesforceClientId = salesforce ? host.State.Salesforce.ClientId : null,
-            SalesforceClientSecret = salesforce ? new Secret(host.State.Salesforce.ClientSecret) : null,
-            DatabasePath = Path.Combine(folder, "bench.db"),
-            MarketoLimits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
-        }, CancellationToken.None);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var wall = Stopwatch.StartNew();
-        SalesSync.Core.Sync.SyncRunResult? run = null;
-        await foreach (var output in session.SyncPeopleAsync(new SalesSync.Core.Sync.SyncOptions { Method = SalesSync.Core.Sync.SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, CancellationToken.None))
-            if (output is SalesSync.Core.Sync.SyncFinished f) run = f.Run;
-        wall.Stop();
-        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        var rate = run!.Added / wall.Elapsed.TotalSeconds;
-        Console.WriteLine($"\n[people sync, REST full pass, {people:N0} people, {label}]");
-        var ceiling = run.MarketoCalls <= 100
-            ? "all calls fit in one 20 s rate window, so this is a burst, not a sustained rate"
-            : $"{rate / 1500:P0} of the 1,500/s the rate limit allows at 300 per call, sustained";
-        Console.WriteLine($"  {run.Added:N0} eligible people in {wall.Elapsed.TotalSeconds:0.0} s = {rate:N0} persons/s ({ceiling})");
-        Console.WriteLine($"  calls: {run.MarketoCalls} Marketo ({run.MarketoCalls * 1000.0 / Math.Max(1, run.Added):0.00} per 1,000 people), {run.SalesforceCalls} Salesforce; process CPU {cpuSeconds:0.0} s (sandbox included) = {cpuSeconds * 100_000 / Math.Max(1, run.Added):0.0} s per 100,000 people; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:N0} MiB");
-    }
-    finally
-    {
-        try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
-    }
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
 }
-
-async Task SustainedRate(MarketoLimitSettings limits, string label)
-{
-    await using var host = await SandboxHost.StartAsync("--people", "2000", "--limits", "real");
-    using var client = NewClient(host, limits);
-    using var http = new HttpClient();
-    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-    var completed = 0;
-    var failures = 0;
-    var clock = Stopwatch.StartNew();
-    var workers = Enumerable.Range(0, 20).Select(async w =>
-    {
-        var n = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await client.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", ((w * 97 + n++) % 2000 + 1).ToString())], stop.Token);
-                Interlocked.Increment(ref completed);
-            }
-            catch (OperationCanceledException) { break; }
-            catch (SalesSyncApiException) { Interlocked.Increment(ref failures); }
-        }
-    });
-    await Task.WhenAll(workers);
-    var elapsed = clock.Elapsed.TotalSeconds;
-    var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!;
-    var errors = stats["errors"]!.AsObject();
-    Console.WriteLine($"\n[marketo rate, {label}] {seconds} s run against --limits real (instance ceiling 100 calls/20 s, 10 in flight)");
-    // The gate lets a window's share through at once, then refills it 22/20 of a window later; count per refill period.
-    var refill = limits.Window.TotalSeconds * 22 / 20;
-    var periods = Math.Ceiling(elapsed / refill);
-    var sustained = completed / periods / refill * 20;
-    Console.WriteLine($"  calls completed: {completed:N0} in {elapsed:0.0} s over {periods} refill periods of {refill:0} s = {sustained:0.0} calls per 20 s sustained ({sustained / 100:P0} of the ceiling, {sustained / limits.CallsPerWindow:P0} of the configured share)");
-    Console.WriteLine($"  busiest 20 s window seen by the server: {stats["peakCallsInRateWindow"]} calls ({stats["peakCallsInRateWindow"]!.GetValue<int>() / 100.0:P0} of the ceiling)");
-    Console.WriteLine($"  peak in flight seen by the server: {stats["peakInFlight"]}; errors issued: 606={errors["606"]?.ToString() ?? "0"}, 615={errors["615"]?.ToString() ?? "0"}; client failures: {failures}");
-}
-
-async Task Overhead()
-{
-    await using var host = await SandboxHost.StartAsync("--people", "2000", "--limits", "off");
-    using var http = new HttpClient();
-    var tokenJson = JsonNode.Parse(await http.GetStringAsync($"{host.MarketoUri}identity/oauth/token?grant_type=client_credentials&client_id={host.State.Marketo.ClientId}&client_secret={host.State.Marketo.ClientSecret}"))!;
-    var token = tokenJson["access_token"]!.GetValue<string>();
-    const int batches = 20;
-    const int perBatch = 100; // one window's worth: a fresh gate never makes these wait, so the figure is the machinery's cost
-    var limits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 };
-    for (var i = 0; i < 200; i++) await RawAsync(http, host, token); // warm-up
-    var raw = Stopwatch.StartNew();
-    for (var i = 0; i < batches * perBatch; i++) await RawAsync(http, host, token);
-    raw.Stop();
-    var engine = new Stopwatch();
-    for (var b = 0; b <= batches; b++)
-    {
-        using var fresh = NewClient(host, limits);
-        await fresh.AuthenticateAsync(CancellationToken.None);
-        if (b > 0) engine.Start(); // batch 0 warms up
-        for (var i = 0; i < perBatch; i++) await fresh.GetAsync("rest/v1/leads.json", [new("filterType", "id"), new("filterValues", "1")], CancellationToken.None);
-        engine.Stop();
-    }
-    const int calls = batches * perBatch;
-    using var client = NewClient(host, limits);
-    var rawUs = raw.Elapsed.TotalMicroseconds / calls;
-    var engineUs = engine.Elapsed.TotalMicroseconds / calls;
-    Console.WriteLine($"\n[marketo client overhead, --limits off] {calls:N0} sequential calls");
-    Console.WriteLine($"  raw HttpClient: {rawUs:0} us/call; SalesSync client (gate, budget, token, retry pipeline, envelope parse): {engineUs:0} us/call");
-    Console.WriteLine($"  overhead: {engineUs - rawUs:0} us/call ({engineUs / rawUs:0.00}x the raw call)");
-
-    var members = 0;
-    var before = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!["totalCalls"]!.GetValue<int>();
-    await foreach (var _ in client.GetStaticListMembersAsync(WorldGenerator.SalesOwnedListId, ["id", "email", "sfdcLeadOwnerId"], CancellationToken.None)) members++;
-    var after = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!["totalCalls"]!.GetValue<int>();
-    Console.WriteLine($"  static list paging: {members:N0} members in {after - before} calls = {(after - before) * 1000.0 / Math.Max(1, members):0.00} calls per 1,000 records");
-}
-
-static async Task RawAsync(HttpClient http, SandboxHost host, string token)
-{
-    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.MarketoUri, "rest/v1/leads.json?filterType=id&filterValues=1"));
-    request.Headers.Authorization = new("Bearer", token);
-    using var response = await http.SendAsync(request);
-    await response.Content.ReadAsStringAsync();
-}
-
-static MarketoClient NewClient(SandboxHost host, MarketoLimitSettings limits) => new(new MarketoClientOptions
-{
-    BaseUri = host.MarketoUri,
-    ClientId = host.State.Marketo.ClientId,
-    ClientSecret = new Secret(host.State.Marketo.ClientSecret),
-    Limits = limits,
-}, new MarketoRateGate(limits));
