@@ -190,6 +190,24 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>Recorded sync runs, newest first.</summary>
     public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
 
+    /// <summary>Creates what is missing of SalesSync's three custom activity types in Marketo and approves them (nothing with whatIf).</summary>
+    public Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken) =>
+        new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken);
+
+    /// <summary>A logger for one caller's activities (checks, stores, delivers in API-sized batches).</summary>
+    public Activities.ActivityLogger CreateActivityLogger() => new(Marketo, Salesforce, Store);
+
+    /// <summary>Delivers every pending activity (left by a stop, an outage or a quota) to both destinations.</summary>
+    public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
+        new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities).DeliverAsync(all: true, cancellationToken);
+
+    /// <summary>The activity log, oldest first, page by page.</summary>
+    public IEnumerable<Activities.SalesActivity> GetActivities(ActivityQuery query) => Store.Activities.Query(query);
+
+    public Activities.ActivitySettings ActivitySettings => Store.Settings.Activities;
+
+    public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
+
     /// <summary>
     /// Holds the session open for one command. Returns null when the session has already been retired
     /// (the caller should report "not connected").

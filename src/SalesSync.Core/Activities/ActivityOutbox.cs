@@ -48,7 +48,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         return (marketoReport + salesforceReport) with { StillPending = pending };
     }
 
-    private async Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) =>
+    internal async Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) =>
         _typeIds ??= await new ActivityTypeSetup(marketo).RequireAsync(ct).ConfigureAwait(false);
 
     // ---------- Marketo ----------

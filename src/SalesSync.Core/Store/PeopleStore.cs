@@ -46,7 +46,9 @@ internal sealed class PeopleStore
                 var previous = existing is null ? null : ToRecord(existing);
                 var change = previous is null ? PersonChange.Added : previous.SameValuesAs(person) ? PersonChange.Unchanged : PersonChange.Updated;
                 var kept = change == PersonChange.Unchanged ? previous! : person;
-                _people.Upsert(ToDocument(kept, runId));
+                // Insert or Update, not Upsert: FindById already told which, and Upsert would look the id up again.
+                if (existing is null) _people.Insert(ToDocument(kept, runId));
+                else _people.Update(ToDocument(kept, runId));
                 changes.Add((kept, change));
             }
             _database.Commit();
@@ -114,16 +116,21 @@ internal sealed class PeopleStore
     /// <summary>The people a query selects, by Marketo id, one page at a time.</summary>
     public IEnumerable<PersonRecord> Query(PersonQuery query)
     {
-        var filter = IndexedFilter(query, out var residual);
-        long skipped = 0, written = 0;
-        var after = long.MinValue;
-        while (true)
+        if (query.SalesforceId is { Length: > 0 } salesforceId)
         {
-            var where = filter is null ? LiteDB.Query.GT("_id", after) : LiteDB.Query.And(LiteDB.Query.GT("_id", after), filter);
-            // Ordered by id before the limit, whichever index answers the filter; a fresh query per page.
-            var page = _people.Query().Where(where).OrderBy("_id").Limit(ReadPageSize).ToList();
-            if (page.Count == 0) yield break;
-            after = page[^1]["_id"].AsInt64;
+            // LiteDB answers an OR across fields by scanning every document (seconds at a million): ask each
+            // field's index on its own, then read the people found by Marketo id.
+            var forms = new[] { salesforceId, SalesforceIds.To18(salesforceId) ?? salesforceId }.Distinct(StringComparer.Ordinal).Select(v => new BsonValue(v)).ToArray();
+            var found = SalesforceIdFields.SelectMany(f => _people.Query().Where(LiteDB.Query.In(f, forms)).Select("_id").ToList())
+                .Select(d => d["_id"].AsInt64).ToHashSet();
+            if (query.MarketoIds is { Count: > 0 } asked) found.IntersectWith(asked);
+            if (found.Count == 0) yield break;
+            query = query with { SalesforceId = null, MarketoIds = found.Order().ToList() };
+        }
+        var filter = IndexedFilter(query with { MarketoIds = null }, out var residual);
+        long skipped = 0, written = 0;
+        foreach (var page in Pages(query.MarketoIds, filter))
+        {
             foreach (var doc in page)
             {
                 var person = ToRecord(doc);
@@ -137,6 +144,33 @@ internal sealed class PeopleStore
         }
     }
 
+    /// <summary>
+    /// Pages of documents in id order, each a fresh query. Given ids are read in chunks through the primary key
+    /// (an "id greater than" bound beside them would make LiteDB walk the whole primary index instead).
+    /// </summary>
+    private IEnumerable<List<BsonDocument>> Pages(IReadOnlyList<long>? ids, BsonExpression? filter)
+    {
+        if (ids is { Count: > 0 })
+        {
+            foreach (var chunk in ids.Distinct().Order().Chunk(ReadPageSize))
+            {
+                var inChunk = LiteDB.Query.In("_id", chunk.Select(i => new BsonValue(i)).ToArray());
+                yield return _people.Query().Where(filter is null ? inChunk : LiteDB.Query.And(inChunk, filter)).OrderBy("_id").ToList();
+            }
+            yield break;
+        }
+        var after = long.MinValue;
+        while (true)
+        {
+            var where = filter is null ? LiteDB.Query.GT("_id", after) : LiteDB.Query.And(LiteDB.Query.GT("_id", after), filter);
+            // Ordered by id before the limit, whichever index answers the filter.
+            var page = _people.Query().Where(where).OrderBy("_id").Limit(ReadPageSize).ToList();
+            if (page.Count == 0) yield break;
+            after = page[^1]["_id"].AsInt64;
+            yield return page;
+        }
+    }
+
     /// <summary>Another synced person has the same email (case-insensitive, as Marketo matches).</summary>
     private bool HasDuplicate(PersonRecord person) =>
         !string.IsNullOrEmpty(person.Email) && _people.Count(LiteDB.Query.EQ("email", person.Email)) > 1;
@@ -146,15 +180,9 @@ internal sealed class PeopleStore
     {
         var parts = new List<BsonExpression>();
         var tests = new List<Func<PersonRecord, bool>>();
-        if (query.MarketoIds is { Count: > 0 } ids) parts.Add(LiteDB.Query.In("_id", ids.Select(i => new BsonValue(i)).ToArray()));
         Text("email", query.Email, p => p.Email);
         Text("company", query.Company, p => p.Company);
         Text("ownerId", query.SalesOwnerId, p => p.SalesOwnerId);
-        if (query.SalesforceId is { Length: > 0 } sfId)
-        {
-            var forms = new[] { sfId, SalesforceIds.To18(sfId)! }.Distinct(StringComparer.Ordinal).Select(v => new BsonValue(v)).ToArray();
-            parts.Add(LiteDB.Query.Or(SalesforceIdFields.Select(f => LiteDB.Query.In(f, forms)).ToArray()));
-        }
         residual = p => tests.All(t => t(p));
         return parts.Count switch { 0 => null, 1 => parts[0], _ => LiteDB.Query.And(parts.ToArray()) };
 

@@ -1,0 +1,146 @@
+using System.Globalization;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.People;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Activities;
+
+/// <summary>One activity as a caller asks for it: the kind, the person (Marketo id or email), when, and attribute values by API name.</summary>
+public sealed record ActivityRequest
+{
+    public required SalesActivityKind Kind { get; init; }
+    public long? MarketoId { get; init; }
+    public string? Email { get; init; }
+    public DateTimeOffset? OccurredAt { get; init; }
+    public IReadOnlyDictionary<string, string?> Attributes { get; init; } = new Dictionary<string, string?>();
+}
+
+/// <summary>
+/// Logs sales activities for one caller (a cmdlet invocation): checks and resolves each request against the
+/// synced people, stores activities before anything is sent, and delivers through the outbox in the batches
+/// the APIs take (Marketo 300, Salesforce 200), flushing the rest at the end.
+/// </summary>
+public sealed class ActivityLogger
+{
+    /// <summary>How far ahead of now an activity may be dated (clocks differ a little; a future activity is a mistake).</summary>
+    private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many activities a caller gathers before storing and sending them: one Marketo call's worth.</summary>
+    public const int BatchSize = ActivityOutbox.MarketoBatch;
+
+    private readonly PeopleStore _people;
+    private readonly ActivityStore _activities;
+    private readonly ActivitySettings _settings;
+    private readonly ActivityOutbox _outbox;
+
+    internal ActivityLogger(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store)
+    {
+        _people = store.People;
+        _activities = store.Activities;
+        _settings = store.Settings.Activities;
+        _outbox = new ActivityOutbox(marketo, salesforce, store.Activities);
+    }
+
+    /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>
+    public ActivitySettings Settings => _settings;
+
+    /// <summary>A checked activity for the request, not yet stored; a <see cref="SalesActivityException"/> says what is wrong with it.</summary>
+    public SalesActivity Prepare(ActivityRequest request, DateTimeOffset now)
+    {
+        var person = Resolve(request);
+        var allowed = SalesActivityCatalog.AllowedFor(request.Kind).ToDictionary(a => a.ApiName, StringComparer.OrdinalIgnoreCase);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, raw) in request.Attributes)
+        {
+            if (string.IsNullOrEmpty(raw)) continue; // a CSV's empty column, a parameter not given
+            if (!allowed.TryGetValue(name, out var attribute))
+                throw new SalesActivityException(ActivityFailureReason.UnknownAttribute,
+                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.");
+            values[attribute.ApiName] = Check(attribute, raw);
+        }
+        var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).Select(a => a.ApiName).ToList();
+        if (missing.Count > 0)
+            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}.");
+        var occurred = request.OccurredAt ?? now;
+        if (occurred > now + FutureTolerance)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"The activity is dated {occurred:u}, in the future; activities record what already happened.");
+
+        var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
+        return new SalesActivity
+        {
+            ActivityId = SalesActivity.NewId(),
+            Kind = request.Kind,
+            MarketoId = person.MarketoId,
+            Email = person.Email,
+            SalesforceLeadId = person.SalesforceLeadId,
+            SalesforceContactId = person.SalesforceContactId,
+            SalesforceAccountId = person.SalesforceAccountId,
+            SalesforceOpportunityId = person.SalesforceOpportunityId,
+            SalesOwnerId = person.SalesOwnerId,
+            OccurredAt = occurred,
+            LoggedAt = now,
+            Attributes = values,
+            Marketo = Delivery.Pending,
+            Salesforce = toSalesforce ? Delivery.Pending : Delivery.NotRequired,
+        };
+    }
+
+    /// <summary>Checks that SalesSync's custom activity types are installed and approved (a clear error naming Install-SalesActivityType if not).</summary>
+    public Task EnsureTypesAsync(CancellationToken ct) => _outbox.TypeIdsAsync(ct);
+
+    /// <summary>Stores the activities (one transaction), then sends whatever fills a whole API batch.</summary>
+    public Task<DeliveryReport> AddAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
+    {
+        if (batch.Count > 0) _activities.Add(batch);
+        return _outbox.DeliverAsync(all: false, ct);
+    }
+
+    /// <summary>Sends everything pending (this caller's and any left by earlier runs).</summary>
+    public Task<DeliveryReport> FlushAsync(CancellationToken ct) => _outbox.DeliverAsync(all: true, ct);
+
+    /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
+    public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>
+        _activities.Query(new ActivityQuery { ActivityIds = activityIds }).ToList();
+
+    private PersonRecord Resolve(ActivityRequest request)
+    {
+        if (request.MarketoId is { } id)
+        {
+            var person = _people.Find(id) ?? throw new SalesActivityException(ActivityFailureReason.PersonNotSynced,
+                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).");
+            if (request.Email is { Length: > 0 } email && !string.Equals(email, person.Email, StringComparison.OrdinalIgnoreCase))
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}.");
+            return person;
+        }
+        if (request.Email is not { Length: > 0 } address)
+            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person.");
+        if (address.IndexOfAny(['*', '?']) >= 0 || !address.Contains('@'))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"'{address}' is not an email address.");
+        var matches = _people.Query(new PersonQuery { Email = address, First = 3 }).ToList();
+        return matches.Count switch
+        {
+            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {address}."),
+            1 => matches[0],
+            _ => throw new SalesActivityException(ActivityFailureReason.AmbiguousEmail,
+                $"Several synced people have the email {address} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose."),
+        };
+    }
+
+    private static string Check(ActivityAttribute attribute, string value)
+    {
+        if (value.Length > attribute.MaxLength)
+            throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
+                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}.");
+        switch (attribute.DataType)
+        {
+            case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.");
+            case "link" when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"):
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL, not '{value}'.");
+            case "email" when !value.Contains('@'):
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an email address, not '{value}'.");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Management.Automation;
+using SalesSync.Core.Activities;
+using SalesSync.Core.Store;
+using SalesSync.PowerShell.Base;
+
+namespace SalesSync.PowerShell.Cmdlets;
+
+/// <summary>Where an activity stands, for filtering the log.</summary>
+public enum SalesActivityState
+{
+    Pending,
+    Sending,
+    Delivered,
+    Failed,
+    NotRequired,
+}
+
+/// <summary>The destinations an activity goes to.</summary>
+public enum SalesActivityDestination
+{
+    Marketo,
+    Salesforce,
+}
+
+/// <summary>Reads the activity log: by person, kind, delivery state and time, oldest first, page by page.</summary>
+[Cmdlet(VerbsCommon.Get, "SalesActivity", SupportsPaging = true)]
+[OutputType(typeof(SalesActivity))]
+public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
+{
+    /// <summary>Only these people (also from Get-SyncedPerson by property name).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long[]? MarketoId { get; set; }
+
+    [Parameter]
+    public SalesActivityKind[]? Kind { get; set; }
+
+    /// <summary>Only activities in this state at -Destination (default Marketo).</summary>
+    [Parameter]
+    public SalesActivityState? State { get; set; }
+
+    [Parameter]
+    public SalesActivityDestination Destination { get; set; } = SalesActivityDestination.Marketo;
+
+    [Parameter]
+    public DateTime? After { get; set; }
+
+    [Parameter]
+    public DateTime? Before { get; set; }
+
+    [Parameter]
+    public string[]? ActivityId { get; set; }
+
+    private ulong _skipped, _written;
+
+    protected override void ProcessRecord()
+    {
+        var state = State is { } s ? (DeliveryState?)Enum.Parse<DeliveryState>(s.ToString()) : null;
+        var query = new ActivityQuery
+        {
+            MarketoIds = MarketoId,
+            Kinds = Kind?.Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList(),
+            MarketoState = Destination == SalesActivityDestination.Marketo ? state : null,
+            SalesforceState = Destination == SalesActivityDestination.Salesforce ? state : null,
+            OccurredAfter = After is { } a ? new DateTimeOffset(a.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(a, DateTimeKind.Local) : a) : null,
+            OccurredBefore = Before is { } b ? new DateTimeOffset(b.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(b, DateTimeKind.Local) : b) : null,
+            ActivityIds = ActivityId,
+        };
+        foreach (var activity in Session.GetActivities(query))
+        {
+            if (_skipped < PagingParameters.Skip) { _skipped++; continue; }
+            if (_written >= PagingParameters.First) return;
+            _written++;
+            WriteObject(SalesActivity.From(activity));
+        }
+    }
+}

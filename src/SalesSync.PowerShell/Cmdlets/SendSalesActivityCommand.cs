@@ -1,0 +1,164 @@
+using System.Management.Automation;
+using SalesSync.Core.Activities;
+using SalesSync.PowerShell.Base;
+using CoreKind = SalesSync.Core.Activities.SalesActivityKind;
+
+namespace SalesSync.PowerShell.Cmdlets;
+
+/// <summary>
+/// Logs sales activities to Marketo (custom activities) and, for the kinds the admin enabled, to Salesforce
+/// (completed Tasks). Each item is checked against the synced people, stored before anything is sent, and
+/// sent in the batches the APIs take across the whole pipeline (Marketo 300, Salesforce 200).
+/// </summary>
+[Cmdlet(VerbsCommunications.Send, "SalesActivity", SupportsShouldProcess = true)]
+[OutputType(typeof(SalesActivity))]
+public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public SalesActivityKind Kind { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(1, long.MaxValue)]
+    public long? MarketoId { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Email { get; set; }
+
+    /// <summary>When it happened (default: now); past activities can be backfilled.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ActivityDate", "Date")]
+    public DateTime? OccurredAt { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? Subject { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? SentBy { get; set; }
+
+    /// <summary>The glossary's "Source" (the sending app); not named Source so a synced person's lead source never binds to it.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? ActivitySource { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? SalesPersonId { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? TemplateId { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? TemplateName { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? TemplateUrl { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CampaignName { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CampaignId { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CampaignUrl { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? Link { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? BounceDetails { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? BounceEmail { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? ReceivedBy { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CallStatus { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CallOutcome { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? PhoneNumber { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? DurationSeconds { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? RecordingUrl { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)] public string? AnsweredBy { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private ActivityLogger? _logger;
+    private readonly List<Core.Activities.SalesActivity> _buffer = [];
+    private readonly List<string> _logged = [];
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _logger = Session.CreateActivityLogger();
+        // Fail before the pipeline is read when the custom activity types are missing (4 calls; none with -WhatIf).
+        if (!MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+        {
+            try
+            {
+                RunEngine(ct => _logger.EnsureTypesAsync(ct));
+            }
+            catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.TypesNotInstalled)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "ActivityTypesNotInstalled", ErrorCategory.NotInstalled, null)
+                {
+                    ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Run Install-SalesActivityType (try -WhatIf first), then send again." },
+                });
+            }
+        }
+    }
+
+    protected override void ProcessRecord()
+    {
+        var request = new ActivityRequest
+        {
+            Kind = (CoreKind)(int)Kind,
+            MarketoId = MarketoId,
+            Email = Email,
+            OccurredAt = OccurredAt is { } at ? new DateTimeOffset(at.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(at, DateTimeKind.Local) : at) : null,
+            Attributes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["subject"] = Subject, ["sentBy"] = SentBy, ["source"] = ActivitySource, ["salesPersonId"] = SalesPersonId,
+                ["templateId"] = TemplateId, ["templateName"] = TemplateName, ["templateUrl"] = TemplateUrl,
+                ["campaignName"] = CampaignName, ["campaignId"] = CampaignId, ["campaignUrl"] = CampaignUrl,
+                ["link"] = Link, ["bounceDetails"] = BounceDetails, ["bounceEmail"] = BounceEmail, ["receivedBy"] = ReceivedBy,
+                ["callStatus"] = CallStatus, ["callOutcome"] = CallOutcome, ["phoneNumber"] = PhoneNumber, ["durationSeconds"] = DurationSeconds,
+                ["recordingUrl"] = RecordingUrl, ["answeredBy"] = AnsweredBy,
+            },
+        };
+        var target = new PSObject();
+        target.Properties.Add(new PSNoteProperty("Kind", Kind));
+        target.Properties.Add(new PSNoteProperty("MarketoId", MarketoId));
+        target.Properties.Add(new PSNoteProperty("Email", Email));
+
+        Core.Activities.SalesActivity activity;
+        try
+        {
+            activity = _logger!.Prepare(request, DateTimeOffset.UtcNow);
+        }
+        catch (SalesActivityException e)
+        {
+            WriteError(new ErrorRecord(e, e.Reason.ToString(), Category(e.Reason), target));
+            return;
+        }
+        var destinations = activity.Salesforce.State == DeliveryState.Pending ? "Marketo and Salesforce" : "Marketo";
+        if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {Kind} to {destinations}")) return;
+        _buffer.Add(activity);
+        if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
+    }
+
+    protected override void EndProcessing() => Flush(all: true);
+
+    /// <summary>Stores the buffered activities, sends what fills a batch (or everything at the end), and reports per item.</summary>
+    private void Flush(bool all)
+    {
+        if (_logger is null || (_buffer.Count == 0 && !all)) return;
+        var stored = _buffer.ToList();
+        _buffer.Clear();
+        _logged.AddRange(stored.Select(a => a.ActivityId));
+        var report = RunEngine(async ct =>
+        {
+            var r = await _logger.AddAsync(stored, ct).ConfigureAwait(false);
+            return all ? r + await _logger.FlushAsync(ct).ConfigureAwait(false) : r;
+        });
+        WriteVerbose($"Marketo: {report.MarketoDelivered} delivered, {report.MarketoFailed} failed; Salesforce: {report.SalesforceDelivered} delivered, {report.SalesforceFailed} failed; {report.StillPending} pending in the outbox.");
+        // Report (and pass through) the activities whose delivery is settled; the rest when everything is flushed.
+        var current = _logger.Current(_logged);
+        var settled = current.Where(a => all || !(Unsettled(a.Marketo) || Unsettled(a.Salesforce))).ToList();
+        foreach (var activity in settled)
+        {
+            foreach (var (side, delivery) in new[] { ("Marketo", activity.Marketo), ("Salesforce", activity.Salesforce) })
+                if (delivery.State == DeliveryState.Failed)
+                    WriteError(new ErrorRecord(new InvalidOperationException($"{side} refused activity {activity.ActivityId} ({activity.Kind} for Marketo person {activity.MarketoId}): {delivery.Reason}"),
+                        $"ActivityRefusedBy{side}", ErrorCategory.InvalidData, SalesActivity.From(activity)));
+            if (PassThru) WriteObject(SalesActivity.From(activity));
+        }
+        var done = settled.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        _logged.RemoveAll(done.Contains);
+        if (all && report.StoppedBecause is { } why)
+            WriteWarning($"{why} {report.StillPending} activities stay pending in the outbox; the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them.");
+    }
+
+    private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Sending;
+
+    private static ErrorCategory Category(ActivityFailureReason reason) => reason switch
+    {
+        ActivityFailureReason.PersonNotSynced => ErrorCategory.ObjectNotFound,
+        ActivityFailureReason.AmbiguousEmail => ErrorCategory.InvalidArgument,
+        ActivityFailureReason.ValueTooLong => ErrorCategory.LimitsExceeded,
+        ActivityFailureReason.TypesNotInstalled => ErrorCategory.NotInstalled,
+        _ => ErrorCategory.InvalidArgument,
+    };
+}
