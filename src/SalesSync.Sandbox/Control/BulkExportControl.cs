@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using SalesSync.Sandbox.Infrastructure;
 using SalesSync.Sandbox.Marketo;
@@ -17,7 +16,7 @@ internal static class BulkExportControl
         app.MapGet("/bulk", () => ControlApi.Json(bulk.Snapshot()));
         app.MapPost("/bulk/foreign-jobs", async (HttpContext ctx) =>
         {
-            if (await ReadObjectAsync(ctx) is not { } body) return ControlApi.BadRequest("Body must be {\"count\":N[,\"processingSeconds\":S]}.");
+            if (await ControlApi.ReadObjectAsync(ctx) is not { } body) return ControlApi.BadRequest("Body must be {\"count\":N[,\"processingSeconds\":S]}.");
             try
             {
                 var count = body["count"]?.GetValue<int>() ?? 1;
@@ -34,7 +33,7 @@ internal static class BulkExportControl
         app.MapDelete("/bulk/foreign-jobs", () => Results.Json(new { removed = bulk.RemoveForeignJobs() }));
         app.MapPost("/bulk/quota-used", async (HttpContext ctx) =>
         {
-            var body = await ReadObjectAsync(ctx);
+            var body = await ControlApi.ReadObjectAsync(ctx);
             long? bytes = body?["bytes"]?.GetValue<long>() ?? (body?["megabytes"]?.GetValue<double>() is { } mb ? (long)(mb * 1024 * 1024) : null);
             if (bytes is not >= 0) return ControlApi.BadRequest("Body must be {\"bytes\":N} or {\"megabytes\":N}, 0 or more.");
             bulk.SetBytesUsedToday(bytes.Value);
@@ -42,7 +41,7 @@ internal static class BulkExportControl
         });
         app.MapPost("/bulk/unsupported-filters", async (HttpContext ctx) =>
         {
-            if (await ReadObjectAsync(ctx) is not { } body || body["filters"] is not JsonArray filters)
+            if (await ControlApi.ReadObjectAsync(ctx) is not { } body || body["filters"] is not JsonArray filters)
                 return ControlApi.BadRequest($"Body must be {{\"filters\":[…]}} of {string.Join(", ", BulkFilterKinds.Switchable)}.");
             try
             {
@@ -56,17 +55,11 @@ internal static class BulkExportControl
         });
         app.MapPost("/bulk/fail-next", async (HttpContext ctx) =>
         {
-            var body = await ReadObjectAsync(ctx);
+            var body = await ControlApi.ReadObjectAsync(ctx);
             var count = body?["count"]?.GetValue<int>() ?? 1;
             if (count < 0) return ControlApi.BadRequest("count must be 0 or more.");
             bulk.FailNext(count, body?["message"]?.GetValue<string>() ?? "Export failed: internal error");
             return Results.Json(new { failNext = count });
         });
-    }
-
-    private static async Task<JsonObject?> ReadObjectAsync(HttpContext ctx)
-    {
-        try { return await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted) as JsonObject; }
-        catch (JsonException) { return null; }
     }
 }

@@ -10,7 +10,8 @@ namespace SalesSync.Sandbox.Control;
 
 /// <summary>
 /// Test, benchmark and demo hooks: counters, ground truth, changes to people (logged as Marketo
-/// logs them), fault injection, the clock, token expiry and the bulk export queue (<see cref="BulkExportControl"/>).
+/// logs them), fault injection, the clock, token expiry, the bulk export queue (<see cref="BulkExportControl"/>)
+/// and Marketo's custom activity types (<see cref="CustomActivityTypeControl"/>).
 /// Never part of the emulated APIs.
 /// </summary>
 public static class ControlApi
@@ -35,29 +36,33 @@ public static class ControlApi
 
         app.MapGet("/people", async (HttpContext ctx) =>
         {
-            ctx.Response.ContentType = "application/x-ndjson; charset=utf-8";
             List<JsonObject> snapshot;
             lock (state.World.Sync) snapshot = state.World.People.Select(GroundTruth).ToList();
-            foreach (var person in snapshot)
-                await ctx.Response.WriteAsync(person.ToJsonString(SandboxJson.Options) + "\n", Encoding.UTF8, ctx.RequestAborted);
+            await WriteLinesAsync(ctx, snapshot);
         });
         app.MapGet("/people/{id:long}", (long id) =>
         {
             lock (state.World.Sync)
                 return state.World.FindPerson(id) is { } p ? Json(GroundTruth(p)) : NotFound($"No person {id}.");
         });
-        // The retained activity log, oldest first, one JSON object per line (what the activity endpoints read).
+        // The retained activity log, oldest first, one JSON object per line (what the activity endpoints read);
+        // typeId=N (comma-separated or repeated) keeps those activity types.
         app.MapGet("/activities", async (HttpContext ctx) =>
         {
-            ctx.Response.ContentType = "application/x-ndjson; charset=utf-8";
+            var typeIds = new HashSet<int>();
+            foreach (var raw in ctx.Request.Query["typeId"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)))
+            {
+                if (!int.TryParse(raw, out var typeId)) return BadRequest($"typeId '{raw}' is not an activity type id.");
+                typeIds.Add(typeId);
+            }
             List<JsonObject> snapshot;
             lock (state.World.Sync)
             {
                 state.World.Prune(state.Clock.UtcNow);
-                snapshot = state.World.Activities.Select(ActivityTruth).ToList();
+                snapshot = state.World.Activities.Where(a => typeIds.Count == 0 || typeIds.Contains(a.ActivityTypeId)).Select(ActivityTruth).ToList();
             }
-            foreach (var activity in snapshot)
-                await ctx.Response.WriteAsync(activity.ToJsonString(SandboxJson.Options) + "\n", Encoding.UTF8, ctx.RequestAborted);
+            await WriteLinesAsync(ctx, snapshot);
+            return Results.Empty;
         });
         app.MapPost("/people", async (HttpContext ctx) =>
         {
@@ -101,6 +106,23 @@ public static class ControlApi
             }
         });
 
+        // Every record of a type, deleted ones included, one JSON object per line; subject=text keeps records
+        // whose Subject contains it (any case). Ground truth: no API call is counted.
+        app.MapGet("/salesforce/{type}", async (string type, HttpContext ctx) =>
+        {
+            if (!SalesforceSchema.Types.TryGetValue(type, out var schema)) return NotFound($"No Salesforce type {type}.");
+            var subject = ctx.Request.Query["subject"].ToString();
+            if (subject.Length > 0 && !schema.Fields.ContainsKey("Subject")) return BadRequest($"{schema.Name} has no Subject field.");
+            List<JsonObject> snapshot;
+            lock (state.World.Sync)
+            {
+                snapshot = state.World.Salesforce.All(schema.Name)
+                    .Where(r => subject.Length == 0 || (r.GetValueOrDefault("Subject") as string)?.Contains(subject, StringComparison.OrdinalIgnoreCase) == true)
+                    .Select(SalesforceTruth).ToList();
+            }
+            await WriteLinesAsync(ctx, snapshot);
+            return Results.Empty;
+        });
         // Salesforce ground truth: every field of one record, deleted ones included (IsDeleted says so); no API call is counted.
         app.MapGet("/salesforce/{type}/{id}", (string type, string id) =>
         {
@@ -162,6 +184,15 @@ public static class ControlApi
             Results.Json(new { marketo = state.MarketoTokens.ExpireAll(), salesforce = state.SalesforceTokens.ExpireAll() }));
         app.MapGet("/clock", () => Results.Json(new { now = state.Clock.UtcNow, scale = state.Clock.Scale }));
         BulkExportControl.Map(app, state);
+        CustomActivityTypeControl.Map(app, state);
+    }
+
+    /// <summary>Ground-truth dumps: one JSON object per line.</summary>
+    private static async Task WriteLinesAsync(HttpContext ctx, IEnumerable<JsonObject> lines)
+    {
+        ctx.Response.ContentType = "application/x-ndjson; charset=utf-8";
+        foreach (var line in lines)
+            await ctx.Response.WriteAsync(line.ToJsonString(SandboxJson.Options) + "\n", Encoding.UTF8, ctx.RequestAborted);
     }
 
     public static JsonObject Stats(SandboxState state)
@@ -259,9 +290,16 @@ public static class ControlApi
         return fields;
     }
 
+    /// <summary>A control call's JSON object body, or null when the body is not one.</summary>
+    internal static async Task<JsonObject?> ReadObjectAsync(HttpContext ctx)
+    {
+        try { return await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted) as JsonObject; }
+        catch (JsonException) { return null; }
+    }
+
     internal static IResult Json(JsonNode node) => Results.Content(node.ToJsonString(SandboxJson.Options), "application/json");
     internal static IResult BadRequest(string message) => Results.Json(new { error = message }, statusCode: 400);
-    private static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: 404);
+    internal static IResult NotFound(string message) => Results.Json(new { error = message }, statusCode: 404);
 
     private sealed record MergeRequest(long WinnerId, long[] LoserIds);
 }

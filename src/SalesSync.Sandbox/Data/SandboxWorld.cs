@@ -1,3 +1,5 @@
+using SalesSync.Sandbox.Marketo;
+
 namespace SalesSync.Sandbox.Data;
 
 /// <summary>
@@ -17,13 +19,15 @@ public sealed class SandboxWorld
     public Dictionary<int, StaticList> Lists { get; } = new();
     /// <summary>Smart lists by id (their own id space, apart from static lists, as in Marketo).</summary>
     public Dictionary<int, SmartList> SmartLists { get; } = new();
+    /// <summary>The Marketo instance's custom activity types (guarded by <see cref="Sync"/> like the log they describe).</summary>
+    public CustomActivityTypes CustomActivityTypes { get; } = new();
 
     /// <summary>Persons in id order (callers hold <see cref="Sync"/>).</summary>
     public IEnumerable<MarketoPerson> People => _people.Values;
     public int PeopleCount => _people.Count;
     /// <summary>
     /// The retained activity log in id order (callers hold <see cref="Sync"/>). The generator's people are
-    /// history, not activity: a fresh world's log is empty; only control-API changes are logged.
+    /// history, not activity: a fresh world's log is empty; only control-API changes and Add Custom Activities are logged.
     /// </summary>
     public IReadOnlyList<MarketoActivity> Activities => _activities;
 
@@ -120,14 +124,17 @@ public sealed class SandboxWorld
     }
 
     /// <summary>
-    /// Appends to the log. <paramref name="at"/> is the sandbox clock's time, read under <see cref="Sync"/>,
-    /// so ids and dates grow together.
+    /// Appends to the log. For what Marketo itself logs, <paramref name="at"/> is the sandbox clock's time, read
+    /// under <see cref="Sync"/>, so ids and dates grow together; a custom activity carries the date its client
+    /// gave (past or future), so the log is in id order but not always in date order.
     /// </summary>
-    public void Log(long leadId, DateTimeOffset at, int type, string? primary, IReadOnlyList<MarketoFieldChange> fields,
+    public MarketoActivity Log(long leadId, DateTimeOffset at, int type, string? primary, IReadOnlyList<MarketoFieldChange> fields,
         IReadOnlyList<KeyValuePair<string, object?>> attributes, long? primaryId = null)
     {
-        _activities.Add(new MarketoActivity(_nextActivityId++, leadId, at, type, primary, fields, attributes) { PrimaryAttributeValueId = primaryId });
+        var activity = new MarketoActivity(_nextActivityId++, leadId, at, type, primary, fields, attributes) { PrimaryAttributeValueId = primaryId };
+        _activities.Add(activity);
         if (ActivityTypes.Retention(type) is { } keep && at + keep < _pruneDue) _pruneDue = at + keep;
+        return activity;
     }
 
     /// <summary>

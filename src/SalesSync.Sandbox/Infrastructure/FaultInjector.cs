@@ -22,11 +22,13 @@ public sealed class FaultRule
     /// <summary>
     /// error (API error code), http (bare status), delay, reset (drop before handling), commitThenDrop (handle,
     /// then drop), dropAfterBytes (answer, but drop the connection after <see cref="Bytes"/> bytes of the body),
-    /// corruptByte (answer with the body byte at <see cref="Offset"/> changed).
+    /// corruptByte (answer with the body byte at <see cref="Offset"/> changed), recordError (Salesforce sObject
+    /// Collections only: the next <see cref="Count"/> records, or each record with <see cref="Probability"/>, fail
+    /// with <see cref="Code"/>, default UNABLE_TO_LOCK_ROW, while the request and its other records go on).
     /// </summary>
     public string Kind { get; set; } = "error";
 
-    /// <summary>For error: the Marketo code ("606") or the Salesforce errorCode ("UNABLE_TO_LOCK_ROW").</summary>
+    /// <summary>For error: the Marketo code ("606") or the Salesforce errorCode; for recordError the record's statusCode.</summary>
     public string? Code { get; set; }
     public string? Message { get; set; }
 
@@ -94,8 +96,10 @@ public sealed class FaultInjector
 
     public void Add(FaultRule rule)
     {
-        if (rule.Kind is not ("error" or "http" or "delay" or "reset" or "commitThenDrop" or "dropAfterBytes" or "corruptByte"))
+        if (rule.Kind is not ("error" or "http" or "delay" or "reset" or "commitThenDrop" or "dropAfterBytes" or "corruptByte" or RecordError))
             throw new ArgumentException($"Unknown fault kind '{rule.Kind}'.");
+        if (rule.Kind == RecordError && !rule.Service.Equals("salesforce", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("recordError faults act on Salesforce sObject Collections records only (service salesforce).");
         if (rule.Bytes is < 0 || rule.Offset is < 0) throw new ArgumentException("bytes and offset must be 0 or more.");
         if (rule.Kind == "delay" && rule.DelayMs is < 0) throw new ArgumentException("delayMs must be 0 or more.");
         if (rule.Count is null && rule.Probability is null) rule.Count = 1;
@@ -131,13 +135,22 @@ public sealed class FaultInjector
         get { lock (_rules) return _rules.Count; }
     }
 
-    /// <summary>The rule that fires for this request, if any (a counted rule is used up).</summary>
-    public FaultRule? Match(string service, string method, string path)
+    /// <summary>The kind whose rules fire per record of a collection write instead of per request.</summary>
+    public const string RecordError = "recordError";
+
+    /// <summary>The request-level rule that fires for this request, if any (a counted rule is used up).</summary>
+    public FaultRule? Match(string service, string method, string path) => Match(service, method, path, perRecord: false);
+
+    /// <summary>The <see cref="RecordError"/> rule that fails this record of a collection write, if any (a count is of records).</summary>
+    public FaultRule? MatchRecord(string service, string method, string path) => Match(service, method, path, perRecord: true);
+
+    private FaultRule? Match(string service, string method, string path, bool perRecord)
     {
         lock (_rules)
         {
             foreach (var rule in _rules)
             {
+                if ((rule.Kind == RecordError) != perRecord) continue;
                 if (!rule.Service.Equals(service, StringComparison.OrdinalIgnoreCase)) continue;
                 if (rule.Method is not null && !rule.Method.Equals(method, StringComparison.OrdinalIgnoreCase)) continue;
                 if (rule.Path is not null && !PathMatches(rule.Path, path)) continue;

@@ -28,7 +28,9 @@ public static class ActivityApi
     {
         app.MapGet("/rest/v1/activities/pagingtoken.json", (Delegate)(async (HttpContext ctx) => GetPagingToken(await MarketoParameters.ReadAsync(ctx), state)));
         app.MapGet("/rest/v1/activities/types.json", () =>
-            MarketoEnvelope.Ok(new JsonArray(ActivityTypeCatalog.All.Select(ActivityTypeCatalog.ToJson).ToArray())));
+        {
+            lock (state.World.Sync) return MarketoEnvelope.Ok(ActivityTypeCatalog.Describe(state.World.CustomActivityTypes));
+        });
         app.MapGet("/rest/v1/activities.json", (Delegate)(async (HttpContext ctx) => Activities(await MarketoParameters.ReadAsync(ctx), state)));
         app.MapGet("/rest/v1/activities/leadchanges.json", (Delegate)(async (HttpContext ctx) => LeadChanges(await MarketoParameters.ReadAsync(ctx), state)));
         app.MapGet("/rest/v1/activities/deletedleads.json", (Delegate)(async (HttpContext ctx) => DeletedLeads(await MarketoParameters.ReadAsync(ctx), state)));
@@ -237,8 +239,10 @@ public static class ActivityApi
                 if (Wanted(lastRead)) rows.Add(render(lastRead));
             }
             var more = AnyFrom(log, i, Wanted);
+            // Within a walk the token keeps its time: a custom activity dated by its client (backfilled, or in
+            // the future) must not move it, or later rows dated before it would drop out depending on batchSize.
             var next = more && lastRead is not null
-                ? new ActivityPagingToken(lastRead.Id + 1, Max(t, lastRead.ActivityDate))
+                ? new ActivityPagingToken(lastRead.Id + 1, t)
                 : new ActivityPagingToken(Math.Max(world.NextActivityId, token.Position), Max(t, now));
             return MarketoEnvelope.Ok(rows, next.Encode(), more);
         }

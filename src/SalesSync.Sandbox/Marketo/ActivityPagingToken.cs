@@ -6,8 +6,9 @@ namespace SalesSync.Sandbox.Marketo;
 /// <summary>
 /// The date-based paging token of the activity endpoints (pagingtoken.json, activities.json,
 /// leadchanges.json, deletedleads.json): a position in the one activity log (the next activity id to
-/// read), the time the reader has seen the log through (activities before it are not returned; it also
-/// decides whether the token is older than the retained history), and whether the page that issued it was
+/// read), the time the reader has seen the log through (activities dated before it are not returned; it also
+/// decides whether the token is older than the retained history; it stays the walk's starting time until the
+/// last page, whose token is read through the time of that call), and whether the page that issued it was
 /// an injected empty page. Encoded like Marketo's own tokens (RFC 4648 base32, padded with '=');
 /// clients must treat it as opaque.
 /// </summary>

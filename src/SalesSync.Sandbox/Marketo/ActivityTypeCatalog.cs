@@ -9,7 +9,9 @@ public sealed record ActivityTypeDefinition(int Id, string Name, string Descript
 
 /// <summary>
 /// The activity types the sandbox describes: those its log writes (12, 13, 32, 37) with the attributes
-/// their rows carry, plus Fill Out Form (2) exactly as Adobe's example shows it. Names are Adobe's.
+/// their rows carry, plus Fill Out Form (2) exactly as Adobe's example shows it (names are Adobe's), then
+/// the approved custom activity types, as Get Activity Types lists them ("still returns metadata regarding
+/// custom activities, but does not indicate whether a given type is custom").
 /// </summary>
 public static class ActivityTypeCatalog
 {
@@ -27,7 +29,28 @@ public static class ActivityTypeCatalog
         new(ActivityTypes.DeleteLead, "Delete Lead", "Person was deleted", "Lead ID", "integer", []),
     ];
 
-    public static JsonNode ToJson(ActivityTypeDefinition t) => new JsonObject
+    /// <summary>Get Activity Types' result: the built-in types, then each approved custom type's live version.</summary>
+    public static JsonArray Describe(CustomActivityTypes customTypes) =>
+        new(All.Select(ToJson)
+            .Concat(customTypes.All.Where(t => t.Approved is not null).Select(t => (JsonNode)ToJson(t.Id, t.ApiName, t.Approved!)))
+            .ToArray());
+
+    /// <summary>
+    /// A custom type as Get Activity Types shows it: swagger's ActivityType with its optional <c>apiName</c>, on the
+    /// type and on each attribute (built-in types have none). Attribute names are the display names activity rows use.
+    /// </summary>
+    private static JsonObject ToJson(int id, string apiName, CustomActivityTypeVersion version)
+    {
+        var o = new JsonObject { ["id"] = id, ["apiName"] = apiName, ["name"] = version.Name };
+        if (version.Description is not null) o["description"] = version.Description;
+        o["primaryAttribute"] = AttributeJson(version.PrimaryAttribute);
+        o["attributes"] = new JsonArray(version.Attributes.Select(a => (JsonNode)AttributeJson(a)).ToArray());
+        return o;
+
+        static JsonObject AttributeJson(CustomActivityAttribute a) => new() { ["apiName"] = a.ApiName, ["name"] = a.Name, ["dataType"] = a.DataType };
+    }
+
+    private static JsonNode ToJson(ActivityTypeDefinition t) => new JsonObject
     {
         ["id"] = t.Id,
         ["name"] = t.Name,

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Net.Http.Headers;
 using SalesSync.Sandbox.Infrastructure;
 
 namespace SalesSync.Sandbox.Marketo;
@@ -31,15 +29,10 @@ public static class BulkExtractApi
 
     private static async Task<IResult> Create(HttpContext ctx, SandboxState state)
     {
-        var stats = state.MarketoStats;
-        if (!MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) || !type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
-            return MarketoEnvelope.Error(stats, "612", "Invalid Content Type");
-        JsonNode? body;
-        try { body = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted); }
-        catch (JsonException) { return MarketoEnvelope.Error(stats, "609", "Invalid JSON"); }
+        var (body, error) = await MarketoJsonBody.ReadAsync(ctx);
+        if (error is not null) return Answer(state, null, error);
 
         BulkExportRequest? request;
-        MarketoError? error;
         // Read before taking the world lock: the job runner takes its own lock, then the world's.
         var unsupported = state.BulkExports.UnsupportedFilters;
         lock (state.World.Sync) request = BulkExportRequest.Parse(body, state.World, unsupported, out error);

@@ -8,7 +8,8 @@ namespace SalesSync.Sandbox.Marketo;
 
 /// <summary>
 /// The Marketo Engage REST surface: Identity, Lead Database reads, static lists, activities (see
-/// <see cref="ActivityApi"/>), Bulk Lead Extract (see <see cref="BulkExtractApi"/>), usage stats.
+/// <see cref="ActivityApi"/>), custom activity types and Add Custom Activities (see <see cref="CustomActivityTypeApi"/>,
+/// <see cref="ExternalActivityApi"/>), Bulk Lead Extract (see <see cref="BulkExtractApi"/>), usage stats.
 /// </summary>
 public static class MarketoApi
 {
@@ -28,8 +29,8 @@ public static class MarketoApi
         // Route after the gate and the _method override, so a POST that asks for GET reaches the GET endpoint.
         app.UseRouting();
 
-        // Read-only endpoints: GET, or POST with _method=GET (see MethodOverride). Any other POST falls
-        // through to 610, as do all unemulated paths.
+        // Read-only endpoints: GET, or POST with _method=GET (see MethodOverride). Any other POST (but the custom
+        // activity writes and bulk calls mapped below) falls through to 610, as do all unemulated paths.
         // (Delegate) casts: a lambda of HttpContext alone would bind as a RequestDelegate and drop its result.
         app.MapGet("/rest/v1/leads.json", (Delegate)(async (HttpContext ctx) => GetLeads(await MarketoParameters.ReadAsync(ctx), state)));
         app.MapGet("/rest/v1/lead/{id}.json", async (string id, HttpContext ctx) => GetLead(id, await MarketoParameters.ReadAsync(ctx), state));
@@ -41,6 +42,8 @@ public static class MarketoApi
         app.MapGet("/rest/v1/list/{id}/leads.json", async (string id, HttpContext ctx) => GetListMembers(id, await MarketoParameters.ReadAsync(ctx), state));
         app.MapGet("/rest/v1/stats/usage.json", () => Usage(state));
         ActivityApi.Map(app, state);
+        CustomActivityTypeApi.Map(app, state);
+        ExternalActivityApi.Map(app, state);
         BulkExtractApi.Map(app, state);
         app.MapFallback("{*path}", (HttpContext ctx) => IsApiPath(ctx.Request.Path)
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
@@ -158,7 +161,10 @@ public static class MarketoApi
         await next(ctx);
     }
 
-    /// <summary>Collapses ids (numbers, and GUIDs such as bulk export ids) in paths so stats group by endpoint (e.g. /rest/v1/lead/{id}.json).</summary>
+    /// <summary>
+    /// Collapses ids (numbers, and GUIDs such as bulk export ids) and custom activity type API names in paths so
+    /// stats group by endpoint (e.g. /rest/v1/lead/{id}.json, /rest/v1/activities/external/type/{apiName}/approve.json).
+    /// </summary>
     public static string EndpointKey(PathString path)
     {
         var segments = (path.Value ?? "").Split('/');
@@ -167,6 +173,7 @@ public static class MarketoApi
             var s = segments[i];
             var stem = s.EndsWith(".json", StringComparison.Ordinal) ? s[..^5] : s;
             if ((stem.Length > 0 && stem.All(char.IsAsciiDigit)) || Guid.TryParseExact(stem, "D", out _)) segments[i] = "{id}" + s[stem.Length..];
+            else if (i >= 2 && segments[i - 1] == "type" && segments[i - 2] == "external") segments[i] = "{apiName}" + s[stem.Length..];
         }
         return string.Join('/', segments);
     }

@@ -65,6 +65,7 @@ public static class MarketoEnvelope
         bool b => b,
         long l => l,
         int i => i,
+        double d => d,
         string s => s,
         _ => value.ToString(),
     };

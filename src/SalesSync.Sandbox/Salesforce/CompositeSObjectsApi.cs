@@ -43,7 +43,7 @@ public static class CompositeSObjectsApi
             lock (state.World.Sync)
             {
                 var writer = new RecordWriter(state.World.Salesforce, state.Clock.UtcNow, WriteRequest.RunAssignmentRules(ctx.Request));
-                return Run(state, records.Count, allOrNone, writer, i => updating
+                return Run(state, ctx.Request, records.Count, allOrNone, writer, i => updating
                     ? PlanUpdate(state.World.Salesforce, records[i].Type, records[i].Body)
                     : PlanCreate(state.World.Salesforce, records[i].Type, records[i].Body));
             }
@@ -65,22 +65,25 @@ public static class CompositeSObjectsApi
         lock (state.World.Sync)
         {
             var writer = new RecordWriter(state.World.Salesforce, state.Clock.UtcNow, runAssignmentRules: false);
-            return Run(state, ids.Length, allOrNone, writer, i => PlanDelete(state.World.Salesforce, ids[i]));
+            return Run(state, ctx.Request, ids.Length, allOrNone, writer, i => PlanDelete(state.World.Salesforce, ids[i]));
         }
     }
 
     /// <summary>
     /// Plans and writes the records in order. Without allOrNone each record is written as soon as it checks out,
     /// so later records see earlier ones; with it every record is checked first and nothing is written unless
-    /// all pass.
+    /// all pass. A record that checks out can still meet an injected record fault (UNABLE_TO_LOCK_ROW by default),
+    /// which fails it like any record error.
     /// </summary>
-    private static IResult Run(SandboxState state, int count, bool allOrNone, RecordWriter writer, Func<int, Item> plan)
+    private static IResult Run(SandboxState state, HttpRequest request, int count, bool allOrNone, RecordWriter writer, Func<int, Item> plan)
     {
         var items = new Item[count];
         var written = new SalesforceRecord?[count];
         for (var i = 0; i < count; i++)
         {
             items[i] = plan(i);
+            if (items[i].Errors.Count == 0 && state.Faults.MatchRecord("salesforce", request.Method, request.Path) is { } fault)
+                items[i] = Failed(RecordFault(fault, items[i]));
             if (!allOrNone && items[i].Errors.Count == 0) written[i] = Write(writer, items[i]);
         }
         var failed = items.Any(item => item.Errors.Count > 0);
@@ -100,6 +103,24 @@ public static class CompositeSObjectsApi
             results.Add(result);
         }
         return SalesforceApi.Json(results);
+    }
+
+    /// <summary>
+    /// The injected record error. UNABLE_TO_LOCK_ROW names the record whose lock was not obtained, in Salesforce's
+    /// words: the record itself for an update or delete, for a create the parent it references (a lookup other
+    /// than the owner first, as a Task locks its WhatId/WhoId), else its owner.
+    /// </summary>
+    private static SalesforceError RecordFault(FaultRule fault, Item item)
+    {
+        var code = fault.Code ?? "UNABLE_TO_LOCK_ROW";
+        if (fault.Message is { } message) return new SalesforceError(code, message);
+        var locked = item.Deletion?.Id ?? item.Plan?.Target?.Id ?? item.Plan?.Values
+            .Where(kv => item.Plan.Type.ReferencesByField.ContainsKey(kv.Key) && kv.Value is string)
+            .OrderBy(kv => kv.Key.Equals("OwnerId", StringComparison.OrdinalIgnoreCase))
+            .Select(kv => (string)kv.Value!).FirstOrDefault();
+        return new SalesforceError(code, locked is null
+            ? "unable to obtain exclusive access to this record"
+            : $"unable to obtain exclusive access to this record or 1 records: {locked}");
     }
 
     private static SalesforceRecord Write(RecordWriter writer, Item item)
