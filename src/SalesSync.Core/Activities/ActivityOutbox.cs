@@ -154,7 +154,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         var path = salesforce.DataPath("composite/sobjects");
         while (store.Count(false, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= SalesforceBatch))
         {
-            var batch = MarkSending(store.InState(false, DeliveryState.Pending, SalesforceBatch), marketoSide: false);
+            var batch = MarkSending(await OnConvertedContactsAsync(store.InState(false, DeliveryState.Pending, SalesforceBatch), ct).ConfigureAwait(false), marketoSide: false);
             var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(batch.Select(a => (JsonNode)SalesforceTask.Record(a)).ToArray()) };
             JsonDocument response;
             try
@@ -193,6 +193,30 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
         }
         return new DeliveryReport(0, 0, delivered, failed, 0, null);
+    }
+
+    /// <summary>
+    /// A lead converted in Salesforce (Marketo may not know yet) cannot take a task: its contact can, as
+    /// Salesforce's docs advise. Before a batch is sent, the leads in it are looked up (one query per 200)
+    /// and the converted ones are logged on their contact, account and opportunity instead.
+    /// </summary>
+    private async Task<IReadOnlyList<SalesActivity>> OnConvertedContactsAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
+    {
+        var leads = batch.Where(a => a.SalesforceContactId is null && a.SalesforceLeadId is not null).Select(a => (object?)a.SalesforceLeadId).Distinct().ToList();
+        if (leads.Count == 0) return batch;
+        var contacts = new Dictionary<string, (string Contact, string? Account, string? Opportunity)>(StringComparer.Ordinal);
+        foreach (var chunk in Soql.InListChunks(leads))
+            await foreach (var lead in salesforce!.QueryAsync($"SELECT Id, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
+            {
+                string? Text(string name) => lead.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                if (Text("Id") is { } id && Text("ConvertedContactId") is { } contact)
+                    contacts[People.SalesforceIds.To18(id)!] = (contact, Text("ConvertedAccountId"), Text("ConvertedOpportunityId"));
+            }
+        if (contacts.Count == 0) return batch;
+        EngineObserver.Current.Verbose($"Salesforce: {contacts.Count} lead(s) in this batch were converted; their tasks go to the converted contacts.");
+        return batch.Select(a => a.SalesforceContactId is null && a.SalesforceLeadId is { } lead && contacts.TryGetValue(People.SalesforceIds.To18(lead)!, out var c)
+            ? a with { SalesforceContactId = c.Contact, SalesforceAccountId = c.Account ?? a.SalesforceAccountId, SalesforceOpportunityId = c.Opportunity ?? a.SalesforceOpportunityId }
+            : a).ToList();
     }
 
     private static SalesActivity SalesforceOutcome(SalesActivity a, JsonElement result, DateTimeOffset now)

@@ -62,12 +62,13 @@ internal sealed class ActivityStore
         if (query.OccurredAfter is { } after) filters.Add(LiteDB.Query.GTE("$.occurredAt", after.UtcDateTime));
         if (query.OccurredBefore is { } before) filters.Add(LiteDB.Query.LT("$.occurredAt", before.UtcDateTime));
         if (query.ActivityIds is { Count: > 0 } activityIds) filters.Add(LiteDB.Query.In("_id", activityIds.Select(i => new BsonValue(i))));
-        BsonExpression where = filters.Count switch { 0 => BsonExpression.Create("true"), 1 => filters[0], _ => LiteDB.Query.And(filters.ToArray()) };
+        BsonExpression? where = filters.Count switch { 0 => null, 1 => filters[0], _ => LiteDB.Query.And(filters.ToArray()) };
         var skip = 0;
         while (true)
         {
             // One page at a time, the query closed before the page is handed out: the pipeline may write meanwhile.
-            var page = _activities.Query().Where(where).OrderBy("$.occurredAt").Skip(skip).Limit(PageSize).ToList();
+            var selected = where is null ? _activities.Query() : _activities.Query().Where(where);
+            var page = selected.OrderBy("$.occurredAt").Skip(skip).Limit(PageSize).ToList();
             foreach (var doc in page) yield return ToActivity(doc);
             if (page.Count < PageSize) yield break;
             skip += PageSize;

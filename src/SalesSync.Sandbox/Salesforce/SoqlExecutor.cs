@@ -48,10 +48,10 @@ public sealed class SoqlExecutor
             var (relationship, name) = Resolve(field);
             if (relationship is null)
             {
-                o[name] = ToJson(record[name]);
+                o[name] = ToJson(record.GetValueOrDefault(name)); // a schema field a record never had is null, as in an org
                 continue;
             }
-            var parent = _store.Find(record[relationship.Field] as string);
+            var parent = _store.Find(record.GetValueOrDefault(relationship.Field) as string);
             if (parent is null)
             {
                 o[relationship.Relationship] = null;

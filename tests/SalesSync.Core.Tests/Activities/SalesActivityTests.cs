@@ -1,0 +1,202 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using SalesSync.Core.Activities;
+using SalesSync.Core.People;
+using SalesSync.Core.Sync;
+using SalesSync.Core.Tests.Support;
+using SalesSync.Sandbox.Data;
+
+namespace SalesSync.Core.Tests.Activities;
+
+/// <summary>
+/// Sales activities end to end against the sandbox: the custom types, batching (Marketo 300, Salesforce 200 per
+/// call), exactly-once delivery under faults and unknown outcomes, and per-item errors for bad input.
+/// </summary>
+public class SalesActivityTests
+{
+    private static async Task<(RunningSandbox Sandbox, TempFolder Temp, SalesSyncSession Session)> SyncedAsync(int people, int seed)
+    {
+        var sb = await RunningSandbox.StartAsync("--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var temp = new TempFolder();
+        var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true), CancellationToken.None);
+        var (run, _) = await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId });
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        return (sb, temp, session);
+    }
+
+    private static async Task<List<JsonNode>> DumpAsync(RunningSandbox sb, string path)
+    {
+        var text = await sb.Http.GetStringAsync(new Uri(sb.Control, path));
+        if (text.TrimStart().StartsWith('[')) return JsonNode.Parse(text)!.AsArray().Select(n => n!).ToList();
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+    }
+
+    private static async Task<int> CallsAsync(RunningSandbox sb, string service, string key) =>
+        (await sb.StatsAsync())[service]!["calls"]![key]?.GetValue<int>() ?? 0;
+
+    /// <summary>Activities of every kind for the synced people, cycling through them.</summary>
+    private static List<ActivityRequest> Requests(IReadOnlyList<PersonRecord> people, int count) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var kind = (SalesActivityKind)(i % 8);
+            var attributes = new Dictionary<string, string?>
+            {
+                ["subject"] = kind is SalesActivityKind.CallReceived or SalesActivityKind.AddedToCampaign or SalesActivityKind.RemovedFromCampaign ? null : $"Pricing, \"Q{i % 4 + 1}\" 東京 #{i}",
+                ["link"] = kind == SalesActivityKind.EmailClicked ? $"https://example.com/offer/{i}" : null,
+                ["callStatus"] = kind == SalesActivityKind.CallReceived ? "completed" : null,
+                ["callOutcome"] = kind == SalesActivityKind.CallReceived ? "Booked a demo" : null,
+                ["durationSeconds"] = kind == SalesActivityKind.CallReceived ? "312" : null,
+                ["campaignName"] = kind is SalesActivityKind.AddedToCampaign or SalesActivityKind.RemovedFromCampaign ? "Q4 Outreach" : null,
+                ["sentBy"] = "rep@example.com",
+            };
+            return new ActivityRequest { Kind = kind, MarketoId = people[i % people.Count].MarketoId, Attributes = attributes, OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-i) };
+        }).ToList();
+
+    private static async Task<List<SalesActivity>> LogAsync(SalesSyncSession session, IEnumerable<ActivityRequest> requests)
+    {
+        var logger = session.CreateActivityLogger();
+        var prepared = requests.Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
+        foreach (var chunk in prepared.Chunk(ActivityLogger.BatchSize)) await logger.AddAsync(chunk, CancellationToken.None);
+        await logger.FlushAsync(CancellationToken.None);
+        return prepared;
+    }
+
+    [Fact]
+    public async Task TypesAreInstalledOnceAndSendingWithoutThemSaysWhatToRun()
+    {
+        var (sb, temp, session) = await SyncedAsync(300, 41);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+
+        var logger = session.CreateActivityLogger();
+        var missing = await Assert.ThrowsAsync<SalesActivityException>(() => logger.EnsureTypesAsync(CancellationToken.None));
+        Assert.Equal(ActivityFailureReason.TypesNotInstalled, missing.Reason);
+        Assert.Contains("Install-SalesActivityType", missing.Message);
+
+        var plan = await session.InstallActivityTypesAsync(whatIf: true, CancellationToken.None);
+        Assert.All(plan, p => Assert.Equal("WouldCreate", p.Action));
+        Assert.Empty(await DumpAsync(sb, "custom-activity-types"));
+
+        var installed = await session.InstallActivityTypesAsync(whatIf: false, CancellationToken.None);
+        Assert.Equal(3, installed.Count);
+        Assert.All(installed, p => Assert.Equal(("Created", "approved"), (p.Action, p.State)));
+        var again = await session.InstallActivityTypesAsync(whatIf: false, CancellationToken.None);
+        Assert.All(again, p => Assert.Equal("Exists", p.Action));
+        await session.CreateActivityLogger().EnsureTypesAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task ActivitiesArriveOnceInBatchesOf300And200()
+    {
+        var (sb, temp, session) = await SyncedAsync(2000, 42);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).Where(p => p.SalesforceContactId is not null || p.SalesforceLeadId is not null).ToList();
+
+        var logged = await LogAsync(session, Requests(people, 1000));
+        var toSalesforce = logged.Count(a => a.Salesforce.State == DeliveryState.Pending);
+        Assert.Equal(3 * 125, toSalesforce); // the default kinds: sent, replied, call
+
+        Assert.Equal((1000 + 299) / 300, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
+        Assert.Equal((toSalesforce + 199) / 200, await CallsAsync(sb, "salesforce", "POST /services/data/vXX.X/composite/sobjects"));
+        var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
+        Assert.All(stored, a => Assert.True(a.Salesforce.State is DeliveryState.Delivered or DeliveryState.NotRequired, $"{a.ActivityId}: {a.Salesforce}"));
+        await AssertExactlyOnceAsync(sb, stored);
+
+        // What a Task looks like.
+        var tasks = await DumpAsync(sb, "salesforce/Task");
+        var call = stored.First(a => a.Kind == SalesActivityKind.CallReceived);
+        var task = tasks.Single(t => t["Id"]!.GetValue<string>() == call.Salesforce.RemoteId);
+        Assert.Equal($"Call: Booked a demo [{call.ActivityId}]", task["Subject"]!.GetValue<string>());
+        Assert.Equal(("Completed", "Call", "Call"), (task["Status"]!.GetValue<string>(), task["TaskSubtype"]!.GetValue<string>(), task["Type"]!.GetValue<string>()));
+        Assert.Equal(call.SalesOwnerId, task["OwnerId"]!.GetValue<string>());
+        Assert.Equal(312, task["CallDurationInSeconds"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task UnknownOutcomesAndFaultsOnBothServicesStillDeliverEachActivityExactlyOnce()
+    {
+        var (sb, temp, session) = await SyncedAsync(2000, 43);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).ToList();
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new object[]
+        {
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "commitThenDrop", count = 1 },
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "error", code = "606", count = 1 },
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "error", code = "602", count = 1 },
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "http", status = 503, count = 1 },
+            new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "commitThenDrop", count = 1 },
+            new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "recordError", count = 3 },
+            new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "http", status = 503, count = 1 },
+        })).EnsureSuccessStatusCode();
+
+        var logger = session.CreateActivityLogger();
+        var prepared = Requests(people, 700).Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
+        foreach (var chunk in prepared.Chunk(ActivityLogger.BatchSize)) await logger.AddAsync(chunk, CancellationToken.None);
+        // Each unknown outcome stops a flush (the rest stays pending); later flushes look up what arrived and send the rest.
+        for (var i = 0; i < 6 && (await logger.FlushAsync(CancellationToken.None)).StillPending > 0; i++) { }
+
+        var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
+        Assert.All(stored, a => Assert.True(a.Salesforce.State is DeliveryState.Delivered or DeliveryState.NotRequired, $"{a.ActivityId}: {a.Salesforce}"));
+        await AssertExactlyOnceAsync(sb, stored);
+        var errors = (await sb.StatsAsync())["marketo"]!["errors"]!;
+        Assert.True(errors["commitThenDrop"]?.GetValue<int>() > 0, errors.ToJsonString());
+    }
+
+    [Fact]
+    public async Task BadRequestsAreClearPerItemErrors()
+    {
+        var (sb, temp, session) = await SyncedAsync(1500, 44);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        var logger = session.CreateActivityLogger();
+        var someone = session.GetPeople(PersonQuery.All).First();
+        var duplicate = session.GetPeople(new PersonQuery { DuplicatesOnly = true }).First();
+        SalesActivityException Fails(ActivityRequest r) => Assert.Throws<SalesActivityException>(() => logger.Prepare(r, DateTimeOffset.UtcNow));
+        var subject = new Dictionary<string, string?> { ["subject"] = "Hello" };
+
+        Assert.Equal(ActivityFailureReason.PersonNotSynced, Fails(new() { Kind = SalesActivityKind.EmailSent, MarketoId = 99_999_999, Attributes = subject }).Reason);
+        Assert.Equal(ActivityFailureReason.PersonNotSynced, Fails(new() { Kind = SalesActivityKind.EmailSent, Email = "nobody@nowhere.example", Attributes = subject }).Reason);
+        Assert.Equal(ActivityFailureReason.AmbiguousEmail, Fails(new() { Kind = SalesActivityKind.EmailSent, Email = duplicate.Email!.ToUpperInvariant(), Attributes = subject }).Reason);
+        Assert.Equal(ActivityFailureReason.MissingPerson, Fails(new() { Kind = SalesActivityKind.EmailSent, Attributes = subject }).Reason);
+        Assert.Equal(ActivityFailureReason.MissingAttribute, Fails(new() { Kind = SalesActivityKind.EmailClicked, MarketoId = someone.MarketoId, Attributes = subject }).Reason);
+        Assert.Equal(ActivityFailureReason.ValueTooLong, Fails(new() { Kind = SalesActivityKind.EmailSent, MarketoId = someone.MarketoId, Attributes = new Dictionary<string, string?> { ["subject"] = new string('x', 256) } }).Reason);
+        Assert.Equal(ActivityFailureReason.InvalidValue, Fails(new() { Kind = SalesActivityKind.CallReceived, MarketoId = someone.MarketoId, Attributes = new Dictionary<string, string?> { ["callStatus"] = "completed", ["durationSeconds"] = "long" } }).Reason);
+        Assert.Equal(ActivityFailureReason.UnknownAttribute, Fails(new() { Kind = SalesActivityKind.EmailSent, MarketoId = someone.MarketoId, Attributes = new Dictionary<string, string?> { ["subject"] = "Hi", ["callStatus"] = "completed" } }).Reason);
+        Assert.Equal(ActivityFailureReason.InvalidValue, Fails(new() { Kind = SalesActivityKind.EmailSent, MarketoId = someone.MarketoId, Attributes = subject, OccurredAt = DateTimeOffset.UtcNow.AddDays(2) }).Reason);
+
+        // The same email in another case, unique: found; an emoji at the cut of a long subject is never split in the Task subject.
+        var unique = session.GetPeople(PersonQuery.All).First(p => p.Email is not null && session.GetPeople(new PersonQuery { Email = p.Email }).Count() == 1);
+        var ok = logger.Prepare(new() { Kind = SalesActivityKind.EmailSent, Email = unique.Email!.ToUpperInvariant(), Attributes = new Dictionary<string, string?> { ["subject"] = new string('y', 230) + "🚀🚀🚀" } }, DateTimeOffset.UtcNow);
+        Assert.Equal(unique.MarketoId, ok.MarketoId);
+        var taskSubject = SalesforceTask.Subject(ok);
+        Assert.True(taskSubject.Length <= 255 && taskSubject.EndsWith($" [{ok.ActivityId}]", StringComparison.Ordinal) && !char.IsHighSurrogate(taskSubject[^(ok.ActivityId.Length + 4)]), taskSubject);
+    }
+
+    /// <summary>Every stored activity is in Marketo exactly once (by its id attribute) and, where delivered, in Salesforce exactly once.</summary>
+    private static async Task AssertExactlyOnceAsync(RunningSandbox sb, IReadOnlyList<SalesActivity> stored)
+    {
+        var types = await DumpAsync(sb, "custom-activity-types");
+        var typeIds = string.Join(',', types.Select(t => t["id"]!.ToString()));
+        var inMarketo = (await DumpAsync(sb, $"activities?typeId={typeIds}"))
+            .Select(a => a["attributes"]!.AsArray().Single(x => x!["name"]!.GetValue<string>() == "SalesSync Activity ID")!["value"]!.GetValue<string>())
+            .GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(stored.Select(a => a.ActivityId).Order(), inMarketo.Keys.Order());
+        Assert.All(inMarketo, p => Assert.Equal(1, p.Value));
+
+        var tasks = await DumpAsync(sb, "salesforce/Task");
+        var inSalesforce = tasks.Where(t => t["IsDeleted"]?.GetValue<bool>() != true).Select(t => t["Subject"]!.GetValue<string>())
+            .Select(s => s[(s.LastIndexOf('[') + 1)..^1]).GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(stored.Where(a => a.Salesforce.State == DeliveryState.Delivered).Select(a => a.ActivityId).Order(), inSalesforce.Keys.Order());
+        Assert.All(inSalesforce, p => Assert.Equal(1, p.Value));
+    }
+}
