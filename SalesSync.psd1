@@ -18,6 +18,12 @@
         'Get-SalesSyncRun'
         'Get-SyncedPerson'
         'Start-SalesSync'
+        'Install-SalesActivityType'
+        'Send-SalesActivity'
+        'Get-SalesActivity'
+        'Sync-SalesActivity'
+        'Get-SalesActivitySetting'
+        'Set-SalesActivitySetting'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -25,7 +31,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Marketo', 'Salesforce', 'Sync', 'CRM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = 'Connections (process or runspace scope), the local database, and the people sync over REST: Start-SalesSync, Get-SyncedPerson, Get-SalesSyncRun.'
+            ReleaseNotes = 'Connections, the local database, the people sync (bulk export, REST list or id scan; incremental from the activity log) and sales activities logged exactly once to Marketo and Salesforce.'
         }
     }
 }

@@ -65,6 +65,8 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
             OccurredBefore = Before is { } b ? new DateTimeOffset(b.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(b, DateTimeKind.Local) : b) : null,
             ActivityIds = ActivityId,
         };
+        if (PagingParameters.IncludeTotalCount)
+            WriteObject(PagingParameters.NewTotalCount((ulong)Session.GetActivities(query).LongCount(), 1.0));
         foreach (var activity in Session.GetActivities(query))
         {
             if (_skipped < PagingParameters.Skip) { _skipped++; continue; }

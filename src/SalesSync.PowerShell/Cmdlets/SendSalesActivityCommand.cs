@@ -18,7 +18,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     public SalesActivityKind Kind { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, long.MaxValue)]
+    [EmptyAsNull]
     public long? MarketoId { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -27,6 +27,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     /// <summary>When it happened (default: now); past activities can be backfilled.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ActivityDate", "Date")]
+    [EmptyAsNull]
     public DateTime? OccurredAt { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? Subject { get; set; }

@@ -1,0 +1,54 @@
+@{
+    Synopsis    = 'Logs sales activities (emails, calls, sales campaigns) to Marketo and, for the kinds the admin enables, to Salesforce as completed Tasks.'
+    Description = @(
+        'Send-SalesActivity logs one activity per input for a synced person (by -MarketoId, or by -Email when exactly one synced person has it). The eight kinds are EmailSent, EmailOpened, EmailClicked, EmailReplied, EmailBounced, CallReceived, AddedToCampaign and RemovedFromCampaign; each takes the attributes of Marketo''s sales activity glossary (subject, template, sales campaign, the seller who sent it, the link clicked, bounce details, call status, outcome, duration, number and recording, ...). The activity time defaults to now and may be in the past (backfill).'
+        'In Marketo each activity is a custom activity of one of SalesSync''s three types (sales email, sales call, sales campaign; the action is an attribute), so smart lists can trigger and filter on them; run Install-SalesActivityType once first. Activities go 300 per call, batched across the whole pipeline. In Salesforce, the kinds chosen with Set-SalesActivitySetting (default: EmailSent, EmailReplied, CallReceived) become completed Tasks, 200 per call: WhoId the contact (else the lead; a converted lead''s contact), WhatId the opportunity or else the account (contacts only), owner the person''s sales owner, a subject such as "Email: <subject> [SS-...]" or "Call: <outcome> [SS-...]" ending with SalesSync''s activity id, and the details in the description.'
+        'Every activity is stored in the database before anything is sent, with its state per destination. A crash, Ctrl+C, an outage or a spent quota loses nothing: what stays pending is delivered by the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync. When the outcome of a call is unknown (a timeout, a dropped connection), SalesSync first looks up what arrived (Marketo: the activities carrying SalesSync''s id; Salesforce: Tasks by their subject) and sends only the rest, so nothing is logged twice.'
+        'Each bad item is a non-terminating error and the others go on. ErrorIds: PersonNotSynced (ObjectNotFound), AmbiguousEmail, MissingPerson, MissingAttribute, UnknownAttribute, InvalidValue, ValueTooLong (LimitsExceeded), ActivityRefusedByMarketo, ActivityRefusedBySalesforce (with the service''s reason, for example 1004 or CANNOT_UPDATE_CONVERTED_LEAD); ActivityTypesNotInstalled (terminating, before any input is read). -WhatIf checks each item and stores and sends nothing.'
+    )
+    Parameters  = @{
+        Kind            = 'EmailSent, EmailOpened, EmailClicked, EmailReplied, EmailBounced, CallReceived, AddedToCampaign or RemovedFromCampaign. Also taken from the pipeline by property name (a Kind column).'
+        MarketoId       = 'The Marketo id of a synced person (from Get-SyncedPerson or a MarketoId column).'
+        Email           = 'The email of a synced person, when -MarketoId is not given; several synced people with that email is an AmbiguousEmail error. Case-insensitive.'
+        OccurredAt      = 'When the activity happened (default: now). Aliases ActivityDate, Date. Past times backfill; a time in the future is refused.'
+        Subject         = 'The email subject (email kinds; required for all but calls and campaigns), or the call subject.'
+        SentBy          = 'The seller who sent the email, made the call or changed the campaign.'
+        ActivitySource  = 'The glossary''s Source: the application that did it (for example "Sales App").'
+        SalesPersonId   = 'The Marketo Sales Person ID of the seller.'
+        TemplateId      = 'Email kinds: the sales template''s id.'
+        TemplateName    = 'Email kinds: the sales template''s name.'
+        TemplateUrl     = 'Email kinds: the sales template''s URL (http or https).'
+        CampaignName    = 'The sales campaign''s name (required for AddedToCampaign and RemovedFromCampaign).'
+        CampaignId      = 'The sales campaign''s id.'
+        CampaignUrl     = 'The sales campaign''s URL.'
+        Link            = 'EmailClicked: the link clicked (required).'
+        BounceDetails   = 'EmailBounced: the bounce details.'
+        BounceEmail     = 'EmailBounced: the address that bounced.'
+        ReceivedBy      = 'EmailReplied: who received the reply.'
+        CallStatus      = 'CallReceived: completed, no answer, cancelled or failed (required).'
+        CallOutcome     = 'CallReceived: the outcome (it also names the Salesforce Task: "Call: <outcome>").'
+        PhoneNumber     = 'CallReceived: the number called.'
+        DurationSeconds = 'CallReceived: the duration in whole seconds.'
+        RecordingUrl    = 'CallReceived: the recording''s URL.'
+        AnsweredBy      = 'CallReceived: who answered.'
+        PassThru        = 'Writes each activity (SalesSync.SalesActivity) with its state per destination once its delivery is settled.'
+    }
+    Inputs      = 'Objects with Kind, MarketoId or Email, and attribute properties named as the parameters, for example from Get-SyncedPerson (add Kind and Subject) or Import-Csv.'
+    Outputs     = @{ Type = 'SalesSync.SalesActivity'; Description = 'With -PassThru: ActivityId, Kind, MarketoId, Email, OccurredAt, MarketoState, MarketoActivityId, SalesforceState, SalesforceTaskId, the reasons of failures, and Attributes.' }
+    Notes       = @('Marketo allows 10 custom activity types and 20 attributes per type for all integrations together; SalesSync uses 3 types.', 'Activities are write-once in Marketo: they cannot be changed or removed after they arrive.')
+    Examples    = @(
+        @{
+            Code    = 'Send-SalesActivity -Kind EmailSent -MarketoId 1001 -Subject ''Q3 pricing'' -SentBy ''ana@example.com'' -PassThru'
+            Remarks = 'Logs one sent sales email to Marketo and Salesforce and shows where it landed.'
+        }
+        @{
+            Code    = 'Import-Csv ./calls.csv | Send-SalesActivity -Kind CallReceived'
+            Remarks = 'Logs every row of a CSV with MarketoId (or Email), CallStatus, CallOutcome and DurationSeconds columns; bad rows are errors, the others land.'
+        }
+        @{
+            Code    = 'Get-SyncedPerson -Company Acme* | Send-SalesActivity -Kind AddedToCampaign -CampaignName ''Q4 Outreach'''
+            Remarks = 'Adds everyone at Acme to a sales campaign in Marketo, 300 per call.'
+        }
+    )
+    Links       = @('Install-SalesActivityType', 'Get-SalesActivity', 'Sync-SalesActivity', 'Set-SalesActivitySetting', 'Get-SyncedPerson')
+}

@@ -1,0 +1,127 @@
+# Install-SalesActivityType / Send-SalesActivity / Get-SalesActivity / Sync-SalesActivity / *-SalesActivitySetting against the sandbox.
+BeforeAll {
+    $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    . (Join-Path $root 'tools/SandboxProcess.ps1')
+    Import-Module (Join-Path $root 'SalesSync.psd1') -Force
+    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '1500', '--seed', '61')
+    $script:folder = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-activities-" + [guid]::NewGuid().ToString('N'))
+    $script:database = Join-Path $folder 'activities.db'
+    function Get-Stats { Invoke-RestMethod "$($sandbox.Control)stats" }
+    function Get-Calls([string] $service, [string] $key) { $value = (Get-Stats).$service.calls.$key; if ($value) { $value } else { 0 } }
+    # Control dumps are one JSON object per line (or a JSON array): always a flat list of objects.
+    function Get-Dump([string] $path) {
+        $content = (Invoke-WebRequest "$($sandbox.Control)$path").Content
+        $text = if ($content -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($content) } else { $content }
+        if ($text.TrimStart().StartsWith('[')) { return @($text | ConvertFrom-Json -NoEnumerate) | ForEach-Object { $_ } }
+        $text -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable }
+    }
+    Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+        -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database | Out-Null
+    Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null
+    $script:people = @(Get-SyncedPerson)
+    $script:uniqueEmail = ($people | Group-Object Email | Where-Object Count -EQ 1 | Select-Object -First 1).Name
+}
+
+AfterAll {
+    Disconnect-SalesSync
+    Stop-SandboxProcess $sandbox
+    Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Install-SalesActivityType' {
+    It 'refuses to send before the types exist, naming the cmdlet to run' {
+        { Send-SalesActivity -Kind EmailSent -MarketoId $people[0].MarketoId -Subject 'Hi' -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ActivityTypesNotInstalled*' -ExpectedMessage '*Install-SalesActivityType*'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $plan = Install-SalesActivityType -WhatIf
+        $plan.Action | Sort-Object -Unique | Should -Be 'WouldCreate'
+        @(Get-Dump 'custom-activity-types').Count | Should -Be 0
+    }
+
+    It 'creates and approves the three types once' {
+        $types = Install-SalesActivityType -Confirm:$false
+        $types.Count | Should -Be 3
+        $types.Action | Sort-Object -Unique | Should -Be 'Created'
+        (Install-SalesActivityType).Action | Sort-Object -Unique | Should -Be 'Exists'
+    }
+}
+
+Describe 'Send-SalesActivity' {
+    It 'logs to Marketo and Salesforce and passes the activity through' {
+        $person = $people | Where-Object { $_.SalesforceContactId } | Select-Object -First 1
+        $sent = Send-SalesActivity -Kind EmailSent -MarketoId $person.MarketoId -Subject 'Q3 pricing' -SentBy 'ana@example.com' -PassThru
+        $sent.PSObject.TypeNames[0] | Should -Be 'SalesSync.SalesActivity'
+        $sent.MarketoState | Should -Be 'Delivered'
+        $sent.SalesforceState | Should -Be 'Delivered'
+        $task = Get-Dump "salesforce/Task?subject=$($sent.ActivityId)"
+        $task.Subject | Should -Be "Email: Q3 pricing [$($sent.ActivityId)]"
+        $task.WhoId | Should -Be $person.SalesforceContactId
+    }
+
+    It 'logs opens to Marketo only by default' {
+        $opened = Send-SalesActivity -Kind EmailOpened -MarketoId $people[1].MarketoId -Subject 'Q3 pricing' -PassThru
+        $opened.MarketoState | Should -Be 'Delivered'
+        $opened.SalesforceState | Should -Be 'NotRequired'
+    }
+
+    It 'takes a CSV, reports bad rows per item and lands the rest' {
+        $csv = Join-Path $folder 'calls.csv'
+        @(
+            [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $people[2].MarketoId; Email = ''; CallStatus = 'completed'; CallOutcome = 'Demo booked'; DurationSeconds = '95' }
+            [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = '99999999'; Email = ''; CallStatus = 'completed'; CallOutcome = 'Wrong person'; DurationSeconds = '10' }
+            [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = ''; Email = $uniqueEmail; CallStatus = ''; CallOutcome = 'No status'; DurationSeconds = '' }
+            [pscustomobject]@{ Kind = 'EmailReplied'; MarketoId = $people[4].MarketoId; Email = ''; CallStatus = ''; CallOutcome = ''; DurationSeconds = '' }
+        ) | Export-Csv -LiteralPath $csv -NoTypeInformation
+        $out = Import-Csv -LiteralPath $csv | Send-SalesActivity -Subject 'Re: pricing' -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue
+        ($out.Kind | ForEach-Object ToString | Sort-Object) -join ',' | Should -Be 'CallReceived,EmailReplied'
+        @($bad).Count | Should -Be 2 # the unknown person, and the call without a status
+        ($bad | ForEach-Object FullyQualifiedErrorId | Sort-Object) -join ',' | Should -BeLike 'MissingAttribute*PersonNotSynced*'
+    }
+
+    It 'stores and sends nothing with -WhatIf' {
+        $before = @(Get-SalesActivity).Count
+        $calls = Get-Calls marketo 'POST /rest/v1/activities/external.json'
+        Send-SalesActivity -Kind EmailSent -MarketoId $people[5].MarketoId -Subject 'Not really' -WhatIf
+        @(Get-SalesActivity).Count | Should -Be $before
+        Get-Calls marketo 'POST /rest/v1/activities/external.json' | Should -Be $calls
+    }
+
+    It 'sends 10,000 piped activities in 34 Marketo calls and ceil(n/200) Salesforce calls' {
+        $marketoBefore = Get-Calls marketo 'POST /rest/v1/activities/external.json'
+        $salesforceBefore = Get-Calls salesforce 'POST /services/data/vXX.X/composite/sobjects'
+        $kinds = 'EmailSent', 'EmailOpened', 'EmailReplied', 'EmailBounced'
+        0..9999 | ForEach-Object { [pscustomobject]@{ Kind = $kinds[$_ % 4]; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = "Follow-up #$_" } } |
+            Send-SalesActivity
+        (Get-Calls marketo 'POST /rest/v1/activities/external.json') - $marketoBefore | Should -Be 34
+        $toSalesforce = @(Get-SalesActivity -Kind EmailSent, EmailReplied -Destination Salesforce -State Delivered |
+            Where-Object { $_.Attributes.subject -like 'Follow-up #*' }).Count
+        $toSalesforce | Should -BeGreaterThan 4000
+        (Get-Calls salesforce 'POST /services/data/vXX.X/composite/sobjects') - $salesforceBefore | Should -Be ([math]::Ceiling($toSalesforce / 200))
+        @(Get-SalesActivity -State Pending).Count | Should -Be 0
+    }
+}
+
+Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
+    It 'filters the log by person and kind' {
+        $mine = @(Get-SalesActivity -MarketoId $people[2].MarketoId -Kind CallReceived)
+        $mine.Count | Should -Be 1
+        $mine[0].Attributes.callOutcome | Should -Be 'Demo booked'
+        $people[2] | Get-SalesActivity -Kind CallReceived | ForEach-Object ActivityId | Should -Be $mine[0].ActivityId
+    }
+
+    It 'delivers what is pending and reports it' {
+        $report = Sync-SalesActivity
+        $report.PSObject.TypeNames[0] | Should -Be 'SalesSync.SalesActivityDelivery'
+        $report.StillPending | Should -Be 0
+    }
+
+    It 'stores which kinds go to Salesforce' {
+        (Get-SalesActivitySetting).SalesforceKinds -join ',' | Should -Be 'EmailSent,EmailReplied,CallReceived'
+        Set-SalesActivitySetting -SalesforceKinds EmailOpened -WhatIf
+        (Get-SalesActivitySetting).ChangedAt | Should -BeNullOrEmpty
+        (Set-SalesActivitySetting -SalesforceKinds EmailSent, EmailOpened -PassThru).SalesforceKinds -join ',' | Should -Be 'EmailSent,EmailOpened'
+        (Send-SalesActivity -Kind EmailOpened -MarketoId ($people | Where-Object SalesforceContactId | Select-Object -First 1).MarketoId -Subject 'Opened' -PassThru).SalesforceState | Should -Be 'Delivered'
+    }
+}
