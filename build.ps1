@@ -202,6 +202,42 @@ Get-SyncedPerson -Duplicate | Sort-Object Email, MarketoId | Select-Object -Firs
 Write-Host '> Get-SalesSyncRun'
 Get-SalesSyncRun | Format-Table | Out-String -Width 160 | Write-Host
 
+Write-Host "> Install-SalesActivityType   (SalesSync's three custom activity types in Marketo; -WhatIf first)"
+Install-SalesActivityType -WhatIf | Format-Table ApiName, Name, Action | Out-String -Width 160 | Write-Host
+Install-SalesActivityType -Confirm:$false | Format-Table ApiName, MarketoTypeId, Status, Action | Out-String -Width 160 | Write-Host
+
+Write-Host '> Get-SalesActivitySetting   (which kinds also become Salesforce Tasks)'
+Get-SalesActivitySetting | Format-List SalesforceKinds, ChangedAt | Out-String | Write-Host
+
+Write-Host '> One activity of each kind for a synced contact, logged with -PassThru:'
+$contact = Get-SyncedPerson | Where-Object SalesforceContactId | Select-Object -First 1
+$activities = @(
+    @{ Kind = 'EmailSent'; Subject = 'Q3 pricing'; SentBy = 'ana@example.com'; TemplateName = 'Pricing follow-up' }
+    @{ Kind = 'EmailOpened'; Subject = 'Q3 pricing' }
+    @{ Kind = 'EmailClicked'; Subject = 'Q3 pricing'; Link = 'https://example.com/pricing' }
+    @{ Kind = 'EmailReplied'; Subject = 'Q3 pricing'; ReceivedBy = 'ana@example.com' }
+    @{ Kind = 'EmailBounced'; Subject = 'Old address'; BounceDetails = '550 mailbox unavailable' }
+    @{ Kind = 'CallReceived'; CallStatus = 'completed'; CallOutcome = 'Demo booked'; DurationSeconds = '312'; PhoneNumber = '+1 555 0100' }
+    @{ Kind = 'AddedToCampaign'; CampaignName = 'Q4 Outreach' }
+    @{ Kind = 'RemovedFromCampaign'; CampaignName = 'Q4 Outreach' }
+) | ForEach-Object { [pscustomobject]($_ + @{ MarketoId = $contact.MarketoId }) }
+$activities | Send-SalesActivity -PassThru | Format-Table | Out-String -Width 200 | Write-Host
+
+Write-Host '> Bad items are per-item errors (stable ErrorIds); the good ones still land:'
+@(
+    [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = 99999999; Subject = 'Hello' }
+    [pscustomobject]@{ Kind = 'EmailClicked'; MarketoId = $contact.MarketoId; Subject = 'No link' }
+    [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $contact.MarketoId; Subject = 'Checking in' }
+) | Send-SalesActivity -PassThru -ErrorVariable refused -ErrorAction SilentlyContinue | Format-Table | Out-String -Width 200 | Write-Host
+$refused | ForEach-Object { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])   $($_.Exception.Message)" }
+
+Write-Host "`n> Where they landed: Marketo's activity log and Salesforce's Tasks, as the sandbox holds them"
+$tasks = (Invoke-WebRequest "$($Control)salesforce/Task").Content
+$tasks = if ($tasks -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($tasks) } else { $tasks }
+$tasks -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable } |
+    ForEach-Object { Write-Host ("  Task {0}  {1,-9} {2}" -f $_.Id, $_.TaskSubtype, $_.Subject) }
+Get-SalesActivity | Group-Object Kind | ForEach-Object { Write-Host ("  SalesSync's log: {0,-20} {1} activit{2}, all delivered to Marketo" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
+
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
 Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API usage {3}/{4}" -f $stats.marketo.totalCalls,

@@ -201,6 +201,11 @@ public sealed class SalesSyncSession : IDisposable
     public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
         new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities).DeliverAsync(all: true, cancellationToken);
 
+    /// <summary>Activities waiting for either destination (no collection is created just to ask).</summary>
+    public int PendingActivityCount => !Store.Database.CollectionExists("activities") ? 0
+        : Store.Activities.Count(true, Activities.DeliveryState.Pending) + Store.Activities.Count(true, Activities.DeliveryState.Sending)
+          + (Salesforce is null ? 0 : Store.Activities.Count(false, Activities.DeliveryState.Pending) + Store.Activities.Count(false, Activities.DeliveryState.Sending));
+
     /// <summary>The activity log, oldest first, page by page.</summary>
     public IEnumerable<Activities.SalesActivity> GetActivities(ActivityQuery query) => Store.Activities.Query(query);
 

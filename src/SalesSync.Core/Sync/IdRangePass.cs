@@ -42,7 +42,8 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
             while (true)
             {
                 // Keep the in-flight share busy; stop dispatching once the empty tail is long enough.
-                while (fetches.Count < inFlightLimit && next <= lastBlockWithPeople + EmptyBlocksToEnd)
+                while (fetches.Count < inFlightLimit && next <= lastBlockWithPeople + EmptyBlocksToEnd
+                       && (options.MaxApiCalls is not { } cap || state.InvocationCalls + fetches.Count(f => !f.Value.IsCompleted) < cap))
                 {
                     var block = next++;
                     fetches[block] = FetchBlockAsync(block, stopFetching.Token);

@@ -85,6 +85,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(),
                 e.Reason == SyncFailureReason.AlreadyRunning ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidArgument, Session.DatabasePath));
         }
+        DeliverPendingActivities();
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
         if (finished is { Status: SyncRunStatus.Failed } failed)
@@ -103,6 +104,23 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         {
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             return finished = run;
+        }
+    }
+
+    /// <summary>After the people step, activities left pending by earlier runs are delivered (their people are current now).</summary>
+    private void DeliverPendingActivities()
+    {
+        var pending = Session.PendingActivityCount;
+        if (pending == 0) return;
+        try
+        {
+            var report = RunEngine(ct => Session.DeliverPendingActivitiesAsync(ct));
+            WriteVerbose($"Pending sales activities: Marketo {report.MarketoDelivered} delivered, {report.MarketoFailed} failed; Salesforce {report.SalesforceDelivered} delivered, {report.SalesforceFailed} failed; {report.StillPending} still pending.");
+            if (report.StoppedBecause is { } why) WriteWarning($"{why} {report.StillPending} sales activities stay pending.");
+        }
+        catch (Core.Activities.SalesActivityException e)
+        {
+            WriteWarning($"{pending} sales activities are pending but cannot be sent: {e.Message}");
         }
     }
 }
