@@ -10,8 +10,22 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     public void Dispose() => ModuleHost.DisconnectAll();
 
     /// <summary>Runs a script in a child pwsh (the pinned tool), credentials passed in its environment only.</summary>
-    private (int ExitCode, string Output) RunPwsh(string script)
+    private (int ExitCode, string Output) RunPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null)
     {
+        using var process = StartPwsh(script, host);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The child pwsh did not finish in 2 minutes.");
+        }
+        return (process.ExitCode, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
+    }
+
+    private Process StartPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null)
+    {
+        host ??= sandbox.Host;
         var psi = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = ModuleHost.RepoRoot,
@@ -22,20 +36,66 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         };
         foreach (var a in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-EncodedCommand", Convert.ToBase64String(Encoding.Unicode.GetBytes(script)) })
             psi.ArgumentList.Add(a);
-        psi.Environment["SALESSYNC_MARKETO_URI"] = sandbox.Host.MarketoUri.ToString();
-        psi.Environment["SALESSYNC_MARKETO_CLIENT_ID"] = sandbox.Host.State.Marketo.ClientId;
-        psi.Environment["SALESSYNC_MARKETO_CLIENT_SECRET"] = sandbox.Host.State.Marketo.ClientSecret;
+        psi.Environment["SALESSYNC_MARKETO_URI"] = host.MarketoUri.ToString();
+        psi.Environment["SALESSYNC_MARKETO_CLIENT_ID"] = host.State.Marketo.ClientId;
+        psi.Environment["SALESSYNC_MARKETO_CLIENT_SECRET"] = host.State.Marketo.ClientSecret;
         psi.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(psi)!;
+        var process = Process.Start(psi)!;
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        return process;
+    }
+
+    [Fact]
+    public async Task ABulkSyncKilledWithSigkillResumesWithoutExportingAFinishedWindowAgain()
+    {
+        await using var host = await SalesSync.Sandbox.SandboxHost.StartAsync("--people", "3000", "--seed", "17", "--history-years", "1",
+            "--bulk-processing-seconds", "1", "--bulk-status-refresh-seconds", "0.5");
+        var database = ModuleHost.TempDatabase();
+        var module = Quote(Path.Combine(ModuleHost.RepoRoot, "SalesSync.psd1"));
+        var pidFile = database + ".pid";
+        var sync = $"$PID | Set-Content {Quote(pidFile)}; Import-Module {module}; Connect-SalesSync -FromEnvironment -Database {Quote(database)} | Out-Null; " +
+                   "Start-SalesSync -ExportPollSeconds 1 -Verbose 4>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { 'VERBOSE: ' + $_.Message } else { 'RUN ' + $_.RunId + ' ' + $_.Status } }; " +
+                   "'PEOPLE ' + @(Get-SyncedPerson).Count";
+        int Calls(System.Text.Json.Nodes.JsonNode stats, string key) => stats["marketo"]!["calls"]![key]?.GetValue<int>() ?? 0;
+        const string Creates = "POST /bulk/v1/leads/export/create.json";
+
+        // kill -9 once three windows are applied (the child says so in -Verbose): no Stopped status, files and jobs left behind.
+        using (var killed = StartPwsh(sync, host))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("The child pwsh did not finish in 2 minutes.");
+            var seen = new System.Text.StringBuilder();
+            var applied = 0;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (applied < 3 && await killed.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                seen.AppendLine(line);
+                if (line.Contains("VERBOSE: Applied ", StringComparison.Ordinal)) applied++;
+            }
+            Assert.True(applied == 3, seen.ToString());
+            // SIGKILL to pwsh itself (`dotnet pwsh` runs it two processes down), then to the launcher.
+            using (var pwsh = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture))) pwsh.Kill();
+            killed.Kill(entireProcessTree: true);
+            await killed.WaitForExitAsync();
         }
-        return (process.ExitCode, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
+        var atKill = await StatsAsync(host);
+        var createsAtKill = Calls(atKill, Creates);
+
+        var (exit, output) = RunPwsh(sync, host);
+        Assert.True(exit == 0, output);
+        Assert.True(output.Contains("Resuming sync run 1 (Running)", StringComparison.Ordinal), $"at the kill: {atKill["marketo"]!["calls"]!.ToJsonString()}\n{output}");
+        Assert.Contains("RUN 1 Completed", output);
+        var windows = int.Parse(System.Text.RegularExpressions.Regex.Match(output, @"Bulk export in (\d+) createdAt windows").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(windows, Calls(await StatsAsync(host), Creates)); // one job per window: none exported again
+        Assert.True(createsAtKill < windows, $"the kill came after every window was queued ({createsAtKill} of {windows})");
+        int eligible;
+        lock (host.State.World.Sync)
+            eligible = host.State.World.People.Count(p => p["sfdcType"] is "Lead" or "Contact" && p["sfdcLeadOwnerId"] is string { Length: > 0 });
+        Assert.Contains($"PEOPLE {eligible}", output);
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode> StatsAsync(SalesSync.Sandbox.SandboxHost host)
+    {
+        using var http = new HttpClient();
+        return System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!;
     }
 
     private static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
