@@ -89,6 +89,12 @@ public sealed class ActivityLogger
     /// <summary>Checks that SalesSync's custom activity types are installed and approved (a clear error naming Install-SalesActivityType if not).</summary>
     public Task EnsureTypesAsync(CancellationToken ct) => _outbox.TypeIdsAsync(ct);
 
+    /// <summary>Stores activities as pending without sending (a stopping caller keeps what it accepted).</summary>
+    public void Store(IReadOnlyList<SalesActivity> batch)
+    {
+        if (batch.Count > 0) _activities.Add(batch);
+    }
+
     /// <summary>Stores the activities (one transaction), then sends whatever fills a whole API batch.</summary>
     public Task<DeliveryReport> AddAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
     {

@@ -38,8 +38,25 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private readonly CustomActivityClient _custom = new(marketo);
     private IReadOnlyDictionary<SalesActivityFamily, int>? _typeIds;
 
+    /// <summary>One delivery at a time per database in this process: two runspaces must never send or look up the same batch.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivityStore, SemaphoreSlim> Delivering = new();
+
     /// <summary>Delivers full batches only (<paramref name="all"/> false: the pipeline is still filling) or everything pending.</summary>
     public async Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
+    {
+        var gate = Delivering.GetValue(store, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await DeliverLockedAsync(all, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<DeliveryReport> DeliverLockedAsync(bool all, CancellationToken ct)
     {
         var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
         var salesforceReport = await DeliverSalesforceAsync(all, ct).ConfigureAwait(false);
@@ -72,10 +89,17 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
             catch (Exception e) when (Refused(e))
             {
-                // Refused before processing (a spent quota, a rejected request): nothing landed.
-                store.Save(batch.Select(a => a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }).ToList());
-                if (e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized } invalid)
-                    throw new SalesSyncApiException(MarketoClient.ServiceName, invalid.Code, $"Marketo refused the activities: {invalid.ApiMessage}", invalid.Kind, invalid);
+                // Refused before processing: nothing landed. A rejected request fails its batch (recorded with the
+                // reason, so it never blocks the activities behind it); a quota or throttling stop leaves it pending.
+                var rejected = e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest };
+                store.Save(batch.Select(a => a with
+                {
+                    Marketo = rejected ? new Delivery(DeliveryState.Failed, null, $"Marketo refused the request: {e.Message}", a.Marketo.Attempts, DateTimeOffset.UtcNow)
+                                       : a.Marketo with { State = DeliveryState.Pending },
+                }).ToList());
+                if (rejected) { failed += batch.Count; continue; }
+                if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
+                    throw new SalesSyncApiException(MarketoClient.ServiceName, denied.Code, $"Marketo refused the activities: {denied.ApiMessage}", denied.Kind, denied);
                 return new DeliveryReport(delivered, failed, 0, 0, 0, $"Marketo: {e.Message}");
             }
             catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)
@@ -163,9 +187,15 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
             catch (Exception e) when (Refused(e))
             {
-                store.Save(batch.Select(a => a with { Salesforce = a.Salesforce with { State = DeliveryState.Pending } }).ToList());
-                if (e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized } invalid)
-                    throw new SalesSyncApiException(SalesforceClient.ServiceName, invalid.Code, $"Salesforce refused the tasks: {invalid.ApiMessage}", invalid.Kind, invalid);
+                var rejected = e is SalesSyncApiException { Kind: ApiFailureKind.InvalidRequest };
+                store.Save(batch.Select(a => a with
+                {
+                    Salesforce = rejected ? new Delivery(DeliveryState.Failed, null, $"Salesforce refused the request: {e.Message}", a.Salesforce.Attempts, DateTimeOffset.UtcNow)
+                                          : a.Salesforce with { State = DeliveryState.Pending },
+                }).ToList());
+                if (rejected) { failed += batch.Count; continue; }
+                if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
+                    throw new SalesSyncApiException(SalesforceClient.ServiceName, denied.Code, $"Salesforce refused the tasks: {denied.ApiMessage}", denied.Kind, denied);
                 return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: {e.Message}");
             }
             catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)

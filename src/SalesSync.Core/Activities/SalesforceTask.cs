@@ -56,7 +56,10 @@ internal static class SalesforceTask
             _ => $"Removed from sales campaign: {a.Attribute(SalesActivityCatalog.CampaignName.ApiName)}",
         };
         var suffix = $" [{a.ActivityId}]";
-        var oneLine = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        // One plain line: control characters and Unicode line/paragraph separators (which Salesforce may strip or
+        // change, so the subject would no longer match when the task is looked up) become spaces.
+        var oneLine = string.Join(' ', new string(text.Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator ? ' ' : c).ToArray())
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries));
         return Truncate(oneLine, SubjectLength - suffix.Length) + suffix;
     }
 

@@ -24,6 +24,9 @@ internal sealed class CustomActivityClient(MarketoClient client)
 {
     private const string Root = "rest/v1/activities/external";
 
+    /// <summary>Empty pages (moreResult true, no rows) followed in a row before a lookup gives up as unfinished.</summary>
+    private const int MaxEmptyPages = 500;
+
     public async Task<IReadOnlyList<CustomActivityType>> GetTypesAsync(CancellationToken ct)
     {
         var response = await client.GetAsync($"{Root}/types.json", null, ct).ConfigureAwait(false);
@@ -105,6 +108,7 @@ internal sealed class CustomActivityClient(MarketoClient client)
     /// The SalesSync activity ids Marketo holds for these leads (≤ 30 per call, as the API allows) among
     /// activities of the given types since a time: how the outbox learns what arrived after an unknown outcome.
     /// </summary>
+    /// <remarks>Throws when a scan cannot be finished (too many empty pages in a row): an incomplete answer must not pass for "not there".</remarks>
     public async Task<IReadOnlyDictionary<string, string>> FindLoggedAsync(IReadOnlyCollection<int> typeIds, IReadOnlyCollection<long> leadIds, DateTimeOffset since, CancellationToken ct)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -113,8 +117,11 @@ internal sealed class CustomActivityClient(MarketoClient client)
         foreach (var chunk in leadIds.Distinct().Chunk(30))
         {
             var token = start.NextPageToken;
-            for (var empty = 0; token is not null && empty < 50;)
+            for (var empty = 0; token is not null;)
             {
+                if (empty >= MaxEmptyPages)
+                    throw new SalesSyncApiException(MarketoClient.ServiceName, "INCOMPLETE_LOOKUP",
+                        $"Marketo's activity log gave {MaxEmptyPages} empty pages in a row while looking for activities with an unknown outcome", ApiFailureKind.Transient);
                 var page = await client.GetAsync("rest/v1/activities.json",
                 [
                     new("nextPageToken", token),

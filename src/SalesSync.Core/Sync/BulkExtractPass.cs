@@ -276,27 +276,43 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         }
 
         var syncedAt = DateTimeOffset.UtcNow;
-        using (var rows = ExportFileReader.Read(path, window.RowsApplied, syncedAt).GetEnumerator())
+        try
         {
-            while (true)
-            {
-                var batch = new List<PersonRecord>(ApplyBatchSize);
-                var lastRow = window.RowsApplied;
-                while (batch.Count < ApplyBatchSize && rows.MoveNext())
-                {
-                    lastRow = rows.Current.Row;
-                    if (rows.Current.Person is { } person && MarketoPersonFields.IsEligible(person)) batch.Add(person);
-                }
-                if (lastRow == window.RowsApplied) break;
-                var withOpportunities = await owner.WithOpportunitiesAsync(batch, ct).ConfigureAwait(false);
-                step.Changes.AddRange(state.Apply(withOpportunities, r => r));
-                window = Save(all, window with { RowsApplied = lastRow });
-                ct.ThrowIfCancellationRequested();
-            }
+            window = await ApplyFileAsync(state, all, window, path, syncedAt, step, ct).ConfigureAwait(false);
         }
-        File.Delete(path); // ours: created when the job completed
+        catch (Exception e) when (e is InvalidDataException or CsvHelper.CsvHelperException)
+        {
+            // The file passed its checksum yet cannot be read: export the window again (bounded).
+            Retry(all, all[window.Index], $"The file of export job {window.ExportId} cannot be read ({e.Message})");
+            return;
+        }
+
+        // Applied is saved before the file goes: a kill in between leaves a stray file, never a window exported again.
         Save(all, window with { State = ExportWindowState.Applied });
+        File.Delete(path); // ours: created when the job completed
         EngineObserver.Current.Verbose($"Applied {window.RowsApplied:N0} rows of export job {window.ExportId} ({window}).");
+    }
+
+    /// <summary>Applies the file's rows from the saved row on, 1,000 per transaction, saving the row reached after each batch.</summary>
+    private async Task<ExportWindow> ApplyFileAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, string path, DateTimeOffset syncedAt, Step step, CancellationToken ct)
+    {
+        using var rows = ExportFileReader.Read(path, window.RowsApplied, syncedAt).GetEnumerator();
+        while (true)
+        {
+            var batch = new List<PersonRecord>(ApplyBatchSize);
+            var lastRow = window.RowsApplied;
+            while (batch.Count < ApplyBatchSize && rows.MoveNext())
+            {
+                lastRow = rows.Current.Row;
+                if (rows.Current.Person is { } person && MarketoPersonFields.IsEligible(person)) batch.Add(person);
+            }
+            if (lastRow == window.RowsApplied) break;
+            var withOpportunities = await owner.WithOpportunitiesAsync(batch, ct).ConfigureAwait(false);
+            step.Changes.AddRange(state.Apply(withOpportunities, r => r));
+            window = Save(all, window with { RowsApplied = lastRow });
+            ct.ThrowIfCancellationRequested();
+        }
+        return window;
     }
 
     /// <summary>Downloads until the file is whole; false when the window has to be exported again.</summary>

@@ -94,6 +94,9 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
             new PassStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}.{(quota.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "")} The next Start-SalesSync resumes there.", null),
         SalesSyncApiException api =>
             new PassStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message} The next Start-SalesSync resumes there.", null),
+        // Local trouble (disk full, a file locked by another program) and a malformed answer end the run resumably too.
+        IOException or UnauthorizedAccessException or System.Text.Json.JsonException =>
+            new PassStop(SyncRunStatus.Failed, $"Failed {where}: {e.Message} The next Start-SalesSync resumes there.", null),
         _ => null,
     };
 

@@ -48,7 +48,26 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                     var block = next++;
                     fetches[block] = FetchBlockAsync(block, stopFetching.Token);
                 }
-                if (!fetches.TryGetValue(applied, out var oldest)) break;
+                if (!fetches.TryGetValue(applied, out var oldest))
+                {
+                    // The empty tail is reached. A long run of deleted ids (a purged import) would end the scan
+                    // early, so one more call looks far ahead before the pass is declared complete.
+                    long? ahead = null;
+                    try
+                    {
+                        ahead = await FirstLivingIdBeyondAsync(next * BlockSize + 1, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        stop = FullPassRun.Classify(e, $"looking beyond Marketo id {next * BlockSize:N0}", ct);
+                        if (stop is null) throw;
+                    }
+                    if (stop is not null || ahead is not { } found) break;
+                    // Every block up to the one found is scanned too: the probe samples ids, it does not prove the gap empty.
+                    EngineObserver.Current.Verbose($"A person lives at Marketo id {found:N0}, past {next * BlockSize:N0}: the scan goes on through the gap.");
+                    lastBlockWithPeople = (found - 1) / BlockSize;
+                    continue;
+                }
 
                 // The oldest block, then every block after it that has already arrived: one transaction for all of them.
                 var ready = new List<Block>();
@@ -107,6 +126,26 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
             yield return new SyncFinished(state.Stop(new PassStop(SyncRunStatus.Failed,
                 $"The id scan found no sales-owned person up to Marketo id {applied * BlockSize:N0}, yet the database holds people up to id {highestKnownId:N0}; nothing was removed. Check the connection's permissions, or run Start-SalesSync -Full -Method Bulk.", null)));
         }
+    }
+
+    /// <summary>
+    /// One call: 300 ids spread ever wider from <paramref name="from"/> (steps growing by 6% from about 900 ids,
+    /// up to about 2 billion). The lowest living one, or null when none lives.
+    /// </summary>
+    private async Task<long?> FirstLivingIdBeyondAsync(long from, CancellationToken ct)
+    {
+        var ids = new SortedSet<long>();
+        for (var k = 0; ids.Count < BlockSize && k < 1000; k++)
+        {
+            var id = from + (long)(EmptyBlocksToEnd * BlockSize * (Math.Pow(1.06, k) - 1));
+            if (id > int.MaxValue) break;
+            ids.Add(id);
+        }
+        long? lowest = null;
+        await foreach (var lead in marketo.GetLeadsAsync("id", ids.Select(i => i.ToString(CultureInfo.InvariantCulture)), ["id"], ct).ConfigureAwait(false))
+            if (MarketoResponse.String(lead, "id") is { } text && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && (lowest is null || id < lowest))
+                lowest = id;
+        return lowest;
     }
 
     /// <summary>A block's sales-owned people, and whether anyone (sales-owned or not) lives in it: only empty blocks end the scan.</summary>

@@ -54,7 +54,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
     // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
-    private static bool WatermarkTooOld(SyncRunResult done, DateTimeOffset now) => done.EndedAt is { } ended && now - ended > DeletedLeadRetention;
+    // The watermark is as old as the run that took it (a full pass takes it as it starts; an incremental run
+    // moves it while it reads), not as the run's end: a full pass that took two weeks to finish is already stale.
+    private static bool WatermarkTooOld(SyncRunResult done, DateTimeOffset now) => now - done.StartedAt > DeletedLeadRetention;
 
     private readonly PeopleStore _people = store.People;
     private readonly SyncRunStore _runs = store.Runs;
@@ -119,12 +121,20 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             yield break;
         }
 
-        // A complete pass saw every eligible person: whoever it did not see has left.
+        // A complete pass saw every eligible person: whoever it did not see has left. A pass limited by
+        // -CreatedSince did not look at older people, so it removes nobody.
         run = state.Run;
-        foreach (var removed in _people.RemoveNotSeenIn(run.RunId))
+        if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, StaticListId: null })
         {
-            run = run with { Removed = run.Removed + 1 };
-            if (options.ReportChanges) yield return new PersonChanged(removed, PersonChange.Removed);
+            run = run with { Message = $"Exported people created since {options.CreatedSince:yyyy-MM-dd} only, so nobody was removed; a full pass without -CreatedSince removes people who left." };
+        }
+        else
+        {
+            foreach (var removed in _people.RemoveNotSeenIn(run.RunId))
+            {
+                run = run with { Removed = run.Removed + 1 };
+                if (options.ReportChanges) yield return new PersonChanged(removed, PersonChange.Removed);
+            }
         }
         run = Finish(run, SyncRunStatus.Completed, run.Message);
         observer.Verbose($"Sync run {run.RunId} completed: {run.Added} added, {run.Updated} updated, {run.Removed} removed, {run.Unchanged} unchanged; {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls.");
@@ -176,8 +186,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
         if (start != Start.Incremental || latest is not { } done)
         {
-            if (!options.Full && latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null, EndedAt: { } ended })
-                EngineObserver.Current.Warning($"The last run ended {(DateTimeOffset.UtcNow - ended).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.");
+            if (!options.Full && latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null })
+                EngineObserver.Current.Warning($"The last run started {(DateTimeOffset.UtcNow - latest.StartedAt).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.");
             return null;
         }
         var run = _runs.Start("Incremental", "Activities", null) with

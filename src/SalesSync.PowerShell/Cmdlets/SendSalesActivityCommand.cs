@@ -65,7 +65,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         base.BeginProcessing();
         _logger = Session.CreateActivityLogger();
         // Fail before the pipeline is read when the custom activity types are missing (4 calls; none with -WhatIf).
-        if (!MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+        if (!WhatIfRequested)
         {
             try
             {
@@ -120,7 +120,30 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
     }
 
-    protected override void EndProcessing() => Flush(all: true);
+    protected override void EndProcessing()
+    {
+        // -WhatIf stores nothing and sends nothing, not even what earlier runs left pending.
+        if (WhatIfRequested) return;
+        Flush(all: true);
+    }
+
+    private bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true };
+
+    /// <summary>Ctrl+C: the activities already accepted from the pipeline are stored (pending), never dropped.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && _buffer.Count > 0 && _logger is not null && !WhatIfRequested)
+        {
+            try { _logger.Store(_buffer); }
+            catch (Exception e)
+            {
+                // Disposing must not throw over the stop that caused it; say what could not be kept.
+                WriteWarningSafely($"{_buffer.Count} activities accepted before the stop could not be stored: {e.Message}");
+            }
+            _buffer.Clear();
+        }
+        base.Dispose(disposing);
+    }
 
     /// <summary>Stores the buffered activities, sends what fills a batch (or everything at the end), and reports per item.</summary>
     private void Flush(bool all)
@@ -150,6 +173,12 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         _logged.RemoveAll(done.Contains);
         if (all && report.StoppedBecause is { } why)
             WriteWarning($"{why} {report.StillPending} activities stay pending in the outbox; the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them.");
+    }
+
+    private void WriteWarningSafely(string message)
+    {
+        try { WriteWarning(message); }
+        catch (Exception) { /* the pipeline is already stopped */ }
     }
 
     private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Sending;

@@ -118,9 +118,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             WriteVerbose($"Pending sales activities: Marketo {report.MarketoDelivered} delivered, {report.MarketoFailed} failed; Salesforce {report.SalesforceDelivered} delivered, {report.SalesforceFailed} failed; {report.StillPending} still pending.");
             if (report.StoppedBecause is { } why) WriteWarning($"{why} {report.StillPending} sales activities stay pending.");
         }
-        catch (Core.Activities.SalesActivityException e)
+        catch (Exception e) when (e is Core.Activities.SalesActivityException or Core.Http.SalesSyncApiException)
         {
-            WriteWarning($"{pending} sales activities are pending but cannot be sent: {e.Message}");
+            // The people step succeeded; activities stay pending for the next delivery.
+            WriteWarning($"{pending} sales activities are pending but could not be sent now: {e.Message}");
         }
     }
 }
