@@ -92,6 +92,46 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         Assert.Contains($"PEOPLE {eligible}", output);
     }
 
+    [Fact]
+    public async Task ActivitiesSentWhenTheSenderIsKilledWithSigkillArriveExactlyOnceAfterARerun()
+    {
+        await using var host = await SalesSync.Sandbox.SandboxHost.StartAsync("--people", "1000", "--seed", "19", "--response-times", "realistic", "--time-scale", "4");
+        var database = ModuleHost.TempDatabase();
+        var module = Quote(Path.Combine(ModuleHost.RepoRoot, "SalesSync.psd1"));
+        var pidFile = database + ".pid";
+        var connect = $"Import-Module {module}; Connect-SalesSync -FromEnvironment -Database {Quote(database)} | Out-Null; ";
+        var (setupExit, setup) = RunPwsh(connect + "Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null; Install-SalesActivityType -Confirm:$false | Out-Null; 'READY'", host);
+        Assert.True(setupExit == 0 && setup.Contains("READY", StringComparison.Ordinal), setup);
+
+        // Activities go 300 per call, each call ~0.3 s here: the sender is killed once two calls have been made.
+        var send = $"$PID | Set-Content {Quote(pidFile)}; " + connect +
+                   "$people = @(Get-SyncedPerson); 0..2999 | ForEach-Object { [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = \"Note $_\" } } | Send-SalesActivity";
+        const string Adds = "POST /rest/v1/activities/external.json";
+        int Calls(System.Text.Json.Nodes.JsonNode stats) => stats["marketo"]!["calls"]![Adds]?.GetValue<int>() ?? 0;
+        using (var killed = StartPwsh(send, host))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (Calls(await StatsAsync(host)) < 2 && !killed.HasExited && DateTime.UtcNow < deadline) await Task.Delay(10);
+            Assert.False(killed.HasExited, "the sender finished before it could be killed");
+            using (var pwsh = Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture))) pwsh.Kill();
+            killed.Kill(entireProcessTree: true);
+            await killed.WaitForExitAsync();
+        }
+
+        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState }", host);
+        Assert.True(exit == 0, output);
+        var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value)).ToList();
+        Assert.NotEmpty(stored);
+        Assert.All(stored, a => Assert.Equal("Delivered", a.State));
+        using var http = new HttpClient();
+        var log = await http.GetStringAsync(new Uri(host.ControlUri, "activities?typeId=100001"));
+        var inMarketo = log.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!["attributes"]!.AsArray().Single(a => a!["name"]!.GetValue<string>() == "SalesSync Activity ID")!["value"]!.GetValue<string>())
+            .GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(stored.Select(a => a.Id).Order(), inMarketo.Keys.Order()); // every stored activity arrived, nothing else did
+        Assert.All(inMarketo, p => Assert.Equal(1, p.Value)); // and exactly once
+    }
+
     private static async Task<System.Text.Json.Nodes.JsonNode> StatsAsync(SalesSync.Sandbox.SandboxHost host)
     {
         using var http = new HttpClient();

@@ -80,6 +80,13 @@ Describe 'Send-SalesActivity' {
         ($bad | ForEach-Object FullyQualifiedErrorId | Sort-Object) -join ',' | Should -BeLike 'MissingAttribute*PersonNotSynced*'
     }
 
+    It 'does nothing for an empty pipeline' {
+        $before = @(Get-SalesActivity).Count
+        @() | Send-SalesActivity -PassThru -ErrorVariable none | Should -BeNullOrEmpty
+        $none | Should -BeNullOrEmpty
+        @(Get-SalesActivity).Count | Should -Be $before
+    }
+
     It 'stores and sends nothing with -WhatIf' {
         $before = @(Get-SalesActivity).Count
         $calls = Get-Calls marketo 'POST /rest/v1/activities/external.json'

@@ -132,6 +132,10 @@ public class SalesActivityTests
             new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "error", code = "606", count = 1 },
             new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "error", code = "602", count = 1 },
             new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "http", status = 503, count = 1 },
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "error", code = "615", count = 1 },
+            new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "reset", count = 1 },
+            new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "error", code = "INVALID_SESSION_ID", status = 401, count = 1 },
+            new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "reset", count = 1 },
             new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "commitThenDrop", count = 1 },
             new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "recordError", count = 3 },
             new { service = "salesforce", path = "/services/data/*/composite/sobjects", kind = "http", status = 503, count = 1 },
@@ -141,14 +145,16 @@ public class SalesActivityTests
         var prepared = Requests(people, 700).Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
         foreach (var chunk in prepared.Chunk(ActivityLogger.BatchSize)) await logger.AddAsync(chunk, CancellationToken.None);
         // Each unknown outcome stops a flush (the rest stays pending); later flushes look up what arrived and send the rest.
-        for (var i = 0; i < 6 && (await logger.FlushAsync(CancellationToken.None)).StillPending > 0; i++) { }
+        for (var i = 0; i < 10 && (await logger.FlushAsync(CancellationToken.None)).StillPending > 0; i++) { }
 
         var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
         Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
         Assert.All(stored, a => Assert.True(a.Salesforce.State is DeliveryState.Delivered or DeliveryState.NotRequired, $"{a.ActivityId}: {a.Salesforce}"));
         await AssertExactlyOnceAsync(sb, stored);
-        var errors = (await sb.StatsAsync())["marketo"]!["errors"]!;
-        Assert.True(errors["commitThenDrop"]?.GetValue<int>() > 0, errors.ToJsonString());
+        var stats = await sb.StatsAsync();
+        foreach (var (service, code) in new[] { ("marketo", "commitThenDrop"), ("marketo", "606"), ("marketo", "615"), ("marketo", "602"), ("marketo", "503"), ("marketo", "reset"),
+                     ("salesforce", "commitThenDrop"), ("salesforce", "INVALID_SESSION_ID"), ("salesforce", "503"), ("salesforce", "reset"), ("salesforce", "UNABLE_TO_LOCK_ROW") })
+            Assert.True(stats[service]!["errors"]![code]?.GetValue<int>() > 0, $"{service} never met {code}: {stats[service]!["errors"]!.ToJsonString()}");
     }
 
     [Fact]
