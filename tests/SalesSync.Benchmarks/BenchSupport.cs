@@ -50,5 +50,18 @@ internal static class Bench
     public static double Percentile(IReadOnlyList<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
 
+    /// <summary>Connection settings for an in-process sandbox, the client at the instance maximum (100 calls/20 s, 10 in flight).</summary>
+    public static SalesSync.Core.Connection.ConnectionSettings Settings(SalesSync.Sandbox.SandboxHost host, string databasePath, bool salesforce = true) => new()
+    {
+        MarketoUri = host.MarketoUri,
+        MarketoClientId = host.State.Marketo.ClientId,
+        MarketoClientSecret = new SalesSync.Core.Http.Secret(host.State.Marketo.ClientSecret),
+        SalesforceUri = salesforce ? host.SalesforceUri : null,
+        SalesforceClientId = salesforce ? host.State.Salesforce.ClientId : null,
+        SalesforceClientSecret = salesforce ? new SalesSync.Core.Http.Secret(host.State.Salesforce.ClientSecret) : null,
+        DatabasePath = databasePath,
+        MarketoLimits = new SalesSync.Core.Marketo.MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
+    };
+
     public static string Mib(long bytes) => (bytes / 1048576.0).ToString("N0", CultureInfo.InvariantCulture) + " MiB";
 }

@@ -26,17 +26,7 @@ internal static class IncrementalBenchmarks
         await using var host = await SandboxHost.StartAsync("--people", people.ToString(CultureInfo.InvariantCulture), "--limits", "off");
         using var temp = new TempFolder();
         using var http = new HttpClient();
-        using var session = await SalesSyncSession.ConnectAsync(new ConnectionSettings
-        {
-            MarketoUri = host.MarketoUri,
-            MarketoClientId = host.State.Marketo.ClientId,
-            MarketoClientSecret = new Secret(host.State.Marketo.ClientSecret),
-            SalesforceUri = host.SalesforceUri,
-            SalesforceClientId = host.State.Salesforce.ClientId,
-            SalesforceClientSecret = new Secret(host.State.Salesforce.ClientSecret),
-            DatabasePath = temp.File("incremental.db"),
-            MarketoLimits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
-        }, CancellationToken.None);
+        using var session = await SalesSyncSession.ConnectAsync(Bench.Settings(host, temp.File("incremental.db")), CancellationToken.None);
         var options = new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId };
 
         var (full, fullWall) = await SyncAsync(session, options);

@@ -62,17 +62,7 @@ internal static class PeopleSourceBenchmarks
         var folder = Path.Combine(Path.GetTempPath(), "salessync-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
-            using var session = await SalesSyncSession.ConnectAsync(new ConnectionSettings
-            {
-                MarketoUri = host.MarketoUri,
-                MarketoClientId = host.State.Marketo.ClientId,
-                MarketoClientSecret = new Secret(host.State.Marketo.ClientSecret),
-                SalesforceUri = host.SalesforceUri,
-                SalesforceClientId = host.State.Salesforce.ClientId,
-                SalesforceClientSecret = new Secret(host.State.Salesforce.ClientSecret),
-                DatabasePath = Path.Combine(folder, "bench.db"),
-                MarketoLimits = InstanceMaximum,
-            }, CancellationToken.None);
+            using var session = await SalesSyncSession.ConnectAsync(Bench.Settings(host, Path.Combine(folder, "bench.db")), CancellationToken.None);
             var wall = Stopwatch.StartNew();
             SyncRunResult? run = null;
             await foreach (var output in session.SyncPeopleAsync(options, CancellationToken.None))

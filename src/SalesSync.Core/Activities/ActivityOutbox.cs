@@ -38,6 +38,9 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private readonly CustomActivityClient _custom = new(marketo);
     private IReadOnlyDictionary<SalesActivityFamily, int>? _typeIds;
 
+    /// <summary>Leads already looked up in this delivery's lifetime: converted (with where to) or not (null).</summary>
+    private readonly Dictionary<string, (string Contact, string? Account, string? Opportunity)?> _leadsChecked = new(StringComparer.Ordinal);
+
     /// <summary>One delivery at a time per database in this process: two runspaces must never send or look up the same batch.</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivityStore, SemaphoreSlim> Delivering = new();
 
@@ -232,16 +235,22 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     /// </summary>
     private async Task<IReadOnlyList<SalesActivity>> OnConvertedContactsAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
     {
-        var leads = batch.Where(a => a.SalesforceContactId is null && a.SalesforceLeadId is not null).Select(a => (object?)a.SalesforceLeadId).Distinct().ToList();
-        if (leads.Count == 0) return batch;
-        var contacts = new Dictionary<string, (string Contact, string? Account, string? Opportunity)>(StringComparer.Ordinal);
-        foreach (var chunk in Soql.InListChunks(leads))
-            await foreach (var lead in salesforce!.QueryAsync($"SELECT Id, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
-            {
-                string? Text(string name) => lead.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                if (Text("Id") is { } id && Text("ConvertedContactId") is { } contact)
-                    contacts[People.SalesforceIds.To18(id)!] = (contact, Text("ConvertedAccountId"), Text("ConvertedOpportunityId"));
-            }
+        var unknown = batch.Where(a => a.SalesforceContactId is null && a.SalesforceLeadId is not null)
+            .Select(a => People.SalesforceIds.To18(a.SalesforceLeadId)!).Distinct().Where(id => !_leadsChecked.ContainsKey(id)).ToList();
+        if (unknown.Count > 0)
+        {
+            foreach (var id in unknown) _leadsChecked[id] = null; // checked: not converted unless the query says so
+            foreach (var chunk in Soql.InListChunks(unknown.Cast<object?>()))
+                await foreach (var lead in salesforce!.QueryAsync($"SELECT Id, ConvertedContactId, ConvertedAccountId, ConvertedOpportunityId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
+                {
+                    string? Text(string name) => lead.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                    if (Text("Id") is { } id && Text("ConvertedContactId") is { } contact)
+                        _leadsChecked[People.SalesforceIds.To18(id)!] = (contact, Text("ConvertedAccountId"), Text("ConvertedOpportunityId"));
+                }
+        }
+        var contacts = batch.Where(a => a.SalesforceContactId is null && a.SalesforceLeadId is not null)
+            .Select(a => People.SalesforceIds.To18(a.SalesforceLeadId)!).Distinct()
+            .Where(id => _leadsChecked.TryGetValue(id, out var c) && c is not null).ToDictionary(id => id, id => _leadsChecked[id]!.Value, StringComparer.Ordinal);
         if (contacts.Count == 0) return batch;
         EngineObserver.Current.Verbose($"Salesforce: {contacts.Count} lead(s) in this batch were converted; their tasks go to the converted contacts.");
         return batch.Select(a => a.SalesforceContactId is null && a.SalesforceLeadId is { } lead && contacts.TryGetValue(People.SalesforceIds.To18(lead)!, out var c)
