@@ -10,9 +10,9 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
     public void Dispose() => ModuleHost.DisconnectAll();
 
     /// <summary>Runs a script in a child pwsh (the pinned tool), credentials passed in its environment only.</summary>
-    private (int ExitCode, string Output) RunPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null)
+    private (int ExitCode, string Output) RunPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null, bool withSalesforce = false)
     {
-        using var process = StartPwsh(script, host);
+        using var process = StartPwsh(script, host, withSalesforce);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
@@ -23,7 +23,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         return (process.ExitCode, stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult());
     }
 
-    private Process StartPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null)
+    private Process StartPwsh(string script, SalesSync.Sandbox.SandboxHost? host = null, bool withSalesforce = false)
     {
         host ??= sandbox.Host;
         var psi = new ProcessStartInfo("dotnet")
@@ -39,6 +39,12 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         psi.Environment["SALESSYNC_MARKETO_URI"] = host.MarketoUri.ToString();
         psi.Environment["SALESSYNC_MARKETO_CLIENT_ID"] = host.State.Marketo.ClientId;
         psi.Environment["SALESSYNC_MARKETO_CLIENT_SECRET"] = host.State.Marketo.ClientSecret;
+        if (withSalesforce)
+        {
+            psi.Environment["SALESSYNC_SALESFORCE_URI"] = host.SalesforceUri.ToString();
+            psi.Environment["SALESSYNC_SALESFORCE_CLIENT_ID"] = host.State.Salesforce.ClientId;
+            psi.Environment["SALESSYNC_SALESFORCE_CLIENT_SECRET"] = host.State.Salesforce.ClientSecret;
+        }
         psi.Environment["NO_COLOR"] = "1";
         var process = Process.Start(psi)!;
         process.StandardInput.Close();
@@ -100,7 +106,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         var module = Quote(Path.Combine(ModuleHost.RepoRoot, "SalesSync.psd1"));
         var pidFile = database + ".pid";
         var connect = $"Import-Module {module}; Connect-SalesSync -FromEnvironment -Database {Quote(database)} | Out-Null; ";
-        var (setupExit, setup) = RunPwsh(connect + "Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null; Install-SalesActivityType -Confirm:$false | Out-Null; 'READY'", host);
+        var (setupExit, setup) = RunPwsh(connect + "Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null; Install-SalesActivityType -Confirm:$false | Out-Null; 'READY'", host, withSalesforce: true);
         Assert.True(setupExit == 0 && setup.Contains("READY", StringComparison.Ordinal), setup);
 
         // Activities go 300 per call, each call ~0.3 s here: the sender is killed once two calls have been made.
@@ -108,7 +114,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
                    "$people = @(Get-SyncedPerson); 0..2999 | ForEach-Object { [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = \"Note $_\" } } | Send-SalesActivity";
         const string Adds = "POST /rest/v1/activities/external.json";
         int Calls(System.Text.Json.Nodes.JsonNode stats) => stats["marketo"]!["calls"]![Adds]?.GetValue<int>() ?? 0;
-        using (var killed = StartPwsh(send, host))
+        using (var killed = StartPwsh(send, host, withSalesforce: true))
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
             while (Calls(await StatsAsync(host)) < 2 && !killed.HasExited && DateTime.UtcNow < deadline) await Task.Delay(10);
@@ -118,11 +124,12 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             await killed.WaitForExitAsync();
         }
 
-        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState }", host);
+        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState }", host, withSalesforce: true);
         Assert.True(exit == 0, output);
-        var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value)).ToList();
+        var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+) (\w+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value, Salesforce: m.Groups[3].Value)).ToList();
         Assert.NotEmpty(stored);
         Assert.All(stored, a => Assert.Equal("Delivered", a.State));
+        Assert.All(stored, a => Assert.True(a.Salesforce is "Delivered" or "NotRequired", $"{a.Id}: Salesforce {a.Salesforce}"));
         using var http = new HttpClient();
         var log = await http.GetStringAsync(new Uri(host.ControlUri, "activities?typeId=100001"));
         var inMarketo = log.Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -130,6 +137,11 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             .GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(stored.Select(a => a.Id).Order(), inMarketo.Keys.Order()); // every stored activity arrived, nothing else did
         Assert.All(inMarketo, p => Assert.Equal(1, p.Value)); // and exactly once
+        var tasks = (await http.GetStringAsync(new Uri(host.ControlUri, "salesforce/Task"))).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!["Subject"]!.GetValue<string>()).Select(subject => subject[(subject.LastIndexOf('[') + 1)..^1])
+            .GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(stored.Where(a => a.Salesforce == "Delivered").Select(a => a.Id).Order(), tasks.Keys.Order());
+        Assert.All(tasks, p => Assert.Equal(1, p.Value));
     }
 
     private static async Task<System.Text.Json.Nodes.JsonNode> StatsAsync(SalesSync.Sandbox.SandboxHost host)

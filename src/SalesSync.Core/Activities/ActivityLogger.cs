@@ -107,7 +107,7 @@ public sealed class ActivityLogger
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
     public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>
-        _activities.Query(new ActivityQuery { ActivityIds = activityIds }).ToList();
+        activityIds.Count == 0 ? [] : activityIds.Chunk(500).SelectMany(ids => _activities.Query(new ActivityQuery { ActivityIds = ids })).ToList();
 
     private PersonRecord Resolve(ActivityRequest request)
     {
