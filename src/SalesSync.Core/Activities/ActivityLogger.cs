@@ -102,6 +102,9 @@ public sealed class ActivityLogger
         return _outbox.DeliverAsync(all: false, ct);
     }
 
+    /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => _outbox.DeliverAsync(all, ct);
+
     /// <summary>Sends everything pending (this caller's and any left by earlier runs).</summary>
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) => _outbox.DeliverAsync(all: true, ct);
 

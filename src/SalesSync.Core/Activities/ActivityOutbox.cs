@@ -100,7 +100,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                     Marketo = rejected ? new Delivery(DeliveryState.Failed, null, $"Marketo refused the request: {e.Message}", a.Marketo.Attempts, DateTimeOffset.UtcNow)
                                        : a.Marketo with { State = DeliveryState.Pending },
                 }).ToList());
-                if (rejected) { failed += batch.Count; continue; }
+                if (rejected) return new DeliveryReport(delivered, failed + batch.Count, 0, 0, 0, $"Marketo rejected a batch of {batch.Count} activities ({e.Message}); they are marked Failed.");
                 if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
                     throw new SalesSyncApiException(MarketoClient.ServiceName, denied.Code, $"Marketo refused the activities: {denied.ApiMessage}", denied.Kind, denied);
                 return new DeliveryReport(delivered, failed, 0, 0, 0, $"Marketo: {e.Message}");
@@ -181,7 +181,16 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         var path = salesforce.DataPath("composite/sobjects");
         while (store.Count(false, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= SalesforceBatch))
         {
-            var batch = MarkSending(await OnConvertedContactsAsync(store.InState(false, DeliveryState.Pending, SalesforceBatch), ct).ConfigureAwait(false), marketoSide: false);
+            IReadOnlyList<SalesActivity> next;
+            try
+            {
+                next = await OnConvertedContactsAsync(store.InState(false, DeliveryState.Pending, SalesforceBatch), ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+            {
+                return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: could not look up converted leads ({e.Message}).");
+            }
+            var batch = MarkSending(next, marketoSide: false);
             var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(batch.Select(a => (JsonNode)SalesforceTask.Record(a)).ToArray()) };
             JsonDocument response;
             try
@@ -196,7 +205,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                     Salesforce = rejected ? new Delivery(DeliveryState.Failed, null, $"Salesforce refused the request: {e.Message}", a.Salesforce.Attempts, DateTimeOffset.UtcNow)
                                           : a.Salesforce with { State = DeliveryState.Pending },
                 }).ToList());
-                if (rejected) { failed += batch.Count; continue; }
+                if (rejected) return new DeliveryReport(0, 0, delivered, failed + batch.Count, 0, $"Salesforce rejected a batch of {batch.Count} tasks ({e.Message}); they are marked Failed.");
                 if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
                     throw new SalesSyncApiException(SalesforceClient.ServiceName, denied.Code, $"Salesforce refused the tasks: {denied.ApiMessage}", denied.Kind, denied);
                 return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: {e.Message}");

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SalesSync.Core.Activities;
+using SalesSync.Core.Http;
 using SalesSync.PowerShell.Base;
 using CoreKind = SalesSync.Core.Activities.SalesActivityKind;
 
@@ -127,7 +128,11 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         Flush(all: true);
     }
 
-    private bool WhatIfRequested => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter { IsPresent: true };
+    /// <summary>-WhatIf given here, or inherited through $WhatIfPreference from a calling script or function.</summary>
+    private bool WhatIfRequested =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+            ? w is SwitchParameter { IsPresent: true }
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
 
     /// <summary>Ctrl+C: the activities already accepted from the pipeline are stored (pending), never dropped.</summary>
     protected override void Dispose(bool disposing)
@@ -149,14 +154,29 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     private void Flush(bool all)
     {
         if (_logger is null || (_buffer.Count == 0 && !all)) return;
+        // Stored here, on the pipeline thread, before anything can be cancelled: accepted items are never only in memory.
         var stored = _buffer.ToList();
+        _logger.Store(stored);
         _buffer.Clear();
         _logged.AddRange(stored.Select(a => a.ActivityId));
-        var report = RunEngine(async ct =>
+        DeliveryReport report;
+        try
         {
-            var r = await _logger.AddAsync(stored, ct).ConfigureAwait(false);
-            return all ? r + await _logger.FlushAsync(ct).ConfigureAwait(false) : r;
-        });
+            report = RunEngine(async ct =>
+            {
+                var r = await _logger.DeliverAsync(all: false, ct).ConfigureAwait(false);
+                return all ? r + await _logger.FlushAsync(ct).ConfigureAwait(false) : r;
+            });
+        }
+        catch (SalesSyncApiException e)
+        {
+            // The service refused outright (credentials, permissions): the activities stay stored and pending.
+            ThrowTerminatingError(new ErrorRecord(e, "ActivityDeliveryRefused", ErrorCategory.PermissionDenied, null)
+            {
+                ErrorDetails = new ErrorDetails($"{e.Message} The activities stay pending; Sync-SalesActivity delivers them once the cause is fixed."),
+            });
+            return;
+        }
         WriteVerbose($"Marketo: {report.MarketoDelivered} delivered, {report.MarketoFailed} failed; Salesforce: {report.SalesforceDelivered} delivered, {report.SalesforceFailed} failed; {report.StillPending} pending in the outbox.");
         // Report (and pass through) the activities whose delivery is settled; the rest when everything is flushed.
         var current = _logger.Current(_logged);

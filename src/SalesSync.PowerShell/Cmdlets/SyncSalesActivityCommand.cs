@@ -16,7 +16,21 @@ public sealed class SyncSalesActivityCommand : SalesSyncConnectedCmdlet
         var pending = Session.GetActivities(new Core.Store.ActivityQuery { MarketoState = Core.Activities.DeliveryState.Pending }).Count()
                       + Session.GetActivities(new Core.Store.ActivityQuery { SalesforceState = Core.Activities.DeliveryState.Pending }).Count();
         if (!ShouldProcess(Session.DatabasePath, $"Deliver {pending} pending activity deliveries (and check any with an unknown outcome)")) return;
-        var report = RunEngine(ct => Session.DeliverPendingActivitiesAsync(ct));
+        Core.Activities.DeliveryReport report;
+        try
+        {
+            report = RunEngine(ct => Session.DeliverPendingActivitiesAsync(ct));
+        }
+        catch (Core.Activities.SalesActivityException e) when (e.Reason == Core.Activities.ActivityFailureReason.TypesNotInstalled)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ActivityTypesNotInstalled", ErrorCategory.NotInstalled, null));
+            return;
+        }
+        catch (Core.Http.SalesSyncApiException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "ActivityDeliveryRefused", ErrorCategory.PermissionDenied, null));
+            return;
+        }
         if (report.StoppedBecause is { } why) WriteWarning($"{why} {report.StillPending} stay pending.");
         WriteObject(SalesActivityDelivery.From(report));
     }
