@@ -195,11 +195,11 @@ public sealed class SalesSyncSession : IDisposable
         new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken);
 
     /// <summary>A logger for one caller's activities (checks, stores, delivers in API-sized batches).</summary>
-    public Activities.ActivityLogger CreateActivityLogger() => new(Marketo, Salesforce, Store);
+    public Activities.ActivityLogger CreateActivityLogger() => new(Marketo, Salesforce, Store, Settings.UnknownOutcomeGrace);
 
     /// <summary>Delivers every pending activity (left by a stop, an outage or a quota) to both destinations.</summary>
     public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
-        new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities).DeliverAsync(all: true, cancellationToken);
+        new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities, Settings.UnknownOutcomeGrace).DeliverAsync(all: true, cancellationToken);
 
     /// <summary>Activities waiting for either destination (no collection is created just to ask).</summary>
     public int PendingActivityCount => !Store.Database.CollectionExists("activities") ? 0

@@ -41,6 +41,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         psi.Environment["SALESSYNC_MARKETO_CLIENT_SECRET"] = host.State.Marketo.ClientSecret;
         if (withSalesforce)
         {
+            psi.Environment["SALESSYNC_UNKNOWN_OUTCOME_GRACE_SECONDS"] = "0"; // the sandbox commits at once
             psi.Environment["SALESSYNC_SALESFORCE_URI"] = host.SalesforceUri.ToString();
             psi.Environment["SALESSYNC_SALESFORCE_CLIENT_ID"] = host.State.Salesforce.ClientId;
             psi.Environment["SALESSYNC_SALESFORCE_CLIENT_SECRET"] = host.State.Salesforce.ClientSecret;

@@ -34,12 +34,12 @@ public sealed class ActivityLogger
     private readonly ActivitySettings _settings;
     private readonly ActivityOutbox _outbox;
 
-    internal ActivityLogger(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store)
+    internal ActivityLogger(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, Connection.OutcomeGrace grace)
     {
         _people = store.People;
         _activities = store.Activities;
         _settings = store.Settings.Activities;
-        _outbox = new ActivityOutbox(marketo, salesforce, store.Activities);
+        _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, grace);
     }
 
     /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>

@@ -24,7 +24,7 @@ public sealed record DeliveryReport(int MarketoDelivered, int MarketoFailed, int
 /// subject, which ends with the id), and only the rest is sent again. An outage or a spent quota stops the
 /// flush and leaves the rest pending for the next one.
 /// </summary>
-internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? salesforce, ActivityStore store)
+internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? salesforce, ActivityStore store, Connection.OutcomeGrace grace)
 {
     public const int MarketoBatch = MarketoClient.MaxBatchSize;
     public const int SalesforceBatch = 200;
@@ -141,10 +141,15 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 return $"Marketo: could not check which activities arrived ({e.Message}); they are checked again before the next send.";
             }
             var now = DateTimeOffset.UtcNow;
-            store.Save(sending.Select(a => found.TryGetValue(a.ActivityId, out var guid)
+            // Not found yet, but sent within the grace period: it may still land, so it is not sent again yet.
+            bool MayStillLand(SalesActivity a) => a.Marketo.At is { } sent && now - sent < grace.Marketo;
+            var settled = sending.Where(a => found.ContainsKey(a.ActivityId) || !MayStillLand(a)).ToList();
+            store.Save(settled.Select(a => found.TryGetValue(a.ActivityId, out var guid)
                 ? a with { Marketo = new Delivery(DeliveryState.Delivered, guid, null, a.Marketo.Attempts, now) }
                 : a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }).ToList());
-            EngineObserver.Current.Verbose($"Marketo: {found.Count(f => sending.Any(a => a.ActivityId == f.Key))} of {sending.Count} activities with an unknown outcome had arrived; the others are sent again.");
+            EngineObserver.Current.Verbose($"Marketo: {settled.Count(a => found.ContainsKey(a.ActivityId))} of {sending.Count} activities with an unknown outcome had arrived; {settled.Count(a => !found.ContainsKey(a.ActivityId))} are sent again.");
+            if (settled.Count < sending.Count)
+                return $"Marketo: {sending.Count - settled.Count} activities sent moments ago have an unknown outcome and may still arrive; they are checked again after {sending.Where(MayStillLand).Max(a => a.Marketo.At!.Value) + grace.Marketo:u}.";
         }
         return null;
     }
@@ -298,10 +303,15 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 return $"Salesforce: could not check which tasks arrived ({e.Message}); they are checked again before the next send.";
             }
             var now = DateTimeOffset.UtcNow;
-            store.Save(bySubject.Select(p => found.TryGetValue(p.Key, out var id)
+            // Salesforce may go on with a request for minutes after the client gave up: not found yet is not "lost" yet.
+            bool MayStillLand(SalesActivity a) => a.Salesforce.At is { } sent && now - sent < grace.Salesforce;
+            var settled = bySubject.Where(p => found.ContainsKey(p.Key) || !MayStillLand(p.Value)).ToList();
+            store.Save(settled.Select(p => found.TryGetValue(p.Key, out var id)
                 ? p.Value with { Salesforce = new Delivery(DeliveryState.Delivered, id, null, p.Value.Salesforce.Attempts, now) }
                 : p.Value with { Salesforce = p.Value.Salesforce with { State = DeliveryState.Pending } }).ToList());
-            EngineObserver.Current.Verbose($"Salesforce: {found.Count} of {sending.Count} tasks with an unknown outcome had arrived; the others are sent again.");
+            EngineObserver.Current.Verbose($"Salesforce: {found.Count} of {sending.Count} tasks with an unknown outcome had arrived; {settled.Count - found.Count} are sent again.");
+            if (settled.Count < sending.Count)
+                return $"Salesforce: {sending.Count - settled.Count} tasks sent moments ago have an unknown outcome and may still arrive; they are checked again after {sending.Where(MayStillLand).Max(a => a.Salesforce.At!.Value) + grace.Salesforce:u}.";
         }
         return null;
     }

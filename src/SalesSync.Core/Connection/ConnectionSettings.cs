@@ -23,9 +23,23 @@ public sealed record ConnectionSettings
     public MarketoLimitSettings MarketoLimits { get; init; } = MarketoLimitSettings.Default;
     public RetrySettings Retry { get; init; } = RetrySettings.Default;
 
+    /// <summary>
+    /// How long after a send with an unknown outcome (timeout, dropped connection) an activity not found at
+    /// the destination may still arrive there: until then it is not sent again. Salesforce can keep working on
+    /// a request for 10 minutes after the client gave up; Marketo writes within a couple of minutes.
+    /// </summary>
+    public OutcomeGrace UnknownOutcomeGrace { get; init; } = OutcomeGrace.Default;
+
     public const string DefaultSalesforceApiVersion = "v66.0";
 
     /// <summary>The default database: ~/.salessync/salessync.db.</summary>
     public static string DefaultDatabasePath =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".salessync", "salessync.db");
+}
+
+/// <summary>Per service: how long a send with an unknown outcome may still land (see <see cref="ConnectionSettings.UnknownOutcomeGrace"/>).</summary>
+public sealed record OutcomeGrace(TimeSpan Marketo, TimeSpan Salesforce)
+{
+    public static readonly OutcomeGrace Default = new(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
+    public static readonly OutcomeGrace None = new(TimeSpan.Zero, TimeSpan.Zero);
 }

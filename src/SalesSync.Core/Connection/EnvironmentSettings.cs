@@ -14,6 +14,9 @@ public static class EnvironmentSettings
     public const string Database = "SALESSYNC_DATABASE";
     public const string DatabasePassword = "SALESSYNC_DATABASE_PASSWORD";
 
+    /// <summary>Seconds (for both services) an unknown outcome may still land; for sandboxes that commit at once.</summary>
+    public const string UnknownOutcomeGraceSeconds = "SALESSYNC_UNKNOWN_OUTCOME_GRACE_SECONDS";
+
     public static IReadOnlyList<string> All { get; } =
         [MarketoUri, MarketoClientId, MarketoClientSecret, SalesforceUri, SalesforceClientId, SalesforceClientSecret, Database, DatabasePassword];
 
@@ -40,6 +43,12 @@ public static class EnvironmentSettings
             DatabasePath = Optional(Database),
             DatabasePassword = ReadDatabasePassword(getVariable),
         };
+        if (Optional(UnknownOutcomeGraceSeconds) is { } grace)
+        {
+            if (!int.TryParse(grace, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+                throw new EnvironmentSettingException(UnknownOutcomeGraceSeconds, EnvironmentSettingProblem.Malformed, $"Environment variable {UnknownOutcomeGraceSeconds} is not a whole number of seconds.");
+            settings = settings with { UnknownOutcomeGrace = new OutcomeGrace(TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(seconds)) };
+        }
         return adjust is null ? settings : adjust(settings);
     }
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using SalesSync.Core.Activities;
+using SalesSync.Core.Connection;
 using SalesSync.Core.People;
 using SalesSync.Core.Sync;
 using SalesSync.Core.Tests.Support;
@@ -14,11 +15,12 @@ namespace SalesSync.Core.Tests.Activities;
 /// </summary>
 public class SalesActivityTests
 {
-    private static async Task<(RunningSandbox Sandbox, TempFolder Temp, SalesSyncSession Session)> SyncedAsync(int people, int seed)
+    private static async Task<(RunningSandbox Sandbox, TempFolder Temp, SalesSyncSession Session)> SyncedAsync(int people, int seed, OutcomeGrace? grace = null)
     {
         var sb = await RunningSandbox.StartAsync("--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var temp = new TempFolder();
-        var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true), CancellationToken.None);
+        // The sandbox commits at once: what is not there after an unknown outcome never will be (no grace needed).
+        var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = grace ?? OutcomeGrace.None }, CancellationToken.None);
         var (run, _) = await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId });
         Assert.Equal(SyncRunStatus.Completed, run.Status);
         return (sb, temp, session);
@@ -155,6 +157,36 @@ public class SalesActivityTests
         foreach (var (service, code) in new[] { ("marketo", "commitThenDrop"), ("marketo", "606"), ("marketo", "615"), ("marketo", "602"), ("marketo", "503"), ("marketo", "reset"),
                      ("salesforce", "commitThenDrop"), ("salesforce", "INVALID_SESSION_ID"), ("salesforce", "503"), ("salesforce", "reset"), ("salesforce", "UNABLE_TO_LOCK_ROW") })
             Assert.True(stats[service]!["errors"]![code]?.GetValue<int>() > 0, $"{service} never met {code}: {stats[service]!["errors"]!.ToJsonString()}");
+    }
+
+    [Fact]
+    public async Task AnUnknownOutcomeIsNotSentAgainWhileItMayStillLand()
+    {
+        var grace = TimeSpan.FromSeconds(2);
+        var (sb, temp, session) = await SyncedAsync(500, 45, new OutcomeGrace(grace, grace));
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).ToList();
+        // The connection drops before Marketo handles the call: nothing lands, but the client cannot know that.
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "reset", count = 1 })).EnsureSuccessStatusCode();
+        var logger = session.CreateActivityLogger();
+        var prepared = Requests(people, 50).Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
+        await logger.AddAsync(prepared, CancellationToken.None);
+        var first = await logger.FlushAsync(CancellationToken.None);
+        Assert.Contains("may still arrive", first.StoppedBecause);
+        var again = await logger.FlushAsync(CancellationToken.None); // within the grace period: looked up, not sent
+        Assert.Contains("may still arrive", again.StoppedBecause);
+        Assert.All(session.GetActivities(new Core.Store.ActivityQuery()), a => Assert.Equal(DeliveryState.Sending, a.Marketo.State));
+        Assert.Equal(1, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
+
+        await Task.Delay(grace + TimeSpan.FromMilliseconds(200));
+        var last = await logger.FlushAsync(CancellationToken.None);
+        Assert.Null(last.StoppedBecause);
+        var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
+        await AssertExactlyOnceAsync(sb, stored);
     }
 
     [Fact]
