@@ -80,6 +80,25 @@ Describe 'Send-SalesActivity' {
         ($bad | ForEach-Object FullyQualifiedErrorId | Sort-Object) -join ',' | Should -BeLike 'MissingAttribute*PersonNotSynced*'
     }
 
+    It 'reports rows with an unknown kind or a malformed date and lands the others' {
+        $rows = @(
+            [pscustomobject]@{ Kind = 'EmailTeleported'; MarketoId = $people[6].MarketoId; Subject = 'Beam me up'; OccurredAt = '' }
+            [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[7].MarketoId; Subject = 'Bad date'; OccurredAt = 'yesterday-ish' }
+            [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[8].MarketoId; Subject = 'Fine'; OccurredAt = '2026-11-01T10:00:00Z' }
+        )
+        $out = $rows | Send-SalesActivity -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue
+        @($out).Count | Should -Be 1
+        $out.Attributes.subject | Should -Be 'Fine'
+        $out.OccurredAt.UtcDateTime | Should -Be ([datetime]'2026-11-01T10:00:00Z').ToUniversalTime()
+        @($bad).Count | Should -Be 2
+        ($bad | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] } | Sort-Object) -join ',' | Should -Be 'InvalidValue,UnknownKind'
+        ($bad | Where-Object { $_.FullyQualifiedErrorId -like 'InvalidValue*' }).TargetObject.MarketoId | Should -Be $people[7].MarketoId
+    }
+
+    It 'tab-completes kinds' {
+        $line = 'Send-SalesActivity -Kind Email'; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'EmailReplied'
+    }
+
     It 'does nothing for an empty pipeline' {
         $before = @(Get-SalesActivity).Count
         @() | Send-SalesActivity -PassThru -ErrorVariable none | Should -BeNullOrEmpty

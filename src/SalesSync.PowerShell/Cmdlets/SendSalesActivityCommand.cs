@@ -15,8 +15,10 @@ namespace SalesSync.PowerShell.Cmdlets;
 [OutputType(typeof(SalesActivity))]
 public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
 {
+    /// <summary>The kind, as text so an unknown one in a CSV row is that row's clear error (UnknownKind); tab-completes.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    public SalesActivityKind Kind { get; set; }
+    [ArgumentCompleter(typeof(SalesActivityKindCompleter))]
+    public string Kind { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [EmptyAsNull]
@@ -27,9 +29,10 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
 
     /// <summary>When it happened (default: now); past activities can be backfilled.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <remarks>Taken as any object and read here: a malformed date in a CSV row must be that row's error, not silently "now".</remarks>
     [Alias("ActivityDate", "Date")]
     [EmptyAsNull]
-    public DateTime? OccurredAt { get; set; }
+    public object? OccurredAt { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? Subject { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? SentBy { get; set; }
@@ -84,12 +87,22 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
 
     protected override void ProcessRecord()
     {
+        var target = new PSObject();
+        target.Properties.Add(new PSNoteProperty("Kind", Kind));
+        target.Properties.Add(new PSNoteProperty("MarketoId", MarketoId));
+        target.Properties.Add(new PSNoteProperty("Email", Email));
+        if (!Enum.TryParse<SalesActivityKind>(Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"'{Kind}' is not a sales activity kind; use {string.Join(", ", Enum.GetNames<SalesActivityKind>())}."),
+                "UnknownKind", ErrorCategory.InvalidArgument, target));
+            return;
+        }
         var request = new ActivityRequest
         {
-            Kind = (CoreKind)(int)Kind,
+            Kind = (CoreKind)(int)kind,
             MarketoId = MarketoId,
             Email = Email,
-            OccurredAt = OccurredAt is { } at ? new DateTimeOffset(at.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(at, DateTimeKind.Local) : at) : null,
+            OccurredAt = null,
             Attributes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
             {
                 ["subject"] = Subject, ["sentBy"] = SentBy, ["source"] = ActivitySource, ["salesPersonId"] = SalesPersonId,
@@ -100,14 +113,10 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 ["recordingUrl"] = RecordingUrl, ["answeredBy"] = AnsweredBy,
             },
         };
-        var target = new PSObject();
-        target.Properties.Add(new PSNoteProperty("Kind", Kind));
-        target.Properties.Add(new PSNoteProperty("MarketoId", MarketoId));
-        target.Properties.Add(new PSNoteProperty("Email", Email));
-
         Core.Activities.SalesActivity activity;
         try
         {
+            request = request with { OccurredAt = ReadTime(OccurredAt) };
             activity = _logger!.Prepare(request, DateTimeOffset.UtcNow);
         }
         catch (SalesActivityException e)
@@ -116,7 +125,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             return;
         }
         var destinations = activity.Salesforce.State == DeliveryState.Pending ? "Marketo and Salesforce" : "Marketo";
-        if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {Kind} to {destinations}")) return;
+        if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {kind} to {destinations}")) return;
         _buffer.Add(activity);
         if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
     }
@@ -201,6 +210,22 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         catch (Exception) { /* the pipeline is already stopped */ }
     }
 
+    /// <summary>A date from a parameter or a CSV column: DateTime, DateTimeOffset or text (ISO 8601, or the current culture's form).</summary>
+    private static DateTimeOffset? ReadTime(object? value)
+    {
+        switch (value is PSObject wrapped ? wrapped.BaseObject : value)
+        {
+            case null: return null;
+            case DateTimeOffset offset: return offset;
+            case DateTime at: return new DateTimeOffset(at.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(at, DateTimeKind.Local) : at);
+            case string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var parsed)
+                                  || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, System.Globalization.DateTimeStyles.AssumeLocal, out parsed):
+                return parsed;
+            case var other:
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"OccurredAt '{other}' is not a date and time (for example 2026-11-01T10:00:00Z).");
+        }
+    }
+
     private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Sending;
 
     private static ErrorCategory Category(ActivityFailureReason reason) => reason switch
@@ -211,4 +236,13 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         ActivityFailureReason.TypesNotInstalled => ErrorCategory.NotInstalled,
         _ => ErrorCategory.InvalidArgument,
     };
+}
+
+/// <summary>Tab completion for -Kind: the eight kinds.</summary>
+public sealed class SalesActivityKindCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        Enum.GetNames<SalesActivityKind>().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
 }
