@@ -190,6 +190,28 @@ public class SalesActivityTests
     }
 
     [Fact]
+    public async Task APersonDeletedInMarketoAfterTheSyncIsRefusedPerRecordAndTheOthersLand()
+    {
+        var (sb, temp, session) = await SyncedAsync(300, 46);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).Take(3).ToList();
+        (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{people[1].MarketoId}"))).EnsureSuccessStatusCode();
+
+        var logged = await LogAsync(session, people.Select(p => new ActivityRequest
+        {
+            Kind = SalesActivityKind.EmailOpened, MarketoId = p.MarketoId, Attributes = new Dictionary<string, string?> { ["subject"] = "Hello" },
+        }));
+        var stored = session.GetActivities(new Core.Store.ActivityQuery { ActivityIds = logged.Select(a => a.ActivityId).ToList() }).ToDictionary(a => a.MarketoId);
+        Assert.Equal(DeliveryState.Failed, stored[people[1].MarketoId].Marketo.State);
+        Assert.StartsWith("1004", stored[people[1].MarketoId].Marketo.Reason);
+        Assert.Equal(DeliveryState.Delivered, stored[people[0].MarketoId].Marketo.State);
+        Assert.Equal(DeliveryState.Delivered, stored[people[2].MarketoId].Marketo.State);
+    }
+
+    [Fact]
     public async Task BadRequestsAreClearPerItemErrors()
     {
         var (sb, temp, session) = await SyncedAsync(1500, 44);
