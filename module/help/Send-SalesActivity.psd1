@@ -9,6 +9,7 @@
     Parameters  = @{
         Kind            = 'EmailSent, EmailOpened, EmailClicked, EmailReplied, EmailBounced, CallReceived, AddedToCampaign or RemovedFromCampaign (tab-completes; any case). Also taken from the pipeline by property name (a Kind column); an unknown kind is that item''s UnknownKind error.'
         MarketoId       = 'The Marketo id of a synced person (from Get-SyncedPerson or a MarketoId column).'
+        ActivityId      = 'Your own id for the activity (1 to 64 letters, digits, ., _, : or -), for example a CSV column: an id already logged is skipped, so after a crash the same file can be sent again and only the missing rows are logged. Without it SalesSync makes an id (SS- and 16 characters).'
         Email           = 'The email of a synced person, when -MarketoId is not given; several synced people with that email is an AmbiguousEmail error. Case-insensitive.'
         OccurredAt      = 'When the activity happened (default: now). Aliases ActivityDate, Date. Past times backfill; a time in the future is refused.'
         Subject         = 'The email subject (email kinds; required for all but calls and campaigns), or the call subject.'

@@ -95,6 +95,15 @@ Describe 'Send-SalesActivity' {
         ($bad | Where-Object { $_.FullyQualifiedErrorId -like 'InvalidValue*' }).TargetObject.MarketoId | Should -Be $people[7].MarketoId
     }
 
+    It 'logs rows with the caller''s own ids once, however often the file is sent' {
+        $rows = 1..3 | ForEach-Object { [pscustomobject]@{ ActivityId = "crm-note-$_"; Kind = 'EmailSent'; MarketoId = $people[9].MarketoId; Subject = "Note $_" } }
+        @($rows[0..1] | Send-SalesActivity -PassThru).Count | Should -Be 2
+        $again = @($rows | Send-SalesActivity -PassThru)
+        $again.Count | Should -Be 1
+        $again[0].ActivityId | Should -Be 'crm-note-3'
+        @(Get-SalesActivity -ActivityId crm-note-1, crm-note-2, crm-note-3).Count | Should -Be 3
+    }
+
     It 'tab-completes kinds' {
         $line = 'Send-SalesActivity -Kind Email'; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'EmailReplied'
     }

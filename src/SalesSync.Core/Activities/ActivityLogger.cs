@@ -10,6 +10,12 @@ namespace SalesSync.Core.Activities;
 public sealed record ActivityRequest
 {
     public required SalesActivityKind Kind { get; init; }
+
+    /// <summary>
+    /// The caller's own id for the activity (for example a CSV column), so sending the same rows again logs
+    /// only those not logged yet; null = SalesSync makes one.
+    /// </summary>
+    public string? ActivityId { get; init; }
     public long? MarketoId { get; init; }
     public string? Email { get; init; }
     public DateTimeOffset? OccurredAt { get; init; }
@@ -21,7 +27,7 @@ public sealed record ActivityRequest
 /// synced people, stores activities before anything is sent, and delivers through the outbox in the batches
 /// the APIs take (Marketo 300, Salesforce 200), flushing the rest at the end.
 /// </summary>
-public sealed class ActivityLogger
+public sealed partial class ActivityLogger
 {
     /// <summary>How far ahead of now an activity may be dated (clocks differ a little; a future activity is a mistake).</summary>
     private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
@@ -67,9 +73,12 @@ public sealed class ActivityLogger
             throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"The activity is dated {occurred:u}, in the future; activities record what already happened.");
 
         var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
+        if (request.ActivityId is { } given && !CallerIdPattern().IsMatch(given))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"ActivityId '{given}' must be 1 to 64 letters, digits, '.', '_', ':' or '-' (it ends every Salesforce Task subject).");
         return new SalesActivity
         {
-            ActivityId = SalesActivity.NewId(),
+            ActivityId = request.ActivityId ?? SalesActivity.NewId(),
             Kind = request.Kind,
             MarketoId = person.MarketoId,
             Email = person.Email,
@@ -85,6 +94,12 @@ public sealed class ActivityLogger
             Salesforce = toSalesforce ? Delivery.Pending : Delivery.NotRequired,
         };
     }
+
+    /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
+    public bool IsLogged(string activityId) => _activities.Find(activityId) is not null;
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex CallerIdPattern();
 
     /// <summary>Checks that SalesSync's custom activity types are installed and approved (a clear error naming Install-SalesActivityType if not).</summary>
     public Task EnsureTypesAsync(CancellationToken ct) => _outbox.TypeIdsAsync(ct);

@@ -24,6 +24,10 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     [EmptyAsNull]
     public long? MarketoId { get; set; }
 
+    /// <summary>Your own id for the activity: an id already logged is skipped, so a CSV can be sent again safely.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ActivityId { get; set; }
+
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Email { get; set; }
 
@@ -97,8 +101,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 "UnknownKind", ErrorCategory.InvalidArgument, target));
             return;
         }
+        if (!string.IsNullOrEmpty(ActivityId) && (_logger!.IsLogged(ActivityId) || _buffer.Any(a => a.ActivityId == ActivityId)))
+        {
+            WriteVerbose($"Activity {ActivityId} is already logged; skipped.");
+            return;
+        }
         var request = new ActivityRequest
         {
+            ActivityId = string.IsNullOrEmpty(ActivityId) ? null : ActivityId,
             Kind = (CoreKind)(int)kind,
             MarketoId = MarketoId,
             Email = Email,
