@@ -76,11 +76,9 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private async Task<DeliveryReport> DeliverMarketoAsync(bool all, CancellationToken ct)
     {
         int delivered = 0, failed = 0;
-        if (store.Count(true, DeliveryState.Sending) > 0)
-        {
-            var stop = await ReconcileMarketoAsync(ct).ConfigureAwait(false);
-            if (stop is not null) return new DeliveryReport(0, 0, 0, 0, 0, stop);
-        }
+        // Activities whose outcome is still unknown stay Sending (never sent again blind); the rest go on regardless,
+        // so one unfinished lookup does not hold back everything behind it.
+        var held = store.Count(true, DeliveryState.Sending) > 0 ? await ReconcileMarketoAsync(ct).ConfigureAwait(false) : null;
         while (store.Count(true, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= MarketoBatch))
         {
             var typeIds = await TypeIdsAsync(ct).ConfigureAwait(false);
@@ -121,7 +119,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             delivered += saved.Count(a => a.Marketo.State == DeliveryState.Delivered);
             failed += saved.Count(a => a.Marketo.State == DeliveryState.Failed);
         }
-        return new DeliveryReport(delivered, failed, 0, 0, 0, null);
+        return new DeliveryReport(delivered, failed, 0, 0, 0, held);
     }
 
     /// <summary>Activities left Sending: found in Marketo → delivered; not found → pending again. Null when done, else why it stopped.</summary>
@@ -181,8 +179,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     {
         if (salesforce is null) return new DeliveryReport(0, 0, 0, 0, 0, null);
         int delivered = 0, failed = 0;
-        if (store.Count(false, DeliveryState.Sending) > 0 && await ReconcileSalesforceAsync(ct).ConfigureAwait(false) is { } stopped)
-            return new DeliveryReport(0, 0, 0, 0, 0, stopped);
+        var held = store.Count(false, DeliveryState.Sending) > 0 ? await ReconcileSalesforceAsync(ct).ConfigureAwait(false) : null;
         var path = salesforce.DataPath("composite/sobjects");
         while (store.Count(false, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= SalesforceBatch))
         {
@@ -239,7 +236,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 // Passing errors (row locks) go round again within this flush, bounded by their attempts.
             }
         }
-        return new DeliveryReport(0, 0, delivered, failed, 0, null);
+        return new DeliveryReport(0, 0, delivered, failed, 0, held);
     }
 
     /// <summary>

@@ -176,10 +176,14 @@ public class SalesActivityTests
         await logger.AddAsync(prepared, CancellationToken.None);
         var first = await logger.FlushAsync(CancellationToken.None);
         Assert.Contains("may still arrive", first.StoppedBecause);
-        var again = await logger.FlushAsync(CancellationToken.None); // within the grace period: looked up, not sent
+        // Within the grace period: looked up, not sent again; activities logged meanwhile go on regardless.
+        var later = Requests(people, 10).Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
+        await logger.AddAsync(later, CancellationToken.None);
+        var again = await logger.FlushAsync(CancellationToken.None);
         Assert.Contains("may still arrive", again.StoppedBecause);
-        Assert.All(session.GetActivities(new Core.Store.ActivityQuery()), a => Assert.Equal(DeliveryState.Sending, a.Marketo.State));
-        Assert.Equal(1, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
+        Assert.Equal(10, again.MarketoDelivered);
+        Assert.All(session.GetActivities(new Core.Store.ActivityQuery { ActivityIds = prepared.Select(a => a.ActivityId).ToList() }), a => Assert.Equal(DeliveryState.Sending, a.Marketo.State));
+        Assert.Equal(2, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
 
         await Task.Delay(grace + TimeSpan.FromMilliseconds(200));
         var last = await logger.FlushAsync(CancellationToken.None);
