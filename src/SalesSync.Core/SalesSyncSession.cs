@@ -202,9 +202,8 @@ public sealed class SalesSyncSession : IDisposable
         new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities, Settings.UnknownOutcomeGrace).DeliverAsync(all: true, cancellationToken);
 
     /// <summary>Activities waiting for either destination (no collection is created just to ask).</summary>
-    public int PendingActivityCount => !Store.Database.CollectionExists("activities") ? 0
-        : Store.Activities.Count(true, Activities.DeliveryState.Pending) + Store.Activities.Count(true, Activities.DeliveryState.Sending)
-          + (Salesforce is null ? 0 : Store.Activities.Count(false, Activities.DeliveryState.Pending) + Store.Activities.Count(false, Activities.DeliveryState.Sending));
+    public int PendingActivityCount =>
+        Store.Database.CollectionExists("activities") ? Store.Activities.CountUnsettled(salesforceToo: Salesforce is not null) : 0;
 
     /// <summary>The activity log, oldest first, page by page.</summary>
     public IEnumerable<Activities.SalesActivity> GetActivities(ActivityQuery query) => Store.Activities.Query(query);

@@ -63,9 +63,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     {
         var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
         var salesforceReport = await DeliverSalesforceAsync(all, ct).ConfigureAwait(false);
-        var pending = store.Count(true, DeliveryState.Pending) + store.Count(true, DeliveryState.Sending)
-                      + (salesforce is null ? 0 : store.Count(false, DeliveryState.Pending) + store.Count(false, DeliveryState.Sending));
-        return (marketoReport + salesforceReport) with { StillPending = pending };
+        return (marketoReport + salesforceReport) with { StillPending = store.CountUnsettled(salesforceToo: salesforce is not null) };
     }
 
     internal async Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) =>

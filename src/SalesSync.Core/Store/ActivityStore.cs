@@ -49,6 +49,11 @@ internal sealed class ActivityStore
 
     public int Count(bool marketo, DeliveryState state) => _activities.Count(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()));
 
+    /// <summary>Deliveries not settled yet (pending, or sent with an unknown outcome): Marketo's, and Salesforce's when asked.</summary>
+    public int CountUnsettled(bool salesforceToo) =>
+        Count(true, DeliveryState.Pending) + Count(true, DeliveryState.Sending)
+        + (salesforceToo ? Count(false, DeliveryState.Pending) + Count(false, DeliveryState.Sending) : 0);
+
     public SalesActivity? Find(string activityId) => _activities.FindById(activityId) is { } d ? ToActivity(d) : null;
 
     /// <summary>Activities matching the query, oldest first, page by page.</summary>
@@ -127,23 +132,19 @@ internal sealed class ActivityStore
         ActivityId = d["_id"].AsString,
         Kind = Enum.Parse<SalesActivityKind>(d["kind"].AsString),
         MarketoId = d["marketoId"].AsInt64,
-        Email = Str(d, "email"),
-        SalesforceLeadId = Str(d, "sfLeadId"),
-        SalesforceContactId = Str(d, "sfContactId"),
-        SalesforceAccountId = Str(d, "sfAccountId"),
-        SalesforceOpportunityId = Str(d, "sfOpportunityId"),
-        SalesOwnerId = Str(d, "ownerId"),
-        OccurredAt = Utc(d["occurredAt"]),
-        LoggedAt = Utc(d["loggedAt"]),
+        Email = Bson.Text(d, "email"),
+        SalesforceLeadId = Bson.Text(d, "sfLeadId"),
+        SalesforceContactId = Bson.Text(d, "sfContactId"),
+        SalesforceAccountId = Bson.Text(d, "sfAccountId"),
+        SalesforceOpportunityId = Bson.Text(d, "sfOpportunityId"),
+        SalesOwnerId = Bson.Text(d, "ownerId"),
+        OccurredAt = Bson.Utc(d["occurredAt"]),
+        LoggedAt = Bson.Utc(d["loggedAt"]),
         Attributes = d["attributes"].AsDocument.ToDictionary(p => p.Key, p => p.Value.AsString, StringComparer.Ordinal),
         Marketo = ToDelivery(d["marketo"].AsDocument),
         Salesforce = ToDelivery(d["salesforce"].AsDocument),
     };
 
     private static Delivery ToDelivery(BsonDocument d) => new(
-        Enum.Parse<DeliveryState>(d["state"].AsString), Str(d, "remoteId"), Str(d, "reason"), d["attempts"].AsInt32, d["at"].IsDateTime ? Utc(d["at"]) : null);
-
-    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
-
-    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
+        Enum.Parse<DeliveryState>(d["state"].AsString), Bson.Text(d, "remoteId"), Bson.Text(d, "reason"), d["attempts"].AsInt32, d["at"].IsDateTime ? Bson.Utc(d["at"]) : null);
 }

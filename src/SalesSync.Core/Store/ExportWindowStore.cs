@@ -59,8 +59,8 @@ internal sealed class ExportWindowStore(SyncStore store)
         RunId = d["runId"].AsInt32,
         Index = d["index"].AsInt32,
         Kind = Enum.Parse<ExportWindowKind>(d["kind"].AsString),
-        StartAt = d["startAt"].IsDateTime ? Utc(d["startAt"]) : null,
-        EndAt = d["endAt"].IsDateTime ? Utc(d["endAt"]) : null,
+        StartAt = d["startAt"].IsDateTime ? Bson.Utc(d["startAt"]) : null,
+        EndAt = d["endAt"].IsDateTime ? Bson.Utc(d["endAt"]) : null,
         ListId = d["listId"].IsNumber ? d["listId"].AsInt64 : null,
         State = Enum.Parse<ExportWindowState>(d["state"].AsString),
         ExportId = d["exportId"].IsString ? d["exportId"].AsString : null,
@@ -70,6 +70,4 @@ internal sealed class ExportWindowStore(SyncStore store)
         RowsApplied = d["rowsApplied"].AsInt64,
         Attempts = d["attempts"].AsInt32,
     };
-
-    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
 }

@@ -228,24 +228,22 @@ internal sealed class PeopleStore
     private static PersonRecord ToRecord(BsonDocument d) => new()
     {
         MarketoId = d["_id"].AsInt64,
-        FirstName = Str(d, "firstName"),
-        LastName = Str(d, "lastName"),
-        Email = Str(d, "email"),
-        Company = Str(d, "company"),
-        Title = Str(d, "title"),
-        Phone = Str(d, "phone"),
-        LinkedInUrl = Str(d, "linkedInUrl"),
-        Source = Str(d, "source"),
-        SalesforceType = Str(d, "sfType"),
-        SalesforceLeadId = Str(d, "sfLeadId"),
-        SalesforceContactId = Str(d, "sfContactId"),
-        SalesforceAccountId = Str(d, "sfAccountId"),
-        SalesforceOpportunityId = Str(d, "sfOpportunityId"),
-        SalesOwnerId = Str(d, "ownerId"),
+        FirstName = Bson.Text(d, "firstName"),
+        LastName = Bson.Text(d, "lastName"),
+        Email = Bson.Text(d, "email"),
+        Company = Bson.Text(d, "company"),
+        Title = Bson.Text(d, "title"),
+        Phone = Bson.Text(d, "phone"),
+        LinkedInUrl = Bson.Text(d, "linkedInUrl"),
+        Source = Bson.Text(d, "source"),
+        SalesforceType = Bson.Text(d, "sfType"),
+        SalesforceLeadId = Bson.Text(d, "sfLeadId"),
+        SalesforceContactId = Bson.Text(d, "sfContactId"),
+        SalesforceAccountId = Bson.Text(d, "sfAccountId"),
+        SalesforceOpportunityId = Bson.Text(d, "sfOpportunityId"),
+        SalesOwnerId = Bson.Text(d, "ownerId"),
         Unsubscribed = d["unsubscribed"].IsBoolean && d["unsubscribed"].AsBoolean,
         MarketoUpdatedAt = d["marketoUpdatedAt"].IsDateTime ? new DateTimeOffset(DateTime.SpecifyKind(d["marketoUpdatedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)) : null,
         SyncedAt = new DateTimeOffset(DateTime.SpecifyKind(d["syncedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)),
     };
-
-    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
 }

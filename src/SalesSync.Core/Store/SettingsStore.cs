@@ -17,7 +17,7 @@ internal sealed class SettingsStore(SyncStore store)
             return new ActivitySettings
             {
                 SalesforceKinds = doc["salesforceKinds"].AsArray.Select(k => Enum.Parse<SalesActivityKind>(k.AsString)).ToList(),
-                ChangedAt = doc["changedAt"].IsDateTime ? new DateTimeOffset(DateTime.SpecifyKind(doc["changedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)) : null,
+                ChangedAt = Bson.UtcOrNull(doc["changedAt"]),
             };
         }
     }

@@ -62,8 +62,8 @@ internal sealed class SyncRunStore(SyncStore store)
         Mode = d["mode"].AsString,
         Strategy = d["strategy"].AsString,
         Status = Enum.Parse<SyncRunStatus>(d["status"].AsString),
-        StartedAt = Utc(d["startedAt"]),
-        EndedAt = d["endedAt"].IsDateTime ? Utc(d["endedAt"]) : null,
+        StartedAt = Bson.Utc(d["startedAt"]),
+        EndedAt = d["endedAt"].IsDateTime ? Bson.Utc(d["endedAt"]) : null,
         Added = d["added"].AsInt64,
         Updated = d["updated"].AsInt64,
         Removed = d["removed"].AsInt64,
@@ -74,15 +74,11 @@ internal sealed class SyncRunStore(SyncStore store)
         BulkBytes = d["bulkBytes"].IsNumber ? d["bulkBytes"].AsInt64 : 0,
         Message = d["message"].IsString ? d["message"].AsString : null,
         StaticListId = d["staticListId"].IsNumber ? d["staticListId"].AsInt64 : null,
-        NextPageToken = Str(d, "nextPageToken"),
+        NextPageToken = Bson.Text(d, "nextPageToken"),
         SmartListId = d["smartListId"].IsNumber ? d["smartListId"].AsInt64 : null,
-        LeadChangesToken = Str(d, "leadChangesToken"),
-        MergesToken = Str(d, "mergesToken"),
-        DeletesToken = Str(d, "deletesToken"),
-        SalesforceSince = d["salesforceSince"].IsDateTime ? Utc(d["salesforceSince"]) : null,
+        LeadChangesToken = Bson.Text(d, "leadChangesToken"),
+        MergesToken = Bson.Text(d, "mergesToken"),
+        DeletesToken = Bson.Text(d, "deletesToken"),
+        SalesforceSince = d["salesforceSince"].IsDateTime ? Bson.Utc(d["salesforceSince"]) : null,
     };
-
-    private static string? Str(BsonDocument d, string name) => d[name].IsString ? d[name].AsString : null;
-
-    private static DateTimeOffset Utc(BsonValue v) => new(DateTime.SpecifyKind(v.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
 }

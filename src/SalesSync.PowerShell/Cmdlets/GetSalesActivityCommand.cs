@@ -61,8 +61,8 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
             Kinds = Kind?.Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList(),
             MarketoState = Destination == SalesActivityDestination.Marketo ? state : null,
             SalesforceState = Destination == SalesActivityDestination.Salesforce ? state : null,
-            OccurredAfter = After is { } a ? new DateTimeOffset(a.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(a, DateTimeKind.Local) : a) : null,
-            OccurredBefore = Before is { } b ? new DateTimeOffset(b.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(b, DateTimeKind.Local) : b) : null,
+            OccurredAfter = LocalTime.ToOffset(After),
+            OccurredBefore = LocalTime.ToOffset(Before),
             ActivityIds = ActivityId,
         };
         if (PagingParameters.IncludeTotalCount)

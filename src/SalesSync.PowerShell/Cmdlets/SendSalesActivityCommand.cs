@@ -227,7 +227,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             case null: return null;
             case DateTimeOffset offset: return offset;
-            case DateTime at: return new DateTimeOffset(at.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(at, DateTimeKind.Local) : at);
+            case DateTime at: return LocalTime.ToOffset(at);
             case string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var parsed)
                                   || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, System.Globalization.DateTimeStyles.AssumeLocal, out parsed):
                 return parsed;

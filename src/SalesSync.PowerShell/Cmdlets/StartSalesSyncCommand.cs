@@ -61,7 +61,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             Method = Method == SalesSync.SyncMethod.Rest ? Core.Sync.SyncMethod.Rest : Core.Sync.SyncMethod.Bulk,
             StaticListId = ParameterSetName == StaticList ? StaticListId : null,
             SmartListId = ParameterSetName == SmartList ? SmartListId : null,
-            CreatedSince = CreatedSince is { } since ? new DateTimeOffset(since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Local) : since) : null,
+            CreatedSince = LocalTime.ToOffset(CreatedSince),
             ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),
             Full = Full,
             MaxApiCalls = MaxApiCalls,

@@ -13,9 +13,9 @@ public sealed class SyncSalesActivityCommand : SalesSyncConnectedCmdlet
 {
     protected override void EndProcessing()
     {
-        var pending = Session.GetActivities(new Core.Store.ActivityQuery { MarketoState = Core.Activities.DeliveryState.Pending }).Count()
-                      + Session.GetActivities(new Core.Store.ActivityQuery { SalesforceState = Core.Activities.DeliveryState.Pending }).Count();
-        if (!ShouldProcess(Session.DatabasePath, $"Deliver {pending} pending activity deliveries (and check any with an unknown outcome)")) return;
+        // Counted through the state indexes, not by reading the activities.
+        var pending = Session.PendingActivityCount;
+        if (!ShouldProcess(Session.DatabasePath, $"Deliver {pending} unsettled activity deliveries (pending, or with an unknown outcome to check)")) return;
         Core.Activities.DeliveryReport report;
         try
         {
