@@ -47,9 +47,15 @@ public sealed class SandboxWorld
         }
         person["createdAt"] ??= now;
         person["updatedAt"] ??= person["createdAt"];
-        // Durable Unsubscribe: a new record with an unsubscribed email is unsubscribed too.
-        if (!generated && person.Email is { } email && _people.Values.Any(p => p.Unsubscribed && SameEmail(p.Email, email)))
+        // Marketo's boolean lead fields are never empty: a create that leaves them out gets false.
+        foreach (var flag in MarketoFieldCatalog.All.Where(f => f.DataType == "boolean")) person[flag.RestName] ??= false;
+        // Durable Unsubscribe: a new record with an unsubscribed email is unsubscribed too, with that email's
+        // unsubscribedReason unless the create gave its own.
+        if (!generated && person.Email is { } email && UnsubscribedTwin(person.Id, email) is { } twin)
+        {
             person["unsubscribed"] = true;
+            person["unsubscribedReason"] ??= twin["unsubscribedReason"];
+        }
         _people[person.Id] = person;
         if (!generated)
         {
@@ -81,20 +87,39 @@ public sealed class SandboxWorld
         }
         if (changed.Count > 0) person["updatedAt"] = now;
 
+        // Durable Unsubscribe. A flip of `unsubscribed` goes to every other person with the email (any case) whose flag
+        // differs, together with this person's unsubscribedReason (null included), so the records of one email agree on
+        // both; a re-subscribe therefore leaves the reason as the re-subscribed person has it (nothing clears it).
         var unsubscribeChanged = changed.Contains("unsubscribed");
         var emailChanged = changed.Contains("email");
         if (unsubscribeChanged && person.Email is { } email)
         {
-            foreach (var twin in _people.Values.Where(p => p.Id != person.Id && SameEmail(p.Email, email) && p.Unsubscribed != person.Unsubscribed).ToList())
-                UpdatePerson(twin, new Dictionary<string, object?> { ["unsubscribed"] = person.Unsubscribed }, now);
+            foreach (var other in _people.Values.Where(p => p.Id != person.Id && SameEmail(p.Email, email) && p.Unsubscribed != person.Unsubscribed).ToList())
+            {
+                UpdatePerson(other, new Dictionary<string, object?>
+                {
+                    ["unsubscribed"] = person.Unsubscribed,
+                    ["unsubscribedReason"] = person["unsubscribedReason"],
+                }, now);
+            }
         }
-        else if (emailChanged && !person.Unsubscribed && person.Email is { } newEmail
-                 && _people.Values.Any(p => p.Id != person.Id && p.Unsubscribed && SameEmail(p.Email, newEmail)))
+        else if (emailChanged && !person.Unsubscribed && person.Email is { } newEmail && UnsubscribedTwin(person.Id, newEmail) is { } twin)
         {
-            UpdatePerson(person, new Dictionary<string, object?> { ["unsubscribed"] = true }, now);
+            // Re-addressed to an unsubscribed email: unsubscribed, with that email's reason unless it has its own.
+            var update = new Dictionary<string, object?> { ["unsubscribed"] = true };
+            if (person["unsubscribedReason"] is null) update["unsubscribedReason"] = twin["unsubscribedReason"];
+            UpdatePerson(person, update, now);
         }
         return changed;
     }
+
+    /// <summary>
+    /// An unsubscribed person (other than <paramref name="exceptId"/>) with the email, any case: the one with a reason
+    /// first, lowest id first, so the reason a new or re-addressed record takes is deterministic.
+    /// </summary>
+    private MarketoPerson? UnsubscribedTwin(long exceptId, string email) =>
+        _people.Values.Where(p => p.Id != exceptId && p.Unsubscribed && SameEmail(p.Email, email))
+            .OrderBy(p => p["unsubscribedReason"] is null ? 1 : 0).FirstOrDefault();
 
     /// <summary>Deletes a person, logs Delete Lead (37, primary attribute = the person's name) and drops list memberships.</summary>
     public bool DeletePerson(long id, DateTimeOffset now)
