@@ -39,7 +39,8 @@ public sealed class SandboxState
     public ServiceCredentials Salesforce { get; }
     public TokenIssuer MarketoTokens { get; }
     public TokenIssuer SalesforceTokens { get; }
-    public ServiceStats MarketoStats { get; } = new();
+    /// <summary>Marketo's counters, with <c>writeCalls</c>/<c>writes</c>: every /rest and /bulk call that is not a read.</summary>
+    public ServiceStats MarketoStats { get; } = new(countsWrites: true);
     public ServiceStats SalesforceStats { get; } = new();
     public TokenRequestStats MarketoIdentityStats { get; } = new();
     public TokenRequestStats SalesforceTokenStats { get; } = new();

@@ -65,15 +65,12 @@ public static class MarketoApi
     {
         if (HttpMethods.IsPost(ctx.Request.Method))
         {
-            var asGet = IsGet(ctx.Request.Query["_method"]);
+            var asGet = IsGetOverride(ctx.Request.Query["_method"]);
             if (!asGet && ctx.Request.HasFormContentType)
-                asGet = IsGet((await ctx.Request.ReadFormAsync(ctx.RequestAborted))["_method"]);
+                asGet = IsGetOverride((await ctx.Request.ReadFormAsync(ctx.RequestAborted))["_method"]);
             if (asGet) ctx.Request.Method = HttpMethods.Get;
         }
         await next(ctx);
-
-        static bool IsGet(Microsoft.Extensions.Primitives.StringValues values) =>
-            values.Any(v => string.Equals(v?.Trim(), "GET", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -83,19 +80,24 @@ public static class MarketoApi
     private static async Task Gate(HttpContext ctx, SandboxState state, RequestDelegate next)
     {
         var stats = state.MarketoStats;
-        stats.Call($"{ctx.Request.Method} {EndpointKey(ctx.Request.Path)}");
+        var endpoint = $"{ctx.Request.Method} {EndpointKey(ctx.Request.Path)}";
+        stats.Call(endpoint);
         if (System.Text.Encoding.UTF8.GetByteCount(ctx.Request.GetEncodedPathAndQuery()) > MaxUriBytes)
         {
+            if (!IsRead(ctx.Request, form: null)) stats.Write(endpoint);
             stats.Error("414");
             ctx.Response.StatusCode = StatusCodes.Status414UriTooLong;
             return;
         }
         if (ctx.Request.ContentLength > MaxBodyBytes)
         {
+            if (!IsRead(ctx.Request, form: null)) stats.Write(endpoint);
             stats.Error("413");
             ctx.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
             return;
         }
+        // Counted before anything can refuse the call, so a write attempt shows even when it is refused (601, 610, …).
+        if (!await IsReadAsync(ctx)) stats.Write(endpoint);
 
         var auth = ctx.Request.Headers.Authorization.ToString();
         var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth[7..].Trim() : null;
@@ -147,6 +149,37 @@ public static class MarketoApi
             Exit();
         }
     }
+
+    /// <summary>
+    /// Whether a call only reads: GET (or HEAD), or a POST that asks to be answered as a GET (<c>_method=GET</c> in
+    /// the URL or in a form body, as <see cref="MethodOverride"/> takes it). Every other call is a write attempt
+    /// (Sync Leads, custom activity writes, bulk job create/enqueue/cancel, any PUT/DELETE), whatever its answer.
+    /// </summary>
+    private static async Task<bool> IsReadAsync(HttpContext ctx)
+    {
+        var request = ctx.Request;
+        if (IsRead(request, form: null)) return true;
+        if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments("/rest") || !request.HasFormContentType) return false;
+        try
+        {
+            return IsRead(request, await request.ReadFormAsync(ctx.RequestAborted));
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return false; // a form that cannot be read cannot ask for GET either
+        }
+    }
+
+    private static bool IsRead(HttpRequest request, IFormCollection? form)
+    {
+        if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) return true;
+        // The override is taken under /rest only (/bulk URLs are short, and a POST there is the POST).
+        if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments("/rest")) return false;
+        return IsGetOverride(request.Query["_method"]) || (form is not null && IsGetOverride(form["_method"]));
+    }
+
+    private static bool IsGetOverride(Microsoft.Extensions.Primitives.StringValues values) =>
+        values.Any(v => string.Equals(v?.Trim(), "GET", StringComparison.OrdinalIgnoreCase));
 
     private static async Task CountedNext(HttpContext ctx, SandboxState state, RequestDelegate next)
     {
