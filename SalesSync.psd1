@@ -24,6 +24,8 @@
         'Sync-SalesActivity'
         'Get-SalesActivitySetting'
         'Set-SalesActivitySetting'
+        'Test-MarketoUnsubscribe'
+        'Sync-SalesOptOut'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -31,7 +33,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Marketo', 'Salesforce', 'Sync', 'CRM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ReleaseNotes = 'Connections, the local database, the people sync (bulk export, REST list or id scan; incremental from the activity log) and sales activities logged exactly once to Marketo and Salesforce.'
+            ReleaseNotes = 'Connections, the local database, the people sync (bulk export, REST list or id scan; incremental from the activity log) and sales activities logged exactly once to Marketo and Salesforce, live unsubscribe checks, the send guard and opt-outs kept in step with Salesforce.'
         }
     }
 }

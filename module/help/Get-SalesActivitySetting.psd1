@@ -1,12 +1,13 @@
 @{
-    Synopsis    = 'Shows which kinds of sales activity are logged to Salesforce.'
-    Description = @('Get-SalesActivitySetting reads the sales-activity settings stored in the database, shared by every shell and runbook that uses it: the kinds logged to Salesforce as Tasks (default: EmailSent, EmailReplied, CallReceived) and when they were last changed.')
+    Synopsis    = 'Shows which kinds of sales activity are logged to Salesforce, and whether the unsubscribe guard is on.'
+    Description = @('Get-SalesActivitySetting reads the sales-activity settings stored in the database, shared by every shell and runbook that uses it: the kinds logged to Salesforce as Tasks (default: EmailSent, EmailReplied, CallReceived), whether the unsubscribe guard checks sent emails (on by default), and when and by whom they were last changed.')
     Parameters  = @{}
     Inputs      = 'None.'
-    Outputs     = @{ Type = 'SalesSync.SalesActivitySetting'; Description = 'SalesforceKinds, ChangedAt (empty: the defaults apply) and Database.' }
+    Outputs     = @{ Type = 'SalesSync.SalesActivitySetting'; Description = 'SalesforceKinds, UnsubscribeGuard, ChangedAt and ChangedBy (empty: the defaults apply) and Database.' }
     Notes       = @('Every kind always goes to Marketo.')
     Examples    = @(
-        @{ Code = 'Get-SalesActivitySetting'; Remarks = 'The kinds logged to Salesforce.' }
+        @{ Code = 'Get-SalesActivitySetting'; Remarks = 'The kinds logged to Salesforce and the unsubscribe guard.' }
+        @{ Code = 'if (-not (Get-SalesActivitySetting).UnsubscribeGuard) { Write-Warning ''The unsubscribe guard is off'' }'; Remarks = 'A runbook check that the guard was not turned off.' }
         @{ Code = '(Get-SalesActivitySetting).SalesforceKinds -contains ''EmailOpened'''; Remarks = 'Whether opens become Salesforce Tasks.' }
     )
     Links       = @('Set-SalesActivitySetting', 'Send-SalesActivity')

@@ -1,8 +1,12 @@
 @{
-    Synopsis    = 'Chooses which kinds of sales activity are logged to Salesforce.'
-    Description = @('Set-SalesActivitySetting stores in the database the kinds that Send-SalesActivity logs to Salesforce as completed Tasks; every kind always goes to Marketo. Activities already logged keep their destinations. -WhatIf shows the change without making it.')
+    Synopsis    = 'Chooses which kinds of sales activity are logged to Salesforce, and turns the unsubscribe guard on or off.'
+    Description = @(
+        'Set-SalesActivitySetting stores in the database the kinds that Send-SalesActivity logs to Salesforce as completed Tasks; every kind always goes to Marketo. Activities already logged keep their destinations. -WhatIf shows the change without making it.'
+        'The unsubscribe guard (on by default) makes Send-SalesActivity check each sent sales email (EmailSent) first and refuse it when the person is unsubscribed in Marketo or opted out in Salesforce. Turning it off is an explicit choice: it is recorded with the time and the user (Get-SalesActivitySetting shows them), a warning says so, and every Send-SalesActivity that logs a sent email while it is off warns again.'
+    )
     Parameters  = @{
         SalesforceKinds = 'The kinds to log to Salesforce; an empty array (@()) logs none.'
+        UnsubscribeGuard = '$true turns the send guard on (the default); $false turns it off, recorded with the time and the user.'
         PassThru        = 'Writes the settings after the change.'
     }
     Inputs      = 'None.'
@@ -11,6 +15,7 @@
     Examples    = @(
         @{ Code = 'Set-SalesActivitySetting -SalesforceKinds EmailSent, EmailReplied, CallReceived, EmailBounced -PassThru'; Remarks = 'Also logs bounces to Salesforce.' }
         @{ Code = 'Set-SalesActivitySetting -SalesforceKinds @() -WhatIf'; Remarks = 'Shows what turning off Salesforce logging would change.' }
+        @{ Code = 'Set-SalesActivitySetting -UnsubscribeGuard $true -PassThru'; Remarks = 'Turns the unsubscribe guard back on.' }
     )
     Links       = @('Get-SalesActivitySetting', 'Send-SalesActivity')
 }

@@ -212,6 +212,23 @@ public sealed class SalesSyncSession : IDisposable
 
     public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
 
+    /// <summary>Live unsubscribe checks for one caller: 300 emails per Marketo call, repeats answered once, failing closed.</summary>
+    public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo);
+
+    /// <summary>The send guard for one caller (its checks batched like the caller's activities).</summary>
+    public Unsubscribes.SendGuard CreateSendGuard() => new(CreateUnsubscribeLookup(), Store);
+
+    /// <summary>Whether a Salesforce connection exists (the opt-out step needs one).</summary>
+    public bool HasSalesforce => Salesforce is not null;
+
+    /// <summary>
+    /// The opt-out step: Salesforce opt-outs read in (incrementally), Marketo unsubscribes set on Salesforce
+    /// (never anything written to Marketo). With whatIf it reads Salesforce and reports, changing nothing.
+    /// </summary>
+    public IAsyncEnumerable<Unsubscribes.OptOutOutput> SyncOptOutsAsync(bool whatIf, CancellationToken cancellationToken) =>
+        new Unsubscribes.OptOutSync(Salesforce ?? throw new InvalidOperationException("The opt-out step needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."), Store)
+            .RunAsync(whatIf, cancellationToken);
+
     /// <summary>
     /// Holds the session open for one command. Returns null when the session has already been retired
     /// (the caller should report "not connected").

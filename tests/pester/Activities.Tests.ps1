@@ -123,13 +123,17 @@ Describe 'Send-SalesActivity' {
         Get-Calls marketo 'POST /rest/v1/activities/external.json' | Should -Be $calls
     }
 
-    It 'sends 10,000 piped activities in 34 Marketo calls and ceil(n/200) Salesforce calls' {
+    It 'sends 10,000 piped activities in ceil(n/300) Marketo calls and ceil(n/200) Salesforce calls, the guard refusing sent emails to the unsubscribed' {
         $marketoBefore = Get-Calls marketo 'POST /rest/v1/activities/external.json'
         $salesforceBefore = Get-Calls salesforce 'POST /services/data/vXX.X/composite/sobjects'
         $kinds = 'EmailSent', 'EmailOpened', 'EmailReplied', 'EmailBounced'
-        0..9999 | ForEach-Object { [pscustomobject]@{ Kind = $kinds[$_ % 4]; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = "Follow-up #$_" } } |
-            Send-SalesActivity
-        (Get-Calls marketo 'POST /rest/v1/activities/external.json') - $marketoBefore | Should -Be 34
+        $items = 0..9999 | ForEach-Object { [pscustomobject]@{ Kind = $kinds[$_ % 4]; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = "Follow-up #$_" } }
+        $unsubscribed = [System.Collections.Generic.HashSet[long]]::new([long[]]@($people | Where-Object Unsubscribed | ForEach-Object MarketoId))
+        $refusedExpected = @($items | Where-Object { $_.Kind -eq 'EmailSent' -and $unsubscribed.Contains($_.MarketoId) }).Count
+        $refusedExpected | Should -BeGreaterThan 0
+        $items | Send-SalesActivity -ErrorVariable refused -ErrorAction SilentlyContinue
+        @($refused).Count | Should -Be $refusedExpected
+        (Get-Calls marketo 'POST /rest/v1/activities/external.json') - $marketoBefore | Should -Be ([math]::Ceiling((10000 - $refusedExpected) / 300))
         $toSalesforce = @(Get-SalesActivity -Kind EmailSent, EmailReplied -Destination Salesforce -State Delivered |
             Where-Object { $_.Attributes.subject -like 'Follow-up #*' }).Count
         $toSalesforce | Should -BeGreaterThan 4000

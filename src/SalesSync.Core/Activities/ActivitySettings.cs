@@ -6,6 +6,15 @@ public sealed record ActivitySettings
     /// <summary>The kinds logged to Salesforce as completed Tasks (the rest go to Marketo only).</summary>
     public IReadOnlyList<SalesActivityKind> SalesforceKinds { get; init; } = SalesActivityCatalog.DefaultSalesforceKinds;
 
+    /// <summary>
+    /// The send guard (on unless an admin turned it off): a sent sales email is logged only for a person
+    /// Marketo confirms is not unsubscribed and Salesforce has not opted out.
+    /// </summary>
+    public bool UnsubscribeGuard { get; init; } = true;
+
     /// <summary>When the settings were last changed (null: never, the defaults apply).</summary>
     public DateTimeOffset? ChangedAt { get; init; }
+
+    /// <summary>Who last changed them (the operating-system user), so turning the guard off is on record.</summary>
+    public string? ChangedBy { get; init; }
 }

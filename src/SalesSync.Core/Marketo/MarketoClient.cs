@@ -93,6 +93,13 @@ internal sealed class MarketoClient : IDisposable
         }, cancellationToken);
 
     /// <summary>
+    /// A read sent as Marketo's long query: <c>POST path?_method=GET</c> with the parameters form-encoded,
+    /// so 300 email addresses never hit a URL length limit. Retried as any read.
+    /// </summary>
+    public Task<MarketoResponse> GetByPostAsync(string path, IReadOnlyList<KeyValuePair<string, string>> parameters, CancellationToken cancellationToken) =>
+        SendAsync(Method.Post, path, () => LongQuery(path, parameters), cancellationToken);
+
+    /// <summary>
     /// POST a write that is not idempotent (Add Custom Activities): retried only when Marketo refused it
     /// unprocessed (606, 615, 601/602); any other failure may have landed and is left to the caller.
     /// </summary>
@@ -231,9 +238,14 @@ internal sealed class MarketoClient : IDisposable
         if (_rest.BuildUri(get).AbsoluteUri.Length <= _options.MaxGetUrlLength) return get;
 
         // Too long for a GET: Marketo's documented alternative is POST with _method=GET and a form body.
+        return LongQuery(path, query);
+    }
+
+    private static RestRequest LongQuery(string path, IReadOnlyList<KeyValuePair<string, string>> parameters)
+    {
         var post = new RestRequest(path, Method.Post);
         post.AddQueryParameter("_method", "GET");
-        foreach (var (k, v) in query) post.AddParameter(k, v, ParameterType.GetOrPost);
+        foreach (var (k, v) in parameters) post.AddParameter(k, v, ParameterType.GetOrPost);
         return post;
     }
 

@@ -114,7 +114,7 @@ internal sealed partial class SalesforceClient : IDisposable
 
     /// <summary>One REST call (path relative to the instance), retried and re-authenticated as classified.</summary>
     public async Task<JsonDocument> SendAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, CancellationToken cancellationToken) =>
-        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, null, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, query, null, [], ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// A write with a JSON body (sObject Collections) that is not idempotent: retried only when Salesforce
@@ -122,15 +122,24 @@ internal sealed partial class SalesforceClient : IDisposable
     /// committed, so the caller finds out what arrived before sending again.
     /// </summary>
     public async Task<JsonDocument> WriteAsync(Method method, string path, string jsonBody, CancellationToken cancellationToken) =>
-        await _writeRetry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, [], jsonBody, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await _writeRetry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, [], jsonBody, [], ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// A write that may be repeated without harm (setting a field to a fixed value), so it is retried as
+    /// reads are; <paramref name="headers"/> go on every attempt (e.g. Sforce-Auto-Assign: FALSE).
+    /// </summary>
+    public async Task<JsonDocument> IdempotentWriteAsync(Method method, string path, string jsonBody, IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken cancellationToken) =>
+        await _retry.ExecuteAsync(async ct => await SendWithReauthenticationAsync(method, path, [], jsonBody, headers, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <summary>The versioned REST path of a resource, e.g. "composite/sobjects".</summary>
     public string DataPath(string resource) => $"services/data/{_options.ApiVersion}/{resource}";
 
-    private Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody, CancellationToken ct) =>
-        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(method, path, query, jsonBody, ct), () => _session = null);
+    private Task<JsonDocument> SendWithReauthenticationAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody,
+        IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct) =>
+        Reauthentication.RunAsync(ServiceName, () => SendOnceAsync(method, path, query, jsonBody, headers, ct), () => _session = null);
 
-    private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody, CancellationToken ct)
+    private async Task<JsonDocument> SendOnceAsync(Method method, string path, IReadOnlyList<KeyValuePair<string, string>> query, string? jsonBody,
+        IReadOnlyList<KeyValuePair<string, string>> headers, CancellationToken ct)
     {
         var operation = RestTransport.Operation(method, path.Split('?')[0]);
         if (Usage is { Max: > 0 } usage && usage.Used >= usage.Max * _options.MaxDailyUsageShare)
@@ -142,6 +151,7 @@ internal sealed partial class SalesforceClient : IDisposable
         var request = new RestRequest(path, method);
         foreach (var (k, v) in query) request.AddQueryParameter(k, v);
         if (jsonBody is not null) request.AddStringBody(jsonBody, DataFormat.Json);
+        foreach (var (name, value) in headers) request.AddHeader(name, value);
         request.AddHeader("Authorization", "Bearer " + session.Token);
         Interlocked.Increment(ref _callsMade);
         var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);

@@ -25,6 +25,7 @@ internal sealed class PeopleStore
         _people.EnsureIndex("email", "$.email");
         _people.EnsureIndex("company", "$.company");
         _people.EnsureIndex("lastRun", "$.lastRun");
+        _people.EnsureIndex("unsubscribed", "$.unsubscribed");
         foreach (var field in SalesforceIdFields) _people.EnsureIndex(field, "$." + field);
     }
 
@@ -112,6 +113,19 @@ internal sealed class PeopleStore
     public IReadOnlyList<PersonRecord> FindByContacts(IReadOnlyCollection<string> contactIds18) =>
         contactIds18.Count == 0 ? [] : _people.Find(LiteDB.Query.In("sfContactId", contactIds18.Select(c => new BsonValue(c)).ToArray())).Select(ToRecord).ToList();
 
+
+    /// <summary>The synced people whose Salesforce lead or contact is one of these (18-character ids).</summary>
+    public IReadOnlyList<PersonRecord> FindBySalesforceRecords(IReadOnlyCollection<string> ids18)
+    {
+        if (ids18.Count == 0) return [];
+        var values = ids18.Select(c => new BsonValue(c)).ToArray();
+        return _people.Find(LiteDB.Query.In("sfContactId", values)).Concat(_people.Find(LiteDB.Query.In("sfLeadId", values)))
+            .Select(ToRecord).DistinctBy(p => p.MarketoId).ToList();
+    }
+
+    /// <summary>The Marketo ids of the people unsubscribed in Marketo (through the index; ids only, so a large set stays small).</summary>
+    public IReadOnlyList<long> UnsubscribedIds() =>
+        _people.Find(LiteDB.Query.EQ("unsubscribed", true)).Select(d => d["_id"].AsInt64).Order().ToList();
 
     /// <summary>The people a query selects, by Marketo id, one page at a time.</summary>
     public IEnumerable<PersonRecord> Query(PersonQuery query)

@@ -17,19 +17,23 @@ internal sealed class SettingsStore(SyncStore store)
             return new ActivitySettings
             {
                 SalesforceKinds = doc["salesforceKinds"].AsArray.Select(k => Enum.Parse<SalesActivityKind>(k.AsString)).ToList(),
+                UnsubscribeGuard = !doc["unsubscribeGuard"].IsBoolean || doc["unsubscribeGuard"].AsBoolean,
                 ChangedAt = Bson.UtcOrNull(doc["changedAt"]),
+                ChangedBy = Bson.Text(doc, "changedBy"),
             };
         }
     }
 
     public ActivitySettings SaveActivities(ActivitySettings settings)
     {
-        var saved = settings with { ChangedAt = DateTimeOffset.UtcNow };
+        var saved = settings with { ChangedAt = DateTimeOffset.UtcNow, ChangedBy = Environment.UserName };
         _settings.Upsert(new BsonDocument
         {
             ["_id"] = ActivitiesId,
             ["salesforceKinds"] = new BsonArray(saved.SalesforceKinds.Distinct().Select(k => new BsonValue(k.ToString()))),
+            ["unsubscribeGuard"] = saved.UnsubscribeGuard,
             ["changedAt"] = saved.ChangedAt!.Value.UtcDateTime,
+            ["changedBy"] = saved.ChangedBy,
         });
         return saved;
     }

@@ -20,6 +20,7 @@ internal sealed class SyncStore : IDisposable
     private readonly Lazy<ExportWindowStore> _exportWindows;
     private readonly Lazy<ActivityStore> _activities;
     private readonly Lazy<SettingsStore> _settings;
+    private readonly Lazy<OptOutStore> _optOuts;
 
     internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
     {
@@ -35,6 +36,7 @@ internal sealed class SyncStore : IDisposable
         _exportWindows = new Lazy<ExportWindowStore>(() => new ExportWindowStore(this));
         _activities = new Lazy<ActivityStore>(() => new ActivityStore(this));
         _settings = new Lazy<SettingsStore>(() => new SettingsStore(this));
+        _optOuts = new Lazy<OptOutStore>(() => new OptOutStore(this));
     }
 
     public PeopleStore People => _people.Value;
@@ -42,6 +44,7 @@ internal sealed class SyncStore : IDisposable
     public ExportWindowStore ExportWindows => _exportWindows.Value;
     public ActivityStore Activities => _activities.Value;
     public SettingsStore Settings => _settings.Value;
+    public OptOutStore OptOuts => _optOuts.Value;
 
     public string Path { get; }
     public LiteDatabase Database { get; }

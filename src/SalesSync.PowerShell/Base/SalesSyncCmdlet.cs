@@ -50,20 +50,29 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
     /// happened; a projection that returns null drops the item. The engine runs at most a few hundred
     /// items ahead of the pipeline.
     /// </summary>
-    protected void RunEngineStream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work, Func<T, object?>? project = null)
+    protected void RunEngineStream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work, Func<T, object?>? project = null) =>
+        RunEngineStream(work, (Action<T>)(item =>
+        {
+            var value = project is null ? item : project(item);
+            if (value is not null) WriteObject(value); // a projection that returns null drops the item
+        }));
+
+    /// <summary>
+    /// Runs an engine stream and hands each item to <paramref name="handle"/> on the pipeline thread (where it
+    /// may write objects, errors or What if messages), interleaved with the engine's events in order.
+    /// </summary>
+    protected void RunEngineStream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work, Action<T> handle)
     {
         var pump = new Pump(this);
         pump.Run(async token =>
         {
             await foreach (var item in work(token).WithCancellation(token).ConfigureAwait(false))
             {
-                var value = project is null ? item : project(item);
-                if (value is null) continue; // the projection dropped it
                 await pump.Credits.WaitAsync(token).ConfigureAwait(false);
-                pump.Post(c =>
+                pump.Post(_ =>
                 {
                     pump.Credits.Release();
-                    c.WriteObject(value);
+                    handle(item);
                 });
             }
             return true;

@@ -41,6 +41,52 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
         _session = session;
     }
 
+    /// <summary>-WhatIf given here, or inherited through $WhatIfPreference from a calling script or function.</summary>
+    protected bool WhatIfRequested =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+            ? w is SwitchParameter { IsPresent: true }
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
+
+    /// <summary>
+    /// The opt-out step (Sync-SalesOptOut, and Start-SalesSync after its people step). Asks once for the
+    /// step; under -WhatIf it reads Salesforce and prints a What if line per change, writing nothing. Changes
+    /// are written as objects when <paramref name="writeChanges"/>; failures are errors either way.
+    /// </summary>
+    protected Core.Unsubscribes.OptOutReport? RunOptOutStep(bool writeChanges)
+    {
+        const string Action = "Read Salesforce Email Opt Out changes into SalesSync; set Email Opt Out on the Salesforce leads and contacts of people unsubscribed in Marketo (nothing is written to Marketo)";
+        var whatIf = WhatIfRequested;
+        if (!ShouldProcess(Session.DatabasePath, Action) && !whatIf) return null;
+        Core.Unsubscribes.OptOutReport? report = null;
+        RunEngineStream(ct => Session.SyncOptOutsAsync(whatIf, ct), (Action<Core.Unsubscribes.OptOutOutput>)(output =>
+        {
+            switch (output)
+            {
+                case Core.Unsubscribes.OptOutReport r:
+                    report = r;
+                    break;
+                case Core.Unsubscribes.OptOutChange { Outcome: Core.Unsubscribes.OptOutOutcome.WouldApply } c:
+                    ShouldProcess($"Salesforce {c.SalesforceType} {c.SalesforceId} (Marketo person {string.Join(", ", c.MarketoIds)}, {c.Email})",
+                        c.Direction == Core.Unsubscribes.OptOutDirection.MarketoToSalesforce
+                            ? "Set Email Opt Out (HasOptedOutOfEmail = true), unsubscribed in Marketo"
+                            : $"Record in SalesSync that Salesforce has Email Opt Out {(c.OptedOut ? "on" : "off")}");
+                    break;
+                case Core.Unsubscribes.OptOutChange { Outcome: Core.Unsubscribes.OptOutOutcome.Failed } c:
+                    WriteError(new ErrorRecord(new InvalidOperationException($"Salesforce refused Email Opt Out on {c.SalesforceType} {c.SalesforceId} (Marketo person {string.Join(", ", c.MarketoIds)}): {c.Reason}"),
+                        "OptOutRefusedBySalesforce", ErrorCategory.InvalidData, SalesSync.OptOutChange.From(c)));
+                    break;
+                case Core.Unsubscribes.OptOutChange c:
+                    if (writeChanges) WriteObject(SalesSync.OptOutChange.From(c));
+                    break;
+            }
+        }));
+        if (report is { } done) // a stop was already a warning from the engine
+        {
+            WriteVerbose($"Opt-out step{(done.WhatIf ? " (what if)" : "")}: {done.SalesforceRecordsRead} Salesforce records read, {done.MarkedLocally} opt-out change(s) for synced people recorded, {done.SetInSalesforce} Email Opt Out set in Salesforce, {done.Failed} failed; {done.SalesforceCalls} Salesforce calls, no Marketo calls.");
+        }
+        return report;
+    }
+
     protected override void Dispose(bool disposing)
     {
         _lease?.Dispose();

@@ -12,27 +12,56 @@ public sealed class GetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
     protected override void EndProcessing() => WriteObject(SalesActivitySetting.From(Session.ActivitySettings, Session.DatabasePath));
 }
 
-/// <summary>Changes which kinds of sales activity are logged to Salesforce as Tasks; stored in the database for every runbook.</summary>
+/// <summary>
+/// Changes the sales-activity settings stored in the database for every runbook: which kinds are logged to
+/// Salesforce as Tasks, and whether the send guard checks unsubscribes before a sent email is logged.
+/// Turning the guard off is recorded (when and by whom) and warned about.
+/// </summary>
 [Cmdlet(VerbsCommon.Set, "SalesActivitySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(SalesActivitySetting))]
 public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 {
     /// <summary>The kinds to log to Salesforce; an empty list logs none.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Position = 0)]
     [AllowEmptyCollection]
-    public SalesActivityKind[] SalesforceKinds { get; set; } = [];
+    public SalesActivityKind[]? SalesforceKinds { get; set; }
+
+    /// <summary>$true (the default) checks each sent email against Marketo unsubscribes and Salesforce opt-outs; $false turns the check off.</summary>
+    [Parameter]
+    public bool? UnsubscribeGuard { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void EndProcessing()
     {
+        if (SalesforceKinds is null && UnsubscribeGuard is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -SalesforceKinds, -UnsubscribeGuard, or both."),
+                "NoSettingGiven", ErrorCategory.InvalidArgument, null));
+        }
         var current = Session.ActivitySettings;
-        var wanted = SalesforceKinds.Distinct().Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList();
-        var text = wanted.Count == 0 ? "none" : string.Join(", ", wanted);
-        if (!ShouldProcess(Session.DatabasePath, $"Log to Salesforce: {text} (now: {string.Join(", ", current.SalesforceKinds)})")) return;
-        var saved = Session.SaveActivitySettings(current with { SalesforceKinds = wanted });
-        WriteVerbose($"Kinds logged to Salesforce from now on: {text}. Activities already logged keep their destinations.");
+        var wanted = current;
+        var changes = new List<string>();
+        if (SalesforceKinds is not null)
+        {
+            var kinds = SalesforceKinds.Distinct().Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList();
+            wanted = wanted with { SalesforceKinds = kinds };
+            changes.Add($"log to Salesforce: {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))} (now: {string.Join(", ", current.SalesforceKinds)})");
+        }
+        if (UnsubscribeGuard is { } guard)
+        {
+            wanted = wanted with { UnsubscribeGuard = guard };
+            changes.Add(guard
+                ? $"turn the unsubscribe guard on (now: {(current.UnsubscribeGuard ? "on" : "off")})"
+                : $"turn the unsubscribe guard OFF: sent emails would be logged without checking Marketo unsubscribes or Salesforce opt-outs (now: {(current.UnsubscribeGuard ? "on" : "off")})");
+        }
+        if (!ShouldProcess(Session.DatabasePath, string.Join("; ", changes))) return;
+        var saved = Session.SaveActivitySettings(wanted);
+        if (SalesforceKinds is not null)
+            WriteVerbose("Kinds logged to Salesforce from now on: " + (saved.SalesforceKinds.Count == 0 ? "none" : string.Join(", ", saved.SalesforceKinds)) + ". Activities already logged keep their destinations.");
+        if (UnsubscribeGuard is false)
+            WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.ChangedBy}, {saved.ChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
         if (PassThru) WriteObject(SalesActivitySetting.From(saved, Session.DatabasePath));
     }
 }

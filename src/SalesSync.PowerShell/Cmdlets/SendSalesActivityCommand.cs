@@ -65,13 +65,18 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     public SwitchParameter PassThru { get; set; }
 
     private ActivityLogger? _logger;
+    private Core.Unsubscribes.SendGuard? _guard;
+    private bool _guardOffWarned;
     private readonly List<Core.Activities.SalesActivity> _buffer = [];
+    // Sent emails waiting for their Marketo unsubscribe check (checked 300 emails per call, like the batches).
+    private readonly List<(Core.Activities.SalesActivity Activity, PSObject Target)> _awaitingCheck = [];
     private readonly List<string> _logged = [];
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         _logger = Session.CreateActivityLogger();
+        if (_logger.Settings.UnsubscribeGuard) _guard = Session.CreateSendGuard();
         // Fail before the pipeline is read when the custom activity types are missing (4 calls; none with -WhatIf).
         if (!WhatIfRequested)
         {
@@ -101,7 +106,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 "UnknownKind", ErrorCategory.InvalidArgument, target));
             return;
         }
-        if (!string.IsNullOrEmpty(ActivityId) && (_logger!.IsLogged(ActivityId) || _buffer.Any(a => a.ActivityId == ActivityId)))
+        if (!string.IsNullOrEmpty(ActivityId) && (_logger!.IsLogged(ActivityId) || _buffer.Any(a => a.ActivityId == ActivityId) || _awaitingCheck.Any(a => a.Activity.ActivityId == ActivityId)))
         {
             WriteVerbose($"Activity {ActivityId} is already logged; skipped.");
             return;
@@ -135,23 +140,82 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             return;
         }
         var destinations = activity.Salesforce.State == DeliveryState.Pending ? "Marketo and Salesforce" : "Marketo";
-        if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {kind} to {destinations}")) return;
-        _buffer.Add(activity);
-        if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
+        var checkedFirst = _guard is not null && Core.Unsubscribes.SendGuard.Applies(activity.Kind) ? ", once Marketo confirms the address is not unsubscribed" : "";
+        if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {kind} to {destinations}{checkedFirst}")) return;
+        if (_guard is null)
+        {
+            if (Core.Unsubscribes.SendGuard.Applies(activity.Kind) && !_guardOffWarned)
+            {
+                _guardOffWarned = true;
+                var settings = _logger!.Settings;
+                WriteWarning($"The unsubscribe guard is off (turned off {settings.ChangedAt:u} by {settings.ChangedBy ?? "an admin"}): sent emails are logged without checking Marketo unsubscribes or Salesforce opt-outs. Set-SalesActivitySetting -UnsubscribeGuard $true turns it on.");
+            }
+            Admit(activity);
+            return;
+        }
+        switch (_guard.Screen(activity))
+        {
+            case null:
+                _awaitingCheck.Add((activity, target));
+                if (_guard.PendingChecks >= Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: false);
+                break;
+            case { Allowed: true }:
+                Admit(activity);
+                break;
+            case var refused:
+                Refuse(refused, target);
+                break;
+        }
     }
 
     protected override void EndProcessing()
     {
         // -WhatIf stores nothing and sends nothing, not even what earlier runs left pending.
         if (WhatIfRequested) return;
+        CheckAwaiting(all: true);
         Flush(all: true);
     }
 
-    /// <summary>-WhatIf given here, or inherited through $WhatIfPreference from a calling script or function.</summary>
-    private bool WhatIfRequested =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
-            ? w is SwitchParameter { IsPresent: true }
-            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
+    private void Admit(Core.Activities.SalesActivity activity)
+    {
+        _buffer.Add(activity);
+        if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
+    }
+
+    /// <summary>Runs the queued Marketo checks (a full batch, or all at the end) and admits or refuses what they answer.</summary>
+    private void CheckAwaiting(bool all)
+    {
+        if (_guard is null || _awaitingCheck.Count == 0) return;
+        RunEngine(ct => _guard.FlushAsync(all, ct));
+        var decided = 0;
+        foreach (var (activity, target) in _awaitingCheck)
+        {
+            if (_guard.Decide(activity) is not { } decision) break; // still queued: keep the order
+            decided++;
+            if (decision.Allowed) Admit(activity);
+            else Refuse(decision, target);
+        }
+        _awaitingCheck.RemoveRange(0, decided);
+    }
+
+    private void Refuse(Core.Unsubscribes.GuardDecision decision, PSObject target)
+    {
+        var category = decision.ErrorId switch
+        {
+            "UnsubscribeCheckFailed" => ErrorCategory.ConnectionError,
+            "NoEmailToCheck" => ErrorCategory.InvalidData,
+            _ => ErrorCategory.PermissionDenied,
+        };
+        WriteError(new ErrorRecord(new InvalidOperationException(decision.Message), decision.ErrorId, category, target)
+        {
+            ErrorDetails = new ErrorDetails(decision.Message)
+            {
+                RecommendedAction = decision.ErrorId == "UnsubscribeCheckFailed"
+                    ? "Send it again once Marketo answers; nothing was logged."
+                    : "Do not email this person. Nothing was logged.",
+            },
+        });
+    }
 
     /// <summary>Ctrl+C: the activities already accepted from the pipeline are stored (pending), never dropped.</summary>
     protected override void Dispose(bool disposing)

@@ -11,7 +11,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 /// Writes one run object.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "SalesSync", SupportsShouldProcess = true, DefaultParameterSetName = AllPeople)]
-[OutputType(typeof(SyncRun), typeof(SyncedPersonChange))]
+[OutputType(typeof(SyncRun), typeof(SyncedPersonChange), typeof(OptOutChange))]
 public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 {
     private const string AllPeople = "AllPeople";
@@ -50,7 +50,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long? MaxApiCalls { get; set; }
 
-    /// <summary>Also write each added, updated or removed person.</summary>
+    /// <summary>Skip the opt-out step that otherwise follows the people step when Salesforce is connected.</summary>
+    [Parameter]
+    public SwitchParameter SkipOptOut { get; set; }
+
+    /// <summary>Also write each added, updated or removed person, and each opt-out change.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -67,7 +71,12 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             MaxApiCalls = MaxApiCalls,
             ReportChanges = PassThru,
         };
-        if (!ShouldProcess(Session.DatabasePath, Session.DescribeSyncPlan(options))) return;
+        if (!ShouldProcess(Session.DatabasePath, Session.DescribeSyncPlan(options)))
+        {
+            if (WhatIfRequested && Session.HasSalesforce && !SkipOptOut)
+                ShouldProcess(Session.DatabasePath, "Then the opt-out step: read Salesforce Email Opt Out changes, set Email Opt Out in Salesforce for people unsubscribed in Marketo (Sync-SalesOptOut -WhatIf lists each change)");
+            return;
+        }
 
         SyncRunResult? finished = null;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
@@ -85,6 +94,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(),
                 e.Reason == SyncFailureReason.AlreadyRunning ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidArgument, Session.DatabasePath));
         }
+        if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
         DeliverPendingActivities();
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");

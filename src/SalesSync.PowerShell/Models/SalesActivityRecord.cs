@@ -75,12 +75,17 @@ public sealed class SalesActivityType
 public sealed class SalesActivitySetting
 {
     public SalesActivityKind[] SalesforceKinds { get; init; } = [];
+
+    /// <summary>Whether Send-SalesActivity checks unsubscribes and opt-outs before logging a sent email (on by default).</summary>
+    public bool UnsubscribeGuard { get; init; } = true;
     public DateTimeOffset? ChangedAt { get; init; }
+    public string? ChangedBy { get; init; }
     public string Database { get; init; } = "";
 
     internal static SalesActivitySetting From(Engine.ActivitySettings s, string database) => new()
     {
-        SalesforceKinds = s.SalesforceKinds.Select(k => (SalesActivityKind)(int)k).ToArray(), ChangedAt = s.ChangedAt, Database = database,
+        SalesforceKinds = s.SalesforceKinds.Select(k => (SalesActivityKind)(int)k).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
+        ChangedAt = s.ChangedAt, ChangedBy = s.ChangedBy, Database = database,
     };
 }
 

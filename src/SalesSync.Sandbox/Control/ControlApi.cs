@@ -83,7 +83,9 @@ public static class ControlApi
             lock (state.World.Sync)
             {
                 if (state.World.FindPerson(id) is not { } person) return NotFound($"No person {id}.");
-                state.World.UpdatePerson(person, fields, state.Clock.UtcNow);
+                // ?durable=false: this record only, as before Durable Unsubscribe has reached the email's other records.
+                var durable = !string.Equals(ctx.Request.Query["durable"], "false", StringComparison.OrdinalIgnoreCase);
+                state.World.UpdatePerson(person, fields, state.Clock.UtcNow, durable);
                 return Json(GroundTruth(person));
             }
         });

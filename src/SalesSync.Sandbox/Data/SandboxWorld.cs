@@ -68,7 +68,11 @@ public sealed class SandboxWorld
     }
 
     /// <summary>Changes fields and logs Change Data Value (13) per changed field; unsubscribes propagate by email.</summary>
-    public IReadOnlyList<string> UpdatePerson(MarketoPerson person, IReadOnlyDictionary<string, object?> changes, DateTimeOffset now)
+    /// <param name="durable">
+    /// False changes this record only, as Marketo's records of one email look while Durable Unsubscribe has
+    /// not propagated yet (the control API's <c>?durable=false</c>, for clients that must read "any record").
+    /// </param>
+    public IReadOnlyList<string> UpdatePerson(MarketoPerson person, IReadOnlyDictionary<string, object?> changes, DateTimeOffset now, bool durable = true)
     {
         var changed = new List<string>();
         foreach (var (name, value) in changes)
@@ -92,6 +96,7 @@ public sealed class SandboxWorld
         // both; a re-subscribe therefore leaves the reason as the re-subscribed person has it (nothing clears it).
         var unsubscribeChanged = changed.Contains("unsubscribed");
         var emailChanged = changed.Contains("email");
+        if (!durable) return changed;
         if (unsubscribeChanged && person.Email is { } email)
         {
             foreach (var other in _people.Values.Where(p => p.Id != person.Id && SameEmail(p.Email, email) && p.Unsubscribed != person.Unsubscribed).ToList())

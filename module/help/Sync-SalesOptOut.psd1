@@ -1,0 +1,18 @@
+@{
+    Synopsis    = 'Keeps email opt-outs in step between Marketo, Salesforce and SalesSync (never writing to Marketo).'
+    Description = @(
+        'Sync-SalesOptOut runs the opt-out step on its own; Start-SalesSync runs it after the people step whenever Salesforce is connected (-SkipOptOut leaves it out).'
+        'Salesforce to SalesSync: the Email Opt Out (HasOptedOutOfEmail) of Salesforce leads and contacts is read into the database, where the send guard of Send-SalesActivity honours it. The first run reads only the opted-out leads and contacts; later runs read only the records modified since the last run (SystemModstamp), never every record.'
+        'Marketo to Salesforce: every synced person unsubscribed in Marketo gets HasOptedOutOfEmail = true on the Salesforce contact (else the lead), 200 records per sObject Collections call, with the header Sforce-Auto-Assign: FALSE so no lead assignment rule changes the owner. A converted lead is skipped in favour of its contact. Each record is set once: if someone clears the opt-out in Salesforce later, SalesSync does not set it again; re-subscribes are never pushed. Nothing is ever written to Marketo.'
+        '-WhatIf reads Salesforce and prints a What if line for each change it would make, writing nothing to Salesforce or to the database. A record Salesforce refuses is an OptOutRefusedBySalesforce error; an outage or a spent quota stops the step with a warning and the next run continues.'
+    )
+    Parameters  = @{}
+    Inputs      = 'None.'
+    Outputs     = @{ Type = 'SalesSync.OptOutChange'; Description = 'Each change: Direction (SalesforceToSalesSync or MarketoToSalesforce), Outcome, SalesforceType, SalesforceId, OptedOut, MarketoIds, Email, Reason.' }
+    Notes       = @('Needs a Salesforce connection (Connect-SalesSync -SalesforceUri). -Verbose shows the totals and every Salesforce call.')
+    Examples    = @(
+        @{ Code = 'Sync-SalesOptOut -WhatIf'; Remarks = 'Lists the Salesforce records that would get Email Opt Out, and the Salesforce opt-outs that would be recorded, changing nothing.' }
+        @{ Code = 'Sync-SalesOptOut | Group-Object Direction'; Remarks = 'Runs the step and counts the changes each way.' }
+    )
+    Links       = @('Start-SalesSync', 'Test-MarketoUnsubscribe', 'Send-SalesActivity')
+}

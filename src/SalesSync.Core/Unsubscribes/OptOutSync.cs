@@ -1,0 +1,283 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using RestSharp;
+using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
+using SalesSync.Core.People;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Unsubscribes;
+
+/// <summary>
+/// Keeps opt-outs in step with Salesforce, never touching Marketo:
+/// 1. Salesforce to SalesSync: Email Opt Out of leads and contacts, read incrementally by SystemModstamp
+///    (a first run reads only the opted-out records), kept locally so the send guard honours it.
+/// 2. Marketo to Salesforce: a synced person unsubscribed in Marketo gets HasOptedOutOfEmail = true on the
+///    contact (else the lead), 200 per call, with Sforce-Auto-Assign: FALSE so no assignment rule moves the
+///    owner. A converted lead is skipped in favour of its contact. Each record is set once: a re-subscribe
+///    made later in Salesforce is not overridden, and re-subscribes are never pushed.
+/// </summary>
+internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, TimeProvider? time = null)
+{
+    /// <summary>Records per sObject Collections call.</summary>
+    public const int Batch = 200;
+
+    /// <summary>Modifications committed while a read runs can carry an earlier SystemModstamp: the next read overlaps by this much.</summary>
+    private static readonly TimeSpan WatermarkMargin = TimeSpan.FromMinutes(10);
+    private static readonly string[] Types = ["Lead", "Contact"];
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly Dictionary<string, SalesforceOptOut> _whatIf = new(StringComparer.Ordinal);
+    private int _read, _marked, _set, _failed;
+
+    public async IAsyncEnumerable<OptOutOutput> RunAsync(bool whatIf, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var channel = Channel.CreateBounded<OptOutOutput>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            Exception? failure = null;
+            try
+            {
+                await ProduceAsync(whatIf, channel.Writer, ct).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+            channel.Writer.TryComplete(failure);
+        }, CancellationToken.None);
+        await foreach (var output in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return output;
+        await producer.ConfigureAwait(false);
+        if (channel.Reader.Completion.Exception is { } e) throw e.InnerException ?? e;
+    }
+
+    private async Task ProduceAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        var callsBefore = salesforce.CallsMade;
+        string? stopped = null;
+        try
+        {
+            await PullAsync(whatIf, output, ct).ConfigureAwait(false);
+            await PushAsync(whatIf, output, ct).ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e)
+        {
+            stopped = $"Salesforce: {e.Message} The next opt-out step continues from where this one stopped.";
+            EngineObserver.Current.Warning(stopped);
+        }
+        await output.WriteAsync(new OptOutReport
+        {
+            WhatIf = whatIf,
+            SalesforceRecordsRead = _read,
+            MarkedLocally = _marked,
+            SetInSalesforce = _set,
+            Failed = _failed,
+            SalesforceCalls = salesforce.CallsMade - callsBefore,
+            StoppedBecause = stopped,
+        }, ct).ConfigureAwait(false);
+    }
+
+    private async Task PullAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        var startedAt = _time.GetUtcNow();
+        var since = store.OptOuts.Since;
+        foreach (var type in Types)
+        {
+            // First run: only the opted-out records (all that can matter); later: whatever changed since the watermark.
+            var soql = since is { } s
+                ? $"SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM {type} WHERE SystemModstamp > {Soql.Literal(s)} ORDER BY SystemModstamp"
+                : $"SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM {type} WHERE HasOptedOutOfEmail = true";
+            EngineObserver.Current.Verbose(since is null
+                ? $"Salesforce: reading every {type} with Email Opt Out (first opt-out step)."
+                : $"Salesforce: reading {type}s modified since {since:u}.");
+            var changed = new List<SalesforceOptOut>();
+            await foreach (var record in salesforce.QueryAsync(soql, false, ct).ConfigureAwait(false))
+            {
+                _read++;
+                if (!record.TryGetProperty("Id", out var idValue) || SalesforceIds.To18(idValue.GetString()) is not { } id) continue;
+                var optedOut = record.TryGetProperty("HasOptedOutOfEmail", out var flag) && flag.ValueKind == JsonValueKind.True;
+                var known = Known(id);
+                if (known?.OptedOut == optedOut || (known is null && !optedOut)) continue;
+                changed.Add((known ?? new SalesforceOptOut { Id = id, Type = type }) with { OptedOut = optedOut, SeenAt = _time.GetUtcNow() });
+                if (changed.Count >= Batch)
+                {
+                    await MarkAsync(changed, whatIf, output, ct).ConfigureAwait(false);
+                    changed.Clear();
+                }
+            }
+            await MarkAsync(changed, whatIf, output, ct).ConfigureAwait(false);
+        }
+        // The watermark moves only after both types were read and applied.
+        if (!whatIf) store.OptOuts.Save([], since: startedAt - WatermarkMargin);
+    }
+
+    private async Task MarkAsync(IReadOnlyList<SalesforceOptOut> changed, bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        if (changed.Count == 0) return;
+        Save(changed, whatIf);
+        var people = store.People.FindBySalesforceRecords(changed.Select(c => c.Id).ToList());
+        foreach (var record in changed)
+        {
+            var owners = people.Where(p => SalesforceIds.To18(p.SalesforceContactId) == record.Id || SalesforceIds.To18(p.SalesforceLeadId) == record.Id).ToList();
+            if (owners.Count == 0) continue; // not a synced person's record; kept for people synced later
+            _marked++;
+            await output.WriteAsync(new OptOutChange
+            {
+                Direction = OptOutDirection.SalesforceToSalesSync,
+                Outcome = whatIf ? OptOutOutcome.WouldApply : OptOutOutcome.Applied,
+                SalesforceId = record.Id,
+                SalesforceType = record.Type,
+                OptedOut = record.OptedOut,
+                MarketoIds = owners.Select(p => p.MarketoId).ToList(),
+                Email = owners[0].Email,
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? Note = null);
+
+    private async Task PushAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        var unsubscribed = store.People.UnsubscribedIds();
+        EngineObserver.Current.Verbose($"Marketo unsubscribes: {unsubscribed.Count} synced people are unsubscribed; setting Email Opt Out where Salesforce does not have it yet.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var batch = new List<Target>(Batch);
+        foreach (var chunk in unsubscribed.Chunk(PeopleStore.ReadPageSize))
+        {
+            foreach (var id in chunk)
+            {
+                if (store.People.Find(id) is not { Unsubscribed: true } person) continue;
+                var (recordId, type) = SalesforceIds.To18(person.SalesforceContactId) is { } contact ? (contact, "Contact")
+                    : SalesforceIds.To18(person.SalesforceLeadId) is { } lead ? (lead, "Lead") : (null, null);
+                if (recordId is null) continue;
+                if (!seen.Add(recordId))
+                {
+                    batch.Find(t => t.Id == recordId)?.MarketoIds.Add(person.MarketoId);
+                    continue;
+                }
+                // Known = Salesforce has or had the opt-out (read, or set by SalesSync): Salesforce's own later change wins.
+                if (Known(recordId) is not null) continue;
+                batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email));
+                if (batch.Count == Batch)
+                {
+                    await SetAsync(batch, whatIf, output, ct).ConfigureAwait(false);
+                    batch = new List<Target>(Batch);
+                }
+            }
+        }
+        await SetAsync(batch, whatIf, output, ct).ConfigureAwait(false);
+    }
+
+    private async Task SetAsync(IReadOnlyList<Target> targets, bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        if (targets.Count == 0) return;
+        // Leads together, then contacts: Salesforce refuses a collection that switches type more than 10 times (EXCEEDED_ID_LIMIT).
+        var batch = targets.OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+        var now = _time.GetUtcNow();
+        if (whatIf)
+        {
+            Save(batch.Select(t => new SalesforceOptOut { Id = t.Id, Type = t.Type, OptedOut = true, PushedAt = now, SeenAt = now }).ToList(), whatIf: true);
+            foreach (var t in batch) await output.WriteAsync(Change(t, OptOutOutcome.WouldApply), ct).ConfigureAwait(false);
+            _set += batch.Count;
+            return;
+        }
+        var records = new JsonArray(batch.Select(t => (JsonNode)new JsonObject
+        {
+            ["attributes"] = new JsonObject { ["type"] = t.Type },
+            ["id"] = t.Id,
+            ["HasOptedOutOfEmail"] = true,
+        }).ToArray());
+        var body = new JsonObject { ["allOrNone"] = false, ["records"] = records }.ToJsonString();
+        using var response = await salesforce.IdempotentWriteAsync(Method.Patch, salesforce.DataPath("composite/sobjects"), body,
+            [new("Sforce-Auto-Assign", "FALSE")], ct).ConfigureAwait(false);
+        var results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().ToList() : [];
+        var saved = new List<SalesforceOptOut>();
+        var converted = new List<Target>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var t = batch[i];
+            var result = i < results.Count ? results[i] : default;
+            if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("success", out var ok) && ok.ValueKind == JsonValueKind.True)
+            {
+                saved.Add(new SalesforceOptOut { Id = t.Id, Type = t.Type, OptedOut = true, PushedAt = now, SeenAt = now });
+                _set++;
+                await output.WriteAsync(Change(t, OptOutOutcome.Applied), ct).ConfigureAwait(false);
+                continue;
+            }
+            var (code, message) = Error(result);
+            if (code == "CANNOT_UPDATE_CONVERTED_LEAD" && t.Type == "Lead")
+            {
+                converted.Add(t);
+                continue;
+            }
+            _failed++;
+            await output.WriteAsync(Change(t, OptOutOutcome.Failed) with { Reason = $"{code ?? "NO_RESULT"}: {message ?? "Salesforce gave no result for this record"}" }, ct).ConfigureAwait(false);
+        }
+        store.OptOuts.Save(saved);
+        if (converted.Count > 0) await SetConvertedAsync(converted, output, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Converted leads are read-only: their contacts get the opt-out instead (once each).</summary>
+    private async Task SetConvertedAsync(IReadOnlyList<Target> leads, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    {
+        var contacts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in Soql.InListChunks(leads.Select(l => (object?)l.Id)))
+            await foreach (var lead in salesforce.QueryAsync($"SELECT Id, ConvertedContactId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
+                if (lead.TryGetProperty("Id", out var id) && lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String)
+                    contacts[SalesforceIds.To18(id.GetString())!] = SalesforceIds.To18(c.GetString())!;
+        var now = _time.GetUtcNow();
+        // The lead is handled (through its contact, or not at all when Salesforce names no contact): not tried again.
+        store.OptOuts.Save(leads.Select(l => new SalesforceOptOut { Id = l.Id, Type = "Lead", OptedOut = false, PushedAt = now, SeenAt = now }).ToList());
+        var next = new List<Target>();
+        foreach (var lead in leads)
+        {
+            if (!contacts.TryGetValue(lead.Id, out var contact))
+            {
+                _failed++;
+                await output.WriteAsync(Change(lead, OptOutOutcome.Failed) with { Reason = "CANNOT_UPDATE_CONVERTED_LEAD: the lead was converted and Salesforce names no contact for it." }, ct).ConfigureAwait(false);
+                continue;
+            }
+            if (Known(contact) is not null || next.Any(t => t.Id == contact)) continue;
+            next.Add(new Target(contact, "Contact", lead.MarketoIds, lead.Email, $"Lead {lead.Id} was converted; its contact was set instead."));
+        }
+        EngineObserver.Current.Verbose($"Salesforce: {leads.Count} lead(s) were converted; setting Email Opt Out on {next.Count} converted contact(s) instead.");
+        foreach (var chunk in next.Chunk(Batch)) await SetAsync(chunk, whatIf: false, output, ct).ConfigureAwait(false);
+    }
+
+    private static OptOutChange Change(Target t, OptOutOutcome outcome) => new()
+    {
+        Direction = OptOutDirection.MarketoToSalesforce,
+        Outcome = outcome,
+        SalesforceId = t.Id,
+        SalesforceType = t.Type,
+        OptedOut = true,
+        MarketoIds = t.MarketoIds,
+        Email = t.Email,
+        Reason = t.Note,
+    };
+
+    private static (string? Code, string? Message) Error(JsonElement result)
+    {
+        if (result.ValueKind != JsonValueKind.Object || !result.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array || errors.GetArrayLength() == 0)
+            return (null, null);
+        var first = errors[0];
+        string? Text(string name) => first.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        return (Text("statusCode") ?? Text("errorCode"), Text("message"));
+    }
+
+    /// <summary>What is known of a record: this run's -WhatIf picture first, then the store.</summary>
+    private SalesforceOptOut? Known(string id) => _whatIf.TryGetValue(id, out var planned) ? planned : store.OptOuts.Find(id);
+
+    private void Save(IReadOnlyList<SalesforceOptOut> records, bool whatIf)
+    {
+        if (!whatIf)
+        {
+            store.OptOuts.Save(records);
+            return;
+        }
+        foreach (var r in records) _whatIf[r.Id] = r;
+    }
+}

@@ -1,0 +1,71 @@
+using SalesSync.Core.Activities;
+using SalesSync.Core.Store;
+
+namespace SalesSync.Core.Unsubscribes;
+
+/// <summary>The guard's answer for one activity: allowed, or refused with a stable error id and a message.</summary>
+public sealed record GuardDecision(bool Allowed, string? ErrorId = null, string? Message = null, UnsubscribeVerdict? Verdict = null)
+{
+    public static readonly GuardDecision Allow = new(true);
+}
+
+/// <summary>
+/// The send guard: a sent sales email is logged only for a person Salesforce has not opted out (as last
+/// read by the opt-out step) and Marketo confirms, live, is not unsubscribed. The Marketo checks are
+/// batched like the activities (300 emails per call) and fail closed.
+/// </summary>
+public sealed class SendGuard
+{
+    private readonly UnsubscribeLookup _lookup;
+    private readonly SyncStore _store;
+
+    internal SendGuard(UnsubscribeLookup lookup, SyncStore store)
+    {
+        _lookup = lookup;
+        _store = store;
+    }
+
+    /// <summary>The kinds the guard checks: only a sent email reaches the person.</summary>
+    public static bool Applies(SalesActivityKind kind) => kind == SalesActivityKind.EmailSent;
+
+    /// <summary>Emails waiting for a Marketo check.</summary>
+    public int PendingChecks => _lookup.PendingCount;
+
+    /// <summary>Lookup calls made so far.</summary>
+    public int CallsMade => _lookup.CallsMade;
+
+    /// <summary>The decision when it can be made now; null when the Marketo check is queued (ask <see cref="Decide"/> after a flush).</summary>
+    public GuardDecision? Screen(SalesActivity activity)
+    {
+        if (!Applies(activity.Kind)) return GuardDecision.Allow;
+        if (_store.Database.CollectionExists("salesforce_optouts")
+            && _store.OptOuts.AnyOptedOut(People.SalesforceIds.To18(activity.SalesforceContactId), People.SalesforceIds.To18(activity.SalesforceLeadId)))
+            return new GuardDecision(false, "OptedOutInSalesforce",
+                $"Marketo person {activity.MarketoId} ({activity.Email}) has Email Opt Out set in Salesforce; the sales email is not logged.");
+        if (string.IsNullOrEmpty(activity.Email))
+            return new GuardDecision(false, "NoEmailToCheck",
+                $"Marketo person {activity.MarketoId} has no email address, so it cannot be checked for an unsubscribe; the sales email is not logged.");
+        return _lookup.Request(activity.Email) is { } verdict ? FromVerdict(activity, verdict) : null;
+    }
+
+    /// <summary>The decision once the person's email has been looked up (null while it is still queued).</summary>
+    public GuardDecision? Decide(SalesActivity activity)
+    {
+        if (!Applies(activity.Kind)) return GuardDecision.Allow;
+        return activity.Email is { Length: > 0 } email && _lookup.Find(email) is { } verdict ? FromVerdict(activity, verdict) : null;
+    }
+
+    /// <summary>Looks up whole batches (<paramref name="all"/> false) or every queued email.</summary>
+    public Task FlushAsync(bool all, CancellationToken ct) => _lookup.FlushAsync(all, ct);
+
+    private static GuardDecision FromVerdict(SalesActivity activity, UnsubscribeVerdict verdict)
+    {
+        if (verdict.Failure is { } failure)
+            return new GuardDecision(false, "UnsubscribeCheckFailed",
+                $"The unsubscribe status of {verdict.Email} (Marketo person {activity.MarketoId}) could not be checked ({failure}: {verdict.FailureMessage}); the sales email is not logged.", verdict);
+        if (verdict.Unsubscribed)
+            return new GuardDecision(false, "Unsubscribed",
+                $"{verdict.Email} is unsubscribed in Marketo (person {string.Join(", ", verdict.UnsubscribedIds)}{(verdict.Reason is { } r ? $": {r}" : "")}); the sales email to Marketo person {activity.MarketoId} is not logged.", verdict);
+        return GuardDecision.Allow with { Verdict = verdict };
+    }
+}
