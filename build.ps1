@@ -206,11 +206,11 @@ Write-Host "> Install-SalesActivityType   (SalesSync's three custom activity typ
 Install-SalesActivityType -WhatIf | Format-Table ApiName, Name, Action | Out-String -Width 160 | Write-Host
 Install-SalesActivityType -Confirm:$false | Format-Table ApiName, MarketoTypeId, Status, Action | Out-String -Width 160 | Write-Host
 
-Write-Host '> Get-SalesActivitySetting   (which kinds also become Salesforce Tasks)'
-Get-SalesActivitySetting | Format-List SalesforceKinds, ChangedAt | Out-String | Write-Host
+Write-Host '> Get-SalesActivitySetting   (which kinds also become Salesforce Tasks; the unsubscribe guard is on by default)'
+Get-SalesActivitySetting | Format-List SalesforceKinds, UnsubscribeGuard, ChangedAt | Out-String | Write-Host
 
 Write-Host '> One activity of each kind for a synced contact, logged with -PassThru:'
-$contact = Get-SyncedPerson | Where-Object SalesforceContactId | Select-Object -First 1
+$contact = Get-SyncedPerson | Where-Object { $_.SalesforceContactId -and -not $_.Unsubscribed } | Select-Object -First 1
 $activities = @(
     @{ Kind = 'EmailSent'; Subject = 'Q3 pricing'; SentBy = 'ana@example.com'; TemplateName = 'Pricing follow-up' }
     @{ Kind = 'EmailOpened'; Subject = 'Q3 pricing' }
@@ -231,11 +231,40 @@ Write-Host '> Bad items are per-item errors (stable ErrorIds); the good ones sti
 ) | Send-SalesActivity -PassThru -ErrorVariable refused -ErrorAction SilentlyContinue | Format-Table | Out-String -Width 200 | Write-Host
 $refused | ForEach-Object { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])   $($_.Exception.Message)" }
 
+Write-Host "`n> Unsubscribes, checked live in Marketo (300 emails per call; an email is unsubscribed when any record with it is):"
+$team = @(Get-SyncedPerson | Where-Object { $_.Email -and $_.SalesforceContactId } | Select-Object -First 40)
+Write-Host "> `$team | Test-MarketoUnsubscribe | Where-Object Unsubscribed   ($($team.Count) synced contacts)"
+$team | Test-MarketoUnsubscribe | Where-Object Unsubscribed | Format-Table | Out-String -Width 200 | Write-Host
+$leaver = $team | Where-Object { -not $_.Unsubscribed } | Select-Object -Last 1
+Write-Host "> In Marketo, $($leaver.FirstName) $($leaver.LastName) <$($leaver.Email)> unsubscribes just now (the local database does not know yet)."
+Invoke-RestMethod -Method Patch "$($Control)people/$($leaver.MarketoId)" -ContentType 'application/json' -Body '{"unsubscribed":true,"unsubscribedReason":"Clicked unsubscribe in a newsletter"}' | Out-Null
+Write-Host "> `$team | Test-MarketoUnsubscribe -SafeOnly | Send-SalesActivity -Kind EmailSent -Subject 'Webinar invite' -PassThru"
+$invited = @($team | Test-MarketoUnsubscribe -SafeOnly | Send-SalesActivity -Kind EmailSent -Subject 'Webinar invite' -PassThru)
+Write-Host ("  {0} of {1} logged; {2} filtered out before anything was logged, {3} among them: {4}" -f $invited.Count, $team.Count, ($team.Count - $invited.Count),
+    "$($leaver.FirstName) $($leaver.LastName)", $(if ($invited.MarketoId -contains $leaver.MarketoId) { 'LOGGED?!' } else { 'not logged' }))
+Write-Host "`n> Without the filter, the send guard refuses it per item (checked live, batched with the activities):"
+Send-SalesActivity -Kind EmailSent -MarketoId $leaver.MarketoId -Subject 'Webinar invite' -ErrorVariable guarded -ErrorAction SilentlyContinue
+$guarded | ForEach-Object { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])   $($_.Exception.Message)" }
+Write-Host "`n> Test-MarketoUnsubscribe -Email $($leaver.Email.ToUpperInvariant()), nobody@nowhere.example.com, not-an-email   (any case; not found is not unsubscribed; invalid is an error and costs no call)"
+Test-MarketoUnsubscribe -Email $leaver.Email.ToUpperInvariant(), 'nobody@nowhere.example.com', 'not-an-email' -ErrorVariable invalid -ErrorAction SilentlyContinue |
+    Format-Table | Out-String -Width 200 | Write-Host
+$invalid | ForEach-Object { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])   $($_.Exception.Message)" }
+Write-Host "`n> Start-SalesSync -PassThru   (incremental: the unsubscribe comes in, then the opt-out step sets Email Opt Out on the Salesforce contact, Sforce-Auto-Assign: FALSE)"
+Start-SalesSync -PassThru | ForEach-Object {
+    if ($_ -is [SalesSync.OptOutChange]) { Write-Host ("  opt-out  {0} {1} {2} {3} -> Email Opt Out {4} ({5})" -f $_.Direction, $_.Outcome, $_.SalesforceType, $_.SalesforceId, $_.OptedOut, $_.Email) }
+    elseif ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  person   {0,-8} {1,6} {2} (Unsubscribed: {3})" -f $_.Change, $_.MarketoId, $_.Email, $_.Person.Unsubscribed) }
+}
+$record = Invoke-RestMethod "$($Control)salesforce/Contact/$($leaver.SalesforceContactId)"
+Write-Host ("  Salesforce Contact {0}: HasOptedOutOfEmail = {1}, OwnerId = {2} (unchanged: {3}); the step makes no Marketo call" -f $record.Id, $record.HasOptedOutOfEmail, $record.OwnerId, ($record.OwnerId -eq $leaver.SalesOwnerId))
+Write-Host "`n> Sync-SalesOptOut -WhatIf   (nothing left to change)"
+Sync-SalesOptOut -WhatIf -Verbose 4>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Opt-out step*') { Write-Host "VERBOSE: $($_.Message)" } }
+
 Write-Host "`n> Where they landed: Marketo's activity log and Salesforce's Tasks, as the sandbox holds them"
 $tasks = (Invoke-WebRequest "$($Control)salesforce/Task").Content
 $tasks = if ($tasks -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($tasks) } else { $tasks }
-$tasks -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable } |
-    ForEach-Object { Write-Host ("  Task {0}  {1,-9} {2}" -f $_.Id, $_.TaskSubtype, $_.Subject) }
+$taskList = @($tasks -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable })
+$taskList | Select-Object -First 6 | ForEach-Object { Write-Host ("  Task {0}  {1,-9} {2}" -f $_.Id, $_.TaskSubtype, $_.Subject) }
+Write-Host "  ... $($taskList.Count) Tasks in all"
 Get-SalesActivity | Group-Object Kind | ForEach-Object { Write-Host ("  SalesSync's log: {0,-20} {1} activit{2}, all delivered to Marketo" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
 
 Write-Host "`n> The sandbox's own counters (what the services saw):"
