@@ -2,14 +2,19 @@
     Synopsis    = 'Delivers the sales activities waiting in the outbox.'
     Description = @(
         'Sync-SalesActivity sends every activity still pending for Marketo or Salesforce (left by Ctrl+C, a crash, an outage or a spent quota), 300 per Marketo call and 200 per Salesforce call. Activities whose last send had an unknown outcome are looked up first, so none is logged twice. Send-SalesActivity and Start-SalesSync do the same on their way.'
+        'A delivery fails when the service refuses it (for example 1004 when the person was deleted in Marketo, or a Salesforce validation rule), and also, marked Unconfirmed, when its outcome stayed unknown and no lookup could check it for a day (so it stops being looked up on every delivery; it is never resent blind). After fixing the cause, -RetryFailed sends failed deliveries again: all of them, or with -ActivityId (or Get-SalesActivity -State Failed piped in) only those. Check an Unconfirmed one in the service first: it may have arrived.'
     )
-    Parameters  = @{}
-    Inputs      = 'None.'
+    Parameters  = @{
+        RetryFailed = 'Puts failed deliveries back to pending (attempts reset) before delivering, so they are sent again.'
+        ActivityId  = 'With -RetryFailed: only the failed deliveries of these activities. Taken from the pipeline by property name (Get-SalesActivity -State Failed).'
+    }
+    Inputs      = 'Objects with an ActivityId property (SalesSync.SalesActivity), with -RetryFailed.'
     Outputs     = @{ Type = 'SalesSync.SalesActivityDelivery'; Description = 'MarketoDelivered, MarketoFailed, SalesforceDelivered, SalesforceFailed, StillPending and, when it stopped early, StoppedBecause.' }
     Notes       = @('An outage stops the delivery with a warning; nothing is lost and the next run continues.')
     Examples    = @(
         @{ Code = 'Sync-SalesActivity'; Remarks = 'Delivers what is pending and says what is left.' }
         @{ Code = 'Sync-SalesActivity -WhatIf'; Remarks = 'Shows how many deliveries are pending without sending anything.' }
+        @{ Code = 'Get-SalesActivity -Destination Salesforce -State Failed | Where-Object SalesforceReason -Like ''FIELD_CUSTOM_VALIDATION*'' | Sync-SalesActivity -RetryFailed'; Remarks = 'After a Salesforce validation rule was fixed, sends the Tasks it had refused again.' }
     )
     Links       = @('Send-SalesActivity', 'Get-SalesActivity')
 }

@@ -201,6 +201,14 @@ public sealed class SalesSyncSession : IDisposable
     public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
         new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities, Settings.UnknownOutcomeGrace).DeliverAsync(all: true, cancellationToken);
 
+    /// <summary>Failed deliveries back to pending (all, or these activity ids) for the next delivery; counts per destination.</summary>
+    public (int Marketo, int Salesforce) RequeueFailedActivities(IReadOnlyList<string>? activityIds) =>
+        Store.Database.CollectionExists("activities") ? Store.Activities.RequeueFailed(activityIds) : (0, 0);
+
+    /// <summary>Failed deliveries per destination (no collection is created just to ask).</summary>
+    public (int Marketo, int Salesforce) FailedActivityCount =>
+        Store.Database.CollectionExists("activities") ? (Store.Activities.Count(true, Activities.DeliveryState.Failed), Store.Activities.Count(false, Activities.DeliveryState.Failed)) : (0, 0);
+
     /// <summary>Activities waiting for either destination (no collection is created just to ask).</summary>
     public int PendingActivityCount =>
         Store.Database.CollectionExists("activities") ? Store.Activities.CountUnsettled(salesforceToo: Salesforce is not null) : 0;

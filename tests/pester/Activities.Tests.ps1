@@ -156,6 +156,24 @@ Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
         $report.StillPending | Should -Be 0
     }
 
+    It 'sends failed deliveries again with -RetryFailed, only those piped in' {
+        $rule = @{ service = 'salesforce'; path = '/services/data/*/composite/sobjects'; kind = 'recordError'; code = 'FIELD_CUSTOM_VALIDATION_EXCEPTION'; count = 2 } | ConvertTo-Json
+        Invoke-RestMethod -Method Post "$($sandbox.Control)faults" -ContentType 'application/json' -Body $rule | Out-Null
+        $people[5..7] | Send-SalesActivity -Kind EmailReplied -Subject 'Validation' -ErrorVariable refused -ErrorAction SilentlyContinue
+        @($refused).Count | Should -Be 2
+        $failed = @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Attributes.subject -eq 'Validation' })
+        $failed.Count | Should -Be 2
+        $failed[0].SalesforceReason | Should -BeLike 'FIELD_CUSTOM_VALIDATION_EXCEPTION*'
+        $failed[0] | Sync-SalesActivity -RetryFailed | Out-Null
+        (Get-SalesActivity -ActivityId $failed[0].ActivityId).SalesforceState | Should -Be 'Delivered'
+        (Get-SalesActivity -ActivityId $failed[1].ActivityId).SalesforceState | Should -Be 'Failed'
+        Sync-SalesActivity -RetryFailed -WhatIf | Out-Null
+        (Get-SalesActivity -ActivityId $failed[1].ActivityId).SalesforceState | Should -Be 'Failed'
+        Sync-SalesActivity -RetryFailed | Out-Null
+        @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Attributes.subject -eq 'Validation' }).Count | Should -Be 0
+        @(Get-Dump "salesforce/Task?subject=Validation").Count | Should -Be 3
+    }
+
     It 'stores which kinds go to Salesforce' {
         (Get-SalesActivitySetting).SalesforceKinds -join ',' | Should -Be 'EmailSent,EmailReplied,CallReceived'
         Set-SalesActivitySetting -SalesforceKinds EmailOpened -WhatIf

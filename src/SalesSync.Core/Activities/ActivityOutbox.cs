@@ -134,7 +134,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
             catch (SalesSyncApiException e)
             {
-                return $"Marketo: could not check which activities arrived ({e.Message}); they are checked again before the next send.";
+                var given = GiveUp(sending, marketoSide: true, e.Message);
+                return $"Marketo: could not check which activities arrived ({e.Message}); they are checked again before the next send.{given}";
             }
             var now = DateTimeOffset.UtcNow;
             // Not found yet, but sent within the grace period: it may still land, so it is not sent again yet.
@@ -295,7 +296,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
             catch (SalesSyncApiException e)
             {
-                return $"Salesforce: could not check which tasks arrived ({e.Message}); they are checked again before the next send.";
+                var given = GiveUp(sending, marketoSide: false, e.Message);
+                return $"Salesforce: could not check which tasks arrived ({e.Message}); they are checked again before the next send.{given}";
             }
             var now = DateTimeOffset.UtcNow;
             // Salesforce may go on with a request for minutes after the client gave up: not found yet is not "lost" yet.
@@ -312,6 +314,28 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     }
 
     // ---------- shared ----------
+
+    /// <summary>
+    /// Unknown outcomes that no lookup could settle within <see cref="Connection.OutcomeGrace.GiveUpAfter"/>
+    /// become Failed as unconfirmed (the reason says how to check and resend), so they stop being looked up on
+    /// every delivery. Returns a sentence for the stop message, or "".
+    /// </summary>
+    private string GiveUp(IReadOnlyList<SalesActivity> sending, bool marketoSide, string why)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var stale = sending.Where(a => (marketoSide ? a.Marketo : a.Salesforce).At is { } at && now - at >= grace.GiveUpAfter).ToList();
+        if (stale.Count == 0) return "";
+        string Reason(SalesActivity a, Delivery d) =>
+            $"{UnconfirmedPrefix} sent {d.At:u}, but whether it arrived could not be checked for {grace.GiveUpAfter.TotalHours:0.#} h ({why}). " +
+            $"Look for SalesSync activity id {a.ActivityId} in {(marketoSide ? "Marketo's activity log" : "Salesforce's Tasks")}; Sync-SalesActivity -RetryFailed sends it again.";
+        store.Save(stale.Select(a => marketoSide
+            ? a with { Marketo = a.Marketo with { State = DeliveryState.Failed, Reason = Reason(a, a.Marketo), At = now } }
+            : a with { Salesforce = a.Salesforce with { State = DeliveryState.Failed, Reason = Reason(a, a.Salesforce), At = now } }).ToList());
+        return $" {stale.Count} whose outcome stayed unconfirmable for {grace.GiveUpAfter.TotalHours:0.#} h are marked Failed (unconfirmed).";
+    }
+
+    /// <summary>How the reason of an activity given up as unconfirmed begins.</summary>
+    public const string UnconfirmedPrefix = "Unconfirmed:";
 
     private List<SalesActivity> MarkSending(IReadOnlyList<SalesActivity> batch, bool marketoSide)
     {

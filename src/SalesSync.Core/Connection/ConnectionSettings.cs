@@ -42,4 +42,10 @@ public sealed record OutcomeGrace(TimeSpan Marketo, TimeSpan Salesforce)
 {
     public static readonly OutcomeGrace Default = new(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10));
     public static readonly OutcomeGrace None = new(TimeSpan.Zero, TimeSpan.Zero);
+
+    /// <summary>
+    /// How long an unknown outcome may stay unconfirmable (every lookup failing) before the activity is marked
+    /// Failed as unconfirmed, so it stops being looked up on every delivery; it is never resent blind.
+    /// </summary>
+    public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromDays(1);
 }

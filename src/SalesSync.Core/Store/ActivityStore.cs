@@ -54,6 +54,32 @@ internal sealed class ActivityStore
         Count(true, DeliveryState.Pending) + Count(true, DeliveryState.Sending)
         + (salesforceToo ? Count(false, DeliveryState.Pending) + Count(false, DeliveryState.Sending) : 0);
 
+    /// <summary>
+    /// Puts failed deliveries back to pending (all, or those of these activity ids), attempts reset, so the next
+    /// delivery sends them again; returns how many per destination.
+    /// </summary>
+    public (int Marketo, int Salesforce) RequeueFailed(IReadOnlyList<string>? activityIds)
+    {
+        var counts = new int[2];
+        foreach (var marketo in new[] { true, false })
+        {
+            while (true)
+            {
+                // Each round takes failed ones out of the Failed state, so the next round reads new ones.
+                var batch = activityIds is { Count: > 0 }
+                    ? Query(new ActivityQuery { ActivityIds = activityIds, MarketoState = marketo ? DeliveryState.Failed : null, SalesforceState = marketo ? null : DeliveryState.Failed }).ToList()
+                    : InState(marketo, DeliveryState.Failed, PageSize);
+                if (batch.Count == 0) break;
+                Save(batch.Select(a => marketo
+                    ? a with { Marketo = a.Marketo with { State = DeliveryState.Pending, Attempts = 0 } }
+                    : a with { Salesforce = a.Salesforce with { State = DeliveryState.Pending, Attempts = 0 } }).ToList());
+                counts[marketo ? 0 : 1] += batch.Count;
+                if (activityIds is { Count: > 0 }) break;
+            }
+        }
+        return (counts[0], counts[1]);
+    }
+
     public SalesActivity? Find(string activityId) => _activities.FindById(activityId) is { } d ? ToActivity(d) : null;
 
     /// <summary>Activities matching the query, oldest first, page by page.</summary>

@@ -12,15 +12,25 @@ internal sealed record SalesforceOptOut
     public required string Type { get; init; }
     public bool OptedOut { get; init; }
 
-    /// <summary>When SalesSync set the opt-out (for a Marketo unsubscribe); null when Salesforce had it on its own.</summary>
+    /// <summary>Whether Salesforce has ever had the opt-out as far as SalesSync read (or SalesSync set it): then it is never set again.</summary>
+    public bool EverOptedOut { get; init; }
+
+    /// <summary>When SalesSync set the opt-out (for a Marketo unsubscribe), or handled a converted lead through its contact.</summary>
     public DateTimeOffset? PushedAt { get; init; }
+
+    /// <summary>For a converted lead: its contact (the record that takes opt-outs from then on).</summary>
+    public string? ConvertedContactId { get; init; }
     public DateTimeOffset SeenAt { get; init; }
+
+    /// <summary>Same knowledge (when it was read aside)?</summary>
+    public bool SameAs(SalesforceOptOut? other) => other is not null && this with { SeenAt = default } == other with { SeenAt = default };
 }
 
 /// <summary>
-/// Salesforce opt-outs as last read (a first run reads every opted-out lead and contact; later runs only
-/// what changed since the SystemModstamp watermark kept here), and which ones SalesSync itself set, so
-/// an unsubscribe is pushed once and a re-subscribe in Salesforce is not overridden again and again.
+/// Salesforce opt-outs as last read (a first run reads every opted-out lead and contact, and the converted
+/// leads; later runs only what changed since the SystemModstamp watermark kept here), which ones SalesSync
+/// itself set, so an unsubscribe is pushed once and a re-subscribe in Salesforce is not overridden, and
+/// which contact each converted lead became.
 /// </summary>
 internal sealed class OptOutStore
 {
@@ -36,17 +46,30 @@ internal sealed class OptOutStore
         _state = _database.GetCollection("optout_state");
     }
 
+    private bool _indexed;
+
     /// <summary>The watermark: Salesforce records modified after it have not been read yet (null: never read).</summary>
     public DateTimeOffset? Since => _state.FindById(StateId) is { } doc ? Bson.UtcOrNull(doc["since"]) : null;
 
     public SalesforceOptOut? Find(string? id18) => id18 is null ? null : _optOuts.FindById(id18) is { } doc ? ToRecord(doc) : null;
 
-    /// <summary>Whether any of these records is opted out in Salesforce (as last read).</summary>
-    public bool AnyOptedOut(params string?[] ids18) => ids18.Any(id => Find(id) is { OptedOut: true });
+    /// <summary>Whether any of these records, or the contact a converted lead among them became, is opted out (as last read).</summary>
+    public bool AnyOptedOut(params string?[] ids18) =>
+        ids18.Select(Find).Any(r => r is { OptedOut: true } || (r?.ConvertedContactId is { } contact && Find(contact) is { OptedOut: true }));
+
+    /// <summary>The converted leads that became these contacts.</summary>
+    public IReadOnlyList<SalesforceOptOut> LeadsConvertedTo(IReadOnlyCollection<string> contactIds18) =>
+        contactIds18.Count == 0 ? [] : _optOuts.Find(LiteDB.Query.In("convertedContactId", contactIds18.Select(c => new BsonValue(c)).ToArray())).Select(ToRecord).ToList();
 
     /// <summary>Saves records and, when given, the new watermark, in one transaction.</summary>
     public void Save(IReadOnlyCollection<SalesforceOptOut> records, DateTimeOffset? since = null)
     {
+        // Indexed on the first write, so reads (a -WhatIf run) never create the collection.
+        if (!_indexed)
+        {
+            _optOuts.EnsureIndex("convertedContactId", "$.convertedContactId");
+            _indexed = true;
+        }
         _database.BeginTrans();
         try
         {
@@ -57,7 +80,9 @@ internal sealed class OptOutStore
                     ["_id"] = r.Id,
                     ["type"] = r.Type,
                     ["optedOut"] = r.OptedOut,
+                    ["everOptedOut"] = r.EverOptedOut,
                     ["pushedAt"] = r.PushedAt is { } p ? new BsonValue(p.UtcDateTime) : BsonValue.Null,
+                    ["convertedContactId"] = r.ConvertedContactId,
                     ["seenAt"] = r.SeenAt.UtcDateTime,
                 });
             }
@@ -76,7 +101,9 @@ internal sealed class OptOutStore
         Id = d["_id"].AsString,
         Type = Bson.Text(d, "type") ?? "Lead",
         OptedOut = d["optedOut"].IsBoolean && d["optedOut"].AsBoolean,
+        EverOptedOut = d["everOptedOut"].IsBoolean && d["everOptedOut"].AsBoolean,
         PushedAt = Bson.UtcOrNull(d["pushedAt"]),
+        ConvertedContactId = Bson.Text(d, "convertedContactId"),
         SeenAt = Bson.Utc(d["seenAt"]),
     };
 }

@@ -86,22 +86,34 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         var since = store.OptOuts.Since;
         foreach (var type in Types)
         {
-            // First run: only the opted-out records (all that can matter); later: whatever changed since the watermark.
+            // First run: only the opted-out records (all that can matter) and the converted leads (which contact each
+            // became); later: whatever changed since the watermark.
+            var lead = type == "Lead";
+            var fields = lead ? "Id, HasOptedOutOfEmail, IsConverted, ConvertedContactId, SystemModstamp" : "Id, HasOptedOutOfEmail, SystemModstamp";
             var soql = since is { } s
-                ? $"SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM {type} WHERE SystemModstamp > {Soql.Literal(s)} ORDER BY SystemModstamp"
-                : $"SELECT Id, HasOptedOutOfEmail, SystemModstamp FROM {type} WHERE HasOptedOutOfEmail = true";
+                ? $"SELECT {fields} FROM {type} WHERE SystemModstamp > {Soql.Literal(s)} ORDER BY SystemModstamp"
+                : $"SELECT {fields} FROM {type} WHERE HasOptedOutOfEmail = true{(lead ? " OR IsConverted = true" : "")}";
             EngineObserver.Current.Verbose(since is null
-                ? $"Salesforce: reading every {type} with Email Opt Out (first opt-out step)."
+                ? $"Salesforce: reading every {type} with Email Opt Out{(lead ? ", and the converted ones" : "")} (first opt-out step)."
                 : $"Salesforce: reading {type}s modified since {since:u}.");
-            var changed = new List<SalesforceOptOut>();
+            var changed = new List<(SalesforceOptOut Record, bool OptOutChanged)>();
             await foreach (var record in salesforce.QueryAsync(soql, false, ct).ConfigureAwait(false))
             {
                 _read++;
                 if (!record.TryGetProperty("Id", out var idValue) || SalesforceIds.To18(idValue.GetString()) is not { } id) continue;
                 var optedOut = record.TryGetProperty("HasOptedOutOfEmail", out var flag) && flag.ValueKind == JsonValueKind.True;
+                var convertedTo = lead && record.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String ? SalesforceIds.To18(c.GetString()) : null;
                 var known = Known(id);
-                if (known?.OptedOut == optedOut || (known is null && !optedOut)) continue;
-                changed.Add((known ?? new SalesforceOptOut { Id = id, Type = type }) with { OptedOut = optedOut, SeenAt = _time.GetUtcNow() });
+                if (known is null && !optedOut && convertedTo is null) continue; // nothing worth keeping
+                var now = (known ?? new SalesforceOptOut { Id = id, Type = type }) with
+                {
+                    OptedOut = optedOut,
+                    EverOptedOut = optedOut || known?.EverOptedOut == true,
+                    ConvertedContactId = convertedTo ?? known?.ConvertedContactId,
+                    SeenAt = _time.GetUtcNow(),
+                };
+                if (now.SameAs(known)) continue;
+                changed.Add((now, known?.OptedOut != optedOut && (known is not null || optedOut)));
                 if (changed.Count >= Batch)
                 {
                     await MarkAsync(changed, whatIf, output, ct).ConfigureAwait(false);
@@ -114,14 +126,24 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         if (!whatIf) store.OptOuts.Save([], since: startedAt - WatermarkMargin);
     }
 
-    private async Task MarkAsync(IReadOnlyList<SalesforceOptOut> changed, bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
+    private async Task MarkAsync(IReadOnlyList<(SalesforceOptOut Record, bool OptOutChanged)> changed, bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
         if (changed.Count == 0) return;
-        Save(changed, whatIf);
-        var people = store.People.FindBySalesforceRecords(changed.Select(c => c.Id).ToList());
-        foreach (var record in changed)
+        Save(changed.Select(c => c.Record).ToList(), whatIf);
+        var flips = changed.Where(c => c.OptOutChanged).Select(c => c.Record).ToList();
+        if (flips.Count == 0) return;
+        // A contact's opt-out also concerns people whose Marketo record still names the lead it was converted from.
+        var contacts = flips.Where(r => r.Type == "Contact").Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var convertedFrom = store.OptOuts.LeadsConvertedTo(contacts)
+            .Concat(_whatIf.Values.Where(l => l.ConvertedContactId is { } c && contacts.Contains(c))) // this -WhatIf run's reads
+            .GroupBy(l => l.ConvertedContactId!).ToDictionary(g => g.Key, g => g.Select(l => l.Id).Distinct().ToList(), StringComparer.Ordinal);
+        var ids = flips.Select(r => r.Id).Concat(convertedFrom.Values.SelectMany(l => l)).ToList();
+        var people = store.People.FindBySalesforceRecords(ids);
+        foreach (var record in flips)
         {
-            var owners = people.Where(p => SalesforceIds.To18(p.SalesforceContactId) == record.Id || SalesforceIds.To18(p.SalesforceLeadId) == record.Id).ToList();
+            var related = convertedFrom.GetValueOrDefault(record.Id) ?? [];
+            var owners = people.Where(p => SalesforceIds.To18(p.SalesforceContactId) == record.Id || SalesforceIds.To18(p.SalesforceLeadId) == record.Id
+                                           || (p.SalesforceContactId is null && related.Contains(SalesforceIds.To18(p.SalesforceLeadId)!))).ToList();
             if (owners.Count == 0) continue; // not a synced person's record; kept for people synced later
             _marked++;
             await output.WriteAsync(new OptOutChange
@@ -137,7 +159,11 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         }
     }
 
-    private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? Note = null);
+    /// <param name="ViaLead">For a converted lead's contact: the lead, marked handled once the contact is set.</param>
+    private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? Note = null, string? ViaLead = null);
+
+    /// <summary>Salesforce has or had the opt-out (read, or set by SalesSync): its own later changes win, so it is not set again.</summary>
+    private bool Settled(string id) => Known(id) is { } r && (r.OptedOut || r.EverOptedOut || r.PushedAt is not null);
 
     private async Task PushAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
@@ -153,14 +179,20 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 var (recordId, type) = SalesforceIds.To18(person.SalesforceContactId) is { } contact ? (contact, "Contact")
                     : SalesforceIds.To18(person.SalesforceLeadId) is { } lead ? (lead, "Lead") : (null, null);
                 if (recordId is null) continue;
+                string? viaLead = null;
+                if (type == "Lead" && Known(recordId)?.ConvertedContactId is { } becameContact)
+                {
+                    // Known to be converted: its contact takes the opt-out (the lead is read-only), unless already handled.
+                    if (Known(recordId)!.PushedAt is not null) continue;
+                    (viaLead, recordId, type) = (recordId, becameContact, "Contact");
+                }
                 if (!seen.Add(recordId))
                 {
                     batch.Find(t => t.Id == recordId)?.MarketoIds.Add(person.MarketoId);
                     continue;
                 }
-                // Known = Salesforce has or had the opt-out (read, or set by SalesSync): Salesforce's own later change wins.
-                if (Known(recordId) is not null) continue;
-                batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email));
+                if (Settled(recordId)) continue;
+                batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email, viaLead is null ? null : $"Lead {viaLead} was converted; its contact was set instead.", viaLead));
                 if (batch.Count == Batch)
                 {
                     await SetAsync(batch, whatIf, output, ct).ConfigureAwait(false);
@@ -179,7 +211,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         var now = _time.GetUtcNow();
         if (whatIf)
         {
-            Save(batch.Select(t => new SalesforceOptOut { Id = t.Id, Type = t.Type, OptedOut = true, PushedAt = now, SeenAt = now }).ToList(), whatIf: true);
+            Save(batch.Select(t => Set(t, now)).Concat(batch.Where(t => t.ViaLead is not null).Select(t => HandledLead(t.ViaLead!, t.Id, now))).ToList(), whatIf: true);
             foreach (var t in batch) await output.WriteAsync(Change(t, OptOutOutcome.WouldApply), ct).ConfigureAwait(false);
             _set += batch.Count;
             return;
@@ -202,7 +234,8 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
             var result = i < results.Count ? results[i] : default;
             if (result.ValueKind == JsonValueKind.Object && result.TryGetProperty("success", out var ok) && ok.ValueKind == JsonValueKind.True)
             {
-                saved.Add(new SalesforceOptOut { Id = t.Id, Type = t.Type, OptedOut = true, PushedAt = now, SeenAt = now });
+                saved.Add(Set(t, now));
+                if (t.ViaLead is { } handled) saved.Add(HandledLead(handled, t.Id, now));
                 _set++;
                 await output.WriteAsync(Change(t, OptOutOutcome.Applied), ct).ConfigureAwait(false);
                 continue;
@@ -220,7 +253,10 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         if (converted.Count > 0) await SetConvertedAsync(converted, output, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Converted leads are read-only: their contacts get the opt-out instead (once each).</summary>
+    /// <summary>
+    /// Converted leads are read-only: their contacts get the opt-out instead (once each). A lead is marked handled
+    /// only when its contact was set (or already had the opt-out), so a contact that fails is tried again next run.
+    /// </summary>
     private async Task SetConvertedAsync(IReadOnlyList<Target> leads, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
         var contacts = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -229,9 +265,8 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 if (lead.TryGetProperty("Id", out var id) && lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String)
                     contacts[SalesforceIds.To18(id.GetString())!] = SalesforceIds.To18(c.GetString())!;
         var now = _time.GetUtcNow();
-        // The lead is handled (through its contact, or not at all when Salesforce names no contact): not tried again.
-        store.OptOuts.Save(leads.Select(l => new SalesforceOptOut { Id = l.Id, Type = "Lead", OptedOut = false, PushedAt = now, SeenAt = now }).ToList());
         var next = new List<Target>();
+        var settled = new List<SalesforceOptOut>();
         foreach (var lead in leads)
         {
             if (!contacts.TryGetValue(lead.Id, out var contact))
@@ -240,12 +275,30 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 await output.WriteAsync(Change(lead, OptOutOutcome.Failed) with { Reason = "CANNOT_UPDATE_CONVERTED_LEAD: the lead was converted and Salesforce names no contact for it." }, ct).ConfigureAwait(false);
                 continue;
             }
-            if (Known(contact) is not null || next.Any(t => t.Id == contact)) continue;
-            next.Add(new Target(contact, "Contact", lead.MarketoIds, lead.Email, $"Lead {lead.Id} was converted; its contact was set instead."));
+            if (Settled(contact))
+            {
+                settled.Add(HandledLead(lead.Id, contact, now));
+                continue;
+            }
+            if (next.Find(t => t.Id == contact) is { } same)
+            {
+                same.MarketoIds.AddRange(lead.MarketoIds);
+                settled.Add(HandledLead(lead.Id, contact, now));
+                continue;
+            }
+            next.Add(new Target(contact, "Contact", lead.MarketoIds, lead.Email, $"Lead {lead.Id} was converted; its contact was set instead.", lead.Id));
         }
+        store.OptOuts.Save(settled);
         EngineObserver.Current.Verbose($"Salesforce: {leads.Count} lead(s) were converted; setting Email Opt Out on {next.Count} converted contact(s) instead.");
         foreach (var chunk in next.Chunk(Batch)) await SetAsync(chunk, whatIf: false, output, ct).ConfigureAwait(false);
     }
+
+    private static SalesforceOptOut Set(Target t, DateTimeOffset now) =>
+        new() { Id = t.Id, Type = t.Type, OptedOut = true, EverOptedOut = true, PushedAt = now, SeenAt = now };
+
+    /// <summary>A converted lead whose contact took the opt-out: not tried again.</summary>
+    private SalesforceOptOut HandledLead(string leadId, string contactId, DateTimeOffset now) =>
+        (Known(leadId) ?? new SalesforceOptOut { Id = leadId, Type = "Lead" }) with { ConvertedContactId = contactId, PushedAt = now, SeenAt = now };
 
     private static OptOutChange Change(Target t, OptOutOutcome outcome) => new()
     {

@@ -11,8 +11,39 @@ namespace SalesSync.PowerShell.Cmdlets;
 [OutputType(typeof(SalesActivityDelivery))]
 public sealed class SyncSalesActivityCommand : SalesSyncConnectedCmdlet
 {
+    /// <summary>Also send again the deliveries that failed (after fixing their cause); with -ActivityId only those.</summary>
+    [Parameter]
+    public SwitchParameter RetryFailed { get; set; }
+
+    /// <summary>With -RetryFailed: only these activities (from Get-SalesActivity -State Failed, by property name).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? ActivityId { get; set; }
+
+    private readonly List<string> _ids = [];
+
+    protected override void ProcessRecord()
+    {
+        if (ActivityId is not null) _ids.AddRange(ActivityId.Where(id => !string.IsNullOrWhiteSpace(id)));
+    }
+
     protected override void EndProcessing()
     {
+        if (_ids.Count > 0 && !RetryFailed)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ActivityId selects failed activities to send again; add -RetryFailed."),
+                "ActivityIdWithoutRetryFailed", ErrorCategory.InvalidArgument, null));
+        }
+        if (RetryFailed)
+        {
+            var (marketoFailed, salesforceFailed) = Session.FailedActivityCount;
+            var which = _ids.Count > 0 ? $"the failed deliveries of {_ids.Count} activities" : $"{marketoFailed} failed Marketo and {salesforceFailed} failed Salesforce deliveries";
+            if (ShouldProcess(Session.DatabasePath, $"Send {which} again (an 'Unconfirmed' one may already be there: check it first)"))
+            {
+                var (marketo, salesforce) = Session.RequeueFailedActivities(_ids.Count > 0 ? _ids : null);
+                WriteVerbose($"Back to pending: {marketo} Marketo and {salesforce} Salesforce deliveries.");
+            }
+            else if (WhatIfRequested) return;
+        }
         // Counted through the state indexes, not by reading the activities.
         var pending = Session.PendingActivityCount;
         if (!ShouldProcess(Session.DatabasePath, $"Deliver {pending} unsettled activity deliveries (pending, or with an unknown outcome to check)")) return;

@@ -194,6 +194,40 @@ public class SalesActivityTests
     }
 
     [Fact]
+    public async Task AnOutcomeNoLookupCanConfirmIsFailedAsUnconfirmedAndCanBeRetried()
+    {
+        // Give up at once (the default is a day) once the lookup cannot be made.
+        var (sb, temp, session) = await SyncedAsync(300, 47, OutcomeGrace.None with { GiveUpAfter = TimeSpan.Zero });
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).ToList();
+        // The send drops before Marketo handles it (unknown outcome), and the activity log cannot be read to check.
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new { service = "marketo", path = "/rest/v1/activities/external.json", kind = "reset", count = 1 })).EnsureSuccessStatusCode();
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new { service = "marketo", path = "/rest/v1/activities/pagingtoken.json", kind = "error", code = "1003", count = 1 })).EnsureSuccessStatusCode();
+        var logger = session.CreateActivityLogger();
+        var prepared = Requests(people, 20).Select(r => logger.Prepare(r, DateTimeOffset.UtcNow)).ToList();
+        await logger.AddAsync(prepared, CancellationToken.None);
+        var first = await logger.FlushAsync(CancellationToken.None);
+        Assert.Contains("marked Failed (unconfirmed)", first.StoppedBecause);
+        var failed = session.GetActivities(new Core.Store.ActivityQuery { ActivityIds = prepared.Select(a => a.ActivityId).ToList() }).ToList();
+        Assert.All(failed, a =>
+        {
+            Assert.Equal(DeliveryState.Failed, a.Marketo.State);
+            Assert.StartsWith(ActivityOutbox.UnconfirmedPrefix, a.Marketo.Reason);
+        });
+        // Nothing was resent blind; after checking (nothing arrived), the admin retries them: each lands once.
+        Assert.Equal(1, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
+        Assert.Equal((20, 0), session.RequeueFailedActivities(null));
+        var retried = await logger.FlushAsync(CancellationToken.None);
+        Assert.Null(retried.StoppedBecause);
+        var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
+        await AssertExactlyOnceAsync(sb, stored);
+    }
+
+    [Fact]
     public async Task APersonDeletedInMarketoAfterTheSyncIsRefusedPerRecordAndTheOthersLand()
     {
         var (sb, temp, session) = await SyncedAsync(300, 46);
