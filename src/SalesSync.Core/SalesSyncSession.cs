@@ -199,7 +199,7 @@ public sealed class SalesSyncSession : IDisposable
 
     /// <summary>Delivers every pending activity (left by a stop, an outage or a quota) to both destinations.</summary>
     public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
-        new Activities.ActivityOutbox(Marketo, Salesforce, Store.Activities, Settings.UnknownOutcomeGrace).DeliverAsync(all: true, cancellationToken);
+        CreateActivityLogger().FlushAsync(cancellationToken);
 
     /// <summary>Failed deliveries back to pending (all, or these activity ids) for the next delivery; counts per destination.</summary>
     public (int Marketo, int Salesforce) RequeueFailedActivities(IReadOnlyList<string>? activityIds) =>

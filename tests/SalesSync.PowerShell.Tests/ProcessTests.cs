@@ -111,8 +111,12 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         Assert.True(setupExit == 0 && setup.Contains("READY", StringComparison.Ordinal), setup);
 
         // Activities go 300 per call, each call ~0.3 s here: the sender is killed once two calls have been made.
+        // Each row's number is appended to a file once Send-SalesActivity has taken it (the pipeline is synchronous:
+        // the upstream script goes on only after the downstream ProcessRecord returned), so the file lists accepted rows.
+        var acceptedFile = database + ".accepted";
         var send = $"$PID | Set-Content {Quote(pidFile)}; " + connect +
-                   "$people = @(Get-SyncedPerson); 0..2999 | ForEach-Object { [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = \"Note $_\" } } | Send-SalesActivity";
+                   "$people = @(Get-SyncedPerson); 0..2999 | ForEach-Object { [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $people[$_ % $people.Count].MarketoId; Subject = \"Note $_\" }; " +
+                   $"[IO.File]::AppendAllText({Quote(acceptedFile)}, \"$_`n\") }} | Send-SalesActivity";
         const string Adds = "POST /rest/v1/activities/external.json";
         int Calls(System.Text.Json.Nodes.JsonNode stats) => stats["marketo"]!["calls"]![Adds]?.GetValue<int>() ?? 0;
         using (var killed = StartPwsh(send, host, withSalesforce: true))
@@ -125,10 +129,20 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             await killed.WaitForExitAsync();
         }
 
-        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState }", host, withSalesforce: true);
+        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState + ' ' + $_.Attributes.subject }; " +
+                                     "$people = @(Get-SyncedPerson); $people | ForEach-Object { 'PERSON ' + $_.MarketoId + ' ' + $_.Unsubscribed }", host, withSalesforce: true);
         Assert.True(exit == 0, output);
-        var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+) (\w+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value, Salesforce: m.Groups[3].Value)).ToList();
+        var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+) (\w+) Note (\d+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value, Salesforce: m.Groups[3].Value, Row: int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
         Assert.NotEmpty(stored);
+        // Nothing accepted was lost to the kill: every row Send-SalesActivity had taken is stored, unless the send
+        // guard refused it (the person is unsubscribed); rows held for their check at the kill were checked by the rerun.
+        var people = System.Text.RegularExpressions.Regex.Matches(output, @"PERSON (\d+) (\w+)").Select(m => (Id: long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Unsubscribed: m.Groups[2].Value == "True")).ToList();
+        var accepted = File.ReadAllLines(acceptedFile).Where(l => l.Length > 0).Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.True(accepted.Count >= 300, $"only {accepted.Count} rows were accepted before the kill");
+        var storedRows = stored.Select(a => a.Row).ToHashSet();
+        var lost = accepted.Where(row => !people[row % people.Count].Unsubscribed && !storedRows.Contains(row)).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} accepted rows are not stored, e.g. {string.Join(", ", lost.Take(5))}");
+        Assert.DoesNotContain(stored, a => people[a.Row % people.Count].Unsubscribed);
         Assert.All(stored, a => Assert.Equal("Delivered", a.State));
         Assert.All(stored, a => Assert.True(a.Salesforce is "Delivered" or "NotRequired", $"{a.Id}: Salesforce {a.Salesforce}"));
         using var http = new HttpClient();

@@ -40,8 +40,11 @@ public sealed partial class ActivityLogger
     private readonly ActivitySettings _settings;
     private readonly ActivityOutbox _outbox;
 
+    private readonly Func<Unsubscribes.SendGuard?> _guardFactory;
+
     internal ActivityLogger(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, Connection.OutcomeGrace grace)
     {
+        _guardFactory = () => new Unsubscribes.SendGuard(new Unsubscribes.UnsubscribeLookup(marketo), store);
         _people = store.People;
         _activities = store.Activities;
         _settings = store.Settings.Activities;
@@ -104,10 +107,85 @@ public sealed partial class ActivityLogger
     /// <summary>Checks that SalesSync's custom activity types are installed and approved (a clear error naming Install-SalesActivityType if not).</summary>
     public Task EnsureTypesAsync(CancellationToken ct) => _outbox.TypeIdsAsync(ct);
 
-    /// <summary>Stores activities as pending without sending (a stopping caller keeps what it accepted).</summary>
+    /// <summary>Stores activities as pending without sending (a caller stores each one as it accepts it).</summary>
     public void Store(IReadOnlyList<SalesActivity> batch)
     {
         if (batch.Count > 0) _activities.Add(batch);
+    }
+
+    /// <summary>Held activities a live caller in this process is still checking: a flush elsewhere leaves them to it.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> LiveHolds = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Stores a sent email whose unsubscribe check is outstanding as Held (never sent in that state), so a crash
+    /// before the check loses nothing: the next flush checks it again.
+    /// </summary>
+    public void Hold(SalesActivity activity)
+    {
+        LiveHolds[activity.ActivityId] = 0;
+        _activities.Add([Held(activity)]);
+    }
+
+    /// <summary>Checked and allowed: held activities become pending (only those still held).</summary>
+    public void Release(IReadOnlyList<string> activityIds) => Settle(activityIds, release: true);
+
+    /// <summary>Checked and refused: held activities are removed, never sent.</summary>
+    public void Discard(IReadOnlyList<string> activityIds) => Settle(activityIds, release: false);
+
+    /// <summary>A stopping caller leaves its held activities to the next flush, which checks them again.</summary>
+    public void Abandon(IReadOnlyList<string> activityIds)
+    {
+        foreach (var id in activityIds) LiveHolds.TryRemove(id, out _);
+    }
+
+    private void Settle(IReadOnlyList<string> activityIds, bool release)
+    {
+        var held = activityIds.Select(_activities.Find).OfType<SalesActivity>().Where(a => a.Marketo.State == DeliveryState.Held).ToList();
+        if (release) _activities.Save(held.Select(Released).ToList());
+        else _activities.Remove(held.Select(a => a.ActivityId).ToList());
+        foreach (var id in activityIds) LiveHolds.TryRemove(id, out _);
+    }
+
+    private static SalesActivity Held(SalesActivity a) => a with
+    {
+        Marketo = a.Marketo with { State = DeliveryState.Held },
+        Salesforce = a.Salesforce.State == DeliveryState.Pending ? a.Salesforce with { State = DeliveryState.Held } : a.Salesforce,
+    };
+
+    private static SalesActivity Released(SalesActivity a) => a with
+    {
+        Marketo = a.Marketo with { State = DeliveryState.Pending },
+        Salesforce = a.Salesforce.State == DeliveryState.Held ? a.Salesforce with { State = DeliveryState.Pending } : a.Salesforce,
+    };
+
+    /// <summary>
+    /// Held activities left by a caller that stopped (Ctrl+C, a crash) are checked now, 300 per lookup: allowed
+    /// ones become pending, refused ones are removed (each a warning). A check that cannot be made leaves them held.
+    /// </summary>
+    internal async Task ResolveLeftHoldsAsync(Func<Unsubscribes.SendGuard?> guardFactory, CancellationToken ct)
+    {
+        var guard = _settings.UnsubscribeGuard ? guardFactory() : null;
+        while (_activities.InState(true, DeliveryState.Held, BatchSize).Where(a => !LiveHolds.ContainsKey(a.ActivityId)).ToList() is { Count: > 0 } left)
+        {
+            if (guard is null)
+            {
+                _activities.Save(left.Select(Released).ToList());
+                continue;
+            }
+            var screened = left.Select(a => (Activity: a, Decision: guard.Screen(a))).ToList(); // Salesforce opt-outs decide at once
+            await guard.FlushAsync(all: true, ct).ConfigureAwait(false);
+            var decisions = screened.Select(x => (x.Activity, Decision: x.Decision ?? guard.Decide(x.Activity))).ToList();
+            if (decisions.Any(d => d.Decision is null or { ErrorId: "UnsubscribeCheckFailed" }))
+            {
+                Diagnostics.EngineObserver.Current.Warning($"{left.Count} sent emails held for their unsubscribe check could not be checked now; they stay held until the next delivery.");
+                return;
+            }
+            _activities.Save(decisions.Where(d => d.Decision!.Allowed).Select(d => Released(d.Activity)).ToList());
+            _activities.Remove(decisions.Where(d => !d.Decision!.Allowed).Select(d => d.Activity.ActivityId).ToList());
+            foreach (var (a, d) in decisions.Where(d => !d.Decision!.Allowed))
+                Diagnostics.EngineObserver.Current.Warning($"Activity {a.ActivityId}, held for its unsubscribe check when SalesSync stopped, is not logged: {d!.Message}");
+            Diagnostics.EngineObserver.Current.Verbose($"Held sent emails checked: {decisions.Count(d => d.Decision!.Allowed)} released, {decisions.Count(d => !d.Decision!.Allowed)} refused.");
+        }
     }
 
     /// <summary>Stores the activities (one transaction), then sends whatever fills a whole API batch.</summary>
@@ -120,8 +198,12 @@ public sealed partial class ActivityLogger
     /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
     public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => _outbox.DeliverAsync(all, ct);
 
-    /// <summary>Sends everything pending (this caller's and any left by earlier runs).</summary>
-    public Task<DeliveryReport> FlushAsync(CancellationToken ct) => _outbox.DeliverAsync(all: true, ct);
+    /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
+    public async Task<DeliveryReport> FlushAsync(CancellationToken ct)
+    {
+        await ResolveLeftHoldsAsync(_guardFactory, ct).ConfigureAwait(false);
+        return await _outbox.DeliverAsync(all: true, ct).ConfigureAwait(false);
+    }
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
     public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>

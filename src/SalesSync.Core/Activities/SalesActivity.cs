@@ -11,6 +11,12 @@ public enum DeliveryState
     /// <summary>Stored, not yet sent (or sent and known not to have arrived).</summary>
     Pending,
 
+    /// <summary>
+    /// A sent email stored while its unsubscribe check is outstanding (the send guard): never sent in this state;
+    /// the check makes it Pending or removes it (refused), also after a crash, before the next delivery.
+    /// </summary>
+    Held,
+
     /// <summary>Sent with an unknown outcome; what arrived is looked up before anything is sent again.</summary>
     Sending,
 

@@ -49,10 +49,13 @@ internal sealed class ActivityStore
 
     public int Count(bool marketo, DeliveryState state) => _activities.Count(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()));
 
-    /// <summary>Deliveries not settled yet (pending, or sent with an unknown outcome): Marketo's, and Salesforce's when asked.</summary>
+    /// <summary>Deliveries not settled yet (held for a check, pending, or sent with an unknown outcome): Marketo's, and Salesforce's when asked.</summary>
     public int CountUnsettled(bool salesforceToo) =>
-        Count(true, DeliveryState.Pending) + Count(true, DeliveryState.Sending)
-        + (salesforceToo ? Count(false, DeliveryState.Pending) + Count(false, DeliveryState.Sending) : 0);
+        Count(true, DeliveryState.Pending) + Count(true, DeliveryState.Sending) + Count(true, DeliveryState.Held)
+        + (salesforceToo ? Count(false, DeliveryState.Pending) + Count(false, DeliveryState.Sending) + Count(false, DeliveryState.Held) : 0);
+
+    /// <summary>Removes activities that were never sent (refused by the send guard while held).</summary>
+    public void Remove(IReadOnlyList<string> activityIds) => InTransaction(() => { foreach (var id in activityIds) _activities.Delete(id); });
 
     /// <summary>
     /// Puts failed deliveries back to pending (all, or those of these activity ids), attempts reset, so the next

@@ -9,6 +9,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 public enum SalesActivityState
 {
     Pending,
+    Held,
     Sending,
     Delivered,
     Failed,

@@ -67,10 +67,11 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     private ActivityLogger? _logger;
     private Core.Unsubscribes.SendGuard? _guard;
     private bool _guardOffWarned;
-    private readonly List<Core.Activities.SalesActivity> _buffer = [];
-    // Sent emails waiting for their Marketo unsubscribe check (checked 300 emails per call, like the batches).
+    // Sent emails stored Held while their Marketo unsubscribe check is outstanding (300 emails per call, like the batches).
     private readonly List<(Core.Activities.SalesActivity Activity, PSObject Target)> _awaitingCheck = [];
+    // Stored and not yet reported (settled deliveries are reported, and passed through, as they happen).
     private readonly List<string> _logged = [];
+    private int _storedSinceDelivery;
 
     protected override void BeginProcessing()
     {
@@ -106,7 +107,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 "UnknownKind", ErrorCategory.InvalidArgument, target));
             return;
         }
-        if (!string.IsNullOrEmpty(ActivityId) && (_logger!.IsLogged(ActivityId) || _buffer.Any(a => a.ActivityId == ActivityId) || _awaitingCheck.Any(a => a.Activity.ActivityId == ActivityId)))
+        if (!string.IsNullOrEmpty(ActivityId) && _logger!.IsLogged(ActivityId))
         {
             WriteVerbose($"Activity {ActivityId} is already logged; skipped.");
             return;
@@ -156,6 +157,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         switch (_guard.Screen(activity))
         {
             case null:
+                _logger!.Hold(activity); // stored before anything else, so a crash loses nothing; never sent while held
                 _awaitingCheck.Add((activity, target));
                 if (_guard.PendingChecks >= Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: false);
                 break;
@@ -176,10 +178,17 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         Flush(all: true);
     }
 
+    /// <summary>Stores the activity at once (a stop or a crash loses nothing accepted); sends when a batch has filled.</summary>
     private void Admit(Core.Activities.SalesActivity activity)
     {
-        _buffer.Add(activity);
-        if (_buffer.Count >= ActivityLogger.BatchSize) Flush(all: false);
+        _logger!.Store([activity]);
+        Accepted(activity.ActivityId);
+    }
+
+    private void Accepted(string activityId)
+    {
+        _logged.Add(activityId);
+        if (++_storedSinceDelivery >= ActivityLogger.BatchSize) Flush(all: false);
     }
 
     /// <summary>Runs the queued Marketo checks (a full batch, or all at the end) and admits or refuses what they answer.</summary>
@@ -187,15 +196,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     {
         if (_guard is null || _awaitingCheck.Count == 0) return;
         RunEngine(ct => _guard.FlushAsync(all, ct));
-        var decided = 0;
-        foreach (var (activity, target) in _awaitingCheck)
-        {
-            if (_guard.Decide(activity) is not { } decision) break; // still queued: keep the order
-            decided++;
-            if (decision.Allowed) Admit(activity);
-            else Refuse(decision, target);
-        }
-        _awaitingCheck.RemoveRange(0, decided);
+        var decided = _awaitingCheck.TakeWhile(w => _guard.Decide(w.Activity) is not null).ToList(); // still queued ones keep the order
+        _awaitingCheck.RemoveRange(0, decided.Count);
+        var allowed = decided.Where(w => _guard.Decide(w.Activity)!.Allowed).ToList();
+        var refused = decided.Where(w => !_guard.Decide(w.Activity)!.Allowed).ToList();
+        _logger!.Release(allowed.Select(w => w.Activity.ActivityId).ToList());
+        _logger.Discard(refused.Select(w => w.Activity.ActivityId).ToList());
+        foreach (var (activity, target) in refused) Refuse(_guard.Decide(activity)!, target);
+        foreach (var (activity, _) in allowed) Accepted(activity.ActivityId);
     }
 
     private void Refuse(Core.Unsubscribes.GuardDecision decision, PSObject target)
@@ -217,31 +225,25 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         });
     }
 
-    /// <summary>Ctrl+C: the activities already accepted from the pipeline are stored (pending), never dropped.</summary>
+    /// <summary>
+    /// Ctrl+C: every accepted activity is already stored (pending); sent emails still held for their check are
+    /// left to the next delivery, which checks them again before anything is sent.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _buffer.Count > 0 && _logger is not null && !WhatIfRequested)
+        if (disposing && _awaitingCheck.Count > 0 && _logger is not null)
         {
-            try { _logger.Store(_buffer); }
-            catch (Exception e)
-            {
-                // Disposing must not throw over the stop that caused it; say what could not be kept.
-                WriteWarningSafely($"{_buffer.Count} activities accepted before the stop could not be stored: {e.Message}");
-            }
-            _buffer.Clear();
+            _logger.Abandon(_awaitingCheck.Select(w => w.Activity.ActivityId).ToList());
+            _awaitingCheck.Clear();
         }
         base.Dispose(disposing);
     }
 
-    /// <summary>Stores the buffered activities, sends what fills a batch (or everything at the end), and reports per item.</summary>
+    /// <summary>Sends what fills a batch (or everything at the end) and reports the activities whose delivery settled.</summary>
     private void Flush(bool all)
     {
-        if (_logger is null || (_buffer.Count == 0 && !all)) return;
-        // Stored here, on the pipeline thread, before anything can be cancelled: accepted items are never only in memory.
-        var stored = _buffer.ToList();
-        _logger.Store(stored);
-        _buffer.Clear();
-        _logged.AddRange(stored.Select(a => a.ActivityId));
+        if (_logger is null || (_storedSinceDelivery == 0 && !all)) return;
+        _storedSinceDelivery = 0;
         DeliveryReport report;
         try
         {
@@ -278,12 +280,6 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             WriteWarning($"{why} {report.StillPending} activities stay pending in the outbox; the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them.");
     }
 
-    private void WriteWarningSafely(string message)
-    {
-        try { WriteWarning(message); }
-        catch (Exception) { /* the pipeline is already stopped */ }
-    }
-
     /// <summary>A date from a parameter or a CSV column: DateTime, DateTimeOffset or text (ISO 8601, or the current culture's form).</summary>
     private static DateTimeOffset? ReadTime(object? value)
     {
@@ -300,7 +296,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         }
     }
 
-    private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Sending;
+    private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Held or DeliveryState.Sending;
 
     private static ErrorCategory Category(ActivityFailureReason reason) => reason switch
     {

@@ -228,6 +228,37 @@ public class SalesActivityTests
     }
 
     [Fact]
+    public async Task SentEmailsHeldForTheirCheckWhenTheSenderStoppedAreCheckedBeforeTheNextDelivery()
+    {
+        var (sb, temp, session) = await SyncedAsync(400, 48);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var people = session.GetPeople(PersonQuery.All).Where(p => p.Email is not null).ToList();
+        var unsubscribed = people.Where(p => p.Unsubscribed).Take(3).ToList();
+        var subscribed = people.Where(p => !p.Unsubscribed).Take(5).ToList();
+        Assert.Equal(3, unsubscribed.Count);
+        // A sender held these for their check, then stopped (Ctrl+C or a crash) before the check answered.
+        var sender = session.CreateActivityLogger();
+        var held = unsubscribed.Concat(subscribed).Select(p => sender.Prepare(new ActivityRequest
+        {
+            Kind = SalesActivityKind.EmailSent, MarketoId = p.MarketoId, Attributes = new Dictionary<string, string?> { ["subject"] = "Held" },
+        }, DateTimeOffset.UtcNow)).ToList();
+        foreach (var a in held) sender.Hold(a);
+        sender.Abandon(held.Select(a => a.ActivityId).ToList());
+        Assert.All(session.GetActivities(new Core.Store.ActivityQuery()), a => Assert.Equal(DeliveryState.Held, a.Marketo.State));
+        Assert.True(session.PendingActivityCount >= held.Count); // deliveries: Marketo and, for most, Salesforce
+
+        var report = await session.DeliverPendingActivitiesAsync(CancellationToken.None);
+        Assert.Equal(subscribed.Count, report.MarketoDelivered);
+        var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
+        Assert.Equal(subscribed.Select(p => p.MarketoId).Order(), stored.Select(a => a.MarketoId).Order()); // the unsubscribed ones are not logged
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
+        await AssertExactlyOnceAsync(sb, stored);
+    }
+
+    [Fact]
     public async Task APersonDeletedInMarketoAfterTheSyncIsRefusedPerRecordAndTheOthersLand()
     {
         var (sb, temp, session) = await SyncedAsync(300, 46);
