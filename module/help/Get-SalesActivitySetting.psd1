@@ -3,7 +3,7 @@
     Description = @('Get-SalesActivitySetting reads the sales-activity settings stored in the database, shared by every shell and runbook that uses it: the kinds logged to Salesforce as Tasks (default: EmailSent, EmailReplied, CallReceived), whether the unsubscribe guard checks sent emails (on by default), and when and by whom they were last changed.')
     Parameters  = @{}
     Inputs      = 'None.'
-    Outputs     = @{ Type = 'SalesSync.SalesActivitySetting'; Description = 'SalesforceKinds, UnsubscribeGuard, ChangedAt and ChangedBy (empty: the defaults apply) and Database.' }
+    Outputs     = @{ Type = 'SalesSync.SalesActivitySetting'; Description = 'SalesforceKinds, UnsubscribeGuard, GuardChangedAt and GuardChangedBy (when and by whom the guard was last turned on or off), ChangedAt and ChangedBy (any change; empty: the defaults apply) and Database.' }
     Notes       = @('Every kind always goes to Marketo.')
     Examples    = @(
         @{ Code = 'Get-SalesActivitySetting'; Remarks = 'The kinds logged to Salesforce and the unsubscribe guard.' }

@@ -20,7 +20,7 @@
         PassThru          = 'Also writes each opt-out change (SalesSync.OptOutChange), and each added, updated or removed person (SalesSync.SyncedPersonChange: Change, MarketoId, Email, Person) as the sync applies it.'
     }
     Inputs      = 'None. You cannot pipe objects to Start-SalesSync.'
-    Outputs     = @{ Type = 'SalesSync.SyncRun'; Description = 'The run: RunId, Mode, Strategy, Status (Completed, Stopped, Failed), Added, Updated, Removed, Unchanged, MarketoCalls, SalesforceCalls, PagesDone, Duration and Message. With -PassThru, SalesSync.SyncedPersonChange objects come first.' }
+    Outputs     = @{ Type = 'SalesSync.SyncRun'; Description = 'The run: RunId, Mode, Strategy, Status (Completed, Stopped, Failed), Added, Updated, Removed, Unchanged, MarketoCalls, SalesforceCalls, PagesDone, Duration and Message. With -PassThru, SalesSync.SyncedPersonChange objects stream first, then the opt-out step''s SalesSync.OptOutChange objects; the run object always comes last.' }
     Notes       = @('Run it from one process at a time per database: a second process cannot open the database (DatabaseInUse), and a second sync in the same process gets SyncAlreadyRunning.')
     Examples    = @(
         @{

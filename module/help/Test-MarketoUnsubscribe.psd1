@@ -18,10 +18,10 @@
         @{ Code = 'Test-MarketoUnsubscribe -Email ana@example.com, BOB@example.org'; Remarks = 'Checks two addresses; case does not matter.' }
         @{
             Code    = 'Get-SyncedPerson -Company Acme | Test-MarketoUnsubscribe -SafeOnly | Send-SalesActivity -Kind EmailSent -Subject ''Q3 offer'''
-            Remarks = 'Logs the sales email only for the Acme people who may be emailed; the checks stay batched, 300 per call.'
+            Remarks = 'Logs the sales email only for the Acme people who may be emailed; the checks stay batched, 300 per call. The send guard of Send-SalesActivity checks each sent email again (one more call per 300), which also catches an unsubscribe made in between.'
         }
         @{ Code = 'if (Test-MarketoUnsubscribe ana@example.com -Quiet) { ''do not email'' }'; Remarks = 'A boolean for scripts; an address that could not be checked counts as unsubscribed.' }
-        @{ Code = 'Import-Csv .\campaign.csv | Test-MarketoUnsubscribe | Where-Object Unsubscribed | Export-Csv .\blocked.csv'; Remarks = 'Audits a CSV with an Email column and saves the unsubscribed rows'' results.' }
+        @{ Code = 'Import-Csv .\campaign.csv | Test-MarketoUnsubscribe | Where-Object { -not $_.SafeToEmail } | Export-Csv .\blocked.csv'; Remarks = 'Audits a CSV with an Email column and saves the results of the rows not to email (unsubscribed, or not checkable).' }
     )
     Links       = @('Send-SalesActivity', 'Sync-SalesOptOut', 'Get-SyncedPerson')
 }

@@ -91,8 +91,9 @@ Describe 'Test-MarketoUnsubscribe' {
     }
 
     It 'returns one boolean per input with -Quiet' {
-        $answers = @($unsubscribedEmail, $subscribedEmail, 'nobody.1@nowhere.example.com', 'bad' | Test-MarketoUnsubscribe -Quiet -ErrorAction SilentlyContinue)
-        $answers | Should -Be @($true, $false, $false, $true)
+        # In input order, whatever each answer took (an input without an email is answered at once, but not written first).
+        $answers = @($unsubscribedEmail, [pscustomobject]@{ Name = 'no email' }, $subscribedEmail, 'nobody.1@nowhere.example.com', 'bad' | Test-MarketoUnsubscribe -Quiet -ErrorAction SilentlyContinue)
+        $answers | Should -Be @($true, $true, $false, $false, $true)
     }
 
     It 'passes only the people safe to email into Send-SalesActivity with -SafeOnly' {
@@ -249,6 +250,15 @@ Describe 'Send-SalesActivity unsubscribe guard' {
         @(Get-SalesActivity -Kind EmailSent | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 20
     }
 
+    It 'refuses a person whose email changed in Marketo since the last sync (its status was not checked)' {
+        $moved = $people | Where-Object { $_.Email -and $_.SalesforceContactId -and -not $_.Unsubscribed } | Select-Object -Skip 120 -First 1
+        Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($moved.MarketoId)" -ContentType 'application/json' -Body '{"email":"moved.elsewhere.77@example.net","unsubscribed":true}' | Out-Null
+        $refusal = { Send-SalesActivity -Kind EmailSent -MarketoId $moved.MarketoId -Subject 'Stale' -ErrorAction Stop } | Should -Throw -PassThru
+        $refusal.FullyQualifiedErrorId | Should -BeLike 'EmailChangedInMarketo,*'
+        $refusal.CategoryInfo.Category | Should -Be 'InvalidData'
+        @(Get-SalesActivity -MarketoId $moved.MarketoId -Kind EmailSent).Count | Should -Be 0
+    }
+
     It 'does not check the kinds that record what the person did' {
         $person = $people | Where-Object { $_.Unsubscribed } | Select-Object -First 1
         $before = Get-Calls marketo 'POST /rest/v1/leads.json'
@@ -258,12 +268,16 @@ Describe 'Send-SalesActivity unsubscribe guard' {
 
     It 'logs without checking only after the guard was turned off on record, warning each time' {
         $person = $people | Where-Object { $_.Unsubscribed } | Select-Object -Skip 1 -First 1
-        Set-SalesActivitySetting -UnsubscribeGuard $false -WarningVariable offWarning -WarningAction SilentlyContinue
+        Set-SalesActivitySetting -UnsubscribeGuard $false -Force -WarningVariable offWarning -WarningAction SilentlyContinue
         try {
             $setting = Get-SalesActivitySetting
             $setting.UnsubscribeGuard | Should -BeFalse
-            $setting.ChangedBy | Should -Be ([Environment]::UserName)
-            $setting.ChangedAt | Should -Not -BeNullOrEmpty
+            $setting.GuardChangedBy | Should -Be ([Environment]::UserName)
+            $setting.GuardChangedAt | Should -Not -BeNullOrEmpty
+            $offAt = $setting.GuardChangedAt
+            # Another setting's change does not hide who turned the guard off, and when.
+            Set-SalesActivitySetting -SalesforceKinds EmailSent, EmailReplied, CallReceived
+            (Get-SalesActivitySetting).GuardChangedAt | Should -Be $offAt
             "$offWarning" | Should -BeLike '*guard is off*'
             $sent = Send-SalesActivity -Kind EmailSent -MarketoId $person.MarketoId -Subject 'Unguarded' -PassThru -WarningVariable sendWarning -WarningAction SilentlyContinue
             $sent.MarketoState | Should -Be 'Delivered'

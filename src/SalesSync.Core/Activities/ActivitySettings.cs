@@ -12,6 +12,10 @@ public sealed record ActivitySettings
     /// </summary>
     public bool UnsubscribeGuard { get; init; } = true;
 
+    /// <summary>When and by whom the guard was last turned on or off (kept apart, so another setting's change never hides it).</summary>
+    public DateTimeOffset? GuardChangedAt { get; init; }
+    public string? GuardChangedBy { get; init; }
+
     /// <summary>When the settings were last changed (null: never, the defaults apply).</summary>
     public DateTimeOffset? ChangedAt { get; init; }
 

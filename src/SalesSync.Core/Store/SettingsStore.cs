@@ -20,13 +20,17 @@ internal sealed class SettingsStore(SyncStore store)
                 UnsubscribeGuard = !doc["unsubscribeGuard"].IsBoolean || doc["unsubscribeGuard"].AsBoolean,
                 ChangedAt = Bson.UtcOrNull(doc["changedAt"]),
                 ChangedBy = Bson.Text(doc, "changedBy"),
+                GuardChangedAt = Bson.UtcOrNull(doc["guardChangedAt"]),
+                GuardChangedBy = Bson.Text(doc, "guardChangedBy"),
             };
         }
     }
 
     public ActivitySettings SaveActivities(ActivitySettings settings)
     {
-        var saved = settings with { ChangedAt = DateTimeOffset.UtcNow, ChangedBy = Environment.UserName };
+        var now = DateTimeOffset.UtcNow;
+        var saved = settings with { ChangedAt = now, ChangedBy = Environment.UserName };
+        if (saved.UnsubscribeGuard != Activities.UnsubscribeGuard) saved = saved with { GuardChangedAt = now, GuardChangedBy = Environment.UserName };
         _settings.Upsert(new BsonDocument
         {
             ["_id"] = ActivitiesId,
@@ -34,6 +38,8 @@ internal sealed class SettingsStore(SyncStore store)
             ["unsubscribeGuard"] = saved.UnsubscribeGuard,
             ["changedAt"] = saved.ChangedAt!.Value.UtcDateTime,
             ["changedBy"] = saved.ChangedBy,
+            ["guardChangedAt"] = saved.GuardChangedAt is { } g ? new BsonValue(g.UtcDateTime) : BsonValue.Null,
+            ["guardChangedBy"] = saved.GuardChangedBy,
         });
         return saved;
     }

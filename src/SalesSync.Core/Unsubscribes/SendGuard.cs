@@ -60,12 +60,20 @@ public sealed class SendGuard
 
     private static GuardDecision FromVerdict(SalesActivity activity, UnsubscribeVerdict verdict)
     {
+        if (verdict.Failure == UnsubscribeCheckFailure.InvalidEmail)
+            return new GuardDecision(false, "InvalidEmail",
+                $"Marketo person {activity.MarketoId} has the email '{activity.Email}', which is not an address that can be checked ({verdict.FailureMessage}); the sales email is not logged.", verdict);
         if (verdict.Failure is { } failure)
             return new GuardDecision(false, "UnsubscribeCheckFailed",
                 $"The unsubscribe status of {verdict.Email} (Marketo person {activity.MarketoId}) could not be checked ({failure}: {verdict.FailureMessage}); the sales email is not logged.", verdict);
         if (verdict.Unsubscribed)
             return new GuardDecision(false, "Unsubscribed",
                 $"{verdict.Email} is unsubscribed in Marketo (person {string.Join(", ", verdict.UnsubscribedIds)}{(verdict.Reason is { } r ? $": {r}" : "")}); the sales email to Marketo person {activity.MarketoId} is not logged.", verdict);
+        // The address no longer leads to this person (changed or deleted in Marketo since the last sync): what
+        // Marketo holds for the person now was not checked, so it is not safe to say yes.
+        if (!verdict.MarketoIds.Contains(activity.MarketoId))
+            return new GuardDecision(false, "EmailChangedInMarketo",
+                $"Marketo has no person {activity.MarketoId} with the email {verdict.Email} any more (changed or deleted since the last sync), so its unsubscribe status was not checked; run Start-SalesSync and send again. The sales email is not logged.", verdict);
         return GuardDecision.Allow with { Verdict = verdict };
     }
 }

@@ -89,7 +89,7 @@ public sealed class UnsubscribeLookup
             foreach (var (key, email) in batch) Remember(key, UnsubscribeVerdict.Failed(email, UnsubscribeCheckFailure.QuotaExhausted, spent.Message, at));
             return;
         }
-        var records = new List<(long Id, string Key, bool Unsubscribed, string? Reason)>();
+        var records = new List<(long Id, string Key, bool? Unsubscribed, string? Reason)>();
         try
         {
             string? pageToken = null;
@@ -140,12 +140,19 @@ public sealed class UnsubscribeLookup
         var byEmail = records.GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Id).ToList(), StringComparer.Ordinal);
         foreach (var (key, email) in batch)
         {
+            if (byEmail.TryGetValue(key, out var unclear) && unclear.Any(m => m.Unsubscribed is null))
+            {
+                // Marketo leaves out fields it holds no value for: an answer without the flag is no answer.
+                Remember(key, UnsubscribeVerdict.Failed(email, UnsubscribeCheckFailure.MarketoUnavailable,
+                    $"Marketo did not give the unsubscribed flag of person {string.Join(", ", unclear.Where(m => m.Unsubscribed is null).Select(m => m.Id))}.", at));
+                continue;
+            }
             if (!byEmail.TryGetValue(key, out var matches))
             {
                 Remember(key, new UnsubscribeVerdict { Email = email, Found = false, CheckedAt = at });
                 continue;
             }
-            var unsubscribed = matches.Where(m => m.Unsubscribed).ToList();
+            var unsubscribed = matches.Where(m => m.Unsubscribed == true).ToList();
             Remember(key, new UnsubscribeVerdict
             {
                 Email = email,
@@ -169,6 +176,9 @@ public sealed class UnsubscribeLookup
     private static long? Id(JsonElement lead) =>
         lead.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.Number && id.TryGetInt64(out var value) ? value : null;
 
-    private static bool Flag(JsonElement lead, string name) =>
-        lead.TryGetProperty(name, out var v) && (v.ValueKind == JsonValueKind.True || (v.ValueKind == JsonValueKind.String && bool.TryParse(v.GetString(), out var b) && b));
+    /// <summary>A boolean field as Marketo gives it (true/false, or their text); null when it is absent or not a boolean.</summary>
+    private static bool? Flag(JsonElement lead, string name) =>
+        !lead.TryGetProperty(name, out var v) ? null
+        : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+        : v.ValueKind == JsonValueKind.String && bool.TryParse(v.GetString(), out var b) ? b : null;
 }

@@ -30,6 +30,10 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public bool? UnsubscribeGuard { get; set; }
 
+    /// <summary>Turns the unsubscribe guard off without asking (for runbooks); it is still recorded and warned about.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -57,11 +61,15 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
                 : $"turn the unsubscribe guard OFF: sent emails would be logged without checking Marketo unsubscribes or Salesforce opt-outs (now: {(current.UnsubscribeGuard ? "on" : "off")})");
         }
         if (!ShouldProcess(Session.DatabasePath, string.Join("; ", changes))) return;
+        // Turning a safety check off is asked for explicitly, unless -Force says so.
+        if (UnsubscribeGuard is false && current.UnsubscribeGuard && !Force
+            && !ShouldContinue("Sellers' sent emails will be logged without checking Marketo unsubscribes or Salesforce opt-outs. Turn the unsubscribe guard off?", "Unsubscribe guard"))
+            return;
         var saved = Session.SaveActivitySettings(wanted);
         if (SalesforceKinds is not null)
             WriteVerbose("Kinds logged to Salesforce from now on: " + (saved.SalesforceKinds.Count == 0 ? "none" : string.Join(", ", saved.SalesforceKinds)) + ". Activities already logged keep their destinations.");
         if (UnsubscribeGuard is false)
-            WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.ChangedBy}, {saved.ChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
+            WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.GuardChangedBy}, {saved.GuardChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
         if (PassThru) WriteObject(SalesActivitySetting.From(saved, Session.DatabasePath));
     }
 }

@@ -149,7 +149,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             {
                 _guardOffWarned = true;
                 var settings = _logger!.Settings;
-                WriteWarning($"The unsubscribe guard is off (turned off {settings.ChangedAt:u} by {settings.ChangedBy ?? "an admin"}): sent emails are logged without checking Marketo unsubscribes or Salesforce opt-outs. Set-SalesActivitySetting -UnsubscribeGuard $true turns it on.");
+                WriteWarning($"The unsubscribe guard is off (turned off {settings.GuardChangedAt:u} by {settings.GuardChangedBy ?? "an admin"}): sent emails are logged without checking Marketo unsubscribes or Salesforce opt-outs. Set-SalesActivitySetting -UnsubscribeGuard $true turns it on.");
             }
             Admit(activity);
             return;
@@ -160,6 +160,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 _logger!.Hold(activity); // stored before anything else, so a crash loses nothing; never sent while held
                 _awaitingCheck.Add((activity, target));
                 if (_guard.PendingChecks >= Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: false);
+                else if (_awaitingCheck.Count >= 5 * Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: true); // repeats of a few addresses
                 break;
             case { Allowed: true }:
                 Admit(activity);
@@ -211,16 +212,20 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         var category = decision.ErrorId switch
         {
             "UnsubscribeCheckFailed" => ErrorCategory.ConnectionError,
-            "NoEmailToCheck" => ErrorCategory.InvalidData,
+            "NoEmailToCheck" or "InvalidEmail" or "EmailChangedInMarketo" => ErrorCategory.InvalidData,
             _ => ErrorCategory.PermissionDenied,
         };
         WriteError(new ErrorRecord(new InvalidOperationException(decision.Message), decision.ErrorId, category, target)
         {
             ErrorDetails = new ErrorDetails(decision.Message)
             {
-                RecommendedAction = decision.ErrorId == "UnsubscribeCheckFailed"
-                    ? "Send it again once Marketo answers; nothing was logged."
-                    : "Do not email this person. Nothing was logged.",
+                RecommendedAction = decision.ErrorId switch
+                {
+                    "UnsubscribeCheckFailed" => "Send it again once Marketo answers; nothing was logged.",
+                    "EmailChangedInMarketo" => "Run Start-SalesSync, then send it again; nothing was logged.",
+                    "NoEmailToCheck" or "InvalidEmail" => "Fix the person's email in Marketo (or the CRM) and sync; nothing was logged.",
+                    _ => "Do not email this person. Nothing was logged.",
+                },
             },
         });
     }

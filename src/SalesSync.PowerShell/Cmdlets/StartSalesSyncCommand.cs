@@ -82,12 +82,12 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
-            RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), output => output switch
+            // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
+            RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
-                PersonChanged c => new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) },
-                SyncFinished f => SyncRun.From(Record(f.Run)),
-                _ => null,
-            });
+                if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
+                else if (output is SyncFinished f) Record(f.Run);
+            }));
         }
         catch (SyncException e)
         {
@@ -96,6 +96,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         }
         if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
         DeliverPendingActivities();
+        foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
         if (finished is { Status: SyncRunStatus.Failed } failed)
@@ -110,10 +111,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             WriteWarning(stopped.Message ?? "The sync stopped before the end; the next Start-SalesSync resumes it.");
         }
 
-        SyncRunResult Record(SyncRunResult run)
+        void Record(SyncRunResult run)
         {
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
-            return finished = run;
+            finished = run;
         }
     }
 

@@ -34,7 +34,10 @@ public sealed class TestMarketoUnsubscribeCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter SafeOnly { get; set; }
 
-    private sealed record Item(object? Input, string Email, UnsubscribeVerdict? Verdict);
+    private sealed record Item(object? Input, string Email, UnsubscribeVerdict? Verdict, bool MissingEmail = false);
+
+    /// <summary>Inputs held for their answer before a partial batch is looked up anyway.</summary>
+    private const int MaxWaiting = 5 * UnsubscribeLookup.BatchSize;
 
     private UnsubscribeLookup? _lookup;
     private readonly Queue<Item> _waiting = new();
@@ -68,21 +71,20 @@ public sealed class TestMarketoUnsubscribeCommand : SalesSyncConnectedCmdlet
 
     private void Accept(object? input, string? email)
     {
-        if (email is null)
-        {
-            Emit(new Item(input, "", null), UnsubscribeVerdict.Failed("", UnsubscribeCheckFailure.InvalidEmail,
-                "The input is neither an email address nor an object with an Email property.", DateTimeOffset.UtcNow), missingEmail: true);
-            return;
-        }
-        _waiting.Enqueue(new Item(input, email, _lookup!.Request(email)));
+        // Queued like every other input (even when already answered), so results come out in input order.
+        _waiting.Enqueue(email is null
+            ? new Item(input, "", UnsubscribeVerdict.Failed("", UnsubscribeCheckFailure.InvalidEmail,
+                "The input is neither an email address nor an object with an Email property.", DateTimeOffset.UtcNow), MissingEmail: true)
+            : new Item(input, email, _lookup!.Request(email)));
         Drain(final: false);
     }
 
     /// <summary>Looks up what fills a batch (or everything at the end) and writes the results in input order.</summary>
     private void Drain(bool final)
     {
-        if (_lookup!.PendingCount >= UnsubscribeLookup.BatchSize || (final && _lookup.PendingCount > 0))
-            RunEngine(ct => _lookup.FlushAsync(final, ct));
+        // A full batch, the end, or many inputs waiting on a few addresses (repeats): memory stays flat and results keep flowing.
+        if (_lookup!.PendingCount >= UnsubscribeLookup.BatchSize || (_lookup.PendingCount > 0 && (final || _waiting.Count >= MaxWaiting)))
+            RunEngine(ct => _lookup.FlushAsync(final || _waiting.Count >= MaxWaiting, ct));
         while (_waiting.TryPeek(out var head))
         {
             var verdict = head.Verdict ?? _lookup.Find(head.Email);
@@ -95,7 +97,7 @@ public sealed class TestMarketoUnsubscribeCommand : SalesSyncConnectedCmdlet
                 verdict = _lookup.Find(head.Email) ?? UnsubscribeVerdict.Failed(head.Email, UnsubscribeCheckFailure.MarketoUnavailable, "No answer was kept for this address.", DateTimeOffset.UtcNow);
             }
             _waiting.Dequeue();
-            Emit(head, verdict, missingEmail: false);
+            Emit(head, verdict, head.MissingEmail);
         }
     }
 

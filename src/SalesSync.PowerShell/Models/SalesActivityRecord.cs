@@ -78,6 +78,10 @@ public sealed class SalesActivitySetting
 
     /// <summary>Whether Send-SalesActivity checks unsubscribes and opt-outs before logging a sent email (on by default).</summary>
     public bool UnsubscribeGuard { get; init; } = true;
+
+    /// <summary>When and by whom the unsubscribe guard was last turned on or off.</summary>
+    public DateTimeOffset? GuardChangedAt { get; init; }
+    public string? GuardChangedBy { get; init; }
     public DateTimeOffset? ChangedAt { get; init; }
     public string? ChangedBy { get; init; }
     public string Database { get; init; } = "";
@@ -85,6 +89,7 @@ public sealed class SalesActivitySetting
     internal static SalesActivitySetting From(Engine.ActivitySettings s, string database) => new()
     {
         SalesforceKinds = s.SalesforceKinds.Select(k => (SalesActivityKind)(int)k).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
+        GuardChangedAt = s.GuardChangedAt, GuardChangedBy = s.GuardChangedBy,
         ChangedAt = s.ChangedAt, ChangedBy = s.ChangedBy, Database = database,
     };
 }
