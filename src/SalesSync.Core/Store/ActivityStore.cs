@@ -10,6 +10,9 @@ public sealed record ActivityQuery
     public IReadOnlyList<SalesActivityKind>? Kinds { get; init; }
     public DeliveryState? MarketoState { get; init; }
     public DeliveryState? SalesforceState { get; init; }
+
+    /// <summary>In this state at either destination.</summary>
+    public DeliveryState? AnyState { get; init; }
     public DateTimeOffset? OccurredAfter { get; init; }
     public DateTimeOffset? OccurredBefore { get; init; }
     public IReadOnlyList<string>? ActivityIds { get; init; }
@@ -93,6 +96,7 @@ internal sealed class ActivityStore
         if (query.Kinds is { Count: > 0 } kinds) filters.Add(LiteDB.Query.In("$.kind", kinds.Select(k => new BsonValue(k.ToString()))));
         if (query.MarketoState is { } ms) filters.Add(LiteDB.Query.EQ("$.marketo.state", ms.ToString()));
         if (query.SalesforceState is { } ss) filters.Add(LiteDB.Query.EQ("$.salesforce.state", ss.ToString()));
+        if (query.AnyState is { } any) filters.Add(LiteDB.Query.Or(LiteDB.Query.EQ("$.marketo.state", any.ToString()), LiteDB.Query.EQ("$.salesforce.state", any.ToString())));
         if (query.OccurredAfter is { } after) filters.Add(LiteDB.Query.GTE("$.occurredAt", after.UtcDateTime));
         if (query.OccurredBefore is { } before) filters.Add(LiteDB.Query.LT("$.occurredAt", before.UtcDateTime));
         if (query.ActivityIds is { Count: > 0 } activityIds) filters.Add(LiteDB.Query.In("_id", activityIds.Select(i => new BsonValue(i))));

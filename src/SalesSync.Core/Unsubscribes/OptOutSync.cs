@@ -228,6 +228,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         var results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().ToList() : [];
         var saved = new List<SalesforceOptOut>();
         var converted = new List<Target>();
+        var changes = new List<OptOutChange>(); // written after the store is saved, so a stop in between loses no bookkeeping
         for (var i = 0; i < batch.Count; i++)
         {
             var t = batch[i];
@@ -237,7 +238,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 saved.Add(Set(t, now));
                 if (t.ViaLead is { } handled) saved.Add(HandledLead(handled, t.Id, now));
                 _set++;
-                await output.WriteAsync(Change(t, OptOutOutcome.Applied), ct).ConfigureAwait(false);
+                changes.Add(Change(t, OptOutOutcome.Applied));
                 continue;
             }
             var (code, message) = Error(result);
@@ -247,9 +248,10 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 continue;
             }
             _failed++;
-            await output.WriteAsync(Change(t, OptOutOutcome.Failed) with { Reason = $"{code ?? "NO_RESULT"}: {message ?? "Salesforce gave no result for this record"}" }, ct).ConfigureAwait(false);
+            changes.Add(Change(t, OptOutOutcome.Failed) with { Reason = $"{code ?? "NO_RESULT"}: {message ?? "Salesforce gave no result for this record"}" });
         }
         store.OptOuts.Save(saved);
+        foreach (var change in changes) await output.WriteAsync(change, ct).ConfigureAwait(false);
         if (converted.Count > 0) await SetConvertedAsync(converted, output, ct).ConfigureAwait(false);
     }
 

@@ -21,6 +21,9 @@ public enum SalesActivityDestination
 {
     Marketo,
     Salesforce,
+
+    /// <summary>Either one (with -State: in that state at Marketo or at Salesforce).</summary>
+    Any,
 }
 
 /// <summary>Reads the activity log: by person, kind, delivery state and time, oldest first, page by page.</summary>
@@ -35,7 +38,7 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SalesActivityKind[]? Kind { get; set; }
 
-    /// <summary>Only activities in this state at -Destination (default Marketo).</summary>
+    /// <summary>Only activities in this state at -Destination (default Marketo; Any: at either).</summary>
     [Parameter]
     public SalesActivityState? State { get; set; }
 
@@ -62,6 +65,7 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
             Kinds = Kind?.Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList(),
             MarketoState = Destination == SalesActivityDestination.Marketo ? state : null,
             SalesforceState = Destination == SalesActivityDestination.Salesforce ? state : null,
+            AnyState = Destination == SalesActivityDestination.Any ? state : null,
             OccurredAfter = LocalTime.ToOffset(After),
             OccurredBefore = LocalTime.ToOffset(Before),
             ActivityIds = ActivityId,

@@ -41,8 +41,19 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? Subject { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? SentBy { get; set; }
 
-    /// <summary>The glossary's "Source" (the sending app); not named Source so a synced person's lead source never binds to it.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)] public string? ActivitySource { get; set; }
+    /// <summary>
+    /// The glossary's "Source" (the sending app). A CSV's Source column binds to it; a synced person's Source (its
+    /// lead source) is ignored unless -ActivitySource is given.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Source")]
+    public string? ActivitySource { get; set; }
+
+    /// <summary>The pipeline object itself (hidden): tells a synced person, whose Source is its lead source, from a CSV row.</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private bool _sourceOnCommandLine;
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? SalesPersonId { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? TemplateId { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? TemplateName { get; set; }
@@ -76,6 +87,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
+        _sourceOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(ActivitySource)); // pipeline values are not bound yet
         _logger = Session.CreateActivityLogger();
         if (_logger.Settings.UnsubscribeGuard) _guard = Session.CreateSendGuard();
         // Fail before the pipeline is read when the custom activity types are missing (4 calls; none with -WhatIf).
@@ -121,7 +133,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             OccurredAt = null,
             Attributes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
             {
-                ["subject"] = Subject, ["sentBy"] = SentBy, ["source"] = ActivitySource, ["salesPersonId"] = SalesPersonId,
+                ["subject"] = Subject, ["sentBy"] = SentBy, ["source"] = IsSyncedPerson(InputObject) && !_sourceOnCommandLine ? null : ActivitySource, ["salesPersonId"] = SalesPersonId,
                 ["templateId"] = TemplateId, ["templateName"] = TemplateName, ["templateUrl"] = TemplateUrl,
                 ["campaignName"] = CampaignName, ["campaignId"] = CampaignId, ["campaignUrl"] = CampaignUrl,
                 ["link"] = Link, ["bounceDetails"] = BounceDetails, ["bounceEmail"] = BounceEmail, ["receivedBy"] = ReceivedBy,
@@ -300,6 +312,9 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"OccurredAt '{other}' is not a date and time (for example 2026-11-01T10:00:00Z).");
         }
     }
+
+    private static bool IsSyncedPerson(PSObject? input) =>
+        input is not null && input.TypeNames.Any(t => t.EndsWith("SalesSync.SyncedPerson", StringComparison.Ordinal));
 
     private static bool Unsettled(Delivery d) => d.State is DeliveryState.Pending or DeliveryState.Held or DeliveryState.Sending;
 

@@ -133,6 +133,10 @@ public sealed class TestMarketoUnsubscribeCommand : SalesSyncConnectedCmdlet
         {
             case null: return null;
             case string text: return text;
+            case System.Collections.IDictionary map: // @{ Email = '...' }
+                foreach (System.Collections.DictionaryEntry entry in map)
+                    if (entry.Key is string key && key.Equals("Email", StringComparison.OrdinalIgnoreCase)) return entry.Value?.ToString();
+                return null;
         }
         var property = input.Properties["Email"];
         return property?.Value switch

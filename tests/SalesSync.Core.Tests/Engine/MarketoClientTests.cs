@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Diagnostics;
 using SalesSync.Core.Diagnostics;
 using SalesSync.Core.Http;
@@ -23,6 +24,8 @@ public class MarketoClientTests
         await using var sb = await RunningSandbox.StartAsync("--people", "400", "--limits", "real", "--time-scale", "5");
         var limits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, Window = TimeSpan.FromSeconds(4), DailyCallBudget = 0 };
         using var client = sb.NewMarketoClient(limits, RetrySettings.Default with { MaxRetries = 0 });
+        // Each answer takes 30 ms, so calls overlap even on a busy machine (the in-flight peak is then measurable).
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new { service = "marketo", path = "/rest/v1/leads.json", kind = "delay", delayMs = 30, count = 1000 })).EnsureSuccessStatusCode();
         var workers = Enumerable.Range(0, 15).Select(async w =>
         {
             for (var i = 0; i < 10; i++)
