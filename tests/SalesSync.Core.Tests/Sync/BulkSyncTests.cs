@@ -45,9 +45,41 @@ public class BulkSyncTests
             Assert.False(Directory.Exists(temp.File("sync.db") + ".exports")); // files are deleted once applied
             Assert.Equal(1, await CallsAsync(sb, "GET /rest/v1/leads.json")); // the oldest person: ids 1-300, one call
 
-            var (next, _) = await SyncHarness.SyncAsync(session, Bulk);
+            // A mix of changes at 30,000 people, then an incremental run reaches the new ground truth exactly.
+            var synced = session.GetPeople(PersonQuery.All).ToList();
+            await Patch(sb, synced[10].MarketoId, new() { ["title"] = "Chief \"Revenue\" Officer, 東京 🚀", ["company"] = "Initech, Inc." }); // synced fields
+            await Patch(sb, synced[11].MarketoId, new() { ["mobilePhone"] = "+1 555 0199" });                                               // an unsynced field
+            await Patch(sb, synced[12].MarketoId, new() { ["sfdcLeadOwnerId"] = null });                                                     // owner removed
+            await Patch(sb, synced[13].MarketoId, new() { ["sfdcType"] = null });                                                            // no longer a lead or contact
+            (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{synced[14].MarketoId}"))).EnsureSuccessStatusCode();                // deleted
+            (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "people/merge"), new { winnerId = synced[15].MarketoId, loserIds = new[] { synced[16].MarketoId } })).EnsureSuccessStatusCode();
+            long gainsOwner;
+            var known = synced.Select(p => p.MarketoId).ToHashSet();
+            lock (sb.Host.State.World.Sync)
+                gainsOwner = sb.Host.State.World.People.First(p => !known.Contains(p.Id) && p["sfdcLeadOwnerId"] is null).Id;
+            await Patch(sb, gainsOwner, new() { ["sfdcType"] = "Lead", ["sfdcLeadId"] = "00Q5g00000GAIN0AAA", ["sfdcLeadOwnerId"] = synced[0].SalesOwnerId }); // owner added
+            (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "people"), new Dictionary<string, object?>                                   // a new sales-owned lead
+            {
+                ["email"] = "nia.new@example.com", ["firstName"] = "Nia", ["lastName"] = "New", ["sfdcType"] = "Lead",
+                ["sfdcLeadId"] = "00Q5g00000NEW30KAA", ["sfdcLeadOwnerId"] = synced[0].SalesOwnerId,
+            })).EnsureSuccessStatusCode();
+            // A new primary opportunity role in Salesforce for a synced contact.
+            var contact = synced.First(p => p.SalesforceType == "Contact" && p.SalesforceContactId is not null && p.SalesforceAccountId is not null);
+            var token = await sb.SalesforceTokenAsync();
+            var (oppStatus, opp, _) = await sb.SalesforceSendAsync(HttpMethod.Post, "services/data/v66.0/sobjects/Opportunity", token,
+                new { Name = "Renewal 2027", StageName = "Prospecting", CloseDate = "2027-06-30", AccountId = contact.SalesforceAccountId });
+            Assert.Equal(201, oppStatus);
+            var (roleStatus, _, _) = await sb.SalesforceSendAsync(HttpMethod.Post, "services/data/v66.0/sobjects/OpportunityContactRole", token,
+                new { OpportunityId = opp!["id"]!.GetValue<string>(), ContactId = contact.SalesforceContactId, IsPrimary = true, Role = "Economic Buyer" });
+            Assert.Equal(201, roleStatus);
+
+            var (next, nextChanges) = await SyncHarness.SyncAsync(session, Bulk);
             Assert.Equal(("Incremental", SyncRunStatus.Completed), (next.Mode, next.Status));
-            Assert.Equal(creates, await CallsAsync(sb, Creates));
+            Assert.Equal(creates, await CallsAsync(sb, Creates)); // incremental: no export job
+            SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+            Assert.Equal(SalesforceIds.To18(opp!["id"]!.GetValue<string>()), SalesforceIds.To18(session.GetPeople(new PersonQuery { MarketoIds = [contact.MarketoId] }).Single().SalesforceOpportunityId));
+            Assert.Equal(new[] { synced[12].MarketoId, synced[13].MarketoId, synced[14].MarketoId, synced[16].MarketoId }.Order(),
+                nextChanges.Where(c => c.Change == PersonChange.Removed).Select(c => c.Person.MarketoId).Order());
         }
 
         // The REST pass over the sales-owned list agrees (a database of its own).
