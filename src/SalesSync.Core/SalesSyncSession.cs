@@ -202,8 +202,8 @@ public sealed class SalesSyncSession : IDisposable
         CreateActivityLogger().FlushAsync(cancellationToken);
 
     /// <summary>Failed deliveries back to pending (all, or these activity ids) for the next delivery; counts per destination.</summary>
-    public (int Marketo, int Salesforce) RequeueFailedActivities(IReadOnlyList<string>? activityIds) =>
-        Store.Database.CollectionExists("activities") ? Store.Activities.RequeueFailed(activityIds) : (0, 0);
+    public Task<(int Marketo, int Salesforce)> RequeueFailedActivitiesAsync(IReadOnlyList<string>? activityIds, CancellationToken cancellationToken) =>
+        Store.Database.CollectionExists("activities") ? CreateActivityLogger().RequeueFailedAsync(activityIds, cancellationToken) : Task.FromResult((0, 0));
 
     /// <summary>Failed deliveries per destination (no collection is created just to ask).</summary>
     public (int Marketo, int Salesforce) FailedActivityCount =>

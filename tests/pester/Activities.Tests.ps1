@@ -113,6 +113,14 @@ Describe 'Send-SalesActivity' {
         ($person | Send-SalesActivity -Kind EmailOpened -Subject 'Given' -ActivitySource 'Sales App' -PassThru).Attributes.source | Should -Be 'Sales App'
     }
 
+    It 'reports plain values piped in as errors, not as activities' {
+        $before = @(Get-SalesActivity).Count
+        'line one', 42 | Send-SalesActivity -Kind CallReceived -MarketoId $people[0].MarketoId -CallStatus completed -ErrorVariable bad -ErrorAction SilentlyContinue
+        @($bad).Count | Should -Be 2
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InputNotAnActivity*'
+        @(Get-SalesActivity).Count | Should -Be $before
+    }
+
     It 'tab-completes kinds' {
         $line = 'Send-SalesActivity -Kind Email'; (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'EmailReplied'
     }

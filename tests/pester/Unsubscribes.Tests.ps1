@@ -259,6 +259,25 @@ Describe 'Send-SalesActivity unsubscribe guard' {
         @(Get-SalesActivity -MarketoId $moved.MarketoId -Kind EmailSent).Count | Should -Be 0
     }
 
+    It 'holds sent emails it cannot check during an outage, sends none unchecked, and delivers them once Marketo answers' {
+        $two = @($people | Where-Object { $_.Email -and $_.SalesforceContactId -and -not $_.Unsubscribed } | Select-Object -Skip 140 -First 2)
+        Connect-Sandbox -maxRetries 1
+        Set-Fault @{ service = 'marketo'; path = '/rest/v1/leads.json'; kind = 'http'; status = 503; count = 20 }
+        try {
+            $before = Get-Calls marketo 'POST /rest/v1/activities/external.json'
+            $two | Send-SalesActivity -Kind EmailSent -Subject 'During an outage' -WarningVariable held -WarningAction SilentlyContinue
+            "$held" | Should -BeLike '*2 sent emails could not be checked*Held*'
+            (Get-Calls marketo 'POST /rest/v1/activities/external.json') - $before | Should -Be 0
+            $stored = @(Get-SalesActivity -Destination Any -State Held | Where-Object { $_.Attributes.subject -eq 'During an outage' })
+            $stored.Count | Should -Be 2
+        } finally {
+            Clear-Fault
+            Connect-Sandbox
+        }
+        Sync-SalesActivity | Out-Null
+        @(Get-SalesActivity -State Delivered | Where-Object { $_.Attributes.subject -eq 'During an outage' }).Count | Should -Be 2
+    }
+
     It 'does not check the kinds that record what the person did' {
         $person = $people | Where-Object { $_.Unsubscribed } | Select-Object -First 1
         $before = Get-Calls marketo 'POST /rest/v1/leads.json'

@@ -32,7 +32,7 @@ public sealed partial class ActivityLogger
     /// <summary>How far ahead of now an activity may be dated (clocks differ a little; a future activity is a mistake).</summary>
     private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
 
-    /// <summary>How many activities a caller gathers before storing and sending them: one Marketo call's worth.</summary>
+    /// <summary>How many stored activities a caller lets accumulate before sending: one Marketo call's worth.</summary>
     public const int BatchSize = ActivityOutbox.MarketoBatch;
 
     private readonly PeopleStore _people;
@@ -165,11 +165,12 @@ public sealed partial class ActivityLogger
     internal async Task ResolveLeftHoldsAsync(Func<Unsubscribes.SendGuard?> guardFactory, CancellationToken ct)
     {
         var guard = _settings.UnsubscribeGuard ? guardFactory() : null;
-        while (_activities.InState(true, DeliveryState.Held, BatchSize).Where(a => !LiveHolds.ContainsKey(a.ActivityId)).ToList() is { Count: > 0 } left)
+        // Read past the rows live callers hold, so theirs never hide abandoned ones behind them.
+        while (_activities.InState(true, DeliveryState.Held, BatchSize + LiveHolds.Count).Where(a => !LiveHolds.ContainsKey(a.ActivityId)).Take(BatchSize).ToList() is { Count: > 0 } left)
         {
             if (guard is null)
             {
-                _activities.Save(left.Select(Released).ToList());
+                _activities.Save(left.Where(a => _activities.Find(a.ActivityId) is { Marketo.State: DeliveryState.Held }).Select(Released).ToList());
                 continue;
             }
             var screened = left.Select(a => (Activity: a, Decision: guard.Screen(a))).ToList(); // Salesforce opt-outs decide at once
@@ -180,8 +181,10 @@ public sealed partial class ActivityLogger
                 Diagnostics.EngineObserver.Current.Warning($"{left.Count} sent emails held for their unsubscribe check could not be checked now; they stay held until the next delivery.");
                 return;
             }
-            _activities.Save(decisions.Where(d => d.Decision!.Allowed).Select(d => Released(d.Activity)).ToList());
-            _activities.Remove(decisions.Where(d => !d.Decision!.Allowed).Select(d => d.Activity.ActivityId).ToList());
+            // Only rows still held (a live caller may have settled one meanwhile) change.
+            bool StillHeld(SalesActivity a) => _activities.Find(a.ActivityId) is { Marketo.State: DeliveryState.Held };
+            _activities.Save(decisions.Where(d => d.Decision!.Allowed && StillHeld(d.Activity)).Select(d => Released(d.Activity)).ToList());
+            _activities.Remove(decisions.Where(d => !d.Decision!.Allowed && StillHeld(d.Activity)).Select(d => d.Activity.ActivityId).ToList());
             foreach (var (a, d) in decisions.Where(d => !d.Decision!.Allowed))
                 Diagnostics.EngineObserver.Current.Warning($"Activity {a.ActivityId}, held for its unsubscribe check when SalesSync stopped, is not logged: {d!.Message}");
             Diagnostics.EngineObserver.Current.Verbose($"Held sent emails checked: {decisions.Count(d => d.Decision!.Allowed)} released, {decisions.Count(d => !d.Decision!.Allowed)} refused.");
@@ -199,11 +202,16 @@ public sealed partial class ActivityLogger
     public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => _outbox.DeliverAsync(all, ct);
 
     /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
-    public async Task<DeliveryReport> FlushAsync(CancellationToken ct)
-    {
-        await ResolveLeftHoldsAsync(_guardFactory, ct).ConfigureAwait(false);
-        return await _outbox.DeliverAsync(all: true, ct).ConfigureAwait(false);
-    }
+    public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
+        _outbox.ExclusiveAsync(async () =>
+        {
+            await ResolveLeftHoldsAsync(_guardFactory, ct).ConfigureAwait(false);
+            return await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+        }, ct);
+
+    /// <summary>Failed deliveries sent again (all, or these activities), while no delivery runs: see <see cref="ActivityStore.RequeueFailed"/>.</summary>
+    internal Task<(int Marketo, int Salesforce)> RequeueFailedAsync(IReadOnlyList<string>? activityIds, CancellationToken ct) =>
+        _outbox.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
     public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>

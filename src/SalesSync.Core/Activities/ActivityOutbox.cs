@@ -45,13 +45,19 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivityStore, SemaphoreSlim> Delivering = new();
 
     /// <summary>Delivers full batches only (<paramref name="all"/> false: the pipeline is still filling) or everything pending.</summary>
-    public async Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => ExclusiveAsync(() => DeliverLockedAsync(all, ct), ct);
+
+    /// <summary>
+    /// Runs work that changes delivery states while no other delivery of this database runs in this process
+    /// (every state change outside a live sender's own held rows goes through here).
+    /// </summary>
+    internal async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         var gate = Delivering.GetValue(store, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await DeliverLockedAsync(all, ct).ConfigureAwait(false);
+            return await work().ConfigureAwait(false);
         }
         finally
         {
@@ -59,7 +65,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         }
     }
 
-    private async Task<DeliveryReport> DeliverLockedAsync(bool all, CancellationToken ct)
+    /// <summary>Delivers; the caller holds <see cref="ExclusiveAsync"/>.</summary>
+    internal async Task<DeliveryReport> DeliverLockedAsync(bool all, CancellationToken ct)
     {
         var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
         var salesforceReport = await DeliverSalesforceAsync(all, ct).ConfigureAwait(false);
@@ -94,7 +101,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 store.Save(batch.Select(a => a with
                 {
                     Marketo = rejected ? new Delivery(DeliveryState.Failed, null, $"Marketo refused the request: {e.Message}", a.Marketo.Attempts, DateTimeOffset.UtcNow)
-                                       : a.Marketo with { State = DeliveryState.Pending },
+                                       : a.Marketo with { State = DeliveryState.Pending, UncheckedSince = null },
                 }).ToList());
                 if (rejected) return new DeliveryReport(delivered, failed + batch.Count, 0, 0, 0, $"Marketo rejected a batch of {batch.Count} activities ({e.Message}); they are marked Failed.");
                 if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
@@ -143,7 +150,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             var settled = sending.Where(a => found.ContainsKey(a.ActivityId) || !MayStillLand(a)).ToList();
             store.Save(settled.Select(a => found.TryGetValue(a.ActivityId, out var guid)
                 ? a with { Marketo = new Delivery(DeliveryState.Delivered, guid, null, a.Marketo.Attempts, now) }
-                : a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }).ToList());
+                : a with { Marketo = a.Marketo with { State = DeliveryState.Pending, UncheckedSince = null } }).ToList());
             EngineObserver.Current.Verbose($"Marketo: {settled.Count(a => found.ContainsKey(a.ActivityId))} of {sending.Count} activities with an unknown outcome had arrived; {settled.Count(a => !found.ContainsKey(a.ActivityId))} are sent again.");
             if (settled.Count < sending.Count)
                 return $"Marketo: {sending.Count - settled.Count} activities sent moments ago have an unknown outcome and may still arrive; they are checked again after {sending.Where(MayStillLand).Max(a => a.Marketo.At!.Value) + grace.Marketo:u}.";
@@ -204,7 +211,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 store.Save(batch.Select(a => a with
                 {
                     Salesforce = rejected ? new Delivery(DeliveryState.Failed, null, $"Salesforce refused the request: {e.Message}", a.Salesforce.Attempts, DateTimeOffset.UtcNow)
-                                          : a.Salesforce with { State = DeliveryState.Pending },
+                                          : a.Salesforce with { State = DeliveryState.Pending, UncheckedSince = null },
                 }).ToList());
                 if (rejected) return new DeliveryReport(0, 0, delivered, failed + batch.Count, 0, $"Salesforce rejected a batch of {batch.Count} tasks ({e.Message}); they are marked Failed.");
                 if (e is SalesSyncApiException { Kind: ApiFailureKind.Unauthorized } denied)
@@ -305,7 +312,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             var settled = bySubject.Where(p => found.ContainsKey(p.Key) || !MayStillLand(p.Value)).ToList();
             store.Save(settled.Select(p => found.TryGetValue(p.Key, out var id)
                 ? p.Value with { Salesforce = new Delivery(DeliveryState.Delivered, id, null, p.Value.Salesforce.Attempts, now) }
-                : p.Value with { Salesforce = p.Value.Salesforce with { State = DeliveryState.Pending } }).ToList());
+                : p.Value with { Salesforce = p.Value.Salesforce with { State = DeliveryState.Pending, UncheckedSince = null } }).ToList());
             EngineObserver.Current.Verbose($"Salesforce: {found.Count} of {sending.Count} tasks with an unknown outcome had arrived; {settled.Count - found.Count} are sent again.");
             if (settled.Count < sending.Count)
                 return $"Salesforce: {sending.Count - settled.Count} tasks sent moments ago have an unknown outcome and may still arrive; they are checked again after {sending.Where(MayStillLand).Max(a => a.Salesforce.At!.Value) + grace.Salesforce:u}.";
@@ -323,15 +330,18 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private string GiveUp(IReadOnlyList<SalesActivity> sending, bool marketoSide, string why)
     {
         var now = DateTimeOffset.UtcNow;
-        var stale = sending.Where(a => (marketoSide ? a.Marketo : a.Salesforce).At is { } at && now - at >= grace.GiveUpAfter).ToList();
-        if (stale.Count == 0) return "";
-        string Reason(SalesActivity a, Delivery d) =>
-            $"{UnconfirmedPrefix} sent {d.At:u}, but whether it arrived could not be checked for {grace.GiveUpAfter.TotalHours:0.#} h ({why}). " +
-            $"Look for SalesSync activity id {a.ActivityId} in {(marketoSide ? "Marketo's activity log" : "Salesforce's Tasks")}; Sync-SalesActivity -RetryFailed sends it again.";
-        store.Save(stale.Select(a => marketoSide
-            ? a with { Marketo = a.Marketo with { State = DeliveryState.Failed, Reason = Reason(a, a.Marketo), At = now } }
-            : a with { Salesforce = a.Salesforce with { State = DeliveryState.Failed, Reason = Reason(a, a.Salesforce), At = now } }).ToList());
-        return $" {stale.Count} whose outcome stayed unconfirmable for {grace.GiveUpAfter.TotalHours:0.#} h are marked Failed (unconfirmed).";
+        Delivery Of(SalesActivity a) => marketoSide ? a.Marketo : a.Salesforce;
+        SalesActivity With(SalesActivity a, Delivery d) => marketoSide ? a with { Marketo = d } : a with { Salesforce = d };
+        // The clock starts at the first failed lookup: one failure long after the send is not a day of failures.
+        bool Stale(SalesActivity a) => now - (Of(a).UncheckedSince ?? now) >= grace.GiveUpAfter;
+        var stale = sending.Where(Stale).ToList();
+        var first = sending.Where(a => Of(a).UncheckedSince is null && !Stale(a)).ToList();
+        string Reason(SalesActivity a) =>
+            $"{UnconfirmedPrefix} sent {Of(a).At:u}, but whether it arrived could not be checked for {grace.GiveUpAfter.TotalHours:0.#} h ({why}). " +
+            $"Sync-SalesActivity -RetryFailed looks for SalesSync activity id {a.ActivityId} in {(marketoSide ? "Marketo's activity log" : "Salesforce's Tasks")} again and sends it only if it is not there.";
+        store.Save(first.Select(a => With(a, Of(a) with { UncheckedSince = now }))
+            .Concat(stale.Select(a => With(a, Of(a) with { State = DeliveryState.Failed, Reason = Reason(a), UncheckedSince = null }))).ToList());
+        return stale.Count == 0 ? "" : $" {stale.Count} whose outcome stayed unconfirmable for {grace.GiveUpAfter.TotalHours:0.#} h are marked Failed (unconfirmed).";
     }
 
     /// <summary>How the reason of an activity given up as unconfirmed begins.</summary>
@@ -341,8 +351,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     {
         var now = DateTimeOffset.UtcNow;
         var sending = batch.Select(a => marketoSide
-            ? a with { Marketo = a.Marketo with { State = DeliveryState.Sending, Attempts = a.Marketo.Attempts + 1, At = now } }
-            : a with { Salesforce = a.Salesforce with { State = DeliveryState.Sending, Attempts = a.Salesforce.Attempts + 1, At = now } }).ToList();
+            ? a with { Marketo = a.Marketo with { State = DeliveryState.Sending, Attempts = a.Marketo.Attempts + 1, At = now, UncheckedSince = null } }
+            : a with { Salesforce = a.Salesforce with { State = DeliveryState.Sending, Attempts = a.Salesforce.Attempts + 1, At = now, UncheckedSince = null } }).ToList();
         store.Save(sending); // saved before the call: a crash during it leaves them to be looked up, never blindly resent
         return sending;
     }

@@ -29,6 +29,9 @@ public enum DeliveryState
 /// <summary>An activity's state with one destination: the remote id once delivered, the reason once failed.</summary>
 public sealed record Delivery(DeliveryState State, string? RemoteId = null, string? Reason = null, int Attempts = 0, DateTimeOffset? At = null)
 {
+    /// <summary>While an unknown outcome could not be looked up: since when every lookup has failed (null once one worked).</summary>
+    public DateTimeOffset? UncheckedSince { get; init; }
+
     public static readonly Delivery NotRequired = new(DeliveryState.NotRequired);
     public static readonly Delivery Pending = new(DeliveryState.Pending);
 }

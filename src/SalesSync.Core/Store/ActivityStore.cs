@@ -76,15 +76,22 @@ internal sealed class ActivityStore
                     ? Query(new ActivityQuery { ActivityIds = activityIds, MarketoState = marketo ? DeliveryState.Failed : null, SalesforceState = marketo ? null : DeliveryState.Failed }).ToList()
                     : InState(marketo, DeliveryState.Failed, PageSize);
                 if (batch.Count == 0) break;
-                Save(batch.Select(a => marketo
-                    ? a with { Marketo = a.Marketo with { State = DeliveryState.Pending, Attempts = 0 } }
-                    : a with { Salesforce = a.Salesforce with { State = DeliveryState.Pending, Attempts = 0 } }).ToList());
+                Save(batch.Select(a => marketo ? a with { Marketo = Requeued(a.Marketo) } : a with { Salesforce = Requeued(a.Salesforce) }).ToList());
                 counts[marketo ? 0 : 1] += batch.Count;
                 if (activityIds is { Count: > 0 }) break;
             }
         }
         return (counts[0], counts[1]);
     }
+
+    /// <summary>
+    /// A failed delivery sent again: refused ones as pending; an unconfirmed one (its outcome was never checked) as
+    /// sending, so what arrived is looked up before anything is sent.
+    /// </summary>
+    private static Delivery Requeued(Delivery d) =>
+        d.Reason?.StartsWith(Activities.ActivityOutbox.UnconfirmedPrefix, StringComparison.Ordinal) == true
+            ? d with { State = DeliveryState.Sending, Reason = null, At = DateTimeOffset.UtcNow, UncheckedSince = null }
+            : d with { State = DeliveryState.Pending, Reason = null, Attempts = 0, UncheckedSince = null };
 
     public SalesActivity? Find(string activityId) => _activities.FindById(activityId) is { } d ? ToActivity(d) : null;
 
@@ -158,6 +165,7 @@ internal sealed class ActivityStore
         ["reason"] = d.Reason,
         ["attempts"] = d.Attempts,
         ["at"] = d.At is { } at ? new BsonValue(at.UtcDateTime) : BsonValue.Null,
+        ["uncheckedSince"] = d.UncheckedSince is { } u ? new BsonValue(u.UtcDateTime) : BsonValue.Null,
     };
 
     private static SalesActivity ToActivity(BsonDocument d) => new()
@@ -179,5 +187,8 @@ internal sealed class ActivityStore
     };
 
     private static Delivery ToDelivery(BsonDocument d) => new(
-        Enum.Parse<DeliveryState>(d["state"].AsString), Bson.Text(d, "remoteId"), Bson.Text(d, "reason"), d["attempts"].AsInt32, d["at"].IsDateTime ? Bson.Utc(d["at"]) : null);
+        Enum.Parse<DeliveryState>(d["state"].AsString), Bson.Text(d, "remoteId"), Bson.Text(d, "reason"), d["attempts"].AsInt32, d["at"].IsDateTime ? Bson.Utc(d["at"]) : null)
+    {
+        UncheckedSince = Bson.UtcOrNull(d["uncheckedSince"]),
+    };
 }

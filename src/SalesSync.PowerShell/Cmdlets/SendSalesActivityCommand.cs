@@ -83,6 +83,8 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     // Stored and not yet reported (settled deliveries are reported, and passed through, as they happen).
     private readonly List<string> _logged = [];
     private int _storedSinceDelivery;
+    private int _deferred;
+    private string? _deferredWhy;
 
     protected override void BeginProcessing()
     {
@@ -109,6 +111,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
 
     protected override void ProcessRecord()
     {
+        // A plain value piped in (a line of a text file, a number) has no activity's properties: each is an error,
+        // as before the hidden InputObject parameter made it bindable.
+        if (InputObject?.BaseObject is string or ValueType)
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"'{InputObject}' is not an activity: pipe objects with Kind, MarketoId or Email properties (CSV rows, synced people)."),
+                "InputNotAnActivity", ErrorCategory.InvalidArgument, InputObject));
+            return;
+        }
         var target = new PSObject();
         target.Properties.Add(new PSNoteProperty("Kind", Kind));
         target.Properties.Add(new PSNoteProperty("MarketoId", MarketoId));
@@ -177,6 +187,13 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             case { Allowed: true }:
                 Admit(activity);
                 break;
+            case { ErrorId: "UnsubscribeCheckFailed" } notChecked:
+                // Marketo cannot answer now: stored held, never sent unchecked; the next delivery checks it again.
+                _logger!.Hold(activity);
+                _logger.Abandon([activity.ActivityId]);
+                _deferred++;
+                _deferredWhy = notChecked.Verdict?.FailureMessage;
+                break;
             case var refused:
                 Refuse(refused, target);
                 break;
@@ -188,6 +205,9 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         // -WhatIf stores nothing and sends nothing, not even what earlier runs left pending.
         if (WhatIfRequested) return;
         CheckAwaiting(all: true);
+        if (_deferred > 0)
+            WriteWarning($"{_deferred} sent emails could not be checked for unsubscribes now ({_deferredWhy}). They are stored as Held and never sent " +
+                         "unchecked: the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync checks them again and delivers the ones allowed. Do not send them again.");
         Flush(all: true);
     }
 
@@ -212,10 +232,15 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         var decided = _awaitingCheck.TakeWhile(w => _guard.Decide(w.Activity) is not null).ToList(); // still queued ones keep the order
         _awaitingCheck.RemoveRange(0, decided.Count);
         var allowed = decided.Where(w => _guard.Decide(w.Activity)!.Allowed).ToList();
-        var refused = decided.Where(w => !_guard.Decide(w.Activity)!.Allowed).ToList();
+        // Not checkable now (an outage, the quota): kept held, never sent, checked again by the next delivery.
+        var deferred = decided.Where(w => _guard.Decide(w.Activity)!.ErrorId == "UnsubscribeCheckFailed").ToList();
+        var refused = decided.Where(w => !_guard.Decide(w.Activity)!.Allowed).Except(deferred).ToList();
         _logger!.Release(allowed.Select(w => w.Activity.ActivityId).ToList());
         _logger.Discard(refused.Select(w => w.Activity.ActivityId).ToList());
+        _logger.Abandon(deferred.Select(w => w.Activity.ActivityId).ToList());
         foreach (var (activity, target) in refused) Refuse(_guard.Decide(activity)!, target);
+        _deferred += deferred.Count;
+        if (deferred.Count > 0) _deferredWhy = _guard.Decide(deferred[0].Activity)!.Verdict?.FailureMessage;
         foreach (var (activity, _) in allowed) Accepted(activity.ActivityId);
     }
 

@@ -37,9 +37,9 @@ public sealed class SyncSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             var (marketoFailed, salesforceFailed) = Session.FailedActivityCount;
             var which = _ids.Count > 0 ? $"the failed deliveries of {_ids.Count} activities" : $"{marketoFailed} failed Marketo and {salesforceFailed} failed Salesforce deliveries";
-            if (ShouldProcess(Session.DatabasePath, $"Send {which} again (an 'Unconfirmed' one may already be there: check it first)"))
+            if (ShouldProcess(Session.DatabasePath, $"Send {which} again (an Unconfirmed one is looked up first and sent only if it did not arrive)"))
             {
-                var (marketo, salesforce) = Session.RequeueFailedActivities(_ids.Count > 0 ? _ids : null);
+                var (marketo, salesforce) = RunEngine(ct => Session.RequeueFailedActivitiesAsync(_ids.Count > 0 ? _ids : null, ct));
                 WriteVerbose($"Back to pending: {marketo} Marketo and {salesforce} Salesforce deliveries.");
             }
             else if (WhatIfRequested) return;

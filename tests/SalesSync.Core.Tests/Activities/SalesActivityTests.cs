@@ -219,7 +219,7 @@ public class SalesActivityTests
         });
         // Nothing was resent blind; after checking (nothing arrived), the admin retries them: each lands once.
         Assert.Equal(1, await CallsAsync(sb, "marketo", "POST /rest/v1/activities/external.json"));
-        Assert.Equal((20, 0), session.RequeueFailedActivities(null));
+        Assert.Equal((20, 0), await session.RequeueFailedActivitiesAsync(null, CancellationToken.None));
         var retried = await logger.FlushAsync(CancellationToken.None);
         Assert.Null(retried.StoppedBecause);
         var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
