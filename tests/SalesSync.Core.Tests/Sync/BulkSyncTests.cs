@@ -76,18 +76,19 @@ public class BulkSyncTests
             var (next, nextChanges) = await SyncHarness.SyncAsync(session, Bulk);
             Assert.Equal(("Incremental", SyncRunStatus.Completed), (next.Mode, next.Status));
             Assert.Equal(creates, await CallsAsync(sb, Creates)); // incremental: no export job
-            SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+            SyncHarness.AssertMatchesTruth(sb, session, listId: null, onlyUnsyncedFieldsChanged: [synced[11].MarketoId]);
             Assert.Equal(SalesforceIds.To18(opp!["id"]!.GetValue<string>()), SalesforceIds.To18(session.GetPeople(new PersonQuery { MarketoIds = [contact.MarketoId] }).Single().SalesforceOpportunityId));
             Assert.Equal(new[] { synced[12].MarketoId, synced[13].MarketoId, synced[14].MarketoId, synced[16].MarketoId }.Order(),
                 nextChanges.Where(c => c.Change == PersonChange.Removed).Select(c => c.Person.MarketoId).Order());
         }
 
-        // The REST pass over the sales-owned list agrees (a database of its own).
+        // The REST pass over the sales-owned list agrees (a database of its own). The static list is the admin's: the
+        // person who gained an owner above is not in it, so the truth here is the list's eligible members.
         using var restTemp = new TempFolder();
         using var rest = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, restTemp, salesforce: true), CancellationToken.None);
         var (restRun, _) = await SyncHarness.SyncAsync(rest, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId });
         Assert.Equal(SyncRunStatus.Completed, restRun.Status);
-        SyncHarness.AssertMatchesTruth(sb, rest, listId: null);
+        SyncHarness.AssertMatchesTruth(sb, rest, listId: WorldGenerator.SalesOwnedListId);
     }
 
     [Fact]
