@@ -17,7 +17,7 @@
         IncludeTotalCount = 'Writes the total number of people the filters select before the people themselves.'
     }
     Inputs      = 'Objects with a MarketoId (or Id) property, for example from Import-Csv.'
-    Outputs     = @{ Type = 'SalesSync.SyncedPerson'; Description = 'MarketoId, FirstName, LastName, Email, Company, Title, Phone, LinkedInUrl, Source, SalesforceType, SalesforceLeadId, SalesforceContactId, SalesforceAccountId, SalesforceOpportunityId, SalesOwnerId, Unsubscribed, MarketoUpdatedAt, SyncedAt.' }
+    Outputs     = @{ Type = 'SalesSync.SyncedPerson'; Description = 'MarketoId, FirstName, LastName, Email, Company, Title, Phone, LinkedInUrl, Source, SalesforceType, SalesforceLeadId, SalesforceContactId, SalesforceAccountId, SalesforceOpportunityId, SalesOwnerId, Unsubscribed, MarketoUpdatedAt (Marketo''s updatedAt as last fetched: an incremental run fetches a person when a synced field, the Salesforce type or owner, or the unsubscribe flag changes, not for changes to other fields), SyncedAt.' }
     Notes       = @('Nobody edits people through SalesSync: the database follows Marketo.')
     Examples    = @(
         @{ Code = 'Get-SyncedPerson -Email *@acme.com | Format-Table'; Remarks = 'Everyone at acme.com, in the default table view.' }
