@@ -34,6 +34,9 @@ internal sealed class ExportWindowStore(SyncStore store)
     }
 
     /// <summary>Drops the windows of older runs (their jobs are finished or abandoned).</summary>
+    /// <summary>Windows of runs before this one (an abandoned run's, before they are forgotten).</summary>
+    public IReadOnlyList<ExportWindow> ForRunsBefore(int runId) => _windows.Find(Query.LT("runId", runId)).Select(ToWindow).ToList();
+
     public int ForgetRunsBefore(int runId) => _windows.DeleteMany(Query.LT("runId", runId));
 
     private static BsonDocument ToDocument(ExportWindow w) => new()

@@ -45,8 +45,30 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         else if (options.StaticListId is { } list) plan = ExportPlan.ForList(run.RunId, ExportWindowKind.StaticList, list);
         else plan = await CreatedAtPlanAsync(run, options, ct).ConfigureAwait(false);
         windows.SavePlan(plan);
+        await CancelAbandonedJobsAsync(run.RunId, ct).ConfigureAwait(false);
         windows.ForgetRunsBefore(run.RunId);
         return plan;
+    }
+
+    /// <summary>
+    /// A new full pass replaces an unfinished one (-Full, or other options): that run's jobs still queued or processing
+    /// hold places in Marketo's queue of ten, shared with other integrations, so they are cancelled, not left to expire.
+    /// </summary>
+    private async Task CancelAbandonedJobsAsync(int runId, CancellationToken ct)
+    {
+        foreach (var old in windows.ForRunsBefore(runId).Where(w => w is { State: ExportWindowState.Enqueued, ExportId: not null }))
+        {
+            try
+            {
+                await _export.CancelAsync(old.ExportId!, ct).ConfigureAwait(false);
+                EngineObserver.Current.Verbose($"Marketo: cancelled export job {old.ExportId}, left queued by run {old.RunId}.");
+            }
+            catch (SalesSyncApiException e) when (e.Kind is not (ApiFailureKind.QuotaExhausted or ApiFailureKind.Unauthorized))
+            {
+                // Finished or expired meanwhile: nothing holds a place any more.
+                EngineObserver.Current.Verbose($"Marketo: export job {old.ExportId} of run {old.RunId} could not be cancelled ({e.ApiMessage}); it is left to finish or expire.");
+            }
+        }
     }
 
     private async Task<IReadOnlyList<ExportWindow>> CreatedAtPlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)

@@ -189,6 +189,27 @@ public class BulkSyncTests
         Assert.True(createsBefore < windows.Count, "the kill came before the last window was queued");
     }
 
+    [Fact]
+    public async Task ANewFullPassCancelsTheJobsAnAbandonedRunLeftInMarketosQueue()
+    {
+        // Jobs take 60 s to process here, so the abandoned run's two jobs are still queued or processing.
+        await using var sb = await StartAsync(3000, 26, "--bulk-processing-seconds", "60");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true), CancellationToken.None);
+        var (stopped, _) = await SyncHarness.SyncAsync(session, Bulk with { MaxApiCalls = 8 });
+        Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
+        var left = session.Store.ExportWindows.ForRun(stopped.RunId).Where(w => w.State == ExportWindowState.Enqueued).Select(w => w.ExportId!).ToList();
+        Assert.Equal(2, left.Count);
+
+        // A new full pass (here: -Full) cancels them before it queues its own, then stops early too.
+        var (fresh, _) = await SyncHarness.SyncAsync(session, Bulk with { Full = true, MaxApiCalls = 6 });
+        Assert.NotEqual(stopped.RunId, fresh.RunId);
+        var jobs = JsonNode.Parse(await sb.Http.GetStringAsync(new Uri(sb.Control, "bulk")))!["jobs"]!.AsArray();
+        Assert.All(left, id => Assert.Equal("Cancelled", jobs.Single(j => j!["exportId"]!.GetValue<string>() == id)!["status"]!.GetValue<string>()));
+        Assert.Equal(left.Count, await CallsAsync(sb, "POST /bulk/v1/leads/export/{id}/cancel.json"));
+        Assert.Empty(session.Store.ExportWindows.ForRunsBefore(fresh.RunId));
+    }
+
     private static async Task Patch(RunningSandbox sb, long id, Dictionary<string, object?> fields) =>
         (await sb.Http.PatchAsJsonAsync(new Uri(sb.Control, $"people/{id}"), fields)).EnsureSuccessStatusCode();
 }
