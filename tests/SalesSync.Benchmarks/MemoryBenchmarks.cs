@@ -22,7 +22,7 @@ internal static class MemoryBenchmarks
 {
     public const string WorkerFlag = "--memory-worker";
     private const string ResultMarker = "MEMORY-RESULT ";
-    private const int StoreChunk = 1000; // one bulk-file chunk: the larger of the sync's two batch sizes
+    private static readonly int StoreChunk = int.TryParse(Environment.GetEnvironmentVariable("SALESSYNC_BENCH_STORE_CHUNK"), out var c) ? c : 1000; // one bulk-file chunk: the larger of the sync's two batch sizes
 
     private sealed record Figures(long People, long PeakWorkingSet, long PeakManagedHeap, long StartWorkingSet, double WallSeconds, double CpuSeconds, string Note);
 

@@ -122,7 +122,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
 
         // A complete pass saw every eligible person: whoever it did not see has left. A pass limited by
-        // -CreatedSince did not look at older people, so it removes nobody.
+        // -CreatedSince did not look at older people, so it removes nobody. The checkpoint first takes in the calls
+        // made after the last batch was applied (the id scan's last probe).
+        state.Checkpoint(r => r);
         run = state.Run;
         if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, StaticListId: null })
         {

@@ -202,15 +202,14 @@ public class RestSyncTests
         var lastBlock = (farLast - 1) / 300;
         var expected = lastBlock + 1 + IdRangePass.EmptyBlocksToEnd + 2;
         var calls = (await sb.StatsAsync())["marketo"]!["calls"]!.AsObject();
-        Assert.Equal(expected, calls["GET /rest/v1/leads.json"]!.GetValue<int>());
+        // Blocks already in flight when the end is seen may add up to (in flight - 1) calls past that.
+        var leadCalls = calls["GET /rest/v1/leads.json"]!.GetValue<int>();
+        Assert.InRange(leadCalls, expected, expected + 9);
         Assert.False(calls.ContainsKey("POST /rest/v1/leads.json"));
-        Assert.Equal(expected + 2, session.Marketo.CallsMade - callsBefore); // plus stats/usage.json and the activity watermark
-        // (run.MarketoCalls is one short here: see TheRunRecordCountsTheIdScansLastFarAheadProbe.)
+        Assert.Equal(leadCalls + 2, session.Marketo.CallsMade - callsBefore); // plus stats/usage.json and the activity watermark
     }
 
-    [Fact(Skip = "bug: the id scan's last far-ahead probe (the one that finds nobody and ends the pass) is made after the last "
-        + "checkpoint, and nothing refreshes SyncRunResult.MarketoCalls after it (PeopleSync.Finish keeps the checkpoint's count), "
-        + "so every completed REST id scan records one Marketo call fewer than it made")]
+    [Fact]
     public async Task TheRunRecordCountsTheIdScansLastFarAheadProbe()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "600", "--seed", "12", "--marketo-rate-window", "1");
