@@ -160,7 +160,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
     }
 
     /// <param name="ViaLead">For a converted lead's contact: the lead, marked handled once the contact is set.</param>
-    private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? Note = null, string? ViaLead = null);
+    private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? ViaLead = null);
 
     /// <summary>Salesforce has or had the opt-out (read, or set by SalesSync): its own later changes win, so it is not set again.</summary>
     private bool Settled(string id) => Known(id) is { } r && (r.OptedOut || r.EverOptedOut || r.PushedAt is not null);
@@ -192,7 +192,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                     continue;
                 }
                 if (Settled(recordId)) continue;
-                batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email, viaLead is null ? null : $"Lead {viaLead} was converted; its contact was set instead.", viaLead));
+                batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email, viaLead));
                 if (batch.Count == Batch)
                 {
                     await SetAsync(batch, whatIf, output, ct).ConfigureAwait(false);
@@ -288,7 +288,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 settled.Add(HandledLead(lead.Id, contact, now));
                 continue;
             }
-            next.Add(new Target(contact, "Contact", lead.MarketoIds, lead.Email, $"Lead {lead.Id} was converted; its contact was set instead.", lead.Id));
+            next.Add(new Target(contact, "Contact", lead.MarketoIds, lead.Email, lead.Id));
         }
         store.OptOuts.Save(settled);
         EngineObserver.Current.Verbose($"Salesforce: {leads.Count} lead(s) were converted; setting Email Opt Out on {next.Count} converted contact(s) instead.");
@@ -311,7 +311,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         OptedOut = true,
         MarketoIds = t.MarketoIds,
         Email = t.Email,
-        Reason = t.Note,
+        Reason = t.ViaLead is { } lead ? $"Lead {lead} was converted; its contact was set instead." : null,
     };
 
     private static (string? Code, string? Message) Error(JsonElement result)

@@ -38,8 +38,7 @@ public sealed class SendGuard
     public GuardDecision? Screen(SalesActivity activity)
     {
         if (!Applies(activity.Kind)) return GuardDecision.Allow;
-        if (_store.Database.CollectionExists("salesforce_optouts")
-            && _store.OptOuts.AnyOptedOut(People.SalesforceIds.To18(activity.SalesforceContactId), People.SalesforceIds.To18(activity.SalesforceLeadId)))
+        if (_store.OptOuts.AnyOptedOut(People.SalesforceIds.To18(activity.SalesforceContactId), People.SalesforceIds.To18(activity.SalesforceLeadId)))
             return new GuardDecision(false, "OptedOutInSalesforce",
                 $"Marketo person {activity.MarketoId} ({activity.Email}) has Email Opt Out set in Salesforce; the sales email is not logged.");
         if (string.IsNullOrEmpty(activity.Email))

@@ -229,19 +229,21 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     {
         if (_guard is null || _awaitingCheck.Count == 0) return;
         RunEngine(ct => _guard.FlushAsync(all, ct));
-        var decided = _awaitingCheck.TakeWhile(w => _guard.Decide(w.Activity) is not null).ToList(); // still queued ones keep the order
+        // Decided in order; the first still queued one and those behind it wait, so the order holds.
+        var decided = _awaitingCheck.Select(w => (w.Activity, w.Target, Decision: _guard.Decide(w.Activity)))
+            .TakeWhile(d => d.Decision is not null).ToList();
         _awaitingCheck.RemoveRange(0, decided.Count);
-        var allowed = decided.Where(w => _guard.Decide(w.Activity)!.Allowed).ToList();
+        var allowed = decided.Where(d => d.Decision!.Allowed).ToList();
         // Not checkable now (an outage, the quota): kept held, never sent, checked again by the next delivery.
-        var deferred = decided.Where(w => _guard.Decide(w.Activity)!.ErrorId == "UnsubscribeCheckFailed").ToList();
-        var refused = decided.Where(w => !_guard.Decide(w.Activity)!.Allowed).Except(deferred).ToList();
-        _logger!.Release(allowed.Select(w => w.Activity.ActivityId).ToList());
-        _logger.Discard(refused.Select(w => w.Activity.ActivityId).ToList());
-        _logger.Abandon(deferred.Select(w => w.Activity.ActivityId).ToList());
-        foreach (var (activity, target) in refused) Refuse(_guard.Decide(activity)!, target);
+        var deferred = decided.Where(d => d.Decision!.ErrorId == "UnsubscribeCheckFailed").ToList();
+        var refused = decided.Where(d => d.Decision is { Allowed: false, ErrorId: not "UnsubscribeCheckFailed" }).ToList();
+        _logger!.Release(allowed.Select(d => d.Activity.ActivityId).ToList());
+        _logger.Discard(refused.Select(d => d.Activity.ActivityId).ToList());
+        _logger.Abandon(deferred.Select(d => d.Activity.ActivityId).ToList());
+        foreach (var (_, target, decision) in refused) Refuse(decision!, target);
         _deferred += deferred.Count;
-        if (deferred.Count > 0) _deferredWhy = _guard.Decide(deferred[0].Activity)!.Verdict?.FailureMessage;
-        foreach (var (activity, _) in allowed) Accepted(activity.ActivityId);
+        if (deferred.Count > 0) _deferredWhy = deferred[0].Decision!.Verdict?.FailureMessage;
+        foreach (var (activity, _, _) in allowed) Accepted(activity.ActivityId);
     }
 
     private void Refuse(Core.Unsubscribes.GuardDecision decision, PSObject target)
