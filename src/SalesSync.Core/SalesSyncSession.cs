@@ -160,7 +160,7 @@ public sealed class SalesSyncSession : IDisposable
         if (start is PeopleSync.Start.Incremental or PeopleSync.Start.ResumeIncremental)
             return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
         var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "Salesforce queries for contacts' opportunities (one per page or per 1,000 rows)";
-        if (options is { Method: SyncMethod.Rest, StaticListId: null })
+        if (options is { Method: SyncMethod.Rest, HasStaticLists: false })
         {
             var highest = Store.Database.CollectionExists("people") ? Store.People.HighestMarketoId : 0;
             var known = highest > 0 ? $"at least {(highest + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize + IdRangePass.EmptyBlocksToEnd} Marketo calls (the highest stored id is {highest})" : "one Marketo call per 300 ids up to the highest id, plus 50";
@@ -170,15 +170,17 @@ public sealed class SalesSyncSession : IDisposable
         if (options.Method == SyncMethod.Rest)
         {
             var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
-            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at page {latest.PagesDone + 1}" : "start a full pass";
-            return $"Would {resume} over static list {options.StaticListId} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now, {salesforce}; then remove people no longer in the list.";
+            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} after its {latest.PagesDone} page(s) applied" : "start a full pass";
+            var lists = options.StaticListIds.Count == 1 ? $"static list {options.StaticListIds[0]}" : $"static lists {string.Join(", ", options.StaticListIds)} side by side";
+            return $"Would {resume} over {lists} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now (one more per list), {salesforce}; then remove people in none of the lists.";
         }
         var bulk = start == PeopleSync.Start.ResumeFull
             ? $"resume run {latest!.RunId}: {(Store.Database.CollectionExists("export_windows") ? Store.ExportWindows.ForRun(latest.RunId).Count(w => w.State != ExportWindowState.Applied) : 0)} export window(s) left"
             : options switch
             {
                 { SmartListId: { } smart } => $"export smart list {smart} in one bulk job",
-                { StaticListId: { } list } => $"export static list {list} in one bulk job",
+                { StaticListIds: [var list] } => $"export static list {list} in one bulk job",
+                { HasStaticLists: true } => $"export static lists {string.Join(", ", options.StaticListIds)}, one bulk job per list",
                 _ => $"export every person in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days (one job each, {BulkExtractPass.MaxJobsInMarketo} at a time), from {(options.CreatedSince is { } since ? $"{since:yyyy-MM-dd}" : "the oldest person (found in about one call)")}",
             };
         return $"Would {bulk}: about 4 Marketo calls per job (create, enqueue, status polls every {options.ExportPollInterval.TotalSeconds:0} s, download), {salesforce}; then remove people no longer eligible.";

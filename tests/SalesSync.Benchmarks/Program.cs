@@ -9,6 +9,10 @@ using SalesSync.Core.Marketo;
 //   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
 //   --only-X       run only the named groups (several may be given); without any, every group runs
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+// A knob to compare budgets (the child processes of the memory group inherit it): SALESSYNC_BENCH_PAGE_BUDGET=N,
+// the pages a store transaction may hold before it commits.
+if (int.TryParse(Environment.GetEnvironmentVariable("SALESSYNC_BENCH_PAGE_BUDGET"), out var pageBudget) && pageBudget > 0)
+    SalesSync.Core.Store.PeopleStore.PageBudgetForNewStores = pageBudget;
 if (args.Length > 0 && args[0] == MemoryBenchmarks.WorkerFlag) return await MemoryBenchmarks.WorkerAsync(args[1..]);
 
 var seconds = IntOption("--seconds", 65);

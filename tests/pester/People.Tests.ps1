@@ -60,6 +60,16 @@ Describe 'Start-SalesSync' {
         $resumed.Status | Should -Be 'Completed'
     }
 
+    It 'pages several static lists side by side and counts a person in two of them once' {
+        $truth = (Get-SyncedPerson | Measure-Object).Count
+        $run = Start-SalesSync -Method Rest -StaticListId 1011, 1012, 1013, 1014, 1015, 1016, 1001 -Full
+        $run.Status | Should -Be 'Completed'
+        $run.StaticListId | Should -Be @(1011, 1012, 1013, 1014, 1015, 1016, 1001)
+        ($run.Unchanged + $run.Updated + $run.Added) | Should -Be $truth # everyone in a region list is in list 1001 too
+        $run.Removed | Should -Be 0
+        (Get-SyncedPerson | Measure-Object).Count | Should -Be $truth
+    }
+
     It 'refuses a smart list with the REST method' {
         { Start-SalesSync -Method Rest -SmartListId 1001 -ErrorAction Stop } | Should -Throw -ErrorId 'SmartListNeedsBulk*'
     }
@@ -81,6 +91,16 @@ Describe 'Start-SalesSync' {
         ($run.Added, $run.Updated, $run.Removed) | Should -Be @(0, 0, 0)
         $run.Unchanged | Should -Be $before.Count
         @((Invoke-RestMethod "$($sandbox.Control)bulk").jobs).Count | Should -BeGreaterOrEqual 12
+    }
+
+    It 'exports one bulk job per static list' {
+        $before = (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json'
+        $run = Start-SalesSync -StaticListId 1011, 1012 -Full -ExportPollSeconds 1
+        $run.Status | Should -Be 'Completed'
+        (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json' | Should -Be ($before + 2)
+        $run.Removed | Should -BeGreaterThan 0 # people of the other regions left: they are in neither list
+        (Get-SyncedPerson | Measure-Object).Count | Should -Be ($run.Added + $run.Updated + $run.Unchanged)
+        Start-SalesSync -Method Rest -StaticListId $list -Full | Out-Null # back to everyone for the tests below
     }
 }
 

@@ -8,10 +8,10 @@ internal sealed class SyncRunStore(SyncStore store)
 {
     private readonly ILiteCollection<BsonDocument> _runs = store.Database.GetCollection("sync_runs");
 
-    public SyncRunResult Start(string mode, string strategy, long? listId)
+    public SyncRunResult Start(string mode, string strategy, IReadOnlyList<long> listIds)
     {
         var id = _runs.Count() == 0 ? 1 : _runs.Max("_id").AsInt32 + 1;
-        var run = new SyncRunResult { RunId = id, Mode = mode, Strategy = strategy, Status = SyncRunStatus.Running, StartedAt = DateTimeOffset.UtcNow, StaticListId = listId };
+        var run = new SyncRunResult { RunId = id, Mode = mode, Strategy = strategy, Status = SyncRunStatus.Running, StartedAt = DateTimeOffset.UtcNow, StaticListIds = listIds };
         _runs.Insert(ToDocument(run));
         return run;
     }
@@ -47,8 +47,14 @@ internal sealed class SyncRunStore(SyncStore store)
         ["pagesDone"] = r.PagesDone,
         ["bulkBytes"] = r.BulkBytes,
         ["message"] = r.Message,
-        ["staticListId"] = r.StaticListId is { } l ? new BsonValue(l) : BsonValue.Null,
-        ["nextPageToken"] = r.NextPageToken,
+        ["staticListIds"] = new BsonArray(r.StaticListIds.Select(l => new BsonValue(l))),
+        ["listCursors"] = new BsonArray(r.ListCursors.Select(c => new BsonDocument
+        {
+            ["listId"] = c.ListId,
+            ["pagesDone"] = c.PagesDone,
+            ["nextPageToken"] = c.NextPageToken,
+            ["done"] = c.Done,
+        })),
         ["smartListId"] = r.SmartListId is { } sl ? new BsonValue(sl) : BsonValue.Null,
         ["leadChangesToken"] = r.LeadChangesToken,
         ["mergesToken"] = r.MergesToken,
@@ -73,7 +79,12 @@ internal sealed class SyncRunStore(SyncStore store)
         PagesDone = d["pagesDone"].AsInt64,
         BulkBytes = d["bulkBytes"].IsNumber ? d["bulkBytes"].AsInt64 : 0,
         Message = d["message"].IsString ? d["message"].AsString : null,
-        StaticListId = d["staticListId"].IsNumber ? d["staticListId"].AsInt64 : null,
+        // Runs recorded before several lists were possible hold one "staticListId" and its "nextPageToken".
+        StaticListIds = d["staticListIds"].IsArray ? d["staticListIds"].AsArray.Select(v => v.AsInt64).ToList()
+            : d["staticListId"].IsNumber ? [d["staticListId"].AsInt64] : [],
+        ListCursors = d["listCursors"].IsArray
+            ? d["listCursors"].AsArray.Select(v => v.AsDocument).Select(c => new ListCursor(c["listId"].AsInt64, c["pagesDone"].AsInt64, Bson.Text(c, "nextPageToken"), c["done"].AsBoolean)).ToList()
+            : [],
         NextPageToken = Bson.Text(d, "nextPageToken"),
         SmartListId = d["smartListId"].IsNumber ? d["smartListId"].AsInt64 : null,
         LeadChangesToken = Bson.Text(d, "leadChangesToken"),

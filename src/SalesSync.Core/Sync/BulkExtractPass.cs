@@ -41,8 +41,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         var saved = windows.ForRun(run.RunId);
         if (saved.Count > 0) return saved;
         IReadOnlyList<ExportWindow> plan;
-        if (options.SmartListId is { } smart) plan = ExportPlan.ForList(run.RunId, ExportWindowKind.SmartList, smart);
-        else if (options.StaticListId is { } list) plan = ExportPlan.ForList(run.RunId, ExportWindowKind.StaticList, list);
+        if (options.SmartListId is { } smart) plan = ExportPlan.ForLists(run.RunId, ExportWindowKind.SmartList, [smart]);
+        else if (options.HasStaticLists) plan = ExportPlan.ForLists(run.RunId, ExportWindowKind.StaticList, options.StaticListIds);
         else plan = await CreatedAtPlanAsync(run, options, ct).ConfigureAwait(false);
         windows.SavePlan(plan);
         await CancelAbandonedJobsAsync(run.RunId, ct).ConfigureAwait(false);

@@ -6,7 +6,7 @@ using SalesSync.Core.People;
 namespace SalesSync.Core.Sync;
 
 /// <summary>
-/// Which export jobs a bulk pass needs: one for a smart or static list, otherwise createdAt windows of
+/// Which export jobs a bulk pass needs: one per smart or static list, otherwise createdAt windows of
 /// at most 31 days from the oldest person to now.
 /// </summary>
 internal static class ExportPlan
@@ -26,8 +26,9 @@ internal static class ExportPlan
     /// <summary>When no probe finds anyone: Marketo was founded in 2006, so no instance holds older people.</summary>
     public static readonly DateTimeOffset EarliestPossible = new(2006, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static IReadOnlyList<ExportWindow> ForList(int runId, ExportWindowKind kind, long listId) =>
-        [new ExportWindow { RunId = runId, Index = 0, Kind = kind, ListId = listId }];
+    /// <summary>One job per list (a person in two lists is applied twice in the run, and counted once).</summary>
+    public static IReadOnlyList<ExportWindow> ForLists(int runId, ExportWindowKind kind, IEnumerable<long> listIds) =>
+        listIds.Distinct().Select((listId, i) => new ExportWindow { RunId = runId, Index = i, Kind = kind, ListId = listId }).ToList();
 
     public static IReadOnlyList<ExportWindow> ForCreatedAt(int runId, DateTimeOffset from, DateTimeOffset to)
     {

@@ -50,6 +50,13 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 }
                 if (!fetches.TryGetValue(applied, out var oldest))
                 {
+                    if (next <= lastBlockWithPeople + EmptyBlocksToEnd || state.CapReached(options.MaxApiCalls))
+                    {
+                        // Nothing in flight though blocks remain (or a probe would pass the cap): -MaxApiCalls allowed no
+                        // call. Stop resumably; a pass that read nothing must never count as complete (it would remove everyone).
+                        stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");
+                        break;
+                    }
                     // The empty tail is reached. A long run of deleted ids (a purged import) would end the scan
                     // early, so one more call looks far ahead before the pass is declared complete.
                     long? ahead = null;

@@ -48,7 +48,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     /// <summary>A run resumes only with the method and list it started with.</summary>
     private static bool SameSource(SyncRunResult run, SyncOptions options) =>
-        run.Strategy == StrategyOf(options) && run.StaticListId == options.StaticListId && run.SmartListId == options.SmartListId;
+        run.Strategy == StrategyOf(options) && run.StaticListIds.SequenceEqual(options.StaticListIds) && run.SmartListId == options.SmartListId;
 
     internal static string StrategyOf(SyncOptions options) => options.Method == SyncMethod.Rest ? "Rest" : "Bulk";
 
@@ -66,7 +66,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (options.Method == SyncMethod.Rest && options.SmartListId is not null)
             throw new SyncException(SyncFailureReason.SmartListNeedsBulk,
                 "A smart list can only be exported (-Method Bulk); the REST method pages a static list (-StaticListId) or scans Marketo ids.");
-        if (options.StaticListId is not null && options.SmartListId is not null)
+        if (options.HasStaticLists && options.SmartListId is not null)
             throw new SyncException(SyncFailureReason.SmartListNeedsBulk, "Give a static list or a smart list, not both.");
         var gate = Running.GetValue(store, _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
@@ -106,7 +106,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
         var source = options switch
         {
-            { Method: SyncMethod.Rest, StaticListId: { } list } => new RestListPass(marketo, this, list).RunAsync(state, options, ct),
+            { Method: SyncMethod.Rest, HasStaticLists: true } => new RestListPass(marketo, this, options.StaticListIds).RunAsync(state, options, ct),
             { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId).RunAsync(state, options, ct),
             _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, options, ct),
         };
@@ -126,7 +126,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         // made after the last batch was applied (the id scan's last probe).
         state.Checkpoint(r => r);
         run = state.Run;
-        if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, StaticListId: null })
+        if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, HasStaticLists: false })
         {
             run = run with { Message = $"Exported people created since {options.CreatedSince:yyyy-MM-dd} only, so nobody was removed; a full pass without -CreatedSince removes people who left." };
         }
@@ -192,7 +192,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                 EngineObserver.Current.Warning($"The last run started {(DateTimeOffset.UtcNow - latest.StartedAt).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.");
             return null;
         }
-        var run = _runs.Start("Incremental", "Activities", null) with
+        var run = _runs.Start("Incremental", "Activities", []) with
         {
             LeadChangesToken = done.LeadChangesToken,
             MergesToken = done.MergesToken,
@@ -229,8 +229,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (Decide(latest, options, DateTimeOffset.UtcNow) == Start.ResumeFull && latest is { } unfinished)
         {
             note = unfinished.Strategy == "Rest"
-                ? unfinished.StaticListId is { } list
-                    ? $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at page {unfinished.PagesDone + 1} of static list {list}."
+                ? unfinished.StaticListIds.Count > 0
+                    ? $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) where each of static list(s) {string.Join(", ", unfinished.StaticListIds)} stopped ({unfinished.PagesDone} page(s) applied)."
                     : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at Marketo id {unfinished.PagesDone * MarketoClient.MaxBatchSize + 1}."
                 : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}): export windows already applied are not exported again.";
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
@@ -238,7 +238,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             return resumed;
         }
         var incrementalAsked = !options.Full && _runs.LatestCompleted is not null;
-        var run = _runs.Start("Full", StrategyOf(options), options.StaticListId) with
+        var run = _runs.Start("Full", StrategyOf(options), options.StaticListIds) with
         {
             SmartListId = options.SmartListId,
             Message = incrementalAsked
@@ -248,10 +248,11 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         _runs.Save(run);
         note = options switch
         {
-            { Method: SyncMethod.Rest, StaticListId: { } list } => $"Sync run {run.RunId}: full pass over static list {list} (REST, {MarketoClient.MaxBatchSize} per call).",
+            { Method: SyncMethod.Rest, StaticListIds: [var list] } => $"Sync run {run.RunId}: full pass over static list {list} (REST, {MarketoClient.MaxBatchSize} per call).",
+            { Method: SyncMethod.Rest, HasStaticLists: true } => $"Sync run {run.RunId}: full pass over static lists {string.Join(", ", options.StaticListIds)} (REST, {MarketoClient.MaxBatchSize} per call, the lists paged side by side).",
             { Method: SyncMethod.Rest } => $"Sync run {run.RunId}: full pass over Marketo ids (REST, blocks of {MarketoClient.MaxBatchSize} ids, {marketo.Gate.Settings.ConcurrentCalls} in flight).",
             { SmartListId: { } smart } => $"Sync run {run.RunId}: full pass, bulk export of smart list {smart}.",
-            { StaticListId: { } list } => $"Sync run {run.RunId}: full pass, bulk export of static list {list}.",
+            { HasStaticLists: true } => $"Sync run {run.RunId}: full pass, bulk export of static list(s) {string.Join(", ", options.StaticListIds)} (one job per list).",
             _ => $"Sync run {run.RunId}: full pass, bulk export in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days.",
         };
         return run;

@@ -6,7 +6,7 @@ public enum SyncMethod
     /// <summary>Marketo's Bulk Lead Extract: one export job for a list, else createdAt windows (the default).</summary>
     Bulk,
 
-    /// <summary>REST paging of a static list of the sales-owned people, 300 per call.</summary>
+    /// <summary>REST: static lists of the sales-owned people paged 300 per call (several side by side), else Marketo ids in blocks.</summary>
     Rest,
 }
 
@@ -15,8 +15,20 @@ public sealed record SyncOptions
 {
     public SyncMethod Method { get; init; } = SyncMethod.Bulk;
 
-    /// <summary>The static list that holds the sales-owned people (required for the REST method).</summary>
-    public long? StaticListId { get; init; }
+    /// <summary>
+    /// The static lists that together hold the sales-owned people (empty: none). The REST method pages them
+    /// side by side, each list sequentially; bulk exports one job per list.
+    /// </summary>
+    public IReadOnlyList<long> StaticListIds { get; init; } = [];
+
+    /// <summary>One static list: the common case, shorthand for <see cref="StaticListIds"/> with one id.</summary>
+    public long? StaticListId
+    {
+        get => StaticListIds.Count == 1 ? StaticListIds[0] : null;
+        init => StaticListIds = value is { } id ? [id] : [];
+    }
+
+    public bool HasStaticLists => StaticListIds.Count > 0;
 
     /// <summary>A smart list of the sales-owned people (bulk only): one export job instead of createdAt windows.</summary>
     public long? SmartListId { get; init; }

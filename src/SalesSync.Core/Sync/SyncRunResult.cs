@@ -29,8 +29,13 @@ public sealed record SyncRunResult
     public long BulkBytes { get; init; }
     public string? Message { get; init; }
 
-    /// <summary>Where an unfinished run resumes: the static list and the page token of its next page.</summary>
-    public long? StaticListId { get; init; }
+    /// <summary>The static lists the run reads (empty for createdAt windows, a smart list or an id scan).</summary>
+    public IReadOnlyList<long> StaticListIds { get; init; } = [];
+
+    /// <summary>Where an unfinished REST run over static lists resumes: each list's pages done and the token of its next page.</summary>
+    public IReadOnlyList<ListCursor> ListCursors { get; init; } = [];
+
+    /// <summary>The page token of a run recorded before <see cref="ListCursors"/> existed (one list); read, never written.</summary>
     public string? NextPageToken { get; init; }
 
     /// <summary>The smart list a bulk run exports (null for createdAt windows or a static list).</summary>
@@ -49,6 +54,9 @@ public sealed record SyncRunResult
 
     public TimeSpan? Duration => EndedAt - StartedAt;
 }
+
+/// <summary>Where the paging of one static list stands: pages applied, the token of the next page, and whether the list is done.</summary>
+public sealed record ListCursor(long ListId, long PagesDone, string? NextPageToken, bool Done);
 
 /// <summary>What a sync streams: each changed person (when asked), then the run.</summary>
 public abstract record SyncOutput;

@@ -6,7 +6,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 
 /// <summary>
 /// Syncs the sales-owned Marketo people into the local database: a full pass by bulk export (createdAt
-/// windows, or one job for a smart or static list) or by REST over a static list, resumed from its
+/// windows, or one job per smart or static list) or by REST over static lists, resumed from its
 /// checkpoint when a previous run stopped; incremental from the activity log after a completed run.
 /// Writes one run object.
 /// </summary>
@@ -18,10 +18,14 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private const string StaticList = "StaticList";
     private const string SmartList = "SmartList";
 
-    /// <summary>A static list that holds the sales-owned people (required for -Method Rest).</summary>
+    /// <summary>
+    /// The static list(s) that together hold the sales-owned people. Rest pages several lists side by side;
+    /// Bulk exports one job per list.
+    /// </summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = StaticList)]
     [ValidateRange(1, long.MaxValue)]
-    public long StaticListId { get; set; }
+    [ValidateCount(1, 100)]
+    public long[] StaticListId { get; set; } = [];
 
     /// <summary>A smart list of the sales-owned people: one bulk export job.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SmartList)]
@@ -63,7 +67,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         var options = new SyncOptions
         {
             Method = Method == SalesSync.SyncMethod.Rest ? Core.Sync.SyncMethod.Rest : Core.Sync.SyncMethod.Bulk,
-            StaticListId = ParameterSetName == StaticList ? StaticListId : null,
+            StaticListIds = ParameterSetName == StaticList ? StaticListId.Distinct().ToArray() : [],
             SmartListId = ParameterSetName == SmartList ? SmartListId : null,
             CreatedSince = LocalTime.ToOffset(CreatedSince),
             ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),

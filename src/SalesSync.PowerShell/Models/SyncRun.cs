@@ -17,7 +17,8 @@ public sealed class SyncRun
     public long SalesforceCalls { get; init; }
     public long PagesDone { get; init; }
     public long BulkBytes { get; init; }
-    public long? StaticListId { get; init; }
+    /// <summary>The static list(s) the run read; null for createdAt windows, a smart list or an id scan.</summary>
+    public long[]? StaticListId { get; init; }
     public long? SmartListId { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
@@ -38,7 +39,7 @@ public sealed class SyncRun
         SalesforceCalls = r.SalesforceCalls,
         PagesDone = r.PagesDone,
         BulkBytes = r.BulkBytes,
-        StaticListId = r.StaticListId,
+        StaticListId = r.StaticListIds.Count > 0 ? r.StaticListIds.ToArray() : null,
         SmartListId = r.SmartListId,
         StartedAt = r.StartedAt,
         EndedAt = r.EndedAt,

@@ -30,6 +30,13 @@ public static class WorldGenerator
         ["Website", "Trade Show", "Webinar", "Partner", "Purchased List", "Sales Prospecting", "Referral", null];
 
     public const int SalesOwnedListId = 1001;
+
+    /// <summary>
+    /// The sales-owned people again, split by the region of their owner (a list per sales team, as many admins
+    /// keep them): together exactly list 1001's members, each person in one of them.
+    /// </summary>
+    public static readonly IReadOnlyList<(int Id, string Name)> RegionLists =
+        [(1011, "AMER East"), (1012, "AMER West"), (1013, "EMEA North"), (1014, "EMEA South"), (1015, "APAC"), (1016, "LATAM")];
     public const int SalesOwnedSmartListId = 1001;
     public const int UnsubscribedSmartListId = 1002;
 
@@ -84,6 +91,7 @@ public static class WorldGenerator
         var salesOwned = new StaticList { Id = SalesOwnedListId, Name = "Sales-Owned People", ProgramName = "Sales Sync", CreatedAt = start, UpdatedAt = ReferenceNow, Description = "Every person with a Salesforce lead or contact owner" };
         var webinar = new StaticList { Id = 1002, Name = "Webinar Attendees 2026", ProgramName = "2026 Webinars", CreatedAt = ReferenceNow.AddDays(-200), UpdatedAt = ReferenceNow.AddDays(-10) };
         var empty = new StaticList { Id = 1003, Name = "Empty List", CreatedAt = ReferenceNow.AddDays(-30), UpdatedAt = ReferenceNow.AddDays(-30) };
+        var regions = RegionLists.Select(r => new StaticList { Id = r.Id, Name = $"Sales-Owned People - {r.Name}", ProgramName = "Sales Sync", CreatedAt = start, UpdatedAt = ReferenceNow, Description = $"People whose Salesforce owner sells in {r.Name}" }).ToList();
 
         for (var i = 1; i <= people; i++)
         {
@@ -107,7 +115,8 @@ public static class WorldGenerator
 
             var roll = rng.NextDouble();
             var kind = roll < 0.32 ? "Lead" : roll < 0.60 ? "Contact" : null;
-            var owner = users[rng.Next(users.Count)].Id;
+            var ownerIndex = rng.Next(users.Count);
+            var owner = users[ownerIndex].Id;
             string company;
             string? leadId = null, contactId = null, accountId = null;
             var phone = rng.NextDouble() < 0.7 ? $"+1 555 {rng.Next(100, 999)} {rng.Next(1000, 9999)}" : null;
@@ -156,7 +165,11 @@ public static class WorldGenerator
                 ["createdAt"] = created, ["updatedAt"] = updated, ["leadPartitionId"] = 1L,
             };
             var person = world.AddPerson(fields, created, generated: true);
-            if (kind is not null) salesOwned.Members.Add(person.Id);
+            if (kind is not null)
+            {
+                salesOwned.Members.Add(person.Id);
+                regions[ownerIndex % regions.Count].Members.Add(person.Id);
+            }
             if (rng.NextDouble() < 0.1) webinar.Members.Add(person.Id);
         }
 
@@ -189,6 +202,7 @@ public static class WorldGenerator
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;
         world.Lists[empty.Id] = empty;
+        foreach (var region in regions) world.Lists[region.Id] = region;
         world.SmartLists[SalesOwnedSmartListId] = SmartList.SalesOwned(SalesOwnedSmartListId);
         world.SmartLists[UnsubscribedSmartListId] = SmartList.Unsubscribed(UnsubscribedSmartListId);
         return world;

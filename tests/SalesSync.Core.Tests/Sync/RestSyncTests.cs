@@ -88,6 +88,103 @@ public class RestSyncTests
         Assert.Equal(resumed.Added, GroundTruth(sb).Count);
     }
 
+    private static readonly long[] RegionLists = WorldGenerator.RegionLists.Select(r => (long)r.Id).ToArray();
+
+    private static int PagesOf(RunningSandbox sb, IEnumerable<long> lists)
+    {
+        lock (sb.Host.State.World.Sync) return lists.Sum(l => (sb.Host.State.World.Lists[(int)l].Members.Count + 299) / 300);
+    }
+
+    [Fact]
+    public async Task SeveralListsArePagedSideBySideAndTogetherYieldExactlyTheEligiblePeople()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "6000", "--seed", "15", "--response-times", "realistic", "--time-scale", "20");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+
+        var (run, added) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListIds = RegionLists, ReportChanges = true });
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        AssertMatchesTruth(sb, session);
+        Assert.Equal(GroundTruth(sb).Count, run.Added);
+        Assert.Equal(run.Added, added.Count);
+        Assert.Equal(RegionLists, run.StaticListIds);
+        Assert.All(run.ListCursors, c => Assert.True(c.Done));
+        var pages = PagesOf(sb, RegionLists);
+        Assert.Equal(pages, (int)run.PagesDone);
+        Assert.Equal(pages + 2, (int)run.MarketoCalls); // one call per page of each list, plus stats/usage.json and the activity watermark
+        // Side by side: with response times on, more than one list page was in flight at once.
+        var peak = (await sb.StatsAsync())["marketo"]!["peakInFlight"]!.GetValue<int>();
+        Assert.True(peak > 1, $"peak in flight {peak}");
+    }
+
+    [Fact]
+    public async Task APersonInTwoListsIsWrittenAndCountedOnce()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "2000", "--seed", "16");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+
+        // List 1001 holds everyone list 1011 holds.
+        var (run, added) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListIds = [SalesOwnedList, RegionLists[0]], ReportChanges = true });
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        AssertMatchesTruth(sb, session);
+        Assert.Equal(GroundTruth(sb).Count, run.Added);
+        Assert.Equal(0, run.Unchanged);
+        Assert.Equal(run.Added, added.Select(c => c.Person.MarketoId).Distinct().Count());
+        Assert.Equal(run.Added, added.Count);
+    }
+
+    [Fact]
+    public async Task AStoppedRunOverSeveralListsResumesEachListWhereItStopped()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "6000", "--seed", "17");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        var options = new SyncOptions { Method = SyncMethod.Rest, StaticListIds = RegionLists };
+
+        var (capped, _) = await Sync(session, options with { MaxApiCalls = 6 });
+        Assert.Equal(SyncRunStatus.Stopped, capped.Status);
+        Assert.Equal(4, capped.PagesDone); // usage and watermark, then four pages: the cap counts pages in flight
+        Assert.Equal(4, capped.ListCursors.Sum(c => c.PagesDone));
+
+        // Other lists, or one list fewer, are another source: a new pass, not a resume.
+        Assert.Equal(PeopleSync.Start.NewFull, PeopleSync.Decide(capped, options with { StaticListIds = RegionLists[..5] }, DateTimeOffset.UtcNow));
+        Assert.Equal(PeopleSync.Start.ResumeFull, PeopleSync.Decide(capped, options, DateTimeOffset.UtcNow));
+
+        var (resumed, _) = await Sync(session, options);
+        Assert.Equal(capped.RunId, resumed.RunId);
+        Assert.Equal(SyncRunStatus.Completed, resumed.Status);
+        AssertMatchesTruth(sb, session);
+        Assert.Equal(GroundTruth(sb).Count, resumed.Added);
+        var listCalls = (await sb.StatsAsync())["marketo"]!["calls"]!["GET /rest/v1/lists/{id}/leads.json"]!.GetValue<int>();
+        Assert.Equal(PagesOf(sb, RegionLists), listCalls); // every page of every list fetched once across both runs
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACapSpentBeforeTheFirstPageStopsTheRunAndRemovesNobody(bool idScan)
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "1500", "--seed", "18");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        var options = idScan ? new SyncOptions { Method = SyncMethod.Rest } : new SyncOptions { Method = SyncMethod.Rest, StaticListIds = RegionLists };
+        var (full, _) = await Sync(session, options);
+        Assert.Equal(SyncRunStatus.Completed, full.Status);
+
+        // -MaxApiCalls 1 on a new full pass: its usage seed and watermark already spend the cap, so no page is read.
+        var (capped, _) = await Sync(session, options with { Full = true, MaxApiCalls = 1 });
+        Assert.Equal(SyncRunStatus.Stopped, capped.Status);
+        Assert.Equal(0, capped.Removed);
+        Assert.Equal(0, capped.PagesDone);
+        AssertMatchesTruth(sb, session);
+
+        var (resumed, _) = await Sync(session, options);
+        Assert.Equal(capped.RunId, resumed.RunId);
+        Assert.Equal(SyncRunStatus.Completed, resumed.Status);
+        AssertMatchesTruth(sb, session);
+    }
+
     [Fact]
     public async Task ARunSeedsTheDailyBudgetWithWhatTheInstanceAlreadyUsedToday()
     {
