@@ -180,6 +180,8 @@ $run | Format-Table | Out-String -Width 160 | Write-Host
 Write-Host "> Start-SalesSync -Full -Method Rest [-StaticListId 1001] -WhatIf   (the REST alternatives: a static list's pages, or Marketo ids in parallel blocks)"
 Start-SalesSync -Full -Method Rest -StaticListId 1001 -WhatIf
 Start-SalesSync -Full -Method Rest -WhatIf
+Write-Host "`n> Start-SalesSync -Full -Method Rest -StaticListId 1011, 1012, 1013, 1014, 1015, 1016   (a list per sales region, paged side by side: the same people as the bulk pass, so nothing added or removed)"
+Start-SalesSync -Full -Method Rest -StaticListId 1011, 1012, 1013, 1014, 1015, 1016 | Format-Table | Out-String -Width 160 | Write-Host
 
 Write-Host '> Get-SyncedPerson -First 5'
 Get-SyncedPerson -First 5 | Format-Table | Out-String -Width 160 | Write-Host

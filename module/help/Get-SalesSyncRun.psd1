@@ -2,7 +2,7 @@
     Synopsis    = 'Gets the history of SalesSync sync runs.'
     Description = @(
         'Get-SalesSyncRun lists the sync runs recorded in the database, newest first: mode, strategy, status, counts of added, updated, removed and unchanged people, the Marketo and Salesforce calls spent, duration and message.'
-        'The newest run tells where the next Start-SalesSync starts: a Stopped, Failed or Running (killed) run is resumed (bulk: the export windows not yet applied; REST: page or id block PagesDone + 1); after a Completed run the next run is incremental. BulkBytes is what a bulk run downloaded.'
+        'The newest run tells where the next Start-SalesSync starts: a Stopped, Failed or Running (killed) run is resumed (bulk: the export windows not yet applied; REST: each static list from its own next page, PagesDone counting the pages of all lists; an id scan from id block PagesDone + 1); after a Completed run the next run is incremental. BulkBytes is what a bulk run downloaded.'
     )
     Parameters  = @{ Last = 'Only the newest N runs.' }
     Inputs      = 'None. You cannot pipe objects to Get-SalesSyncRun.'

@@ -172,7 +172,7 @@ public sealed class SalesSyncSession : IDisposable
             var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
             var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} after its {latest.PagesDone} page(s) applied" : "start a full pass";
             var lists = options.StaticListIds.Count == 1 ? $"static list {options.StaticListIds[0]}" : $"static lists {string.Join(", ", options.StaticListIds)} side by side";
-            return $"Would {resume} over {lists} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now (one more per list), {salesforce}; then remove people in none of the lists.";
+            return $"Would {resume} over {lists} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now (one more per list, and a page per 300 people a second list repeats), {salesforce}; then remove people in none of the lists.";
         }
         var bulk = start == PeopleSync.Start.ResumeFull
             ? $"resume run {latest!.RunId}: {(Store.Database.CollectionExists("export_windows") ? Store.ExportWindows.ForRun(latest.RunId).Count(w => w.State != ExportWindowState.Applied) : 0)} export window(s) left"
@@ -183,7 +183,8 @@ public sealed class SalesSyncSession : IDisposable
                 { HasStaticLists: true } => $"export static lists {string.Join(", ", options.StaticListIds)}, one bulk job per list",
                 _ => $"export every person in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days (one job each, {BulkExtractPass.MaxJobsInMarketo} at a time), from {(options.CreatedSince is { } since ? $"{since:yyyy-MM-dd}" : "the oldest person (found in about one call)")}",
             };
-        return $"Would {bulk}: about 4 Marketo calls per job (create, enqueue, status polls every {options.ExportPollInterval.TotalSeconds:0} s, download), {salesforce}; then remove people no longer eligible.";
+        var removal = options.HasStaticLists ? "people in none of the lists" : "people no longer eligible";
+        return $"Would {bulk}: about 4 Marketo calls per job (create, enqueue, status polls every {options.ExportPollInterval.TotalSeconds:0} s, download), {salesforce}; then remove {removal}.";
     }
 
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>

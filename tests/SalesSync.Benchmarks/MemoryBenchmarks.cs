@@ -30,7 +30,7 @@ internal static class MemoryBenchmarks
     {
         Console.WriteLine("\n[peak memory of the client process, each size in its own child process; CPU/wall are noisy on a shared machine]");
         long[] sizes = million ? [100_000, 1_000_000] : [100_000];
-        foreach (var (kind, label) in new[] { ("store", $"store writes, PeopleStore.Upsert in transactions of {StoreChunk:N0}"), ("rest", "full REST sync of list 1001 with Salesforce, sandbox in its own process --limits off") })
+        foreach (var (kind, label) in new[] { ("store", $"store writes, PeopleStore.Upsert of batches of {StoreChunk:N0} (a transaction commits early at {SalesSync.Core.Store.PeopleStore.PageBudgetForNewStores:N0} pages held)"), ("rest", "full REST sync of list 1001 with Salesforce, sandbox in its own process --limits off") })
         {
             Console.WriteLine($"  {label}:");
             var results = new List<Figures>();

@@ -109,10 +109,21 @@ internal sealed class PeopleStore
     private int OpenTransactionPages()
     {
         var thread = Environment.CurrentManagedThreadId;
-        foreach (var transaction in _database.GetCollection(TransactionsCollection).FindAll())
-            if (transaction["threadID"].AsInt32 == thread) return transaction["transactionSize"].AsInt32;
+        try
+        {
+            foreach (var transaction in _database.GetCollection(TransactionsCollection).FindAll())
+                if (transaction["threadID"].AsInt32 == thread) return transaction["transactionSize"].AsInt32;
+        }
+        catch (InvalidOperationException)
+        {
+            // LiteDB lists its transactions without a lock: another runspace opening or closing one meanwhile
+            // ("collection was modified") only skips this check; the next one, 25 people on, reads again.
+        }
         return 0;
     }
+
+    /// <summary>Whether any person carries this run's stamp (the run saw someone), through the lastRun index.</summary>
+    public bool AnyStampedBy(int runId) => _people.Exists(LiteDB.Query.EQ("lastRun", runId));
 
     private const string TransactionsCollection = "$transactions";
 

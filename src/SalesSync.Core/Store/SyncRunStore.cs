@@ -48,6 +48,8 @@ internal sealed class SyncRunStore(SyncStore store)
         ["bulkBytes"] = r.BulkBytes,
         ["message"] = r.Message,
         ["staticListIds"] = new BsonArray(r.StaticListIds.Select(l => new BsonValue(l))),
+        // Kept as read: a run recorded by the one-list version resumes from it until its first page is applied.
+        ["nextPageToken"] = r.NextPageToken,
         ["listCursors"] = new BsonArray(r.ListCursors.Select(c => new BsonDocument
         {
             ["listId"] = c.ListId,

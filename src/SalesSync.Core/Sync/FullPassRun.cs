@@ -41,6 +41,9 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
         return changes;
     }
 
+    /// <summary>Whether this run has written or stamped anyone (the counters can miss people re-applied after a crash).</summary>
+    public bool SawAnyone => people.AnyStampedBy(Run.RunId);
+
     /// <summary>Saves the run (with the calls made so far) after changing it.</summary>
     public void Checkpoint(Func<SyncRunResult, SyncRunResult> change)
     {

@@ -127,7 +127,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
             yield return new SyncFinished(state.Stop(stop));
             yield break;
         }
-        if (state.Run.Added + state.Run.Updated + state.Run.Unchanged == 0 && highestKnownId > 0)
+        if (highestKnownId > 0 && !state.SawAnyone)
         {
             // Seeing nobody would remove everyone; an instance does not empty itself, a broken scan might.
             yield return new SyncFinished(state.Stop(new PassStop(SyncRunStatus.Failed,

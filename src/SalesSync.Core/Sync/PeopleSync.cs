@@ -46,9 +46,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         return Start.NewFull;
     }
 
-    /// <summary>A run resumes only with the method and list it started with.</summary>
+    /// <summary>A run resumes only with the method and lists it started with (the same lists in any order).</summary>
     private static bool SameSource(SyncRunResult run, SyncOptions options) =>
-        run.Strategy == StrategyOf(options) && run.StaticListIds.SequenceEqual(options.StaticListIds) && run.SmartListId == options.SmartListId;
+        run.Strategy == StrategyOf(options) && run.StaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.SmartListId == options.SmartListId;
 
     internal static string StrategyOf(SyncOptions options) => options.Method == SyncMethod.Rest ? "Rest" : "Bulk";
 
@@ -129,6 +129,15 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, HasStaticLists: false })
         {
             run = run with { Message = $"Exported people created since {options.CreatedSince:yyyy-MM-dd} only, so nobody was removed; a full pass without -CreatedSince removes people who left." };
+        }
+        else if (!state.SawAnyone && _people.Count > 0)
+        {
+            // A source that yields nobody (an empty or wrong list, a filter Marketo answered with nothing) would
+            // remove everyone; an instance does not empty itself, so the database is left as it is.
+            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(options.HasStaticLists ? $" in static list(s) {string.Join(", ", options.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions, or run Start-SalesSync -Full with another source.");
+            observer.Warning(run.Message!);
+            yield return new SyncFinished(run);
+            yield break;
         }
         else
         {

@@ -21,7 +21,8 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        var cursors = StartingCursors(state.Run).ToDictionary(c => c.ListId);
+        var lists = listIds.Distinct().ToList();
+        var cursors = StartingCursors(state.Run, lists).ToDictionary(c => c.ListId);
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         var fetches = new Dictionary<long, Task<Page>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -29,6 +30,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
 
         void Dispatch()
         {
+            if (stop is not null) return;
             foreach (var cursor in cursors.Values)
             {
                 if (fetches.Count >= inFlightLimit) return;
@@ -41,7 +43,9 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         try
         {
             Dispatch();
-            while (fetches.Count > 0 || cursors.Values.Any(c => !c.Done))
+            // Once a stop is decided no page is requested, but pages already in flight are still applied (their calls are
+            // spent); Ctrl+C drops them instead, to stop at once.
+            while (fetches.Count > 0 || (stop is null && cursors.Values.Any(c => !c.Done)))
             {
                 if (fetches.Count == 0)
                 {
@@ -49,6 +53,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                     stop = state.CapStop(options.MaxApiCalls, "at the next page of each list not yet done");
                     break;
                 }
+                if (ct.IsCancellationRequested && stop is not null) break;
                 var arrived = await Task.WhenAny(fetches.Values).ConfigureAwait(false);
                 var listId = fetches.First(f => f.Value == arrived).Key;
                 fetches.Remove(listId);
@@ -59,9 +64,10 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                 }
                 catch (Exception e)
                 {
-                    stop = FullPassRun.Classify(e, $"at page {cursors[listId].PagesDone + 1} of static list {listId}", ct);
-                    if (stop is null) throw;
-                    break;
+                    var failed = FullPassRun.Classify(e, $"at page {cursors[listId].PagesDone + 1} of static list {listId}", ct);
+                    if (failed is null) throw;
+                    stop ??= failed;
+                    continue;
                 }
                 var cursor = cursors[listId] = cursors[listId] with { PagesDone = cursors[listId].PagesDone + 1, NextPageToken = page.Next, Done = page.Next is null };
                 var saved = cursors.Values.ToList();
@@ -71,19 +77,17 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                     foreach (var (person, change) in changes)
                         if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
                 var open = cursors.Values.Count(c => !c.Done);
-                state.Progress(listIds.Count == 1 ? $"Full pass, static list {listId} (REST)" : $"Full pass, {listIds.Count} static lists (REST)", string.Create(CultureInfo.InvariantCulture,
-                    $"List {listId} page {cursor.PagesDone}: {page.People.Count} persons, next page {(page.Next is null ? "none (list done)" : "requested")}; {open} of {listIds.Count} list(s) still paging"));
-                if (state.CapReached(options.MaxApiCalls))
-                {
+                state.Progress(lists.Count == 1 ? $"Full pass, static list {listId} (REST)" : $"Full pass, {lists.Count} static lists (REST)", string.Create(CultureInfo.InvariantCulture,
+                    $"List {listId} page {cursor.PagesDone}: {page.People.Count} persons, next page {(page.Next is null ? "none (list done)" : "requested")}; {open} of {lists.Count} list(s) still paging"));
+                if (stop is null && state.CapReached(options.MaxApiCalls))
                     stop = state.CapStop(options.MaxApiCalls, "at the next page of each list not yet done");
-                    break;
-                }
                 Dispatch();
             }
         }
         finally
         {
-            // Pages fetched but not applied are dropped (each list's checkpoint is before them); no call outlives the pass.
+            // Pages fetched but not applied (Ctrl+C, or an exception) are dropped: each list's checkpoint is before them.
+            // No call outlives the pass.
             stopFetching.Cancel();
             foreach (var pending in fetches.Values)
             {
@@ -98,12 +102,12 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
     /// Each list's cursor: saved ones of a resumed run, else a fresh one. A run recorded before cursors existed
     /// (one list, its page count and token on the run) resumes from those.
     /// </summary>
-    private IEnumerable<ListCursor> StartingCursors(SyncRunResult run)
+    private static IEnumerable<ListCursor> StartingCursors(SyncRunResult run, IReadOnlyList<long> lists)
     {
-        foreach (var listId in listIds.Distinct())
+        foreach (var listId in lists)
         {
             if (run.ListCursors.FirstOrDefault(c => c.ListId == listId) is { } saved) yield return saved;
-            else if (run.ListCursors.Count == 0 && listIds.Count == 1 && run.PagesDone > 0) yield return new ListCursor(listId, run.PagesDone, run.NextPageToken, run.NextPageToken is null);
+            else if (run.ListCursors.Count == 0 && lists.Count == 1 && run.PagesDone > 0) yield return new ListCursor(listId, run.PagesDone, run.NextPageToken, run.NextPageToken is null);
             else yield return new ListCursor(listId, 0, null, false);
         }
     }

@@ -35,7 +35,10 @@ public sealed record SyncRunResult
     /// <summary>Where an unfinished REST run over static lists resumes: each list's pages done and the token of its next page.</summary>
     public IReadOnlyList<ListCursor> ListCursors { get; init; } = [];
 
-    /// <summary>The page token of a run recorded before <see cref="ListCursors"/> existed (one list); read, never written.</summary>
+    /// <summary>
+    /// The page token of a run recorded before <see cref="ListCursors"/> existed (one list): kept until the resumed run
+    /// applies its first page (then the list's cursor holds it), so a resume that stops before that loses nothing.
+    /// </summary>
     public string? NextPageToken { get; init; }
 
     /// <summary>The smart list a bulk run exports (null for createdAt windows or a static list).</summary>
