@@ -11,74 +11,116 @@ namespace SalesSync.Core.Sync;
 /// A full pass over REST: pages static lists of the sales-owned people, 300 per call, keeps the eligible
 /// members with their opportunity, and saves each list's page token after every page. Paging one list is
 /// sequential by nature (each page's token comes from the previous page), so one list runs at one call per
-/// response time (about 300 persons/s at a real instance's ~1 s). Several lists are paged side by side,
-/// one page of each in flight (never more than the in-flight share), so with five or more lists the rate
-/// limit, not the response time, sets the pace. Costs one call per page of each list; nothing more.
+/// response time (about 300 persons/s at a real instance's ~1 s). Several lists are paged side by side, one
+/// Marketo page of each in flight (never more than the in-flight share); a list's next page is requested as
+/// soon as its previous page arrives, while that page's Salesforce opportunities are looked up, so with five
+/// or more lists the rate limit, not the response times, sets the pace. Costs one call per page of each list.
+/// Pages are applied per list in page order: a list's checkpoint never passes a page not yet written.
 /// </summary>
 internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IReadOnlyList<long> listIds)
 {
+    /// <summary>One page as Marketo returned it: the eligible members (opportunities not yet looked up) and the next token.</summary>
+    private sealed record RawPage(long ListId, List<PersonRecord> People, string? Next);
+
+    /// <summary>A page ready to apply.</summary>
     private sealed record Page(long ListId, IReadOnlyList<PersonRecord> People, string? Next);
+
+    /// <summary>Where each list's paging stands in this invocation, ahead of its saved cursor.</summary>
+    private sealed class ListState(ListCursor cursor)
+    {
+        public ListCursor Saved { get; set; } = cursor;
+        public string? TokenToFetch { get; set; } = cursor.NextPageToken;
+        public bool AllFetched { get; set; } = cursor.Done;
+        public Task<RawPage>? Fetch { get; set; }
+        public Queue<Task<Page>> Resolving { get; } = new();
+    }
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var lists = listIds.Distinct().ToList();
-        var cursors = StartingCursors(state.Run, lists).ToDictionary(c => c.ListId);
+        var states = StartingCursors(state.Run, lists).Select(c => new ListState(c)).ToList();
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
-        var fetches = new Dictionary<long, Task<Page>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         PassStop? stop = null;
+        int Fetching() => states.Count(l => l.Fetch is not null);
+        bool Busy() => states.Any(l => l.Fetch is not null || l.Resolving.Count > 0);
 
         void Dispatch()
         {
             if (stop is not null) return;
-            foreach (var cursor in cursors.Values)
+            foreach (var list in states)
             {
-                if (fetches.Count >= inFlightLimit) return;
-                if (cursor.Done || fetches.ContainsKey(cursor.ListId)) continue;
-                if (options.MaxApiCalls is { } cap && state.InvocationCalls + fetches.Count >= cap) return;
-                fetches[cursor.ListId] = NextPageAsync(cursor, stopFetching.Token);
+                if (Fetching() >= inFlightLimit) return;
+                if (list.AllFetched || list.Fetch is not null) continue;
+                if (options.MaxApiCalls is { } cap && state.InvocationCalls + Fetching() >= cap) return;
+                list.Fetch = FetchPageAsync(list.Saved.ListId, list.TokenToFetch, stopFetching.Token);
             }
         }
 
         try
         {
             Dispatch();
-            // Once a stop is decided no page is requested, but pages already in flight are still applied (their calls are
+            // Once a stop is decided no page is requested, but pages already fetched are still applied (their calls are
             // spent); Ctrl+C drops them instead, to stop at once.
-            while (fetches.Count > 0 || (stop is null && cursors.Values.Any(c => !c.Done)))
+            while (Busy() || (stop is null && states.Any(l => !l.AllFetched)))
             {
-                if (fetches.Count == 0)
+                if (!Busy())
                 {
-                    // Lists remain but the cap allowed no call: stop before any page, resumably (never a "complete" pass).
+                    // Lists remain but the cap allowed no call: stop resumably (never a "complete" pass).
                     stop = state.CapStop(options.MaxApiCalls, "at the next page of each list not yet done");
                     break;
                 }
                 if (ct.IsCancellationRequested && stop is not null) break;
-                var arrived = await Task.WhenAny(fetches.Values).ConfigureAwait(false);
-                var listId = fetches.First(f => f.Value == arrived).Key;
-                fetches.Remove(listId);
+                var waiting = states.SelectMany(l => l.Resolving.Take(1).Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])).ToList();
+                var done = await Task.WhenAny(waiting).ConfigureAwait(false);
+
+                if (states.FirstOrDefault(l => l.Fetch == done) is { } fetched)
+                {
+                    fetched.Fetch = null;
+                    RawPage raw;
+                    try
+                    {
+                        raw = await ((Task<RawPage>)done).ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        var failed = FullPassRun.Classify(e, $"at page {fetched.Saved.PagesDone + fetched.Resolving.Count + 1} of static list {fetched.Saved.ListId}", ct);
+                        if (failed is null) throw;
+                        stop ??= failed;
+                        continue;
+                    }
+                    fetched.TokenToFetch = raw.Next;
+                    fetched.AllFetched = raw.Next is null;
+                    fetched.Resolving.Enqueue(ResolveAsync(raw, stopFetching.Token));
+                    Dispatch(); // this list's next page goes out while the opportunities of this one are looked up
+                    continue;
+                }
+
+                var list = states.First(l => l.Resolving.Count > 0 && l.Resolving.Peek() == done);
+                list.Resolving.Dequeue();
                 Page page;
                 try
                 {
-                    page = await arrived.ConfigureAwait(false);
+                    page = await ((Task<Page>)done).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
-                    var failed = FullPassRun.Classify(e, $"at page {cursors[listId].PagesDone + 1} of static list {listId}", ct);
+                    var failed = FullPassRun.Classify(e, $"at page {list.Saved.PagesDone + 1} of static list {list.Saved.ListId}", ct);
                     if (failed is null) throw;
                     stop ??= failed;
+                    list.Resolving.Clear(); // its later pages wait for this one: the list resumes from its checkpoint
                     continue;
                 }
-                var cursor = cursors[listId] = cursors[listId] with { PagesDone = cursors[listId].PagesDone + 1, NextPageToken = page.Next, Done = page.Next is null };
-                var saved = cursors.Values.ToList();
+                list.Saved = list.Saved with { PagesDone = list.Saved.PagesDone + 1, NextPageToken = page.Next, Done = page.Next is null };
+                var saved = states.Select(l => l.Saved).ToList();
                 var pagesDone = saved.Sum(c => c.PagesDone);
                 var changes = state.Apply(page.People, r => r with { ListCursors = saved, PagesDone = pagesDone, NextPageToken = null });
                 if (options.ReportChanges)
                     foreach (var (person, change) in changes)
                         if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
-                var open = cursors.Values.Count(c => !c.Done);
-                state.Progress(lists.Count == 1 ? $"Full pass, static list {listId} (REST)" : $"Full pass, {lists.Count} static lists (REST)", string.Create(CultureInfo.InvariantCulture,
-                    $"List {listId} page {cursor.PagesDone}: {page.People.Count} persons, next page {(page.Next is null ? "none (list done)" : "requested")}; {open} of {lists.Count} list(s) still paging"));
+                var open = saved.Count(c => !c.Done);
+                state.Progress(lists.Count == 1 ? $"Full pass, static list {page.ListId} (REST)" : $"Full pass, {lists.Count} static lists (REST)", string.Create(CultureInfo.InvariantCulture,
+                    $"List {page.ListId} page {list.Saved.PagesDone}: {page.People.Count} persons, next page {(page.Next is null ? "none (list done)" : "requested")}; {open} of {lists.Count} list(s) still paging"));
                 if (stop is null && state.CapReached(options.MaxApiCalls))
                     stop = state.CapStop(options.MaxApiCalls, "at the next page of each list not yet done");
                 Dispatch();
@@ -89,7 +131,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
             // Pages fetched but not applied (Ctrl+C, or an exception) are dropped: each list's checkpoint is before them.
             // No call outlives the pass.
             stopFetching.Cancel();
-            foreach (var pending in fetches.Values)
+            foreach (var pending in states.SelectMany(l => l.Resolving.Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])))
             {
                 try { await pending.ConfigureAwait(false); }
                 catch (Exception) { /* dropped with its page */ }
@@ -112,10 +154,9 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         }
     }
 
-    /// <summary>Fetches and maps one page of one list (eligible members only, with their opportunities).</summary>
-    private async Task<Page> NextPageAsync(ListCursor cursor, CancellationToken ct)
+    /// <summary>Fetches one page of one list from Marketo and keeps its eligible members.</summary>
+    private async Task<RawPage> FetchPageAsync(long listId, string? token, CancellationToken ct)
     {
-        var (listId, token) = (cursor.ListId, cursor.NextPageToken);
         MarketoResponse response;
         try
         {
@@ -129,6 +170,10 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         }
         var now = DateTimeOffset.UtcNow;
         var people = response.Result.Select(lead => MarketoPersonFields.FromRest(lead, now)).OfType<PersonRecord>().Where(MarketoPersonFields.IsEligible).ToList();
-        return new Page(listId, await owner.WithOpportunitiesAsync(people, ct).ConfigureAwait(false), response.ContinuationToken);
+        return new RawPage(listId, people, response.ContinuationToken);
     }
+
+    /// <summary>Looks up the page's contacts' opportunities in Salesforce (when connected).</summary>
+    private async Task<Page> ResolveAsync(RawPage raw, CancellationToken ct) =>
+        new(raw.ListId, await owner.WithOpportunitiesAsync(raw.People, ct).ConfigureAwait(false), raw.Next);
 }

@@ -84,7 +84,9 @@ public class RestSyncTests
         int members;
         lock (sb.Host.State.World.Sync) members = sb.Host.State.World.Lists[(int)SalesOwnedList].Members.Count;
         var listCalls = (await sb.StatsAsync())["marketo"]!["calls"]!["GET /rest/v1/lists/{id}/leads.json"]!.GetValue<int>();
-        Assert.Equal((members + 299) / 300, listCalls); // every page fetched once across the three runs
+        // Every applied page was fetched once across the three runs; the one already requested when Ctrl+C came (the
+        // next page goes out while the previous one is applied) is dropped and fetched again by the resume.
+        Assert.InRange(listCalls, (members + 299) / 300, (members + 299) / 300 + 1);
         Assert.Equal(resumed.Added, GroundTruth(sb).Count);
     }
 
