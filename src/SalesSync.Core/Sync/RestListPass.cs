@@ -33,6 +33,9 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         public bool AllFetched { get; set; } = cursor.Done;
         public Task<RawPage>? Fetch { get; set; }
         public Queue<Task<Page>> Resolving { get; } = new();
+
+        /// <summary>A page of this list failed: nothing after it may be applied in this invocation.</summary>
+        public bool Abandoned { get; set; }
     }
 
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
@@ -42,6 +45,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         PassStop? stop = null;
+        var dropped = new List<Task>(); // pages of an abandoned list still being looked up: awaited before the pass returns
         int Fetching() => states.Count(l => l.Fetch is not null);
         bool Busy() => states.Any(l => l.Fetch is not null || l.Resolving.Count > 0);
 
@@ -89,6 +93,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                         stop ??= failed;
                         continue;
                     }
+                    if (fetched.Abandoned) continue; // an earlier page of this list failed: this one waits for the resume
                     fetched.TokenToFetch = raw.Next;
                     fetched.AllFetched = raw.Next is null;
                     fetched.Resolving.Enqueue(ResolveAsync(raw, stopFetching.Token));
@@ -108,7 +113,10 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                     var failed = FullPassRun.Classify(e, $"at page {list.Saved.PagesDone + 1} of static list {list.Saved.ListId}", ct);
                     if (failed is null) throw;
                     stop ??= failed;
-                    list.Resolving.Clear(); // its later pages wait for this one: the list resumes from its checkpoint
+                    // Its later pages (queued or still being fetched) wait for this one: the list resumes from its checkpoint.
+                    list.Abandoned = true;
+                    dropped.AddRange(list.Resolving);
+                    list.Resolving.Clear();
                     continue;
                 }
                 list.Saved = list.Saved with { PagesDone = list.Saved.PagesDone + 1, NextPageToken = page.Next, Done = page.Next is null };
@@ -131,7 +139,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
             // Pages fetched but not applied (Ctrl+C, or an exception) are dropped: each list's checkpoint is before them.
             // No call outlives the pass.
             stopFetching.Cancel();
-            foreach (var pending in states.SelectMany(l => l.Resolving.Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])))
+            foreach (var pending in states.SelectMany(l => l.Resolving.Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])).Concat(dropped))
             {
                 try { await pending.ConfigureAwait(false); }
                 catch (Exception) { /* dropped with its page */ }

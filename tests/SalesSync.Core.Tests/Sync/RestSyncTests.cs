@@ -212,6 +212,29 @@ public class RestSyncTests
         AssertMatchesTruth(sb, session);
     }
 
+    [Fact]
+    public async Task APageWhoseOpportunitiesCannotBeReadHoldsBackItsListsLaterPages()
+    {
+        // Response times on, so a list's next page is already being fetched while this page's opportunities are read.
+        await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "20", "--response-times", "realistic", "--time-scale", "10");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
+        (await sb.Http.PostAsJsonAsync(new Uri(sb.Control, "faults"), new object[]
+        {
+            new { service = "salesforce", path = "/services/data/*/query", kind = "http", status = 400, count = 1 },
+        })).EnsureSuccessStatusCode();
+
+        var (failed, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
+        Assert.Equal(SyncRunStatus.Failed, failed.Status);
+        Assert.Equal(0, failed.PagesDone); // page 2 arrived, but may not pass page 1
+        Assert.All(failed.ListCursors, c => Assert.Equal(0, c.PagesDone));
+
+        var (resumed, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
+        Assert.Equal(failed.RunId, resumed.RunId);
+        Assert.Equal(SyncRunStatus.Completed, resumed.Status);
+        AssertMatchesTruth(sb, session);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
