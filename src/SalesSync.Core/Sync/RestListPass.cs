@@ -55,7 +55,8 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
             foreach (var list in states)
             {
                 if (Fetching() >= inFlightLimit) return;
-                if (list.AllFetched || list.Fetch is not null) continue;
+                // One page ahead at most: a list whose pages wait for Salesforce fetches no further until one is applied.
+                if (list.AllFetched || list.Fetch is not null || list.Resolving.Count > 1) continue;
                 if (options.MaxApiCalls is { } cap && state.InvocationCalls + Fetching() >= cap) return;
                 list.Fetch = FetchPageAsync(list.Saved.ListId, list.TokenToFetch, stopFetching.Token);
             }
