@@ -122,17 +122,8 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 catch (Exception) { /* dropped with the block */ }
             }
         }
-        if (stop is not null)
-        {
-            yield return new SyncFinished(state.Stop(stop));
-            yield break;
-        }
-        if (highestKnownId > 0 && !state.SawAnyone)
-        {
-            // Seeing nobody would remove everyone; an instance does not empty itself, a broken scan might.
-            yield return new SyncFinished(state.Stop(new PassStop(SyncRunStatus.Failed,
-                $"The id scan found no sales-owned person up to Marketo id {applied * BlockSize:N0}, yet the database holds people up to id {highestKnownId:N0}; nothing was removed. Check the connection's permissions, or run Start-SalesSync -Full -Method Bulk.", null)));
-        }
+        // A scan that saw nobody is refused by PeopleSync before its sweep, as for every source.
+        if (stop is not null) yield return new SyncFinished(state.Stop(stop));
     }
 
     /// <summary>

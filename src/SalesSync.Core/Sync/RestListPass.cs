@@ -19,10 +19,7 @@ namespace SalesSync.Core.Sync;
 /// </summary>
 internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IReadOnlyList<long> listIds)
 {
-    /// <summary>One page as Marketo returned it: the eligible members (opportunities not yet looked up) and the next token.</summary>
-    private sealed record RawPage(long ListId, List<PersonRecord> People, string? Next);
-
-    /// <summary>A page ready to apply.</summary>
+    /// <summary>One page of a list: its eligible members (with opportunities once looked up) and the next page's token.</summary>
     private sealed record Page(long ListId, IReadOnlyList<PersonRecord> People, string? Next);
 
     /// <summary>Where each list's paging stands in this invocation, ahead of its saved cursor.</summary>
@@ -31,7 +28,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         public ListCursor Saved { get; set; } = cursor;
         public string? TokenToFetch { get; set; } = cursor.NextPageToken;
         public bool AllFetched { get; set; } = cursor.Done;
-        public Task<RawPage>? Fetch { get; set; }
+        public Task<Page>? Fetch { get; set; }
         public Queue<Task<Page>> Resolving { get; } = new();
 
         /// <summary>A page of this list failed: nothing after it may be applied in this invocation.</summary>
@@ -45,7 +42,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         PassStop? stop = null;
-        var dropped = new List<Task>(); // pages of an abandoned list still being looked up: awaited before the pass returns
+        var dropped = new List<Task<Page>>(); // pages of an abandoned list still being looked up: awaited before the pass returns
         int Fetching() => states.Count(l => l.Fetch is not null);
         bool Busy() => states.Any(l => l.Fetch is not null || l.Resolving.Count > 0);
 
@@ -76,16 +73,16 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                     break;
                 }
                 if (ct.IsCancellationRequested && stop is not null) break;
-                var waiting = states.SelectMany(l => l.Resolving.Take(1).Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])).ToList();
+                var waiting = states.SelectMany(l => l.Resolving.Take(1).Concat(l.Fetch is { } f ? [f] : [])).ToList();
                 var done = await Task.WhenAny(waiting).ConfigureAwait(false);
 
                 if (states.FirstOrDefault(l => l.Fetch == done) is { } fetched)
                 {
                     fetched.Fetch = null;
-                    RawPage raw;
+                    Page raw;
                     try
                     {
-                        raw = await ((Task<RawPage>)done).ConfigureAwait(false);
+                        raw = await done.ConfigureAwait(false);
                     }
                     catch (Exception e)
                     {
@@ -107,7 +104,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                 Page page;
                 try
                 {
-                    page = await ((Task<Page>)done).ConfigureAwait(false);
+                    page = await done.ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
@@ -140,7 +137,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
             // Pages fetched but not applied (Ctrl+C, or an exception) are dropped: each list's checkpoint is before them.
             // No call outlives the pass.
             stopFetching.Cancel();
-            foreach (var pending in states.SelectMany(l => l.Resolving.Cast<Task>().Concat(l.Fetch is { } f ? [f] : [])).Concat(dropped))
+            foreach (var pending in states.SelectMany(l => l.Resolving.Concat(l.Fetch is { } f ? [f] : [])).Concat(dropped))
             {
                 try { await pending.ConfigureAwait(false); }
                 catch (Exception) { /* dropped with its page */ }
@@ -164,7 +161,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
     }
 
     /// <summary>Fetches one page of one list from Marketo and keeps its eligible members.</summary>
-    private async Task<RawPage> FetchPageAsync(long listId, string? token, CancellationToken ct)
+    private async Task<Page> FetchPageAsync(long listId, string? token, CancellationToken ct)
     {
         MarketoResponse response;
         try
@@ -179,10 +176,10 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         }
         var now = DateTimeOffset.UtcNow;
         var people = response.Result.Select(lead => MarketoPersonFields.FromRest(lead, now)).OfType<PersonRecord>().Where(MarketoPersonFields.IsEligible).ToList();
-        return new RawPage(listId, people, response.ContinuationToken);
+        return new Page(listId, people, response.ContinuationToken);
     }
 
     /// <summary>Looks up the page's contacts' opportunities in Salesforce (when connected).</summary>
-    private async Task<Page> ResolveAsync(RawPage raw, CancellationToken ct) =>
-        new(raw.ListId, await owner.WithOpportunitiesAsync(raw.People, ct).ConfigureAwait(false), raw.Next);
+    private async Task<Page> ResolveAsync(Page fetched, CancellationToken ct) =>
+        fetched with { People = await owner.WithOpportunitiesAsync(fetched.People, ct).ConfigureAwait(false) };
 }
