@@ -8,6 +8,9 @@ public enum SyncMethod
 
     /// <summary>REST: static lists of the sales-owned people paged 300 per call (several side by side), else Marketo ids in blocks.</summary>
     Rest,
+
+    /// <summary>The planner picks the fastest source that fits the run's Marketo call budget (bulk or REST).</summary>
+    Auto,
 }
 
 /// <summary>What Start-SalesSync asked for.</summary>

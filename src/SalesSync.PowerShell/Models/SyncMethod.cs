@@ -8,4 +8,7 @@ public enum SyncMethod
 
     /// <summary>REST paging of a static list, 300 people per call.</summary>
     Rest,
+
+    /// <summary>The planner picks the fastest source that fits the run's Marketo call budget.</summary>
+    Auto,
 }
