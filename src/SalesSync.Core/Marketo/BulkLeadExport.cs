@@ -45,12 +45,18 @@ internal sealed record ExportJob(string ExportId, string Status, long? NumberOfR
     public bool IsWaiting => Status.Equals("Queued", StringComparison.OrdinalIgnoreCase) || Status.Equals("Processing", StringComparison.OrdinalIgnoreCase);
 
     public static ExportJob From(JsonElement e) => new(
-        MarketoResponse.String(e, "exportId") ?? throw new JsonException("An export job without exportId."),
+        ValidId(MarketoResponse.String(e, "exportId")),
         MarketoResponse.String(e, "status") ?? "",
         Long(e, "numberOfRecords"),
         Long(e, "fileSize"),
         MarketoResponse.String(e, "fileChecksum"),
         MarketoResponse.String(e, "errorMsg"));
+
+    /// <summary>The id becomes part of a file name, so anything but the documented GUID is a malformed answer.</summary>
+    private static string ValidId(string? exportId) =>
+        exportId is null ? throw new JsonException("An export job without exportId.")
+        : BulkExportIds.IsValid(exportId) ? exportId
+        : throw new SalesSyncApiException(MarketoClient.ServiceName, "BAD_RESPONSE", $"Marketo answered with export id '{BulkExportIds.Shorten(exportId)}', which is not a GUID.", ApiFailureKind.Transient);
 
     private static long? Long(JsonElement e, string name) =>
         long.TryParse(MarketoResponse.String(e, name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
@@ -122,4 +128,13 @@ internal sealed class BulkLeadExport(MarketoClient client)
             return ExportJob.From(job);
         throw new SalesSyncApiException(MarketoClient.ServiceName, "BAD_RESPONSE", $"The export {what} answer carried no job (requestId {response.RequestId}).", ApiFailureKind.Transient);
     }
+}
+
+/// <summary>Marketo's bulk export ids: GUIDs in the "D" form ("ce45a7a1-f19d-4ce2-882c-a3c795a7ea4d").</summary>
+internal static class BulkExportIds
+{
+    public static bool IsValid(string? exportId) => exportId is { Length: 36 } && Guid.TryParseExact(exportId, "D", out _);
+
+    /// <summary>An id for a message: a bad one may be anything, so it is cut short.</summary>
+    public static string Shorten(string? exportId) => exportId is null ? "(none)" : exportId.Length <= 40 ? exportId : exportId[..40] + "…";
 }

@@ -1,4 +1,6 @@
-using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using System.Security.AccessControl;
+using System.Security.Principal;
 using System.Text;
 
 namespace SalesSync.Core.Store;
@@ -16,7 +18,10 @@ internal enum DatabaseFileKind
 /// <summary>
 /// File-level rules of the store: recognise a LiteDB file before LiteDB ever touches it (LiteDB rewrites
 /// a file it does not recognise, even when asked to open it read-only), and create new files, the
-/// write-ahead log and the lock file readable by the current user only.
+/// write-ahead log, the lock file and the bulk export files readable by the current user only: a Unix mode of
+/// 600 (folders 700), and on Windows an explicit access list granting the current user alone, not inherited
+/// from the folder (a file there would otherwise be as readable as its folder, e.g. by every user of a shared
+/// machine). Files and folders that already exist are left as they are, except the export folder (ours alone).
 /// </summary>
 internal static class DatabaseFile
 {
@@ -46,12 +51,30 @@ internal static class DatabaseFile
 
     public static string LockPath(string path) => path + ".lock";
 
-    /// <summary>Creates the folder (owner-only when SalesSync creates it).</summary>
+    /// <summary>Creates the folder of <paramref name="path"/> (owner-only when SalesSync creates it).</summary>
     public static void EnsureFolder(string path)
     {
         var folder = Path.GetDirectoryName(path);
         if (string.IsNullOrEmpty(folder) || Directory.Exists(folder)) return;
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) Directory.CreateDirectory(folder);
+        CreateOwnerOnlyFolder(folder);
+    }
+
+    /// <summary>A folder that only SalesSync writes to (the export files): created owner-only, or made so if it exists.</summary>
+    public static void EnsureOwnerOnlyFolder(string folder)
+    {
+        if (!Directory.Exists(folder)) CreateOwnerOnlyFolder(folder);
+        else if (OperatingSystem.IsWindows()) new DirectoryInfo(folder).SetAccessControl(OwnerOnlyFolderSecurity());
+        else File.SetUnixFileMode(folder, OwnerOnlyFolder);
+    }
+
+    private static void CreateOwnerOnlyFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            var parent = Path.GetDirectoryName(Path.GetFullPath(folder));
+            if (!string.IsNullOrEmpty(parent)) Directory.CreateDirectory(parent);
+            new DirectoryInfo(folder).Create(OwnerOnlyFolderSecurity());
+        }
         else Directory.CreateDirectory(folder, OwnerOnlyFolder);
     }
 
@@ -69,10 +92,38 @@ internal static class DatabaseFile
         }
     }
 
+    /// <summary>Opens a file; one this call creates is owner-only from its first byte (the mode or access list is set at creation).</summary>
     public static FileStream OpenOwnerOnly(string path, FileMode mode, FileShare share)
     {
-        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.ReadWrite, Share = share };
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) options.UnixCreateMode = OwnerOnlyFile;
-        return new FileStream(path, options);
+        if (OperatingSystem.IsWindows())
+            return new FileInfo(path).Create(mode, FileSystemRights.Read | FileSystemRights.Write, share, 4096, FileOptions.None, OwnerOnlyFileSecurity());
+        return new FileStream(path, new FileStreamOptions { Mode = mode, Access = FileAccess.ReadWrite, Share = share, UnixCreateMode = OwnerOnlyFile });
+    }
+
+    /// <summary>The current user alone, full control; the folder's inherited entries are cut off (a protected list).</summary>
+    [SupportedOSPlatform("windows")]
+    private static FileSecurity OwnerOnlyFileSecurity()
+    {
+        var security = new FileSecurity();
+        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+        security.AddAccessRule(new FileSystemAccessRule(CurrentUser(), FileSystemRights.FullControl, AccessControlType.Allow));
+        return security;
+    }
+
+    [SupportedOSPlatform("windows")]
+    private static DirectorySecurity OwnerOnlyFolderSecurity()
+    {
+        var security = new DirectorySecurity();
+        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+        security.AddAccessRule(new FileSystemAccessRule(CurrentUser(), FileSystemRights.FullControl,
+            InheritanceFlags.ContainerInherit | InheritanceFlags.ObjectInherit, PropagationFlags.None, AccessControlType.Allow));
+        return security;
+    }
+
+    [SupportedOSPlatform("windows")]
+    private static SecurityIdentifier CurrentUser()
+    {
+        using var identity = WindowsIdentity.GetCurrent();
+        return identity.User ?? throw new UnauthorizedAccessException("The current Windows user has no security identifier.");
     }
 }

@@ -33,11 +33,14 @@ internal sealed class ExportWindowStore(SyncStore store)
         SavePlan(plan);
     }
 
-    /// <summary>Drops the windows of older runs (their jobs are finished or abandoned).</summary>
     /// <summary>Windows of runs before this one (an abandoned run's, before they are forgotten).</summary>
     public IReadOnlyList<ExportWindow> ForRunsBefore(int runId) => _windows.Find(Query.LT("runId", runId)).Select(ToWindow).ToList();
 
+    /// <summary>Drops the windows of older runs (their jobs are finished or abandoned, their files deleted).</summary>
     public int ForgetRunsBefore(int runId) => _windows.DeleteMany(Query.LT("runId", runId));
+
+    /// <summary>Every window still recorded (the owners of the files in the export folder; a handful of documents).</summary>
+    public IReadOnlyList<ExportWindow> All() => _windows.FindAll().Select(ToWindow).ToList();
 
     private static BsonDocument ToDocument(ExportWindow w) => new()
     {

@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using SalesSync.Core.Diagnostics;
-using SalesSync.Core.Http;
 using SalesSync.Core.Marketo;
 using SalesSync.Core.People;
 using SalesSync.Core.Store;
@@ -10,32 +7,49 @@ using SalesSync.Core.Store;
 namespace SalesSync.Core.Sync;
 
 /// <summary>
-/// A full pass through Marketo's Bulk Lead Extract: one export job per window (a list, or createdAt
-/// windows of at most 31 days), at most two of our jobs in Marketo's queue at once (the queue of ten is
-/// shared with other integrations), status polled no faster than Marketo refreshes it, files downloaded
-/// in byte ranges beside the database (a dropped connection resumes where it stopped), checked against
-/// their sha256, then read row by row and applied in batches. Every step is a checkpoint: a stopped or
-/// killed run resumes without exporting a finished window again, and reuses a completed job's file.
+/// A full pass through Marketo's Bulk Lead Extract: one export job per window (a list, or createdAt windows of
+/// at most 31 days). Its parts: the plan (<see cref="ExportPlan"/>), the jobs in Marketo (<see cref="ExportJobs"/>:
+/// create, enqueue, poll, cancel), the download (<see cref="ExportDownload"/>: resumable, checksum) and the
+/// apply (<see cref="ExportApplier"/>: the file streamed in batches into the run). This class runs them in
+/// rounds and hands each applied batch on as it goes. Every step is a checkpoint: a stopped or killed run
+/// resumes without exporting a finished window again, and reuses a completed job's file.
 /// </summary>
 internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, ExportWindowStore windows, string databasePath)
 {
     /// <summary>Our own jobs queued or processing at once: Marketo processes two per instance.</summary>
-    internal const int MaxJobsInMarketo = 2;
+    internal const int MaxJobsInMarketo = ExportJobs.MaxJobsInMarketo;
 
-    /// <summary>Rows written per transaction (and per opportunity lookup).</summary>
-    private const int ApplyBatchSize = 1000;
+    /// <summary>
+    /// How long the pass waits, with nothing of its own in Marketo, for a queue that other integrations keep full
+    /// (one enqueue attempt per status poll, so about 60 calls an hour at the default poll) before it stops resumably.
+    /// </summary>
+    internal TimeSpan QueueFullLimit { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>A window whose job fails, vanishes or whose file is corrupt this many times fails the run.</summary>
-    private const int MaxAttemptsPerWindow = 3;
+    /// <summary>Where the run is, for the message of a failure or stop.</summary>
+    private string? _where;
 
-    /// <summary>Download attempts in a row that bring no new byte before the run fails (resumably).</summary>
-    private const int MaxDownloadsWithoutProgress = 5;
+    /// <summary>Why the rounds ended early without an exception (quota, cap, a full queue), for the iterator.</summary>
+    private PassStop? _stop;
 
-    private readonly BulkLeadExport _export = new(marketo);
+    public string ExportFolder => ExportFiles.FolderOf(databasePath);
 
-    public string ExportFolder => databasePath + ".exports";
+    /// <summary>
+    /// Ends every bulk run before <paramref name="keepRunId"/>, as a new full pass (of any source) replaces them: cancels
+    /// their jobs still queued or processing in Marketo (they hold places in a queue of ten shared with other
+    /// integrations), deletes their export files and then their window records, and sweeps any other file of ours
+    /// that no remaining window owns (a kill between a window's "applied" and its file's delete). Safe to repeat:
+    /// a stop part-way (Ctrl+C, quota) leaves the rest for the next call.
+    /// </summary>
+    internal static async Task AbandonRunsBeforeAsync(MarketoClient marketo, ExportWindowStore windows, string databasePath, int keepRunId, CancellationToken ct)
+    {
+        await ExportJobs.CancelAbandonedAsync(new BulkLeadExport(marketo), windows, keepRunId, ct).ConfigureAwait(false);
+        foreach (var old in windows.ForRunsBefore(keepRunId).Where(ExportFiles.HoldsFile))
+            ExportFiles.Delete(databasePath, old);
+        windows.ForgetRunsBefore(keepRunId);
+        ExportFiles.SweepStrays(databasePath, windows.All());
+    }
 
-    /// <summary>Plans the windows of a new run (or returns the saved plan of a resumed one).</summary>
+    /// <summary>Plans the windows of a new run (or returns the saved plan of a resumed one); an empty plan is nothing to export.</summary>
     public async Task<IReadOnlyList<ExportWindow>> PlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)
     {
         var saved = windows.ForRun(run.RunId);
@@ -45,30 +59,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         else if (options.HasStaticLists) plan = ExportPlan.ForLists(run.RunId, ExportWindowKind.StaticList, options.StaticListIds);
         else plan = await CreatedAtPlanAsync(run, options, ct).ConfigureAwait(false);
         windows.SavePlan(plan);
-        await CancelAbandonedJobsAsync(run.RunId, ct).ConfigureAwait(false);
-        windows.ForgetRunsBefore(run.RunId);
         return plan;
-    }
-
-    /// <summary>
-    /// A new full pass replaces an unfinished one (-Full, or other options): that run's jobs still queued or processing
-    /// hold places in Marketo's queue of ten, shared with other integrations, so they are cancelled, not left to expire.
-    /// </summary>
-    private async Task CancelAbandonedJobsAsync(int runId, CancellationToken ct)
-    {
-        foreach (var old in windows.ForRunsBefore(runId).Where(w => w is { State: ExportWindowState.Enqueued, ExportId: not null }))
-        {
-            try
-            {
-                await _export.CancelAsync(old.ExportId!, ct).ConfigureAwait(false);
-                EngineObserver.Current.Verbose($"Marketo: cancelled export job {old.ExportId}, left queued by run {old.RunId}.");
-            }
-            catch (SalesSyncApiException e) when (e.Kind is not (ApiFailureKind.QuotaExhausted or ApiFailureKind.Unauthorized))
-            {
-                // Finished or expired meanwhile: nothing holds a place any more.
-                EngineObserver.Current.Verbose($"Marketo: export job {old.ExportId} of run {old.RunId} could not be cancelled ({e.ApiMessage}); it is left to finish or expire.");
-            }
-        }
     }
 
     private async Task<IReadOnlyList<ExportWindow>> CreatedAtPlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)
@@ -86,340 +77,166 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     }
 
     /// <summary>
-    /// Some subscriptions refuse smart-list exports (1035): the same people come from createdAt windows,
-    /// with the eligibility rule applied here (it is what the smart list would select).
+    /// The pass: each applied batch's changes as they are written (when changes are reported), and a finished
+    /// run only when it ended early. An exception from the rounds is classified here, outside the iterator that
+    /// yields (C# cannot yield inside a try with a catch).
     /// </summary>
-    private async Task FallBackToCreatedAtAsync(FullPassRun state, Dictionary<int, ExportWindow> all, SyncOptions options, string code, CancellationToken ct)
-    {
-        EngineObserver.Current.Warning($"This Marketo subscription does not export smart lists ({code}): exporting every person in createdAt windows instead and keeping the sales-owned ones.");
-        var plan = await CreatedAtPlanAsync(state.Run, options, ct).ConfigureAwait(false);
-        windows.ReplacePlan(state.Run.RunId, plan);
-        all.Clear();
-        foreach (var window in plan) all[window.Index] = window;
-    }
-
     public async IAsyncEnumerable<SyncOutput> RunAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        var observer = EngineObserver.Current;
-        IReadOnlyList<ExportWindow> plan = [];
-        PassStop? stop = null;
+        var rounds = RoundsAsync(state, options, ct).GetAsyncEnumerator(ct);
         try
         {
-            plan = await PlanAsync(state.Run, options, ct).ConfigureAwait(false);
+            while (true)
+            {
+                var more = false;
+                PassStop? stop = null;
+                try
+                {
+                    more = await rounds.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    stop = FullPassRun.Classify(e, _where ?? "in the bulk export", ct);
+                    if (stop is null) throw;
+                }
+                stop ??= more ? null : _stop;
+                if (stop is not null)
+                {
+                    yield return new SyncFinished(state.Stop(stop));
+                    yield break;
+                }
+                if (!more) break;
+                // Only the batch in hand is held: with changes not reported, it is dropped at once.
+                if (!options.ReportChanges) continue;
+                foreach (var (person, change) in rounds.Current)
+                    if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+            }
         }
-        catch (Exception e)
+        finally
         {
-            stop = FullPassRun.Classify(e, "while planning the export", ct);
-            if (stop is null) throw;
+            await rounds.DisposeAsync().ConfigureAwait(false);
         }
-        if (stop is not null)
-        {
-            yield return new SyncFinished(state.Stop(stop));
-            yield break;
-        }
-        var all = plan.ToDictionary(w => w.Index);
-        observer.Verbose(plan.Count == 1
-            ? $"Bulk export of {plan[0]}: one job."
-            : $"Bulk export in {plan.Count} createdAt windows ({plan[0].StartAt:yyyy-MM-dd} to {plan[^1].EndAt:yyyy-MM-dd}), at most {MaxJobsInMarketo} jobs in Marketo at once.");
-        var lastPoll = DateTimeOffset.MinValue;
-        var queueFullSince = (DateTimeOffset?)null;
-
-        while (true)
-        {
-            var step = new Step();
-            try
-            {
-                await StepAsync(state, all, options, step, lastPoll, ct).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                stop = FullPassRun.Classify(e, step.Where ?? "in the bulk export", ct);
-                if (stop is null) throw;
-            }
-            if (step.Polled) lastPoll = DateTimeOffset.UtcNow;
-            if (step.QueueFull)
-            {
-                queueFullSince ??= DateTimeOffset.UtcNow;
-                observer.Verbose($"Marketo's export queue is full (other integrations' jobs too): waiting, {DateTimeOffset.UtcNow - queueFullSince.Value:hh\\:mm\\:ss} so far.");
-            }
-            else queueFullSince = null;
-            foreach (var (person, change) in step.Changes)
-                if (options.ReportChanges && change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
-            stop ??= step.Stop;
-            if (stop is not null)
-            {
-                yield return new SyncFinished(state.Stop(stop));
-                yield break;
-            }
-            if (all.Values.All(w => w.State == ExportWindowState.Applied)) break;
-            if (state.CapReached(options.MaxApiCalls))
-            {
-                yield return new SyncFinished(state.Stop(state.CapStop(options.MaxApiCalls, "with the export windows not yet applied")));
-                yield break;
-            }
-            var applied = all.Values.Count(w => w.State == ExportWindowState.Applied);
-            state.Progress(all.Count == 1 ? $"Full pass, bulk export of {all[0]}" : $"Full pass, bulk export in {all.Count} createdAt windows",
-                $"{applied} of {all.Count} windows applied; {Describe(all.Values)}", all.Count == 0 ? -1 : (int)(100.0 * applied / all.Count));
-        }
-        TryRemoveEmptyFolder(ExportFolder);
-    }
-
-    /// <summary>What one step did, for the iterator (which may not yield inside a try with a catch).</summary>
-    private sealed class Step
-    {
-        public List<(PersonRecord, PersonChange)> Changes { get; } = [];
-        public bool Polled { get; set; }
-        public bool QueueFull { get; set; }
-        public PassStop? Stop { get; set; }
-        public string? Where { get; set; }
     }
 
     /// <summary>
-    /// One round: fill free job slots, then apply one finished window if there is one (so a freed slot
-    /// is refilled before the next long apply), else wait for the next status poll and poll.
+    /// Rounds until every window is applied: fill free job slots, then apply one finished window if there is one
+    /// (so a freed slot is refilled before the next long apply), else wait for the next status poll and poll.
+    /// Yields each applied batch; an early end without an exception is left in <see cref="_stop"/>.
     /// </summary>
-    private async Task StepAsync(FullPassRun state, Dictionary<int, ExportWindow> all, SyncOptions options, Step step, DateTimeOffset lastPoll, CancellationToken ct)
+    private async IAsyncEnumerable<IReadOnlyList<(PersonRecord Person, PersonChange Change)>> RoundsAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var pending in all.Values.Where(w => w.State == ExportWindowState.Pending).OrderBy(w => w.Index).ToList())
+        var observer = EngineObserver.Current;
+        _where = "while planning the export";
+        var plan = await PlanAsync(state.Run, options, ct).ConfigureAwait(false);
+        // Every run ends the runs before it (a resumed run is the newest, so those are abandoned too), files and all.
+        _where = "while ending the bulk runs this one replaces";
+        await AbandonRunsBeforeAsync(marketo, windows, databasePath, state.Run.RunId, ct).ConfigureAwait(false);
+        if (plan.Count == 0)
         {
-            if (all.Values.Count(w => w.State == ExportWindowState.Enqueued) >= MaxJobsInMarketo) break;
-            step.Where = $"while queueing the export of {pending}";
-            EnqueueRefusal refusal;
-            try
-            {
-                refusal = await StartJobAsync(state, all, pending, ct).ConfigureAwait(false);
-            }
-            catch (SalesSyncApiException e) when (e.Code == "1035" && pending.Kind == ExportWindowKind.SmartList)
-            {
-                await FallBackToCreatedAtAsync(state, all, options, e.Code, ct).ConfigureAwait(false);
-                return;
-            }
-            if (refusal == EnqueueRefusal.QueueFull) { step.QueueFull = true; break; }
-            if (refusal == EnqueueRefusal.DailyQuotaExceeded)
-            {
-                var resets = marketo.Gate.Budget.NextReset;
-                step.Stop = new PassStop(SyncRunStatus.Stopped,
-                    $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({resets:u}). The next Start-SalesSync resumes with the windows not yet exported.", null);
-                return;
-            }
-            if (state.CapReached(options.MaxApiCalls)) return;
+            // -CreatedSince after the run's start (in the future): no window, nobody to export.
+            observer.Verbose($"Bulk export: nobody can have been created between {options.CreatedSince:u} and the run's start ({state.Run.StartedAt:u}); nothing to export.");
+            yield break;
         }
+        observer.Verbose(plan.Count == 1
+            ? $"Bulk export of {plan[0]}: one job."
+            : $"Bulk export in {plan.Count} createdAt windows ({plan[0].StartAt:yyyy-MM-dd} to {plan[^1].EndAt:yyyy-MM-dd}), at most {MaxJobsInMarketo} jobs in Marketo at once.");
 
-        var ready = all.Values.Where(w => w.State is ExportWindowState.Completed or ExportWindowState.Downloaded).OrderBy(w => w.Index).FirstOrDefault();
-        if (ready is not null)
-        {
-            step.Where = $"while downloading and applying the export of {ready}";
-            await FinishWindowAsync(state, all, ready, step, ct).ConfigureAwait(false);
-            return;
-        }
-
-        var waiting = all.Values.Where(w => w.State == ExportWindowState.Enqueued).OrderBy(w => w.Index).ToList();
-        if (waiting.Count == 0 && !step.QueueFull) return;
-        var due = lastPoll + options.ExportPollInterval - DateTimeOffset.UtcNow;
-        if (due > TimeSpan.Zero) await Task.Delay(due, ct).ConfigureAwait(false);
-        step.Polled = true;
-        foreach (var window in waiting)
-        {
-            step.Where = $"while checking the export of {window}";
-            await PollAsync(state, all, window, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<EnqueueRefusal> StartJobAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, CancellationToken ct)
-    {
-        if (window.ExportId is null)
-        {
-            ExportJob job;
-            try
-            {
-                job = await _export.CreateAsync(MarketoPersonFields.RestNames, window.Filter, ct).ConfigureAwait(false);
-            }
-            catch (SalesSyncApiException e) when (e.Code == "1029")
-            {
-                // Marketo refuses creates too once the day's export allocation is spent.
-                return BulkLeadExport.ClassifyRefusal(e.ApiMessage);
-            }
-            window = Save(all, window with { ExportId = job.ExportId });
-            EngineObserver.Current.Verbose($"Export job {job.ExportId} created for {window}.");
-        }
-        var refusal = await _export.EnqueueAsync(window.ExportId!, ct).ConfigureAwait(false);
-        if (refusal is EnqueueRefusal.None or EnqueueRefusal.AlreadyQueued)
-        {
-            Save(all, window with { State = ExportWindowState.Enqueued });
-            EngineObserver.Current.Verbose($"Export job {window.ExportId} queued ({window}).");
-        }
-        state.Checkpoint(r => r);
-        return refusal is EnqueueRefusal.AlreadyQueued ? EnqueueRefusal.None : refusal;
-    }
-
-    private async Task PollAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, CancellationToken ct)
-    {
-        ExportJob job;
-        try
-        {
-            job = await _export.StatusAsync(window.ExportId!, ct).ConfigureAwait(false);
-        }
-        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.InvalidRequest)
-        {
-            // The job is unknown to Marketo (expired after 7 days, or another user's): export the window again.
-            Retry(all, window, $"Marketo no longer knows export job {window.ExportId} ({e.Code})");
-            return;
-        }
-        state.Checkpoint(r => r);
-        if (job.IsCompleted)
-        {
-            DatabaseFile.EnsureFolder(Path.Combine(ExportFolder, "file"));
-            // Created here, before the state says Completed: a resumed run only ever reopens a file SalesSync made.
-            if (!File.Exists(FilePath(window)) && !DatabaseFile.TryCreateOwnerOnly(FilePath(window)))
-                throw new IOException($"Could not create '{FilePath(window)}'.");
-            Save(all, window with { State = ExportWindowState.Completed, FileSize = job.FileSize, Checksum = job.FileChecksum, Records = job.NumberOfRecords });
-            EngineObserver.Current.Verbose($"Export job {job.ExportId} completed: {job.NumberOfRecords?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} records, {job.FileSize?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} bytes ({window}).");
-        }
-        else if (job.IsFailed || job.IsCancelled)
-            Retry(all, window, $"Export job {job.ExportId} ended {job.Status}{(job.ErrorMessage is { Length: > 0 } m ? $" ({m})" : "")}");
-        else if (job.Status.Equals("Created", StringComparison.OrdinalIgnoreCase))
-            Save(all, window with { State = ExportWindowState.Pending }); // our enqueue did not take: queue it again
-    }
-
-    /// <summary>Downloads (resuming), verifies and applies one finished window, then deletes its file.</summary>
-    private async Task FinishWindowAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, Step step, CancellationToken ct)
-    {
-        var path = FilePath(window);
-        if (window.State == ExportWindowState.Completed)
-        {
-            if (!await DownloadAsync(state, all, window, path, ct).ConfigureAwait(false)) return;
-            if (!Verify(all, all[window.Index], path)) return;
-            window = Save(all, all[window.Index] with { State = ExportWindowState.Downloaded });
-        }
-        else if (!File.Exists(path))
-        {
-            Retry(all, window, $"The downloaded file of export job {window.ExportId} is gone");
-            return;
-        }
-
-        var syncedAt = DateTimeOffset.UtcNow;
-        try
-        {
-            window = await ApplyFileAsync(state, all, window, path, syncedAt, step, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is InvalidDataException or CsvHelper.CsvHelperException)
-        {
-            // The file passed its checksum yet cannot be read: export the window again (bounded).
-            Retry(all, all[window.Index], $"The file of export job {window.ExportId} cannot be read ({e.Message})");
-            return;
-        }
-
-        // Applied is saved before the file goes: a kill in between leaves a stray file, never a window exported again.
-        Save(all, window with { State = ExportWindowState.Applied });
-        File.Delete(path); // ours: created when the job completed
-        EngineObserver.Current.Verbose($"Applied {window.RowsApplied:N0} rows of export job {window.ExportId} ({window}).");
-    }
-
-    /// <summary>Applies the file's rows from the saved row on, 1,000 per transaction, saving the row reached after each batch.</summary>
-    private async Task<ExportWindow> ApplyFileAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, string path, DateTimeOffset syncedAt, Step step, CancellationToken ct)
-    {
-        using var rows = ExportFileReader.Read(path, window.RowsApplied, syncedAt).GetEnumerator();
+        var jobs = new ExportJobs(marketo, windows, databasePath, plan);
+        var download = new ExportDownload(jobs, databasePath);
+        var applier = new ExportApplier(owner, jobs, databasePath);
+        var lastPoll = DateTimeOffset.MinValue;
+        var queueFull = new QueueFullWait(QueueFullLimit);
         while (true)
         {
-            var batch = new List<PersonRecord>(ApplyBatchSize);
-            var lastRow = window.RowsApplied;
-            while (batch.Count < ApplyBatchSize && rows.MoveNext())
+            var outcome = await jobs.FillSlotsAsync(state, options.MaxApiCalls, at => _where = at, ct).ConfigureAwait(false);
+            switch (outcome)
             {
-                lastRow = rows.Current.Row;
-                if (rows.Current.Person is { } person && MarketoPersonFields.IsEligible(person)) batch.Add(person);
+                case QueueOutcome.SmartListRefused:
+                    await FallBackToCreatedAtAsync(state, jobs, options, ct).ConfigureAwait(false);
+                    continue;
+                case QueueOutcome.DailyQuotaSpent:
+                    _stop = new PassStop(SyncRunStatus.Stopped,
+                        $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({marketo.Gate.Budget.NextReset:u}). The next Start-SalesSync resumes with the windows not yet exported.", null);
+                    yield break;
             }
-            if (lastRow == window.RowsApplied) break;
-            var withOpportunities = await owner.WithOpportunitiesAsync(batch, ct).ConfigureAwait(false);
-            step.Changes.AddRange(state.Apply(withOpportunities, r => r));
-            window = Save(all, window with { RowsApplied = lastRow });
-            ct.ThrowIfCancellationRequested();
-        }
-        return window;
-    }
-
-    /// <summary>Downloads until the file is whole; false when the window has to be exported again.</summary>
-    private async Task<bool> DownloadAsync(FullPassRun state, Dictionary<int, ExportWindow> all, ExportWindow window, string path, CancellationToken ct)
-    {
-        var withoutProgress = 0;
-        await using var file = DatabaseFile.OpenOwnerOnly(path, FileMode.OpenOrCreate, FileShare.None);
-        while (true)
-        {
-            var before = file.Length;
-            var result = await _export.DownloadAsync(window.ExportId!, file, ct).ConfigureAwait(false);
-            var arrived = Math.Max(0, result.BytesOnDisk - before);
-            state.Checkpoint(r => r with { BulkBytes = r.BulkBytes + arrived });
-            switch (result.Outcome)
+            if (queueFull.Refused(outcome == QueueOutcome.QueueFull, jobs.AnyInFlight, jobs.Pending) is { } stop)
             {
-                case FileDownloadOutcome.Complete:
-                    return true;
-                case FileDownloadOutcome.NotAvailable:
-                    await file.DisposeAsync().ConfigureAwait(false);
-                    File.Delete(path);
-                    Retry(all, window, $"The file of export job {window.ExportId} is not served (expired or gone)");
-                    return false;
+                _stop = stop;
+                yield break;
             }
-            withoutProgress = result.BytesOnDisk > before ? 0 : withoutProgress + 1;
-            EngineObserver.Current.Verbose($"Download of export job {window.ExportId} interrupted at {result.BytesOnDisk:N0} of {result.TotalSize?.ToString("N0", CultureInfo.InvariantCulture) ?? "?"} bytes ({result.Problem}); continuing from there.");
-            if (withoutProgress >= MaxDownloadsWithoutProgress)
-                throw new SalesSyncApiException(MarketoClient.ServiceName, "NETWORK",
-                    $"The download of export job {window.ExportId} made no progress in {withoutProgress} attempts ({result.Problem})", ApiFailureKind.Transient);
+
+            if (outcome != QueueOutcome.CapReached)
+            {
+                if (jobs.NextReady is { } ready)
+                {
+                    _where = $"while downloading and applying the export of {ready}";
+                    var whole = ready.State == ExportWindowState.Downloaded ? ready : await download.FetchAsync(state, ready, ct).ConfigureAwait(false);
+                    if (whole is not null)
+                        await foreach (var batch in applier.ApplyAsync(state, whole, ct).ConfigureAwait(false))
+                            yield return batch;
+                }
+                else if (jobs.AnyQueued || outcome == QueueOutcome.QueueFull)
+                {
+                    var due = lastPoll + options.ExportPollInterval - DateTimeOffset.UtcNow;
+                    if (due > TimeSpan.Zero) await Task.Delay(due, ct).ConfigureAwait(false);
+                    lastPoll = DateTimeOffset.UtcNow;
+                    await jobs.PollAsync(state, at => _where = at, ct).ConfigureAwait(false);
+                }
+            }
+
+            if (jobs.AllApplied) break;
+            if (state.CapReached(options.MaxApiCalls))
+            {
+                _stop = state.CapStop(options.MaxApiCalls, "with the export windows not yet applied");
+                yield break;
+            }
+            var all = jobs.Windows.Count;
+            state.Progress(all == 1 ? $"Full pass, bulk export of {jobs[0]}" : $"Full pass, bulk export in {all} createdAt windows",
+                $"{jobs.Applied} of {all} windows applied; {jobs.Describe()}", (int)(100.0 * jobs.Applied / all));
         }
+        ExportFiles.RemoveFolderIfEmpty(databasePath);
     }
 
-    /// <summary>Checks the whole file against the job's sha256; a mismatch downloads it again (bounded).</summary>
-    private bool Verify(Dictionary<int, ExportWindow> all, ExportWindow window, string path)
+    /// <summary>
+    /// Some subscriptions refuse smart-list exports (1035): the same people come from createdAt windows,
+    /// with the eligibility rule applied here (it is what the smart list would select).
+    /// </summary>
+    private async Task FallBackToCreatedAtAsync(FullPassRun state, ExportJobs jobs, SyncOptions options, CancellationToken ct)
     {
-        if (window.Checksum is not { } expected || !expected.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+        EngineObserver.Current.Warning("This Marketo subscription does not export smart lists (1035): exporting every person in createdAt windows instead and keeping the sales-owned ones.");
+        _where = "while planning the export";
+        jobs.ReplacePlan(state.Run.RunId, await CreatedAtPlanAsync(state.Run, options, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// The wait for a queue that other integrations keep full: bounded by time (and so by enqueue attempts, one
+    /// per poll), counted only while none of our own jobs is in Marketo (while one is, the run is moving and the
+    /// wait ends when it does). Past the limit the run stops resumably: nothing is lost, and the next Start-SalesSync
+    /// tries the queue again.
+    /// </summary>
+    private sealed class QueueFullWait(TimeSpan limit)
+    {
+        private DateTimeOffset? _since;
+        private int _refusals;
+
+        public PassStop? Refused(bool full, bool oursInFlight, int pending)
         {
-            EngineObserver.Current.Warning($"Export job {window.ExportId} gave no sha256 checksum; its file is used unchecked.");
-            return true;
+            if (!full)
+            {
+                (_since, _refusals) = (null, 0);
+                return null;
+            }
+            var now = DateTimeOffset.UtcNow;
+            _since ??= now;
+            _refusals++;
+            var waited = now - _since.Value;
+            if (waited < limit || oursInFlight)
+            {
+                EngineObserver.Current.Verbose($"Marketo's export queue is full (other integrations' jobs too): waiting, {waited:hh\\:mm\\:ss} so far ({_refusals} enqueue attempt(s) refused; the wait ends after {limit:hh\\:mm\\:ss} with none of our jobs in Marketo).");
+                return null;
+            }
+            return new PassStop(SyncRunStatus.Stopped,
+                $"Stopped: Marketo's bulk export queue stayed full (other integrations' jobs) for {waited:hh\\:mm\\:ss}, {_refusals} enqueue attempts refused with 1029; nothing is lost. The next Start-SalesSync resumes with the {pending} window(s) not yet exported and tries the queue again.", null);
         }
-        string actual;
-        using (var stream = File.OpenRead(path)) actual = Convert.ToHexString(SHA256.HashData(stream));
-        if (actual.Equals(expected["sha256:".Length..], StringComparison.OrdinalIgnoreCase)) return true;
-        File.Delete(path);
-        if (window.Attempts + 1 >= MaxAttemptsPerWindow)
-            throw new SalesSyncApiException(MarketoClient.ServiceName, "CHECKSUM",
-                $"The file of export job {window.ExportId} failed its sha256 check {MaxAttemptsPerWindow} times", ApiFailureKind.Transient);
-        EngineObserver.Current.Warning($"The file of export job {window.ExportId} does not match its sha256 checksum; downloading it again.");
-        DatabaseFile.TryCreateOwnerOnly(path);
-        Save(all, window with { Attempts = window.Attempts + 1 });
-        return false;
-    }
-
-    /// <summary>The window's job is lost: export it again, unless that has happened too often.</summary>
-    private void Retry(Dictionary<int, ExportWindow> all, ExportWindow window, string why)
-    {
-        if (window.Attempts + 1 >= MaxAttemptsPerWindow)
-            throw new SalesSyncApiException(MarketoClient.ServiceName, "EXPORT_FAILED", $"{why}; {window} failed {MaxAttemptsPerWindow} times", ApiFailureKind.InvalidRequest);
-        EngineObserver.Current.Warning($"{why}: exporting {window} again.");
-        if (File.Exists(FilePath(window)) && window.State is ExportWindowState.Completed or ExportWindowState.Downloaded) File.Delete(FilePath(window));
-        Save(all, window with { State = ExportWindowState.Pending, ExportId = null, RowsApplied = 0, Attempts = window.Attempts + 1 });
-    }
-
-    private static string Describe(IEnumerable<ExportWindow> windows)
-    {
-        var jobs = windows.Where(w => w.State is ExportWindowState.Enqueued or ExportWindowState.Completed or ExportWindowState.Downloaded).OrderBy(w => w.Index)
-            .Select(w => $"{(w.StartAt is { } s ? s.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : w.ToString())} {w.State switch { ExportWindowState.Enqueued => "in Marketo's queue", ExportWindowState.Completed => "downloading", _ => "applying" }}");
-        return string.Join(", ", jobs) is { Length: > 0 } text ? text : "no job running";
-    }
-
-    private ExportWindow Save(Dictionary<int, ExportWindow> all, ExportWindow window)
-    {
-        windows.Save(window);
-        all[window.Index] = window;
-        return window;
-    }
-
-    private string FilePath(ExportWindow window) => Path.Combine(ExportFolder, $"{window.RunId}-{window.Index}-{window.ExportId}.csv");
-
-    private static void TryRemoveEmptyFolder(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 }
