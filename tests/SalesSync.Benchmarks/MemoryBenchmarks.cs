@@ -15,8 +15,9 @@ namespace SalesSync.Benchmarks;
 /// <summary>
 /// Peak memory of the client while it writes 100,000 and 1,000,000 people. A process's peak working set can
 /// only grow, so each size runs in a child process of its own (this binary again, with <see cref="WorkerFlag"/>);
-/// for the REST sync that child starts the sandbox as a further child process, so the sandbox's own memory
-/// (the whole generated world) is not counted.
+/// for the REST sync and the bulk pass that child starts the sandbox as a further child process, so the sandbox's
+/// own memory (the whole generated world, the export file it serves) is not counted. The bulk pass is one
+/// list job: a single window that is the whole sales-owned population, so it shows whether a window is held.
 /// </summary>
 internal static class MemoryBenchmarks
 {
@@ -26,11 +27,19 @@ internal static class MemoryBenchmarks
 
     private sealed record Figures(long People, long PeakWorkingSet, long PeakManagedHeap, long StartWorkingSet, double WallSeconds, double CpuSeconds, string Note);
 
-    public static async Task RunAsync(bool million)
+    /// <summary>The kinds of client work measured, by the name <c>--memory-kinds</c> takes.</summary>
+    public static readonly string[] Kinds = ["store", "rest", "bulk"];
+
+    public static async Task RunAsync(bool million, IReadOnlyCollection<string>? kinds = null)
     {
         Console.WriteLine("\n[peak memory of the client process, each size in its own child process; CPU/wall are noisy on a shared machine]");
         long[] sizes = million ? [100_000, 1_000_000] : [100_000];
-        foreach (var (kind, label) in new[] { ("store", $"store writes, PeopleStore.Upsert of batches of {StoreChunk:N0} (a transaction commits early at {SalesSync.Core.Store.PeopleStore.PageBudgetForNewStores:N0} pages held)"), ("rest", "full REST sync of list 1001 with Salesforce, sandbox in its own process --limits off") })
+        foreach (var (kind, label) in new[]
+                 {
+                     ("store", $"store writes, PeopleStore.Upsert of batches of {StoreChunk:N0} (a transaction commits early at {SalesSync.Core.Store.PeopleStore.PageBudgetForNewStores:N0} pages held)"),
+                     ("rest", "full REST sync of list 1001 with Salesforce, sandbox in its own process --limits off"),
+                     ("bulk", "full bulk pass of smart list 1001 (one job: the whole sales-owned population in one file) with Salesforce, sandbox in its own process --limits off"),
+                 }.Where(k => kinds is null || kinds.Count == 0 || kinds.Contains(k.Item1)))
         {
             Console.WriteLine($"  {label}:");
             var results = new List<Figures>();
@@ -73,7 +82,10 @@ internal static class MemoryBenchmarks
         var note = kind switch
         {
             "store" => WriteThroughStore((int)people),
-            "rest" => await SyncOverRestAsync((int)people),
+            "rest" => await SyncAgainstSandboxProcessAsync((int)people, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, []),
+            // Jobs finish at once (Marketo's minutes of processing and 60 s status refresh are waiting, not client memory).
+            "bulk" => await SyncAgainstSandboxProcessAsync((int)people, new SyncOptions { SmartListId = WorldGenerator.SalesOwnedSmartListId, ExportPollInterval = TimeSpan.FromMilliseconds(200) },
+                ["--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2", "--bulk-daily-quota-mb", "100000"]),
             _ => throw new ArgumentException($"Unknown memory worker kind '{kind}'."),
         };
         var (cpu, wall) = watch.Stop();
@@ -94,8 +106,8 @@ internal static class MemoryBenchmarks
         return $"database file {Bench.Mib(new FileInfo(path).Length)}";
     }
 
-    /// <summary>A full REST sync against the built sandbox started as a child process (its memory is its own).</summary>
-    private static async Task<string> SyncOverRestAsync(int people)
+    /// <summary>A full sync against the built sandbox started as a child process (its memory is its own).</summary>
+    private static async Task<string> SyncAgainstSandboxProcessAsync(int people, SyncOptions options, string[] sandboxArgs)
     {
         var sandboxDll = Path.Combine(Bench.RepoRoot(), "src", "SalesSync.Sandbox", "bin", "Release", "net10.0", "SalesSync.Sandbox.dll");
         var psi = new ProcessStartInfo("dotnet")
@@ -105,7 +117,7 @@ internal static class MemoryBenchmarks
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { sandboxDll, "--people", people.ToString(CultureInfo.InvariantCulture), "--limits", "off", "--exit-on-stdin-close" }) psi.ArgumentList.Add(arg);
+        foreach (var arg in new[] { sandboxDll, "--people", people.ToString(CultureInfo.InvariantCulture), "--limits", "off", "--exit-on-stdin-close" }.Concat(sandboxArgs)) psi.ArgumentList.Add(arg);
         using var sandbox = Process.Start(psi)!;
         try
         {
@@ -126,9 +138,10 @@ internal static class MemoryBenchmarks
                 MarketoLimits = new MarketoLimitSettings { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 0 },
             }, CancellationToken.None);
             SyncRunResult? run = null;
-            await foreach (var output in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, CancellationToken.None))
+            await foreach (var output in session.SyncPeopleAsync(options, CancellationToken.None))
                 if (output is SyncFinished f) run = f.Run;
-            return $"{run!.Status}, {run.Added:N0} eligible people synced in {run.MarketoCalls:N0} Marketo and {run.SalesforceCalls:N0} Salesforce calls";
+            return $"{run!.Status}, {run.Added:N0} eligible people synced in {run.MarketoCalls:N0} Marketo and {run.SalesforceCalls:N0} Salesforce calls"
+                   + (run.BulkBytes > 0 ? $", {Bench.Mib(run.BulkBytes)} of export file" : "");
         }
         finally
         {

@@ -3,10 +3,11 @@ using SalesSync.Benchmarks;
 using SalesSync.Core.Marketo;
 
 // SalesSync benchmarks: figures to quote, not pass/fail.
-// Usage: [--seconds N] [--reps N] [--million] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-activities] [--only-unsubscribes]
+// Usage: [--seconds N] [--reps N] [--million] [--memory-kinds store,rest,bulk] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-activities] [--only-unsubscribes]
 //   --seconds N    per sustained-rate run (default 65)
 //   --reps N       runs per store variant, the least CPU is kept (default 1; the machine is shared, so 3 steadies the ratio)
 //   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
+//   --memory-kinds the memory group's kinds of client work (default all): store writes, the REST sync, the one-list bulk pass
 //   --only-X       run only the named groups (several may be given); without any, every group runs
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // A knob to compare budgets (the child processes of the memory group inherit it): SALESSYNC_BENCH_PAGE_BUDGET=N,
@@ -18,12 +19,18 @@ if (args.Length > 0 && args[0] == MemoryBenchmarks.WorkerFlag) return await Memo
 var seconds = IntOption("--seconds", 65);
 var repetitions = IntOption("--reps", 1);
 var million = args.Contains("--million");
+var memoryKinds = StringListOption("--memory-kinds");
+if (memoryKinds.Except(MemoryBenchmarks.Kinds).ToList() is { Count: > 0 } unknownKinds)
+{
+    Console.Error.WriteLine($"Unknown --memory-kinds {string.Join(", ", unknownKinds)}; the kinds are {string.Join(", ", MemoryBenchmarks.Kinds)}.");
+    return 2;
+}
 string[] groups = ["calls", "people", "sources", "activities", "unsubscribes", "store", "memory", "lookup", "incremental"];
 var only = groups.Where(g => args.Contains("--only-" + g)).ToHashSet();
-var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million")).ToList();
+var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million" or "--memory-kinds")).ToList();
 if (unknown.Count > 0)
 {
-    Console.Error.WriteLine($"Unknown option {string.Join(", ", unknown)}. Options: --seconds N, --reps N, --million, {string.Join(", ", groups.Select(g => "--only-" + g))}.");
+    Console.Error.WriteLine($"Unknown option {string.Join(", ", unknown)}. Options: --seconds N, --reps N, --million, --memory-kinds K[,K], {string.Join(", ", groups.Select(g => "--only-" + g))}.");
     return 2;
 }
 bool Runs(string group) => only.Count == 0 || only.Contains(group);
@@ -32,7 +39,7 @@ Console.WriteLine($"SalesSync benchmarks ({Environment.ProcessorCount} cores, {D
 Console.WriteLine("Other builds may share this machine: wall times are noisy; CPU seconds, call counts and ratios are the steadier figures.");
 
 if (Runs("store")) StoreBenchmarks.Run(100_000, repetitions);
-if (Runs("memory")) await MemoryBenchmarks.RunAsync(million);
+if (Runs("memory")) await MemoryBenchmarks.RunAsync(million, memoryKinds);
 if (Runs("lookup")) LookupBenchmarks.Run(million ? 1_000_000 : 100_000);
 if (Runs("incremental")) await IncrementalBenchmarks.RunAsync(people: 30_000, changed: 1_000);
 if (Runs("calls"))
@@ -57,6 +64,12 @@ if (!million && (Runs("memory") || Runs("lookup")))
     Console.WriteLine("\nThe 1,000,000-person figures (peak memory at 1M and its ratio to 100k; lookups on a 1M database) need --million:\n" +
                       "  dotnet pwsh ./build.ps1 bench --only-memory --only-lookup --million");
 return 0;
+
+IReadOnlyCollection<string> StringListOption(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [];
+}
 
 int IntOption(string name, int fallback)
 {
