@@ -49,33 +49,6 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         ExportFiles.SweepStrays(databasePath, windows.All());
     }
 
-    /// <summary>Plans the windows of a new run (or returns the saved plan of a resumed one); an empty plan is nothing to export.</summary>
-    public async Task<IReadOnlyList<ExportWindow>> PlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)
-    {
-        var saved = windows.ForRun(run.RunId);
-        if (saved.Count > 0) return saved;
-        IReadOnlyList<ExportWindow> plan;
-        if (options.SmartListId is { } smart) plan = ExportPlan.ForLists(run.RunId, ExportWindowKind.SmartList, [smart]);
-        else if (options.HasStaticLists) plan = ExportPlan.ForLists(run.RunId, ExportWindowKind.StaticList, options.StaticListIds);
-        else plan = await CreatedAtPlanAsync(run, options, ct).ConfigureAwait(false);
-        windows.SavePlan(plan);
-        return plan;
-    }
-
-    private async Task<IReadOnlyList<ExportWindow>> CreatedAtPlanAsync(SyncRunResult run, SyncOptions options, CancellationToken ct)
-    {
-        var from = options.CreatedSince;
-        if (from is null)
-        {
-            var oldest = await ExportPlan.OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
-            if (oldest is null)
-                EngineObserver.Current.Warning($"No person among the lowest Marketo ids is alive, so the oldest person is unknown: exporting from {ExportPlan.EarliestPossible:yyyy-MM-dd}. Give -CreatedSince to start later.");
-            // A day of margin: ids follow creation only roughly (people created in the same minutes).
-            from = oldest is { } o ? o.AddDays(-1) : ExportPlan.EarliestPossible;
-        }
-        return ExportPlan.ForCreatedAt(run.RunId, from.Value, run.StartedAt);
-    }
-
     /// <summary>
     /// The pass: each applied batch's changes as they are written (when changes are reported), and a finished
     /// run only when it ended early. An exception from the rounds is classified here, outside the iterator that
@@ -127,7 +100,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     {
         var observer = EngineObserver.Current;
         _where = "while planning the export";
-        var plan = await PlanAsync(state.Run, options, ct).ConfigureAwait(false);
+        var plan = await ExportPlan.ForRunAsync(marketo, windows, state.Run, options, ct).ConfigureAwait(false);
         // Every run ends the runs before it (a resumed run is the newest, so those are abandoned too), files and all.
         _where = "while ending the bulk runs this one replaces";
         await AbandonRunsBeforeAsync(marketo, windows, databasePath, state.Run.RunId, ct).ConfigureAwait(false);
@@ -173,7 +146,12 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                     var whole = ready.State == ExportWindowState.Downloaded ? ready : await download.FetchAsync(state, ready, ct).ConfigureAwait(false);
                     if (whole is not null)
                         await foreach (var batch in applier.ApplyAsync(state, whole, ct).ConfigureAwait(false))
+                        {
                             yield return batch;
+                            // A list's one window may be the whole population: progress moves with its batches, not only between windows.
+                            var at = jobs[whole.Index];
+                            Progress(state, jobs, $"applying {at}, row {at.RowsApplied:N0} of {at.Records?.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "?"}");
+                        }
                 }
                 else if (jobs.AnyQueued || outcome == QueueOutcome.QueueFull)
                 {
@@ -190,11 +168,16 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 _stop = state.CapStop(options.MaxApiCalls, "with the export windows not yet applied");
                 yield break;
             }
-            var all = jobs.Windows.Count;
-            state.Progress(all == 1 ? $"Full pass, bulk export of {jobs[0]}" : $"Full pass, bulk export in {all} createdAt windows",
-                $"{jobs.Applied} of {all} windows applied; {jobs.Describe()}", (int)(100.0 * jobs.Applied / all));
+            Progress(state, jobs, jobs.Describe());
         }
         ExportFiles.RemoveFolderIfEmpty(databasePath);
+    }
+
+    private static void Progress(FullPassRun state, ExportJobs jobs, string detail)
+    {
+        var all = jobs.Windows.Count;
+        state.Progress(all == 1 ? $"Full pass, bulk export of {jobs[0]}" : $"Full pass, bulk export in {all} createdAt windows",
+            $"{jobs.Applied} of {all} windows applied; {detail}", (int)(100.0 * jobs.Applied / all));
     }
 
     /// <summary>
@@ -205,7 +188,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     {
         EngineObserver.Current.Warning("This Marketo subscription does not export smart lists (1035): exporting every person in createdAt windows instead and keeping the sales-owned ones.");
         _where = "while planning the export";
-        jobs.ReplacePlan(state.Run.RunId, await CreatedAtPlanAsync(state.Run, options, ct).ConfigureAwait(false));
+        jobs.ReplacePlan(state.Run.RunId, await ExportPlan.CreatedAtAsync(marketo, state.Run, options, ct).ConfigureAwait(false));
     }
 
     /// <summary>

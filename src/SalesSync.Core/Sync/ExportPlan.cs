@@ -2,6 +2,7 @@ using System.Globalization;
 using SalesSync.Core.Diagnostics;
 using SalesSync.Core.Marketo;
 using SalesSync.Core.People;
+using SalesSync.Core.Store;
 
 namespace SalesSync.Core.Sync;
 
@@ -25,6 +26,37 @@ internal static class ExportPlan
 
     /// <summary>When no probe finds anyone: Marketo was founded in 2006, so no instance holds older people.</summary>
     public static readonly DateTimeOffset EarliestPossible = new(2006, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// The windows of a run: the saved plan of a resumed run, else a new plan, saved before any job is made. Empty when
+    /// -CreatedSince is after the run's start: nobody to export.
+    /// </summary>
+    public static async Task<IReadOnlyList<ExportWindow>> ForRunAsync(MarketoClient marketo, ExportWindowStore store, SyncRunResult run, SyncOptions options, CancellationToken ct)
+    {
+        var saved = store.ForRun(run.RunId);
+        if (saved.Count > 0) return saved;
+        IReadOnlyList<ExportWindow> plan;
+        if (options.SmartListId is { } smart) plan = ForLists(run.RunId, ExportWindowKind.SmartList, [smart]);
+        else if (options.HasStaticLists) plan = ForLists(run.RunId, ExportWindowKind.StaticList, options.StaticListIds);
+        else plan = await CreatedAtAsync(marketo, run, options, ct).ConfigureAwait(false);
+        store.SavePlan(plan);
+        return plan;
+    }
+
+    /// <summary>createdAt windows from -CreatedSince, or from the oldest person (a day before), to the run's start.</summary>
+    public static async Task<IReadOnlyList<ExportWindow>> CreatedAtAsync(MarketoClient marketo, SyncRunResult run, SyncOptions options, CancellationToken ct)
+    {
+        var from = options.CreatedSince;
+        if (from is null)
+        {
+            var oldest = await OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
+            if (oldest is null)
+                EngineObserver.Current.Warning($"No person among the lowest Marketo ids is alive, so the oldest person is unknown: exporting from {EarliestPossible:yyyy-MM-dd}. Give -CreatedSince to start later.");
+            // A day of margin: ids follow creation only roughly (people created in the same minutes).
+            from = oldest is { } o ? o.AddDays(-1) : EarliestPossible;
+        }
+        return ForCreatedAt(run.RunId, from.Value, run.StartedAt);
+    }
 
     /// <summary>One job per list (a person in two lists is applied twice in the run, and counted once).</summary>
     public static IReadOnlyList<ExportWindow> ForLists(int runId, ExportWindowKind kind, IEnumerable<long> listIds) =>
