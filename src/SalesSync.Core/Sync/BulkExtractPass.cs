@@ -31,8 +31,6 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     /// <summary>Why the rounds ended early without an exception (quota, cap, a full queue), for the iterator.</summary>
     private PassStop? _stop;
 
-    public string ExportFolder => ExportFiles.FolderOf(databasePath);
-
     /// <summary>
     /// Ends every bulk run before <paramref name="keepRunId"/>, as a new full pass (of any source) replaces them: cancels
     /// their jobs still queued or processing in Marketo (they hold places in a queue of ten shared with other
