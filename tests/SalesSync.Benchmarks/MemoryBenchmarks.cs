@@ -84,7 +84,7 @@ internal static class MemoryBenchmarks
             "store" => WriteThroughStore((int)people),
             "rest" => await SyncAgainstSandboxProcessAsync((int)people, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, []),
             // Jobs finish at once (Marketo's minutes of processing and 60 s status refresh are waiting, not client memory).
-            "bulk" => await SyncAgainstSandboxProcessAsync((int)people, new SyncOptions { SmartListId = WorldGenerator.SalesOwnedSmartListId, ExportPollInterval = TimeSpan.FromMilliseconds(200) },
+            "bulk" => await SyncAgainstSandboxProcessAsync((int)people, new SyncOptions { Method = SyncMethod.Bulk, SmartListId = WorldGenerator.SalesOwnedSmartListId, ExportPollInterval = TimeSpan.FromMilliseconds(200) },
                 ["--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2", "--bulk-daily-quota-mb", "100000"]),
             _ => throw new ArgumentException($"Unknown memory worker kind '{kind}'."),
         };
