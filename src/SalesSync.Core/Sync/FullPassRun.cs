@@ -86,7 +86,8 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     }
 
     /// <summary>
-    /// What an exception means for the pass, <paramref name="where"/> naming the place ("at page 12"):
+    /// What an exception means for the pass (the sentence on what the next Start-SalesSync does is replaced by
+    /// <see cref="PeopleSync.Finish"/> with the exact one), <paramref name="where"/> naming the place ("at page 12"):
     /// Ctrl+C and a spent quota stop it resumably, an API failure fails it resumably; anything else is a bug and propagates.
     /// </summary>
     public static PassStop? Classify(Exception e, string where, CancellationToken ct) => e switch
@@ -104,5 +105,5 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     };
 
     public PassStop CapStop(long? maxApiCalls, string resumesAt) =>
-        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); the next Start-SalesSync resumes {resumesAt}.", null);
+        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); it resumes {resumesAt}.", null);
 }
