@@ -67,7 +67,8 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
         var persons = Run.Added + Run.Updated + Run.Unchanged - _personsBefore;
         var rate = persons / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
         var budget = marketo.Gate.Budget;
-        var today = budget.Limit > 0 ? $"{budget.Used:N0} of {budget.Limit:N0} today" : $"{budget.Used:N0} today";
+        var own = budget.Limit > 0 ? $"SalesSync {budget.Used:N0} of its {budget.Limit:N0} today" : $"SalesSync {budget.Used:N0} today";
+        var today = budget.InstanceUsedToday is { } instance ? $"{own}, the instance ~{instance:N0}" : own;
         var observer = Diagnostics.EngineObserver.Current;
         observer.Progress(new Diagnostics.EngineProgress("Start-SalesSync", string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{phase}: {persons:N0} persons ({rate:N0}/s); Marketo calls {InvocationCalls:N0} this run, {today}; Salesforce calls {Run.SalesforceCalls:N0}"), percent));
