@@ -103,14 +103,6 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 _ => Session.DatabasePath,
             }));
         }
-        catch (Exception e) when (LocalFailure(e))
-        {
-            // Disk full, a file locked by another program, a damaged database: the run record stays as last saved.
-            ThrowTerminatingError(new ErrorRecord(e, e is IOException or UnauthorizedAccessException ? "SyncLocalFileError" : "SyncDatabaseError", ErrorCategory.WriteError, Session.DatabasePath)
-            {
-                ErrorDetails = new ErrorDetails($"The sync stopped on a local error: {e.Message}") { RecommendedAction = "Fix the disk or file problem, then run Start-SalesSync again: it resumes the unfinished run from its last checkpoint." },
-            });
-        }
         var peopleFailed = finished is { Status: SyncRunStatus.Failed };
         if (peopleFailed)
         {
@@ -156,9 +148,8 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         _ => ErrorCategory.InvalidArgument,
     };
 
-    /// <summary>A local failure (file system, LiteDB) that must not reach the user as a .NET type name (review P1).</summary>
-    private static bool LocalFailure(Exception e) =>
-        e is IOException or UnauthorizedAccessException || e.GetType().FullName?.StartsWith("LiteDB.", StringComparison.Ordinal) == true;
+    protected override string LocalFailureAdvice =>
+        "Fix the disk or file problem (space, permissions, another program holding the file), then run Start-SalesSync again: it resumes the unfinished run from its last checkpoint.";
 
     /// <summary>After the people step, activities left pending by earlier runs are delivered (their people are current now).</summary>
     private void DeliverPendingActivities()
@@ -171,7 +162,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             WriteVerbose($"Pending sales activities: Marketo {report.MarketoDelivered} delivered, {report.MarketoFailed} failed; Salesforce {report.SalesforceDelivered} delivered, {report.SalesforceFailed} failed; {report.StillPending} still pending.");
             if (report.StoppedBecause is { } why) WriteWarning($"{why} {report.StillPending} sales activities stay pending.");
         }
-        catch (Exception e) when (e is Core.Activities.SalesActivityException or Core.Http.SalesSyncApiException || LocalFailure(e))
+        catch (Exception e) when (e is Core.Activities.SalesActivityException or Core.Http.SalesSyncApiException)
         {
             // The people step succeeded; activities stay pending for the next delivery.
             WriteWarning($"{pending} sales activities are pending but could not be sent now: {e.Message}");
