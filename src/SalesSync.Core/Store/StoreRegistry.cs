@@ -191,7 +191,14 @@ internal static class StoreRegistry
             Password = password?.Reveal(),
             ReadOnly = readOnly,
             Upgrade = false,
+            // Used only when LiteDB creates the file (an existing file keeps the collation in its header): the invariant
+            // culture, ignoring case, so INFO@ matches info@ whatever the culture of the machine that made it (tr-TR's
+            // dotted/dotless I would not). A file created under tr-TR before this keeps tr-TR.
+            Collation = InvariantCollation,
         });
+
+    /// <summary>The collation of new databases: invariant culture, ignoring case.</summary>
+    internal static readonly Collation InvariantCollation = new(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.IgnoreCase);
 
     private static (string Instance, DateTime CreatedAt) Stamp(LiteDatabase database, string full, string marketoInstance)
     {
