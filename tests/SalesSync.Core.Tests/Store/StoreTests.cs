@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using LiteDB;
 using SalesSync.Core.Http;
@@ -182,6 +183,31 @@ public class StoreTests
     {
         using var temp = new TempFolder();
         Assert.Equal(StoreFailureReason.NotWritable, Assert.Throws<StoreException>(() => StoreRegistry.Open(temp.Path, Instance, null)).Reason);
+    }
+
+    [Fact]
+    public void ADatabaseCreatedUnderTurkishCultureMatchesEmailsInAnyCase()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "tr.db");
+        var culture = CultureInfo.CurrentCulture;
+        try
+        {
+            // tr-TR's "I" lowercases to dotless "ı": a collation taken from this culture would miss INFO@ for info@.
+            CultureInfo.CurrentCulture = new CultureInfo("tr-TR");
+            using (var lease = StoreRegistry.Open(path, Instance, null))
+            {
+                lease.Store.People.Upsert([new SalesSync.Core.People.PersonRecord { MarketoId = 1, Email = "INFO@ICLOUD.COM", SalesforceType = "Lead", SalesOwnerId = "0055g00000OWNERAAA" }], runId: 1);
+                Assert.Equal(StoreRegistry.InvariantCollation.ToString(), lease.Store.Database.Collation.ToString());
+                Assert.Equal(1, lease.Store.Database.GetCollection("people").Count(Query.EQ("email", "info@icloud.com")));
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+        using var again = StoreRegistry.Open(path, Instance, null);
+        Assert.Equal(1, again.Store.Database.GetCollection("people").Count(Query.EQ("email", "Info@iCloud.com")));
     }
 }
 
