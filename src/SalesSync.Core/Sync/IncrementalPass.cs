@@ -152,7 +152,6 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             if (stream.Endpoint == ActivityStreams.LeadChanges)
             {
                 (fetch, remove) = (ActivityStreams.ChangedLeads(page.Result).Distinct().ToList(), []);
-                optOuts?.SaveMarketoUnsubscribes(ActivityStreams.Unsubscribes(page.Result).ToList());
             }
             else if (stream.Endpoint == ActivityStreams.Activities)
             {
@@ -167,6 +166,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             var changes = new List<(PersonRecord, PersonChange)>();
             changes.AddRange(people.Remove(remove).Select(p => (p, PersonChange.Removed)));
             changes.AddRange(await FetchAndApplyAsync(fetch.Except(remove).ToList(), runId, ct).ConfigureAwait(false));
+            // When synced people unsubscribed (Marketo's clock), for the opt-out step; kept before the watermark moves.
+            if (optOuts is not null && stream.Endpoint == ActivityStreams.LeadChanges)
+                optOuts.SaveMarketoUnsubscribes(ActivityStreams.Unsubscribes(page.Result).Where(u => people.Find(u.LeadId) is not null).ToList());
             return new Applied(changes, page, null, default, null);
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)

@@ -114,7 +114,7 @@ public sealed class UnsubscribeLookup
                     if (Id(lead) is { } id && MarketoResponse.String(lead, "email") is { } email && asked.Contains(EmailAddress.Key(email)))
                         records.Add((id, EmailAddress.Key(email), Flag(lead, "unsubscribed"), MarketoResponse.String(lead, "unsubscribedReason")));
                     else
-                        unattributed ??= $"Marketo returned person {MarketoResponse.String(lead, "id") ?? "(no id)"} with email '{MarketoResponse.String(lead, "email") ?? "(none)"}', which matches none of the emails asked for";
+                        unattributed ??= $"Marketo returned person {MarketoResponse.String(lead, "id") ?? "(no id)"} with an email that matches none of the emails asked for, or an id that is not a number";
                 }
                 pageToken = page.ContinuationToken;
             } while (pageToken is not null);
