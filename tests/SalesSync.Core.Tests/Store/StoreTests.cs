@@ -209,6 +209,25 @@ public class StoreTests
         using var again = StoreRegistry.Open(path, Instance, null);
         Assert.Equal(1, again.Store.Database.GetCollection("people").Count(Query.EQ("email", "Info@iCloud.com")));
     }
+
+    [Fact]
+    public void ADatabaseMadeUnderTurkishCollationStillOpensAndSaysWhatItMisses()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "old-tr.db");
+        // As SalesSync made databases before the invariant collation, on a tr-TR machine.
+        using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Collation = new Collation("tr-TR/IgnoreCase") }))
+            db.GetCollection(SyncStore.MetaCollection).Insert(new BsonDocument { ["_id"] = SyncStore.MetaId, ["app"] = "SalesSync", ["schemaVersion"] = SyncStore.SchemaVersion, ["marketoInstance"] = Instance, ["createdAt"] = DateTime.UtcNow });
+        var observer = new RecordingObserver();
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(observer))
+        using (var lease = StoreRegistry.Open(path, Instance, null))
+        {
+            Assert.Equal("tr-TR", lease.Store.Database.Collation.Culture.Name); // kept: LiteDB cannot change it in place
+            lease.Store.People.Upsert([new SalesSync.Core.People.PersonRecord { MarketoId = 1, Email = "kept@example.com", SalesforceType = "Lead", SalesOwnerId = "0055g00000OWNERAAA" }], runId: 1);
+            Assert.Equal(1, lease.Store.Database.GetCollection("people").Count(Query.EQ("email", "kept@example.com")));
+        }
+        Assert.Contains(observer.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal) && m.Contains("tr-TR", StringComparison.Ordinal));
+    }
 }
 
 public class StoreCrashTests
