@@ -38,6 +38,9 @@ internal sealed class MarketoClient : IDisposable
     /// <summary>A token and when to fetch the next one (<see cref="RefreshAt"/> is never after <see cref="ExpiresAt"/>).</summary>
     private sealed record TokenState(string Value, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt, string? Scope);
 
+    /// <summary>Marketo's own clock (its responses' Date headers): activity watermarks are taken on it, never on the local clock.</summary>
+    public ServerClock ServerClock { get; } = new();
+
     public MarketoClient(MarketoClientOptions options, MarketoRateGate? gate = null, TimeProvider? time = null)
     {
         if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
@@ -232,6 +235,7 @@ internal sealed class MarketoClient : IDisposable
             var request = build();
             request.AddHeader("Authorization", "Bearer " + token.Value);
             var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
+            ServerClock.Observe(response, _time.GetUtcNow());
             return Interpret(response, operation);
         }
     }

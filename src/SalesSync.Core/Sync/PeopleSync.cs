@@ -193,7 +193,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             incremental = restored.Run;
             foreach (var change in restored.Changes)
                 if (options.ReportChanges) yield return change;
-            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this);
+            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts);
             await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
@@ -372,7 +372,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// </summary>
     private async Task WithWatermarksAsync(FullPassRun state, CancellationToken ct)
     {
-        var since = state.Run.StartedAt - TimeSpan.FromMinutes(10);
+        var since = (marketo.ServerClock.ToServerTime(state.Run.StartedAt) ?? state.Run.StartedAt) - TimeSpan.FromMinutes(10);
         try
         {
             var token = await ActivityStreams.TokenSinceAsync(marketo, since, ct).ConfigureAwait(false);

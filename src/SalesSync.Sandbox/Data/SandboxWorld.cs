@@ -22,6 +22,17 @@ public sealed class SandboxWorld
     /// <summary>The Marketo instance's custom activity types (guarded by <see cref="Sync"/> like the log they describe).</summary>
     public CustomActivityTypes CustomActivityTypes { get; } = new();
 
+    /// <summary>
+    /// Whether a CRM conversion and an owner change also log Change Data Value (13) for the fields they change, besides
+    /// Convert Lead (21) and Change Owner (23). Marketo's docs do not say (see README.md): true (the default) logs both;
+    /// false (<c>--crm-change-log typed</c>) logs 21/23 only, the case a client that reads only 13 misses.
+    /// </summary>
+    public bool CrmChangesLogDataValues { get; set; } = true;
+
+    /// <summary>The fields a CRM conversion sets (Lead to Contact).</summary>
+    private static readonly string[] ConversionFields = ["sfdcType", "sfdcContactId", "sfdcAccountId"];
+    private const string OwnerField = "sfdcLeadOwnerId";
+
     /// <summary>Persons in id order (callers hold <see cref="Sync"/>).</summary>
     public IEnumerable<MarketoPerson> People => _people.Values;
     public int PeopleCount => _people.Count;
@@ -67,13 +78,17 @@ public sealed class SandboxWorld
         return person;
     }
 
-    /// <summary>Changes fields and logs Change Data Value (13) per changed field; unsubscribes propagate by email.</summary>
+    /// <summary>
+    /// Changes fields and logs Change Data Value (13) per changed field; a conversion (sfdcType Lead to Contact, or a
+    /// contact id gained) logs Convert Lead (21) and an owner change Change Owner (23), after the 13s; unsubscribes propagate by email.
+    /// </summary>
     /// <param name="durable">
     /// False changes this record only, as Marketo's records of one email look while Durable Unsubscribe has
     /// not propagated yet (the control API's <c>?durable=false</c>, for clients that must read "any record").
     /// </param>
     public IReadOnlyList<string> UpdatePerson(MarketoPerson person, IReadOnlyDictionary<string, object?> changes, DateTimeOffset now, bool durable = true)
     {
+        var (typeBefore, contactBefore, ownerBefore) = (MarketoPerson.AsLogString(person["sfdcType"]), MarketoPerson.AsLogString(person["sfdcContactId"]), MarketoPerson.AsLogString(person[OwnerField]));
         var changed = new List<string>();
         foreach (var (name, value) in changes)
         {
@@ -84,12 +99,14 @@ public sealed class SandboxWorld
             if (Equals(MarketoPerson.AsLogString(old), MarketoPerson.AsLogString(value))) continue;
             person[restName] = value;
             changed.Add(restName);
+            if (!CrmChangesLogDataValues && (restName == OwnerField || ConversionFields.Contains(restName))) continue;
             Log(person.Id, now, ActivityTypes.ChangeDataValue, field?.DisplayName ?? restName,
                 [new MarketoFieldChange(field?.Id ?? 0, restName, MarketoPerson.AsLogString(value), MarketoPerson.AsLogString(old))],
                 [new("Reason", "Changed by sandbox control API"), new("Source", "Web service API")],
                 primaryId: field?.Id);
         }
         if (changed.Count > 0) person["updatedAt"] = now;
+        LogCrmChanges(person, typeBefore, contactBefore, ownerBefore, now);
 
         // Durable Unsubscribe. A flip of `unsubscribed` goes to every other person with the email (any case) whose flag
         // differs, together with this person's unsubscribedReason (null included), so the records of one email agree on
@@ -116,6 +133,30 @@ public sealed class SandboxWorld
             UpdatePerson(person, update, now);
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Convert Lead (21) when the person became a contact, and Change Owner (23) when its owner changed, as Marketo logs
+    /// them for a CRM conversion and an owner change (attribute names are the sandbox's choice; see README.md).
+    /// </summary>
+    private void LogCrmChanges(MarketoPerson person, string? typeBefore, string? contactBefore, string? ownerBefore, DateTimeOffset now)
+    {
+        var contact = MarketoPerson.AsLogString(person["sfdcContactId"]);
+        var becameContact = MarketoPerson.AsLogString(person["sfdcType"]) == "Contact" && typeBefore != "Contact";
+        if (becameContact || (contactBefore is null && contact is not null))
+        {
+            Log(person.Id, now, ActivityTypes.ConvertLead, FullName(person), [],
+                [new("SFDC Contact ID", contact), new("SFDC Account ID", MarketoPerson.AsLogString(person["sfdcAccountId"])),
+                 new("SFDC Lead ID", MarketoPerson.AsLogString(person["sfdcLeadId"])), new("Source", "Web service API")],
+                primaryId: person.Id);
+        }
+        var owner = MarketoPerson.AsLogString(person[OwnerField]);
+        if (owner != ownerBefore)
+        {
+            Log(person.Id, now, ActivityTypes.ChangeOwner, FullName(person), [],
+                [new("New Owner ID", owner), new("Old Owner ID", ownerBefore), new("Source", "Web service API")],
+                primaryId: person.Id);
+        }
     }
 
     /// <summary>
