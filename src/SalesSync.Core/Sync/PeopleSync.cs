@@ -362,7 +362,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             WatermarkAt = WatermarkTakenAt(latest),
         };
         _runs.Save(run);
-        note = $"Sync run {run.RunId}: incremental, from the activity log since run {latest.RunId} (lead changes, merges, deletes), touched people fetched by id.";
+        note = $"Sync run {run.RunId}: incremental, from the activity log since run {latest.RunId} (lead changes; conversions, owner changes and merges; deletes), touched people fetched by id.";
         return run;
     }
 

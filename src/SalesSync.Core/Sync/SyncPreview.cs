@@ -21,10 +21,10 @@ internal static class SyncPreview
         switch (start)
         {
             case PeopleSync.Start.ResumeIncremental:
-                return $"Would resume incremental run {latest!.RunId} from its saved activity tokens (lead changes, merges, deletes): about one call per 300 activities plus one per 300 changed people; the {people:N0} people in the database stay unless changed.";
+                return $"Would resume incremental run {latest!.RunId} from its saved activity tokens (lead changes; conversions, owner changes and merges; deletes): about one call per 300 activities plus one per 300 changed people; the {people:N0} people in the database stay unless changed.";
             case PeopleSync.Start.Incremental:
                 var ignored = PeopleSync.SourceGiven(options) ? " The source parameters given shape full passes only; this run does not use them." : "";
-                return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people:N0} people in the database stay unless changed.{ignored}";
+                return $"Would run incrementally from Marketo's activity log (lead changes; conversions, owner changes and merges; deletes; since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people:N0} people in the database stay unless changed.{ignored}";
             case PeopleSync.Start.ResumeFull:
                 return $"Would resume run {latest!.RunId} ({PeopleSync.DescribeSource(latest)}) {Progress(store, latest)}, {salesforce}; then {Removal(latest.CreatedSince is null, latest.StaticListIds.Count > 0)}.";
         }
