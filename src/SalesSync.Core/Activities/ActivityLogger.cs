@@ -75,6 +75,7 @@ public sealed partial class ActivityLogger
         _settings = store.Settings.Activities;
         _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
+        _lock = OutboxLock.For(store.Activities);
     }
 
     /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>
@@ -147,8 +148,8 @@ public sealed partial class ActivityLogger
     /// <summary>Whether this logger checks sent emails (the admin's UnsubscribeGuard setting when it was made).</summary>
     public bool GuardOn => _guard is not null;
 
-    /// <summary>Held activities a live caller in this process is still checking: a flush elsewhere leaves them to it.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> LiveHolds = new(StringComparer.Ordinal);
+    /// <summary>The database's delivery lock and the held rows live callers in this process are still checking (a flush elsewhere leaves those to them).</summary>
+    private readonly OutboxLock _lock;
 
     /// <summary>
     /// Stores a checked activity (from <see cref="Prepare"/>) under the send guard: Stored (pending), Held (its
@@ -215,14 +216,14 @@ public sealed partial class ActivityLogger
     /// </summary>
     public void Hold(SalesActivity activity)
     {
-        LiveHolds[activity.ActivityId] = 0;
+        _lock.Hold(activity.ActivityId);
         try
         {
             _activities.Add([Held(activity)]);
         }
         catch
         {
-            LiveHolds.TryRemove(activity.ActivityId, out _);
+            _lock.Let(activity.ActivityId);
             throw;
         }
     }
@@ -230,7 +231,7 @@ public sealed partial class ActivityLogger
     /// <summary>Leaves these held activities to the next flush, which checks them again.</summary>
     public void Abandon(IReadOnlyList<string> activityIds)
     {
-        foreach (var id in activityIds) LiveHolds.TryRemove(id, out _);
+        foreach (var id in activityIds) _lock.Let(id);
     }
 
     /// <summary>
@@ -293,7 +294,8 @@ public sealed partial class ActivityLogger
     /// Refused, each with a warning. Only those Marketo could not be asked about now stay held; the rows behind
     /// them are still checked, unless a whole lookup could not be made (an outage or the quota: the rest waits too).
     /// </summary>
-    internal async Task ResolveLeftHoldsAsync(CancellationToken ct)
+    /// <returns>Why some stay held (for the delivery's stop reason, so an outage is reported once), or null.</returns>
+    internal async Task<string?> ResolveLeftHoldsAsync(CancellationToken ct)
     {
         var guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         var waiting = new HashSet<string>(StringComparer.Ordinal);
@@ -333,14 +335,15 @@ public sealed partial class ActivityLogger
             if (decisions.All(d => d.Decision.MustWait)) break;
         }
         if (released + refused > 0) Diagnostics.EngineObserver.Current.Verbose($"Held sent emails checked: {released} released, {refused} refused.");
-        if (waiting.Count > 0)
-            Diagnostics.EngineObserver.Current.Warning($"Sent emails held for their unsubscribe check could not all be checked now ({why}); they stay held (never sent unchecked) until the next delivery.");
+        return waiting.Count > 0
+            ? $"Sent emails held for their unsubscribe check could not all be checked now ({why}); they stay held (never sent unchecked) until the next delivery."
+            : null;
     }
 
     /// <summary>The next held rows no live caller holds and this flush has not already left waiting.</summary>
     private List<SalesActivity> LeftHeld(IReadOnlySet<string> waiting) =>
-        _activities.InState(true, DeliveryState.Held, BatchSize + LiveHolds.Count + waiting.Count)
-            .Where(a => !LiveHolds.ContainsKey(a.ActivityId) && !waiting.Contains(a.ActivityId)).Take(BatchSize).ToList();
+        _activities.InState(true, DeliveryState.Held, BatchSize + _lock.LiveCount + waiting.Count)
+            .Where(a => !_lock.IsHeldLive(a.ActivityId) && !waiting.Contains(a.ActivityId)).Take(BatchSize).ToList();
 
     /// <summary>
     /// Stores the activities (one transaction) WITHOUT the send guard, then sends whatever fills a whole API batch:
@@ -357,15 +360,16 @@ public sealed partial class ActivityLogger
 
     /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
-        _outbox.ExclusiveAsync(async () =>
+        _lock.ExclusiveAsync(async () =>
         {
-            await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
-            return await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+            var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
+            var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+            return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
         }, ct);
 
     /// <summary>Failed deliveries sent again (all, or these activities), while no delivery runs: see <see cref="ActivityStore.RequeueFailed"/>.</summary>
     internal Task<(int Marketo, int Salesforce)> RequeueFailedAsync(IReadOnlyList<string>? activityIds, CancellationToken ct) =>
-        _outbox.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
+        _lock.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
     public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>

@@ -13,7 +13,10 @@ public sealed record DeliveryReport(int MarketoDelivered, int MarketoFailed, int
 {
     public static DeliveryReport operator +(DeliveryReport a, DeliveryReport b) => new(
         a.MarketoDelivered + b.MarketoDelivered, a.MarketoFailed + b.MarketoFailed, a.SalesforceDelivered + b.SalesforceDelivered,
-        a.SalesforceFailed + b.SalesforceFailed, b.StillPending, b.StoppedBecause ?? a.StoppedBecause);
+        a.SalesforceFailed + b.SalesforceFailed, b.StillPending, Both(a.StoppedBecause, b.StoppedBecause));
+
+    /// <summary>Both reasons when both destinations stopped (an outage of both is reported once, whole).</summary>
+    internal static string? Both(string? a, string? b) => a is null || a == b ? b : b is null ? a : $"{a} {b}";
 }
 
 /// <summary>
@@ -55,31 +58,10 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     /// <summary>Leads already looked up in this delivery's lifetime: converted (with where to) or not (null).</summary>
     private readonly Dictionary<string, (string Contact, string? Account, string? Opportunity)?> _leadsChecked = new(StringComparer.Ordinal);
 
-    /// <summary>One delivery at a time per database in this process: two runspaces must never send or look up the same batch.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivityStore, SemaphoreSlim> Delivering = new();
-
     /// <summary>Delivers full batches only (<paramref name="all"/> false: the pipeline is still filling) or everything pending.</summary>
-    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => ExclusiveAsync(() => DeliverLockedAsync(all, ct), ct);
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => OutboxLock.For(store).ExclusiveAsync(() => DeliverLockedAsync(all, ct), ct);
 
-    /// <summary>
-    /// Runs work that changes delivery states while no other delivery of this database runs in this process
-    /// (every state change outside a live sender's own held rows goes through here).
-    /// </summary>
-    internal async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken ct)
-    {
-        var gate = Delivering.GetValue(store, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await work().ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>Delivers; the caller holds <see cref="ExclusiveAsync"/>.</summary>
+    /// <summary>Delivers; the caller holds the database's <see cref="OutboxLock"/>.</summary>
     internal async Task<DeliveryReport> DeliverLockedAsync(bool all, CancellationToken ct)
     {
         var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
