@@ -281,19 +281,23 @@ Describe 'Trust in the activity log (issue 14)' {
         Set-Fault @{ service = 'marketo'; path = '/rest/*'; kind = 'http'; status = 503; probability = 1.0 }
         Set-Fault @{ service = 'salesforce'; path = '/services/data/*'; kind = 'http'; status = 503; probability = 1.0 }
         try {
-            $rows = $people[20..22] | ForEach-Object { [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $_.MarketoId; CallStatus = 'completed'; CallOutcome = 'While down' } }
+            $reachable = $people | Where-Object { $_.Email -and -not $_.Unsubscribed } | Select-Object -Skip 30 -First 1
+            $rows = @($people[20..22] | ForEach-Object { [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $_.MarketoId; CallStatus = 'completed'; CallOutcome = 'While down' } }) +
+                [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $reachable.MarketoId; Subject = 'While down' }
             $rows | Send-SalesActivity -WarningVariable warned -ErrorVariable failed -WarningAction SilentlyContinue
             @($failed).Count | Should -Be 0
             @($warned).Count | Should -Be 1
-            $warned[0].Message | Should -BeLike '*pending*'
+            $warned[0].Message | Should -BeLike '*1 sent emails could not be checked*pending*'
             @(Get-SalesActivity -State Pending | Where-Object { $_.Attributes.callOutcome -eq 'While down' }).Count | Should -Be 3
+            @(Get-SalesActivity -State Held | Where-Object { $_.Attributes.subject -eq 'While down' }).Count | Should -Be 1
             { Install-SalesActivityType -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MarketoUnavailable*'
         } finally {
             Clear-Fault
             Connect-Sandbox
         }
         (Sync-SalesActivity).StillPending | Should -Be 0
-        $landed = @(Get-SalesActivity | Where-Object { $_.Attributes.callOutcome -eq 'While down' })
+        $landed = @(Get-SalesActivity | Where-Object { $_.Attributes.callOutcome -eq 'While down' -or $_.Attributes.subject -eq 'While down' })
+        $landed.Count | Should -Be 4
         $landed.MarketoState | Sort-Object -Unique | Should -Be 'Delivered'
     }
 }

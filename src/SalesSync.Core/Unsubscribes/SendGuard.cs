@@ -61,7 +61,21 @@ public sealed class SendGuard
     }
 
     /// <summary>Looks up whole batches (<paramref name="all"/> false) or every queued email.</summary>
-    public Task FlushAsync(bool all, CancellationToken ct) => _lookup.FlushAsync(all, ct);
+    public async Task FlushAsync(bool all, CancellationToken ct)
+    {
+        // A lookup Marketo cannot answer decides each email it held (held again, or refused), and the caller reports
+        // that once: the lookup's own warning would be a second one for the same outage, so it is verbose here.
+        using (Diagnostics.EngineObserver.Use(new WarningsAsVerbose(Diagnostics.EngineObserver.Current)))
+            await _lookup.FlushAsync(all, ct).ConfigureAwait(false);
+    }
+
+    private sealed class WarningsAsVerbose(Diagnostics.IEngineObserver inner) : Diagnostics.IEngineObserver
+    {
+        public void Verbose(string message) => inner.Verbose(message);
+        public void Debug(string message) => inner.Debug(message);
+        public void Warning(string message) => inner.Verbose(message);
+        public void Progress(Diagnostics.EngineProgress progress) => inner.Progress(progress);
+    }
 
     private static GuardDecision FromVerdict(SalesActivity activity, UnsubscribeVerdict verdict)
     {
