@@ -199,6 +199,14 @@ public sealed class SalesSyncSession : IDisposable
 
     public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
 
+    /// <summary>
+    /// Checks a user id as the fallback Task owner (an active Salesforce user) and returns its 18-character id;
+    /// a <see cref="Activities.SalesActivityException"/> (InvalidValue) says why not.
+    /// </summary>
+    public Task<string> CheckTaskOwnerAsync(string userId, CancellationToken cancellationToken) =>
+        new Activities.TaskOwners(Salesforce ?? throw new InvalidOperationException("Checking a Task owner needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."))
+            .CheckActiveAsync(userId, cancellationToken);
+
     /// <summary>Live unsubscribe checks for one caller: 300 emails per Marketo call, repeats answered once, failing closed.</summary>
     public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo);
 
