@@ -267,7 +267,8 @@ $tasks = if ($tasks -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($task
 $taskList = @($tasks -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable })
 $taskList | Select-Object -First 6 | ForEach-Object { Write-Host ("  Task {0}  {1,-9} {2}" -f $_.Id, $_.TaskSubtype, $_.Subject) }
 Write-Host "  ... $($taskList.Count) Tasks in all"
-Get-SalesActivity | Group-Object Kind | ForEach-Object { Write-Host ("  SalesSync's log: {0,-20} {1} activit{2}, all delivered to Marketo" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
+Get-SalesActivity | Group-Object Kind, MarketoState | ForEach-Object { Write-Host ("  SalesSync's log: {0,-32} {1} activit{2}" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
+Get-SalesActivity -State Refused | Select-Object -First 3 | ForEach-Object { Write-Host "  Refused (kept on record, never delivered): $($_.ActivityId) $($_.Kind) to $($_.Email): $($_.MarketoReason)" }
 
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
