@@ -98,6 +98,35 @@ public class IdScanEndTests
     }
 
     /// <summary>
+    /// Review R6 as the review wrote it: the purge and the living people all in the last minute (an import deleted at once
+    /// and people created right after). Still all synced; the end then costs a call per 300 of the ~40,000 New Leads of the
+    /// last hour, which is about what the scan itself spends on those ids (the worst case: at most doubling the scan's calls).
+    /// </summary>
+    [Fact]
+    public async Task R6_AsTheReviewWroteItEverythingInTheLastMinute()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "600", "--seed", "12", "--marketo-rate-window", "1");
+        using var temp = new TempFolder();
+        long generatedMax;
+        lock (sb.Host.State.World.Sync) generatedMax = sb.Host.State.World.People.Max(p => p.Id);
+        var first = generatedMax + 38_101;
+        const int living = 2_285;
+        PurgedImportThenPeople(sb, first, living, TimeSpan.Zero, TimeSpan.Zero, _ => true);
+
+        using var session = await SalesSyncSession.ConnectAsync(FastSettings(sb, temp), CancellationToken.None);
+        (await sb.Http.PostAsync(new Uri(sb.Control, "stats/reset"), null)).EnsureSuccessStatusCode();
+        var (run, _) = await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest });
+
+        Assert.Equal(SyncRunStatus.Completed, run.Status);
+        Assert.Equal(living, session.GetPeople(PersonQuery.All).Count(p => p.MarketoId >= first));
+        SyncHarness.AssertMatchesTruth(sb, session, listId: null);
+        var calls = (await sb.StatsAsync())["marketo"]!["calls"]!.AsObject();
+        var newLeads = first + living - 1 - generatedMax; // every id created in the last hour, deleted or alive
+        Assert.Equal((newLeads + 299) / 300, Calls(calls, "GET /rest/v1/activities.json"));
+        Assert.Equal((first + living - 2) / 300 + 1, Calls(calls, "GET /rest/v1/leads.json") - Refused(calls));
+    }
+
+    /// <summary>
     /// A gap of 61,000 deleted ids (purged ten days ago), then people created three days ago whose highest ids are
     /// marketing-only: the scan still reads through the last of them and syncs every sales-owned one.
     /// </summary>
