@@ -36,7 +36,8 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         var next = state.Run.PagesDone; // blocks [0, PagesDone) are applied
         PassStop? stop = null;
         var end = evidence;
-        if (end is null)
+        // A cap already spent (-MaxApiCalls) stops the pass below before any block; the evidence would only add calls.
+        if (end is null && !state.CapReached(options.MaxApiCalls))
         {
             // Read again on a resume too: a few calls, and newer evidence only moves the end further out.
             try
@@ -63,7 +64,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         var guessed = end is not { HighestId: not null, Complete: true };
         var tail = guessed ? EmptyBlocksToEnd : 0;
         var lastBlockWithPeople = Math.Max(Math.Max(next - 1, (highestKnownId - 1) / BlockSize), end?.HighestId is { } highest ? (highest - 1) / BlockSize : -1);
-        if (guessed)
+        if (guessed && !state.CapReached(options.MaxApiCalls))
             state.Checkpoint(r => r with { Message = $"The id scan's end was a guess ({end?.Describe() ?? "the activity log could not be read"}): it ended {EmptyBlocksToEnd} empty blocks past the last person seen, so people past a longer run of deleted ids may be missing until they change." });
         var fetches = new Dictionary<long, Task<Block>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
