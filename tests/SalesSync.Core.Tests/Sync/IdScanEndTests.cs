@@ -155,6 +155,30 @@ public class IdScanEndTests
         Assert.Equal(2 + (living + 299) / 300, Calls(calls, "GET /rest/v1/activities.json"));
     }
 
+    /// <summary>Evidence handed in (the source planner's survey already read it) is used as is: the scan reads no activity.</summary>
+    [Fact]
+    public async Task EvidenceHandedInIsNotReadAgain()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "1200", "--seed", "16", "--marketo-rate-window", "1");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(FastSettings(sb, temp), CancellationToken.None);
+        var evidence = await IdScanEnd.FindAsync(session.Marketo, DateTimeOffset.UtcNow, null, CancellationToken.None);
+        Assert.Equal(1200, evidence.HighestId);
+        (await sb.Http.PostAsync(new Uri(sb.Control, "stats/reset"), null)).EnsureSuccessStatusCode();
+
+        var store = session.Store;
+        var owner = new PeopleSync(session.Marketo, session.Salesforce, store);
+        var state = new FullPassRun(owner, session.Marketo, session.Salesforce, store.People, store.Runs, store.Runs.Start("Full", "Rest", []));
+        await foreach (var _ in new IdRangePass(session.Marketo, owner, store.People.HighestMarketoId, evidence).RunAsync(state, new SyncOptions { Method = SyncMethod.Rest }, CancellationToken.None)) { }
+
+        var calls = (await sb.StatsAsync())["marketo"]!["calls"]!.AsObject();
+        Assert.Equal(0, Calls(calls, "GET /rest/v1/activities.json") + Calls(calls, "GET /rest/v1/activities/pagingtoken.json"));
+        Assert.Equal(4, Calls(calls, "GET /rest/v1/leads.json") - Refused(calls));
+        Assert.Equal(GroundTruthCount(sb), store.People.Count);
+    }
+
+    private static int GroundTruthCount(RunningSandbox sb) => SyncHarness.GroundTruth(sb, null).Count;
+
     /// <summary>
     /// Without evidence (the activity log refuses the connection) the scan still runs, to the old guessed end (an empty tail and a
     /// far-ahead probe), warns, and the completed run says its end was a guess.
