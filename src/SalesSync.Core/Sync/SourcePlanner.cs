@@ -250,7 +250,8 @@ internal static class SourcePlanner
         list.Add(Bulk(PeopleSource.BulkCreatedAt, "Bulk createdAt windows", windows, windowRows,
             $"{windows:N0} windows of 31 days from {from:yyyy-MM-dd}{(f.OldestCreatedAt is null && options.CreatedSince is null ? " (oldest person unknown)" : "")}, {t.BulkJobsAtOnce} at a time; every person exported"));
 
-        if (options.CreatedSince is not null) return list;
+        // -CreatedSince is a bulk window filter; an explicit -Method Rest still gets its REST candidates (they read everyone).
+        if (options.CreatedSince is not null && options.Method != SyncMethod.Rest) return list;
 
         if (options.HasStaticLists)
         {
