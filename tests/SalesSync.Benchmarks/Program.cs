@@ -3,7 +3,7 @@ using SalesSync.Benchmarks;
 using SalesSync.Core.Marketo;
 
 // SalesSync benchmarks: figures to quote, not pass/fail.
-// Usage: [--seconds N] [--reps N] [--million] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-activities] [--only-unsubscribes]
+// Usage: [--seconds N] [--reps N] [--million] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-first-sync] [--only-activities] [--only-unsubscribes]
 //   --seconds N    per sustained-rate run (default 65)
 //   --reps N       runs per store variant, the least CPU is kept (default 1; the machine is shared, so 3 steadies the ratio)
 //   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
@@ -18,7 +18,7 @@ if (args.Length > 0 && args[0] == MemoryBenchmarks.WorkerFlag) return await Memo
 var seconds = IntOption("--seconds", 65);
 var repetitions = IntOption("--reps", 1);
 var million = args.Contains("--million");
-string[] groups = ["calls", "people", "sources", "activities", "unsubscribes", "store", "memory", "lookup", "incremental"];
+string[] groups = ["calls", "people", "sources", "first-sync", "activities", "unsubscribes", "store", "memory", "lookup", "incremental"];
 var only = groups.Where(g => args.Contains("--only-" + g)).ToHashSet();
 var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million")).ToList();
 if (unknown.Count > 0)
@@ -51,6 +51,8 @@ if (Runs("people"))
 }
 // The full-pass sources at --limits real: REST list and id scan at realistic response times, bulk export (createdAt windows, smart list).
 if (Runs("sources")) await PeopleSourceBenchmarks.RunAsync();
+// The first sync as a user starts it: the planner's candidates, the chosen source run, measured beside the estimate.
+if (Runs("first-sync")) await FirstSyncBenchmarks.RunAsync();
 if (Runs("activities")) await ActivityBenchmarks.RunAsync(10_000);
 if (Runs("unsubscribes")) await UnsubscribeBenchmarks.RunAsync(10_000);
 if (!million && (Runs("memory") || Runs("lookup")))

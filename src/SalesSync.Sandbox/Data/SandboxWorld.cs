@@ -10,6 +10,8 @@ public sealed class SandboxWorld
 {
     private readonly SortedDictionary<long, MarketoPerson> _people = new();
     private readonly List<MarketoActivity> _activities = [];
+    /// <summary>The generated people's New Lead (12) rows, oldest first: ids 1..n of the log, kept compact (see <see cref="ActivityLog"/>).</summary>
+    private (long LeadId, DateTimeOffset At)[] _history = [];
     private long _nextPersonId = 1;
     private long _nextActivityId = 1;
     private DateTimeOffset _pruneDue = DateTimeOffset.MaxValue;
@@ -37,10 +39,67 @@ public sealed class SandboxWorld
     public IEnumerable<MarketoPerson> People => _people.Values;
     public int PeopleCount => _people.Count;
     /// <summary>
-    /// The retained activity log in id order (callers hold <see cref="Sync"/>). The generator's people are
-    /// history, not activity: a fresh world's log is empty; only control-API changes and Add Custom Activities are logged.
+    /// What was logged after start-up, in id order (callers hold <see cref="Sync"/>): control-API changes and Add
+    /// Custom Activities. The generated people's New Lead rows come before it in <see cref="ActivityLog"/>.
     /// </summary>
     public IReadOnlyList<MarketoActivity> Activities => _activities;
+
+    /// <summary>
+    /// The whole retained log the activity endpoints read, in id order: one New Lead (12) per generated person,
+    /// dated its createdAt (Marketo keeps New Lead for ever, so an instance's log always holds them), then
+    /// <see cref="Activities"/>. The generated rows are made on demand from a compact array.
+    /// </summary>
+    public IReadOnlyList<MarketoActivity> ActivityLog => new LogView(this);
+
+    /// <summary>
+    /// Called once by the generator after the last person: every generated person gets its New Lead row, oldest
+    /// first (ids 1..n), and the log proper continues after them.
+    /// </summary>
+    public void LogGeneratedNewLeads()
+    {
+        if (_activities.Count > 0) throw new InvalidOperationException("The generated history must precede every logged activity.");
+        _history = _people.Values.Select(p => (p.Id, At: p["createdAt"] is DateTimeOffset at ? at : DateTimeOffset.MinValue))
+            .OrderBy(h => h.At).ThenBy(h => h.Id).ToArray();
+        _nextActivityId = _history.Length + 1;
+    }
+
+    /// <summary>The id of the first retained activity dated at or after <paramref name="since"/>; null when none is.</summary>
+    public long? FirstActivityIdAtOrAfter(DateTimeOffset since)
+    {
+        int lo = 0, hi = _history.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_history[mid].At < since) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < _history.Length) return lo + 1;
+        return _activities.FirstOrDefault(a => a.ActivityDate >= since)?.Id;
+    }
+
+    private MarketoActivity HistoryRow(int index)
+    {
+        var (leadId, at) = _history[index];
+        var name = _people.TryGetValue(leadId, out var person) ? FullName(person) : null;
+        return new MarketoActivity(index + 1, leadId, at, ActivityTypes.NewLead, name, [],
+            [new("Created Date", at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), new("Source Type", "List Import")])
+        { PrimaryAttributeValueId = leadId };
+    }
+
+    private sealed class LogView(SandboxWorld world) : IReadOnlyList<MarketoActivity>
+    {
+        public int Count => world._history.Length + world._activities.Count;
+
+        public MarketoActivity this[int index] =>
+            index < world._history.Length ? world.HistoryRow(index) : world._activities[index - world._history.Length];
+
+        public IEnumerator<MarketoActivity> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>The id the next logged activity gets: the position "after everything logged so far".</summary>
     public long NextActivityId => _nextActivityId;
@@ -226,6 +285,7 @@ public sealed class SandboxWorld
     /// <summary>Index of the first retained activity whose id is <paramref name="id"/> or more (Count when none).</summary>
     public int IndexOfActivityAtOrAfter(long id)
     {
+        if (id <= _history.Length) return (int)Math.Max(0, id - 1);
         int lo = 0, hi = _activities.Count;
         while (lo < hi)
         {
@@ -233,7 +293,7 @@ public sealed class SandboxWorld
             if (_activities[mid].Id < id) lo = mid + 1;
             else hi = mid;
         }
-        return lo;
+        return _history.Length + lo;
     }
 
     /// <summary>"First Last" as Marketo shows a person in activity primary attributes; the email when nameless.</summary>

@@ -205,6 +205,7 @@ public static class WorldGenerator
         }
 
         ConvertSomeLeads(sf, accounts);
+        world.LogGeneratedNewLeads();
 
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;
