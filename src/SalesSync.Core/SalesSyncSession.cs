@@ -158,7 +158,7 @@ public sealed class SalesSyncSession : IDisposable
     /// Throws the same <see cref="SyncException"/> the run would (an unfinished run that differs, a bad parameter).
     /// </summary>
     public Task<string> DescribeSyncPlanAsync(SyncOptions options, CancellationToken cancellationToken) =>
-        SyncPreview.DescribeAsync(new PeopleSync(Marketo, Salesforce, Store), Store, Marketo, Salesforce is not null, options, cancellationToken);
+        SyncPreview.DescribeAsync(Store, Marketo, Salesforce, options, cancellationToken);
 
     /// <summary>What the next plain Start-SalesSync does after this unfinished run (stop messages, RecommendedAction).</summary>
     public static string NextStepAfter(SyncRunResult run) => PeopleSync.NextStep(run);

@@ -204,9 +204,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
 
         var invocationCalls = marketo.CallsMade;
-        var (run, effective) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
+        var (run, effective, facts) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
         var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
-        var seeded = await SeedBudgetAsync(ct).ConfigureAwait(false);
+        // The planner's survey read today's usage already.
+        var seeded = facts is not null ? facts.InstanceCallsToday : await SeedBudgetAsync(ct).ConfigureAwait(false);
         if (seeded is { } used) observer.Verbose($"Marketo reports {used:N0} API calls used today on this instance (every integration's); SalesSync's own daily cap counts only its own calls.");
         // A partial pass never takes new tokens: older people's changes since the last complete run are still to be read.
         if (run.LeadChangesToken is null && run.Sweeps) await WithWatermarksAsync(state, ct).ConfigureAwait(false);
@@ -214,7 +215,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var source = effective switch
         {
             { Method: SyncMethod.Rest, HasStaticLists: true } => new RestListPass(marketo, this, effective.StaticListIds).RunAsync(state, effective, ct),
-            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId).RunAsync(state, effective, ct),
+            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId, facts?.HighestId).RunAsync(state, effective, ct),
             _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, effective, ct),
         };
         await foreach (var output in source.ConfigureAwait(false))
@@ -389,7 +390,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// The full pass to run: the unfinished one resumed with the source on its record, or a new one (abandoning an
     /// unfinished run) whose source the invocation names or the planner picks; lists are checked before it is recorded.
     /// </summary>
-    private async Task<(SyncRunResult Run, SyncOptions Effective)> StartOrResumeAsync(Start start, SyncRunResult? latest, SyncOptions options, CancellationToken ct)
+    private async Task<(SyncRunResult Run, SyncOptions Effective, SourceFacts? Facts)> StartOrResumeAsync(Start start, SyncRunResult? latest, SyncOptions options, CancellationToken ct)
     {
         var observer = EngineObserver.Current;
         if (start == Start.ResumeFull && latest is { } unfinished)
@@ -404,19 +405,24 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             observer.Verbose(note);
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
             _runs.Save(resumed);
-            return (resumed, effective);
+            return (resumed, effective, null);
         }
-        var chosen = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
+        var callsBeforePlan = marketo.CallsMade;
+        var (chosen, plan, facts) = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
+        if (plan is not null) observer.Verbose($"Source planner ({facts!.SurveyCalls} Marketo call(s) to survey):{Environment.NewLine}{plan.RenderTable()}");
         if (latest is { Status: not SyncRunStatus.Completed } abandoned) await AbandonAsync(abandoned, ct).ConfigureAwait(false);
         var previous = _runs.LatestCompleted;
         var incrementalAsked = !options.Full && previous is not null;
         var run = _runs.Start("Full", StrategyOf(chosen), chosen.StaticListIds) with
         {
+            MarketoCalls = marketo.CallsMade - callsBeforePlan, // the planner's survey is the run's
             SmartListId = chosen.SmartListId,
             CreatedSince = chosen.CreatedSince,
-            Message = incrementalAsked && chosen.CreatedSince is null
-                ? "The last run left no usable activity watermark, so this run is a full pass (removals included)."
-                : null,
+            Message = string.Join(" ", new[]
+            {
+                plan is null ? null : $"Source: {plan.Chosen.Name}, chosen by the planner (estimated {plan.Chosen.EstimatedMinutes:0.#} min, {plan.Chosen.MarketoCalls:N0} Marketo calls).",
+                incrementalAsked && chosen.CreatedSince is null ? "The last run left no usable activity watermark, so this run is a full pass (removals included)." : null,
+            }.OfType<string>()) is { Length: > 0 } runNote ? runNote : null,
         };
         // A partial pass keeps the last complete run's watermark: the next incremental run still reads every change
         // made to older people since then. A first-ever partial pass leaves none, so the next run is a full pass.
@@ -437,22 +443,18 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             { CreatedSince: { } since } => $"Sync run {run.RunId}: partial pass, bulk export of people created since {since:u} (removes nobody).",
             _ => $"Sync run {run.RunId}: full pass, bulk export in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days.",
         });
-        return (run, chosen);
+        return (run, chosen, facts);
     }
 
     /// <summary>
-    /// The concrete source of a new full pass: what the invocation names, else what the planner finds fastest
-    /// within the run's call budget.
+    /// The concrete source of a new full pass: what the invocation names, else what the planner finds fastest within the
+    /// run's call budget (<see cref="SourcePlanner"/>; its survey costs a handful of calls and also reads today's usage).
     /// </summary>
-    internal Task<SyncOptions> ChooseSourceAsync(SyncOptions options, CancellationToken ct)
+    internal async Task<(SyncOptions Chosen, SourcePlan? Plan, SourceFacts? Facts)> ChooseSourceAsync(SyncOptions options, CancellationToken ct)
     {
-        if (options.Method != SyncMethod.Auto) return Task.FromResult(options);
-        var method = options switch
-        {
-            { SmartListId: not null } or { CreatedSince: not null } => SyncMethod.Bulk,
-            _ => SyncMethod.Rest,
-        };
-        return Task.FromResult(options with { Method = method });
+        if (options.Method != SyncMethod.Auto) return (options, null, null);
+        var (plan, facts) = await SourcePlanner.PlanAsync(marketo, salesforce, store, options, ct).ConfigureAwait(false);
+        return (plan.ApplyTo(options), plan, facts);
     }
 
     /// <summary>An unfinished run given up for a new full pass (-Full): recorded as such, so no message promises to resume it.</summary>
