@@ -265,7 +265,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     {
         foreach (var list in options.StaticListIds)
             if (await marketo.GetStaticListNameAsync(list, ct).ConfigureAwait(false) is null)
-                throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no static list {list} (1013). Check the id in Marketo (Database > the list > its URL or Get-MarketoList); nothing was started.");
+                throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no static list {list} (1013). Check the id in Marketo (it is in the list's URL); nothing was started.");
         if (options.SmartListId is { } smart && await marketo.GetSmartListNameAsync(smart, ct).ConfigureAwait(false) is null)
             throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no smart list {smart}. Check the id in Marketo (the smart list's URL); nothing was started.");
     }

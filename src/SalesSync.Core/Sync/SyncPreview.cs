@@ -36,7 +36,7 @@ internal static class SyncPreview
         // The planner's table, also when -Method names the source (the admin sees what the others would cost).
         var (plan, _) = await SourcePlanner.PlanAsync(marketo, salesforce, store, options, ct).ConfigureAwait(false);
         var chosen = plan.ApplyTo(options);
-        return $"Would {abandon}start {PeopleSync.DescribeSource(chosen)} ({salesforceText}); then {Removal(chosen.CreatedSince is null, chosen.HasStaticLists)}.{Environment.NewLine}{plan.RenderTable()}";
+        return $"Would {abandon}start {PeopleSync.DescribeSource(chosen)}, {salesforceText}; then {Removal(chosen.CreatedSince is null, chosen.HasStaticLists)}.{Environment.NewLine}{plan.RenderTable()}";
     }
 
     private static string Removal(bool sweeps, bool lists) =>
