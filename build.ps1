@@ -168,18 +168,32 @@ $other = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command "Impor
 Remove-Item Env:SALESSYNC_MARKETO_CLIENT_SECRET
 Write-Host "  ErrorId: $($other[0])`n  Message: $($other[1])"
 
-Write-Host "`n> Start-SalesSync -WhatIf -ExportPollSeconds 1   (the sandbox refreshes export status every 0.5 s; Marketo every 60 s)"
-Start-SalesSync -WhatIf -ExportPollSeconds 1
-Write-Host "`n> Start-SalesSync -ExportPollSeconds 1 -Verbose   (Bulk Lead Extract in createdAt windows, two jobs at a time)"
+Write-Host "`n> Start-SalesSync -WhatIf   (a first run: the planner weighs each source it can use and says which runs, and why)"
+Start-SalesSync -WhatIf
+Write-Host "`n> Start-SalesSync -Verbose   (-Method Auto, the default: the fastest source within today's call budget)"
 $verbose = $null
-$run = Start-SalesSync -ExportPollSeconds 1 -Verbose 4>&1 | Where-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose += @($_.Message); $false } else { $true } }
-$verbose | Where-Object { $_ -notmatch '^(Marketo|Salesforce): (GET|POST) ' } | Select-Object -First 12 | ForEach-Object { Write-Host "VERBOSE: $_" }
+$run = Start-SalesSync -Verbose 4>&1 | Where-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $verbose += @($_.Message); $false } else { $true } }
+$verbose | Where-Object { $_ -notmatch '^(Marketo|Salesforce): (GET|POST) ' } | Select-Object -First 8 | ForEach-Object { Write-Host "VERBOSE: $_" }
 Write-Host ("VERBOSE: ... {0} lines in all, {1} of them one per API call" -f $verbose.Count, @($verbose | Where-Object { $_ -match '^(Marketo|Salesforce): (GET|POST) ' }).Count)
 $run | Format-Table | Out-String -Width 160 | Write-Host
 
-Write-Host "> Start-SalesSync -Full -Method Rest [-StaticListId 1001] -WhatIf   (the REST alternatives: a static list's pages, or Marketo ids in parallel blocks)"
+Write-Host "> Start-SalesSync -Full -Method Bulk -ExportPollSeconds 1   (Bulk Lead Extract in createdAt windows, two jobs at a time; the sandbox refreshes export status every 0.5 s, Marketo every 60 s: the same people, so nothing added or removed)"
+Start-SalesSync -Full -Method Bulk -ExportPollSeconds 1 | Format-Table | Out-String -Width 160 | Write-Host
+
+Write-Host "> A stop and a resume: Start-SalesSync -Full -Method Rest -StaticListId 1001 -MaxApiCalls 3"
+Start-SalesSync -Full -Method Rest -StaticListId 1001 -MaxApiCalls 3 -WarningVariable stopped -WarningAction SilentlyContinue | Out-Null
+Write-Host "WARNING: $stopped"
+Write-Host "> Start-SalesSync -WhatIf   (a plain run resumes the unfinished run exactly as it started)"
+Start-SalesSync -WhatIf
+Write-Host "> Start-SalesSync -Method Bulk   (other source parameters while a run is unfinished are refused, not guessed at)"
+try { Start-SalesSync -Method Bulk } catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])`n  Message: $($_.Exception.Message)" }
+Write-Host "> Start-SalesSync -StaticListId 999999 -Full   (a list id Marketo does not know stops before anything is recorded)"
+try { Start-SalesSync -StaticListId 999999 -Full } catch { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Split(',')[0])`n  Message: $($_.Exception.Message)" }
+Write-Host "> Start-SalesSync"
+Start-SalesSync | Format-Table | Out-String -Width 160 | Write-Host
+
+Write-Host "> Start-SalesSync -Full -Method Rest [-StaticListId 1001] -WhatIf   (the REST alternatives the planner weighs: a static list's pages, or Marketo ids in parallel blocks)"
 Start-SalesSync -Full -Method Rest -StaticListId 1001 -WhatIf
-Start-SalesSync -Full -Method Rest -WhatIf
 Write-Host "`n> Start-SalesSync -Full -Method Rest -StaticListId 1011, 1012, 1013, 1014, 1015, 1016   (a list per sales region, paged side by side: the same people as the bulk pass, so nothing added or removed)"
 Start-SalesSync -Full -Method Rest -StaticListId 1011, 1012, 1013, 1014, 1015, 1016 | Format-Table | Out-String -Width 160 | Write-Host
 
@@ -267,7 +281,8 @@ $tasks = if ($tasks -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($task
 $taskList = @($tasks -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable })
 $taskList | Select-Object -First 6 | ForEach-Object { Write-Host ("  Task {0}  {1,-9} {2}" -f $_.Id, $_.TaskSubtype, $_.Subject) }
 Write-Host "  ... $($taskList.Count) Tasks in all"
-Get-SalesActivity | Group-Object Kind | ForEach-Object { Write-Host ("  SalesSync's log: {0,-20} {1} activit{2}, all delivered to Marketo" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
+Get-SalesActivity | Group-Object Kind, MarketoState | ForEach-Object { Write-Host ("  SalesSync's log: {0,-32} {1} activit{2}" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
+Get-SalesActivity -State Refused | Select-Object -First 3 | ForEach-Object { Write-Host "  Refused (kept on record, never delivered): $($_.ActivityId) $($_.Kind) to $($_.Email): $($_.MarketoReason)" }
 
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"

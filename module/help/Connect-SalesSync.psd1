@@ -19,7 +19,7 @@
         SalesforceApiVersion   = 'Salesforce REST API version to use, in the form v66.0. Default v66.0.'
         MarketoCallsPerWindow  = 'How many Marketo calls this session may start in any 20-second window (1 to 100). The instance limit of 100 is shared with every other integration; default 50.'
         MarketoConcurrentCalls = 'How many Marketo calls may be in flight at once (1 to 10). The instance limit of 10 is shared; default 5.'
-        MarketoDailyCallBudget = 'How many Marketo calls this process may make per Marketo day (which ends at midnight US Central). 0 means no client-side budget; the instance''s own daily quota (error 607) still stops calls. Default 10000.'
+        MarketoDailyCallBudget = 'SalesSync''s own cap: how many Marketo calls this process may make per Marketo day (which ends at midnight US Central). It counts SalesSync''s calls only. The instance''s calls today are a different figure: every integration''s calls, shared with SalesSync, read from Marketo (stats/usage.json) at each Start-SalesSync and shown by Get-SalesSyncConnection (MarketoInstanceCallsToday) and in the sync''s progress; the planner of -Method Auto keeps a run within a share of what is left of it, and Marketo itself stops every integration at the instance''s quota (error 607). 0 means no cap of SalesSync''s own. Default 10000.'
         MaxRetries             = 'How many times a call is retried after a transient failure or throttling (0 to 10, default 5). Every retry is announced with -Verbose and every wait ends at once on Ctrl+C.'
     }
     Inputs      = 'None. You cannot pipe objects to Connect-SalesSync.'

@@ -3,6 +3,7 @@
     Description = @(
         'Install-SalesActivityType makes sure Marketo has SalesSync''s custom activity types: SalesSync Sales Email (trigger "Has Sales Email Activity", filter "Had Sales Email Activity"), SalesSync Sales Call ("Receives Sales Call" / "Received Sales Call") and SalesSync Sales Campaign ("Has Sales Campaign Change" / "Had Sales Campaign Change"), each with an Action attribute (Sent, Opened, Clicked, Replied, Bounced, Received, Added, Removed), the SalesSync activity id and the glossary''s attributes. Marketo allows 10 custom types and 20 attributes per type for all integrations together; SalesSync uses 3 types and at most 15 attributes each.'
         'It is idempotent: it creates what is missing, adds missing attributes, approves a type left as a draft, and reports the rest as it is. -WhatIf only reads and shows what it would do. Send-SalesActivity refuses to start (ActivityTypesNotInstalled) until the types are approved.'
+        'When Marketo cannot be reached or refuses, it stops with a terminating error: MarketoUnavailable (ConnectionError; run it again later, it is safe to repeat), MarketoQuotaExhausted (QuotaExceeded), MarketoAccessDenied (PermissionDenied) or ActivityTypeInstallRefused (InvalidOperation).'
     )
     Parameters  = @{}
     Inputs      = 'None.'

@@ -53,6 +53,9 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>Marketo calls this process made today against the instance (client-side count).</summary>
     public int MarketoCallsToday => Marketo.Gate.Budget.Used;
 
+    /// <summary>Every integration's Marketo calls today on this instance (Marketo's figure at the last read plus ours since); null before a read.</summary>
+    public int? MarketoInstanceCallsToday => Marketo.InstanceCallsToday;
+
     public Uri? SalesforceUri => Settings.SalesforceUri;
     public string? SalesforceClientId => Settings.SalesforceClientId;
     public Uri? SalesforceInstanceUrl => Salesforce?.InstanceUrl;
@@ -150,42 +153,15 @@ public sealed class SalesSyncSession : IDisposable
     public IAsyncEnumerable<SyncOutput> SyncPeopleAsync(SyncOptions options, CancellationToken cancellationToken) =>
         new PeopleSync(Marketo, Salesforce, Store).RunAsync(options, cancellationToken);
 
-    /// <summary>What a sync with these options would do, without calling anything or writing anything.</summary>
-    public string DescribeSyncPlan(SyncOptions options)
-    {
-        // Read-only: the run history is only read, and no people collection or index is created for a plan.
-        var latest = Store.Runs.Latest;
-        var people = Store.Database.CollectionExists("people") ? Store.Database.GetCollection("people").Count() : 0;
-        var start = PeopleSync.Decide(latest, options, DateTimeOffset.UtcNow);
-        if (start is PeopleSync.Start.Incremental or PeopleSync.Start.ResumeIncremental)
-            return $"Would run incrementally from Marketo's activity log (lead changes, merges, deletes since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people} people in the database stay unless changed.";
-        var salesforce = Salesforce is null ? "no Salesforce connection: opportunities stay empty" : "Salesforce queries for contacts' opportunities (one per page or per 1,000 rows)";
-        if (options is { Method: SyncMethod.Rest, HasStaticLists: false })
-        {
-            var highest = Store.Database.CollectionExists("people") ? Store.People.HighestMarketoId : 0;
-            var known = highest > 0 ? $"at least {(highest + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize + IdRangePass.EmptyBlocksToEnd} Marketo calls (the highest stored id is {highest})" : "one Marketo call per 300 ids up to the highest id, plus 50";
-            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} at Marketo id {latest.PagesDone * MarketoClient.MaxBatchSize + 1}" : "start a full pass";
-            return $"Would {resume} scanning Marketo ids by REST (blocks of {MarketoClient.MaxBatchSize} ids, {Marketo.Gate.Settings.ConcurrentCalls} in flight): {known}, {salesforce}; then remove people no longer eligible.";
-        }
-        if (options.Method == SyncMethod.Rest)
-        {
-            var pages = Math.Max(1, (people + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize);
-            var resume = start == PeopleSync.Start.ResumeFull ? $"resume run {latest!.RunId} after its {latest.PagesDone} page(s) applied" : "start a full pass";
-            var lists = options.StaticListIds.Count == 1 ? $"static list {options.StaticListIds[0]}" : $"static lists {string.Join(", ", options.StaticListIds)} side by side";
-            return $"Would {resume} over {lists} by REST ({MarketoClient.MaxBatchSize} persons per call): about {pages} Marketo calls for the {people} people in the database now (one more per list, and a page per 300 people a second list repeats), {salesforce}; then remove people in none of the lists.";
-        }
-        var bulk = start == PeopleSync.Start.ResumeFull
-            ? $"resume run {latest!.RunId}: {(Store.Database.CollectionExists("export_windows") ? Store.ExportWindows.ForRun(latest.RunId).Count(w => w.State != ExportWindowState.Applied) : 0)} export window(s) left"
-            : options switch
-            {
-                { SmartListId: { } smart } => $"export smart list {smart} in one bulk job",
-                { StaticListIds: [var list] } => $"export static list {list} in one bulk job",
-                { HasStaticLists: true } => $"export static lists {string.Join(", ", options.StaticListIds)}, one bulk job per list",
-                _ => $"export every person in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days (one job each, {BulkExtractPass.MaxJobsInMarketo} at a time), from {(options.CreatedSince is { } since ? $"{since:yyyy-MM-dd}" : "the oldest person (found in about one call)")}",
-            };
-        var removal = options.HasStaticLists ? "people in none of the lists" : "people no longer eligible";
-        return $"Would {bulk}: about 4 Marketo calls per job (create, enqueue, status polls every {options.ExportPollInterval.TotalSeconds:0} s, download), {salesforce}; then remove {removal}.";
-    }
+    /// <summary>
+    /// What a sync with these options would do (-WhatIf): writes nothing; a new full pass's planner may read Marketo.
+    /// Throws the same <see cref="SyncException"/> the run would (an unfinished run that differs, a bad parameter).
+    /// </summary>
+    public Task<string> DescribeSyncPlanAsync(SyncOptions options, CancellationToken cancellationToken) =>
+        SyncPreview.DescribeAsync(Store, Marketo, Salesforce, options, cancellationToken);
+
+    /// <summary>What the next plain Start-SalesSync does after this unfinished run (stop messages, RecommendedAction).</summary>
+    public static string NextStepAfter(SyncRunResult run) => PeopleSync.NextStep(run);
 
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
     public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
@@ -222,6 +198,14 @@ public sealed class SalesSyncSession : IDisposable
     public Activities.ActivitySettings ActivitySettings => Store.Settings.Activities;
 
     public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
+
+    /// <summary>
+    /// Checks a user id as the fallback Task owner (an active Salesforce user) and returns its 18-character id;
+    /// a <see cref="Activities.SalesActivityException"/> (InvalidValue) says why not.
+    /// </summary>
+    public Task<string> CheckTaskOwnerAsync(string userId, CancellationToken cancellationToken) =>
+        new Activities.TaskOwners(Salesforce ?? throw new InvalidOperationException("Checking a Task owner needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."))
+            .CheckActiveAsync(userId, cancellationToken);
 
     /// <summary>Live unsubscribe checks for one caller: 300 emails per Marketo call, repeats answered once, failing closed.</summary>
     public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo);

@@ -67,6 +67,17 @@ public sealed class SandboxHost : IAsyncDisposable
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         var app = builder.Build();
+        // Responses carry the sandbox clock's time as their HTTP Date, as a real service's Date is its own clock (clients
+        // take watermarks on it); Kestrel's own would be the wall clock, wrong once the sandbox clock was moved.
+        app.Use((ctx, next) =>
+        {
+            ctx.Response.OnStarting(() =>
+            {
+                ctx.Response.Headers.Date = State.Clock.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
+            return next(ctx);
+        });
         map(app);
         _apps.Add(app);
         await app.StartAsync(ct);

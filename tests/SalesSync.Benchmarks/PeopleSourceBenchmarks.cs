@@ -46,7 +46,7 @@ internal static class PeopleSourceBenchmarks
         const double scale = 60;
         await using var host = await SandboxHost.StartAsync("--people", people.ToString(), "--limits", "real", "--time-scale", scale.ToString(),
             "--bulk-records-per-second", "2000", "--response-times", "realistic");
-        var options = new SyncOptions { SmartListId = smartList ? 1001 : null, ExportPollInterval = TimeSpan.FromSeconds(60 / scale) };
+        var options = new SyncOptions { Method = SyncMethod.Bulk, SmartListId = smartList ? 1001 : null, ExportPollInterval = TimeSpan.FromSeconds(60 / scale) };
         var (run, wall) = await SyncAsync(host, options);
         using var http = new HttpClient();
         var stats = JsonNode.Parse(await http.GetStringAsync(new Uri(host.ControlUri, "stats")))!["marketo"]!["calls"]!.AsObject();

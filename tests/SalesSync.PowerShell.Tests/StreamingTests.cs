@@ -29,6 +29,7 @@ public sealed class StreamingTests
             [Parameter] public int Count { get; set; } = int.MaxValue;
             [Parameter] public int WarnAt { get; set; } = -1;
             [Parameter] public SwitchParameter Unpaced { get; set; }
+            [Parameter] public int DiskFullAt { get; set; } = -1;
 
             protected override void EndProcessing() => RunEngineStream(Produce, i => "item " + i);
 
@@ -42,6 +43,7 @@ public sealed class StreamingTests
                     {
                         if (Unpaced) ct.ThrowIfCancellationRequested(); else await Task.Yield();
                         if (i == WarnAt) EngineObserver.Current.Warning("warning at " + i);
+                        if (i == DiskFullAt) throw new System.IO.IOException("There is not enough space on the disk.");
                         Produced = i;
                         yield return i;
                     }
@@ -137,5 +139,18 @@ public sealed class StreamingTests
         // An unpaced producer against a consumer that pauses: without the bound it would race far ahead.
         var output = ModuleHost.Run(ps, "Test-SalesSyncStream -Unpaced -Count 100000 | ForEach-Object -Begin { $n = 0 } -Process { if (++$n -eq 10) { Start-Sleep -Milliseconds 500; [TestSalesSyncStreamCommand]::Produced } }");
         Assert.InRange((int)output.Single().BaseObject, 100, 9 + 512 + 2); // it did run ahead, but only so far
+    }
+
+    /// <summary>Review P1: a local failure in engine work is a terminating error with a stable ErrorId, not the exception's type name.</summary>
+    [Fact]
+    public void ALocalFailureIsATerminatingErrorWithAStableErrorId()
+    {
+        using var ps = Shell();
+        var output = ModuleHost.Run(ps, "try { Test-SalesSyncStream -DiskFullAt 3 | Out-Null; 'not stopped' } catch { $_ }");
+        var error = Assert.IsType<ErrorRecord>(output.Single().BaseObject);
+        Assert.StartsWith("LocalFileError", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.WriteError, error.CategoryInfo.Category);
+        Assert.Contains("not enough space", error.ErrorDetails.Message);
+        Assert.NotNull(error.ErrorDetails.RecommendedAction);
     }
 }

@@ -202,3 +202,102 @@ Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
         (Send-SalesActivity -Kind EmailOpened -MarketoId ($people | Where-Object SalesforceContactId | Select-Object -First 1).MarketoId -Subject 'Opened' -PassThru).SalesforceState | Should -Be 'Delivered'
     }
 }
+
+Describe 'Trust in the activity log (issue 14)' {
+    BeforeAll {
+        function Set-Fault($rule) { Invoke-RestMethod -Method Post "$($sandbox.Control)faults" -ContentType 'application/json' -Body ($rule | ConvertTo-Json) | Out-Null }
+        function Clear-Fault { Invoke-RestMethod -Method Delete "$($sandbox.Control)faults" | Out-Null }
+        function Connect-Sandbox([int] $maxRetries = 5) {
+            Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -MaxRetries $maxRetries `
+                -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database | Out-Null
+        }
+        Set-SalesActivitySetting -SalesforceKinds EmailSent, EmailReplied, CallReceived # the defaults, whatever the tests above chose
+    }
+
+    It 'reads -OccurredAt text as ISO 8601 first, then in the current culture (en-GB: 01/02/2026 is 1 February)' {
+        $old = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = 'en-GB'
+            $uk = Send-SalesActivity -Kind EmailOpened -MarketoId $people[1].MarketoId -Subject 'UK date' -OccurredAt '01/02/2026 10:00' -PassThru
+            $iso = Send-SalesActivity -Kind EmailOpened -MarketoId $people[1].MarketoId -Subject 'ISO date' -OccurredAt '2026-02-03' -PassThru
+            [cultureinfo]::CurrentCulture = 'en-US'
+            $us = Send-SalesActivity -Kind EmailOpened -MarketoId $people[1].MarketoId -Subject 'US date' -OccurredAt '01/02/2026 10:00' -PassThru
+        } finally {
+            [cultureinfo]::CurrentCulture = $old
+        }
+        ($uk.OccurredAt.Month, $uk.OccurredAt.Day) -join '/' | Should -Be '2/1'
+        ($iso.OccurredAt.Month, $iso.OccurredAt.Day) -join '/' | Should -Be '2/3'
+        ($us.OccurredAt.Month, $us.OccurredAt.Day) -join '/' | Should -Be '1/2'
+    }
+
+    It 'has the engine''s kinds, by name' {
+        $from = [SalesSync.SalesActivity].GetMethod('From', [Reflection.BindingFlags]'NonPublic,Static')
+        $engineKind = $from.GetParameters()[0].ParameterType.Assembly.GetType('SalesSync.Core.Activities.SalesActivityKind', $true)
+        [Enum]::GetNames([SalesSync.SalesActivityKind]) -join ',' | Should -Be ([Enum]::GetNames($engineKind) -join ',')
+    }
+
+    It 'finds a Salesforce failure with -State Failed without -Destination' {
+        Set-Fault @{ service = 'salesforce'; path = '/services/data/*/composite/sobjects'; kind = 'recordError'; code = 'FIELD_CUSTOM_VALIDATION_EXCEPTION'; count = 1 }
+        $contact = $people | Where-Object SalesforceContactId | Select-Object -Skip 3 -First 1
+        Send-SalesActivity -Kind EmailReplied -MarketoId $contact.MarketoId -Subject 'Either side' -ErrorAction SilentlyContinue | Out-Null
+        $failed = @(Get-SalesActivity -State Failed | Where-Object { $_.Attributes.subject -eq 'Either side' })
+        $failed.Count | Should -Be 1
+        ($failed[0].MarketoState, $failed[0].SalesforceState) -join ',' | Should -Be 'Delivered,Failed'
+        @(Get-SalesActivity -State Failed -Destination Marketo | Where-Object { $_.Attributes.subject -eq 'Either side' }).Count | Should -Be 0
+    }
+
+    It 'keeps a sent email the guard refused as Refused, with the reason, never delivered' {
+        $unsubscribed = $people | Where-Object { $_.Unsubscribed -and $_.Email } | Select-Object -First 1
+        Send-SalesActivity -Kind EmailSent -MarketoId $unsubscribed.MarketoId -Subject 'Should not have gone' -ErrorVariable refused -ErrorAction SilentlyContinue
+        @($refused).Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId.Split(',')[0] | Should -BeIn 'Unsubscribed', 'OptedOutInSalesforce'
+        $kept = @(Get-SalesActivity -State Refused | Where-Object { $_.Attributes.subject -eq 'Should not have gone' })
+        $kept.Count | Should -Be 1
+        $kept[0].MarketoState | Should -Be 'Refused'
+        $kept[0].MarketoReason | Should -Match '^(Unsubscribed|OptedOutInSalesforce): '
+        @(Get-Dump "salesforce/Task?subject=Should not have gone").Count | Should -Be 0
+    }
+
+    It 'checks the activity types once per connection: single sends in a loop cost one Marketo call each' {
+        $types = Get-Calls marketo 'GET /rest/v1/activities/external/types.json'
+        $before = (Get-Stats).marketo.totalCalls
+        foreach ($p in $people[10..14]) { Send-SalesActivity -Kind EmailOpened -MarketoId $p.MarketoId -Subject 'loop' }
+        Get-Calls marketo 'GET /rest/v1/activities/external/types.json' | Should -Be $types
+        (Get-Stats).marketo.totalCalls - $before | Should -Be 5
+    }
+
+    It 'validates the fallback Task owner when it is set, and clears it with an empty id' {
+        $users = @(Get-Dump 'salesforce/User')
+        $active = $users | Where-Object { $_.IsActive } | Select-Object -Last 1
+        { Set-SalesActivitySetting -FallbackTaskOwnerId 'nobody' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTaskOwner*'
+        { Set-SalesActivitySetting -FallbackTaskOwnerId '005000000000000' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTaskOwner*'
+        (Set-SalesActivitySetting -FallbackTaskOwnerId $active.Id.Substring(0, 15) -PassThru).FallbackTaskOwnerId | Should -Be $active.Id
+        (Get-SalesActivitySetting).FallbackTaskOwnerId | Should -Be $active.Id
+        (Set-SalesActivitySetting -FallbackTaskOwnerId '' -PassThru).FallbackTaskOwnerId | Should -BeNullOrEmpty
+    }
+
+    It 'stores every activity during an outage with one warning, and delivers them afterwards' {
+        Connect-Sandbox -maxRetries 1 # a new connection: its type check is not made yet
+        Set-Fault @{ service = 'marketo'; path = '/rest/*'; kind = 'http'; status = 503; probability = 1.0 }
+        Set-Fault @{ service = 'salesforce'; path = '/services/data/*'; kind = 'http'; status = 503; probability = 1.0 }
+        try {
+            $reachable = $people | Where-Object { $_.Email -and -not $_.Unsubscribed } | Select-Object -Skip 30 -First 1
+            $rows = @($people[20..22] | ForEach-Object { [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $_.MarketoId; CallStatus = 'completed'; CallOutcome = 'While down' } }) +
+                [pscustomobject]@{ Kind = 'EmailSent'; MarketoId = $reachable.MarketoId; Subject = 'While down' }
+            $rows | Send-SalesActivity -WarningVariable warned -ErrorVariable failed -WarningAction SilentlyContinue
+            @($failed).Count | Should -Be 0
+            @($warned).Count | Should -Be 1
+            $warned[0].Message | Should -BeLike '*1 sent emails could not be checked*pending*'
+            @(Get-SalesActivity -State Pending | Where-Object { $_.Attributes.callOutcome -eq 'While down' }).Count | Should -Be 3
+            @(Get-SalesActivity -State Held | Where-Object { $_.Attributes.subject -eq 'While down' }).Count | Should -Be 1
+            { Install-SalesActivityType -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MarketoUnavailable*'
+        } finally {
+            Clear-Fault
+            Connect-Sandbox
+        }
+        (Sync-SalesActivity).StillPending | Should -Be 0
+        $landed = @(Get-SalesActivity | Where-Object { $_.Attributes.callOutcome -eq 'While down' -or $_.Attributes.subject -eq 'While down' })
+        $landed.Count | Should -Be 4
+        $landed.MarketoState | Sort-Object -Unique | Should -Be 'Delivered'
+    }
+}

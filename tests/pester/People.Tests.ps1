@@ -84,7 +84,7 @@ Describe 'Start-SalesSync' {
 
     It 'agrees with the REST pass when it exports every person in createdAt windows' {
         $before = @(Get-SyncedPerson)
-        $run = Start-SalesSync -Full -ExportPollSeconds 1
+        $run = Start-SalesSync -Full -Method Bulk -ExportPollSeconds 1
         $run.Status | Should -Be 'Completed'
         $run.Strategy | Should -Be 'Bulk'
         $run.BulkBytes | Should -BeGreaterThan 0
@@ -95,7 +95,7 @@ Describe 'Start-SalesSync' {
 
     It 'exports one bulk job per static list' {
         $before = (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json'
-        $run = Start-SalesSync -StaticListId 1011, 1012 -Full -ExportPollSeconds 1
+        $run = Start-SalesSync -StaticListId 1011, 1012 -Method Bulk -Full -ExportPollSeconds 1
         $run.Status | Should -Be 'Completed'
         (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json' | Should -Be ($before + 2)
         $run.Removed | Should -BeGreaterThan 0 # people of the other regions left: they are in neither list

@@ -247,7 +247,9 @@ Describe 'Send-SalesActivity unsubscribe guard' {
         # Unsubscribed in Marketo; the opt-out step has also set most of them in Salesforce, which is checked first.
         foreach ($p in $unsubscribed) { $reasons[$p.MarketoId] | Should -BeIn @('Unsubscribed', 'OptedOutInSalesforce') }
 
-        @(Get-SalesActivity -Kind EmailSent | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 20
+        @(Get-SalesActivity -Kind EmailSent -State Delivered | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 20
+        # The refused ones went out all the same: kept on record as Refused, never delivered.
+        @(Get-SalesActivity -Kind EmailSent -State Refused | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 10
     }
 
     It 'refuses a person whose email changed in Marketo since the last sync (its status was not checked)' {
@@ -256,7 +258,7 @@ Describe 'Send-SalesActivity unsubscribe guard' {
         $refusal = { Send-SalesActivity -Kind EmailSent -MarketoId $moved.MarketoId -Subject 'Stale' -ErrorAction Stop } | Should -Throw -PassThru
         $refusal.FullyQualifiedErrorId | Should -BeLike 'EmailChangedInMarketo,*'
         $refusal.CategoryInfo.Category | Should -Be 'InvalidData'
-        @(Get-SalesActivity -MarketoId $moved.MarketoId -Kind EmailSent).Count | Should -Be 0
+        (Get-SalesActivity -MarketoId $moved.MarketoId -Kind EmailSent).MarketoState | Should -Be 'Refused'
     }
 
     It 'holds sent emails it cannot check during an outage, sends none unchecked, and delivers them once Marketo answers' {

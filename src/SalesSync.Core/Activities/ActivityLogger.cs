@@ -22,6 +22,25 @@ public sealed record ActivityRequest
     public IReadOnlyDictionary<string, string?> Attributes { get; init; } = new Dictionary<string, string?>();
 }
 
+/// <summary>What became of an activity handed to <see cref="ActivityLogger.Submit"/>, or settled by its unsubscribe check.</summary>
+public enum SubmitOutcome
+{
+    /// <summary>Stored as pending: delivered by the next delivery.</summary>
+    Stored,
+
+    /// <summary>A sent email stored Held while its Marketo unsubscribe check is queued (<see cref="ActivityLogger.CheckHeldAsync"/>).</summary>
+    Held,
+
+    /// <summary>A sent email Marketo could not be asked about now (an outage, the quota): stored Held, checked again by the next delivery.</summary>
+    Deferred,
+
+    /// <summary>Refused by the send guard: stored as Refused with the reason, never delivered.</summary>
+    Refused,
+}
+
+/// <summary>One activity's outcome under the send guard, with the guard's decision when it refused or deferred it.</summary>
+public sealed record Submission(SalesActivity Activity, SubmitOutcome Outcome, Unsubscribes.GuardDecision? Decision = null);
+
 /// <summary>
 /// Logs sales activities for one caller (a cmdlet invocation): checks and resolves each request against the
 /// synced people, stores activities before anything is sent, and delivers through the outbox in the batches
@@ -40,7 +59,13 @@ public sealed partial class ActivityLogger
     private readonly ActivitySettings _settings;
     private readonly ActivityOutbox _outbox;
 
-    private readonly Func<Unsubscribes.SendGuard?> _guardFactory;
+    private readonly Func<Unsubscribes.SendGuard> _guardFactory;
+
+    /// <summary>This caller's guard (its lookups batched like its activities); null when the admin turned it off.</summary>
+    private readonly Unsubscribes.SendGuard? _guard;
+
+    /// <summary>This caller's sent emails stored Held while their Marketo check is queued, in the order submitted.</summary>
+    private readonly List<SalesActivity> _awaitingCheck = [];
 
     internal ActivityLogger(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, Connection.OutcomeGrace grace)
     {
@@ -48,7 +73,9 @@ public sealed partial class ActivityLogger
         _people = store.People;
         _activities = store.Activities;
         _settings = store.Settings.Activities;
-        _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, grace);
+        _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
+        _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
+        _lock = OutboxLock.For(store.Activities);
     }
 
     /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>
@@ -104,17 +131,84 @@ public sealed partial class ActivityLogger
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex CallerIdPattern();
 
-    /// <summary>Checks that SalesSync's custom activity types are installed and approved (a clear error naming Install-SalesActivityType if not).</summary>
+    /// <summary>
+    /// Checks that SalesSync's custom activity types are installed and approved (a clear error naming
+    /// Install-SalesActivityType if not). Checked once per connection: later calls cost nothing.
+    /// </summary>
     public Task EnsureTypesAsync(CancellationToken ct) => _outbox.TypeIdsAsync(ct);
 
-    /// <summary>Stores activities as pending without sending (a caller stores each one as it accepts it).</summary>
-    public void Store(IReadOnlyList<SalesActivity> batch)
+    // ---------- the send guard and held rows ----------
+    //
+    // A sent email (EmailSent) is delivered only once the guard allowed it: Salesforce opt-outs decide at once,
+    // a Marketo unsubscribe check is batched (300 emails a call). While its check is outstanding the email is
+    // stored Held (never sent in that state), so a crash loses nothing; the check makes it Pending (allowed) or
+    // Refused (kept on record with the reason, never delivered, never deleted). A check Marketo cannot make now
+    // (an outage, the daily quota) leaves it Held for the next delivery, which checks it again row by row.
+
+    /// <summary>Whether this logger checks sent emails (the admin's UnsubscribeGuard setting when it was made).</summary>
+    public bool GuardOn => _guard is not null;
+
+    /// <summary>The database's delivery lock and the held rows live callers in this process are still checking (a flush elsewhere leaves those to them).</summary>
+    private readonly OutboxLock _lock;
+
+    /// <summary>
+    /// Stores a checked activity (from <see cref="Prepare"/>) under the send guard: Stored (pending), Held (its
+    /// Marketo check is queued: <see cref="CheckHeldAsync"/> settles it), Deferred (Marketo cannot be asked now;
+    /// held for the next delivery) or Refused (stored as Refused with the reason). A caller id another caller
+    /// stored meanwhile is a <see cref="SalesActivityException"/> (DuplicateActivityId); nothing else is stored then.
+    /// </summary>
+    public Submission Submit(SalesActivity activity)
     {
-        if (batch.Count > 0) _activities.Add(batch);
+        if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
+        {
+            _activities.Add([activity]);
+            return new Submission(activity, SubmitOutcome.Stored);
+        }
+        switch (_guard.Screen(activity))
+        {
+            case null:
+                Hold(activity);
+                _awaitingCheck.Add(activity);
+                return new Submission(activity, SubmitOutcome.Held);
+            case { Allowed: true }:
+                _activities.Add([activity]);
+                return new Submission(activity, SubmitOutcome.Stored);
+            case { MustWait: true } wait:
+                Hold(activity);
+                Abandon([activity.ActivityId]);
+                return new Submission(activity, SubmitOutcome.Deferred, wait);
+            case var refusal:
+                var refused = AsRefused(activity, refusal);
+                _activities.Add([refused]);
+                return new Submission(refused, SubmitOutcome.Refused, refusal);
+        }
     }
 
-    /// <summary>Held activities a live caller in this process is still checking: a flush elsewhere leaves them to it.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> LiveHolds = new(StringComparer.Ordinal);
+    /// <summary>Whether enough sent emails await their check to fill a lookup (or repeats of a few addresses piled up).</summary>
+    public bool ChecksDue => _guard is not null && _awaitingCheck.Count > 0
+        && (_guard.PendingChecks >= Unsubscribes.UnsubscribeLookup.BatchSize || _awaitingCheck.Count >= 5 * Unsubscribes.UnsubscribeLookup.BatchSize);
+
+    /// <summary>
+    /// Runs the queued Marketo checks (whole lookups, or all with <paramref name="all"/>) and settles the held
+    /// activities they answer, in the order they were submitted: Stored (released), Refused, or Deferred.
+    /// </summary>
+    public async Task<IReadOnlyList<Submission>> CheckHeldAsync(bool all, CancellationToken ct)
+    {
+        if (_guard is null || _awaitingCheck.Count == 0) return [];
+        await _guard.FlushAsync(all, ct).ConfigureAwait(false);
+        // The first one still queued and those behind it wait, so the order holds.
+        var decided = _awaitingCheck.Select(a => (Activity: a, Decision: _guard.Decide(a))).TakeWhile(d => d.Decision is not null)
+            .Select(d => (d.Activity, Decision: d.Decision!)).ToList();
+        _awaitingCheck.RemoveRange(0, decided.Count);
+        return Settle(decided);
+    }
+
+    /// <summary>A stopping caller (Ctrl+C, an error) leaves the emails still awaiting their check to the next delivery.</summary>
+    public void AbandonHeld()
+    {
+        Abandon(_awaitingCheck.Select(a => a.ActivityId).ToList());
+        _awaitingCheck.Clear();
+    }
 
     /// <summary>
     /// Stores a sent email whose unsubscribe check is outstanding as Held (never sent in that state), so a crash
@@ -122,28 +216,53 @@ public sealed partial class ActivityLogger
     /// </summary>
     public void Hold(SalesActivity activity)
     {
-        LiveHolds[activity.ActivityId] = 0;
-        _activities.Add([Held(activity)]);
+        _lock.Hold(activity.ActivityId);
+        try
+        {
+            _activities.Add([Held(activity)]);
+        }
+        catch
+        {
+            _lock.Let(activity.ActivityId);
+            throw;
+        }
     }
 
-    /// <summary>Checked and allowed: held activities become pending (only those still held).</summary>
-    public void Release(IReadOnlyList<string> activityIds) => Settle(activityIds, release: true);
-
-    /// <summary>Checked and refused: held activities are removed, never sent.</summary>
-    public void Discard(IReadOnlyList<string> activityIds) => Settle(activityIds, release: false);
-
-    /// <summary>A stopping caller leaves its held activities to the next flush, which checks them again.</summary>
+    /// <summary>Leaves these held activities to the next flush, which checks them again.</summary>
     public void Abandon(IReadOnlyList<string> activityIds)
     {
-        foreach (var id in activityIds) LiveHolds.TryRemove(id, out _);
+        foreach (var id in activityIds) _lock.Let(id);
     }
 
-    private void Settle(IReadOnlyList<string> activityIds, bool release)
+    /// <summary>
+    /// Applies guard decisions to held rows, each on its own: allowed ones become pending, refused ones Refused
+    /// (kept, with the reason), ones that must wait stay held. Only rows still held change (a flush elsewhere may
+    /// have settled an abandoned one meanwhile).
+    /// </summary>
+    private List<Submission> Settle(IReadOnlyList<(SalesActivity Activity, Unsubscribes.GuardDecision Decision)> decided)
     {
-        var held = activityIds.Select(_activities.Find).OfType<SalesActivity>().Where(a => a.Marketo.State == DeliveryState.Held).ToList();
-        if (release) _activities.Save(held.Select(Released).ToList());
-        else _activities.Remove(held.Select(a => a.ActivityId).ToList());
-        foreach (var id in activityIds) LiveHolds.TryRemove(id, out _);
+        var results = new List<Submission>(decided.Count);
+        var changed = new List<SalesActivity>();
+        foreach (var (activity, decision) in decided)
+        {
+            var stillHeld = _activities.Find(activity.ActivityId) is { Marketo.State: DeliveryState.Held };
+            if (decision.Allowed)
+            {
+                if (stillHeld) changed.Add(Released(activity));
+                results.Add(new Submission(activity, SubmitOutcome.Stored));
+            }
+            else if (decision.MustWait)
+                results.Add(new Submission(activity, SubmitOutcome.Deferred, decision));
+            else
+            {
+                var refused = AsRefused(activity, decision);
+                if (stillHeld) changed.Add(refused);
+                results.Add(new Submission(refused, SubmitOutcome.Refused, decision));
+            }
+        }
+        _activities.Save(changed);
+        Abandon(decided.Select(d => d.Activity.ActivityId).ToList());
+        return results;
     }
 
     private static SalesActivity Held(SalesActivity a) => a with
@@ -158,41 +277,79 @@ public sealed partial class ActivityLogger
         Salesforce = a.Salesforce.State == DeliveryState.Held ? a.Salesforce with { State = DeliveryState.Pending } : a.Salesforce,
     };
 
-    /// <summary>
-    /// Held activities left by a caller that stopped (Ctrl+C, a crash) are checked now, 300 per lookup: allowed
-    /// ones become pending, refused ones are removed (each a warning). A check that cannot be made leaves them held.
-    /// </summary>
-    internal async Task ResolveLeftHoldsAsync(Func<Unsubscribes.SendGuard?> guardFactory, CancellationToken ct)
+    /// <summary>Refused by the guard: kept with the reason ("ErrorId: message") at every destination it was going to, never delivered.</summary>
+    private static SalesActivity AsRefused(SalesActivity a, Unsubscribes.GuardDecision decision)
     {
-        var guard = _settings.UnsubscribeGuard ? guardFactory() : null;
-        // Read past the rows live callers hold, so theirs never hide abandoned ones behind them.
-        while (_activities.InState(true, DeliveryState.Held, BatchSize + LiveHolds.Count).Where(a => !LiveHolds.ContainsKey(a.ActivityId)).Take(BatchSize).ToList() is { Count: > 0 } left)
+        var refused = new Delivery(DeliveryState.Refused, null, $"{decision.ErrorId}: {decision.Message}", 0, DateTimeOffset.UtcNow);
+        return a with
+        {
+            Marketo = refused,
+            Salesforce = a.Salesforce.State is DeliveryState.Pending or DeliveryState.Held ? refused : a.Salesforce,
+        };
+    }
+
+    /// <summary>
+    /// Held activities left by a caller that stopped (Ctrl+C, a crash) are checked now, 300 per lookup, each
+    /// decided on its own: allowed ones become pending, refused ones (an address Marketo cannot check included)
+    /// Refused, each with a warning. Only those Marketo could not be asked about now stay held; the rows behind
+    /// them are still checked, unless a whole lookup could not be made (an outage or the quota: the rest waits too).
+    /// </summary>
+    /// <returns>Why some stay held (for the delivery's stop reason, so an outage is reported once), or null.</returns>
+    internal async Task<string?> ResolveLeftHoldsAsync(CancellationToken ct)
+    {
+        var guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
+        var waiting = new HashSet<string>(StringComparer.Ordinal);
+        string? why = null;
+        int released = 0, refused = 0;
+        while (LeftHeld(waiting) is { Count: > 0 } left)
         {
             if (guard is null)
             {
-                _activities.Save(left.Where(a => _activities.Find(a.ActivityId) is { Marketo.State: DeliveryState.Held }).Select(Released).ToList());
+                var settled = Settle(left.Select(a => (a, Unsubscribes.GuardDecision.Allow)).ToList());
+                released += settled.Count;
                 continue;
             }
             var screened = left.Select(a => (Activity: a, Decision: guard.Screen(a))).ToList(); // Salesforce opt-outs decide at once
             await guard.FlushAsync(all: true, ct).ConfigureAwait(false);
-            var decisions = screened.Select(x => (x.Activity, Decision: x.Decision ?? guard.Decide(x.Activity))).ToList();
-            if (decisions.Any(d => d.Decision is null or { ErrorId: "UnsubscribeCheckFailed" }))
+            var decisions = screened.Select(x => (x.Activity, Decision: x.Decision ?? guard.Decide(x.Activity)
+                ?? new Unsubscribes.GuardDecision(false, Unsubscribes.GuardDecision.CheckFailedNow, "the lookup did not answer"))).ToList();
+            foreach (var result in Settle(decisions))
             {
-                Diagnostics.EngineObserver.Current.Warning($"{left.Count} sent emails held for their unsubscribe check could not be checked now; they stay held until the next delivery.");
-                return;
+                switch (result.Outcome)
+                {
+                    case SubmitOutcome.Stored:
+                        released++;
+                        break;
+                    case SubmitOutcome.Deferred:
+                        waiting.Add(result.Activity.ActivityId);
+                        why ??= result.Decision!.Verdict?.FailureMessage ?? result.Decision.Message;
+                        break;
+                    default:
+                        refused++;
+                        Diagnostics.EngineObserver.Current.Warning(
+                            $"Activity {result.Activity.ActivityId}, a sent email held for its unsubscribe check, is refused ({result.Decision!.ErrorId}): {result.Decision.Message}");
+                        break;
+                }
             }
-            // Only rows still held (a live caller may have settled one meanwhile) change.
-            bool StillHeld(SalesActivity a) => _activities.Find(a.ActivityId) is { Marketo.State: DeliveryState.Held };
-            _activities.Save(decisions.Where(d => d.Decision!.Allowed && StillHeld(d.Activity)).Select(d => Released(d.Activity)).ToList());
-            _activities.Remove(decisions.Where(d => !d.Decision!.Allowed && StillHeld(d.Activity)).Select(d => d.Activity.ActivityId).ToList());
-            foreach (var (a, d) in decisions.Where(d => !d.Decision!.Allowed))
-                Diagnostics.EngineObserver.Current.Warning($"Activity {a.ActivityId}, held for its unsubscribe check when SalesSync stopped, is not logged: {d!.Message}");
-            Diagnostics.EngineObserver.Current.Verbose($"Held sent emails checked: {decisions.Count(d => d.Decision!.Allowed)} released, {decisions.Count(d => !d.Decision!.Allowed)} refused.");
+            // A lookup that failed for every row (an outage, the quota) would fail for the rows behind them too.
+            if (decisions.All(d => d.Decision.MustWait)) break;
         }
+        if (released + refused > 0) Diagnostics.EngineObserver.Current.Verbose($"Held sent emails checked: {released} released, {refused} refused.");
+        return waiting.Count > 0
+            ? $"Sent emails held for their unsubscribe check could not all be checked now ({why}); they stay held (never sent unchecked) until the next delivery."
+            : null;
     }
 
-    /// <summary>Stores the activities (one transaction), then sends whatever fills a whole API batch.</summary>
-    public Task<DeliveryReport> AddAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
+    /// <summary>The next held rows no live caller holds and this flush has not already left waiting.</summary>
+    private List<SalesActivity> LeftHeld(IReadOnlySet<string> waiting) =>
+        _activities.InState(true, DeliveryState.Held, BatchSize + _lock.LiveCount + waiting.Count)
+            .Where(a => !_lock.IsHeldLive(a.ActivityId) && !waiting.Contains(a.ActivityId)).Take(BatchSize).ToList();
+
+    /// <summary>
+    /// Stores the activities (one transaction) WITHOUT the send guard, then sends whatever fills a whole API batch:
+    /// for tests and benchmarks that bring their own data. Callers log through <see cref="Submit"/>.
+    /// </summary>
+    internal Task<DeliveryReport> AddAsync(IReadOnlyList<SalesActivity> batch, CancellationToken ct)
     {
         if (batch.Count > 0) _activities.Add(batch);
         return _outbox.DeliverAsync(all: false, ct);
@@ -203,15 +360,16 @@ public sealed partial class ActivityLogger
 
     /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
-        _outbox.ExclusiveAsync(async () =>
+        _lock.ExclusiveAsync(async () =>
         {
-            await ResolveLeftHoldsAsync(_guardFactory, ct).ConfigureAwait(false);
-            return await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+            var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
+            var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+            return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
         }, ct);
 
     /// <summary>Failed deliveries sent again (all, or these activities), while no delivery runs: see <see cref="ActivityStore.RequeueFailed"/>.</summary>
     internal Task<(int Marketo, int Salesforce)> RequeueFailedAsync(IReadOnlyList<string>? activityIds, CancellationToken ct) =>
-        _outbox.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
+        _lock.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
     public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>

@@ -13,19 +13,32 @@ public sealed record DeliveryReport(int MarketoDelivered, int MarketoFailed, int
 {
     public static DeliveryReport operator +(DeliveryReport a, DeliveryReport b) => new(
         a.MarketoDelivered + b.MarketoDelivered, a.MarketoFailed + b.MarketoFailed, a.SalesforceDelivered + b.SalesforceDelivered,
-        a.SalesforceFailed + b.SalesforceFailed, b.StillPending, b.StoppedBecause ?? a.StoppedBecause);
+        a.SalesforceFailed + b.SalesforceFailed, b.StillPending, Both(a.StoppedBecause, b.StoppedBecause));
+
+    /// <summary>Both reasons when both destinations stopped (an outage of both is reported once, whole).</summary>
+    internal static string? Both(string? a, string? b) => a is null || a == b ? b : b is null ? a : $"{a} {b}";
 }
 
 /// <summary>
 /// Delivers stored activities exactly once: Marketo through Add Custom Activities (300 per call), Salesforce
 /// as completed Tasks through sObject Collections (200 per call, allOrNone=false). A batch is marked Sending
 /// before the call; when a call's outcome is unknown (timeout, reset, 5xx, a crash), what arrived is looked up
-/// first (Marketo: the activities of those people carrying SalesSync's id; Salesforce: Tasks by their exact
-/// subject, which ends with the id), and only the rest is sent again. An outage or a spent quota stops the
+/// first, matched on SalesSync's own activity id (Marketo: those people's activities carrying it, at most
+/// <see cref="MaxMarketoLookupCalls"/> calls per delivery; Salesforce: those people's Tasks created since the
+/// send, whose subject ends with it), and only the rest is sent again. An outage or a spent quota stops the
 /// flush and leaves the rest pending for the next one.
 /// </summary>
-internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? salesforce, ActivityStore store, Connection.OutcomeGrace grace)
+internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? salesforce, ActivityStore store, SettingsStore settings, Connection.OutcomeGrace grace)
 {
+    /// <summary>
+    /// The most Marketo calls one delivery spends looking up activities with an unknown outcome (a paging token and
+    /// activities.json pages): a walk not finished within it counts as a lookup that could not be made.
+    /// </summary>
+    public const int MaxMarketoLookupCalls = 100;
+
+    /// <summary>How long before a Task's send its CreatedDate may read (clock differences): the lookup reads from there.</summary>
+    private static readonly TimeSpan SalesforceLookupMargin = TimeSpan.FromMinutes(15);
+
     public const int MarketoBatch = MarketoClient.MaxBatchSize;
     public const int SalesforceBatch = 200;
 
@@ -36,36 +49,19 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         { "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "FAILED_WRITE", "INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE" };
 
     private readonly CustomActivityClient _custom = new(marketo);
-    private IReadOnlyDictionary<SalesActivityFamily, int>? _typeIds;
+    private readonly ActivityTypeSetup _types = new(marketo);
+    private readonly TaskOwners? _owners = salesforce is null ? null : new TaskOwners(salesforce);
+
+    /// <summary>Whether this delivery already checked the types again after Marketo refused one (once per delivery).</summary>
+    private bool _typesRechecked;
 
     /// <summary>Leads already looked up in this delivery's lifetime: converted (with where to) or not (null).</summary>
     private readonly Dictionary<string, (string Contact, string? Account, string? Opportunity)?> _leadsChecked = new(StringComparer.Ordinal);
 
-    /// <summary>One delivery at a time per database in this process: two runspaces must never send or look up the same batch.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ActivityStore, SemaphoreSlim> Delivering = new();
-
     /// <summary>Delivers full batches only (<paramref name="all"/> false: the pipeline is still filling) or everything pending.</summary>
-    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => ExclusiveAsync(() => DeliverLockedAsync(all, ct), ct);
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => OutboxLock.For(store).ExclusiveAsync(() => DeliverLockedAsync(all, ct), ct);
 
-    /// <summary>
-    /// Runs work that changes delivery states while no other delivery of this database runs in this process
-    /// (every state change outside a live sender's own held rows goes through here).
-    /// </summary>
-    internal async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken ct)
-    {
-        var gate = Delivering.GetValue(store, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            return await work().ConfigureAwait(false);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
-
-    /// <summary>Delivers; the caller holds <see cref="ExclusiveAsync"/>.</summary>
+    /// <summary>Delivers; the caller holds the database's <see cref="OutboxLock"/>.</summary>
     internal async Task<DeliveryReport> DeliverLockedAsync(bool all, CancellationToken ct)
     {
         var marketoReport = await DeliverMarketoAsync(all, ct).ConfigureAwait(false);
@@ -73,8 +69,28 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         return (marketoReport + salesforceReport) with { StillPending = store.CountUnsettled(salesforceToo: salesforce is not null) };
     }
 
-    internal async Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) =>
-        _typeIds ??= await new ActivityTypeSetup(marketo).RequireAsync(ct).ConfigureAwait(false);
+    /// <summary>The checked type ids: checked once per connection (see <see cref="ActivityTypeSetup.ReadyIdsAsync"/>).</summary>
+    internal Task<IReadOnlyDictionary<SalesActivityFamily, int>> TypeIdsAsync(CancellationToken ct) => _types.ReadyIdsAsync(ct);
+
+    /// <summary>
+    /// The type ids for a delivery; null (with why) when Marketo cannot be asked now, so an outage stops the
+    /// delivery like any other and leaves everything pending (types not installed is still the caller's error).
+    /// </summary>
+    private async Task<(IReadOnlyDictionary<SalesActivityFamily, int>? Ids, string? Why)> TypeIdsOrStopAsync(CancellationToken ct)
+    {
+        try
+        {
+            return (await TypeIdsAsync(ct).ConfigureAwait(false), null);
+        }
+        catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+        {
+            return (null, $"Marketo: could not check SalesSync's activity types ({e.Message}).");
+        }
+    }
+
+    /// <summary>Marketo's per-record answers that mean the type itself was refused (deleted, unapproved, an attribute gone).</summary>
+    private static bool TypeRefused(CustomActivityResult r) =>
+        !r.Added && (r.Code is "1013" or "1006" || (r.Code == "1003" && r.Message?.Contains("activity type", StringComparison.OrdinalIgnoreCase) == true));
 
     // ---------- Marketo ----------
 
@@ -86,7 +102,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         var held = store.Count(true, DeliveryState.Sending) > 0 ? await ReconcileMarketoAsync(ct).ConfigureAwait(false) : null;
         while (store.Count(true, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= MarketoBatch))
         {
-            var typeIds = await TypeIdsAsync(ct).ConfigureAwait(false);
+            var (typeIds, unreachable) = await TypeIdsOrStopAsync(ct).ConfigureAwait(false);
+            if (typeIds is null) return new DeliveryReport(delivered, failed, 0, 0, 0, unreachable);
             var batch = MarkSending(store.InState(true, DeliveryState.Pending, MarketoBatch), marketoSide: true);
             IReadOnlyList<CustomActivityResult> results;
             try
@@ -111,14 +128,25 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)
             {
                 // The outcome is unknown: the batch stays Sending and is looked up before anything is sent again.
-                EngineObserver.Current.Warning($"Marketo: the outcome of sending {batch.Count} activities is unknown ({e.Message}); checking what arrived.");
+                // Verbose: the stop reason says it once (an outage must not add a warning per batch).
+                EngineObserver.Current.Verbose($"Marketo: the outcome of sending {batch.Count} activities is unknown ({e.Message}); checking what arrived.");
                 if (e is OperationCanceledException) throw;
                 var stop = await ReconcileMarketoAsync(ct).ConfigureAwait(false);
                 return new DeliveryReport(delivered, failed, 0, 0, 0, stop ?? $"Marketo: {e.Message}");
             }
             var now = DateTimeOffset.UtcNow;
+            // Marketo refused the type itself (deleted, unapproved since the check): check the types again once
+            // and send those again; a second refusal in the same delivery fails them with Marketo's reason.
+            var recheck = !_typesRechecked && results.Any(TypeRefused);
+            if (recheck)
+            {
+                _typesRechecked = true;
+                _types.Forget();
+                EngineObserver.Current.Verbose("Marketo refused SalesSync's activity type; checking the types again.");
+            }
             var saved = batch.Zip(results, (a, r) => r.Added
                 ? a with { Marketo = new Delivery(DeliveryState.Delivered, r.MarketoGuid, null, a.Marketo.Attempts, now) }
+                : recheck && TypeRefused(r) ? a with { Marketo = a.Marketo with { State = DeliveryState.Pending } }
                 : a with { Marketo = new Delivery(DeliveryState.Failed, null, $"{r.Code}: {r.Message}", a.Marketo.Attempts, now) }).ToList();
             store.Save(saved);
             delivered += saved.Count(a => a.Marketo.State == DeliveryState.Delivered);
@@ -130,14 +158,18 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     /// <summary>Activities left Sending: found in Marketo → delivered; not found → pending again. Null when done, else why it stopped.</summary>
     private async Task<string?> ReconcileMarketoAsync(CancellationToken ct)
     {
-        var typeIds = await TypeIdsAsync(ct).ConfigureAwait(false);
+        var (typeIds, unreachable) = await TypeIdsOrStopAsync(ct).ConfigureAwait(false);
+        if (typeIds is null) return unreachable;
+        var budget = new CustomActivityClient.CallBudget(MaxMarketoLookupCalls);
         while (store.InState(true, DeliveryState.Sending, MarketoBatch) is { Count: > 0 } sending)
         {
-            var since = sending.Min(a => a.OccurredAt < a.LoggedAt ? a.OccurredAt : a.LoggedAt) - TimeSpan.FromMinutes(5);
             IReadOnlyDictionary<string, string> found;
             try
             {
-                found = await _custom.FindLoggedAsync(typeIds.Values.ToList(), sending.Select(a => a.MarketoId).Distinct().ToList(), since, ct).ConfigureAwait(false);
+                // Marketo files a custom activity under the date it was given: a backfill is looked for from then.
+                found = await _custom.FindLoggedAsync(typeIds.Values.ToList(),
+                    sending.Select(a => new CustomActivityClient.Sought(a.MarketoId, a.ActivityId, (a.OccurredAt < a.LoggedAt ? a.OccurredAt : a.LoggedAt) - TimeSpan.FromMinutes(5))).ToList(),
+                    budget, ct).ConfigureAwait(false);
             }
             catch (SalesSyncApiException e)
             {
@@ -190,6 +222,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         while (store.Count(false, DeliveryState.Pending) is var pending && pending > 0 && (all || pending >= SalesforceBatch))
         {
             IReadOnlyList<SalesActivity> next;
+            IReadOnlyDictionary<string, TaskOwner?> owners;
             try
             {
                 next = await OnConvertedContactsAsync(store.InState(false, DeliveryState.Pending, SalesforceBatch), ct).ConfigureAwait(false);
@@ -198,8 +231,29 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             {
                 return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: could not look up converted leads ({e.Message}).");
             }
+            var fallbackId = settings.Activities.FallbackTaskOwnerId;
+            try
+            {
+                owners = await _owners!.LookUpAsync(next.Select(a => a.SalesOwnerId).Append(fallbackId), ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+            {
+                return new DeliveryReport(0, 0, delivered, failed, 0, $"Salesforce: could not look up the tasks' owners ({e.Message}).");
+            }
+            // A Task owned by an inactive user is refused by Salesforce: it goes to the fallback owner, or fails
+            // here, without a call, with a reason that says how to fix it.
+            var plan = next.ToDictionary(a => a.ActivityId, a => OwnerOf(a, owners, fallbackId), StringComparer.Ordinal);
+            var unowned = next.Where(a => plan[a.ActivityId].Refusal is not null).ToList();
+            if (unowned.Count > 0)
+            {
+                var now = DateTimeOffset.UtcNow;
+                store.Save(unowned.Select(a => a with { Salesforce = new Delivery(DeliveryState.Failed, null, plan[a.ActivityId].Refusal, a.Salesforce.Attempts, now) }).ToList());
+                failed += unowned.Count;
+                next = next.Where(a => plan[a.ActivityId].Refusal is null).ToList();
+                if (next.Count == 0) continue;
+            }
             var batch = MarkSending(next, marketoSide: false);
-            var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(batch.Select(a => (JsonNode)SalesforceTask.Record(a)).ToArray()) };
+            var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(batch.Select(a => (JsonNode)SalesforceTask.Record(a, plan[a.ActivityId].Owner)).ToArray()) };
             JsonDocument response;
             try
             {
@@ -220,7 +274,7 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             }
             catch (Exception e) when (e is SalesSyncApiException or OperationCanceledException)
             {
-                EngineObserver.Current.Warning($"Salesforce: the outcome of creating {batch.Count} tasks is unknown ({e.Message}); checking what arrived.");
+                EngineObserver.Current.Verbose($"Salesforce: the outcome of creating {batch.Count} tasks is unknown ({e.Message}); checking what arrived.");
                 if (e is OperationCanceledException) throw;
                 var stop = await ReconcileSalesforceAsync(ct).ConfigureAwait(false);
                 return new DeliveryReport(0, 0, delivered, failed, 0, stop ?? $"Salesforce: {e.Message}");
@@ -236,6 +290,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 }
                 var now = DateTimeOffset.UtcNow;
                 var saved = batch.Zip(results, (a, r) => SalesforceOutcome(a, r, now)).ToList();
+                foreach (var a in saved.Where(a => a.Salesforce.Reason?.StartsWith(InactiveOwner, StringComparison.Ordinal) == true))
+                    _owners!.Forget(plan[a.ActivityId].Owner?.Id ?? a.SalesOwnerId); // deactivated since it was read: read again next time
                 store.Save(saved);
                 delivered += saved.Count(a => a.Salesforce.State == DeliveryState.Delivered);
                 failed += saved.Count(a => a.Salesforce.State == DeliveryState.Failed);
@@ -275,6 +331,25 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             : a).ToList();
     }
 
+    /// <summary>How Salesforce names a Task refused for its inactive owner (the reason of such a failed delivery begins with it).</summary>
+    private const string InactiveOwner = "INACTIVE_OWNER_OR_USER";
+
+    /// <summary>What a Task owned by an inactive user needs: a fallback owner, then a retry.</summary>
+    private const string InactiveOwnerFix =
+        "Set-SalesActivitySetting -FallbackTaskOwnerId <id of an active Salesforce user> gives such tasks that owner; then Sync-SalesActivity -RetryFailed sends them.";
+
+    /// <summary>The Task's owner: the person's sales owner; when that user is inactive, the fallback owner; neither: why not (the failure reason).</summary>
+    private static (TaskOwner? Owner, string? Refusal) OwnerOf(SalesActivity a, IReadOnlyDictionary<string, TaskOwner?> owners, string? fallbackId)
+    {
+        var owner = People.SalesforceIds.To18(a.SalesOwnerId) is { } id ? owners.GetValueOrDefault(id) : null;
+        if (owner is null || owner.IsActive) return (owner, null); // not a user (a queue) or unknown: Salesforce decides
+        var fallback = People.SalesforceIds.To18(fallbackId) is { } f ? owners.GetValueOrDefault(f) : null;
+        if (fallback is { IsActive: true }) return (fallback, null);
+        return (null, fallbackId is null
+            ? $"{InactiveOwner}: the Salesforce owner {a.SalesOwnerId} of Marketo person {a.MarketoId} is an inactive user, and no fallback task owner is set. {InactiveOwnerFix}"
+            : $"{InactiveOwner}: the Salesforce owner {a.SalesOwnerId} of Marketo person {a.MarketoId} is an inactive user, and so is the fallback task owner {fallbackId}. {InactiveOwnerFix}");
+    }
+
     private static SalesActivity SalesforceOutcome(SalesActivity a, JsonElement result, DateTimeOffset now)
     {
         if (result.TryGetProperty("success", out var ok) && ok.ValueKind == JsonValueKind.True)
@@ -282,24 +357,34 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
         var error = result.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0 ? errors[0] : default;
         string? Text(string name) => error.ValueKind == JsonValueKind.Object && error.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         var code = Text("statusCode") ?? Text("errorCode") ?? "UNKNOWN";
-        var reason = $"{code}: {Text("message")}";
+        var reason = code == InactiveOwner ? $"{code}: {Text("message")}. {InactiveOwnerFix}" : $"{code}: {Text("message")}";
         var passes = PassingSalesforceErrors.Contains(code) && a.Salesforce.Attempts < MaxSalesforceAttempts;
         return a with { Salesforce = new Delivery(passes ? DeliveryState.Pending : DeliveryState.Failed, null, reason, a.Salesforce.Attempts, now) };
     }
 
-    /// <summary>Tasks left Sending: found by their exact subject → delivered; not found → pending again.</summary>
+    /// <summary>
+    /// Tasks left Sending, looked up by who they are for (WhoId, indexed) and when they were made (CreatedDate from
+    /// the send less a margin): found with SalesSync's activity id at the end of the subject and the same WhoId →
+    /// delivered; not found → pending again. One query per 200 activities (more only when one person's tasks since
+    /// the send fill several pages).
+    /// </summary>
     private async Task<string?> ReconcileSalesforceAsync(CancellationToken ct)
     {
         while (store.InState(false, DeliveryState.Sending, SalesforceBatch) is { Count: > 0 } sending)
         {
-            var bySubject = sending.ToDictionary(SalesforceTask.Subject, StringComparer.Ordinal);
+            static string? Who(SalesActivity a) => People.SalesforceIds.To18(a.SalesforceContactId ?? a.SalesforceLeadId);
+            var since = sending.Min(a => a.Salesforce.At ?? a.LoggedAt) - SalesforceLookupMargin;
+            var sinceLiteral = since.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
             var found = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
-                foreach (var chunk in Soql.InListChunks(bySubject.Keys))
-                    await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject FROM Task WHERE Subject IN {chunk}", includeDeleted: true, ct).ConfigureAwait(false))
-                        if (task.TryGetProperty("Subject", out var s) && s.GetString() is { } subject && task.TryGetProperty("Id", out var id))
-                            found[subject] = id.GetString()!;
+                foreach (var chunk in Soql.InListChunks(sending.Select(Who).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
+                    await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject, WhoId FROM Task WHERE WhoId IN {chunk} AND CreatedDate >= {sinceLiteral}", includeDeleted: true, ct).ConfigureAwait(false))
+                    {
+                        string? Text(string name) => task.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                        if (SalesforceTask.ActivityIdOf(Text("Subject")) is { } activityId && Text("Id") is { } id)
+                            found[$"{activityId}|{People.SalesforceIds.To18(Text("WhoId"))}"] = id;
+                    }
             }
             catch (SalesSyncApiException e)
             {
@@ -307,13 +392,15 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 return $"Salesforce: could not check which tasks arrived ({e.Message}); they are checked again before the next send.{given}";
             }
             var now = DateTimeOffset.UtcNow;
+            string? TaskOf(SalesActivity a) => found.TryGetValue($"{a.ActivityId}|{Who(a)}", out var id) ? id : null;
             // Salesforce may go on with a request for minutes after the client gave up: not found yet is not "lost" yet.
             bool MayStillLand(SalesActivity a) => a.Salesforce.At is { } sent && now - sent < grace.Salesforce;
-            var settled = bySubject.Where(p => found.ContainsKey(p.Key) || !MayStillLand(p.Value)).ToList();
-            store.Save(settled.Select(p => found.TryGetValue(p.Key, out var id)
-                ? p.Value with { Salesforce = new Delivery(DeliveryState.Delivered, id, null, p.Value.Salesforce.Attempts, now) }
-                : p.Value with { Salesforce = p.Value.Salesforce with { State = DeliveryState.Pending, UncheckedSince = null } }).ToList());
-            EngineObserver.Current.Verbose($"Salesforce: {found.Count} of {sending.Count} tasks with an unknown outcome had arrived; {settled.Count - found.Count} are sent again.");
+            var settled = sending.Where(a => TaskOf(a) is not null || !MayStillLand(a)).ToList();
+            store.Save(settled.Select(a => TaskOf(a) is { } id
+                ? a with { Salesforce = new Delivery(DeliveryState.Delivered, id, null, a.Salesforce.Attempts, now) }
+                : a with { Salesforce = a.Salesforce with { State = DeliveryState.Pending, UncheckedSince = null } }).ToList());
+            var arrived = settled.Count(a => TaskOf(a) is not null);
+            EngineObserver.Current.Verbose($"Salesforce: {arrived} of {sending.Count} tasks with an unknown outcome had arrived; {settled.Count - arrived} are sent again.");
             if (settled.Count < sending.Count)
                 return $"Salesforce: {sending.Count - settled.Count} tasks sent moments ago have an unknown outcome and may still arrive; they are checked again after {sending.Where(MayStillLand).Max(a => a.Salesforce.At!.Value) + grace.Salesforce:u}.";
         }

@@ -16,6 +16,12 @@ public sealed record ActivitySettings
     public DateTimeOffset? GuardChangedAt { get; init; }
     public string? GuardChangedBy { get; init; }
 
+    /// <summary>
+    /// The active Salesforce user (18-character id) that owns the Tasks of people whose sales owner is inactive
+    /// (Salesforce refuses a Task owned by an inactive user); null: such Tasks fail, saying how to set one.
+    /// </summary>
+    public string? FallbackTaskOwnerId { get; init; }
+
     /// <summary>When the settings were last changed (null: never, the defaults apply).</summary>
     public DateTimeOffset? ChangedAt { get; init; }
 

@@ -17,6 +17,9 @@ public enum ActivityFailureReason
     UnknownAttribute,
     InvalidValue,
     ValueTooLong,
+
+    /// <summary>The caller's ActivityId was logged by another runspace or process between the check and the store.</summary>
+    DuplicateActivityId,
 }
 
 public sealed class SalesActivityException(ActivityFailureReason reason, string message) : Exception(message)
@@ -33,8 +36,33 @@ internal sealed class ActivityTypeSetup(MarketoClient marketo)
 {
     private readonly CustomActivityClient _api = new(marketo);
 
+    /// <summary>
+    /// The type ids a connection (its Marketo client) found ready: checked once per connection, so a loop of
+    /// single sends does not pay four calls each; forgotten when Marketo refuses a type, or after an install.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MarketoClient, ReadyTypes> Ready = new();
+
+    private sealed class ReadyTypes
+    {
+        public volatile IReadOnlyDictionary<SalesActivityFamily, int>? Ids;
+    }
+
+    /// <summary>The checked type ids of this connection, checking them (one call plus one per type) only the first time.</summary>
+    public async Task<IReadOnlyDictionary<SalesActivityFamily, int>> ReadyIdsAsync(CancellationToken ct)
+    {
+        var ready = Ready.GetOrCreateValue(marketo);
+        if (ready.Ids is { } known) return known;
+        var ids = await RequireAsync(ct).ConfigureAwait(false);
+        ready.Ids = ids;
+        return ids;
+    }
+
+    /// <summary>Forgets the checked type ids (Marketo refused a type, or they were just installed): the next send checks again.</summary>
+    public void Forget() => Ready.GetOrCreateValue(marketo).Ids = null;
+
     public async Task<IReadOnlyList<ActivityTypeStatus>> InstallAsync(bool whatIf, CancellationToken ct)
     {
+        if (!whatIf) Forget();
         var existing = (await _api.GetTypesAsync(ct).ConfigureAwait(false)).ToDictionary(t => t.ApiName, StringComparer.OrdinalIgnoreCase);
         var results = new List<ActivityTypeStatus>();
         foreach (var type in SalesActivityCatalog.Types)

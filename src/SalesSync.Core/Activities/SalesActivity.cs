@@ -13,7 +13,7 @@ public enum DeliveryState
 
     /// <summary>
     /// A sent email stored while its unsubscribe check is outstanding (the send guard): never sent in this state;
-    /// the check makes it Pending or removes it (refused), also after a crash, before the next delivery.
+    /// the check makes it Pending or Refused, also after a crash, before the next delivery.
     /// </summary>
     Held,
 
@@ -24,6 +24,13 @@ public enum DeliveryState
 
     /// <summary>Refused for a reason that sending again will not change (unknown lead, validation).</summary>
     Failed,
+
+    /// <summary>
+    /// Refused by the send guard (unsubscribed, opted out, or an address Marketo cannot check): never delivered,
+    /// and never deleted either. A sent email is an email that already went out; its record, with the reason,
+    /// is the audit trail that it reached someone it should not have.
+    /// </summary>
+    Refused,
 }
 
 /// <summary>An activity's state with one destination: the remote id once delivered, the reason once failed.</summary>

@@ -14,7 +14,11 @@ internal static class SalesforceTask
 {
     private const int SubjectLength = 255;
 
-    public static JsonObject Record(SalesActivity a)
+    /// <summary>
+    /// The Task for an activity; <paramref name="owner"/> (the person's sales owner, or the fallback owner when
+    /// that one is inactive) owns it, else the person's sales owner as synced.
+    /// </summary>
+    public static JsonObject Record(SalesActivity a, TaskOwner? owner = null)
     {
         var family = SalesActivityCatalog.FamilyOf(a.Kind);
         var record = new JsonObject
@@ -23,13 +27,13 @@ internal static class SalesforceTask
             ["Subject"] = Subject(a),
             ["WhoId"] = a.SalesforceContactId ?? a.SalesforceLeadId,
             ["Status"] = "Completed",
-            ["ActivityDate"] = a.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            ["ActivityDate"] = TaskDate(a, owner),
             ["Description"] = Description(a),
             ["TaskSubtype"] = family switch { SalesActivityFamily.Email => "Email", SalesActivityFamily.Call => "Call", _ => "Task" },
         };
         if (family != SalesActivityFamily.Campaign) record["Type"] = family == SalesActivityFamily.Email ? "Email" : "Call";
         if (a.SalesforceContactId is not null && (a.SalesforceOpportunityId ?? a.SalesforceAccountId) is { } what) record["WhatId"] = what;
-        if (a.SalesOwnerId is not null) record["OwnerId"] = a.SalesOwnerId;
+        if ((owner?.Id ?? a.SalesOwnerId) is { } ownerId) record["OwnerId"] = ownerId;
         if (family == SalesActivityFamily.Call)
         {
             record["CallType"] = "Outbound";
@@ -38,6 +42,17 @@ internal static class SalesforceTask
                 record["CallDisposition"] = Truncate(disposition, 255);
         }
         return record;
+    }
+
+    /// <summary>
+    /// ActivityDate is a day without a time, read as the owner's day: the date the activity happened in the owner's
+    /// time zone (Salesforce's TimeZoneSidKey) when known, else in the offset the activity was given with; never
+    /// the UTC date, which puts a US evening call on the next day.
+    /// </summary>
+    public static string TaskDate(SalesActivity a, TaskOwner? owner = null)
+    {
+        var local = owner?.TimeZone is { } zone ? TimeZoneInfo.ConvertTime(a.OccurredAt, zone) : a.OccurredAt;
+        return local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 
     /// <summary>"Email: &lt;subject&gt; [SS-…]", "Reply: …", "Call: &lt;outcome&gt; [SS-…]": one line, at most 255 characters, the id always kept.</summary>
@@ -61,6 +76,14 @@ internal static class SalesforceTask
         var oneLine = string.Join(' ', new string(text.Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator ? ' ' : c).ToArray())
             .Split(' ', StringSplitOptions.RemoveEmptyEntries));
         return Truncate(oneLine, SubjectLength - suffix.Length) + suffix;
+    }
+
+    /// <summary>The SalesSync activity id a Task subject ends with ("… [SS-…]"), or null.</summary>
+    public static string? ActivityIdOf(string? subject)
+    {
+        if (subject is null || !subject.EndsWith(']')) return null;
+        var open = subject.LastIndexOf(" [", StringComparison.Ordinal);
+        return open < 0 ? null : subject[(open + 2)..^1];
     }
 
     private static string Description(SalesActivity a)

@@ -60,6 +60,13 @@ internal static class RestTransport
         return RetryAfterHeader.From(headers, now);
     }
 
+    /// <summary>The server's time from the response's HTTP Date header, if it sent a valid one.</summary>
+    public static DateTimeOffset? ServerDate(RestResponse response)
+    {
+        var header = (response.Headers ?? []).FirstOrDefault(h => string.Equals(h.Name, "Date", StringComparison.OrdinalIgnoreCase));
+        return ServerClock.Parse(header?.Value?.ToString());
+    }
+
     /// <summary>"GET rest/v1/leads.json": method and path only; query strings may carry secrets.</summary>
     public static string Operation(Method method, string path) => $"{method.ToString().ToUpperInvariant()} /{path.TrimStart('/')}";
 }

@@ -104,39 +104,77 @@ internal sealed class CustomActivityClient(MarketoClient client)
     private static JsonElement? First(JsonElement o, string name) =>
         o.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 ? a[0] : null;
 
+    /// <summary>An activity looked for after an unknown outcome: its person, SalesSync's id, and when Marketo's log could first hold it.</summary>
+    public readonly record struct Sought(long LeadId, string ActivityId, DateTimeOffset Since);
+
+    /// <summary>Calls a lookup may still make (shared by the walks of one delivery).</summary>
+    public sealed class CallBudget(int calls)
+    {
+        public int Left { get; private set; } = calls;
+        public int Limit { get; } = calls;
+
+        public void Spend()
+        {
+            if (Left <= 0)
+                throw new SalesSyncApiException(MarketoClient.ServiceName, "INCOMPLETE_LOOKUP",
+                    $"looking up activities with an unknown outcome took more than the {Limit} Marketo calls a delivery may spend on it", ApiFailureKind.Transient);
+            Left--;
+        }
+    }
+
     /// <summary>
-    /// The SalesSync activity ids Marketo holds for these leads (≤ 30 per call, as the API allows) among
-    /// activities of the given types since a time: how the outbox learns what arrived after an unknown outcome.
+    /// Which of the sought SalesSync activity ids Marketo holds (id → Marketo's id): the activity log of the given
+    /// types is walked for ≤ 30 people per walk (as the API allows), from the earliest time any of them could be
+    /// filed under, and a walk ends as soon as every activity it looks for is found. Every call is paid from
+    /// <paramref name="budget"/>.
     /// </summary>
-    /// <remarks>Throws when a scan cannot be finished (too many empty pages in a row): an incomplete answer must not pass for "not there".</remarks>
-    public async Task<IReadOnlyDictionary<string, string>> FindLoggedAsync(IReadOnlyCollection<int> typeIds, IReadOnlyCollection<long> leadIds, DateTimeOffset since, CancellationToken ct)
+    /// <remarks>Throws when a walk cannot be finished (the budget is spent, or too many empty pages in a row): an incomplete answer must not pass for "not there".</remarks>
+    public async Task<IReadOnlyDictionary<string, string>> FindLoggedAsync(IReadOnlyCollection<int> typeIds, IReadOnlyList<Sought> sought, CallBudget budget, CancellationToken ct)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
-        var start = await client.GetAsync("rest/v1/activities/pagingtoken.json",
-            [new("sinceDatetime", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))], ct).ConfigureAwait(false);
-        foreach (var chunk in leadIds.Distinct().Chunk(30))
+        // People whose activities are recent walk together, so a backfill months old does not lengthen their walk.
+        var byPerson = sought.GroupBy(s => s.LeadId).Select(g => (LeadId: g.Key, Since: g.Min(s => s.Since), Ids: g.Select(s => s.ActivityId).ToList()))
+            .OrderBy(p => p.Since).ToList();
+        foreach (var chunk in byPerson.Chunk(30))
         {
+            var missing = chunk.SelectMany(p => p.Ids).ToHashSet(StringComparer.Ordinal);
+            budget.Spend();
+            var start = await client.GetAsync("rest/v1/activities/pagingtoken.json",
+                [new("sinceDatetime", chunk.Min(p => p.Since).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))], ct).ConfigureAwait(false);
             var token = start.NextPageToken;
-            for (var empty = 0; token is not null;)
+            for (var empty = 0; token is not null && missing.Count > 0;)
             {
                 if (empty >= MaxEmptyPages)
                     throw new SalesSyncApiException(MarketoClient.ServiceName, "INCOMPLETE_LOOKUP",
                         $"Marketo's activity log gave {MaxEmptyPages} empty pages in a row while looking for activities with an unknown outcome", ApiFailureKind.Transient);
+                budget.Spend();
                 var page = await client.GetAsync("rest/v1/activities.json",
                 [
                     new("nextPageToken", token),
                     new("activityTypeIds", string.Join(',', typeIds)),
-                    new("leadIds", string.Join(',', chunk)),
+                    new("leadIds", string.Join(',', chunk.Select(p => p.LeadId))),
                     new("batchSize", MarketoClient.MaxBatchSize.ToString(CultureInfo.InvariantCulture)),
                 ], ct).ConfigureAwait(false);
                 foreach (var activity in page.Result)
-                    if ((Sync.ActivityStreams.Attribute(activity, SalesActivityCatalog.ActivityIdAttribute)
-                         ?? Sync.ActivityStreams.Attribute(activity, SalesActivityCatalog.ActivityId.DisplayName)) is { } id)
+                    if ((Attribute(activity, SalesActivityCatalog.ActivityIdAttribute) ?? Attribute(activity, SalesActivityCatalog.ActivityId.DisplayName)) is { } id)
+                    {
                         found[id] = MarketoResponse.String(activity, "marketoGUID") ?? MarketoResponse.String(activity, "id") ?? "";
+                        missing.Remove(id);
+                    }
                 empty = page.Result.Count == 0 ? empty + 1 : 0;
                 token = page.MoreResult == true ? page.NextPageToken : null;
             }
         }
         return found;
+    }
+
+    /// <summary>An activity's attribute value by name (any case), as activities.json gives them.</summary>
+    private static string? Attribute(JsonElement activity, string name)
+    {
+        if (!activity.TryGetProperty("attributes", out var attributes) || attributes.ValueKind != JsonValueKind.Array) return null;
+        foreach (var attribute in attributes.EnumerateArray())
+            if (string.Equals(MarketoResponse.String(attribute, "name"), name, StringComparison.OrdinalIgnoreCase))
+                return MarketoResponse.String(attribute, "value");
+        return null;
     }
 }

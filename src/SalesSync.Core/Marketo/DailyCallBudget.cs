@@ -2,7 +2,9 @@ namespace SalesSync.Core.Marketo;
 
 /// <summary>
 /// Counts this process's Marketo calls per Marketo day (which ends at midnight US Central) and stops
-/// at the configured budget, or when the server has said 607, until the day turns.
+/// at the configured budget, or when the server has said 607, until the day turns. The instance's own
+/// use today (every integration's calls, from stats/usage.json) is kept beside it, never in it: the
+/// budget caps SalesSync, while the instance's quota is Marketo's to enforce (607).
 /// </summary>
 internal sealed class DailyCallBudget(int limit, TimeProvider time)
 {
@@ -13,6 +15,8 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
     private DateOnly _day;
     private int _used;
     private bool _serverSaysExhausted;
+    private int? _instanceUsedAtSeed;
+    private int _ownUsedAtSeed;
 
     /// <summary>Calls allowed per Marketo day; 0 = no client-side budget. Changing it keeps the day's count.</summary>
     public int Limit
@@ -40,15 +44,32 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
     }
 
     /// <summary>
-    /// Raises today's count to what Marketo says the instance has already used (stats/usage.json), so a
-    /// process started after another one does not spend the same budget twice.
+    /// Records what Marketo says the whole instance has used today (stats/usage.json). It does not spend this
+    /// process's budget: other integrations' calls are theirs (review M1).
     /// </summary>
-    public void Seed(int usedToday)
+    public void Seed(int instanceUsedToday)
     {
         lock (_gate)
         {
             Roll();
-            if (usedToday > _used) _used = usedToday;
+            _instanceUsedAtSeed = instanceUsedToday;
+            _ownUsedAtSeed = _used;
+        }
+    }
+
+    /// <summary>
+    /// The instance's calls today as last read from Marketo plus this process's calls since; null when not read
+    /// today. Marketo's own figure lags (its statistics are not live), so this is an estimate.
+    /// </summary>
+    public int? InstanceUsedToday
+    {
+        get
+        {
+            lock (_gate)
+            {
+                Roll();
+                return _instanceUsedAtSeed is { } seen ? seen + Math.Max(0, _used - _ownUsedAtSeed) : null;
+            }
         }
     }
 
@@ -80,6 +101,8 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
         _day = today;
         _used = 0;
         _serverSaysExhausted = false;
+        _instanceUsedAtSeed = null;
+        _ownUsedAtSeed = 0;
     }
 
     private static TimeZoneInfo FindCentral()

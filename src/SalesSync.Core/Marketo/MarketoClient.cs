@@ -38,6 +38,9 @@ internal sealed class MarketoClient : IDisposable
     /// <summary>A token and when to fetch the next one (<see cref="RefreshAt"/> is never after <see cref="ExpiresAt"/>).</summary>
     private sealed record TokenState(string Value, DateTimeOffset ExpiresAt, DateTimeOffset RefreshAt, string? Scope);
 
+    /// <summary>Marketo's own clock (its responses' Date headers): activity watermarks are taken on it, never on the local clock.</summary>
+    public ServerClock ServerClock { get; } = new();
+
     public MarketoClient(MarketoClientOptions options, MarketoRateGate? gate = null, TimeProvider? time = null)
     {
         if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
@@ -68,6 +71,9 @@ internal sealed class MarketoClient : IDisposable
 
     /// <summary>Calls this process made today against the instance (client-side count).</summary>
     public int CallsToday => _gate.Budget.Used;
+
+    /// <summary>Every integration's calls today on this instance (Marketo's figure at the last read plus ours since); null before a read.</summary>
+    public int? InstanceCallsToday => _gate.Budget.InstanceUsedToday;
 
     /// <summary>Proves the credentials by fetching a token (short retry policy: a dead host fails fast).</summary>
     public async Task<MarketoToken> AuthenticateAsync(CancellationToken cancellationToken)
@@ -152,8 +158,8 @@ internal sealed class MarketoClient : IDisposable
     }
 
     /// <summary>
-    /// Reads today's API use of the instance (stats/usage.json: one call) and seeds the daily budget with
-    /// it; returns the total Marketo reported, or null when it did not say.
+    /// Reads today's API use of the instance (stats/usage.json: one call) and records it beside this process's
+    /// own count (it does not spend the process's budget); returns the total Marketo reported, or null when it did not say.
     /// </summary>
     public async Task<int?> SeedDailyBudgetAsync(CancellationToken cancellationToken)
     {
@@ -162,6 +168,37 @@ internal sealed class MarketoClient : IDisposable
         if (!int.TryParse(total, NumberStyles.None, CultureInfo.InvariantCulture, out var used)) return null;
         _gate.Budget.Seed(used);
         return used;
+    }
+
+    /// <summary>A static list's name (GET lists/{id}.json, one call), or null when Marketo does not know the id (1013).</summary>
+    public async Task<string?> GetStaticListNameAsync(long listId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await GetAsync($"rest/v1/lists/{listId.ToString(CultureInfo.InvariantCulture)}.json", null, cancellationToken).ConfigureAwait(false);
+            return answer.Result.Select(r => MarketoResponse.String(r, "name") ?? "").FirstOrDefault();
+        }
+        catch (SalesSyncApiException e) when (e.Code is "1013" or "702")
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A smart list's name (Asset API GET smartList/{id}.json, one call), or null when Marketo does not know the id:
+    /// the Asset API answers an unknown id with success and no result (a "No assets found" warning), or 702/1013.
+    /// </summary>
+    public async Task<string?> GetSmartListNameAsync(long smartListId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var answer = await GetAsync($"rest/asset/v1/smartList/{smartListId.ToString(CultureInfo.InvariantCulture)}.json", null, cancellationToken).ConfigureAwait(false);
+            return answer.Result.Select(r => MarketoResponse.String(r, "name") ?? "").FirstOrDefault();
+        }
+        catch (SalesSyncApiException e) when (e.Code is "1013" or "702" or "610")
+        {
+            return null;
+        }
     }
 
     /// <summary>One page of a static list's members (the paging token from the previous page, or null for the first).</summary>
@@ -198,6 +235,7 @@ internal sealed class MarketoClient : IDisposable
             var request = build();
             request.AddHeader("Authorization", "Bearer " + token.Value);
             var response = await RestTransport.SendAsync(_rest, request, ServiceName, operation, ct).ConfigureAwait(false);
+            ServerClock.Observe(response, _time.GetUtcNow());
             return Interpret(response, operation);
         }
     }

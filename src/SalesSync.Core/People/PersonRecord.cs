@@ -25,6 +25,12 @@ public sealed record PersonRecord
     /// <summary>For contacts: the opportunity of their primary role, else of the most recently modified one.</summary>
     public string? SalesforceOpportunityId { get; init; }
 
+    /// <summary>
+    /// A contact synced while Salesforce was not connected and whose opportunity is therefore not known (not
+    /// "none"): the next run with Salesforce reads it. Never set for leads.
+    /// </summary>
+    public bool OpportunityUnread { get; init; }
+
     /// <summary>The Salesforce owner of the lead or contact (sfdcLeadOwnerId).</summary>
     public string? SalesOwnerId { get; init; }
     public bool Unsubscribed { get; init; }

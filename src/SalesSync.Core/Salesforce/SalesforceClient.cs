@@ -37,6 +37,9 @@ internal sealed partial class SalesforceClient : IDisposable
 
     private sealed record Session(string Token, Uri InstanceUrl, RestClient Api, DateTimeOffset IssuedAt);
 
+    /// <summary>Salesforce's own clock (its responses' Date headers): SystemModstamp watermarks are taken on it, never on the local clock.</summary>
+    public ServerClock ServerClock { get; } = new();
+
     public SalesforceClient(SalesforceClientOptions options, TimeProvider? time = null)
     {
         if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
@@ -155,6 +158,7 @@ internal sealed partial class SalesforceClient : IDisposable
         request.AddHeader("Authorization", "Bearer " + session.Token);
         Interlocked.Increment(ref _callsMade);
         var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);
+        ServerClock.Observe(response, _time.GetUtcNow());
         ReadUsage(response);
 
         var status = (int)response.StatusCode;

@@ -40,8 +40,23 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
     }
 
-    /// <summary>Stores new activities in one transaction (before any of them is sent).</summary>
-    public void Add(IReadOnlyList<SalesActivity> activities) => InTransaction(() => _activities.InsertBulk(activities.Select(ToDocument)));
+    /// <summary>
+    /// Stores new activities in one transaction (before any of them is sent). An id already stored (a caller's
+    /// own id that another runspace or process logged meanwhile) stores none of them: a <see cref="SalesActivityException"/>.
+    /// </summary>
+    public void Add(IReadOnlyList<SalesActivity> activities)
+    {
+        try
+        {
+            InTransaction(() => _activities.InsertBulk(activities.Select(ToDocument)));
+        }
+        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+        {
+            var taken = activities.Select(a => a.ActivityId).FirstOrDefault(id => _activities.FindById(id) is not null) ?? "?";
+            throw new SalesActivityException(ActivityFailureReason.DuplicateActivityId,
+                $"An activity with the id {taken} is already logged (another runspace or process logged it meanwhile); it is not logged again.");
+        }
+    }
 
     /// <summary>Saves changed states in one transaction.</summary>
     public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() => { foreach (var a in activities) _activities.Update(ToDocument(a)); });
@@ -56,9 +71,6 @@ internal sealed class ActivityStore
     public int CountUnsettled(bool salesforceToo) =>
         Count(true, DeliveryState.Pending) + Count(true, DeliveryState.Sending) + Count(true, DeliveryState.Held)
         + (salesforceToo ? Count(false, DeliveryState.Pending) + Count(false, DeliveryState.Sending) + Count(false, DeliveryState.Held) : 0);
-
-    /// <summary>Removes activities that were never sent (refused by the send guard while held).</summary>
-    public void Remove(IReadOnlyList<string> activityIds) => InTransaction(() => { foreach (var id in activityIds) _activities.Delete(id); });
 
     /// <summary>
     /// Puts failed deliveries back to pending (all, or those of these activity ids), attempts reset, so the next
@@ -90,7 +102,8 @@ internal sealed class ActivityStore
     /// </summary>
     private static Delivery Requeued(Delivery d) =>
         d.Reason?.StartsWith(Activities.ActivityOutbox.UnconfirmedPrefix, StringComparison.Ordinal) == true
-            ? d with { State = DeliveryState.Sending, Reason = null, At = DateTimeOffset.UtcNow, UncheckedSince = null }
+            // At stays the time it was sent: the lookup reads from then, and it may no longer "still land".
+            ? d with { State = DeliveryState.Sending, Reason = null, UncheckedSince = null }
             : d with { State = DeliveryState.Pending, Reason = null, Attempts = 0, UncheckedSince = null };
 
     public SalesActivity? Find(string activityId) => _activities.FindById(activityId) is { } d ? ToActivity(d) : null;
@@ -151,6 +164,8 @@ internal sealed class ActivityStore
             ["sfOpportunityId"] = a.SalesforceOpportunityId,
             ["ownerId"] = a.SalesOwnerId,
             ["occurredAt"] = a.OccurredAt.UtcDateTime,
+            // The offset it happened at (minutes), so the day it happened on stays the seller's day (the Task date).
+            ["occurredOffset"] = (int)a.OccurredAt.Offset.TotalMinutes,
             ["loggedAt"] = a.LoggedAt.UtcDateTime,
             ["attributes"] = attributes,
             ["marketo"] = ToDocument(a.Marketo),
@@ -179,7 +194,7 @@ internal sealed class ActivityStore
         SalesforceAccountId = Bson.Text(d, "sfAccountId"),
         SalesforceOpportunityId = Bson.Text(d, "sfOpportunityId"),
         SalesOwnerId = Bson.Text(d, "ownerId"),
-        OccurredAt = Bson.Utc(d["occurredAt"]),
+        OccurredAt = d["occurredOffset"].IsInt32 ? Bson.Utc(d["occurredAt"]).ToOffset(TimeSpan.FromMinutes(d["occurredOffset"].AsInt32)) : Bson.Utc(d["occurredAt"]),
         LoggedAt = Bson.Utc(d["loggedAt"]),
         Attributes = d["attributes"].AsDocument.ToDictionary(p => p.Key, p => p.Value.AsString, StringComparer.Ordinal),
         Marketo = ToDelivery(d["marketo"].AsDocument),

@@ -12,7 +12,7 @@ internal sealed record SalesforceOptOut
     public required string Type { get; init; }
     public bool OptedOut { get; init; }
 
-    /// <summary>Whether Salesforce has ever had the opt-out as far as SalesSync read (or SalesSync set it): then it is never set again.</summary>
+    /// <summary>Whether Salesforce has ever had the opt-out as far as SalesSync read (or SalesSync set it).</summary>
     public bool EverOptedOut { get; init; }
 
     /// <summary>When SalesSync set the opt-out (for a Marketo unsubscribe), or handled a converted lead through its contact.</summary>
@@ -22,6 +22,13 @@ internal sealed record SalesforceOptOut
     public string? ConvertedContactId { get; init; }
     public DateTimeOffset SeenAt { get; init; }
 
+    /// <summary>
+    /// Salesforce's SystemModstamp on the first read that showed the current Email Opt Out value (Salesforce's clock):
+    /// for a re-subscribed record, the re-subscribe or soon after it, so a Marketo unsubscribe logged later is a new one.
+    /// Null when not read since SalesSync set the flag.
+    /// </summary>
+    public DateTimeOffset? FlagModstamp { get; init; }
+
     /// <summary>Same knowledge (when it was read aside)?</summary>
     public bool SameAs(SalesforceOptOut? other) => other is not null && this with { SeenAt = default } == other with { SeenAt = default };
 }
@@ -29,8 +36,9 @@ internal sealed record SalesforceOptOut
 /// <summary>
 /// Salesforce opt-outs as last read (a first run reads every opted-out lead and contact, and the converted
 /// leads; later runs only what changed since the SystemModstamp watermark kept here), which ones SalesSync
-/// itself set, so an unsubscribe is pushed once and a re-subscribe in Salesforce is not overridden, and
-/// which contact each converted lead became.
+/// itself set, so an unsubscribe is pushed once and a re-subscribe in Salesforce is not overridden by it, and
+/// which contact each converted lead became. Also when Marketo logged each synced person's latest unsubscribe
+/// (read by incremental runs), so an unsubscribe newer than a Salesforce re-subscribe is pushed again.
 /// </summary>
 internal sealed class OptOutStore
 {
@@ -38,12 +46,14 @@ internal sealed class OptOutStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _optOuts;
     private readonly ILiteCollection<BsonDocument> _state;
+    private readonly ILiteCollection<BsonDocument> _marketoUnsubscribes;
 
     public OptOutStore(SyncStore store)
     {
         _database = store.Database;
         _optOuts = _database.GetCollection("salesforce_optouts");
         _state = _database.GetCollection("optout_state");
+        _marketoUnsubscribes = _database.GetCollection("marketo_unsubscribes");
     }
 
     private bool _indexed;
@@ -60,6 +70,21 @@ internal sealed class OptOutStore
     /// <summary>The converted leads that became these contacts.</summary>
     public IReadOnlyList<SalesforceOptOut> LeadsConvertedTo(IReadOnlyCollection<string> contactIds18) =>
         contactIds18.Count == 0 ? [] : _optOuts.Find(LiteDB.Query.In("convertedContactId", contactIds18.Select(c => new BsonValue(c)).ToArray())).Select(ToRecord).ToList();
+
+    /// <summary>When Marketo logged the person's latest unsubscribe (Marketo's clock), as far as incremental runs read; null when never seen.</summary>
+    public DateTimeOffset? MarketoUnsubscribedAt(long marketoId) =>
+        _marketoUnsubscribes.FindById(marketoId) is { } doc ? Bson.UtcOrNull(doc["at"]) : null;
+
+    /// <summary>Keeps the latest logged unsubscribe time per person (a later one replaces an earlier one, never the reverse).</summary>
+    public void SaveMarketoUnsubscribes(IReadOnlyCollection<(long MarketoId, DateTimeOffset At)> unsubscribes)
+    {
+        if (unsubscribes.Count == 0) return;
+        foreach (var (id, at) in unsubscribes.GroupBy(u => u.MarketoId).Select(g => (g.Key, g.Max(u => u.At))))
+        {
+            if (MarketoUnsubscribedAt(id) is { } known && known >= at) continue;
+            _marketoUnsubscribes.Upsert(new BsonDocument { ["_id"] = id, ["at"] = at.UtcDateTime });
+        }
+    }
 
     /// <summary>Saves records and, when given, the new watermark, in one transaction.</summary>
     public void Save(IReadOnlyCollection<SalesforceOptOut> records, DateTimeOffset? since = null)
@@ -84,6 +109,7 @@ internal sealed class OptOutStore
                     ["pushedAt"] = r.PushedAt is { } p ? new BsonValue(p.UtcDateTime) : BsonValue.Null,
                     ["convertedContactId"] = r.ConvertedContactId,
                     ["seenAt"] = r.SeenAt.UtcDateTime,
+                    ["flagModstamp"] = r.FlagModstamp is { } m ? new BsonValue(m.UtcDateTime) : BsonValue.Null,
                 });
             }
             if (since is { } s) _state.Upsert(new BsonDocument { ["_id"] = StateId, ["since"] = s.UtcDateTime });
@@ -105,5 +131,6 @@ internal sealed class OptOutStore
         PushedAt = Bson.UtcOrNull(d["pushedAt"]),
         ConvertedContactId = Bson.Text(d, "convertedContactId"),
         SeenAt = Bson.Utc(d["seenAt"]),
+        FlagModstamp = Bson.UtcOrNull(d["flagModstamp"]),
     };
 }

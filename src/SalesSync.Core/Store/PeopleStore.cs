@@ -18,6 +18,13 @@ internal sealed class PeopleStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _people;
 
+    /// <summary>
+    /// Ids of contacts written while Salesforce was not connected, whose opportunity is not known (review H3). A side
+    /// collection rather than an indexed field: it is empty almost always, and an eleventh index would slow every write.
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _opportunityUnread;
+    private bool _anyOpportunityUnread;
+
     public PeopleStore(SyncStore store)
     {
         _database = store.Database;
@@ -27,6 +34,44 @@ internal sealed class PeopleStore
         _people.EnsureIndex("lastRun", "$.lastRun");
         _people.EnsureIndex("unsubscribed", "$.unsubscribed");
         foreach (var field in SalesforceIdFields) _people.EnsureIndex(field, "$." + field);
+        _opportunityUnread = _database.GetCollection("people_opportunity_unread");
+        _anyOpportunityUnread = _database.CollectionExists("people_opportunity_unread") && _opportunityUnread.Count() > 0;
+    }
+
+    /// <summary>The stored people with these ids (those not stored are left out).</summary>
+    public Dictionary<long, PersonRecord> FindMany(IEnumerable<long> marketoIds)
+    {
+        var found = new Dictionary<long, PersonRecord>();
+        foreach (var id in marketoIds)
+            if (!found.ContainsKey(id) && _people.FindById(id) is { } doc) found[id] = ToRecord(doc);
+        return found;
+    }
+
+    /// <summary>Contacts whose opportunity was not read (synced while Salesforce was not connected).</summary>
+    public IReadOnlyList<PersonRecord> WithUnreadOpportunity()
+    {
+        if (!_anyOpportunityUnread) return [];
+        var people = new List<PersonRecord>();
+        foreach (var marker in _opportunityUnread.FindAll().ToList())
+        {
+            if (_people.FindById(marker["_id"]) is { } doc && ToRecord(doc) is { OpportunityUnread: true } person) people.Add(person);
+            else _opportunityUnread.Delete(marker["_id"]); // removed since, or written with Salesforce
+        }
+        _anyOpportunityUnread = people.Count > 0;
+        return people;
+    }
+
+    private void TrackOpportunityUnread(PersonRecord person)
+    {
+        if (person.OpportunityUnread)
+        {
+            _opportunityUnread.Upsert(new BsonDocument { ["_id"] = person.MarketoId });
+            _anyOpportunityUnread = true;
+        }
+        else if (_anyOpportunityUnread)
+        {
+            _opportunityUnread.Delete(person.MarketoId);
+        }
     }
 
     public int Count => _people.Count();
@@ -89,6 +134,7 @@ internal sealed class PeopleStore
                 // Insert or Update, not Upsert: FindById already told which, and Upsert would look the id up again.
                 if (existing is null) _people.Insert(ToDocument(kept, runId));
                 else _people.Update(ToDocument(kept, runId));
+                TrackOpportunityUnread(kept);
                 changes.Add((kept, change));
             }
             _database.Commit();
@@ -281,7 +327,14 @@ internal sealed class PeopleStore
         }
     }
 
-    private static BsonDocument ToDocument(PersonRecord p, int runId) => new()
+    private static BsonDocument ToDocument(PersonRecord p, int runId)
+    {
+        var doc = PersonDocument(p, runId);
+        if (p.OpportunityUnread) doc["sfOpportunityUnread"] = true;
+        return doc;
+    }
+
+    private static BsonDocument PersonDocument(PersonRecord p, int runId) => new()
     {
         ["_id"] = p.MarketoId,
         ["firstName"] = p.FirstName,
@@ -322,6 +375,7 @@ internal sealed class PeopleStore
         SalesforceOpportunityId = Bson.Text(d, "sfOpportunityId"),
         SalesOwnerId = Bson.Text(d, "ownerId"),
         Unsubscribed = d["unsubscribed"].IsBoolean && d["unsubscribed"].AsBoolean,
+        OpportunityUnread = d["sfOpportunityUnread"].IsBoolean && d["sfOpportunityUnread"].AsBoolean,
         MarketoUpdatedAt = d["marketoUpdatedAt"].IsDateTime ? new DateTimeOffset(DateTime.SpecifyKind(d["marketoUpdatedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)) : null,
         SyncedAt = new DateTimeOffset(DateTime.SpecifyKind(d["syncedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)),
     };

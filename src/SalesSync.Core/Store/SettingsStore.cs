@@ -22,6 +22,7 @@ internal sealed class SettingsStore(SyncStore store)
                 ChangedBy = Bson.Text(doc, "changedBy"),
                 GuardChangedAt = Bson.UtcOrNull(doc["guardChangedAt"]),
                 GuardChangedBy = Bson.Text(doc, "guardChangedBy"),
+                FallbackTaskOwnerId = Bson.Text(doc, "fallbackTaskOwnerId"),
             };
         }
     }
@@ -40,6 +41,7 @@ internal sealed class SettingsStore(SyncStore store)
             ["changedBy"] = saved.ChangedBy,
             ["guardChangedAt"] = saved.GuardChangedAt is { } g ? new BsonValue(g.UtcDateTime) : BsonValue.Null,
             ["guardChangedBy"] = saved.GuardChangedBy,
+            ["fallbackTaskOwnerId"] = saved.FallbackTaskOwnerId,
         });
         return saved;
     }

@@ -126,10 +126,11 @@ internal static class StoreRegistry
             createdLog = DatabaseFile.TryCreateOwnerOnly(logPath);
             if (!createdFile) RequireMarker(full, password);
 
-            var database = Connect(full, password, readOnly: false);
+            var database = Connect(full, password, readOnly: false, create: createdFile);
             try
             {
                 var meta = Stamp(database, full, marketoInstance);
+                WarnAboutCultureCollation(database, full);
                 return new SyncStore(full, database, fileLock, meta.Instance, password is not null, meta.CreatedAt);
             }
             catch
@@ -183,7 +184,8 @@ internal static class StoreRegistry
                 $"'{full}' is a LiteDB file that SalesSync did not create; it was left untouched. Give a new file name or an existing SalesSync database.");
     }
 
-    private static LiteDatabase Connect(string full, Secret? password, bool readOnly) =>
+    /// <param name="create">The file is new (empty): LiteDB writes its header with the invariant collation.</param>
+    private static LiteDatabase Connect(string full, Secret? password, bool readOnly, bool create = false) =>
         new(new ConnectionString
         {
             Filename = full,
@@ -191,7 +193,27 @@ internal static class StoreRegistry
             Password = password?.Reveal(),
             ReadOnly = readOnly,
             Upgrade = false,
+            // New files get the invariant culture, ignoring case, so INFO@ matches info@ whatever the culture of the machine
+            // that made them (tr-TR's dotted and dotless I would not). Existing files are opened with the collation in their
+            // header: LiteDB refuses to open a file whose collation differs from one given here.
+            Collation = create ? InvariantCollation : null,
         });
+
+    /// <summary>
+    /// A database made before new databases got the invariant collation keeps the culture of the machine that made it.
+    /// Under Turkish or Azerbaijani rules "I" and "i" are different letters ignoring case, so INFO@ would not find info@:
+    /// said once per open, with the way out (LiteDB cannot change a file's collation in place).
+    /// </summary>
+    private static void WarnAboutCultureCollation(LiteDatabase database, string full)
+    {
+        var culture = database.Collation.Culture;
+        if (culture.TwoLetterISOLanguageName is not ("tr" or "az")) return;
+        Diagnostics.EngineObserver.Current.Warning(
+            $"The database '{full}' was created under the {culture.Name} culture, whose case rules differ for I and i: email lookups (Get-SyncedPerson -Email, Send-SalesActivity -Email, -Duplicate) can miss addresses that differ only in case. A new database (another -Database, then Start-SalesSync -Full) uses the invariant culture.");
+    }
+
+    /// <summary>The collation of new databases: invariant culture, ignoring case.</summary>
+    internal static readonly Collation InvariantCollation = new(System.Globalization.CultureInfo.InvariantCulture.LCID, System.Globalization.CompareOptions.IgnoreCase);
 
     private static (string Instance, DateTime CreatedAt) Stamp(LiteDatabase database, string full, string marketoInstance)
     {

@@ -46,6 +46,16 @@ internal sealed class SyncStore : IDisposable
     public SettingsStore Settings => _settings.Value;
     public OptOutStore OptOuts => _optOuts.Value;
 
+    /// <summary>People stored, without creating the collection or its indexes (a -WhatIf reads only).</summary>
+    public int PeopleCountIfAny => Database.CollectionExists("people") ? Database.GetCollection("people").Count() : 0;
+
+    /// <summary>The highest Marketo id stored, without creating anything (0 when none).</summary>
+    public long HighestMarketoIdIfAny => Database.CollectionExists("people") ? People.HighestMarketoId : 0;
+
+    /// <summary>A bulk run's export windows not yet applied, without creating anything.</summary>
+    public int UnappliedExportWindowsIfAny(int runId) =>
+        Database.CollectionExists("export_windows") ? ExportWindows.ForRun(runId).Count(w => w.State != Sync.ExportWindowState.Applied) : 0;
+
     public string Path { get; }
     public LiteDatabase Database { get; }
 

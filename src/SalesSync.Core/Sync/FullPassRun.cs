@@ -67,7 +67,8 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
         var persons = Run.Added + Run.Updated + Run.Unchanged - _personsBefore;
         var rate = persons / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
         var budget = marketo.Gate.Budget;
-        var today = budget.Limit > 0 ? $"{budget.Used:N0} of {budget.Limit:N0} today" : $"{budget.Used:N0} today";
+        var own = budget.Limit > 0 ? $"SalesSync {budget.Used:N0} of its {budget.Limit:N0} today" : $"SalesSync {budget.Used:N0} today";
+        var today = budget.InstanceUsedToday is { } instance ? $"{own}, the instance ~{instance:N0}" : own;
         var observer = Diagnostics.EngineObserver.Current;
         observer.Progress(new Diagnostics.EngineProgress("Start-SalesSync", string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{phase}: {persons:N0} persons ({rate:N0}/s); Marketo calls {InvocationCalls:N0} this run, {today}; Salesforce calls {Run.SalesforceCalls:N0}"), percent));
@@ -86,7 +87,8 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     }
 
     /// <summary>
-    /// What an exception means for the pass, <paramref name="where"/> naming the place ("at page 12"):
+    /// What an exception means for the pass (the sentence on what the next Start-SalesSync does is replaced by
+    /// <see cref="PeopleSync.Finish"/> with the exact one), <paramref name="where"/> naming the place ("at page 12"):
     /// Ctrl+C and a spent quota stop it resumably, an API failure fails it resumably; anything else is a bug and propagates.
     /// </summary>
     public static PassStop? Classify(Exception e, string where, CancellationToken ct) => e switch
@@ -104,5 +106,5 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     };
 
     public PassStop CapStop(long? maxApiCalls, string resumesAt) =>
-        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); the next Start-SalesSync resumes {resumesAt}.", null);
+        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); it resumes {resumesAt}.", null);
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Http;
 using SalesSync.Core.Marketo;
 using SalesSync.Core.People;
 
@@ -14,12 +15,16 @@ namespace SalesSync.Core.Sync;
 /// persons/s; blocks of ids are independent, so the rate limit (not the response time) becomes the
 /// ceiling. The cost is one call per 300 ids, deleted and marketing-only ids included. Blocks are
 /// applied in id order, so the checkpoint is simply how many blocks are done.
+/// The scan ends at evidence, not at a guess: every block up to the highest id ever created (the newest New Lead
+/// activity, see <see cref="IdScanEnd"/>) is read, empty or not, so people past any run of deleted ids are synced.
+/// People created after that evidence was read are the next incremental run's (their New Lead is after its watermark).
 /// </summary>
-internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long highestKnownId)
+internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long highestKnownId, HighestIdEvidence? evidence = null)
 {
     /// <summary>
-    /// The scan ends this many empty blocks (15,000 ids) past the highest id seen or already stored:
-    /// Marketo ids only grow, and people created during the run are left to the next incremental run.
+    /// Only when the activity log gives no evidence (an empty instance, or a connection without activity read
+    /// permission): the scan then ends this many empty blocks (15,000 ids) past the highest id seen or stored,
+    /// after a far-ahead probe, and the run says its end was a guess.
     /// </summary>
     internal const int EmptyBlocksToEnd = 50;
 
@@ -29,20 +34,50 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
     {
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         var next = state.Run.PagesDone; // blocks [0, PagesDone) are applied
-        var lastBlockWithPeople = Math.Max(next - 1, (highestKnownId - 1) / BlockSize);
+        PassStop? stop = null;
+        var end = evidence;
+        // A cap already spent (-MaxApiCalls) stops the pass below before any block; the evidence would only add calls.
+        if (end is null && !state.CapReached(options.MaxApiCalls))
+        {
+            // Read again on a resume too: a few calls, and newer evidence only moves the end further out.
+            try
+            {
+                end = await IdScanEnd.FindAsync(marketo, DateTimeOffset.UtcNow, null, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e) when (e.Kind != ApiFailureKind.QuotaExhausted && !ct.IsCancellationRequested)
+            {
+                // No activity permission, or the log refused: the scan still runs, to a guessed end it reports as such.
+                EngineObserver.Current.Warning($"Could not read Marketo's New Lead activities ({e.Code}) to find the highest Marketo id; the id scan ends {EmptyBlocksToEnd} empty blocks past the last person it sees, which can miss people past a long run of deleted ids.");
+            }
+            catch (Exception e)
+            {
+                stop = FullPassRun.Classify(e, "while reading the newest New Lead activities", ct);
+                if (stop is null) throw;
+            }
+        }
+        if (stop is not null)
+        {
+            yield return new SyncFinished(state.Stop(stop));
+            yield break;
+        }
+        // With evidence, every block through the highest id is read and nothing past it; without, the old empty tail.
+        var guessed = end is not { HighestId: not null, Complete: true };
+        var tail = guessed ? EmptyBlocksToEnd : 0;
+        var lastBlockWithPeople = Math.Max(Math.Max(next - 1, (highestKnownId - 1) / BlockSize), end?.HighestId is { } highest ? (highest - 1) / BlockSize : -1);
+        if (guessed && !state.CapReached(options.MaxApiCalls))
+            state.Checkpoint(r => r with { Message = $"The id scan's end was a guess ({end?.Describe() ?? "the activity log could not be read"}): it ended {EmptyBlocksToEnd} empty blocks past the last person seen, so people past a longer run of deleted ids may be missing until they change." });
         var fetches = new Dictionary<long, Task<Block>>();
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
         long idsScanned = 0;
         var applied = next;
-        PassStop? stop = null;
 
         try
         {
             while (true)
             {
-                // Keep the in-flight share busy; stop dispatching once the empty tail is long enough.
-                while (fetches.Count < inFlightLimit && next <= lastBlockWithPeople + EmptyBlocksToEnd
+                // Keep the in-flight share busy; stop dispatching at the evidence (or once the guessed empty tail is long enough).
+                while (fetches.Count < inFlightLimit && next <= lastBlockWithPeople + tail
                        && (options.MaxApiCalls is not { } cap || state.InvocationCalls + fetches.Count(f => !f.Value.IsCompleted) < cap))
                 {
                     var block = next++;
@@ -50,15 +85,17 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 }
                 if (!fetches.TryGetValue(applied, out var oldest))
                 {
-                    if (next <= lastBlockWithPeople + EmptyBlocksToEnd || state.CapReached(options.MaxApiCalls))
+                    if (next <= lastBlockWithPeople + tail || state.CapReached(options.MaxApiCalls))
                     {
                         // Nothing in flight though blocks remain (or a probe would pass the cap): -MaxApiCalls allowed no
                         // call. Stop resumably; a pass that read nothing must never count as complete (it would remove everyone).
                         stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");
                         break;
                     }
-                    // The empty tail is reached. A long run of deleted ids (a purged import) would end the scan
-                    // early, so one more call looks far ahead before the pass is declared complete.
+                    // The evidence's block is read: done.
+                    if (!guessed) break;
+                    // A guessed end: a long run of deleted ids (a purged import) would end the scan early, so one
+                    // more call looks far ahead (sampled ids, so only extra evidence) before the pass ends.
                     long? ahead = null;
                     try
                     {
@@ -92,7 +129,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 for (var i = 0; i < ready.Count; i++)
                 {
                     fetches.Remove(applied + i);
-                    if (ready[i].AnyoneAlive) lastBlockWithPeople = Math.Max(lastBlockWithPeople, applied + i);
+                    if (guessed && ready[i].AnyoneAlive) lastBlockWithPeople = Math.Max(lastBlockWithPeople, applied + i);
                 }
                 applied += ready.Count;
                 idsScanned += (long)ready.Count * BlockSize;
@@ -104,7 +141,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 if (stop is not null) break;
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
                 state.Progress("Full pass, Marketo ids (REST)", string.Create(CultureInfo.InvariantCulture,
-                    $"Ids up to {applied * BlockSize:N0} ({idsScanned / seconds:N0} ids/s, {fetches.Count} blocks in flight): {changes.Count} sales-owned in the last {ready.Count} block(s)"));
+                    $"Ids up to {applied * BlockSize:N0} of {(lastBlockWithPeople + 1) * BlockSize:N0}{(guessed ? " or more" : "")} ({idsScanned / seconds:N0} ids/s, {fetches.Count} blocks in flight): {changes.Count} sales-owned in the last {ready.Count} block(s)"));
                 if (state.CapReached(options.MaxApiCalls))
                 {
                     stop = state.CapStop(options.MaxApiCalls, $"at Marketo id {applied * BlockSize + 1}");

@@ -11,18 +11,19 @@ namespace SalesSync.Core.Sync;
 
 /// <summary>
 /// An incremental run: reads Marketo's activity log from the last run's watermarks (lead changes of
-/// the watched fields, merges, deletes), fetches the touched people by id (300 per call), keeps the
+/// the watched fields; conversions, owner changes and merges; deletes), fetches the touched people by id (300 per call), keeps the
 /// eligible ones and removes the rest, then refreshes the opportunities of contacts whose roles changed
 /// in Salesforce since the last run (SystemModstamp, queryAll for deleted roles). Every page applied
 /// moves its stream's token in the run record, so a stopped run resumes exactly there. Cost grows with
 /// the changes: about one call per 300 activities plus one per 300 touched people.
 /// </summary>
-internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? salesforce, PeopleStore people, SyncRunStore runs, PeopleSync owner)
+/// <param name="optOuts">Where Marketo unsubscribe times seen in the log are kept for the opt-out step (null: not kept).</param>
+internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? salesforce, PeopleStore people, SyncRunStore runs, PeopleSync owner, OptOutStore? optOuts = null)
 {
     /// <summary>How many empty pages in a row (moreResult:true, no rows) are followed before giving up for this run.</summary>
     private const int MaxEmptyPages = 50;
 
-    /// <summary>Salesforce changes are read again from a little before the run started (clocks differ).</summary>
+    /// <summary>Salesforce changes are read again from a little before the run started, on Salesforce's clock (changes committed while the run read carry earlier stamps).</summary>
     private static readonly TimeSpan SalesforceMargin = TimeSpan.FromMinutes(10);
 
     private sealed record Stream(string Name, string Endpoint, Func<SyncRunResult, string?> Token, Func<SyncRunResult, string, SyncRunResult> WithToken);
@@ -30,7 +31,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     private static readonly Stream[] Streams =
     [
         new("lead changes", ActivityStreams.LeadChanges, r => r.LeadChangesToken, (r, t) => r with { LeadChangesToken = t }),
-        new("merges", ActivityStreams.Activities, r => r.MergesToken, (r, t) => r with { MergesToken = t }),
+        new("conversions, owner changes and merges", ActivityStreams.Activities, r => r.MergesToken, (r, t) => r with { MergesToken = t }),
         new("deleted leads", ActivityStreams.DeletedLeads, r => r.DeletesToken, (r, t) => r with { DeletesToken = t }),
     ];
 
@@ -108,13 +109,20 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
 
         run = owner.Finish(run with
         {
-            SalesforceSince = salesforce is null ? run.SalesforceSince : startedAt - SalesforceMargin,
+            SalesforceSince = salesforce is null ? run.SalesforceSince : ServerTime(startedAt) - SalesforceMargin,
             MarketoCalls = marketo.CallsMade - marketoAtStart,
             SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
         }, SyncRunStatus.Completed, run.Message);
         observer.Verbose($"Incremental run {run.RunId} completed: {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls.");
         yield return new SyncFinished(run);
     }
+
+    /// <summary>
+    /// A local instant on Salesforce's clock (its Date headers), else on Marketo's (both keep true time), so a
+    /// fast or slow local clock does not move the SystemModstamp watermark; the local time only when neither answered.
+    /// </summary>
+    private DateTimeOffset ServerTime(DateTimeOffset local) =>
+        salesforce?.ServerClock.ToServerTime(local) ?? marketo.ServerClock.ToServerTime(local) ?? local;
 
     private static SyncRunResult Count(SyncRunResult run, IReadOnlyList<(PersonRecord Person, PersonChange Change)> changes) => run with
     {
@@ -141,17 +149,26 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                     SyncRunStatus.Failed, null);
             }
             IReadOnlyList<long> fetch, remove;
-            if (stream.Endpoint == ActivityStreams.LeadChanges) (fetch, remove) = (ActivityStreams.ChangedLeads(page.Result).Distinct().ToList(), []);
+            if (stream.Endpoint == ActivityStreams.LeadChanges)
+            {
+                (fetch, remove) = (ActivityStreams.ChangedLeads(page.Result).Distinct().ToList(), []);
+            }
             else if (stream.Endpoint == ActivityStreams.Activities)
             {
-                (fetch, remove) = ActivityStreams.Merges(page.Result);
-                if (fetch.Count > remove.Count)
-                    EngineObserver.Current.Warning($"{fetch.Count - remove.Count} Merge Leads activities named no merged-away lead SalesSync could read; those people stay until the next full pass (Start-SalesSync -Full).");
+                var (winners, losers) = ActivityStreams.Merges(page.Result);
+                if (winners.Count > losers.Count)
+                    EngineObserver.Current.Warning($"{winners.Count - losers.Count} Merge Leads activities named no merged-away lead SalesSync could read; those people stay until the next full pass (Start-SalesSync -Full).");
+                // Converted or re-owned people are fetched again: a conversion brings the contact (and its opportunity),
+                // an owner gained adds the person, an owner lost removes them.
+                (fetch, remove) = (winners.Concat(ActivityStreams.ConvertedOrReowned(page.Result)).Distinct().ToList(), losers.Distinct().ToList());
             }
             else (fetch, remove) = ([], ActivityStreams.DeletedLeadIds(page.Result).Distinct().ToList());
             var changes = new List<(PersonRecord, PersonChange)>();
             changes.AddRange(people.Remove(remove).Select(p => (p, PersonChange.Removed)));
             changes.AddRange(await FetchAndApplyAsync(fetch.Except(remove).ToList(), runId, ct).ConfigureAwait(false));
+            // When synced people unsubscribed (Marketo's clock), for the opt-out step; kept before the watermark moves.
+            if (optOuts is not null && stream.Endpoint == ActivityStreams.LeadChanges)
+                optOuts.SaveMarketoUnsubscribes(ActivityStreams.Unsubscribes(page.Result).Where(u => people.Find(u.LeadId) is not null).ToList());
             return new Applied(changes, page, null, default, null);
         }
         catch (OperationCanceledException e) when (ct.IsCancellationRequested)

@@ -33,41 +33,133 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     }
 
     /// <summary>
-    /// How the next run starts, from the newest run alone: an unfinished run resumes; after a completed run
-    /// that left activity watermarks (younger than Marketo's delete retention) the run is incremental;
-    /// otherwise, or with -Full, a new full pass. Used by the run itself and by -WhatIf, so both agree.
+    /// How the next run starts, from the newest run alone (used by the run itself and by -WhatIf, so both agree):
+    /// <list type="bullet">
+    /// <item>-Full: a new full pass (an unfinished run is abandoned).</item>
+    /// <item>An unfinished run resumes exactly as it started (method, lists, smart list, CreatedSince are read from its
+    /// record) when no source parameter is given or the same ones are; other source parameters are refused
+    /// (<see cref="SyncFailureReason.UnfinishedRunDiffers"/>): guessing which the admin meant could sweep or abandon.</item>
+    /// <item>After a completed run whose activity watermark is younger than Marketo's delete retention: incremental
+    /// (source parameters shape full passes only), unless -CreatedSince asks for a partial re-export.</item>
+    /// <item>Otherwise a new full pass.</item>
+    /// </list>
     /// </summary>
     internal static Start Decide(SyncRunResult? latest, SyncOptions options, DateTimeOffset now)
     {
         if (options.Full) return Start.NewFull;
-        if (latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed }) return Start.ResumeIncremental;
-        if (latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null } && !WatermarkTooOld(latest, now)) return Start.Incremental;
-        if (latest is { Status: not SyncRunStatus.Completed } unfinished && SameSource(unfinished, options)) return Start.ResumeFull;
+        if (latest is { Status: not SyncRunStatus.Completed } unfinished)
+        {
+            if (unfinished.Mode == "Incremental")
+            {
+                if (options.CreatedSince is not null) throw Differs(unfinished, options);
+                // L1: a stopped incremental run whose tokens are older than Marketo's delete history would miss deletes.
+                return WatermarkTooOld(unfinished, now) ? Start.NewFull : Start.ResumeIncremental;
+            }
+            if (!SourceGiven(options) || SameSource(unfinished, options)) return Start.ResumeFull;
+            throw Differs(unfinished, options);
+        }
+        if (latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null } && !WatermarkTooOld(latest, now))
+            return options.CreatedSince is null ? Start.Incremental : Start.NewFull;
         return Start.NewFull;
     }
 
-    /// <summary>A run resumes only with the method and lists it started with (the same lists in any order).</summary>
+    /// <summary>Whether the invocation names a source (a method other than Auto, lists, a smart list, -CreatedSince).</summary>
+    internal static bool SourceGiven(SyncOptions options) =>
+        options.Method != SyncMethod.Auto || options.HasStaticLists || options.SmartListId is not null || options.CreatedSince is not null;
+
+    /// <summary>The given source parameters match the unfinished run's (the same lists in any order; Auto matches any method).</summary>
     private static bool SameSource(SyncRunResult run, SyncOptions options) =>
-        run.Strategy == StrategyOf(options) && run.StaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.SmartListId == options.SmartListId;
+        (options.Method == SyncMethod.Auto || run.Strategy == StrategyOf(options))
+        && run.StaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.SmartListId == options.SmartListId
+        && SameInstant(run.CreatedSince, options.CreatedSince);
+
+    private static bool SameInstant(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b is null : b is not null && Math.Abs((a.Value - b.Value).TotalSeconds) < 1;
+
+    private static SyncException Differs(SyncRunResult unfinished, SyncOptions options) => new(SyncFailureReason.UnfinishedRunDiffers,
+        $"Run {unfinished.RunId} ({DescribeSource(unfinished)}, {unfinished.Status} {unfinished.EndedAt ?? unfinished.StartedAt:u}) is unfinished, and this Start-SalesSync asks for {DescribeSource(options)}. " +
+        $"Run Start-SalesSync without -Method, -StaticListId, -SmartListId or -CreatedSince to resume run {unfinished.RunId} as it started, " +
+        $"or add -Full to abandon it (its export jobs are cancelled and its files deleted) and start a new full pass.");
 
     internal static string StrategyOf(SyncOptions options) => options.Method == SyncMethod.Rest ? "Rest" : "Bulk";
 
+    /// <summary>A full pass's source in words, from its run record.</summary>
+    internal static string DescribeSource(SyncRunResult run) => run.Mode == "Incremental"
+        ? "an incremental run"
+        : DescribeSource(ResumeOptions(run, new SyncOptions()));
+
+    internal static string DescribeSource(SyncOptions o) => o switch
+    {
+        { Method: SyncMethod.Rest, StaticListIds: [var list] } => $"a full pass over static list {list} by REST",
+        { Method: SyncMethod.Rest, HasStaticLists: true } => $"a full pass over static lists {string.Join(", ", o.StaticListIds)} by REST",
+        { Method: SyncMethod.Rest } => "a full pass scanning Marketo ids by REST",
+        { SmartListId: { } smart } => $"a full pass exporting smart list {smart}{(o.Method == SyncMethod.Auto ? "" : " (bulk)")}",
+        { StaticListIds: [var list] } => $"a full pass over static list {list}{(o.Method == SyncMethod.Auto ? "" : " (bulk)")}",
+        { HasStaticLists: true } => $"a full pass over static lists {string.Join(", ", o.StaticListIds)}{(o.Method == SyncMethod.Auto ? "" : " (bulk)")}",
+        { CreatedSince: { } since } => $"a partial pass exporting people created since {since:yyyy-MM-dd HH:mm}Z (bulk)",
+        { Method: SyncMethod.Bulk } => "a full pass exporting everyone in createdAt windows (bulk)",
+        _ => "a full pass from the fastest source",
+    };
+
+    /// <summary>The options an unfinished full run resumes with: its source from its record, the invocation's own limits.</summary>
+    internal static SyncOptions ResumeOptions(SyncRunResult run, SyncOptions invocation) => invocation with
+    {
+        Method = run.Strategy == "Rest" ? SyncMethod.Rest : SyncMethod.Bulk,
+        StaticListIds = run.StaticListIds,
+        SmartListId = run.SmartListId,
+        CreatedSince = run.CreatedSince,
+    };
+
     // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
     // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
-    // The watermark is as old as the run that took it (a full pass takes it as it starts; an incremental run
-    // moves it while it reads), not as the run's end: a full pass that took two weeks to finish is already stale.
-    private static bool WatermarkTooOld(SyncRunResult done, DateTimeOffset now) => now - done.StartedAt > DeletedLeadRetention;
+    // A completed incremental run read the log to its end after it started; any other run's tokens are as old as
+    // when they were taken (a full pass takes them as it starts, a partial pass keeps the last complete run's).
+    private static bool WatermarkTooOld(SyncRunResult run, DateTimeOffset now) => now - WatermarkTakenAt(run) > DeletedLeadRetention;
+
+    private static DateTimeOffset WatermarkTakenAt(SyncRunResult run) =>
+        run is { Mode: "Incremental", Status: SyncRunStatus.Completed } ? run.StartedAt : run.WatermarkAt ?? run.StartedAt;
+
+    /// <summary>
+    /// What the next plain Start-SalesSync does after this unfinished run, in the words every stop message and
+    /// RecommendedAction uses (a test holds them to Start-SalesSync -WhatIf).
+    /// </summary>
+    internal static string NextStep(SyncRunResult run) => run.Mode == "Incremental"
+        ? $"The next Start-SalesSync resumes incremental run {run.RunId} from its saved activity tokens."
+        : $"The next Start-SalesSync resumes run {run.RunId} ({DescribeSource(run)}) where it stopped; Start-SalesSync -Full abandons it and starts a new pass.";
 
     private readonly PeopleStore _people = store.People;
     private readonly SyncRunStore _runs = store.Runs;
 
-    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>How far ahead of this machine's clock -CreatedSince may be (clocks differ) before it is refused as in the future.</summary>
+    internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Refuses source parameters that cannot work, before anything is called or recorded (new-user D1: a bad
+    /// parameter once left a run "Running" for good).
+    /// </summary>
+    internal static void CheckParameters(SyncOptions options, DateTimeOffset now)
     {
         if (options.Method == SyncMethod.Rest && options.SmartListId is not null)
             throw new SyncException(SyncFailureReason.SmartListNeedsBulk,
-                "A smart list can only be exported (-Method Bulk); the REST method pages a static list (-StaticListId) or scans Marketo ids.");
+                "A smart list can only be exported (-Method Bulk or Auto); the REST method pages static lists (-StaticListId) or scans Marketo ids.");
         if (options.HasStaticLists && options.SmartListId is not null)
             throw new SyncException(SyncFailureReason.SmartListNeedsBulk, "Give a static list or a smart list, not both.");
+        if (options.CreatedSince is { } since)
+        {
+            if (since > now + ClockSkew)
+                throw new SyncException(SyncFailureReason.CreatedSinceInFuture,
+                    $"-CreatedSince {since:u} is in the future: nobody was created after it. Give a past date, for example (Get-Date).AddDays(-30).");
+            if (options.Method == SyncMethod.Rest)
+                throw new SyncException(SyncFailureReason.CreatedSinceNeedsBulk,
+                    "-CreatedSince limits bulk export windows; the REST sources read every person. Use -Method Bulk or Auto with -CreatedSince.");
+            if (options.HasStaticLists || options.SmartListId is not null)
+                throw new SyncException(SyncFailureReason.CreatedSinceNeedsBulk, "-CreatedSince limits createdAt windows; it cannot be combined with a list.");
+        }
+    }
+
+    public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
+    {
+        CheckParameters(options, DateTimeOffset.UtcNow);
         var gate = Running.GetValue(store, _ => new SemaphoreSlim(1, 1));
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
             throw new SyncException(SyncFailureReason.AlreadyRunning, $"A sync is already running on '{store.Path}' in this process; wait for it to end.");
@@ -84,31 +176,47 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private async IAsyncEnumerable<SyncOutput> RunLockedAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var observer = EngineObserver.Current;
-        if (IncrementalStart(options, out var note) is { } incremental)
+        var latest = _runs.Latest;
+        var start = Decide(latest, options, DateTimeOffset.UtcNow);
+        // A list id is checked whenever one is given, also when the run is incremental: a typo in a scheduled
+        // command must fail today, not turn a later run into a full pass that fails.
+        if (options.HasStaticLists || options.SmartListId is not null) await CheckListsExistAsync(options, ct).ConfigureAwait(false);
+        if (start == Start.NewFull && latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed } && !options.Full)
+            observer.Warning($"Incremental run {latest.RunId} stopped more than {DeletedLeadRetention.TotalDays:0} days ago, past the history Marketo keeps of deleted leads: running a full pass instead of resuming it.");
+        if (start is Start.Incremental or Start.ResumeIncremental)
         {
-            observer.Verbose(note);
             var callsBefore = marketo.CallsMade;
+            var incremental = IncrementalStart(start, latest!, out var note);
+            observer.Verbose(note);
             await SeedBudgetAsync(ct).ConfigureAwait(false);
-            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this);
+            var restored = await RestoreUnreadOpportunitiesAsync(incremental, ct).ConfigureAwait(false);
+            incremental = restored.Run;
+            foreach (var change in restored.Changes)
+                if (options.ReportChanges) yield return change;
+            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts);
             await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
             options = options with { Full = true };
+            latest = _runs.Latest;
+            start = Start.NewFull;
         }
-        var invocationCalls = marketo.CallsMade;
-        var run = StartOrResume(options, out note);
-        observer.Verbose(note);
-        var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
-        var seeded = await SeedBudgetAsync(ct).ConfigureAwait(false);
-        if (seeded is { } used) observer.Verbose($"Marketo reports {used} API calls used today on this instance; the daily budget counts from there.");
-        if (run.LeadChangesToken is null) await WithWatermarksAsync(state, ct).ConfigureAwait(false);
 
-        var source = options switch
+        var invocationCalls = marketo.CallsMade;
+        var (run, effective, facts) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
+        var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
+        // The planner's survey read today's usage already.
+        var seeded = facts is not null ? facts.InstanceCallsToday : await SeedBudgetAsync(ct).ConfigureAwait(false);
+        if (seeded is { } used) observer.Verbose($"Marketo reports {used:N0} API calls used today on this instance (every integration's); SalesSync's own daily cap counts only its own calls.");
+        // A partial pass never takes new tokens: older people's changes since the last complete run are still to be read.
+        if (run.LeadChangesToken is null && run.Sweeps) await WithWatermarksAsync(state, ct).ConfigureAwait(false);
+
+        var source = effective switch
         {
-            { Method: SyncMethod.Rest, HasStaticLists: true } => new RestListPass(marketo, this, options.StaticListIds).RunAsync(state, options, ct),
-            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId).RunAsync(state, options, ct),
-            _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, options, ct),
+            { Method: SyncMethod.Rest, HasStaticLists: true } => new RestListPass(marketo, this, effective.StaticListIds).RunAsync(state, effective, ct),
+            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId, facts?.HighestId).RunAsync(state, effective, ct),
+            _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, effective, ct),
         };
         await foreach (var output in source.ConfigureAwait(false))
         {
@@ -121,20 +229,20 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             yield break;
         }
 
-        // A complete pass saw every eligible person: whoever it did not see has left. A pass limited by
-        // -CreatedSince did not look at older people, so it removes nobody. The checkpoint first takes in the calls
+        // A complete pass saw every eligible person: whoever it did not see has left. Whether it may sweep is read from
+        // the run record (review C1), never from the invocation that resumed it. The checkpoint first takes in the calls
         // made after the last batch was applied (the id scan's last probe).
         state.Checkpoint(r => r);
         run = state.Run;
-        if (options is { Method: SyncMethod.Bulk, CreatedSince: not null, SmartListId: null, HasStaticLists: false })
+        if (!run.Sweeps)
         {
-            run = run with { Message = $"Exported people created since {options.CreatedSince:yyyy-MM-dd} only, so nobody was removed; a full pass without -CreatedSince removes people who left." };
+            run = run with { Message = $"Exported people created since {run.CreatedSince:yyyy-MM-dd HH:mm}Z only (a partial pass), so nobody was removed; a full pass (Start-SalesSync -Full) removes people who left." };
         }
         else if (!state.SawAnyone && _people.Count > 0)
         {
             // A source that yields nobody (an empty or wrong list, a filter Marketo answered with nothing) would
             // remove everyone; an instance does not empty itself, so the database is left as it is.
-            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(options.HasStaticLists ? $" in static list(s) {string.Join(", ", options.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions, or run Start-SalesSync -Full with another source.");
+            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(run.StaticListIds.Count > 0 ? $" in static list(s) {string.Join(", ", run.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions.");
             observer.Warning(run.Message!);
             yield return new SyncFinished(run);
             yield break;
@@ -152,7 +260,17 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         yield return new SyncFinished(run);
     }
 
-    /// <summary>One call to stats/usage.json; a failure here only loses the head start, never the run.</summary>
+    /// <summary>Every list id given exists in Marketo (one call per list); an unknown one stops the run before anything is recorded.</summary>
+    private async Task CheckListsExistAsync(SyncOptions options, CancellationToken ct)
+    {
+        foreach (var list in options.StaticListIds)
+            if (await marketo.GetStaticListNameAsync(list, ct).ConfigureAwait(false) is null)
+                throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no static list {list} (1013). Check the id in Marketo (it is in the list's URL); nothing was started.");
+        if (options.SmartListId is { } smart && await marketo.GetSmartListNameAsync(smart, ct).ConfigureAwait(false) is null)
+            throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no smart list {smart}. Check the id in Marketo (the smart list's URL); nothing was started.");
+    }
+
+    /// <summary>One call to stats/usage.json; a failure here only loses the figure, never the run.</summary>
     private async Task<int?> SeedBudgetAsync(CancellationToken ct)
     {
         try
@@ -162,54 +280,90 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         catch (SalesSyncApiException e)
         {
             // A spent quota (607) is remembered by the budget: the first page then stops the run cleanly.
-            EngineObserver.Current.Warning($"Could not read today's Marketo API use ({e.Code}); the daily budget counts this process's calls only.");
+            EngineObserver.Current.Warning($"Could not read today's Marketo API use ({e.Code}); the instance's use today is unknown.");
             return null;
         }
     }
 
-    /// <summary>Each contact's opportunity (when Salesforce is connected); leads and contacts without a role keep none.</summary>
+    /// <summary>
+    /// Each contact's opportunity when Salesforce is connected. Without Salesforce nothing is read, so nothing is
+    /// erased (review H3): a contact keeps the opportunity stored for the same contact id; one whose contact is new
+    /// or changed is marked unread, and the next run with Salesforce reads it.
+    /// </summary>
     internal async Task<List<PersonRecord>> WithOpportunitiesAsync(IReadOnlyList<PersonRecord> people, CancellationToken ct)
     {
-        if (salesforce is null) return people.ToList();
         static bool IsContact(PersonRecord p) => string.Equals(p.SalesforceType, "Contact", StringComparison.OrdinalIgnoreCase) && p.SalesforceContactId is not null;
+        if (salesforce is null)
+        {
+            var stored = _people.FindMany(people.Where(IsContact).Select(p => p.MarketoId));
+            return people.Select(p =>
+            {
+                if (!IsContact(p)) return p with { SalesforceOpportunityId = null, OpportunityUnread = false };
+                return stored.TryGetValue(p.MarketoId, out var before) && before.SalesforceContactId == p.SalesforceContactId && !before.OpportunityUnread
+                    ? p with { SalesforceOpportunityId = before.SalesforceOpportunityId, OpportunityUnread = false }
+                    : p with { SalesforceOpportunityId = null, OpportunityUnread = true };
+            }).ToList();
+        }
         var opportunities = await OpportunityResolver.ForContactsAsync(salesforce, people.Where(IsContact).Select(p => p.SalesforceContactId!), ct).ConfigureAwait(false);
         return people.Select(p => p with
         {
             SalesforceOpportunityId = IsContact(p) && opportunities.TryGetValue(SalesforceIds.To18(p.SalesforceContactId)!, out var opp) ? opp : null,
+            OpportunityUnread = false,
         }).ToList();
     }
 
     /// <summary>
-    /// The run to continue incrementally: an unfinished incremental run, or a new one after a completed run
-    /// that left activity watermarks. Null means a full pass.
+    /// Contacts written while Salesforce was not connected get their opportunity now that it is (review H3); counted
+    /// as updates of this run. Nothing happens without Salesforce or when none is marked.
     /// </summary>
-    private SyncRunResult? IncrementalStart(SyncOptions options, out string note)
+    private async Task<(SyncRunResult Run, List<PersonChanged> Changes)> RestoreUnreadOpportunitiesAsync(SyncRunResult run, CancellationToken ct)
     {
-        note = "";
-        var latest = _runs.Latest;
-        var start = Decide(latest, options, DateTimeOffset.UtcNow);
-        if (start == Start.ResumeIncremental && latest is { } unfinished)
+        var changes = new List<PersonChanged>();
+        if (salesforce is null) return (run, changes);
+        var unread = _people.WithUnreadOpportunity();
+        if (unread.Count == 0) return (run, changes);
+        try
         {
-            note = $"Resuming incremental run {unfinished.RunId} ({unfinished.Status}) from its saved activity tokens.";
-            var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
+            foreach (var chunk in unread.Chunk(MarketoClient.MaxBatchSize))
+            {
+                var refreshed = await WithOpportunitiesAsync(chunk, ct).ConfigureAwait(false);
+                foreach (var (person, change) in _people.Upsert(refreshed, run.RunId))
+                {
+                    if (change == PersonChange.Unchanged) continue;
+                    run = run with { Updated = run.Updated + 1 };
+                    changes.Add(new PersonChanged(person, change));
+                }
+            }
+            EngineObserver.Current.Verbose($"Read the opportunities of {unread.Count} contact(s) synced while Salesforce was not connected.");
+        }
+        catch (SalesSyncApiException e)
+        {
+            EngineObserver.Current.Warning($"The opportunities of {unread.Count} contact(s) synced without Salesforce could not be read ({e.Message}); the next run reads them.");
+        }
+        _runs.Save(run);
+        return (run, changes);
+    }
+
+    /// <summary>The incremental run to continue (an unfinished one) or to start after the latest completed run.</summary>
+    private SyncRunResult IncrementalStart(Start start, SyncRunResult latest, out string note)
+    {
+        if (start == Start.ResumeIncremental)
+        {
+            note = $"Resuming incremental run {latest.RunId} ({latest.Status}) from its saved activity tokens.";
+            var resumed = latest with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
             _runs.Save(resumed);
             return resumed;
         }
-        if (start != Start.Incremental || latest is not { } done)
-        {
-            if (!options.Full && latest is { Status: SyncRunStatus.Completed, LeadChangesToken: not null })
-                EngineObserver.Current.Warning($"The last run started {(DateTimeOffset.UtcNow - latest.StartedAt).TotalDays:0} days ago, past the {DeletedLeadRetention.TotalDays:0} days Marketo keeps deleted leads: running a full pass.");
-            return null;
-        }
         var run = _runs.Start("Incremental", "Activities", []) with
         {
-            LeadChangesToken = done.LeadChangesToken,
-            MergesToken = done.MergesToken,
-            DeletesToken = done.DeletesToken,
-            SalesforceSince = done.SalesforceSince,
+            LeadChangesToken = latest.LeadChangesToken,
+            MergesToken = latest.MergesToken,
+            DeletesToken = latest.DeletesToken,
+            SalesforceSince = latest.SalesforceSince,
+            WatermarkAt = WatermarkTakenAt(latest),
         };
         _runs.Save(run);
-        note = $"Sync run {run.RunId}: incremental, from the activity log since run {done.RunId} (lead changes, merges, deletes), touched people fetched by id.";
+        note = $"Sync run {run.RunId}: incremental, from the activity log since run {latest.RunId} (lead changes; conversions, owner changes and merges; deletes), touched people fetched by id.";
         return run;
     }
 
@@ -219,12 +373,12 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// </summary>
     private async Task WithWatermarksAsync(FullPassRun state, CancellationToken ct)
     {
-        var since = state.Run.StartedAt - TimeSpan.FromMinutes(10);
+        var since = (marketo.ServerClock.ToServerTime(state.Run.StartedAt) ?? state.Run.StartedAt) - TimeSpan.FromMinutes(10);
         try
         {
             var token = await ActivityStreams.TokenSinceAsync(marketo, since, ct).ConfigureAwait(false);
             if (token is null) return;
-            state.Checkpoint(r => r with { LeadChangesToken = token, MergesToken = token, DeletesToken = token, SalesforceSince = since });
+            state.Checkpoint(r => r with { LeadChangesToken = token, MergesToken = token, DeletesToken = token, SalesforceSince = since, WatermarkAt = since });
         }
         catch (SalesSyncApiException e)
         {
@@ -232,43 +386,101 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
     }
 
-    private SyncRunResult StartOrResume(SyncOptions options, out string note)
+    /// <summary>
+    /// The full pass to run: the unfinished one resumed with the source on its record, or a new one (abandoning an
+    /// unfinished run) whose source the invocation names or the planner picks; lists are checked before it is recorded.
+    /// </summary>
+    private async Task<(SyncRunResult Run, SyncOptions Effective, SourceFacts? Facts)> StartOrResumeAsync(Start start, SyncRunResult? latest, SyncOptions options, CancellationToken ct)
     {
-        var latest = _runs.Latest;
-        if (Decide(latest, options, DateTimeOffset.UtcNow) == Start.ResumeFull && latest is { } unfinished)
+        var observer = EngineObserver.Current;
+        if (start == Start.ResumeFull && latest is { } unfinished)
         {
-            note = unfinished.Strategy == "Rest"
+            var effective = ResumeOptions(unfinished, options);
+            var where = unfinished.Strategy == "Rest"
                 ? unfinished.StaticListIds.Count > 0
-                    ? $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) where each of static list(s) {string.Join(", ", unfinished.StaticListIds)} stopped ({unfinished.PagesDone} page(s) applied)."
-                    : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}) at Marketo id {unfinished.PagesDone * MarketoClient.MaxBatchSize + 1}."
-                : $"Resuming sync run {unfinished.RunId} ({unfinished.Status}): export windows already applied are not exported again.";
+                    ? $"where each of static list(s) {string.Join(", ", unfinished.StaticListIds)} stopped ({unfinished.PagesDone} page(s) applied)"
+                    : $"at Marketo id {unfinished.PagesDone * MarketoClient.MaxBatchSize + 1}"
+                : "with the export windows not yet applied";
+            var note = $"Resuming sync run {unfinished.RunId} ({DescribeSource(unfinished)}, {unfinished.Status}) {where}.";
+            observer.Verbose(note);
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
             _runs.Save(resumed);
-            return resumed;
+            return (resumed, effective, null);
         }
-        var incrementalAsked = !options.Full && _runs.LatestCompleted is not null;
-        var run = _runs.Start("Full", StrategyOf(options), options.StaticListIds) with
+        var callsBeforePlan = marketo.CallsMade;
+        var (chosen, plan, facts) = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
+        if (plan is not null) observer.Verbose($"Source planner ({facts!.SurveyCalls} Marketo call(s) to survey):{Environment.NewLine}{plan.RenderTable()}");
+        if (latest is { Status: not SyncRunStatus.Completed } abandoned) await AbandonAsync(abandoned, ct).ConfigureAwait(false);
+        var previous = _runs.LatestCompleted;
+        var incrementalAsked = !options.Full && previous is not null;
+        var run = _runs.Start("Full", StrategyOf(chosen), chosen.StaticListIds) with
         {
-            SmartListId = options.SmartListId,
-            Message = incrementalAsked
-                ? "The last run left no activity watermark, so this run is a full pass (removals included)."
-                : null,
+            MarketoCalls = marketo.CallsMade - callsBeforePlan, // the planner's survey is the run's
+            SmartListId = chosen.SmartListId,
+            CreatedSince = chosen.CreatedSince,
+            Message = string.Join(" ", new[]
+            {
+                plan is null ? null : $"Source: {plan.Chosen.Name}, chosen by the planner (estimated {plan.Chosen.EstimatedMinutes:0.#} min, {plan.Chosen.MarketoCalls:N0} Marketo calls).",
+                incrementalAsked && chosen.CreatedSince is null ? "The last run left no usable activity watermark, so this run is a full pass (removals included)." : null,
+            }.OfType<string>()) is { Length: > 0 } runNote ? runNote : null,
         };
+        // A partial pass keeps the last complete run's watermark: the next incremental run still reads every change
+        // made to older people since then. A first-ever partial pass leaves none, so the next run is a full pass.
+        if (run.CreatedSince is not null && previous is { LeadChangesToken: not null })
+            run = run with
+            {
+                LeadChangesToken = previous.LeadChangesToken, MergesToken = previous.MergesToken, DeletesToken = previous.DeletesToken,
+                SalesforceSince = previous.SalesforceSince, WatermarkAt = WatermarkTakenAt(previous),
+            };
         _runs.Save(run);
-        note = options switch
+        observer.Verbose(chosen switch
         {
             { Method: SyncMethod.Rest, StaticListIds: [var list] } => $"Sync run {run.RunId}: full pass over static list {list} (REST, {MarketoClient.MaxBatchSize} per call).",
-            { Method: SyncMethod.Rest, HasStaticLists: true } => $"Sync run {run.RunId}: full pass over static lists {string.Join(", ", options.StaticListIds)} (REST, {MarketoClient.MaxBatchSize} per call, the lists paged side by side).",
+            { Method: SyncMethod.Rest, HasStaticLists: true } => $"Sync run {run.RunId}: full pass over static lists {string.Join(", ", chosen.StaticListIds)} (REST, {MarketoClient.MaxBatchSize} per call, the lists paged side by side).",
             { Method: SyncMethod.Rest } => $"Sync run {run.RunId}: full pass over Marketo ids (REST, blocks of {MarketoClient.MaxBatchSize} ids, {marketo.Gate.Settings.ConcurrentCalls} in flight).",
             { SmartListId: { } smart } => $"Sync run {run.RunId}: full pass, bulk export of smart list {smart}.",
-            { HasStaticLists: true } => $"Sync run {run.RunId}: full pass, bulk export of static list(s) {string.Join(", ", options.StaticListIds)} (one job per list).",
+            { HasStaticLists: true } => $"Sync run {run.RunId}: full pass, bulk export of static list(s) {string.Join(", ", chosen.StaticListIds)} (one job per list).",
+            { CreatedSince: { } since } => $"Sync run {run.RunId}: partial pass, bulk export of people created since {since:u} (removes nobody).",
             _ => $"Sync run {run.RunId}: full pass, bulk export in createdAt windows of at most {ExportPlan.MaxWindow.TotalDays:0} days.",
-        };
-        return run;
+        });
+        return (run, chosen, facts);
     }
 
+    /// <summary>
+    /// The concrete source of a new full pass: what the invocation names, else what the planner finds fastest within the
+    /// run's call budget (<see cref="SourcePlanner"/>; its survey costs a handful of calls and also reads today's usage).
+    /// </summary>
+    internal async Task<(SyncOptions Chosen, SourcePlan? Plan, SourceFacts? Facts)> ChooseSourceAsync(SyncOptions options, CancellationToken ct)
+    {
+        if (options.Method != SyncMethod.Auto) return (options, null, null);
+        var (plan, facts) = await SourcePlanner.PlanAsync(marketo, salesforce, store, options, ct).ConfigureAwait(false);
+        return (plan.ApplyTo(options), plan, facts);
+    }
+
+    /// <summary>An unfinished run given up for a new full pass (-Full): recorded as such, so no message promises to resume it.</summary>
+    private Task AbandonAsync(SyncRunResult abandoned, CancellationToken ct)
+    {
+        _ = ct;
+        _runs.Save(abandoned with { Message = $"Abandoned: a new full pass (Start-SalesSync -Full) replaced it. {abandoned.Message}".TrimEnd() });
+        EngineObserver.Current.Verbose($"Run {abandoned.RunId} ({DescribeSource(abandoned)}, {abandoned.Status}) is abandoned for a new full pass.");
+        return Task.CompletedTask;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NextStepSentence =
+        new(@"\s*[;.]?\s*[Tt]he next Start-SalesSync [^.]*\.", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Records the end of a run. A run that did not complete gets one closing sentence saying exactly what the
+    /// next plain Start-SalesSync does (<see cref="NextStep"/>), replacing whatever its source said.
+    /// </summary>
     internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message)
     {
+        if (status != SyncRunStatus.Completed)
+        {
+            var what = NextStepSentence.Replace(message ?? "", "").Trim();
+            if (what.Length > 0 && !what.EndsWith('.')) what += ".";
+            message = $"{what} {NextStep(run)}".Trim();
+        }
         var done = run with { Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message };
         _runs.Save(done);
         return done;

@@ -10,6 +10,18 @@ public enum SyncFailureReason
 
     /// <summary>Another sync is running on this database in this process.</summary>
     AlreadyRunning,
+
+    /// <summary>A run is unfinished and this invocation asked for another source: resume it (plain Start-SalesSync) or abandon it (-Full).</summary>
+    UnfinishedRunDiffers,
+
+    /// <summary>-CreatedSince lies in the future: there is nobody to export.</summary>
+    CreatedSinceInFuture,
+
+    /// <summary>-CreatedSince restricts bulk createdAt windows; REST sources cannot honour it.</summary>
+    CreatedSinceNeedsBulk,
+
+    /// <summary>A static or smart list id Marketo does not know.</summary>
+    ListNotFound,
 }
 
 /// <summary>A sync could not start, for a reason the user can act on.</summary>

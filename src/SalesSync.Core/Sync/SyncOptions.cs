@@ -3,20 +3,21 @@ namespace SalesSync.Core.Sync;
 /// <summary>How people reach the local database.</summary>
 public enum SyncMethod
 {
-    /// <summary>Marketo's Bulk Lead Extract: one export job for a list, else createdAt windows (the default).</summary>
+    /// <summary>Marketo's Bulk Lead Extract: one export job for a list, else createdAt windows.</summary>
     Bulk,
 
     /// <summary>REST: static lists of the sales-owned people paged 300 per call (several side by side), else Marketo ids in blocks.</summary>
     Rest,
 
-    /// <summary>The planner picks the fastest source that fits the run's Marketo call budget (bulk or REST).</summary>
+    /// <summary>The planner picks the fastest source that fits the run's Marketo call budget (bulk or REST): the default.</summary>
     Auto,
 }
 
 /// <summary>What Start-SalesSync asked for.</summary>
 public sealed record SyncOptions
 {
-    public SyncMethod Method { get; init; } = SyncMethod.Bulk;
+    /// <summary>How a new full pass reads people: Auto (the default) lets the planner pick the fastest source within the budget.</summary>
+    public SyncMethod Method { get; init; } = SyncMethod.Auto;
 
     /// <summary>
     /// The static lists that together hold the sales-owned people (empty: none). The REST method pages them

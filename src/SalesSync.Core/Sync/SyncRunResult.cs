@@ -45,6 +45,18 @@ public sealed record SyncRunResult
     public long? SmartListId { get; init; }
 
     /// <summary>
+    /// A partial full pass: bulk windows start here. Such a pass never removes anyone (it did not look at older
+    /// people), whatever the invocation that resumes it asks: the sweep is decided from this record alone.
+    /// </summary>
+    public DateTimeOffset? CreatedSince { get; init; }
+
+    /// <summary>When Marketo's activity tokens of this run were taken (a partial pass keeps the last complete run's).</summary>
+    public DateTimeOffset? WatermarkAt { get; init; }
+
+    /// <summary>Whether a complete pass of this run may remove the people it did not see (not a partial -CreatedSince pass).</summary>
+    public bool Sweeps => Mode == "Full" && CreatedSince is null;
+
+    /// <summary>
     /// Where the activity log is read from next, per stream (lead changes, merges, deletes): a full run takes
     /// Marketo's paging token for its start, an incremental run moves them forward page by page.
     /// </summary>

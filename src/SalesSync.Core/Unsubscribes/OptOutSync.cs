@@ -17,8 +17,10 @@ namespace SalesSync.Core.Unsubscribes;
 ///    (a first run reads only the opted-out records), kept locally so the send guard honours it.
 /// 2. Marketo to Salesforce: a synced person unsubscribed in Marketo gets HasOptedOutOfEmail = true on the
 ///    contact (else the lead), 200 per call, with Sforce-Auto-Assign: FALSE so no assignment rule moves the
-///    owner. A converted lead is skipped in favour of its contact. Each record is set once: a re-subscribe
-///    made later in Salesforce is not overridden, and re-subscribes are never pushed.
+///    owner. A converted lead is skipped in favour of its contact. A record Salesforce has (or had) the opt-out
+///    on is not set again for the same unsubscribe: a re-subscribe made later in Salesforce stands. Only an
+///    unsubscribe Marketo logged after that re-subscribe (times compared: Marketo's activity date against the
+///    record's SystemModstamp, both servers' clocks) is pushed again. Re-subscribes are never pushed.
 /// </summary>
 internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, TimeProvider? time = null)
 {
@@ -36,12 +38,14 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
     public async IAsyncEnumerable<OptOutOutput> RunAsync(bool whatIf, [EnumeratorCancellation] CancellationToken ct)
     {
         var channel = Channel.CreateBounded<OptOutOutput>(new BoundedChannelOptions(256) { SingleReader = true, SingleWriter = true });
+        // The producer's own token: a consumer that stops early (Select-Object -First) cancels it below.
+        using var producing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var producer = Task.Run(async () =>
         {
             Exception? failure = null;
             try
             {
-                await ProduceAsync(whatIf, channel.Writer, ct).ConfigureAwait(false);
+                await ProduceAsync(whatIf, channel.Writer, producing.Token).ConfigureAwait(false);
             }
             catch (Exception e)
             {
@@ -49,7 +53,22 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
             }
             channel.Writer.TryComplete(failure);
         }, CancellationToken.None);
-        await foreach (var output in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return output;
+        var finished = false;
+        try
+        {
+            await foreach (var output in channel.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false)) yield return output;
+            finished = true;
+        }
+        finally
+        {
+            if (!finished)
+            {
+                // Stopped early: no PATCH or bookkeeping may outlive the caller (whose store may be closed next).
+                // A PATCH cut short is pushed again by the next run; writing the flag twice is harmless.
+                producing.Cancel();
+                try { await producer.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            }
+        }
         await producer.ConfigureAwait(false);
         if (channel.Reader.Completion.Exception is { } e) throw e.InnerException ?? e;
     }
@@ -82,7 +101,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
 
     private async Task PullAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
-        var startedAt = _time.GetUtcNow();
+        var startedAt = _time.GetUtcNow(); // taken to Salesforce's clock at the end, once its answers told the offset
         var since = store.OptOuts.Since;
         foreach (var type in Types)
         {
@@ -111,6 +130,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                     EverOptedOut = optedOut || known?.EverOptedOut == true,
                     ConvertedContactId = convertedTo ?? known?.ConvertedContactId,
                     SeenAt = _time.GetUtcNow(),
+                    FlagModstamp = known is { FlagModstamp: { } first } && known.OptedOut == optedOut ? first : Modstamp(record),
                 };
                 if (now.SameAs(known)) continue;
                 changed.Add((now, known?.OptedOut != optedOut && (known is not null || optedOut)));
@@ -123,7 +143,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
             await MarkAsync(changed, whatIf, output, ct).ConfigureAwait(false);
         }
         // The watermark moves only after both types were read and applied.
-        if (!whatIf) store.OptOuts.Save([], since: startedAt - WatermarkMargin);
+        if (!whatIf) store.OptOuts.Save([], since: (salesforce.ServerClock.ToServerTime(startedAt) ?? startedAt) - WatermarkMargin);
     }
 
     private async Task MarkAsync(IReadOnlyList<(SalesforceOptOut Record, bool OptOutChanged)> changed, bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
@@ -162,8 +182,21 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
     /// <param name="ViaLead">For a converted lead's contact: the lead, marked handled once the contact is set.</param>
     private sealed record Target(string Id, string Type, List<long> MarketoIds, string? Email, string? ViaLead = null);
 
-    /// <summary>Salesforce has or had the opt-out (read, or set by SalesSync): its own later changes win, so it is not set again.</summary>
-    private bool Settled(string id) => Known(id) is { } r && (r.OptedOut || r.EverOptedOut || r.PushedAt is not null);
+    /// <summary>
+    /// Whether the record should get the opt-out for these people's Marketo unsubscribe: yes when Salesforce never had
+    /// it; no while it has it; and after a re-subscribe in Salesforce only when Marketo logged one of the people's
+    /// unsubscribes after the record was last modified (a new unsubscribe); the old unsubscribe does not override it.
+    /// </summary>
+    private bool PushDue(string id, IEnumerable<long> marketoIds)
+    {
+        if (Known(id) is not { } r || !(r.OptedOut || r.EverOptedOut || r.PushedAt is not null)) return true;
+        if (r.OptedOut || r.FlagModstamp is not { } resubscribed) return false;
+        return marketoIds.Any(m => store.OptOuts.MarketoUnsubscribedAt(m) is { } unsubscribed && unsubscribed > resubscribed);
+    }
+
+    private static DateTimeOffset? Modstamp(JsonElement record) =>
+        record.TryGetProperty("SystemModstamp", out var m) && m.ValueKind == JsonValueKind.String
+        && DateTimeOffset.TryParse(m.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     private async Task PushAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
@@ -182,16 +215,16 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 string? viaLead = null;
                 if (type == "Lead" && Known(recordId)?.ConvertedContactId is { } becameContact)
                 {
-                    // Known to be converted: its contact takes the opt-out (the lead is read-only), unless already handled.
-                    if (Known(recordId)!.PushedAt is not null) continue;
+                    // Known to be converted: its contact takes the opt-out (the lead is read-only), when due there.
                     (viaLead, recordId, type) = (recordId, becameContact, "Contact");
                 }
-                if (!seen.Add(recordId))
+                if (seen.Contains(recordId))
                 {
                     batch.Find(t => t.Id == recordId)?.MarketoIds.Add(person.MarketoId);
                     continue;
                 }
-                if (Settled(recordId)) continue;
+                if (!PushDue(recordId, [person.MarketoId])) continue;
+                seen.Add(recordId);
                 batch.Add(new Target(recordId, type!, [person.MarketoId], person.Email, viaLead));
                 if (batch.Count == Batch)
                 {
@@ -277,7 +310,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
                 await output.WriteAsync(Change(lead, OptOutOutcome.Failed) with { Reason = "CANNOT_UPDATE_CONVERTED_LEAD: the lead was converted and Salesforce names no contact for it." }, ct).ConfigureAwait(false);
                 continue;
             }
-            if (Settled(contact))
+            if (!PushDue(contact, lead.MarketoIds))
             {
                 settled.Add(HandledLead(lead.Id, contact, now));
                 continue;

@@ -7,6 +7,12 @@ namespace SalesSync.Core.Unsubscribes;
 public sealed record GuardDecision(bool Allowed, string? ErrorId = null, string? Message = null, UnsubscribeVerdict? Verdict = null)
 {
     public static readonly GuardDecision Allow = new(true);
+
+    /// <summary>The stable error id of a check Marketo could not make now (an outage, the daily quota): asked again later, never refused for it.</summary>
+    public const string CheckFailedNow = "UnsubscribeCheckFailed";
+
+    /// <summary>Not decided: Marketo could not be asked now, so the email waits (held) for a later check.</summary>
+    public bool MustWait => !Allowed && ErrorId == CheckFailedNow;
 }
 
 /// <summary>
@@ -40,10 +46,10 @@ public sealed class SendGuard
         if (!Applies(activity.Kind)) return GuardDecision.Allow;
         if (_store.OptOuts.AnyOptedOut(People.SalesforceIds.To18(activity.SalesforceContactId), People.SalesforceIds.To18(activity.SalesforceLeadId)))
             return new GuardDecision(false, "OptedOutInSalesforce",
-                $"Marketo person {activity.MarketoId} ({activity.Email}) has Email Opt Out set in Salesforce; the sales email is not logged.");
+                $"Marketo person {activity.MarketoId} ({activity.Email}) has Email Opt Out set in Salesforce; the sales email is refused (kept on record as Refused, never delivered).");
         if (string.IsNullOrEmpty(activity.Email))
             return new GuardDecision(false, "NoEmailToCheck",
-                $"Marketo person {activity.MarketoId} has no email address, so it cannot be checked for an unsubscribe; the sales email is not logged.");
+                $"Marketo person {activity.MarketoId} has no email address, so it cannot be checked for an unsubscribe; the sales email is refused (kept on record as Refused, never delivered).");
         return _lookup.Request(activity.Email) is { } verdict ? FromVerdict(activity, verdict) : null;
     }
 
@@ -55,24 +61,43 @@ public sealed class SendGuard
     }
 
     /// <summary>Looks up whole batches (<paramref name="all"/> false) or every queued email.</summary>
-    public Task FlushAsync(bool all, CancellationToken ct) => _lookup.FlushAsync(all, ct);
+    public async Task FlushAsync(bool all, CancellationToken ct)
+    {
+        // A lookup Marketo cannot answer decides each email it held (held again, or refused), and the caller reports
+        // that once: the lookup's own warning would be a second one for the same outage, so it is verbose here.
+        using (Diagnostics.EngineObserver.Use(new WarningsAsVerbose(Diagnostics.EngineObserver.Current)))
+            await _lookup.FlushAsync(all, ct).ConfigureAwait(false);
+    }
+
+    private sealed class WarningsAsVerbose(Diagnostics.IEngineObserver inner) : Diagnostics.IEngineObserver
+    {
+        public void Verbose(string message) => inner.Verbose(message);
+        public void Debug(string message) => inner.Debug(message);
+        public void Warning(string message) => inner.Verbose(message);
+        public void Progress(Diagnostics.EngineProgress progress) => inner.Progress(progress);
+    }
 
     private static GuardDecision FromVerdict(SalesActivity activity, UnsubscribeVerdict verdict)
     {
         if (verdict.Failure == UnsubscribeCheckFailure.InvalidEmail)
             return new GuardDecision(false, "InvalidEmail",
-                $"Marketo person {activity.MarketoId} has the email '{activity.Email}', which is not an address that can be checked ({verdict.FailureMessage}); the sales email is not logged.", verdict);
+                $"Marketo person {activity.MarketoId} has the email '{activity.Email}', which is not an address that can be checked ({verdict.FailureMessage}); the sales email is refused (kept on record as Refused, never delivered).", verdict);
+        // Marketo refused the lookup of this address itself (for example 1003: more records share it than one lookup
+        // may return): asking again gives the same answer, so the email is refused now, not held for ever.
+        if (verdict.Failure == UnsubscribeCheckFailure.Refused)
+            return new GuardDecision(false, "UnsubscribeUncheckable",
+                $"Marketo refused to look up {verdict.Email} (Marketo person {activity.MarketoId}) for an unsubscribe ({verdict.FailureMessage}), so it cannot be shown not to be unsubscribed; the sales email is refused.", verdict);
         if (verdict.Failure is { } failure)
-            return new GuardDecision(false, "UnsubscribeCheckFailed",
-                $"The unsubscribe status of {verdict.Email} (Marketo person {activity.MarketoId}) could not be checked ({failure}: {verdict.FailureMessage}); the sales email is not logged.", verdict);
+            return new GuardDecision(false, GuardDecision.CheckFailedNow,
+                $"The unsubscribe status of {verdict.Email} (Marketo person {activity.MarketoId}) could not be checked now ({failure}: {verdict.FailureMessage}); the sales email is held, never sent unchecked, and checked again by the next delivery.", verdict);
         if (verdict.Unsubscribed)
             return new GuardDecision(false, "Unsubscribed",
-                $"{verdict.Email} is unsubscribed in Marketo (person {string.Join(", ", verdict.UnsubscribedIds)}{(verdict.Reason is { } r ? $": {r}" : "")}); the sales email to Marketo person {activity.MarketoId} is not logged.", verdict);
+                $"{verdict.Email} is unsubscribed in Marketo (person {string.Join(", ", verdict.UnsubscribedIds)}{(verdict.Reason is { } r ? $": {r}" : "")}); the sales email to Marketo person {activity.MarketoId} is refused (kept on record as Refused, never delivered).", verdict);
         // The address no longer leads to this person (changed or deleted in Marketo since the last sync): what
         // Marketo holds for the person now was not checked, so it is not safe to say yes.
         if (!verdict.MarketoIds.Contains(activity.MarketoId))
             return new GuardDecision(false, "EmailChangedInMarketo",
-                $"Marketo has no person {activity.MarketoId} with the email {verdict.Email} any more (changed or deleted since the last sync), so its unsubscribe status was not checked; run Start-SalesSync and send again. The sales email is not logged.", verdict);
+                $"Marketo has no person {activity.MarketoId} with the email {verdict.Email} any more (changed or deleted since the last sync), so its unsubscribe status was not checked; run Start-SalesSync and send again (under a new ActivityId if you gave one). The sales email is refused (kept on record as Refused, never delivered).", verdict);
         return GuardDecision.Allow with { Verdict = verdict };
     }
 }

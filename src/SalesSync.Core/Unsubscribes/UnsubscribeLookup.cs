@@ -90,6 +90,8 @@ public sealed class UnsubscribeLookup
             return;
         }
         var records = new List<(long Id, string Key, bool? Unsubscribed, string? Reason)>();
+        var asked = batch.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
+        string? unattributed = null;
         try
         {
             string? pageToken = null;
@@ -107,8 +109,12 @@ public sealed class UnsubscribeLookup
                 var page = await _marketo.GetByPostAsync("rest/v1/leads.json", parameters, ct).ConfigureAwait(false);
                 foreach (var lead in page.Result)
                 {
-                    if (Id(lead) is { } id && MarketoResponse.String(lead, "email") is { } email)
+                    // A record that cannot be tied to an asked email (Marketo matched more loosely than the key, or sent an
+                    // id that is no number) may be the unsubscribed one: none of the batch can then be called "not found".
+                    if (Id(lead) is { } id && MarketoResponse.String(lead, "email") is { } email && asked.Contains(EmailAddress.Key(email)))
                         records.Add((id, EmailAddress.Key(email), Flag(lead, "unsubscribed"), MarketoResponse.String(lead, "unsubscribedReason")));
+                    else
+                        unattributed ??= $"Marketo returned person {MarketoResponse.String(lead, "id") ?? "(no id)"} with an email that matches none of the emails asked for, or an id that is not a number";
                 }
                 pageToken = page.ContinuationToken;
             } while (pageToken is not null);
@@ -134,6 +140,14 @@ public sealed class UnsubscribeLookup
             EngineObserver.Current.Warning($"Marketo could not check {batch.Count} email(s) for unsubscribes: {e.Message} They are reported as errors, not as safe to email.");
             // Remembered for this pipeline only (a repeat in it gets the same error); the next command asks again.
             foreach (var (key, email) in batch) Remember(key, UnsubscribeVerdict.Failed(email, failure, e.Message, at));
+            return;
+        }
+
+        if (unattributed is not null)
+        {
+            EngineObserver.Current.Warning($"{unattributed}; the {batch.Count} email(s) of that lookup are reported as not checked, not as safe to email.");
+            foreach (var (key, email) in batch)
+                Remember(key, UnsubscribeVerdict.Failed(email, UnsubscribeCheckFailure.MarketoUnavailable, $"{unattributed}, so the answer could not be trusted.", at));
             return;
         }
 

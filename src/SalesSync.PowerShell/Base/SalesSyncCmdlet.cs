@@ -127,8 +127,25 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
             {
                 throw new PipelineStoppedException();
             }
+            catch (Exception e) when (IsLocalFailure(e))
+            {
+                // Review P1: a disk, file or database failure gets a stable ErrorId, never its .NET type name.
+                cmdlet.ThrowTerminatingError(new ErrorRecord(e, e is IOException or UnauthorizedAccessException ? "LocalFileError" : "DatabaseError",
+                    ErrorCategory.WriteError, null)
+                {
+                    ErrorDetails = new ErrorDetails($"{cmdlet.MyInvocation.MyCommand?.Name ?? "SalesSync"} stopped on a local error: {e.Message}") { RecommendedAction = cmdlet.LocalFailureAdvice },
+                });
+                throw; // not reached: ThrowTerminatingError throws
+            }
         }
     }
+
+    /// <summary>A local failure (file system, LiteDB; LiteDB lives in the module's own load context, so it is told by name).</summary>
+    internal static bool IsLocalFailure(Exception e) =>
+        e is IOException or UnauthorizedAccessException || e.GetType().FullName?.StartsWith("LiteDB.", StringComparison.Ordinal) == true;
+
+    /// <summary>What to do after a local failure (disk full, a file locked by another program); a cmdlet may say more.</summary>
+    protected virtual string LocalFailureAdvice => "Fix the disk or file problem (space, permissions, another program holding the file), then run the command again: nothing stored so far is lost.";
 
     public void Dispose()
     {

@@ -14,6 +14,9 @@ public enum SalesActivityState
     Delivered,
     Failed,
     NotRequired,
+
+    /// <summary>Refused by the unsubscribe guard: kept on record with the reason, never delivered.</summary>
+    Refused,
 }
 
 /// <summary>The destinations an activity goes to.</summary>
@@ -38,12 +41,13 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SalesActivityKind[]? Kind { get; set; }
 
-    /// <summary>Only activities in this state at -Destination (default Marketo; Any: at either).</summary>
+    /// <summary>Only activities in this state at -Destination (without -Destination: at either destination).</summary>
     [Parameter]
     public SalesActivityState? State { get; set; }
 
+    /// <summary>Where -State applies; not given: Any (a Salesforce failure is never hidden behind a Marketo delivery).</summary>
     [Parameter]
-    public SalesActivityDestination Destination { get; set; } = SalesActivityDestination.Marketo;
+    public SalesActivityDestination? Destination { get; set; }
 
     [Parameter]
     public DateTime? After { get; set; }
@@ -59,13 +63,14 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
     protected override void ProcessRecord()
     {
         var state = State is { } s ? (DeliveryState?)Enum.Parse<DeliveryState>(s.ToString()) : null;
+        var destination = Destination ?? SalesActivityDestination.Any;
         var query = new ActivityQuery
         {
             MarketoIds = MarketoId,
-            Kinds = Kind?.Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList(),
-            MarketoState = Destination == SalesActivityDestination.Marketo ? state : null,
-            SalesforceState = Destination == SalesActivityDestination.Salesforce ? state : null,
-            AnyState = Destination == SalesActivityDestination.Any ? state : null,
+            Kinds = Kind?.Select(SalesActivityKinds.ToEngine).ToList(),
+            MarketoState = destination == SalesActivityDestination.Marketo ? state : null,
+            SalesforceState = destination == SalesActivityDestination.Salesforce ? state : null,
+            AnyState = destination == SalesActivityDestination.Any ? state : null,
             OccurredAfter = LocalTime.ToOffset(After),
             OccurredBefore = LocalTime.ToOffset(Before),
             ActivityIds = ActivityId,

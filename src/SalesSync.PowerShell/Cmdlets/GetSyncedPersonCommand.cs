@@ -68,17 +68,21 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
             WriteObject(PagingParameters.NewTotalCount((ulong)Session.GetPeople(query with { Skip = 0, First = null }).LongCount(), 1.0));
         // Pages are read one at a time and no cursor stays open while objects go down the pipeline,
         // so a later command in the same pipeline may write to the database.
-        var found = new HashSet<long>();
+        // Only -MarketoId remembers what it wrote (at most the ids asked for), to name the ones not found; -Email needs
+        // only whether anyone was; the other sets keep nothing, so memory stays flat over the whole database.
+        var foundIds = ParameterSetName == IdSet ? new HashSet<long>() : null;
+        var anyFound = false;
         foreach (var person in Session.GetPeople(query))
         {
-            found.Add(person.MarketoId);
+            foundIds?.Add(person.MarketoId);
+            anyFound = true;
             WriteObject(SyncedPerson.From(person));
         }
         // An exact lookup that finds nobody is an error per item, as Get-Process -Id is; patterns and filters are not.
-        if (ParameterSetName == IdSet && !Duplicate && query.Skip == 0 && query.First is null)
-            foreach (var id in MarketoId.Where(id => !found.Contains(id)))
+        if (foundIds is not null && !Duplicate && query.Skip == 0 && query.First is null)
+            foreach (var id in MarketoId.Where(id => !foundIds.Contains(id)))
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No synced person has Marketo id {id}."), "SyncedPersonNotFound", ErrorCategory.ObjectNotFound, id));
-        if (ParameterSetName == EmailSet && !WildcardPattern.ContainsWildcardCharacters(Email) && !Duplicate && found.Count == 0 && query.Skip == 0)
+        if (ParameterSetName == EmailSet && !WildcardPattern.ContainsWildcardCharacters(Email) && !Duplicate && !anyFound && query.Skip == 0)
             WriteError(new ErrorRecord(new ItemNotFoundException($"No synced person has the email '{Email}'."), "SyncedPersonNotFound", ErrorCategory.ObjectNotFound, Email));
     }
 }

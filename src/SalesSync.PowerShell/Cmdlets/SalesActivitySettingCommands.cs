@@ -30,6 +30,14 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public bool? UnsubscribeGuard { get; set; }
 
+    /// <summary>
+    /// The active Salesforce user (15- or 18-character id) that owns the Tasks of people whose sales owner is
+    /// inactive; checked in Salesforce when set. An empty string removes it.
+    /// </summary>
+    [Parameter]
+    [AllowEmptyString]
+    public string? FallbackTaskOwnerId { get; set; }
+
     /// <summary>Turns the unsubscribe guard off without asking (for runbooks); it is still recorded and warned about.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -39,9 +47,9 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 
     protected override void EndProcessing()
     {
-        if (SalesforceKinds is null && UnsubscribeGuard is null)
+        if (SalesforceKinds is null && UnsubscribeGuard is null && FallbackTaskOwnerId is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -SalesforceKinds, -UnsubscribeGuard, or both."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -SalesforceKinds, -UnsubscribeGuard, -FallbackTaskOwnerId, or several."),
                 "NoSettingGiven", ErrorCategory.InvalidArgument, null));
         }
         var current = Session.ActivitySettings;
@@ -49,7 +57,7 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
         var changes = new List<string>();
         if (SalesforceKinds is not null)
         {
-            var kinds = SalesforceKinds.Distinct().Select(k => (Core.Activities.SalesActivityKind)(int)k).ToList();
+            var kinds = SalesforceKinds.Distinct().Select(SalesActivityKinds.ToEngine).ToList();
             wanted = wanted with { SalesforceKinds = kinds };
             changes.Add($"log to Salesforce: {(kinds.Count == 0 ? "none" : string.Join(", ", kinds))} (now: {string.Join(", ", current.SalesforceKinds)})");
         }
@@ -59,6 +67,12 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
             changes.Add(guard
                 ? $"turn the unsubscribe guard on (now: {(current.UnsubscribeGuard ? "on" : "off")})"
                 : $"turn the unsubscribe guard OFF: sent emails would be logged without checking Marketo unsubscribes or Salesforce opt-outs (now: {(current.UnsubscribeGuard ? "on" : "off")})");
+        }
+        if (FallbackTaskOwnerId is { } fallback)
+        {
+            var owner = fallback.Trim().Length == 0 ? null : CheckTaskOwner(fallback);
+            wanted = wanted with { FallbackTaskOwnerId = owner };
+            changes.Add($"fallback Task owner for inactive owners: {owner ?? "none"} (now: {current.FallbackTaskOwnerId ?? "none"})");
         }
         if (!ShouldProcess(Session.DatabasePath, string.Join("; ", changes))) return;
         // Turning a safety check off is asked for explicitly, unless -Force says so.
@@ -71,5 +85,32 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
         if (UnsubscribeGuard is false)
             WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.GuardChangedBy}, {saved.GuardChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
         if (PassThru) WriteObject(SalesActivitySetting.From(saved, Session.DatabasePath));
+    }
+
+    /// <summary>The id checked in Salesforce as an active user (its 18-character form); a terminating error otherwise.</summary>
+    private string CheckTaskOwner(string id)
+    {
+        if (!Session.HasSalesforce)
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("-FallbackTaskOwnerId is checked in Salesforce: connect with -SalesforceUri first."),
+                "SalesforceNotConnected", ErrorCategory.ConnectionError, id));
+        try
+        {
+            return RunEngine(ct => Session.CheckTaskOwnerAsync(id, ct));
+        }
+        catch (SalesActivityException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "InvalidTaskOwner", ErrorCategory.InvalidArgument, id)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Give the id of an active Salesforce user (Setup > Users), 15 or 18 characters." },
+            });
+        }
+        catch (Core.Http.SalesSyncApiException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "TaskOwnerCheckFailed", ErrorCategory.ConnectionError, id)
+            {
+                ErrorDetails = new ErrorDetails($"Salesforce could not be asked whether {id} is an active user: {e.Message} Nothing was changed."),
+            });
+        }
+        return null!; // not reached: ThrowTerminatingError throws
     }
 }

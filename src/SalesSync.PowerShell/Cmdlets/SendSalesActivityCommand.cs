@@ -2,7 +2,6 @@ using System.Management.Automation;
 using SalesSync.Core.Activities;
 using SalesSync.Core.Http;
 using SalesSync.PowerShell.Base;
-using CoreKind = SalesSync.Core.Activities.SalesActivityKind;
 
 namespace SalesSync.PowerShell.Cmdlets;
 
@@ -76,23 +75,24 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     public SwitchParameter PassThru { get; set; }
 
     private ActivityLogger? _logger;
-    private Core.Unsubscribes.SendGuard? _guard;
     private bool _guardOffWarned;
-    // Sent emails stored Held while their Marketo unsubscribe check is outstanding (300 emails per call, like the batches).
-    private readonly List<(Core.Activities.SalesActivity Activity, PSObject Target)> _awaitingCheck = [];
+    // Sent emails held while their Marketo unsubscribe check is queued: the pipeline object each came from, for its error.
+    private readonly Dictionary<string, PSObject> _awaitingCheck = new(StringComparer.Ordinal);
     // Stored and not yet reported (settled deliveries are reported, and passed through, as they happen).
     private readonly List<string> _logged = [];
     private int _storedSinceDelivery;
     private int _deferred;
     private string? _deferredWhy;
+    // Why a delivery stopped (an outage, the quota): later batches of this pipeline are only stored, and one warning says so at the end.
+    private string? _deliveryStopped;
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         _sourceOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(ActivitySource)); // pipeline values are not bound yet
         _logger = Session.CreateActivityLogger();
-        if (_logger.Settings.UnsubscribeGuard) _guard = Session.CreateSendGuard();
-        // Fail before the pipeline is read when the custom activity types are missing (4 calls; none with -WhatIf).
+        // Fail before the pipeline is read when the custom activity types are missing (checked once per connection;
+        // none with -WhatIf). An outage must not stop anything being stored: the delivery checks the types again.
         if (!WhatIfRequested)
         {
             try
@@ -105,6 +105,11 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 {
                     ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Run Install-SalesActivityType (try -WhatIf first), then send again." },
                 });
+            }
+            catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+            {
+                _deliveryStopped = $"Marketo: could not check SalesSync's activity types ({e.Message}).";
+                WriteVerbose($"{_deliveryStopped} Activities are stored and delivered once Marketo answers.");
             }
         }
     }
@@ -137,7 +142,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         var request = new ActivityRequest
         {
             ActivityId = string.IsNullOrEmpty(ActivityId) ? null : ActivityId,
-            Kind = (CoreKind)(int)kind,
+            Kind = SalesActivityKinds.ToEngine(kind),
             MarketoId = MarketoId,
             Email = Email,
             OccurredAt = null,
@@ -163,39 +168,40 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             return;
         }
         var destinations = activity.Salesforce.State == DeliveryState.Pending ? "Marketo and Salesforce" : "Marketo";
-        var checkedFirst = _guard is not null && Core.Unsubscribes.SendGuard.Applies(activity.Kind) ? ", once Marketo confirms the address is not unsubscribed" : "";
+        var guarded = Core.Unsubscribes.SendGuard.Applies(activity.Kind) && _logger!.GuardOn;
+        var checkedFirst = guarded ? ", once Marketo confirms the address is not unsubscribed" : "";
         if (!ShouldProcess($"Marketo person {activity.MarketoId} ({activity.Email})", $"Log {kind} to {destinations}{checkedFirst}")) return;
-        if (_guard is null)
+        if (Core.Unsubscribes.SendGuard.Applies(activity.Kind) && !_logger!.GuardOn && !_guardOffWarned)
         {
-            if (Core.Unsubscribes.SendGuard.Applies(activity.Kind) && !_guardOffWarned)
-            {
-                _guardOffWarned = true;
-                var settings = _logger!.Settings;
-                WriteWarning($"The unsubscribe guard is off (turned off {settings.GuardChangedAt:u} by {settings.GuardChangedBy ?? "an admin"}): sent emails are logged without checking Marketo unsubscribes or Salesforce opt-outs. Set-SalesActivitySetting -UnsubscribeGuard $true turns it on.");
-            }
-            Admit(activity);
+            _guardOffWarned = true;
+            var settings = _logger.Settings;
+            WriteWarning($"The unsubscribe guard is off (turned off {settings.GuardChangedAt:u} by {settings.GuardChangedBy ?? "an admin"}): sent emails are logged without checking Marketo unsubscribes or Salesforce opt-outs. Set-SalesActivitySetting -UnsubscribeGuard $true turns it on.");
+        }
+        // The engine applies the send guard and stores the activity before anything is sent, so a crash loses nothing.
+        Submission submitted;
+        try
+        {
+            submitted = _logger!.Submit(activity);
+        }
+        catch (SalesActivityException e)
+        {
+            WriteError(new ErrorRecord(e, e.Reason.ToString(), ErrorCategory.ResourceExists, target));
             return;
         }
-        switch (_guard.Screen(activity))
+        switch (submitted.Outcome)
         {
-            case null:
-                _logger!.Hold(activity); // stored before anything else, so a crash loses nothing; never sent while held
-                _awaitingCheck.Add((activity, target));
-                if (_guard.PendingChecks >= Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: false);
-                else if (_awaitingCheck.Count >= 5 * Core.Unsubscribes.UnsubscribeLookup.BatchSize) CheckAwaiting(all: true); // repeats of a few addresses
+            case SubmitOutcome.Held:
+                _awaitingCheck[activity.ActivityId] = target;
+                if (_logger.ChecksDue) CheckAwaiting(all: false);
                 break;
-            case { Allowed: true }:
-                Admit(activity);
+            case SubmitOutcome.Stored:
+                Accepted(activity.ActivityId);
                 break;
-            case { ErrorId: "UnsubscribeCheckFailed" } notChecked:
-                // Marketo cannot answer now: stored held, never sent unchecked; the next delivery checks it again.
-                _logger!.Hold(activity);
-                _logger.Abandon([activity.ActivityId]);
-                _deferred++;
-                _deferredWhy = notChecked.Verdict?.FailureMessage;
+            case SubmitOutcome.Deferred:
+                Deferred(submitted.Decision!);
                 break;
-            case var refused:
-                Refuse(refused, target);
+            default:
+                Refuse(submitted.Decision!, target);
                 break;
         }
     }
@@ -205,53 +211,58 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         // -WhatIf stores nothing and sends nothing, not even what earlier runs left pending.
         if (WhatIfRequested) return;
         CheckAwaiting(all: true);
-        if (_deferred > 0)
-            WriteWarning($"{_deferred} sent emails could not be checked for unsubscribes now ({_deferredWhy}). They are stored as Held and never sent " +
-                         "unchecked: the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync checks them again and delivers the ones allowed. Do not send them again.");
         Flush(all: true);
-    }
-
-    /// <summary>Stores the activity at once (a stop or a crash loses nothing accepted); sends when a batch has filled.</summary>
-    private void Admit(Core.Activities.SalesActivity activity)
-    {
-        _logger!.Store([activity]);
-        Accepted(activity.ActivityId);
+        // One warning for everything this pipeline could not finish (an outage, the quota): nothing accepted is lost.
+        var unfinished = new List<string>();
+        if (_deferred > 0)
+            unfinished.Add($"{_deferred} sent emails could not be checked for unsubscribes now ({_deferredWhy}); they are stored as Held and never sent unchecked.");
+        if (_deliveryStopped is { } why)
+            unfinished.Add($"{why} {Session.PendingActivityCount} activity deliveries stay pending in the outbox.");
+        if (unfinished.Count > 0)
+            WriteWarning(string.Join(" ", unfinished) + " The next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them (checking held emails first). Do not send them again.");
     }
 
     private void Accepted(string activityId)
     {
         _logged.Add(activityId);
-        if (++_storedSinceDelivery >= ActivityLogger.BatchSize) Flush(all: false);
+        // Once a delivery stopped (an outage, the quota), the rest of the pipeline is only stored: one try at the end.
+        if (++_storedSinceDelivery >= ActivityLogger.BatchSize && _deliveryStopped is null) Flush(all: false);
     }
 
-    /// <summary>Runs the queued Marketo checks (a full batch, or all at the end) and admits or refuses what they answer.</summary>
+    private void Deferred(Core.Unsubscribes.GuardDecision decision)
+    {
+        _deferred++;
+        _deferredWhy ??= decision.Verdict?.FailureMessage ?? decision.Message;
+    }
+
+    /// <summary>Runs the queued Marketo checks (a full lookup, or all at the end) and reports what they settled.</summary>
     private void CheckAwaiting(bool all)
     {
-        if (_guard is null || _awaitingCheck.Count == 0) return;
-        RunEngine(ct => _guard.FlushAsync(all, ct));
-        // Decided in order; the first still queued one and those behind it wait, so the order holds.
-        var decided = _awaitingCheck.Select(w => (w.Activity, w.Target, Decision: _guard.Decide(w.Activity)))
-            .TakeWhile(d => d.Decision is not null).ToList();
-        _awaitingCheck.RemoveRange(0, decided.Count);
-        var allowed = decided.Where(d => d.Decision!.Allowed).ToList();
-        // Not checkable now (an outage, the quota): kept held, never sent, checked again by the next delivery.
-        var deferred = decided.Where(d => d.Decision!.ErrorId == "UnsubscribeCheckFailed").ToList();
-        var refused = decided.Where(d => d.Decision is { Allowed: false, ErrorId: not "UnsubscribeCheckFailed" }).ToList();
-        _logger!.Release(allowed.Select(d => d.Activity.ActivityId).ToList());
-        _logger.Discard(refused.Select(d => d.Activity.ActivityId).ToList());
-        _logger.Abandon(deferred.Select(d => d.Activity.ActivityId).ToList());
-        foreach (var (_, target, decision) in refused) Refuse(decision!, target);
-        _deferred += deferred.Count;
-        if (deferred.Count > 0) _deferredWhy = deferred[0].Decision!.Verdict?.FailureMessage;
-        foreach (var (activity, _, _) in allowed) Accepted(activity.ActivityId);
+        if (_logger is null || _awaitingCheck.Count == 0) return;
+        foreach (var settled in RunEngine(ct => _logger.CheckHeldAsync(all, ct)))
+        {
+            if (!_awaitingCheck.Remove(settled.Activity.ActivityId, out var target)) continue;
+            switch (settled.Outcome)
+            {
+                case SubmitOutcome.Stored:
+                    Accepted(settled.Activity.ActivityId);
+                    break;
+                case SubmitOutcome.Deferred:
+                    Deferred(settled.Decision!);
+                    break;
+                default:
+                    Refuse(settled.Decision!, target);
+                    break;
+            }
+        }
     }
 
+    /// <summary>A sent email the guard refused: kept on record as Refused (never delivered); the error says why.</summary>
     private void Refuse(Core.Unsubscribes.GuardDecision decision, PSObject target)
     {
         var category = decision.ErrorId switch
         {
-            "UnsubscribeCheckFailed" => ErrorCategory.ConnectionError,
-            "NoEmailToCheck" or "InvalidEmail" or "EmailChangedInMarketo" => ErrorCategory.InvalidData,
+            "NoEmailToCheck" or "InvalidEmail" or "EmailChangedInMarketo" or "UnsubscribeUncheckable" => ErrorCategory.InvalidData,
             _ => ErrorCategory.PermissionDenied,
         };
         WriteError(new ErrorRecord(new InvalidOperationException(decision.Message), decision.ErrorId, category, target)
@@ -260,10 +271,10 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             {
                 RecommendedAction = decision.ErrorId switch
                 {
-                    "UnsubscribeCheckFailed" => "Send it again once Marketo answers; nothing was logged.",
-                    "EmailChangedInMarketo" => "Run Start-SalesSync, then send it again; nothing was logged.",
-                    "NoEmailToCheck" or "InvalidEmail" => "Fix the person's email in Marketo (or the CRM) and sync; nothing was logged.",
-                    _ => "Do not email this person. Nothing was logged.",
+                    "EmailChangedInMarketo" => "Run Start-SalesSync, then send it again (under a new ActivityId if you gave one). It is kept as Refused, not delivered.",
+                    "NoEmailToCheck" or "InvalidEmail" => "Fix the person's email in Marketo (or the CRM) and sync. It is kept as Refused, not delivered.",
+                    "UnsubscribeUncheckable" => "Check the address in Marketo yourself before emailing this person again. It is kept as Refused, not delivered.",
+                    _ => "Do not email this person. The email is kept on record as Refused (Get-SalesActivity -State Refused), not delivered.",
                 },
             },
         });
@@ -275,9 +286,9 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     /// </summary>
     protected override void Dispose(bool disposing)
     {
-        if (disposing && _awaitingCheck.Count > 0 && _logger is not null)
+        if (disposing && _logger is not null)
         {
-            _logger.Abandon(_awaitingCheck.Select(w => w.Activity.ActivityId).ToList());
+            _logger.AbandonHeld();
             _awaitingCheck.Clear();
         }
         base.Dispose(disposing);
@@ -296,6 +307,15 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 var r = await _logger.DeliverAsync(all: false, ct).ConfigureAwait(false);
                 return all ? r + await _logger.FlushAsync(ct).ConfigureAwait(false) : r;
             });
+        }
+        catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.TypesNotInstalled)
+        {
+            // Marketo refused SalesSync's type and the check again found it gone: the activities stay stored and pending.
+            ThrowTerminatingError(new ErrorRecord(e, "ActivityTypesNotInstalled", ErrorCategory.NotInstalled, null)
+            {
+                ErrorDetails = new ErrorDetails($"{e.Message} The activities stay pending; Sync-SalesActivity delivers them once the types are installed."),
+            });
+            return;
         }
         catch (SalesSyncApiException e)
         {
@@ -320,20 +340,32 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         }
         var done = settled.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
         _logged.RemoveAll(done.Contains);
-        if (all && report.StoppedBecause is { } why)
-            WriteWarning($"{why} {report.StillPending} activities stay pending in the outbox; the next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them.");
+        if (report.StoppedBecause is { } why) _deliveryStopped = why;
+        else if (all) _deliveryStopped = null; // the last try delivered what an earlier one could not
     }
 
-    /// <summary>A date from a parameter or a CSV column: DateTime, DateTimeOffset or text (ISO 8601, or the current culture's form).</summary>
-    private static DateTimeOffset? ReadTime(object? value)
+    /// <summary>The ISO 8601 forms read first, in any culture: with or without seconds, fractions and an offset, or a date alone.</summary>
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd HH:mm:ss.FFFFFFFK", "yyyy-MM-dd HH:mm:ssK", "yyyy-MM-dd HH:mmK", "yyyy-MM-dd",
+    ];
+
+    /// <summary>
+    /// A date from a parameter or a CSV column: DateTime, DateTimeOffset or text. Text is read as ISO 8601 first,
+    /// then in the current culture's form, as PowerShell binds a cmdlet's date parameter ("01/02/2026" is 1 February
+    /// under en-GB, 2 January under en-US); never in the invariant culture's month-first form.
+    /// </summary>
+    internal static DateTimeOffset? ReadTime(object? value)
     {
+        const System.Globalization.DateTimeStyles local = System.Globalization.DateTimeStyles.AssumeLocal | System.Globalization.DateTimeStyles.AllowWhiteSpaces;
         switch (value is PSObject wrapped ? wrapped.BaseObject : value)
         {
             case null: return null;
             case DateTimeOffset offset: return offset;
             case DateTime at: return LocalTime.ToOffset(at);
-            case string text when DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeLocal, out var parsed)
-                                  || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, System.Globalization.DateTimeStyles.AssumeLocal, out parsed):
+            case string text when DateTimeOffset.TryParseExact(text.Trim(), IsoFormats, System.Globalization.CultureInfo.InvariantCulture, local, out var parsed)
+                                  || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, local, out parsed):
                 return parsed;
             case var other:
                 throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"OccurredAt '{other}' is not a date and time (for example 2026-11-01T10:00:00Z).");

@@ -32,9 +32,9 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long SmartListId { get; set; }
 
-    /// <summary>How people are read: Bulk (export jobs, the default) or Rest (300 per call; needs -StaticListId).</summary>
+    /// <summary>How people are read: Auto (the default: the planner picks the fastest source within the call budget), Bulk (export jobs) or Rest (300 per call).</summary>
     [Parameter]
-    public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Bulk;
+    public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Auto;
 
     /// <summary>Bulk windows start at this time instead of at the oldest person.</summary>
     [Parameter(ParameterSetName = AllPeople)]
@@ -66,7 +66,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     {
         var options = new SyncOptions
         {
-            Method = Method == SalesSync.SyncMethod.Rest ? Core.Sync.SyncMethod.Rest : Core.Sync.SyncMethod.Bulk,
+            Method = Enum.Parse<Core.Sync.SyncMethod>(Method.ToString()), // by name: the two enums are not ordered alike by contract
             StaticListIds = ParameterSetName == StaticList ? StaticListId.Distinct().ToArray() : [],
             SmartListId = ParameterSetName == SmartList ? SmartListId : null,
             CreatedSince = LocalTime.ToOffset(CreatedSince),
@@ -75,17 +75,18 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             MaxApiCalls = MaxApiCalls,
             ReportChanges = PassThru,
         };
-        if (!ShouldProcess(Session.DatabasePath, Session.DescribeSyncPlan(options)))
-        {
-            if (WhatIfRequested && Session.HasSalesforce && !SkipOptOut)
-                ShouldProcess(Session.DatabasePath, "Then the opt-out step: read Salesforce Email Opt Out changes, set Email Opt Out in Salesforce for people unsubscribed in Marketo (Sync-SalesOptOut -WhatIf lists each change)");
-            return;
-        }
-
         SyncRunResult? finished = null;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
+            // The plan text is built only when someone reads it (-WhatIf, -Confirm): it may cost planner calls.
+            var plan = WhatIfRequested || ConfirmWanted ? RunEngine(ct => Session.DescribeSyncPlanAsync(options, ct)) : "Sync the sales-owned Marketo people into this database";
+            if (!ShouldProcess(Session.DatabasePath, plan))
+            {
+                if (WhatIfRequested && Session.HasSalesforce && !SkipOptOut)
+                    ShouldProcess(Session.DatabasePath, "Then the opt-out step: read Salesforce Email Opt Out changes, set Email Opt Out in Salesforce for people unsubscribed in Marketo (Sync-SalesOptOut -WhatIf lists each change)");
+                return;
+            }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
@@ -95,11 +96,24 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         }
         catch (SyncException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(),
-                e.Reason == SyncFailureReason.AlreadyRunning ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidArgument, Session.DatabasePath));
+            ThrowTerminatingError(new ErrorRecord(e, e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
+            {
+                SyncFailureReason.CreatedSinceInFuture or SyncFailureReason.CreatedSinceNeedsBulk => CreatedSince,
+                SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => ParameterSetName == SmartList ? SmartListId : StaticListId,
+                _ => Session.DatabasePath,
+            }));
         }
-        if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
-        DeliverPendingActivities();
+        var peopleFailed = finished is { Status: SyncRunStatus.Failed };
+        if (peopleFailed)
+        {
+            // D16: the services the people step could not reach would only fail again (each after its retries).
+            WriteVerbose("The opt-out step and pending activity deliveries are skipped because the people step failed; the next Start-SalesSync runs them.");
+        }
+        else
+        {
+            if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
+            DeliverPendingActivities();
+        }
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
@@ -107,12 +121,12 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         {
             WriteError(new ErrorRecord(new InvalidOperationException(failed.Message), "SyncFailed", ErrorCategory.OperationStopped, SyncRun.From(failed))
             {
-                ErrorDetails = new ErrorDetails(failed.Message) { RecommendedAction = "Run Start-SalesSync again: it resumes where this run stopped." },
+                ErrorDetails = new ErrorDetails(failed.Message) { RecommendedAction = Core.SalesSyncSession.NextStepAfter(failed) },
             });
         }
         else if (finished is { Status: SyncRunStatus.Stopped } stopped)
         {
-            WriteWarning(stopped.Message ?? "The sync stopped before the end; the next Start-SalesSync resumes it.");
+            WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
         }
 
         void Record(SyncRunResult run)
@@ -121,6 +135,21 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             finished = run;
         }
     }
+
+    private bool ConfirmWanted =>
+        MyInvocation.BoundParameters.TryGetValue("Confirm", out var c) ? c is SwitchParameter { IsPresent: true }
+            : SessionState.PSVariable.GetValue("ConfirmPreference") is ConfirmImpact impact && impact <= ConfirmImpact.Medium;
+
+    private static ErrorCategory CategoryOf(SyncFailureReason reason) => reason switch
+    {
+        SyncFailureReason.AlreadyRunning => ErrorCategory.ResourceBusy,
+        SyncFailureReason.UnfinishedRunDiffers => ErrorCategory.InvalidOperation,
+        SyncFailureReason.ListNotFound => ErrorCategory.ObjectNotFound,
+        _ => ErrorCategory.InvalidArgument,
+    };
+
+    protected override string LocalFailureAdvice =>
+        "Fix the disk or file problem (space, permissions, another program holding the file), then run Start-SalesSync again: it resumes the unfinished run from its last checkpoint.";
 
     /// <summary>After the people step, activities left pending by earlier runs are delivered (their people are current now).</summary>
     private void DeliverPendingActivities()

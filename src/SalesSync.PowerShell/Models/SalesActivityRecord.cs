@@ -13,12 +13,12 @@ public sealed class SalesActivity
     public DateTimeOffset OccurredAt { get; init; }
     public DateTimeOffset LoggedAt { get; init; }
 
-    /// <summary>Pending, Sending (outcome being checked), Delivered or Failed.</summary>
+    /// <summary>Pending, Held (a sent email awaiting its unsubscribe check), Sending (outcome being checked), Delivered, Failed, or Refused (by the unsubscribe guard; kept, never delivered).</summary>
     public string MarketoState { get; init; } = "";
     public string? MarketoActivityId { get; init; }
     public string? MarketoReason { get; init; }
 
-    /// <summary>NotRequired (a kind not logged to Salesforce, or no Salesforce record), Pending, Sending, Delivered or Failed.</summary>
+    /// <summary>NotRequired (a kind not logged to Salesforce, or no Salesforce record), Pending, Held, Sending, Delivered, Failed or Refused.</summary>
     public string SalesforceState { get; init; } = "";
     public string? SalesforceTaskId { get; init; }
     public string? SalesforceReason { get; init; }
@@ -35,7 +35,7 @@ public sealed class SalesActivity
         return new SalesActivity
         {
             ActivityId = a.ActivityId,
-            Kind = (SalesActivityKind)(int)a.Kind,
+            Kind = SalesActivityKinds.FromEngine(a.Kind),
             MarketoId = a.MarketoId,
             Email = a.Email,
             OccurredAt = a.OccurredAt,
@@ -82,14 +82,16 @@ public sealed class SalesActivitySetting
     /// <summary>When and by whom the unsubscribe guard was last turned on or off.</summary>
     public DateTimeOffset? GuardChangedAt { get; init; }
     public string? GuardChangedBy { get; init; }
+    /// <summary>The active Salesforce user that owns Tasks of people whose sales owner is inactive (none: such Tasks fail).</summary>
+    public string? FallbackTaskOwnerId { get; init; }
     public DateTimeOffset? ChangedAt { get; init; }
     public string? ChangedBy { get; init; }
     public string Database { get; init; } = "";
 
     internal static SalesActivitySetting From(Engine.ActivitySettings s, string database) => new()
     {
-        SalesforceKinds = s.SalesforceKinds.Select(k => (SalesActivityKind)(int)k).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
-        GuardChangedAt = s.GuardChangedAt, GuardChangedBy = s.GuardChangedBy,
+        SalesforceKinds = s.SalesforceKinds.Select(SalesActivityKinds.FromEngine).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
+        GuardChangedAt = s.GuardChangedAt, GuardChangedBy = s.GuardChangedBy, FallbackTaskOwnerId = s.FallbackTaskOwnerId,
         ChangedAt = s.ChangedAt, ChangedBy = s.ChangedBy, Database = database,
     };
 }

@@ -28,7 +28,11 @@ public sealed class SalesSyncConnectionInfo
     public int MarketoCallsPerWindow => _session.MarketoLimits.CallsPerWindow;
     public int MarketoConcurrentCalls => _session.MarketoLimits.ConcurrentCalls;
     public int MarketoDailyCallBudget => _session.MarketoLimits.DailyCallBudget;
+    /// <summary>SalesSync's own Marketo calls today in this process (what MarketoDailyCallBudget caps).</summary>
     public int MarketoCallsToday => _session.MarketoCallsToday;
+
+    /// <summary>Every integration's Marketo calls today on the instance, as last read from Marketo plus ours since; null until a sync read it.</summary>
+    public int? MarketoInstanceCallsToday => _session.MarketoInstanceCallsToday;
     public Uri? SalesforceUri => _session.SalesforceUri;
     public string? SalesforceClientId => _session.SalesforceClientId;
     public Uri? SalesforceInstanceUrl => _session.SalesforceInstanceUrl;

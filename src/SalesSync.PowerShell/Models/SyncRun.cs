@@ -20,6 +20,9 @@ public sealed class SyncRun
     /// <summary>The static list(s) the run read; null for createdAt windows, a smart list or an id scan.</summary>
     public long[]? StaticListId { get; init; }
     public long? SmartListId { get; init; }
+
+    /// <summary>A partial pass (-CreatedSince): people created from then on were exported, and nobody was removed.</summary>
+    public DateTimeOffset? CreatedSince { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public TimeSpan? Duration { get; init; }
@@ -41,6 +44,7 @@ public sealed class SyncRun
         BulkBytes = r.BulkBytes,
         StaticListId = r.StaticListIds.Count > 0 ? r.StaticListIds.ToArray() : null,
         SmartListId = r.SmartListId,
+        CreatedSince = r.CreatedSince,
         StartedAt = r.StartedAt,
         EndedAt = r.EndedAt,
         Duration = r.Duration,

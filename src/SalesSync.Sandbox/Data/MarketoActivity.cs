@@ -1,7 +1,7 @@
 namespace SalesSync.Sandbox.Data;
 
 /// <summary>
-/// A row of Marketo's activity log (New Lead 12, Change Data Value 13, Merge 32, Delete 37, ...), as the
+/// A row of Marketo's activity log (New Lead 12, Change Data Value 13, Convert Lead 21, Change Owner 23, Merge 32, Delete 37, ...), as the
 /// activity endpoints render it: <see cref="PrimaryAttributeValueId"/>/<see cref="PrimaryAttributeValue"/>
 /// (field id and display name for 13; lead id and name for 12, 32 and 37), the field changes (13) and the
 /// secondary attributes. Ids grow with the log and dates never go down (the sandbox clock stamps them).
@@ -26,6 +26,8 @@ public static class ActivityTypes
 {
     public const int NewLead = 12;
     public const int ChangeDataValue = 13;
+    public const int ConvertLead = 21;
+    public const int ChangeOwner = 23;
     public const int MergeLeads = 32;
     public const int DeleteLead = 37;
 

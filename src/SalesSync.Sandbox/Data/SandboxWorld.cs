@@ -10,6 +10,8 @@ public sealed class SandboxWorld
 {
     private readonly SortedDictionary<long, MarketoPerson> _people = new();
     private readonly List<MarketoActivity> _activities = [];
+    /// <summary>The generated people's New Lead (12) rows, oldest first: ids 1..n of the log, kept compact (see <see cref="ActivityLog"/>).</summary>
+    private (long LeadId, DateTimeOffset At)[] _history = [];
     private long _nextPersonId = 1;
     private long _nextActivityId = 1;
     private DateTimeOffset _pruneDue = DateTimeOffset.MaxValue;
@@ -22,14 +24,82 @@ public sealed class SandboxWorld
     /// <summary>The Marketo instance's custom activity types (guarded by <see cref="Sync"/> like the log they describe).</summary>
     public CustomActivityTypes CustomActivityTypes { get; } = new();
 
+    /// <summary>
+    /// Whether a CRM conversion and an owner change also log Change Data Value (13) for the fields they change, besides
+    /// Convert Lead (21) and Change Owner (23). Marketo's docs do not say (see README.md): true (the default) logs both;
+    /// false (<c>--crm-change-log typed</c>) logs 21/23 only, the case a client that reads only 13 misses.
+    /// </summary>
+    public bool CrmChangesLogDataValues { get; set; } = true;
+
+    /// <summary>The fields a CRM conversion sets (Lead to Contact).</summary>
+    private static readonly string[] ConversionFields = ["sfdcType", "sfdcContactId", "sfdcAccountId"];
+    private const string OwnerField = "sfdcLeadOwnerId";
+
     /// <summary>Persons in id order (callers hold <see cref="Sync"/>).</summary>
     public IEnumerable<MarketoPerson> People => _people.Values;
     public int PeopleCount => _people.Count;
     /// <summary>
-    /// The retained activity log in id order (callers hold <see cref="Sync"/>). The generator's people are
-    /// history, not activity: a fresh world's log is empty; only control-API changes and Add Custom Activities are logged.
+    /// What was logged after start-up, in id order (callers hold <see cref="Sync"/>): control-API changes and Add
+    /// Custom Activities. The generated people's New Lead rows come before it in <see cref="ActivityLog"/>.
     /// </summary>
     public IReadOnlyList<MarketoActivity> Activities => _activities;
+
+    /// <summary>
+    /// The whole retained log the activity endpoints read, in id order: one New Lead (12) per generated person,
+    /// dated its createdAt (Marketo keeps New Lead for ever, so an instance's log always holds them), then
+    /// <see cref="Activities"/>. The generated rows are made on demand from a compact array.
+    /// </summary>
+    public IReadOnlyList<MarketoActivity> ActivityLog => new LogView(this);
+
+    /// <summary>
+    /// Called once by the generator after the last person: every generated person gets its New Lead row, oldest
+    /// first (ids 1..n), and the log proper continues after them.
+    /// </summary>
+    public void LogGeneratedNewLeads()
+    {
+        if (_activities.Count > 0) throw new InvalidOperationException("The generated history must precede every logged activity.");
+        _history = _people.Values.Select(p => (p.Id, At: p["createdAt"] is DateTimeOffset at ? at : DateTimeOffset.MinValue))
+            .OrderBy(h => h.At).ThenBy(h => h.Id).ToArray();
+        _nextActivityId = _history.Length + 1;
+    }
+
+    /// <summary>The id of the first retained activity dated at or after <paramref name="since"/>; null when none is.</summary>
+    public long? FirstActivityIdAtOrAfter(DateTimeOffset since)
+    {
+        int lo = 0, hi = _history.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_history[mid].At < since) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < _history.Length) return lo + 1;
+        return _activities.FirstOrDefault(a => a.ActivityDate >= since)?.Id;
+    }
+
+    private MarketoActivity HistoryRow(int index)
+    {
+        var (leadId, at) = _history[index];
+        var name = _people.TryGetValue(leadId, out var person) ? FullName(person) : null;
+        return new MarketoActivity(index + 1, leadId, at, ActivityTypes.NewLead, name, [],
+            [new("Created Date", at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), new("Source Type", "List Import")])
+        { PrimaryAttributeValueId = leadId };
+    }
+
+    private sealed class LogView(SandboxWorld world) : IReadOnlyList<MarketoActivity>
+    {
+        public int Count => world._history.Length + world._activities.Count;
+
+        public MarketoActivity this[int index] =>
+            index < world._history.Length ? world.HistoryRow(index) : world._activities[index - world._history.Length];
+
+        public IEnumerator<MarketoActivity> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++) yield return this[i];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>The id the next logged activity gets: the position "after everything logged so far".</summary>
     public long NextActivityId => _nextActivityId;
@@ -67,13 +137,17 @@ public sealed class SandboxWorld
         return person;
     }
 
-    /// <summary>Changes fields and logs Change Data Value (13) per changed field; unsubscribes propagate by email.</summary>
+    /// <summary>
+    /// Changes fields and logs Change Data Value (13) per changed field; a conversion (sfdcType Lead to Contact, or a
+    /// contact id gained) logs Convert Lead (21) and an owner change Change Owner (23), after the 13s; unsubscribes propagate by email.
+    /// </summary>
     /// <param name="durable">
     /// False changes this record only, as Marketo's records of one email look while Durable Unsubscribe has
     /// not propagated yet (the control API's <c>?durable=false</c>, for clients that must read "any record").
     /// </param>
     public IReadOnlyList<string> UpdatePerson(MarketoPerson person, IReadOnlyDictionary<string, object?> changes, DateTimeOffset now, bool durable = true)
     {
+        var (typeBefore, contactBefore, ownerBefore) = (MarketoPerson.AsLogString(person["sfdcType"]), MarketoPerson.AsLogString(person["sfdcContactId"]), MarketoPerson.AsLogString(person[OwnerField]));
         var changed = new List<string>();
         foreach (var (name, value) in changes)
         {
@@ -84,12 +158,14 @@ public sealed class SandboxWorld
             if (Equals(MarketoPerson.AsLogString(old), MarketoPerson.AsLogString(value))) continue;
             person[restName] = value;
             changed.Add(restName);
+            if (!CrmChangesLogDataValues && (restName == OwnerField || ConversionFields.Contains(restName))) continue;
             Log(person.Id, now, ActivityTypes.ChangeDataValue, field?.DisplayName ?? restName,
                 [new MarketoFieldChange(field?.Id ?? 0, restName, MarketoPerson.AsLogString(value), MarketoPerson.AsLogString(old))],
                 [new("Reason", "Changed by sandbox control API"), new("Source", "Web service API")],
                 primaryId: field?.Id);
         }
         if (changed.Count > 0) person["updatedAt"] = now;
+        LogCrmChanges(person, typeBefore, contactBefore, ownerBefore, now);
 
         // Durable Unsubscribe. A flip of `unsubscribed` goes to every other person with the email (any case) whose flag
         // differs, together with this person's unsubscribedReason (null included), so the records of one email agree on
@@ -116,6 +192,30 @@ public sealed class SandboxWorld
             UpdatePerson(person, update, now);
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Convert Lead (21) when the person became a contact, and Change Owner (23) when its owner changed, as Marketo logs
+    /// them for a CRM conversion and an owner change (attribute names are the sandbox's choice; see README.md).
+    /// </summary>
+    private void LogCrmChanges(MarketoPerson person, string? typeBefore, string? contactBefore, string? ownerBefore, DateTimeOffset now)
+    {
+        var contact = MarketoPerson.AsLogString(person["sfdcContactId"]);
+        var becameContact = MarketoPerson.AsLogString(person["sfdcType"]) == "Contact" && typeBefore != "Contact";
+        if (becameContact || (contactBefore is null && contact is not null))
+        {
+            Log(person.Id, now, ActivityTypes.ConvertLead, FullName(person), [],
+                [new("SFDC Contact ID", contact), new("SFDC Account ID", MarketoPerson.AsLogString(person["sfdcAccountId"])),
+                 new("SFDC Lead ID", MarketoPerson.AsLogString(person["sfdcLeadId"])), new("Source", "Web service API")],
+                primaryId: person.Id);
+        }
+        var owner = MarketoPerson.AsLogString(person[OwnerField]);
+        if (owner != ownerBefore)
+        {
+            Log(person.Id, now, ActivityTypes.ChangeOwner, FullName(person), [],
+                [new("New Owner ID", owner), new("Old Owner ID", ownerBefore), new("Source", "Web service API")],
+                primaryId: person.Id);
+        }
     }
 
     /// <summary>
@@ -185,6 +285,7 @@ public sealed class SandboxWorld
     /// <summary>Index of the first retained activity whose id is <paramref name="id"/> or more (Count when none).</summary>
     public int IndexOfActivityAtOrAfter(long id)
     {
+        if (id <= _history.Length) return (int)Math.Max(0, id - 1);
         int lo = 0, hi = _activities.Count;
         while (lo < hi)
         {
@@ -192,7 +293,7 @@ public sealed class SandboxWorld
             if (_activities[mid].Id < id) lo = mid + 1;
             else hi = mid;
         }
-        return lo;
+        return _history.Length + lo;
     }
 
     /// <summary>"First Last" as Marketo shows a person in activity primary attributes; the email when nameless.</summary>

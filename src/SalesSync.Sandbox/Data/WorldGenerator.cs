@@ -13,6 +13,13 @@ public static class WorldGenerator
     /// <summary>When the generated instance's first person was created, unless --history-years says otherwise.</summary>
     public static readonly DateTimeOffset DefaultHistoryStart = new(2016, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// Sales reps' TimeZoneSidKey, by user number (no draw from the seed, so the rest of the world stays the same):
+    /// mostly US zones, where the UTC date of an evening activity is the next day.
+    /// </summary>
+    private static readonly string[] UserTimeZones =
+        ["America/Los_Angeles", "America/New_York", "America/Chicago", "America/Denver", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney"];
+
     private static readonly string[] FirstNames =
         ["Ada", "Grace", "Alan", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Radia", "Tim", "Frances", "Edsger", "Katherine",
          "Niklaus", "Hedy", "John", "Sophie", "Mateo", "Amara", "Lars", "Priya", "Chen", "Fatima", "Olu", "Ingrid", "Diego"];
@@ -62,7 +69,7 @@ public static class WorldGenerator
             users.Add(sf.Add("User", start, [
                 new("FirstName", first), new("LastName", last), new("Name", $"{first} {last}"),
                 new("Email", $"{Ascii(first)}.{Ascii(last)}.rep{u}@sales.example.com"), new("Username", $"rep{u}@sales.example.com"),
-                new("IsActive", u % 17 != 16), new("Title", "Account Executive"),
+                new("IsActive", u % 17 != 16), new("Title", "Account Executive"), new("TimeZoneSidKey", UserTimeZones[u % UserTimeZones.Length]),
             ]));
         }
 
@@ -72,7 +79,7 @@ public static class WorldGenerator
         sf.RunningUserId = users[0].Id;
         sf.LeadQueueUserId = sf.Add("User", start, [
             new("FirstName", "Lead"), new("LastName", "Queue"), new("Name", LeadQueueName), new("Email", "lead-queue@sales.example.com"),
-            new("Username", "lead-queue@sales.example.com"), new("IsActive", true), new("Title", "Assignment queue"),
+            new("Username", "lead-queue@sales.example.com"), new("IsActive", true), new("Title", "Assignment queue"), new("TimeZoneSidKey", "America/Chicago"),
         ]).Id;
 
         var accountCount = Math.Max(1, people / 10);
@@ -198,6 +205,7 @@ public static class WorldGenerator
         }
 
         ConvertSomeLeads(sf, accounts);
+        world.LogGeneratedNewLeads();
 
         world.Lists[salesOwned.Id] = salesOwned;
         world.Lists[webinar.Id] = webinar;

@@ -26,6 +26,8 @@ public sealed class SandboxOptions
     public bool ExitOnStdinClose { get; set; }
     /// <summary>Activity endpoints serve some short and some empty pages while moreResult is true (Marketo does).</summary>
     public bool ActivityShortPages { get; set; }
+    /// <summary>False (--crm-change-log typed): conversions and owner changes log only Convert Lead 21 / Change Owner 23, no 13.</summary>
+    public bool CrmChangesLogDataValues { get; set; } = true;
     /// <summary>Bulk export: sandbox seconds a job spends Processing before its file is written.</summary>
     public double BulkProcessingSeconds { get; set; } = 5;
 
@@ -86,6 +88,14 @@ public sealed class SandboxOptions
                 case "--bind": o.BindAddress = Next(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 case "--activity-short-pages": o.ActivityShortPages = true; break;
+                case "--crm-change-log":
+                    o.CrmChangesLogDataValues = Next().ToLowerInvariant() switch
+                    {
+                        "both" => true,
+                        "typed" => false,
+                        _ => throw new ArgumentException("--crm-change-log takes 'both' or 'typed'."),
+                    };
+                    break;
                 case "--history-years": o.HistoryYears = NextDouble(); break;
                 case "--response-times":
                     o.RealisticResponseTimes = Next().ToLowerInvariant() switch
@@ -129,6 +139,7 @@ public sealed class SandboxOptions
           --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
           --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
+          --crm-change-log MODE    both (default): a conversion/owner change logs 21/23 and 13s; typed: 21/23 only
           --history-years Y        generated people were created over the Y years before 2026-11-01 (default: since 2016-01-01)
           --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)
           --bulk-processing-seconds S      bulk export: time a job spends Processing (default 5)

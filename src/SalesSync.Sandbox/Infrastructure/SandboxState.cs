@@ -16,6 +16,7 @@ public sealed class SandboxState
         Options = options;
         Clock = new SandboxClock(options.TimeScale);
         World = WorldGenerator.Generate(options.People, options.Seed, options.HistoryYears is { } years ? WorldGenerator.ReferenceNow.AddDays(-365.25 * years) : null);
+        World.CrmChangesLogDataValues = options.CrmChangesLogDataValues;
         Faults = new FaultInjector(options.Seed);
         Marketo = new ServiceCredentials(
             options.MarketoClientId ?? Guid.NewGuid().ToString(),

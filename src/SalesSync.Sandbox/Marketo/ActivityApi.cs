@@ -46,8 +46,7 @@ public static class ActivityApi
         {
             var world = state.World;
             world.Prune(state.Clock.UtcNow);
-            var first = world.Activities.FirstOrDefault(a => a.ActivityDate >= since);
-            var position = first?.Id ?? world.NextActivityId;
+            var position = world.FirstActivityIdAtOrAfter(since) ?? world.NextActivityId;
             return MarketoEnvelope.Token(new ActivityPagingToken(position, since).Encode());
         }
     }
@@ -214,7 +213,7 @@ public static class ActivityApi
             bool Wanted(MarketoActivity a) => a.ActivityDate >= t && match(a)
                 && (q.LeadIds is null || q.LeadIds.Contains(a.LeadId)) && (members is null || members.Contains(a.LeadId));
 
-            var log = world.Activities;
+            var log = world.ActivityLog;
             var start = world.IndexOfActivityAtOrAfter(token.Position);
             var limit = q.BatchSize;
             if (state.Options.ActivityShortPages)

@@ -8,7 +8,7 @@ public sealed record ActivityTypeDefinition(int Id, string Name, string Descript
     IReadOnlyList<(string Name, string DataType)> Attributes);
 
 /// <summary>
-/// The activity types the sandbox describes: those its log writes (12, 13, 32, 37) with the attributes
+/// The activity types the sandbox describes: those its log writes (12, 13, 21, 23, 32, 37) with the attributes
 /// their rows carry, plus Fill Out Form (2) exactly as Adobe's example shows it (names are Adobe's), then
 /// the approved custom activity types, as Get Activity Types lists them ("still returns metadata regarding
 /// custom activities, but does not indicate whether a given type is custom").
@@ -24,6 +24,10 @@ public static class ActivityTypeCatalog
             [("Created Date", "date"), ("Source Type", "string")]),
         new(ActivityTypes.ChangeDataValue, "Change Data Value", "Changed attribute value for a person", "Attribute Name", "integer",
             [("New Value", "text"), ("Old Value", "text"), ("Reason", "text"), ("Source", "string")]),
+        new(ActivityTypes.ConvertLead, "Convert Lead", "Convert a person", "Lead ID", "integer",
+            [("SFDC Contact ID", "string"), ("SFDC Account ID", "string"), ("SFDC Lead ID", "string"), ("Source", "string")]),
+        new(ActivityTypes.ChangeOwner, "Change Owner", "Change the owner of a person", "Lead ID", "integer",
+            [("New Owner ID", "string"), ("Old Owner ID", "string"), ("Source", "string")]),
         new(ActivityTypes.MergeLeads, "Merge Leads", "Merged two or more people", "Lead ID", "integer",
             [("Merge ids", "text"), ("Merged in Sales", "boolean"), ("Merge Source", "string")]),
         new(ActivityTypes.DeleteLead, "Delete Lead", "Person was deleted", "Lead ID", "integer", []),

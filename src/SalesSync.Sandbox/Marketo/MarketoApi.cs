@@ -45,6 +45,7 @@ public static class MarketoApi
         CustomActivityTypeApi.Map(app, state);
         ExternalActivityApi.Map(app, state);
         BulkExtractApi.Map(app, state);
+        AssetSmartListApi.Map(app, state);
         app.MapFallback("{*path}", (HttpContext ctx) => IsApiPath(ctx.Request.Path)
             ? MarketoEnvelope.Error(stats, "610", "Requested resource not found")
             : Results.NotFound());

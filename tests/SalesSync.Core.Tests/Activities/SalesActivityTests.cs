@@ -253,9 +253,13 @@ public class SalesActivityTests
         var report = await session.DeliverPendingActivitiesAsync(CancellationToken.None);
         Assert.Equal(subscribed.Count, report.MarketoDelivered);
         var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
-        Assert.Equal(subscribed.Select(p => p.MarketoId).Order(), stored.Select(a => a.MarketoId).Order()); // the unsubscribed ones are not logged
-        Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
-        await AssertExactlyOnceAsync(sb, stored);
+        var delivered = stored.Where(a => a.Marketo.State == DeliveryState.Delivered).ToList();
+        Assert.Equal(subscribed.Select(p => p.MarketoId).Order(), delivered.Select(a => a.MarketoId).Order());
+        // The unsubscribed ones are never delivered, and kept on record as Refused with the reason (review D1).
+        var refused = stored.Where(a => a.Marketo.State == DeliveryState.Refused).ToList();
+        Assert.Equal(unsubscribed.Select(p => p.MarketoId).Order(), refused.Select(a => a.MarketoId).Order());
+        Assert.All(refused, a => Assert.StartsWith("Unsubscribed:", a.Marketo.Reason));
+        await AssertExactlyOnceAsync(sb, delivered);
     }
 
     [Fact]

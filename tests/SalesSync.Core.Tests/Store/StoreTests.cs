@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
 using LiteDB;
 using SalesSync.Core.Http;
@@ -182,6 +183,50 @@ public class StoreTests
     {
         using var temp = new TempFolder();
         Assert.Equal(StoreFailureReason.NotWritable, Assert.Throws<StoreException>(() => StoreRegistry.Open(temp.Path, Instance, null)).Reason);
+    }
+
+    [Fact]
+    public void ADatabaseCreatedUnderTurkishCultureMatchesEmailsInAnyCase()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "tr.db");
+        var culture = CultureInfo.CurrentCulture;
+        try
+        {
+            // tr-TR's "I" lowercases to dotless "ı": a collation taken from this culture would miss INFO@ for info@.
+            CultureInfo.CurrentCulture = new CultureInfo("tr-TR");
+            using (var lease = StoreRegistry.Open(path, Instance, null))
+            {
+                lease.Store.People.Upsert([new SalesSync.Core.People.PersonRecord { MarketoId = 1, Email = "INFO@ICLOUD.COM", SalesforceType = "Lead", SalesOwnerId = "0055g00000OWNERAAA" }], runId: 1);
+                Assert.Equal(StoreRegistry.InvariantCollation.ToString(), lease.Store.Database.Collation.ToString());
+                Assert.Equal(1, lease.Store.Database.GetCollection("people").Count(Query.EQ("email", "info@icloud.com")));
+            }
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+        using var again = StoreRegistry.Open(path, Instance, null);
+        Assert.Equal(1, again.Store.Database.GetCollection("people").Count(Query.EQ("email", "Info@iCloud.com")));
+    }
+
+    [Fact]
+    public void ADatabaseMadeUnderTurkishCollationStillOpensAndSaysWhatItMisses()
+    {
+        using var temp = new TempFolder();
+        var path = Path.Combine(temp.Path, "old-tr.db");
+        // As SalesSync made databases before the invariant collation, on a tr-TR machine.
+        using (var db = new LiteDatabase(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Collation = new Collation("tr-TR/IgnoreCase") }))
+            db.GetCollection(SyncStore.MetaCollection).Insert(new BsonDocument { ["_id"] = SyncStore.MetaId, ["app"] = "SalesSync", ["schemaVersion"] = SyncStore.SchemaVersion, ["marketoInstance"] = Instance, ["createdAt"] = DateTime.UtcNow });
+        var observer = new RecordingObserver();
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(observer))
+        using (var lease = StoreRegistry.Open(path, Instance, null))
+        {
+            Assert.Equal("tr-TR", lease.Store.Database.Collation.Culture.Name); // kept: LiteDB cannot change it in place
+            lease.Store.People.Upsert([new SalesSync.Core.People.PersonRecord { MarketoId = 1, Email = "kept@example.com", SalesforceType = "Lead", SalesOwnerId = "0055g00000OWNERAAA" }], runId: 1);
+            Assert.Equal(1, lease.Store.Database.GetCollection("people").Count(Query.EQ("email", "kept@example.com")));
+        }
+        Assert.Contains(observer.Messages, m => m.StartsWith("WARNING:", StringComparison.Ordinal) && m.Contains("tr-TR", StringComparison.Ordinal));
     }
 }
 

@@ -17,7 +17,7 @@ public class BulkSyncTests
 {
     private static readonly string[] FastJobs = ["--history-years", "1", "--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2"];
 
-    private static readonly SyncOptions Bulk = new() { ExportPollInterval = TimeSpan.FromMilliseconds(200) };
+    private static readonly SyncOptions Bulk = new() { Method = SyncMethod.Bulk, ExportPollInterval = TimeSpan.FromMilliseconds(200) };
 
     private static Task<RunningSandbox> StartAsync(int people, int seed, params string[] more) =>
         RunningSandbox.StartAsync([.. new[] { "--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, .. FastJobs, .. more]);
