@@ -61,7 +61,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
         var module = Quote(Path.Combine(ModuleHost.RepoRoot, "SalesSync.psd1"));
         var pidFile = database + ".pid";
         var sync = $"$PID | Set-Content {Quote(pidFile)}; Import-Module {module}; Connect-SalesSync -FromEnvironment -Database {Quote(database)} | Out-Null; " +
-                   "Start-SalesSync -ExportPollSeconds 1 -Verbose 4>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { 'VERBOSE: ' + $_.Message } else { 'RUN ' + $_.RunId + ' ' + $_.Status } }; " +
+                   "Start-SalesSync -Method Bulk -ExportPollSeconds 1 -Verbose 4>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { 'VERBOSE: ' + $_.Message } else { 'RUN ' + $_.RunId + ' ' + $_.Status } }; " +
                    "'PEOPLE ' + @(Get-SyncedPerson).Count";
         int Calls(System.Text.Json.Nodes.JsonNode stats, string key) => stats["marketo"]!["calls"]![key]?.GetValue<int>() ?? 0;
         const string Creates = "POST /bulk/v1/leads/export/create.json";

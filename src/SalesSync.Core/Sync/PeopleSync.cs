@@ -206,6 +206,23 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var invocationCalls = marketo.CallsMade;
         var (run, effective, facts) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
         var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
+        // Whatever the source, the bulk runs this one replaces end here: their jobs still queued in Marketo are cancelled
+        // (they hold places in the queue of ten other integrations share) and their export files deleted (review M5).
+        PassStop? ending = null;
+        try
+        {
+            await BulkExtractPass.AbandonRunsBeforeAsync(marketo, store.ExportWindows, store.Path, run.RunId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (FullPassRun.Classify(e, "while ending the bulk runs this one replaces", ct) is { } stop)
+        {
+            ending = stop;
+        }
+        if (ending is not null)
+        {
+            yield return new SyncFinished(state.Stop(ending));
+            if (ending.Rethrow is { } e) ExceptionDispatchRethrow(e);
+            yield break;
+        }
         // The planner's survey read today's usage already.
         var seeded = facts is not null ? facts.InstanceCallsToday : await SeedBudgetAsync(ct).ConfigureAwait(false);
         if (seeded is { } used) observer.Verbose($"Marketo reports {used:N0} API calls used today on this instance (every integration's); SalesSync's own daily cap counts only its own calls.");
@@ -401,7 +418,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                     ? $"where each of static list(s) {string.Join(", ", unfinished.StaticListIds)} stopped ({unfinished.PagesDone} page(s) applied)"
                     : $"at Marketo id {unfinished.PagesDone * MarketoClient.MaxBatchSize + 1}"
                 : "with the export windows not yet applied";
-            var note = $"Resuming sync run {unfinished.RunId} ({DescribeSource(unfinished)}, {unfinished.Status}) {where}.";
+            var note = $"Resuming sync run {unfinished.RunId} ({unfinished.Status}): {DescribeSource(unfinished)}, {where}.";
             observer.Verbose(note);
             var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
             _runs.Save(resumed);
