@@ -182,15 +182,15 @@ public sealed class SalesSyncSession : IDisposable
 
     /// <summary>Failed deliveries back to pending (all, or these activity ids) for the next delivery; counts per destination.</summary>
     public Task<(int Marketo, int Salesforce)> RequeueFailedActivitiesAsync(IReadOnlyList<string>? activityIds, CancellationToken cancellationToken) =>
-        Store.Database.CollectionExists("activities") ? CreateActivityLogger().RequeueFailedAsync(activityIds, cancellationToken) : Task.FromResult((0, 0));
+        Store.HasActivities ? CreateActivityLogger().RequeueFailedAsync(activityIds, cancellationToken) : Task.FromResult((0, 0));
 
     /// <summary>Failed deliveries per destination (no collection is created just to ask).</summary>
     public (int Marketo, int Salesforce) FailedActivityCount =>
-        Store.Database.CollectionExists("activities") ? (Store.Activities.Count(true, Activities.DeliveryState.Failed), Store.Activities.Count(false, Activities.DeliveryState.Failed)) : (0, 0);
+        Store.HasActivities ? (Store.Activities.Count(true, Activities.DeliveryState.Failed), Store.Activities.Count(false, Activities.DeliveryState.Failed)) : (0, 0);
 
     /// <summary>Activities waiting for either destination (no collection is created just to ask).</summary>
     public int PendingActivityCount =>
-        Store.Database.CollectionExists("activities") ? Store.Activities.CountUnsettled(salesforceToo: Salesforce is not null) : 0;
+        Store.HasActivities ? Store.Activities.CountUnsettled(salesforceToo: Salesforce is not null) : 0;
 
     /// <summary>The activity log, oldest first, page by page.</summary>
     public IEnumerable<Activities.SalesActivity> GetActivities(ActivityQuery query) => Store.Activities.Query(query);

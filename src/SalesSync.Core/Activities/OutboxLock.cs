@@ -1,22 +1,19 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using SalesSync.Core.Store;
 
 namespace SalesSync.Core.Activities;
 
 /// <summary>
-/// One per database in this process: the lock under which delivery states change (a delivery, a requeue, the
+/// One per database in this process (held by <see cref="SyncStore"/> beside the people sync's lock): the lock under which delivery states change (a delivery, a requeue, the
 /// check of held rows a stopped sender left), and the held rows live senders are still checking, which a
 /// delivery leaves to them. One object for both, so they always guard the same database.
 /// </summary>
 internal sealed class OutboxLock
 {
-    private static readonly ConditionalWeakTable<ActivityStore, OutboxLock> PerDatabase = new();
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> _liveHolds = new(StringComparer.Ordinal);
 
-    public static OutboxLock For(ActivityStore store) => PerDatabase.GetValue(store, _ => new OutboxLock());
+    public static OutboxLock For(ActivityStore store) => store.Lock;
 
     /// <summary>Runs work while no other delivery of this database runs in this process: two runspaces never send or look up the same batch.</summary>
     public async Task<T> ExclusiveAsync<T>(Func<Task<T>> work, CancellationToken ct)

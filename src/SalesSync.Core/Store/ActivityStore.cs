@@ -29,8 +29,12 @@ internal sealed class ActivityStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _activities;
 
+    /// <summary>The database's outbox lock (held by the store with the sync's, so both guard the same file).</summary>
+    public Activities.OutboxLock Lock { get; }
+
     public ActivityStore(SyncStore store)
     {
+        Lock = store.OutboxLock;
         _database = store.Database;
         _activities = _database.GetCollection("activities");
         _activities.EnsureIndex("marketoState", "$.marketo.state");

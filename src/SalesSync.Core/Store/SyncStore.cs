@@ -39,12 +39,24 @@ internal sealed class SyncStore : IDisposable
         _optOuts = new Lazy<OptOutStore>(() => new OptOutStore(this));
     }
 
+    /// <summary>
+    /// The database's two locks in this process, kept here so each file has exactly one of each: one people sync at a
+    /// time, and one outbox delivery (or held-row check, or requeue) at a time. Separate on purpose: activities are
+    /// sent while a sync runs.
+    /// </summary>
+    public SemaphoreSlim PeopleSyncLock { get; } = new(1, 1);
+
+    public Activities.OutboxLock OutboxLock { get; } = new();
+
     public PeopleStore People => _people.Value;
     public SyncRunStore Runs => _runs.Value;
     public ExportWindowStore ExportWindows => _exportWindows.Value;
     public ActivityStore Activities => _activities.Value;
     public SettingsStore Settings => _settings.Value;
     public OptOutStore OptOuts => _optOuts.Value;
+
+    /// <summary>Whether any activity was ever stored (reads that find none need not create the collection).</summary>
+    public bool HasActivities => Database.CollectionExists("activities");
 
     /// <summary>People stored, without creating the collection or its indexes (a -WhatIf reads only).</summary>
     public int PeopleCountIfAny => Database.CollectionExists("people") ? Database.GetCollection("people").Count() : 0;

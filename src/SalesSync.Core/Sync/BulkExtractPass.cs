@@ -29,7 +29,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     private string? _where;
 
     /// <summary>Why the rounds ended early without an exception (quota, cap, a full queue), for the iterator.</summary>
-    private PassStop? _stop;
+    private RunStop? _stop;
 
     /// <summary>
     /// Ends every bulk run before <paramref name="keepRunId"/>, as a new full pass (of any source) replaces them: cancels
@@ -60,14 +60,14 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
             while (true)
             {
                 var more = false;
-                PassStop? stop = null;
+                RunStop? stop = null;
                 try
                 {
                     more = await rounds.MoveNextAsync().ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
-                    stop = FullPassRun.Classify(e, _where ?? "in the bulk export", ct);
+                    stop = RunStop.Classify(e, _where ?? "in the bulk export", ct);
                     if (stop is null) throw;
                 }
                 stop ??= more ? null : _stop;
@@ -126,8 +126,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                     await FallBackToCreatedAtAsync(state, jobs, options, ct).ConfigureAwait(false);
                     continue;
                 case QueueOutcome.DailyQuotaSpent:
-                    _stop = new PassStop(SyncRunStatus.Stopped,
-                        $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({marketo.Gate.Budget.NextReset:u}). The next Start-SalesSync resumes with the windows not yet exported.", null);
+                    _stop = new RunStop(SyncRunStatus.Stopped,
+                        $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({marketo.Gate.Budget.NextReset:u}).", null);
                     yield break;
             }
             if (queueFull.Refused(outcome == QueueOutcome.QueueFull, jobs.AnyInFlight, jobs.Pending) is { } stop)
@@ -200,7 +200,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
         private DateTimeOffset? _since;
         private int _refusals;
 
-        public PassStop? Refused(bool full, bool oursInFlight, int pending)
+        public RunStop? Refused(bool full, bool oursInFlight, int pending)
         {
             if (!full)
             {
@@ -216,8 +216,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 EngineObserver.Current.Verbose($"Marketo's export queue is full (other integrations' jobs too): waiting, {waited:hh\\:mm\\:ss} so far ({_refusals} enqueue attempt(s) refused; the wait ends after {limit:hh\\:mm\\:ss} with none of our jobs in Marketo).");
                 return null;
             }
-            return new PassStop(SyncRunStatus.Stopped,
-                $"Stopped: Marketo's bulk export queue stayed full (other integrations' jobs) for {waited:hh\\:mm\\:ss}, {_refusals} enqueue attempts refused with 1029; nothing is lost. The next Start-SalesSync resumes with the {pending} window(s) not yet exported and tries the queue again.", null);
+            return new RunStop(SyncRunStatus.Stopped,
+                $"Stopped: Marketo's bulk export queue stayed full (other integrations' jobs) for {waited:hh\\:mm\\:ss}, {_refusals} enqueue attempts refused with 1029; nothing is lost, {pending} window(s) are not yet exported.", null);
         }
     }
 }

@@ -6,8 +6,32 @@ using SalesSync.Core.Store;
 
 namespace SalesSync.Core.Sync;
 
-/// <summary>How a full pass ended early: the run's status and message; a cancellation is rethrown once recorded.</summary>
-internal sealed record PassStop(SyncRunStatus Status, string Message, Exception? Rethrow);
+/// <summary>
+/// How a run (full or incremental) ended early: its status and message; a cancellation is rethrown once recorded.
+/// The one way every source stops or fails a run: <see cref="Classify"/> reads the exception, and
+/// <see cref="PeopleSync.Finish"/> records it with what the next Start-SalesSync does.
+/// </summary>
+internal sealed record RunStop(SyncRunStatus Status, string Message, Exception? Rethrow)
+{
+    /// <summary>
+    /// What an exception means for the run (<see cref="PeopleSync.Finish"/> adds what the next Start-SalesSync does),
+    /// <paramref name="where"/> naming the place ("at page 12"):
+    /// Ctrl+C and a spent quota stop it resumably, an API failure fails it resumably; anything else is a bug and propagates.
+    /// </summary>
+    public static RunStop? Classify(Exception e, string where, CancellationToken ct) => e switch
+    {
+        OperationCanceledException when ct.IsCancellationRequested =>
+            new RunStop(SyncRunStatus.Stopped, $"Stopped by the user {where}.", e),
+        SalesSyncApiException { Kind: ApiFailureKind.QuotaExhausted } quota =>
+            new RunStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}.{(quota.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "")}", null),
+        SalesSyncApiException api =>
+            new RunStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message}", null),
+        // Local trouble (disk full, a file locked by another program) and a malformed answer end the run resumably too.
+        IOException or UnauthorizedAccessException or System.Text.Json.JsonException =>
+            new RunStop(SyncRunStatus.Failed, $"Failed {where}: {e.Message}", null),
+        _ => null,
+    };
+}
 
 /// <summary>
 /// The live record of one full pass, shared by its sources (REST list paging, bulk export): applies
@@ -24,7 +48,7 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     public SyncRunResult Run { get; private set; } = run;
 
     /// <summary>Set when the pass ended early; the run is then recorded as stopped or failed.</summary>
-    public PassStop? Stopped { get; private set; }
+    public RunStop? Stopped { get; private set; }
 
     public long InvocationCalls => marketo.CallsMade - InvocationCallsBefore;
 
@@ -78,7 +102,7 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     public bool CapReached(long? maxApiCalls) => maxApiCalls is { } cap && InvocationCalls >= cap;
 
     /// <summary>Records an early end; the caller yields the finished run and stops.</summary>
-    public SyncRunResult Stop(PassStop stop)
+    public SyncRunResult Stop(RunStop stop)
     {
         Stopped = stop;
         Checkpoint(r => r);
@@ -86,25 +110,6 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
         return Run;
     }
 
-    /// <summary>
-    /// What an exception means for the pass (the sentence on what the next Start-SalesSync does is replaced by
-    /// <see cref="PeopleSync.Finish"/> with the exact one), <paramref name="where"/> naming the place ("at page 12"):
-    /// Ctrl+C and a spent quota stop it resumably, an API failure fails it resumably; anything else is a bug and propagates.
-    /// </summary>
-    public static PassStop? Classify(Exception e, string where, CancellationToken ct) => e switch
-    {
-        OperationCanceledException when ct.IsCancellationRequested =>
-            new PassStop(SyncRunStatus.Stopped, $"Stopped by the user {where}; the next Start-SalesSync resumes there.", e),
-        SalesSyncApiException { Kind: ApiFailureKind.QuotaExhausted } quota =>
-            new PassStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}.{(quota.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "")} The next Start-SalesSync resumes there.", null),
-        SalesSyncApiException api =>
-            new PassStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message} The next Start-SalesSync resumes there.", null),
-        // Local trouble (disk full, a file locked by another program) and a malformed answer end the run resumably too.
-        IOException or UnauthorizedAccessException or System.Text.Json.JsonException =>
-            new PassStop(SyncRunStatus.Failed, $"Failed {where}: {e.Message} The next Start-SalesSync resumes there.", null),
-        _ => null,
-    };
-
-    public PassStop CapStop(long? maxApiCalls, string resumesAt) =>
+    public RunStop CapStop(long? maxApiCalls, string resumesAt) =>
         new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); it resumes {resumesAt}.", null);
 }

@@ -34,7 +34,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
     {
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         var next = state.Run.PagesDone; // blocks [0, PagesDone) are applied
-        PassStop? stop = null;
+        RunStop? stop = null;
         var end = evidence;
         // A cap already spent (-MaxApiCalls) stops the pass below before any block; the evidence would only add calls.
         if (end is null && !state.CapReached(options.MaxApiCalls))
@@ -51,7 +51,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
             }
             catch (Exception e)
             {
-                stop = FullPassRun.Classify(e, "while reading the newest New Lead activities", ct);
+                stop = RunStop.Classify(e, "while reading the newest New Lead activities", ct);
                 if (stop is null) throw;
             }
         }
@@ -103,7 +103,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                     }
                     catch (Exception e)
                     {
-                        stop = FullPassRun.Classify(e, $"looking beyond Marketo id {next * BlockSize:N0}", ct);
+                        stop = RunStop.Classify(e, $"looking beyond Marketo id {next * BlockSize:N0}", ct);
                         if (stop is null) throw;
                     }
                     if (stop is not null || ahead is not { } found) break;
@@ -122,7 +122,7 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 }
                 catch (Exception e)
                 {
-                    stop = FullPassRun.Classify(e, $"at Marketo ids from {(applied + ready.Count) * BlockSize + 1}", ct);
+                    stop = RunStop.Classify(e, $"at Marketo ids from {(applied + ready.Count) * BlockSize + 1}", ct);
                     if (stop is null) throw;
                 }
                 if (stop is not null && ready.Count == 0) break;

@@ -35,7 +35,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         new("deleted leads", ActivityStreams.DeletedLeads, r => r.DeletesToken, (r, t) => r with { DeletesToken = t }),
     ];
 
-    private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, string? Failure, SyncRunStatus FailureStatus, Exception? Rethrow);
+    /// <summary>A page (or the opportunity refresh) applied, or how it stopped the run (<see cref="RunStop"/>, as for full passes).</summary>
+    private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, RunStop? Stop = null);
 
     /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
     public bool WatermarkExpired { get; private set; }
@@ -57,12 +58,12 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             while (true)
             {
                 var applied = await ApplyPageAsync(stream, token, run.RunId, ct).ConfigureAwait(false);
-                if (applied.Failure is { } failure)
+                if (applied.Stop is { } stop)
                 {
                     run = owner.Finish(run with { MarketoCalls = marketo.CallsMade - marketoAtStart, SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart },
-                        applied.FailureStatus, failure);
+                        stop.Status, stop.Message);
                     yield return new SyncFinished(run);
-                    if (applied.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
+                    if (stop.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
                     yield break;
                 }
                 var page = applied.Page!;
@@ -80,7 +81,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 observer.Progress(new EngineProgress("Start-SalesSync", $"Incremental: {stream.Name}, page {run.PagesDone}; {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo calls"));
                 if (CapReached(run))
                 {
-                    run = owner.Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - marketoCallsBefore} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); the next Start-SalesSync resumes reading {stream.Name} there.");
+                    run = owner.Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - marketoCallsBefore} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}), while reading {stream.Name}.");
                     yield return new SyncFinished(run);
                     yield break;
                 }
@@ -95,11 +96,11 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         }
 
         var refreshed = await RefreshOpportunitiesAsync(run, ct).ConfigureAwait(false);
-        if (refreshed.Failure is { } sfFailure)
+        if (refreshed.Stop is { } sfStop)
         {
-            run = owner.Finish(run, refreshed.FailureStatus, sfFailure);
+            run = owner.Finish(run, sfStop.Status, sfStop.Message);
             yield return new SyncFinished(run);
-            if (refreshed.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
+            if (sfStop.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
             yield break;
         }
         run = Count(run, refreshed.Changes);
@@ -145,8 +146,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             {
                 // The token itself was refused (an instance that says so for a watermark past its history).
                 WatermarkExpired = true;
-                return new Applied([], null, $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.",
-                    SyncRunStatus.Failed, null);
+                return new Applied([], null, new RunStop(SyncRunStatus.Failed,
+                    $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.", null));
             }
             IReadOnlyList<long> fetch, remove;
             if (stream.Endpoint == ActivityStreams.LeadChanges)
@@ -169,21 +170,11 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             // When synced people unsubscribed (Marketo's clock), for the opt-out step; kept before the watermark moves.
             if (optOuts is not null && stream.Endpoint == ActivityStreams.LeadChanges)
                 optOuts.SaveMarketoUnsubscribes(ActivityStreams.Unsubscribes(page.Result).Where(u => people.Find(u.LeadId) is not null).ToList());
-            return new Applied(changes, page, null, default, null);
+            return new Applied(changes, page);
         }
-        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        catch (Exception e) when (RunStop.Classify(e, $"while reading {stream.Name}", ct) is { } stop)
         {
-            return new Applied([], null, $"Stopped by the user while reading {stream.Name}; the next Start-SalesSync resumes there.", SyncRunStatus.Stopped, e);
-        }
-        catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.QuotaExhausted)
-        {
-            var when = e.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "";
-            return new Applied([], null, $"Stopped: {e.Message}.{when} The next Start-SalesSync resumes reading {stream.Name} there.", SyncRunStatus.Stopped, null);
-        }
-
-        catch (SalesSyncApiException e)
-        {
-            return new Applied([], null, $"Failed reading {stream.Name}: {e.Message} The next Start-SalesSync resumes there (or run it with -Full).", SyncRunStatus.Failed, null);
+            return new Applied([], null, stop);
         }
     }
 
@@ -209,7 +200,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     /// </summary>
     private async Task<Applied> RefreshOpportunitiesAsync(SyncRunResult run, CancellationToken ct)
     {
-        if (salesforce is null || run.SalesforceSince is not { } since) return new Applied([], null, null, default, null);
+        if (salesforce is null || run.SalesforceSince is not { } since) return new Applied([], null);
         try
         {
             var contacts = new HashSet<string>(StringComparer.Ordinal);
@@ -231,16 +222,11 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             var affected = people.FindByContacts(contacts);
             var refreshed = await owner.WithOpportunitiesAsync(affected, ct).ConfigureAwait(false);
             var changed = refreshed.Where(p => people.Find(p.MarketoId) is { } before && before.SalesforceOpportunityId != p.SalesforceOpportunityId).ToList();
-            return new Applied(people.Upsert(changed, run.RunId), null, null, default, null);
+            return new Applied(people.Upsert(changed, run.RunId), null);
         }
-        catch (OperationCanceledException e) when (ct.IsCancellationRequested)
+        catch (Exception e) when (RunStop.Classify(e, "while reading Salesforce opportunity roles", ct) is { } stop)
         {
-            return new Applied([], null, "Stopped by the user while reading opportunity roles; the next Start-SalesSync reads them again.", SyncRunStatus.Stopped, e);
-        }
-        catch (SalesSyncApiException e)
-        {
-            return new Applied([], null, $"Salesforce opportunity roles could not be read: {e.Message} The next Start-SalesSync reads them again.",
-                e.Kind == ApiFailureKind.QuotaExhausted ? SyncRunStatus.Stopped : SyncRunStatus.Failed, null);
+            return new Applied([], null, stop);
         }
     }
 }

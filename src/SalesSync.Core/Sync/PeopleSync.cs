@@ -19,7 +19,6 @@ namespace SalesSync.Core.Sync;
 /// </summary>
 internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store)
 {
-    private static readonly ConditionalWeakTable<SyncStore, SemaphoreSlim> Running = new();
 
     /// <summary>How long Marketo keeps Delete Lead activities (less a day of margin).</summary>
     internal static readonly TimeSpan DeletedLeadRetention = TimeSpan.FromDays(13);
@@ -160,7 +159,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         CheckParameters(options, DateTimeOffset.UtcNow);
-        var gate = Running.GetValue(store, _ => new SemaphoreSlim(1, 1));
+        var gate = store.PeopleSyncLock;
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
             throw new SyncException(SyncFailureReason.AlreadyRunning, $"A sync is already running on '{store.Path}' in this process; wait for it to end.");
         try
@@ -208,12 +207,12 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
         // Whatever the source, the bulk runs this one replaces end here: their jobs still queued in Marketo are cancelled
         // (they hold places in the queue of ten other integrations share) and their export files deleted (review M5).
-        PassStop? ending = null;
+        RunStop? ending = null;
         try
         {
             await BulkExtractPass.AbandonRunsBeforeAsync(marketo, store.ExportWindows, store.Path, run.RunId, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (FullPassRun.Classify(e, "while ending the bulk runs this one replaces", ct) is { } stop)
+        catch (Exception e) when (RunStop.Classify(e, "while ending the bulk runs this one replaces", ct) is { } stop)
         {
             ending = stop;
         }

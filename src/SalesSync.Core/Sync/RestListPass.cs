@@ -41,7 +41,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
         var states = StartingCursors(state.Run, lists).Select(c => new ListState(c)).ToList();
         var inFlightLimit = Math.Max(1, marketo.Gate.Settings.ConcurrentCalls);
         using var stopFetching = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        PassStop? stop = null;
+        RunStop? stop = null;
         var dropped = new List<Task<Page>>(); // pages of an abandoned list still being looked up: awaited before the pass returns
         int Fetching() => states.Count(l => l.Fetch is not null);
         bool Busy() => states.Any(l => l.Fetch is not null || l.Resolving.Count > 0);
@@ -86,7 +86,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                     }
                     catch (Exception e)
                     {
-                        var failed = FullPassRun.Classify(e, $"at page {fetched.Saved.PagesDone + fetched.Resolving.Count + 1} of static list {fetched.Saved.ListId}", ct);
+                        var failed = RunStop.Classify(e, $"at page {fetched.Saved.PagesDone + fetched.Resolving.Count + 1} of static list {fetched.Saved.ListId}", ct);
                         if (failed is null) throw;
                         stop ??= failed;
                         continue;
@@ -108,7 +108,7 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                 }
                 catch (Exception e)
                 {
-                    var failed = FullPassRun.Classify(e, $"at page {list.Saved.PagesDone + 1} of static list {list.Saved.ListId}", ct);
+                    var failed = RunStop.Classify(e, $"at page {list.Saved.PagesDone + 1} of static list {list.Saved.ListId}", ct);
                     if (failed is null) throw;
                     stop ??= failed;
                     // Its later pages (queued or still being fetched) wait for this one: the list resumes from its checkpoint.
