@@ -60,6 +60,10 @@ internal sealed class SyncRunStore(SyncStore store)
         ["smartListId"] = r.SmartListId is { } sl ? new BsonValue(sl) : BsonValue.Null,
         ["createdSince"] = r.CreatedSince is { } cs ? new BsonValue(cs.UtcDateTime) : BsonValue.Null,
         ["watermarkAt"] = r.WatermarkAt is { } wa ? new BsonValue(wa.UtcDateTime) : BsonValue.Null,
+        ["scopeUnknown"] = r.ScopeUnknown,
+        ["planned"] = r.Planned,
+        ["askedStaticListIds"] = new BsonArray(r.AskedStaticListIds.Select(l => new BsonValue(l))),
+        ["askedSmartListId"] = r.AskedSmartListId is { } asl ? new BsonValue(asl) : BsonValue.Null,
         ["leadChangesToken"] = r.LeadChangesToken,
         ["mergesToken"] = r.MergesToken,
         ["deletesToken"] = r.DeletesToken,
@@ -93,6 +97,13 @@ internal sealed class SyncRunStore(SyncStore store)
         SmartListId = d["smartListId"].IsNumber ? d["smartListId"].AsInt64 : null,
         CreatedSince = d["createdSince"].IsDateTime ? Bson.Utc(d["createdSince"]) : null,
         WatermarkAt = d["watermarkAt"].IsDateTime ? Bson.Utc(d["watermarkAt"]) : null,
+        // A bulk run over createdAt windows recorded before CreatedSince was kept may have been a partial pass.
+        ScopeUnknown = d["scopeUnknown"].IsBoolean ? d["scopeUnknown"].AsBoolean
+            : !d.ContainsKey("createdSince") && d["mode"].AsString == "Full" && d["strategy"].AsString == "Bulk" && !d["smartListId"].IsNumber
+              && !(d["staticListIds"].IsArray && d["staticListIds"].AsArray.Count > 0) && !d["staticListId"].IsNumber,
+        Planned = d["planned"].IsBoolean && d["planned"].AsBoolean,
+        AskedStaticListIds = d["askedStaticListIds"].IsArray ? d["askedStaticListIds"].AsArray.Select(v => v.AsInt64).ToList() : [],
+        AskedSmartListId = d["askedSmartListId"].IsNumber ? d["askedSmartListId"].AsInt64 : null,
         LeadChangesToken = Bson.Text(d, "leadChangesToken"),
         MergesToken = Bson.Text(d, "mergesToken"),
         DeletesToken = Bson.Text(d, "deletesToken"),

@@ -208,6 +208,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 return null;
             }
             var now = DateTimeOffset.UtcNow;
+            // The wait counts only while none of our jobs is in Marketo: while ours run, a full queue is just our turn.
+            if (oursInFlight) _since = now;
             _since ??= now;
             _refusals++;
             var waited = now - _since.Value;

@@ -13,6 +13,16 @@ namespace SalesSync.Core.Sync;
 /// </summary>
 internal sealed record RunStop(SyncRunStatus Status, string Message, Exception? Rethrow)
 {
+    /// <summary>What happens next when it is not the usual resume (see <see cref="PeopleSync.Finish"/>).</summary>
+    public string? Then { get; init; }
+
+    /// <summary>
+    /// <see cref="Classify"/>, and for anything it does not know (a bug, a database failure) a Failed run whose
+    /// exception propagates once the run is recorded.
+    /// </summary>
+    public static RunStop ClassifyOrFail(Exception e, string where, CancellationToken ct) =>
+        Classify(e, where, ct) ?? new RunStop(SyncRunStatus.Failed, $"Failed {where}: {e.Message}", e);
+
     /// <summary>
     /// What an exception means for the run (<see cref="PeopleSync.Finish"/> adds what the next Start-SalesSync does),
     /// <paramref name="where"/> naming the place ("at page 12"):

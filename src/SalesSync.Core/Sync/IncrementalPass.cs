@@ -61,7 +61,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 if (applied.Stop is { } stop)
                 {
                     run = owner.Finish(run with { MarketoCalls = marketo.CallsMade - marketoAtStart, SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart },
-                        stop.Status, stop.Message);
+                        stop.Status, stop.Message, stop.Then);
                     yield return new SyncFinished(run);
                     if (stop.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
                     yield break;
@@ -147,7 +147,10 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 // The token itself was refused (an instance that says so for a watermark past its history).
                 WatermarkExpired = true;
                 return new Applied([], null, new RunStop(SyncRunStatus.Failed,
-                    $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps. A full pass follows.", null));
+                    $"Marketo refused the saved {stream.Name} watermark ({e.Code}: {e.ApiMessage}); it is older than the activity history Marketo keeps.", null)
+                {
+                    Then = "This Start-SalesSync runs a full pass in its place.",
+                });
             }
             IReadOnlyList<long> fetch, remove;
             if (stream.Endpoint == ActivityStreams.LeadChanges)

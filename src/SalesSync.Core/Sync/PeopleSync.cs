@@ -68,9 +68,13 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     /// <summary>The given source parameters match the unfinished run's (the same lists in any order; Auto matches any method).</summary>
     private static bool SameSource(SyncRunResult run, SyncOptions options) =>
-        (options.Method == SyncMethod.Auto || run.Strategy == StrategyOf(options))
-        && run.StaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.SmartListId == options.SmartListId
-        && SameInstant(run.CreatedSince, options.CreatedSince);
+        options.Method == SyncMethod.Auto && run.Planned
+            // The planner may have read another source than the lists named (say the id scan): the same command still resumes.
+            ? run.AskedStaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.AskedSmartListId == options.SmartListId
+              && SameInstant(run.CreatedSince, options.CreatedSince)
+            : (options.Method == SyncMethod.Auto || run.Strategy == StrategyOf(options))
+              && run.StaticListIds.ToHashSet().SetEquals(options.StaticListIds) && run.SmartListId == options.SmartListId
+              && SameInstant(run.CreatedSince, options.CreatedSince);
 
     private static bool SameInstant(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b is null : b is not null && Math.Abs((a.Value - b.Value).TotalSeconds) < 1;
@@ -179,7 +183,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var start = Decide(latest, options, DateTimeOffset.UtcNow);
         // A list id is checked whenever one is given, also when the run is incremental: a typo in a scheduled
         // command must fail today, not turn a later run into a full pass that fails.
-        if (options.HasStaticLists || options.SmartListId is not null) await CheckListsExistAsync(options, ct).ConfigureAwait(false);
+        if (options.HasStaticLists || options.SmartListId is not null) await CheckListsExistAsync(marketo, options, ct).ConfigureAwait(false);
         if (start == Start.NewFull && latest is { Mode: "Incremental", Status: not SyncRunStatus.Completed } && !options.Full)
             observer.Warning($"Incremental run {latest.RunId} stopped more than {DeletedLeadRetention.TotalDays:0} days ago, past the history Marketo keeps of deleted leads: running a full pass instead of resuming it.");
         if (start is Start.Incremental or Start.ResumeIncremental)
@@ -187,13 +191,27 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             var callsBefore = marketo.CallsMade;
             var incremental = IncrementalStart(start, latest!, out var note);
             observer.Verbose(note);
-            await SeedBudgetAsync(ct).ConfigureAwait(false);
-            var restored = await RestoreUnreadOpportunitiesAsync(incremental, ct).ConfigureAwait(false);
-            incremental = restored.Run;
-            foreach (var change in restored.Changes)
+            RunStop? early = null;
+            var restoredChanges = new List<PersonChanged>();
+            try
+            {
+                await SeedBudgetAsync(ct).ConfigureAwait(false);
+                (incremental, restoredChanges) = await RestoreUnreadOpportunitiesAsync(incremental, ct).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                early = RunStop.ClassifyOrFail(e, "before reading the activity log", ct);
+            }
+            if (early is not null)
+            {
+                yield return new SyncFinished(Finish(incremental, early.Status, early.Message));
+                if (early.Rethrow is { } rethrow) ExceptionDispatchRethrow(rethrow);
+                yield break;
+            }
+            foreach (var change in restoredChanges)
                 if (options.ReportChanges) yield return change;
             var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts);
-            await foreach (var output in pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct).ConfigureAwait(false))
+            await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct), () => _runs.Latest!, ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
@@ -205,16 +223,22 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var invocationCalls = marketo.CallsMade;
         var (run, effective, facts) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
         var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
-        // Whatever the source, the bulk runs this one replaces end here: their jobs still queued in Marketo are cancelled
-        // (they hold places in the queue of ten other integrations share) and their export files deleted (review M5).
         RunStop? ending = null;
         try
         {
+            // Whatever the source, the bulk runs this one replaces end here: their jobs still queued in Marketo are cancelled
+            // (they hold places in the queue of ten other integrations share) and their export files deleted (review M5).
             await BulkExtractPass.AbandonRunsBeforeAsync(marketo, store.ExportWindows, store.Path, run.RunId, ct).ConfigureAwait(false);
+            // The planner's survey read today's usage already.
+            var seeded = facts is not null ? facts.InstanceCallsToday : await SeedBudgetAsync(ct).ConfigureAwait(false);
+            if (seeded is { } used) observer.Verbose($"Marketo reports {used:N0} API calls used today on this instance (every integration's); SalesSync's own daily cap counts only its own calls.");
+            // A partial pass never takes new tokens: older people's changes since the last complete run are still to be read.
+            // The watermark is no later than the survey: people created after it found the id scan's end are the next run's.
+            if (run.LeadChangesToken is null && run.Sweeps) await WithWatermarksAsync(state, facts?.Now, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (RunStop.Classify(e, "while ending the bulk runs this one replaces", ct) is { } stop)
+        catch (Exception e)
         {
-            ending = stop;
+            ending = RunStop.ClassifyOrFail(e, "before reading people", ct);
         }
         if (ending is not null)
         {
@@ -222,11 +246,6 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             if (ending.Rethrow is { } e) ExceptionDispatchRethrow(e);
             yield break;
         }
-        // The planner's survey read today's usage already.
-        var seeded = facts is not null ? facts.InstanceCallsToday : await SeedBudgetAsync(ct).ConfigureAwait(false);
-        if (seeded is { } used) observer.Verbose($"Marketo reports {used:N0} API calls used today on this instance (every integration's); SalesSync's own daily cap counts only its own calls.");
-        // A partial pass never takes new tokens: older people's changes since the last complete run are still to be read.
-        if (run.LeadChangesToken is null && run.Sweeps) await WithWatermarksAsync(state, ct).ConfigureAwait(false);
 
         var source = effective switch
         {
@@ -234,7 +253,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId, facts?.HighestId).RunAsync(state, effective, ct),
             _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, effective, ct),
         };
-        await foreach (var output in source.ConfigureAwait(false))
+        await foreach (var output in Guarded(source, () => state.Stopped is null ? state.Run : null, ct).ConfigureAwait(false))
         {
             yield return output;
             if (output is SyncFinished) break;
@@ -252,13 +271,19 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         run = state.Run;
         if (!run.Sweeps)
         {
-            run = run with { Message = $"Exported people created since {run.CreatedSince:yyyy-MM-dd HH:mm}Z only (a partial pass), so nobody was removed; a full pass (Start-SalesSync -Full) removes people who left." };
+            run = run with
+            {
+                Message = run.ScopeUnknown
+                    ? "This run was recorded by an earlier SalesSync that did not keep whether -CreatedSince limited it, so nobody was removed; a full pass (Start-SalesSync -Full) removes people who left."
+                    : $"Exported people created since {run.CreatedSince:yyyy-MM-dd HH:mm}Z only (a partial pass), so nobody was removed; a full pass (Start-SalesSync -Full) removes people who left.",
+            };
         }
         else if (!state.SawAnyone && _people.Count > 0)
         {
             // A source that yields nobody (an empty or wrong list, a filter Marketo answered with nothing) would
             // remove everyone; an instance does not empty itself, so the database is left as it is.
-            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(run.StaticListIds.Count > 0 ? $" in static list(s) {string.Join(", ", run.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions.");
+            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(run.StaticListIds.Count > 0 ? $" in static list(s) {string.Join(", ", run.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions.",
+                then: $"The next Start-SalesSync resumes run {run.RunId}, which has nothing left to read and ends the same way; run Start-SalesSync -Full (with the right lists) to start a new pass.");
             observer.Warning(run.Message!);
             yield return new SyncFinished(run);
             yield break;
@@ -277,13 +302,28 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     }
 
     /// <summary>Every list id given exists in Marketo (one call per list); an unknown one stops the run before anything is recorded.</summary>
-    private async Task CheckListsExistAsync(SyncOptions options, CancellationToken ct)
+    internal static async Task CheckListsExistAsync(MarketoClient marketo, SyncOptions options, CancellationToken ct)
     {
         foreach (var list in options.StaticListIds)
-            if (await marketo.GetStaticListNameAsync(list, ct).ConfigureAwait(false) is null)
+            if (await KnownAsync(() => marketo.GetStaticListNameAsync(list, ct), $"static list {list}").ConfigureAwait(false) is false)
                 throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no static list {list} (1013). Check the id in Marketo (it is in the list's URL); nothing was started.");
-        if (options.SmartListId is { } smart && await marketo.GetSmartListNameAsync(smart, ct).ConfigureAwait(false) is null)
+        if (options.SmartListId is { } smart && await KnownAsync(() => marketo.GetSmartListNameAsync(smart, ct), $"smart list {smart}").ConfigureAwait(false) is false)
             throw new SyncException(SyncFailureReason.ListNotFound, $"Marketo has no smart list {smart}. Check the id in Marketo (the smart list's URL); nothing was started.");
+
+        // Only a definite "not found" stops the run: a user without Asset API permission (603), or a refusal of
+        // another kind, cannot verify the id, and the export or paging itself will say whether the list exists.
+        static async Task<bool?> KnownAsync(Func<Task<string?>> read, string what)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false) is not null;
+            }
+            catch (SalesSyncApiException e) when (e.Kind is ApiFailureKind.Unauthorized or ApiFailureKind.InvalidRequest)
+            {
+                EngineObserver.Current.Warning($"Could not check that {what} exists ({e.Code}: {e.ApiMessage}); going on without the check.");
+                return null;
+            }
+        }
     }
 
     /// <summary>One call to stats/usage.json; a failure here only loses the figure, never the run.</summary>
@@ -387,9 +427,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// A new full pass takes Marketo's paging token for a little before it starts: the next, incremental
     /// run reads every change from there (a change seen twice is applied twice, harmlessly).
     /// </summary>
-    private async Task WithWatermarksAsync(FullPassRun state, CancellationToken ct)
+    private async Task WithWatermarksAsync(FullPassRun state, DateTimeOffset? notAfter, CancellationToken ct)
     {
-        var since = (marketo.ServerClock.ToServerTime(state.Run.StartedAt) ?? state.Run.StartedAt) - TimeSpan.FromMinutes(10);
+        var taken = notAfter is { } survey && survey < state.Run.StartedAt ? survey : state.Run.StartedAt;
+        var since = (marketo.ServerClock.ToServerTime(taken) ?? taken) - TimeSpan.FromMinutes(10);
         try
         {
             var token = await ActivityStreams.TokenSinceAsync(marketo, since, ct).ConfigureAwait(false);
@@ -426,13 +467,16 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var callsBeforePlan = marketo.CallsMade;
         var (chosen, plan, facts) = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
         if (plan is not null) observer.Verbose($"Source planner ({facts!.SurveyCalls} Marketo call(s) to survey):{Environment.NewLine}{plan.RenderTable()}");
-        if (latest is { Status: not SyncRunStatus.Completed } abandoned) await AbandonAsync(abandoned, ct).ConfigureAwait(false);
+        if (latest is { Status: not SyncRunStatus.Completed } abandoned) Abandon(abandoned, options.Full ? "Start-SalesSync -Full started a new full pass" : "its activity watermark was older than the history Marketo keeps, so a full pass replaced it");
         var previous = _runs.LatestCompleted;
         var incrementalAsked = !options.Full && previous is not null;
         var run = _runs.Start("Full", StrategyOf(chosen), chosen.StaticListIds) with
         {
             MarketoCalls = marketo.CallsMade - callsBeforePlan, // the planner's survey is the run's
             SmartListId = chosen.SmartListId,
+            Planned = plan is not null,
+            AskedStaticListIds = options.StaticListIds,
+            AskedSmartListId = options.SmartListId,
             CreatedSince = chosen.CreatedSince,
             Message = string.Join(" ", new[]
             {
@@ -473,13 +517,43 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         return (plan.ApplyTo(options), plan, facts);
     }
 
-    /// <summary>An unfinished run given up for a new full pass (-Full): recorded as such, so no message promises to resume it.</summary>
-    private Task AbandonAsync(SyncRunResult abandoned, CancellationToken ct)
+    /// <summary>An unfinished run given up for a new full pass: recorded as such (and why), so no message promises to resume it.</summary>
+    private void Abandon(SyncRunResult abandoned, string why)
     {
-        _ = ct;
-        _runs.Save(abandoned with { Message = $"Abandoned: a new full pass (Start-SalesSync -Full) replaced it. {abandoned.Message}".TrimEnd() });
-        EngineObserver.Current.Verbose($"Run {abandoned.RunId} ({DescribeSource(abandoned)}, {abandoned.Status}) is abandoned for a new full pass.");
-        return Task.CompletedTask;
+        _runs.Save(abandoned with { Message = $"Abandoned: {why}. {abandoned.Message}".TrimEnd() });
+        EngineObserver.Current.Verbose($"Run {abandoned.RunId} ({DescribeSource(abandoned)}, {abandoned.Status}) is abandoned: {why}.");
+    }
+
+    /// <summary>
+    /// A source's stream, with any exception no source classified (a bug, a LiteDB failure) recorded on the run as
+    /// Failed before it propagates, so no run is ever left "Running" without a message (<paramref name="running"/> gives
+    /// the run to record, or null when the source already recorded its end).
+    /// </summary>
+    private async IAsyncEnumerable<SyncOutput> Guarded(IAsyncEnumerable<SyncOutput> source, Func<SyncRunResult?> running, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var items = source.GetAsyncEnumerator(ct);
+        while (true)
+        {
+            RunStop? crash = null;
+            bool more;
+            try
+            {
+                more = await items.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (running() is { Status: SyncRunStatus.Running })
+            {
+                crash = RunStop.ClassifyOrFail(e, "while reading people", ct);
+                more = false;
+            }
+            if (crash is not null)
+            {
+                yield return new SyncFinished(Finish(running()!, crash.Status, crash.Message));
+                if (crash.Rethrow is { } rethrow) ExceptionDispatchRethrow(rethrow);
+                yield break;
+            }
+            if (!more) yield break;
+            yield return items.Current;
+        }
     }
 
     private static readonly System.Text.RegularExpressions.Regex NextStepSentence =
@@ -489,13 +563,14 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// Records the end of a run. A run that did not complete gets one closing sentence saying exactly what the
     /// next plain Start-SalesSync does (<see cref="NextStep"/>), replacing whatever its source said.
     /// </summary>
-    internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message)
+    /// <param name="then">What happens next when it is not the usual resume (a full pass already replacing the run, say).</param>
+    internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message, string? then = null)
     {
         if (status != SyncRunStatus.Completed)
         {
             var what = NextStepSentence.Replace(message ?? "", "").Trim();
             if (what.Length > 0 && !what.EndsWith('.')) what += ".";
-            message = $"{what} {NextStep(run)}".Trim();
+            message = $"{what} {then ?? NextStep(run)}".Trim();
         }
         var done = run with { Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message };
         _runs.Save(done);

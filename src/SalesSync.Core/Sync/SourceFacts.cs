@@ -120,8 +120,10 @@ internal static class SourceSurvey
         {
             return await read().ConfigureAwait(false);
         }
-        catch (SalesSyncApiException e) when (e.Kind != ApiFailureKind.QuotaExhausted)
+        catch (SalesSyncApiException e) when (e.Kind is ApiFailureKind.InvalidRequest or ApiFailureKind.Unauthorized)
         {
+            // A fact this API user may not read (no activity or bulk permission): planned without it. An outage or a spent
+            // quota propagates: nothing could run anyway, and waiting out each fact's retries would only delay saying so.
             EngineObserver.Current.Warning($"The source planner could not read {what} ({e.Code}); its estimates go without it.");
             return default;
         }

@@ -267,8 +267,8 @@ internal static class SourcePlanner
 
         var highest = f.HighestIdToScan;
         var blocks = (highest + MarketoClient.MaxBatchSize - 1) / MarketoClient.MaxBatchSize;
-        // The scan reads its end again (the survey's evidence is not passed on yet): about what the survey spent on it.
-        var endCalls = f.HighestId?.Calls ?? 2;
+        // A planned scan reuses the survey's evidence of its end; a scan asked for by -Method Rest reads it again.
+        var endCalls = options.Method == SyncMethod.Auto && f.HighestId is not null ? 0 : f.HighestId?.Calls ?? 2;
         // Blocks in flight each hold a Marketo call then the Salesforce opportunity lookup.
         var blockSeconds = t.Mean(t.LeadsCallMedian, t.LeadsCallP95) + sfQuery;
         var blocksPerSecond = Math.Min(callsPerSecond, f.ConcurrentCalls / blockSeconds);

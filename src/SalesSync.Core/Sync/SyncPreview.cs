@@ -16,6 +16,8 @@ internal static class SyncPreview
         PeopleSync.CheckParameters(options, DateTimeOffset.UtcNow);
         var latest = store.Runs.Latest;
         var start = PeopleSync.Decide(latest, options, DateTimeOffset.UtcNow);
+        // As the run does: a list id Marketo does not know is refused now, not at the run.
+        if (options.HasStaticLists || options.SmartListId is not null) await PeopleSync.CheckListsExistAsync(marketo, options, ct).ConfigureAwait(false);
         var people = store.PeopleCountIfAny;
         var salesforceText = salesforce is not null
             ? "Salesforce queries for contacts' opportunities (one per page or per 1,000 rows)"

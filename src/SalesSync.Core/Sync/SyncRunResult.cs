@@ -53,8 +53,21 @@ public sealed record SyncRunResult
     /// <summary>When Marketo's activity tokens of this run were taken (a partial pass keeps the last complete run's).</summary>
     public DateTimeOffset? WatermarkAt { get; init; }
 
+    /// <summary>
+    /// A bulk run recorded by a SalesSync that did not keep <see cref="CreatedSince"/>: whether it was partial is not
+    /// known, so it never removes anyone (its windows might start after the oldest person).
+    /// </summary>
+    public bool ScopeUnknown { get; init; }
+
+    /// <summary>The run's source was chosen by the planner (-Method Auto), from the lists the invocation named.</summary>
+    public bool Planned { get; init; }
+
+    /// <summary>The static lists and smart list the invocation that started the run named (a planned run may read others).</summary>
+    public IReadOnlyList<long> AskedStaticListIds { get; init; } = [];
+    public long? AskedSmartListId { get; init; }
+
     /// <summary>Whether a complete pass of this run may remove the people it did not see (not a partial -CreatedSince pass).</summary>
-    public bool Sweeps => Mode == "Full" && CreatedSince is null;
+    public bool Sweeps => Mode == "Full" && CreatedSince is null && !ScopeUnknown;
 
     /// <summary>
     /// Where the activity log is read from next, per stream (lead changes, merges, deletes): a full run takes

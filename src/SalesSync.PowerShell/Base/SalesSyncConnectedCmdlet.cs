@@ -41,6 +41,15 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
         _session = session;
     }
 
+    /// <summary>The stable ErrorId and category of a service failure that stops a whole command (never the exception's type name).</summary>
+    protected static (string ErrorId, ErrorCategory Category) ApiFailureIdentity(Core.Http.SalesSyncApiException e) => (e.Service, e.Kind) switch
+    {
+        (_, Core.Http.ApiFailureKind.QuotaExhausted) => ($"{e.Service}QuotaExhausted", ErrorCategory.QuotaExceeded),
+        (_, Core.Http.ApiFailureKind.Unauthorized) => ($"{e.Service}AccessDenied", ErrorCategory.PermissionDenied),
+        (_, Core.Http.ApiFailureKind.InvalidRequest) => ($"{e.Service}RequestRefused", ErrorCategory.InvalidOperation),
+        _ => ($"{e.Service}Unavailable", ErrorCategory.ConnectionError),
+    };
+
     /// <summary>-WhatIf given here, or inherited through $WhatIfPreference from a calling script or function.</summary>
     protected bool WhatIfRequested =>
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)

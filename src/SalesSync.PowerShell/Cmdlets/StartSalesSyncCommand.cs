@@ -96,12 +96,26 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         }
         catch (SyncException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
+            ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
             {
                 SyncFailureReason.CreatedSinceInFuture or SyncFailureReason.CreatedSinceNeedsBulk => CreatedSince,
                 SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => ParameterSetName == SmartList ? SmartListId : StaticListId,
                 _ => Session.DatabasePath,
             }));
+        }
+        catch (Core.Http.SalesSyncApiException e)
+        {
+            // Before a run was recorded (the planner's survey, a list check): nothing was started.
+            var (id, category) = ApiFailureIdentity(e);
+            ThrowTerminatingError(new ErrorRecord(e, id, category, Session.DatabasePath)
+            {
+                ErrorDetails = new ErrorDetails($"Start-SalesSync could not start: {e.Message}")
+                {
+                    RecommendedAction = e.Kind == Core.Http.ApiFailureKind.QuotaExhausted
+                        ? "Nothing was started. Run Start-SalesSync again after the daily quota resets (midnight US Central)."
+                        : "Nothing was started. Run Start-SalesSync again once the service answers.",
+                },
+            });
         }
         var peopleFailed = finished is { Status: SyncRunStatus.Failed };
         if (peopleFailed)

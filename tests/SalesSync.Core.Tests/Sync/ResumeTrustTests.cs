@@ -113,7 +113,7 @@ public class ResumeTrustTests
         }
         Assert.Equal(stopped.RunId, session.GetSyncRuns(1).Single().RunId);
 
-        // The same lists, in any order, resume; -Full abandons the run (on record) and starts another.
+        // -Full abandons the run (on record) and starts another.
         var (abandoning, _) = await SyncHarness.SyncAsync(session, Plain with { StaticListIds = [1011, 1012, 1013, 1014, 1015, 1016], Full = true });
         Assert.Equal(SyncRunStatus.Completed, abandoning.Status);
         Assert.NotEqual(stopped.RunId, abandoning.RunId);
@@ -223,6 +223,12 @@ public class ResumeTrustTests
         Assert.Equal(PeopleSync.Start.NewFull, PeopleSync.Decide(Run("Full", SyncRunStatus.Completed), Plain with { CreatedSince = now.AddDays(-2) }, now));
         Assert.Equal(PeopleSync.Start.NewFull, PeopleSync.Decide(Run("Full", SyncRunStatus.Completed, at: now.AddDays(-15)), Plain, now));
         Assert.Equal(PeopleSync.Start.NewFull, PeopleSync.Decide(null, Plain, now));
+        // The same lists in any order resume; a planned run resumes with the lists its command named, whatever it read.
+        var twoLists = Run("Full", SyncRunStatus.Stopped) with { StaticListIds = [1011, 1012] };
+        Assert.Equal(PeopleSync.Start.ResumeFull, PeopleSync.Decide(twoLists, Plain with { StaticListIds = [1012, 1011] }, now));
+        var planned = Run("Full", SyncRunStatus.Failed) with { StaticListIds = [], Planned = true, AskedSmartListId = 1001 };
+        Assert.Equal(PeopleSync.Start.ResumeFull, PeopleSync.Decide(planned, Plain with { SmartListId = 1001 }, now));
+        Assert.Throws<SyncException>(() => PeopleSync.Decide(planned, Plain with { SmartListId = 1002 }, now));
     }
 
     /// <summary>Review H3 (repro R2): a run without Salesforce keeps stored opportunities; contacts it wrote get theirs on the next run with Salesforce.</summary>
@@ -296,5 +302,75 @@ public class ResumeTrustTests
         Assert.True(run.Status == SyncRunStatus.Completed, $"{run.Status}: {run.Message} (this process had made {run.MarketoCalls} calls)");
         Assert.True(session.MarketoCallsToday < 30, $"SalesSync's own calls today {session.MarketoCallsToday}");
         Assert.True(session.MarketoInstanceCallsToday >= 40 + run.MarketoCalls, $"instance calls today {session.MarketoInstanceCallsToday}");
+    }
+
+    /// <summary>
+    /// Review of this change, finding 1: with -Method Auto the planner may read the id scan although a list was named; the
+    /// same scheduled command must still resume that run after a stop, not be refused as a different source.
+    /// </summary>
+    [Fact]
+    public async Task TheSameCommandResumesARunThePlannerSentToAnotherSource()
+    {
+        await using var sb = await StartAsync(3000, 45);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        var scheduled = Plain with { SmartListId = 1001 };
+        var (stopped, _) = await SyncHarness.SyncAsync(session, scheduled with { MaxApiCalls = 1 });
+        Assert.Equal(("Rest", SyncRunStatus.Stopped), (stopped.Strategy, stopped.Status)); // the planner took the id scan
+        var (resumed, _) = await SyncHarness.SyncAsync(session, scheduled);
+        Assert.Equal((stopped.RunId, SyncRunStatus.Completed), (resumed.RunId, resumed.Status));
+        SyncHarness.AssertMatchesTruth(sb, session, null);
+    }
+
+    /// <summary>
+    /// Review of this change, finding 2: a stopped bulk run recorded by the previous SalesSync (no CreatedSince kept) may
+    /// have been partial; resumed, it removes nobody.
+    /// </summary>
+    [Fact]
+    public async Task ARunRecordedBeforeCreatedSinceWasKeptRemovesNobody()
+    {
+        await using var sb = await StartAsync(3000, 46);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        var (first, _) = await SyncHarness.SyncAsync(session, Bulk);
+        Assert.Equal(SyncRunStatus.Completed, first.Status);
+        var before = session.GetPeople(PersonQuery.All).Count();
+        var (stopped, _) = await SyncHarness.SyncAsync(session, Bulk with { Full = true, CreatedSince = DateTimeOffset.UtcNow.AddDays(-60), MaxApiCalls = 4 });
+        Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
+        // The record as the previous version wrote it: no createdSince (nor any field this version added).
+        var runs = session.Store.Database.GetCollection("sync_runs");
+        var doc = runs.FindById(stopped.RunId);
+        foreach (var key in new[] { "createdSince", "watermarkAt", "scopeUnknown", "planned", "askedStaticListIds", "askedSmartListId" }) doc.Remove(key);
+        runs.Update(doc);
+
+        var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
+        Assert.Equal((stopped.RunId, SyncRunStatus.Completed, 0L), (resumed.RunId, resumed.Status, resumed.Removed));
+        Assert.Equal(before, session.GetPeople(PersonQuery.All).Count());
+        Assert.Contains("earlier SalesSync", resumed.Message);
+    }
+
+    /// <summary>Review of this change, finding 4: Ctrl+C between recording a run and its source leaves it Stopped with its next step, never "Running".</summary>
+    [Fact]
+    public async Task ACancelBeforeTheSourceStartsLeavesTheRunStoppedNotRunning()
+    {
+        await using var sb = await StartAsync(1500, 47);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        using var cancel = new CancellationTokenSource();
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new CancelOn(": full pass over static list", cancel)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncHarness.SyncAsync(session, RestList, cancel.Token));
+        var run = session.GetSyncRuns(1).Single();
+        Assert.Equal(SyncRunStatus.Stopped, run.Status);
+        Assert.EndsWith(SalesSyncSession.NextStepAfter(run), run.Message);
+        var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
+        Assert.Equal((run.RunId, SyncRunStatus.Completed), (resumed.RunId, resumed.Status));
+    }
+
+    private sealed class CancelOn(string text, CancellationTokenSource cts) : SalesSync.Core.Diagnostics.IEngineObserver
+    {
+        public void Verbose(string message) { if (message.Contains(text, StringComparison.Ordinal)) cts.Cancel(); }
+        public void Debug(string message) { }
+        public void Warning(string message) { }
+        public void Progress(SalesSync.Core.Diagnostics.EngineProgress progress) { }
     }
 }
