@@ -143,11 +143,23 @@ public sealed class UnsubscribeLookup
             return;
         }
 
+        if (unattributed is not null && batch.Count > 1)
+        {
+            // None of the batch can be called "not found", but one email should not hold up the others (review M2): ask in
+            // halves until the record is tied to one email (at most about 2 calls per halving, 9 halvings for 300).
+            EngineObserver.Current.Verbose($"{unattributed}; asking the {batch.Count} emails of that lookup again in halves to find which one it belongs to.");
+            var half = batch.Count / 2;
+            await CheckAsync(batch.Take(half).ToList(), ct).ConfigureAwait(false);
+            await CheckAsync(batch.Skip(half).ToList(), ct).ConfigureAwait(false);
+            return;
+        }
         if (unattributed is not null)
         {
-            EngineObserver.Current.Warning($"{unattributed}; the {batch.Count} email(s) of that lookup are reported as not checked, not as safe to email.");
-            foreach (var (key, email) in batch)
-                Remember(key, UnsubscribeVerdict.Failed(email, UnsubscribeCheckFailure.MarketoUnavailable, $"{unattributed}, so the answer could not be trusted.", at));
+            // Asked alone, the email still brings a record Marketo ties to it by a rule SalesSync cannot follow: it cannot be
+            // checked (a refusal, which the send guard keeps to this one email), never "safe to email".
+            var (key, email) = batch[0];
+            EngineObserver.Current.Warning($"{unattributed} when asked for one email alone; that email is reported as not checkable, not as safe to email.");
+            Remember(key, UnsubscribeVerdict.Failed(email, UnsubscribeCheckFailure.Refused, $"{unattributed}, so Marketo's answer for this email cannot be trusted.", at));
             return;
         }
 
