@@ -364,9 +364,9 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
 
     /// <summary>
     /// Tasks left Sending, looked up by who they are for (WhoId, indexed) and when they were made (CreatedDate from
-    /// the send less a margin): found with SalesSync's activity id at the end of the subject and the same WhoId →
-    /// delivered; not found → pending again. One query per 200 activities (more only when one person's tasks since
-    /// the send fill several pages).
+    /// the send less a margin): found with SalesSync's activity id at the end of the subject and the same WhoId (or the
+    /// contact a lead was converted to since) → delivered; not found → pending again. One query per 200 activities, and
+    /// for leads not found one more for their conversions (more only when one person's tasks since the send fill pages).
     /// </summary>
     private async Task<string?> ReconcileSalesforceAsync(CancellationToken ct)
     {
@@ -378,13 +378,30 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             var found = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
-                foreach (var chunk in Soql.InListChunks(sending.Select(Who).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
-                    await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject, WhoId FROM Task WHERE WhoId IN {chunk} AND CreatedDate >= {sinceLiteral}", includeDeleted: true, ct).ConfigureAwait(false))
-                    {
-                        string? Text(string name) => task.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                        if (SalesforceTask.ActivityIdOf(Text("Subject")) is { } activityId && Text("Id") is { } id)
-                            found[$"{activityId}|{People.SalesforceIds.To18(Text("WhoId"))}"] = id;
-                    }
+                async Task FindTasksAsync(IEnumerable<string> whoIds, IReadOnlyDictionary<string, string>? asWho)
+                {
+                    foreach (var chunk in Soql.InListChunks(whoIds.Distinct(StringComparer.Ordinal).Cast<object?>()))
+                        await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject, WhoId FROM Task WHERE WhoId IN {chunk} AND CreatedDate >= {sinceLiteral}", includeDeleted: true, ct).ConfigureAwait(false))
+                        {
+                            string? Text(string name) => task.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                            var who = People.SalesforceIds.To18(Text("WhoId"));
+                            if (who is not null && asWho is not null) who = asWho.GetValueOrDefault(who, who);
+                            if (SalesforceTask.ActivityIdOf(Text("Subject")) is { } activityId && Text("Id") is { } id)
+                                found[$"{activityId}|{who}"] = id;
+                        }
+                }
+                await FindTasksAsync(sending.Select(Who).OfType<string>(), null).ConfigureAwait(false);
+                // A lead converted since the send: Salesforce moved its tasks to the contact, so look there too (else the
+                // task would read as lost and be sent again).
+                var leadsNotFound = sending.Where(a => a.SalesforceContactId is null && !found.ContainsKey($"{a.ActivityId}|{Who(a)}"))
+                    .Select(Who).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                var contactOfLead = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var chunk in Soql.InListChunks(leadsNotFound.Cast<object?>()))
+                    await foreach (var lead in salesforce!.QueryAsync($"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN {chunk} AND IsConverted = true", includeDeleted: false, ct).ConfigureAwait(false))
+                        if (People.SalesforceIds.To18(lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null) is { } contact
+                            && People.SalesforceIds.To18(lead.TryGetProperty("Id", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null) is { } leadId)
+                            contactOfLead[contact] = leadId;
+                if (contactOfLead.Count > 0) await FindTasksAsync(contactOfLead.Keys, contactOfLead).ConfigureAwait(false);
             }
             catch (SalesSyncApiException e)
             {
