@@ -98,9 +98,19 @@ Describe 'Start-SalesSync' {
         @((Invoke-RestMethod "$($sandbox.Control)bulk").jobs).Count | Should -BeGreaterOrEqual 12
     }
 
+    It 'refuses a pass over a partial list instead of removing the people it did not see' {
+        $before = (Get-SyncedPerson | Measure-Object).Count
+        $run = Start-SalesSync -StaticListId 1011 -Method Rest -Full -ErrorVariable refused -ErrorAction SilentlyContinue
+        $run.Status | Should -Be 'Refused'
+        $run.Removed | Should -Be 0
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'SyncRefused*'
+        $refused[0].ErrorDetails.RecommendedAction | Should -BeLike '*-AllowLargeRemoval*'
+        (Get-SyncedPerson | Measure-Object).Count | Should -Be $before
+    }
+
     It 'exports one bulk job per static list' {
         $before = (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json'
-        $run = Start-SalesSync -StaticListId 1011, 1012 -Method Bulk -Full -ExportPollSeconds 1
+        $run = Start-SalesSync -StaticListId 1011, 1012 -Method Bulk -Full -ExportPollSeconds 1 -AllowLargeRemoval # two regions of six: the others leave
         $run.Status | Should -Be 'Completed'
         (Get-Stats).marketo.calls.'POST /bulk/v1/leads/export/create.json' | Should -Be ($before + 2)
         $run.Removed | Should -BeGreaterThan 0 # people of the other regions left: they are in neither list

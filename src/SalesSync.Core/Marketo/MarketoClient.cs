@@ -246,7 +246,14 @@ internal sealed class MarketoClient : IDisposable
         // The token is taken after queueing at the gate, so a long wait cannot hand us a stale one.
         var token = await GetTokenAsync(ct).ConfigureAwait(false);
         useToken(token);
-        if (!_gate.Budget.TryConsume()) throw QuotaExhausted(operation, "the client-side daily call budget is spent");
+        if (!_gate.Budget.TryConsume())
+        {
+            // SalesSync's own cap, not Marketo's 607: said so, with its own code.
+            var resumes = _gate.Budget.NextReset;
+            throw new SalesSyncApiException(ServiceName, "DAILY_CAP",
+                $"SalesSync's own daily cap of {_gate.Budget.Limit:N0} Marketo calls in this process is spent (Connect-SalesSync -MarketoDailyCallBudget); calls resume after midnight US Central ({resumes:u}). ({operation})",
+                ApiFailureKind.QuotaExhausted) { ResumesAt = resumes };
+        }
         Interlocked.Increment(ref _callsMade);
         return token;
     }

@@ -168,6 +168,9 @@ internal sealed class PeopleStore
         return 0;
     }
 
+    /// <summary>How many people carry this run's stamp (seen by it), through the lastRun index.</summary>
+    public int CountStampedBy(int runId) => _people.Count(LiteDB.Query.EQ("lastRun", runId));
+
     /// <summary>Whether any person carries this run's stamp (the run saw someone), through the lastRun index.</summary>
     public bool AnyStampedBy(int runId) => _people.Exists(LiteDB.Query.EQ("lastRun", runId));
 

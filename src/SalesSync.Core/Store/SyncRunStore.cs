@@ -62,6 +62,7 @@ internal sealed class SyncRunStore(SyncStore store)
         ["watermarkAt"] = r.WatermarkAt is { } wa ? new BsonValue(wa.UtcDateTime) : BsonValue.Null,
         ["scopeUnknown"] = r.ScopeUnknown,
         ["planned"] = r.Planned,
+        ["scanEndId"] = r.ScanEndId is { } se ? new BsonValue(se) : BsonValue.Null,
         ["askedStaticListIds"] = new BsonArray(r.AskedStaticListIds.Select(l => new BsonValue(l))),
         ["askedSmartListId"] = r.AskedSmartListId is { } asl ? new BsonValue(asl) : BsonValue.Null,
         ["leadChangesToken"] = r.LeadChangesToken,
@@ -102,6 +103,7 @@ internal sealed class SyncRunStore(SyncStore store)
             : !d.ContainsKey("createdSince") && d["mode"].AsString == "Full" && d["strategy"].AsString == "Bulk" && !d["smartListId"].IsNumber
               && !(d["staticListIds"].IsArray && d["staticListIds"].AsArray.Count > 0) && !d["staticListId"].IsNumber,
         Planned = d["planned"].IsBoolean && d["planned"].AsBoolean,
+        ScanEndId = d["scanEndId"].IsNumber ? d["scanEndId"].AsInt64 : null,
         AskedStaticListIds = d["askedStaticListIds"].IsArray ? d["askedStaticListIds"].AsArray.Select(v => v.AsInt64).ToList() : [],
         AskedSmartListId = d["askedSmartListId"].IsNumber ? d["askedSmartListId"].AsInt64 : null,
         LeadChangesToken = Bson.Text(d, "leadChangesToken"),

@@ -33,7 +33,7 @@ internal sealed record RunStop(SyncRunStatus Status, string Message, Exception? 
         OperationCanceledException when ct.IsCancellationRequested =>
             new RunStop(SyncRunStatus.Stopped, $"Stopped by the user {where}.", e),
         SalesSyncApiException { Kind: ApiFailureKind.QuotaExhausted } quota =>
-            new RunStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}.{(quota.ResumesAt is { } at ? $" Calls resume after {at:u} (midnight US Central)." : "")}", null),
+            new RunStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}", null),
         SalesSyncApiException api =>
             new RunStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message}", null),
         // Local trouble (disk full, a file locked by another program) and a malformed answer end the run resumably too.

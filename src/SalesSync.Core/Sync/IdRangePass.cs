@@ -39,10 +39,12 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         // A cap already spent (-MaxApiCalls) stops the pass below before any block; the evidence would only add calls.
         if (end is null && !state.CapReached(options.MaxApiCalls))
         {
-            // Read again on a resume too: a few calls, and newer evidence only moves the end further out.
+            // A run that has no end yet (explicit -Method Rest, or a guessed end before): read it, within the call cap.
             try
             {
-                end = await IdScanEnd.FindAsync(marketo, DateTimeOffset.UtcNow, null, ct).ConfigureAwait(false);
+                // Under -MaxApiCalls the search takes at most half of what is left, so blocks are read in every invocation.
+                var allowance = options.MaxApiCalls is { } cap ? (int)Math.Clamp((cap - state.InvocationCalls) / 2, 1, IdScanEnd.MaxCalls) : IdScanEnd.MaxCalls;
+                end = await IdScanEnd.FindAsync(marketo, DateTimeOffset.UtcNow, null, ct, allowance).ConfigureAwait(false);
             }
             catch (SalesSyncApiException e) when (e.Kind != ApiFailureKind.QuotaExhausted && !ct.IsCancellationRequested)
             {
@@ -62,8 +64,13 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
         }
         // With evidence, every block through the highest id is read and nothing past it; without, the old empty tail.
         var guessed = end is not { HighestId: not null, Complete: true };
+        // Kept on the run: a resume scans to the same end without reading the log again (people created since are the
+        // next incremental run's, their New Lead being after this run's watermark).
+        if (!guessed && state.Run.ScanEndId != end!.HighestId) state.Checkpoint(r => r with { ScanEndId = end.HighestId });
         var tail = guessed ? EmptyBlocksToEnd : 0;
-        var lastBlockWithPeople = Math.Max(Math.Max(next - 1, (highestKnownId - 1) / BlockSize), end?.HighestId is { } highest ? (highest - 1) / BlockSize : -1);
+        // From the people stored (this run's included) and the evidence, not from the blocks done: a guessed end's empty
+        // tail counts from the last person seen, so a resumed run does not push it further out each time.
+        var lastBlockWithPeople = Math.Max((highestKnownId - 1) / BlockSize, end?.HighestId is { } highest ? (highest - 1) / BlockSize : -1);
         if (guessed && !state.CapReached(options.MaxApiCalls))
             state.Checkpoint(r => r with { Message = $"The id scan's end was a guess ({end?.Describe() ?? "the activity log could not be read"}): it ended {EmptyBlocksToEnd} empty blocks past the last person seen, so people past a longer run of deleted ids may be missing until they change." });
         var fetches = new Dictionary<long, Task<Block>>();

@@ -44,7 +44,8 @@ internal static class IdScanEnd
 
     private const int NewLead = 12;
 
-    public static async Task<HighestIdEvidence> FindAsync(MarketoClient marketo, DateTimeOffset now, DateTimeOffset? oldestCreated, CancellationToken ct)
+    /// <param name="maxCalls">At most this many calls (a run's -MaxApiCalls leaves less than <see cref="MaxCalls"/>).</param>
+    public static async Task<HighestIdEvidence> FindAsync(MarketoClient marketo, DateTimeOffset now, DateTimeOffset? oldestCreated, CancellationToken ct, int maxCalls = MaxCalls)
     {
         var calls = 0;
         DateTimeOffset? readFrom = null; // everything from here on was read and held no New Lead
@@ -53,6 +54,7 @@ internal static class IdScanEnd
         starts = starts.Where(s => s > earliest).Append(earliest).ToList();
         foreach (var since in starts)
         {
+            if (calls >= maxCalls) return new HighestIdEvidence(null, null, calls, Complete: false);
             calls++;
             var token = await ActivityStreams.TokenSinceAsync(marketo, since, ct).ConfigureAwait(false);
             long? highest = null;
@@ -60,6 +62,7 @@ internal static class IdScanEnd
             var pastSpan = false;
             while (token is not null && !pastSpan)
             {
+                if (calls >= maxCalls && maxCalls < MaxCalls) return new HighestIdEvidence(highest, newest, calls, Complete: false);
                 if (calls >= MaxCalls)
                 {
                     EngineObserver.Current.Warning($"Finding the newest Marketo person took {calls} calls without reaching the end of the activity log; the id scan treats Marketo id {highest:N0} as a floor only.");

@@ -179,7 +179,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private async IAsyncEnumerable<SyncOutput> RunLockedAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var observer = EngineObserver.Current;
-        var latest = _runs.Latest;
+        var latest = DecisionBase(_runs);
         var start = Decide(latest, options, DateTimeOffset.UtcNow);
         // A list id is checked whenever one is given, also when the run is incremental: a typo in a scheduled
         // command must fail today, not turn a later run into a full pass that fails.
@@ -216,7 +216,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
             options = options with { Full = true };
-            latest = _runs.Latest;
+            latest = _runs.Latest; // the expired incremental run, abandoned by the full pass
             start = Start.NewFull;
         }
 
@@ -250,7 +250,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var source = effective switch
         {
             { Method: SyncMethod.Rest, HasStaticLists: true } => new RestListPass(marketo, this, effective.StaticListIds).RunAsync(state, effective, ct),
-            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId, facts?.HighestId).RunAsync(state, effective, ct),
+            { Method: SyncMethod.Rest } => new IdRangePass(marketo, this, _people.HighestMarketoId,
+                facts?.HighestId is { Complete: true } found ? found : run.ScanEndId is { } end ? new HighestIdEvidence(end, null, 0, Complete: true) : null).RunAsync(state, effective, ct),
             _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, effective, ct),
         };
         await foreach (var output in Guarded(source, () => state.Stopped is null ? state.Run : null, ct).ConfigureAwait(false))
@@ -278,13 +279,12 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                     : $"Exported people created since {run.CreatedSince:yyyy-MM-dd HH:mm}Z only (a partial pass), so nobody was removed; a full pass (Start-SalesSync -Full) removes people who left.",
             };
         }
-        else if (!state.SawAnyone && _people.Count > 0)
+        else if (RefusedSweep(run, options) is { } refusal)
         {
-            // A source that yields nobody (an empty or wrong list, a filter Marketo answered with nothing) would
-            // remove everyone; an instance does not empty itself, so the database is left as it is.
-            run = Finish(run, SyncRunStatus.Failed, $"The full pass found no sales-owned person{(run.StaticListIds.Count > 0 ? $" in static list(s) {string.Join(", ", run.StaticListIds)}" : "")}, yet the database holds {_people.Count:N0}; nothing was removed. Check the list ids and the connection's permissions.",
-                then: $"The next Start-SalesSync resumes run {run.RunId}, which has nothing left to read and ends the same way; run Start-SalesSync -Full (with the right lists) to start a new pass.");
-            observer.Warning(run.Message!);
+            // A source that yields nobody, or leaves out a large share of the people stored (an empty, wrong or partial
+            // list, a filter Marketo answered with too little), would remove people it never looked at: nothing is removed,
+            // and the run does not block the schedule (the next run goes on from the last completed one).
+            run = Finish(run, SyncRunStatus.Refused, refusal, then: AfterRefusal(run));
             yield return new SyncFinished(run);
             yield break;
         }
@@ -300,6 +300,40 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         observer.Verbose($"Sync run {run.RunId} completed: {run.Added} added, {run.Updated} updated, {run.Removed} removed, {run.Unchanged} unchanged; {run.MarketoCalls} Marketo and {run.SalesforceCalls} Salesforce calls.");
         yield return new SyncFinished(run);
     }
+
+    /// <summary>A complete pass may not remove more than this share of the stored people without -AllowLargeRemoval ...</summary>
+    internal const double LargeRemovalShare = 0.2;
+
+    /// <summary>... and more than this many (small databases change by more than a share in a day).</summary>
+    internal const int LargeRemovalFloor = 100;
+
+    /// <summary>Why a complete pass must not remove the people it did not see, or null when it may.</summary>
+    private string? RefusedSweep(SyncRunResult run, SyncOptions options)
+    {
+        var stored = _people.Count;
+        if (stored == 0) return null;
+        var lists = run.StaticListIds.Count > 0 ? $" in static list(s) {string.Join(", ", run.StaticListIds)}" : run.SmartListId is { } smart ? $" in smart list {smart}" : "";
+        var seen = _people.CountStampedBy(run.RunId);
+        if (seen == 0)
+            return $"The full pass found no sales-owned person{lists}, yet the database holds {stored:N0}; nothing was removed. Check the list ids and the connection's permissions.";
+        var unseen = stored - seen;
+        if (options.AllowLargeRemoval || unseen <= LargeRemovalFloor || unseen <= stored * LargeRemovalShare) return null;
+        return $"The full pass{lists} did not see {unseen:N0} of the {stored:N0} people stored ({(double)unseen / stored:P0}), more than a complete pass removes without -AllowLargeRemoval; nothing was removed. "
+               + (run.StaticListIds.Count > 0 || run.SmartListId is not null ? "A list must hold every sales-owned person: check the list ids. " : "")
+               + "If those people did leave, run Start-SalesSync -Full -AllowLargeRemoval.";
+    }
+
+    /// <summary>What the next plain Start-SalesSync does after a refused run: it goes on from the last completed run.</summary>
+    private string AfterRefusal(SyncRunResult refused) => _runs.LatestCompleted is { } done
+        ? $"The next Start-SalesSync does not resume run {refused.RunId}: it goes on from run {done.RunId}, the last completed one (incrementally while its watermark is fresh); Start-SalesSync -Full starts a new pass."
+        : $"The next Start-SalesSync does not resume run {refused.RunId}: it starts a new full pass.";
+
+    /// <summary>
+    /// The run the next start is decided from: the newest, unless it was refused or abandoned (never resumed), then the
+    /// last completed one.
+    /// </summary>
+    internal static SyncRunResult? DecisionBase(SyncRunStore runs) =>
+        runs.Latest is { Status: SyncRunStatus.Refused or SyncRunStatus.Abandoned } ? runs.LatestCompleted : runs.Latest;
 
     /// <summary>Every list id given exists in Marketo (one call per list); an unknown one stops the run before anything is recorded.</summary>
     internal static async Task CheckListsExistAsync(MarketoClient marketo, SyncOptions options, CancellationToken ct)
@@ -520,7 +554,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// <summary>An unfinished run given up for a new full pass: recorded as such (and why), so no message promises to resume it.</summary>
     private void Abandon(SyncRunResult abandoned, string why)
     {
-        _runs.Save(abandoned with { Message = $"Abandoned: {why}. {abandoned.Message}".TrimEnd() });
+        var before = NextStepSentence.Replace(abandoned.Message ?? "", "").Trim();
+        _runs.Save(abandoned with { Status = SyncRunStatus.Abandoned, Message = $"Abandoned ({abandoned.Status}): {why}. {before}".TrimEnd() });
         EngineObserver.Current.Verbose($"Run {abandoned.RunId} ({DescribeSource(abandoned)}, {abandoned.Status}) is abandoned: {why}.");
     }
 

@@ -82,15 +82,19 @@ internal static class SourceSurvey
 {
     private const int MaxOldestProbes = 10;
 
-    public static async Task<SourceFacts> ReadAsync(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, CancellationToken ct)
+    /// <param name="allowance">At most about this many calls (facts past it are left unknown); null: as many as the facts take.</param>
+    public static async Task<SourceFacts> ReadAsync(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, CancellationToken ct, long? allowance = null)
     {
         var before = marketo.CallsMade;
         var now = DateTimeOffset.UtcNow;
         var settings = marketo.Gate.Settings;
+        long Left() => allowance is { } a ? a - (marketo.CallsMade - before) : long.MaxValue;
         int? instanceToday = await TryAsync("today's API use", () => marketo.SeedDailyBudgetAsync(ct)).ConfigureAwait(false);
-        var (oldest, sampleIds, living, salesOwned) = await TryAsync("the oldest person", () => OldestAsync(marketo, ct)).ConfigureAwait(false);
-        var highest = await TryAsync("the newest New Lead activity", async () => (HighestIdEvidence?)await IdScanEnd.FindAsync(marketo, now, oldest, ct).ConfigureAwait(false)).ConfigureAwait(false);
-        var bulkToday = await TryAsync("today's bulk exports", () => BulkMegabytesTodayAsync(marketo, ct)).ConfigureAwait(false);
+        var (oldest, sampleIds, living, salesOwned) = Left() > 0 ? await TryAsync("the oldest person", () => OldestAsync(marketo, ct)).ConfigureAwait(false) : default;
+        var highest = Left() > 0
+            ? await TryAsync("the newest New Lead activity", async () => (HighestIdEvidence?)await IdScanEnd.FindAsync(marketo, now, oldest, ct, (int)Math.Min(Left(), IdScanEnd.MaxCalls)).ConfigureAwait(false)).ConfigureAwait(false)
+            : null;
+        var bulkToday = Left() > 0 ? await TryAsync("today's bulk exports", () => BulkMegabytesTodayAsync(marketo, ct)).ConfigureAwait(false) : null;
         var budget = marketo.Gate.Budget;
         return new SourceFacts
         {

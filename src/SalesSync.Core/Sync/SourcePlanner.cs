@@ -137,7 +137,8 @@ internal static class SourcePlanner
     /// <summary>The survey's facts, then <see cref="Plan"/>: the survey costs a handful of calls (see <see cref="SourceSurvey"/>).</summary>
     public static async Task<(SourcePlan Plan, SourceFacts Facts)> PlanAsync(MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, SyncOptions options, CancellationToken ct)
     {
-        var facts = await SourceSurvey.ReadAsync(marketo, salesforce, store, ct).ConfigureAwait(false);
+        // Under -MaxApiCalls the survey takes at most half of the cap, so the run keeps the rest.
+        var facts = await SourceSurvey.ReadAsync(marketo, salesforce, store, ct, options.MaxApiCalls is { } cap ? Math.Max(1, cap / 2) : null).ConfigureAwait(false);
         return (Plan(facts, options), facts);
     }
 

@@ -52,6 +52,12 @@ public sealed record SyncOptions
     /// <summary>Stop (resumably) once this run has made this many Marketo calls; null = no cap.</summary>
     public long? MaxApiCalls { get; init; }
 
+    /// <summary>
+    /// Let a complete full pass remove more than <see cref="PeopleSync.LargeRemovalShare"/> of the stored people (and more
+    /// than <see cref="PeopleSync.LargeRemovalFloor"/>); without it such a pass removes nobody and is refused.
+    /// </summary>
+    public bool AllowLargeRemoval { get; init; }
+
     /// <summary>Yield every changed person as the sync applies it.</summary>
     public bool ReportChanges { get; init; }
 }

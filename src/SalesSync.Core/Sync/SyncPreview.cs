@@ -14,7 +14,7 @@ internal static class SyncPreview
     public static async Task<string> DescribeAsync(SyncStore store, MarketoClient marketo, SalesforceClient? salesforce, SyncOptions options, CancellationToken ct)
     {
         PeopleSync.CheckParameters(options, DateTimeOffset.UtcNow);
-        var latest = store.Runs.Latest;
+        var latest = PeopleSync.DecisionBase(store.Runs);
         var start = PeopleSync.Decide(latest, options, DateTimeOffset.UtcNow);
         // As the run does: a list id Marketo does not know is refused now, not at the run.
         if (options.HasStaticLists || options.SmartListId is not null) await PeopleSync.CheckListsExistAsync(marketo, options, ct).ConfigureAwait(false);

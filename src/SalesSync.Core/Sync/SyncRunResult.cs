@@ -6,6 +6,15 @@ public enum SyncRunStatus
     Completed,
     Stopped,
     Failed,
+
+    /// <summary>Given up for a new full pass (-Full, or an expired watermark); never resumed.</summary>
+    Abandoned,
+
+    /// <summary>
+    /// A full pass that read to its end but whose removals were refused (it saw nobody, or would remove too large a share:
+    /// a wrong or partial list, say); nothing was removed, and the next run goes on from the last completed run.
+    /// </summary>
+    Refused,
 }
 
 /// <summary>One sync run as recorded in the database: what it did and where a next run starts.</summary>
@@ -58,6 +67,9 @@ public sealed record SyncRunResult
     /// known, so it never removes anyone (its windows might start after the oldest person).
     /// </summary>
     public bool ScopeUnknown { get; init; }
+
+    /// <summary>An id scan's end: the newest New Lead's id when the run first read it (a resume scans to it again).</summary>
+    public long? ScanEndId { get; init; }
 
     /// <summary>The run's source was chosen by the planner (-Method Auto), from the lists the invocation named.</summary>
     public bool Planned { get; init; }

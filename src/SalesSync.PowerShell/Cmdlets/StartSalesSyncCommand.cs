@@ -54,6 +54,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [ValidateRange(1, long.MaxValue)]
     public long? MaxApiCalls { get; set; }
 
+    /// <summary>Let a complete full pass remove more than a fifth of the stored people (more than 100); without it such a pass removes nobody.</summary>
+    [Parameter]
+    public SwitchParameter AllowLargeRemoval { get; set; }
+
     /// <summary>Skip the opt-out step that otherwise follows the people step when Salesforce is connected.</summary>
     [Parameter]
     public SwitchParameter SkipOptOut { get; set; }
@@ -73,6 +77,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),
             Full = Full,
             MaxApiCalls = MaxApiCalls,
+            AllowLargeRemoval = AllowLargeRemoval,
             ReportChanges = PassThru,
         };
         SyncRunResult? finished = null;
@@ -136,6 +141,13 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             WriteError(new ErrorRecord(new InvalidOperationException(failed.Message), "SyncFailed", ErrorCategory.OperationStopped, SyncRun.From(failed))
             {
                 ErrorDetails = new ErrorDetails(failed.Message) { RecommendedAction = Core.SalesSyncSession.NextStepAfter(failed) },
+            });
+        }
+        else if (finished is { Status: SyncRunStatus.Refused } refused)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException(refused.Message), "SyncRefused", ErrorCategory.InvalidData, SyncRun.From(refused))
+            {
+                ErrorDetails = new ErrorDetails(refused.Message) { RecommendedAction = "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval." },
             });
         }
         else if (finished is { Status: SyncRunStatus.Stopped } stopped)

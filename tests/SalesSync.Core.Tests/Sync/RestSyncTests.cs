@@ -206,10 +206,13 @@ public class RestSyncTests
 
         // List 1003 is empty (a wrong id, say): the pass sees nobody, so it must not take everyone away.
         var (run, changes) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = 1003, Full = true, ReportChanges = true });
-        Assert.Equal(SyncRunStatus.Failed, run.Status);
+        Assert.Equal(SyncRunStatus.Refused, run.Status);
         Assert.Contains("nothing was removed", run.Message);
         Assert.Empty(changes);
         AssertMatchesTruth(sb, session);
+        // The refused run does not block the schedule: the next plain run is incremental from the last completed one.
+        var (next, _) = await Sync(session, new SyncOptions());
+        Assert.Equal(("Incremental", SyncRunStatus.Completed), (next.Mode, next.Status));
     }
 
     [Fact]

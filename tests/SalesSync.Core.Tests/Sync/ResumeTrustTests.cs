@@ -315,7 +315,11 @@ public class ResumeTrustTests
         using var temp = new TempFolder();
         using var session = await ConnectAsync(sb, temp);
         var scheduled = Plain with { SmartListId = 1001 };
-        var (stopped, _) = await SyncHarness.SyncAsync(session, scheduled with { MaxApiCalls = 1 });
+        // Ctrl+C as the id scan the planner chose begins.
+        using (var cancel = new CancellationTokenSource())
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new CancelOn(": full pass over Marketo ids", cancel)))
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncHarness.SyncAsync(session, scheduled, cancel.Token));
+        var stopped = session.GetSyncRuns(1).Single();
         Assert.Equal(("Rest", SyncRunStatus.Stopped), (stopped.Strategy, stopped.Status)); // the planner took the id scan
         var (resumed, _) = await SyncHarness.SyncAsync(session, scheduled);
         Assert.Equal((stopped.RunId, SyncRunStatus.Completed), (resumed.RunId, resumed.Status));
@@ -365,6 +369,74 @@ public class ResumeTrustTests
         var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
         Assert.Equal((run.RunId, SyncRunStatus.Completed), (resumed.RunId, resumed.Status));
     }
+
+    /// <summary>
+    /// The new-admin trial of this change: a full pass over a list that holds only some of the people would remove the rest;
+    /// it removes nobody, is refused, and does not block the schedule; -AllowLargeRemoval applies it when meant.
+    /// </summary>
+    [Fact]
+    public async Task APassThatWouldRemoveALargeShareRemovesNobodyUnlessAllowed()
+    {
+        await using var sb = await StartAsync(3000, 48);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        var (first, _) = await SyncHarness.SyncAsync(session, RestList);
+        Assert.Equal(SyncRunStatus.Completed, first.Status);
+        var before = session.GetPeople(PersonQuery.All).Count();
+
+        var oneRegion = Plain with { Method = SyncMethod.Rest, StaticListId = 1011, Full = true };
+        var (refused, changes) = await SyncHarness.SyncAsync(session, oneRegion);
+        Assert.Equal((SyncRunStatus.Refused, 0L), (refused.Status, refused.Removed));
+        Assert.DoesNotContain(changes, c => c.Change == PersonChange.Removed);
+        Assert.Equal(before, session.GetPeople(PersonQuery.All).Count());
+        Assert.Contains("did not see", refused.Message);
+        Assert.Contains($"goes on from run {first.RunId}", refused.Message);
+
+        Assert.StartsWith("Would run incrementally", await session.DescribeSyncPlanAsync(Plain, CancellationToken.None));
+        var (next, _) = await SyncHarness.SyncAsync(session, Plain);
+        Assert.Equal(("Incremental", SyncRunStatus.Completed), (next.Mode, next.Status));
+
+        var (allowed, _) = await SyncHarness.SyncAsync(session, oneRegion with { AllowLargeRemoval = true });
+        Assert.Equal(SyncRunStatus.Completed, allowed.Status);
+        Assert.True(allowed.Removed > before / 2, $"{allowed.Removed} removed of {before}");
+    }
+
+    /// <summary>
+    /// The new-admin trial: -MaxApiCalls was overspent by the planner's survey, and each resume read the id scan's end
+    /// again. The cap holds for every invocation, and resumes reuse the end the run found.
+    /// </summary>
+    [Fact]
+    public async Task MaxApiCallsHoldsForThePlannerAndResumesReuseTheScansEnd()
+    {
+        await using var sb = await StartAsync(6000, 49);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        SyncRunResult run;
+        var invocations = 0;
+        var trail = new List<string>();
+        do
+        {
+            var before = session.MarketoCallsToday;
+            (run, _) = await SyncHarness.SyncAsync(session, Plain with { MaxApiCalls = 20 });
+            trail.Add($"{session.MarketoCallsToday - before} calls, {run.Status}, blocks {run.PagesDone}, end {run.ScanEndId}: {run.Message}");
+            Assert.True(session.MarketoCallsToday - before <= 20, $"invocation {invocations + 1} made {session.MarketoCallsToday - before} calls under -MaxApiCalls 20:\n{string.Join("\n", trail)}");
+            Assert.True(++invocations < 30, $"no end after {invocations} invocations: {run.Status} {run.Message}");
+        }
+        while (run.Status != SyncRunStatus.Completed);
+        Assert.Equal("Rest", run.Strategy);
+        SyncHarness.AssertMatchesTruth(sb, session, null);
+
+        // With room for the end's evidence, the run keeps it and a resume scans to it without reading the log again.
+        var (stopped, _) = await SyncHarness.SyncAsync(session, Plain with { Full = true, Method = SyncMethod.Rest, MaxApiCalls = 30 });
+        Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
+        Assert.NotNull(stopped.ScanEndId);
+        var activityReads = Calls(sb, "GET /rest/v1/activities.json") + Calls(sb, "GET /rest/v1/activities/pagingtoken.json");
+        var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
+        Assert.Equal((stopped.RunId, SyncRunStatus.Completed, stopped.ScanEndId), (resumed.RunId, resumed.Status, resumed.ScanEndId));
+        Assert.Equal(activityReads, Calls(sb, "GET /rest/v1/activities.json") + Calls(sb, "GET /rest/v1/activities/pagingtoken.json"));
+    }
+
+    private static long Calls(RunningSandbox sb, string key) => sb.Host.State.MarketoStats.ToJson()["calls"]![key]?.GetValue<long>() ?? 0;
 
     private sealed class CancelOn(string text, CancellationTokenSource cts) : SalesSync.Core.Diagnostics.IEngineObserver
     {
