@@ -122,9 +122,10 @@ internal static class StoreRegistry
                         $"'{logPath}' exists, where the new database's write-ahead log would go; it was left untouched. Move it, or give another -Database.");
                 createdFile = DatabaseFile.TryCreateOwnerOnly(full);
             }
+            // The marker check opens the file read-only and, closing, deletes an empty log: it goes first.
+            if (!createdFile) RequireMarker(full, password);
             // LiteDB creates its log with the default file mode; creating it first keeps it owner-only.
             createdLog = DatabaseFile.TryCreateOwnerOnly(logPath);
-            if (!createdFile) RequireMarker(full, password);
 
             var database = Connect(full, password, readOnly: false, create: createdFile);
             try

@@ -76,15 +76,36 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
         }
         if (!ShouldProcess(Session.DatabasePath, string.Join("; ", changes))) return;
         // Turning a safety check off is asked for explicitly, unless -Force says so.
-        if (UnsubscribeGuard is false && current.UnsubscribeGuard && !Force
-            && !ShouldContinue("Sellers' sent emails will be logged without checking Marketo unsubscribes or Salesforce opt-outs. Turn the unsubscribe guard off?", "Unsubscribe guard"))
-            return;
+        if (UnsubscribeGuard is false && current.UnsubscribeGuard && !Force && !ConfirmGuardOff()) return;
         var saved = Session.SaveActivitySettings(wanted);
         if (SalesforceKinds is not null)
             WriteVerbose("Kinds logged to Salesforce from now on: " + (saved.SalesforceKinds.Count == 0 ? "none" : string.Join(", ", saved.SalesforceKinds)) + ". Activities already logged keep their destinations.");
         if (UnsubscribeGuard is false)
             WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.GuardChangedBy}, {saved.GuardChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
         if (PassThru) WriteObject(SalesActivitySetting.From(saved, Session.DatabasePath));
+    }
+
+    /// <summary>
+    /// Asks before the guard goes off. A host that cannot ask (a runbook, -NonInteractive, no console) is told to use
+    /// -Force with a stable ErrorId, never PowerShell's generic error or a host's exception; the guard stays on.
+    /// </summary>
+    private bool ConfirmGuardOff()
+    {
+        try
+        {
+            return ShouldContinue("Sellers' sent emails will be logged without checking Marketo unsubscribes or Salesforce opt-outs. Turn the unsubscribe guard off?", "Unsubscribe guard");
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "GuardOffNeedsConfirmation", ErrorCategory.InvalidOperation, UnsubscribeGuard)
+            {
+                ErrorDetails = new ErrorDetails("Turning the unsubscribe guard off must be confirmed, and this host cannot ask (a runbook or -NonInteractive). The guard stays on.")
+                {
+                    RecommendedAction = "Run Set-SalesActivitySetting -UnsubscribeGuard $false -Force to turn it off without asking (recorded with who and when).",
+                },
+            });
+            return false; // not reached: ThrowTerminatingError throws
+        }
     }
 
     /// <summary>The id checked in Salesforce as an active user (its 18-character form); a terminating error otherwise.</summary>

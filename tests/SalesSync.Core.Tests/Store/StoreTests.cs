@@ -86,6 +86,28 @@ public class StoreTests
         Assert.Equal(Instance, again.Store.MarketoInstance);
     }
 
+    /// <summary>The new-admin trial: after a reconnect, and after LiteDB's checkpoints, the log stays owner-only.</summary>
+    [Fact]
+    public void TheLogStaysOwnerOnlyAcrossReopensAndCheckpoints()
+    {
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
+        using var temp = new TempFolder();
+        var path = temp.File("sync.db"); // a folder SalesSync did not create: its mode does not protect the files
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        for (var open = 0; open < 3; open++)
+        {
+            using var lease = StoreRegistry.Open(path, Instance, null);
+            var probe = lease.Store.Database.GetCollection("probe");
+            for (var batch = 0; batch < 30; batch++)
+                probe.InsertBulk(Enumerable.Range(0, 200).Select(i => new BsonDocument { ["x"] = new string('x', 500) })); // past LiteDB's 1,000-page checkpoint
+            lease.Store.Database.Checkpoint();
+            probe.Insert(new BsonDocument { ["x"] = 1 });
+            var log = DatabaseFile.LogPath(path);
+            if (File.Exists(log)) Assert.Equal(ownerOnly, File.GetUnixFileMode(log));
+            Assert.Equal(ownerOnly, File.GetUnixFileMode(path));
+        }
+    }
+
     [Fact]
     public void ADatabaseOfAnotherInstanceIsAClearError()
     {
