@@ -46,14 +46,21 @@ internal static class ExportPlan
     /// <summary>createdAt windows from -CreatedSince, or from the oldest person (a day before), to the run's start.</summary>
     public static async Task<IReadOnlyList<ExportWindow>> CreatedAtAsync(MarketoClient marketo, SyncRunResult run, SyncOptions options, CancellationToken ct)
     {
+        var oldest = await OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
+        // A day of margin: ids follow creation only roughly (people created in the same minutes).
+        var firstPossible = oldest is { } o ? o.AddDays(-1) : (DateTimeOffset?)null;
         var from = options.CreatedSince;
         if (from is null)
         {
-            var oldest = await OldestPersonCreatedAsync(marketo, ct).ConfigureAwait(false);
-            if (oldest is null)
+            if (firstPossible is null)
                 EngineObserver.Current.Warning($"No person among the lowest Marketo ids is alive, so the oldest person is unknown: exporting from {EarliestPossible:yyyy-MM-dd}. Give -CreatedSince to start later.");
-            // A day of margin: ids follow creation only roughly (people created in the same minutes).
-            from = oldest is { } o ? o.AddDays(-1) : EarliestPossible;
+            from = firstPossible ?? EarliestPossible;
+        }
+        else if (firstPossible is { } first && from < first)
+        {
+            // -CreatedSince before anyone existed: windows before the oldest person would each be a job for nobody.
+            EngineObserver.Current.Verbose($"-CreatedSince {from:yyyy-MM-dd} is before the oldest person (created {oldest:yyyy-MM-dd}): the windows start there.");
+            from = first;
         }
         return ForCreatedAt(run.RunId, from.Value, run.StartedAt);
     }

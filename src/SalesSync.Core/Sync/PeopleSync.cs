@@ -191,6 +191,14 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             var callsBefore = marketo.CallsMade;
             var incremental = IncrementalStart(start, latest!, out var note);
             observer.Verbose(note);
+            if (start == Start.Incremental && SourceGiven(options))
+            {
+                // Said on the run, not as a warning: a scheduled command with its lists gets here every day, rightly.
+                const string ignored = "The source parameters given (-Method, -StaticListId, -SmartListId) shape full passes only; this run is incremental.";
+                observer.Verbose(ignored);
+                incremental = incremental with { Message = ignored };
+                _runs.Save(incremental);
+            }
             RunStop? early = null;
             var restoredChanges = new List<PersonChanged>();
             try
@@ -499,6 +507,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             return (resumed, effective, null);
         }
         var callsBeforePlan = marketo.CallsMade;
+        var planStarted = DateTimeOffset.UtcNow;
         var (chosen, plan, facts) = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
         if (plan is not null) observer.Verbose($"Source planner ({facts!.SurveyCalls} Marketo call(s) to survey):{Environment.NewLine}{plan.RenderTable()}");
         if (latest is { Status: not SyncRunStatus.Completed } abandoned) Abandon(abandoned, options.Full ? "Start-SalesSync -Full started a new full pass" : "its activity watermark was older than the history Marketo keeps, so a full pass replaced it");
@@ -506,7 +515,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var incrementalAsked = !options.Full && previous is not null;
         var run = _runs.Start("Full", StrategyOf(chosen), chosen.StaticListIds) with
         {
-            MarketoCalls = marketo.CallsMade - callsBeforePlan, // the planner's survey is the run's
+            MarketoCalls = marketo.CallsMade - callsBeforePlan, // the planner's survey is the run's (its time and calls)
+            StartedAt = planStarted,
             SmartListId = chosen.SmartListId,
             Planned = plan is not null,
             AskedStaticListIds = options.StaticListIds,

@@ -243,7 +243,9 @@ internal static class SourcePlanner
             list.Add(Bulk(PeopleSource.BulkStaticLists, $"Bulk static list{(options.StaticListIds.Count > 1 ? "s" : "")} {string.Join(", ", options.StaticListIds)}",
                 jobs: options.StaticListIds.Count, rows: salesOwned, $"{options.StaticListIds.Count} export job(s), {t.BulkJobsAtOnce} at a time"));
 
-        var from = options.CreatedSince ?? (f.OldestCreatedAt is { } o ? o.AddDays(-1) : ExportPlan.EarliestPossible);
+        var firstPossible = f.OldestCreatedAt is { } o ? o.AddDays(-1) : ExportPlan.EarliestPossible;
+        // As the bulk pass plans: -CreatedSince before the oldest person starts at the oldest person.
+        var from = options.CreatedSince is { } asked && asked > firstPossible ? asked : firstPossible;
         var windows = Math.Max(1, ExportPlan.ForCreatedAt(0, from, f.Now).Count);
         var windowRows = options.CreatedSince is { } since && f.OldestCreatedAt is { } oldest && f.Now > oldest
             ? (long)(living * Math.Clamp((f.Now - since) / (f.Now - oldest), 0, 1))
