@@ -112,6 +112,15 @@ public sealed class RunningSandbox : IAsyncDisposable
     }
 }
 
+/// <summary>Acts when the engine says something (a Ctrl+C at a chosen moment, a probe of its state): verbose lines that contain the text.</summary>
+public sealed class OnVerbose(string text, Action act) : SalesSync.Core.Diagnostics.IEngineObserver
+{
+    public void Verbose(string message) { if (message.Contains(text, StringComparison.Ordinal)) act(); }
+    public void Debug(string message) { }
+    public void Warning(string message) { }
+    public void Progress(SalesSync.Core.Diagnostics.EngineProgress progress) { }
+}
+
 /// <summary>Collects engine messages so tests can assert on -Verbose text (and on what it must never contain).</summary>
 public sealed class RecordingObserver : SalesSync.Core.Diagnostics.IEngineObserver
 {

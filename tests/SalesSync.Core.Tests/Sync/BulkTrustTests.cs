@@ -261,12 +261,4 @@ public class BulkTrustTests
 
     private static bool HoldsPeople(Type type) =>
         type == typeof(PersonRecord) || type.IsArray && HoldsPeople(type.GetElementType()!) || type.IsGenericType && type.GetGenericArguments().Any(HoldsPeople);
-
-    private sealed class OnVerbose(string prefix, Action act) : IEngineObserver
-    {
-        public void Verbose(string message) { if (message.StartsWith(prefix, StringComparison.Ordinal)) act(); }
-        public void Debug(string message) { }
-        public void Warning(string message) { }
-        public void Progress(EngineProgress progress) { }
-    }
 }

@@ -317,7 +317,7 @@ public class ResumeTrustTests
         var scheduled = Plain with { SmartListId = 1001 };
         // Ctrl+C as the id scan the planner chose begins.
         using (var cancel = new CancellationTokenSource())
-        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new CancelOn(": full pass over Marketo ids", cancel)))
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new OnVerbose(": full pass over Marketo ids", cancel.Cancel)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncHarness.SyncAsync(session, scheduled, cancel.Token));
         var stopped = session.GetSyncRuns(1).Single();
         Assert.Equal(("Rest", SyncRunStatus.Stopped), (stopped.Strategy, stopped.Status)); // the planner took the id scan
@@ -361,7 +361,7 @@ public class ResumeTrustTests
         using var temp = new TempFolder();
         using var session = await ConnectAsync(sb, temp);
         using var cancel = new CancellationTokenSource();
-        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new CancelOn(": full pass over static list", cancel)))
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new OnVerbose(": full pass over static list", cancel.Cancel)))
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncHarness.SyncAsync(session, RestList, cancel.Token));
         var run = session.GetSyncRuns(1).Single();
         Assert.Equal(SyncRunStatus.Stopped, run.Status);
@@ -437,12 +437,4 @@ public class ResumeTrustTests
     }
 
     private static long Calls(RunningSandbox sb, string key) => sb.Host.State.MarketoStats.ToJson()["calls"]![key]?.GetValue<long>() ?? 0;
-
-    private sealed class CancelOn(string text, CancellationTokenSource cts) : SalesSync.Core.Diagnostics.IEngineObserver
-    {
-        public void Verbose(string message) { if (message.Contains(text, StringComparison.Ordinal)) cts.Cancel(); }
-        public void Debug(string message) { }
-        public void Warning(string message) { }
-        public void Progress(SalesSync.Core.Diagnostics.EngineProgress progress) { }
-    }
 }
