@@ -378,16 +378,16 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             var found = new Dictionary<string, string>(StringComparer.Ordinal);
             try
             {
-                async Task FindTasksAsync(IEnumerable<string> whoIds, IReadOnlyDictionary<string, string>? asWho)
+                async Task FindTasksAsync(IEnumerable<string> whoIds, IReadOnlyDictionary<string, List<string>>? leadsOfContact)
                 {
                     foreach (var chunk in Soql.InListChunks(whoIds.Distinct(StringComparer.Ordinal).Cast<object?>()))
                         await foreach (var task in salesforce!.QueryAsync($"SELECT Id, Subject, WhoId FROM Task WHERE WhoId IN {chunk} AND CreatedDate >= {sinceLiteral}", includeDeleted: true, ct).ConfigureAwait(false))
                         {
                             string? Text(string name) => task.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+                            if (SalesforceTask.ActivityIdOf(Text("Subject")) is not { } activityId || Text("Id") is not { } id) continue;
                             var who = People.SalesforceIds.To18(Text("WhoId"));
-                            if (who is not null && asWho is not null) who = asWho.GetValueOrDefault(who, who);
-                            if (SalesforceTask.ActivityIdOf(Text("Subject")) is { } activityId && Text("Id") is { } id)
-                                found[$"{activityId}|{who}"] = id;
+                            var sentTo = who is not null && leadsOfContact?.GetValueOrDefault(who) is { } leads ? leads : [who];
+                            foreach (var person in sentTo) found[$"{activityId}|{person}"] = id;
                         }
                 }
                 await FindTasksAsync(sending.Select(Who).OfType<string>(), null).ConfigureAwait(false);
@@ -395,13 +395,14 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 // task would read as lost and be sent again).
                 var leadsNotFound = sending.Where(a => a.SalesforceContactId is null && !found.ContainsKey($"{a.ActivityId}|{Who(a)}"))
                     .Select(Who).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-                var contactOfLead = new Dictionary<string, string>(StringComparer.Ordinal);
+                // Several leads may have been converted into one contact: each lead's tasks are looked for there.
+                var leadsOfContact = new Dictionary<string, List<string>>(StringComparer.Ordinal);
                 foreach (var chunk in Soql.InListChunks(leadsNotFound.Cast<object?>()))
                     await foreach (var lead in salesforce!.QueryAsync($"SELECT Id, ConvertedContactId FROM Lead WHERE Id IN {chunk} AND IsConverted = true", includeDeleted: false, ct).ConfigureAwait(false))
                         if (People.SalesforceIds.To18(lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null) is { } contact
                             && People.SalesforceIds.To18(lead.TryGetProperty("Id", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null) is { } leadId)
-                            contactOfLead[contact] = leadId;
-                if (contactOfLead.Count > 0) await FindTasksAsync(contactOfLead.Keys, contactOfLead).ConfigureAwait(false);
+                            (leadsOfContact.TryGetValue(contact, out var leads) ? leads : leadsOfContact[contact] = []).Add(leadId);
+                if (leadsOfContact.Count > 0) await FindTasksAsync(leadsOfContact.Keys, leadsOfContact).ConfigureAwait(false);
             }
             catch (SalesSyncApiException e)
             {

@@ -179,6 +179,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private async IAsyncEnumerable<SyncOutput> RunLockedAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var observer = EngineObserver.Current;
+        var invocationCalls = marketo.CallsMade; // -MaxApiCalls counts every call of this invocation, list checks included
         var latest = DecisionBase(_runs);
         var start = Decide(latest, options, DateTimeOffset.UtcNow);
         // A list id is checked whenever one is given, also when the run is incremental: a typo in a scheduled
@@ -188,7 +189,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             observer.Warning($"Incremental run {latest.RunId} stopped more than {DeletedLeadRetention.TotalDays:0} days ago, past the history Marketo keeps of deleted leads: running a full pass instead of resuming it.");
         if (start is Start.Incremental or Start.ResumeIncremental)
         {
-            var callsBefore = marketo.CallsMade;
+            var callsBefore = invocationCalls;
             var incremental = IncrementalStart(start, latest!, out var note);
             observer.Verbose(note);
             if (start == Start.Incremental && SourceGiven(options))
@@ -219,16 +220,16 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             foreach (var change in restoredChanges)
                 if (options.ReportChanges) yield return change;
             var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts);
-            await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct), () => _runs.Latest!, ct).ConfigureAwait(false))
+            await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct),
+                () => _runs.Latest, stop => Finish(_runs.Latest!, stop.Status, stop.Message), ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
-            options = options with { Full = true };
+            options = options with { Full = true, ReplacesExpiredRun = true };
             latest = _runs.Latest; // the expired incremental run, abandoned by the full pass
             start = Start.NewFull;
         }
 
-        var invocationCalls = marketo.CallsMade;
         var (run, effective, facts) = await StartOrResumeAsync(start, latest, options, ct).ConfigureAwait(false);
         var state = new FullPassRun(this, marketo, salesforce, _people, _runs, run) { InvocationCallsBefore = invocationCalls };
         RunStop? ending = null;
@@ -262,7 +263,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                 facts?.HighestId is { Complete: true } found ? found : run.ScanEndId is { } end ? new HighestIdEvidence(end, null, 0, Complete: true) : null).RunAsync(state, effective, ct),
             _ => new BulkExtractPass(marketo, this, store.ExportWindows, store.Path).RunAsync(state, effective, ct),
         };
-        await foreach (var output in Guarded(source, () => state.Stopped is null ? state.Run : null, ct).ConfigureAwait(false))
+        // A crash the source did not classify is recorded through state.Stop, so the code below sees it stopped (and rethrows)
+        // instead of sweeping after a pass that never finished.
+        await foreach (var output in Guarded(source, () => state.Stopped is null ? state.Run : null, state.Stop, ct).ConfigureAwait(false))
         {
             yield return output;
             if (output is SyncFinished) break;
@@ -332,9 +335,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     }
 
     /// <summary>What the next plain Start-SalesSync does after a refused run: it goes on from the last completed run.</summary>
-    private string AfterRefusal(SyncRunResult refused) => _runs.LatestCompleted is { } done
-        ? $"The next Start-SalesSync does not resume run {refused.RunId}: it goes on from run {done.RunId}, the last completed one (incrementally while its watermark is fresh); Start-SalesSync -Full starts a new pass."
-        : $"The next Start-SalesSync does not resume run {refused.RunId}: it starts a new full pass.";
+    private string AfterRefusal(SyncRunResult refused) =>
+        _runs.LatestCompleted is { } done && Decide(done, new SyncOptions(), DateTimeOffset.UtcNow) == Start.Incremental
+            ? $"The next Start-SalesSync does not resume run {refused.RunId}: it runs incrementally from run {done.RunId}, the last completed one; Start-SalesSync -Full starts a new pass."
+            : $"The next Start-SalesSync does not resume run {refused.RunId}: it starts a new full pass (from the source the planner picks).";
 
     /// <summary>
     /// The run the next start is decided from: the newest, unless it was refused or abandoned (never resumed), then the
@@ -510,7 +514,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         var planStarted = DateTimeOffset.UtcNow;
         var (chosen, plan, facts) = await ChooseSourceAsync(options, ct).ConfigureAwait(false);
         if (plan is not null) observer.Verbose($"Source planner ({facts!.SurveyCalls} Marketo call(s) to survey):{Environment.NewLine}{plan.RenderTable()}");
-        if (latest is { Status: not SyncRunStatus.Completed } abandoned) Abandon(abandoned, options.Full ? "Start-SalesSync -Full started a new full pass" : "its activity watermark was older than the history Marketo keeps, so a full pass replaced it");
+        if (latest is { Status: not SyncRunStatus.Completed } abandoned) Abandon(abandoned, options.Full && !options.ReplacesExpiredRun ? "Start-SalesSync -Full started a new full pass" : "its activity watermark was older than the history Marketo keeps, so a full pass replaced it");
         var previous = _runs.LatestCompleted;
         var incrementalAsked = !options.Full && previous is not null;
         var run = _runs.Start("Full", StrategyOf(chosen), chosen.StaticListIds) with
@@ -571,10 +575,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     /// <summary>
     /// A source's stream, with any exception no source classified (a bug, a LiteDB failure) recorded on the run as
-    /// Failed before it propagates, so no run is ever left "Running" without a message (<paramref name="running"/> gives
-    /// the run to record, or null when the source already recorded its end).
+    /// Failed through <paramref name="record"/>, so no run is ever left "Running" without a message; the exception
+    /// propagates after the finished run is yielded (<paramref name="running"/> gives the run while it is still running).
     /// </summary>
-    private async IAsyncEnumerable<SyncOutput> Guarded(IAsyncEnumerable<SyncOutput> source, Func<SyncRunResult?> running, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<SyncOutput> Guarded(IAsyncEnumerable<SyncOutput> source, Func<SyncRunResult?> running, Func<RunStop, SyncRunResult> record, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var items = source.GetAsyncEnumerator(ct);
         while (true)
@@ -592,7 +596,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             }
             if (crash is not null)
             {
-                yield return new SyncFinished(Finish(running()!, crash.Status, crash.Message));
+                yield return new SyncFinished(record(crash));
                 if (crash.Rethrow is { } rethrow) ExceptionDispatchRethrow(rethrow);
                 yield break;
             }

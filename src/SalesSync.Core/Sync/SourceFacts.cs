@@ -90,7 +90,7 @@ internal static class SourceSurvey
         var settings = marketo.Gate.Settings;
         long Left() => allowance is { } a ? a - (marketo.CallsMade - before) : long.MaxValue;
         int? instanceToday = await TryAsync("today's API use", () => marketo.SeedDailyBudgetAsync(ct)).ConfigureAwait(false);
-        var (oldest, sampleIds, living, salesOwned) = Left() > 0 ? await TryAsync("the oldest person", () => OldestAsync(marketo, ct)).ConfigureAwait(false) : default;
+        var (oldest, sampleIds, living, salesOwned) = Left() > 0 ? await TryAsync("the oldest person", () => OldestAsync(marketo, (int)Math.Min(Left(), MaxOldestProbes), ct)).ConfigureAwait(false) : default;
         var highest = Left() > 0
             ? await TryAsync("the newest New Lead activity", async () => (HighestIdEvidence?)await IdScanEnd.FindAsync(marketo, now, oldest, ct, (int)Math.Min(Left(), IdScanEnd.MaxCalls)).ConfigureAwait(false)).ConfigureAwait(false)
             : null;
@@ -137,9 +137,9 @@ internal static class SourceSurvey
     /// The lowest living id's creation time, found as the bulk pass finds it (blocks of 300 ids from id 1, one call each,
     /// until one holds anyone), with the block's mix of living and sales-owned people as a sample of the instance.
     /// </summary>
-    private static async Task<(DateTimeOffset?, int, int, int)> OldestAsync(MarketoClient marketo, CancellationToken ct)
+    private static async Task<(DateTimeOffset?, int, int, int)> OldestAsync(MarketoClient marketo, int maxProbes, CancellationToken ct)
     {
-        for (var probe = 0; probe < MaxOldestProbes; probe++)
+        for (var probe = 0; probe < maxProbes; probe++)
         {
             var first = probe * MarketoClient.MaxBatchSize + 1;
             var ids = Enumerable.Range(first, MarketoClient.MaxBatchSize).Select(i => i.ToString(CultureInfo.InvariantCulture));

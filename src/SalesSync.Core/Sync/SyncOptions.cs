@@ -58,6 +58,9 @@ public sealed record SyncOptions
     /// </summary>
     public bool AllowLargeRemoval { get; init; }
 
+    /// <summary>Set by the engine when a full pass replaces an incremental run whose watermark Marketo no longer keeps.</summary>
+    internal bool ReplacesExpiredRun { get; init; }
+
     /// <summary>Yield every changed person as the sync applies it.</summary>
     public bool ReportChanges { get; init; }
 }

@@ -30,7 +30,7 @@ internal static class SyncPreview
                 var ignored = PeopleSync.SourceGiven(options) ? " The source parameters given shape full passes only; this run does not use them." : "";
                 return $"Would run incrementally from Marketo's activity log (lead changes; conversions, owner changes and merges; deletes; since run {latest!.RunId}): about one call per 300 activities plus one per 300 changed people, and at least 4 calls; the {people:N0} people in the database stay unless changed.{ignored}";
             case PeopleSync.Start.ResumeFull:
-                return $"Would resume run {latest!.RunId} ({PeopleSync.DescribeSource(latest)}) {Progress(store, latest)}, {salesforceText}; then {Removal(latest.CreatedSince is null, latest.StaticListIds.Count > 0)}.";
+                return $"Would resume run {latest!.RunId} ({PeopleSync.DescribeSource(latest)}) {Progress(store, latest)}, {salesforceText}; then {(latest.ScopeUnknown ? "remove nobody (recorded by an earlier SalesSync that did not keep whether -CreatedSince limited it)" : Removal(latest.Sweeps, latest.StaticListIds.Count > 0))}.";
         }
         var abandon = latest is { Status: not SyncRunStatus.Completed } unfinished
             ? $"abandon unfinished run {unfinished.RunId} ({PeopleSync.DescribeSource(unfinished)}; its export jobs are cancelled and its files deleted) and "

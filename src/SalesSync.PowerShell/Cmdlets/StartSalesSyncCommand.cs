@@ -114,11 +114,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             var (id, category) = ApiFailureIdentity(e);
             ThrowTerminatingError(new ErrorRecord(e, id, category, Session.DatabasePath)
             {
-                ErrorDetails = new ErrorDetails($"Start-SalesSync could not start: {e.Message}")
+                ErrorDetails = new ErrorDetails($"Start-SalesSync could not start the run: {e.Message}")
                 {
                     RecommendedAction = e.Kind == Core.Http.ApiFailureKind.QuotaExhausted
-                        ? "Nothing was started. Run Start-SalesSync again after the daily quota resets (midnight US Central)."
-                        : "Nothing was started. Run Start-SalesSync again once the service answers.",
+                        ? "Run Start-SalesSync again after the daily quota resets (midnight US Central)."
+                        : "Run Start-SalesSync again once the service answers.",
                 },
             });
         }
@@ -147,7 +147,13 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         {
             WriteError(new ErrorRecord(new InvalidOperationException(refused.Message), "SyncRefused", ErrorCategory.InvalidData, SyncRun.From(refused))
             {
-                ErrorDetails = new ErrorDetails(refused.Message) { RecommendedAction = "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval." },
+                ErrorDetails = new ErrorDetails(refused.Message)
+                {
+                    // A pass that saw nobody never removes anyone; one that saw too few may, when the admin says so.
+                    RecommendedAction = refused.Message?.Contains("found no sales-owned person", StringComparison.Ordinal) == true
+                        ? "Check the list ids and the connection's permissions; a pass that sees nobody never removes anyone."
+                        : "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval.",
+                },
             });
         }
         else if (finished is { Status: SyncRunStatus.Stopped } stopped)

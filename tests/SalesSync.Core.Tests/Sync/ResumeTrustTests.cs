@@ -390,7 +390,7 @@ public class ResumeTrustTests
         Assert.DoesNotContain(changes, c => c.Change == PersonChange.Removed);
         Assert.Equal(before, session.GetPeople(PersonQuery.All).Count());
         Assert.Contains("did not see", refused.Message);
-        Assert.Contains($"goes on from run {first.RunId}", refused.Message);
+        Assert.Contains($"runs incrementally from run {first.RunId}", refused.Message);
 
         Assert.StartsWith("Would run incrementally", await session.DescribeSyncPlanAsync(Plain, CancellationToken.None));
         var (next, _) = await SyncHarness.SyncAsync(session, Plain);
@@ -434,6 +434,39 @@ public class ResumeTrustTests
         var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
         Assert.Equal((stopped.RunId, SyncRunStatus.Completed, stopped.ScanEndId), (resumed.RunId, resumed.Status, resumed.ScanEndId));
         Assert.Equal(activityReads, Calls(sb, "GET /rest/v1/activities.json") + Calls(sb, "GET /rest/v1/activities/pagingtoken.json"));
+    }
+
+    /// <summary>
+    /// Second review of this change: a failure no source classifies (a bug, a database error) in the middle of a full pass
+    /// must propagate with the run recorded Failed, never be swallowed into a sweep that removes the people not yet read.
+    /// </summary>
+    [Fact]
+    public async Task ACrashInsideAPassIsRecordedAndRemovesNobody()
+    {
+        await using var sb = await StartAsync(3000, 50);
+        using var temp = new TempFolder();
+        using var session = await ConnectAsync(sb, temp);
+        var (first, _) = await SyncHarness.SyncAsync(session, RestList);
+        Assert.Equal(SyncRunStatus.Completed, first.Status);
+        var before = session.GetPeople(PersonQuery.All).Count();
+
+        var progress = 0;
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(new ThrowingProgress(() => ++progress == 3)))
+            await Assert.ThrowsAsync<InvalidOperationException>(() => SyncHarness.SyncAsync(session, RestList with { Full = true }));
+        var crashed = session.GetSyncRuns(1).Single();
+        Assert.Equal(SyncRunStatus.Failed, crashed.Status);
+        Assert.Contains("the observer broke", crashed.Message);
+        Assert.Equal(before, session.GetPeople(PersonQuery.All).Count());
+        var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
+        Assert.Equal((crashed.RunId, SyncRunStatus.Completed), (resumed.RunId, resumed.Status));
+    }
+
+    private sealed class ThrowingProgress(Func<bool> now) : SalesSync.Core.Diagnostics.IEngineObserver
+    {
+        public void Verbose(string message) { }
+        public void Debug(string message) { }
+        public void Warning(string message) { }
+        public void Progress(SalesSync.Core.Diagnostics.EngineProgress progress) { if (progress.ActivityId == 1 && now()) throw new InvalidOperationException("the observer broke"); }
     }
 
     private static long Calls(RunningSandbox sb, string key) => sb.Host.State.MarketoStats.ToJson()["calls"]![key]?.GetValue<long>() ?? 0;
