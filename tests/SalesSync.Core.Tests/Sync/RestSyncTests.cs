@@ -61,9 +61,9 @@ public class RestSyncTests
         using var temp = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
 
-        var (capped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, MaxApiCalls = 4 });
+        var (capped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, MaxApiCalls = 5 });
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
-        Assert.Equal(2, capped.PagesDone);
+        Assert.Equal(2, capped.PagesDone); // the list's check, usage and watermark, then two pages
 
         // Ctrl+C after the next page: the run is recorded as stopped, resumable.
         using var cancel = new CancellationTokenSource();
@@ -144,7 +144,7 @@ public class RestSyncTests
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
         var options = new SyncOptions { Method = SyncMethod.Rest, StaticListIds = RegionLists };
 
-        var (capped, _) = await Sync(session, options with { MaxApiCalls = 6 });
+        var (capped, _) = await Sync(session, options with { MaxApiCalls = 12 }); // six list checks first
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
         Assert.InRange(capped.PagesDone, 1, 4); // usage and watermark, then pages up to the cap (pages in flight count)
         Assert.Equal(capped.PagesDone, capped.ListCursors.Sum(c => c.PagesDone));
@@ -170,7 +170,7 @@ public class RestSyncTests
         using var session = await SalesSyncSession.ConnectAsync(Settings(sb, temp), CancellationToken.None);
         var options = new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList };
         Assert.Equal(SyncRunStatus.Completed, (await Sync(session, options)).Run.Status);
-        var (capped, _) = await Sync(session, options with { Full = true, MaxApiCalls = 3 });
+        var (capped, _) = await Sync(session, options with { Full = true, MaxApiCalls = 4 }); // the list's check first
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
 
         // The record as the one-list version stored it: staticListId, nextPageToken and pagesDone, no cursors.
