@@ -605,19 +605,20 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
     }
 
+    /// <summary>The closing sentence <see cref="Finish"/> gave a run that did not complete (taken off when it is abandoned).</summary>
     private static readonly System.Text.RegularExpressions.Regex NextStepSentence =
         new(@"\s*[;.]?\s*[Tt]he next Start-SalesSync [^.]*\.", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>
     /// Records the end of a run. A run that did not complete gets one closing sentence saying exactly what the
-    /// next plain Start-SalesSync does (<see cref="NextStep"/>), replacing whatever its source said.
+    /// next plain Start-SalesSync does (<see cref="NextStep"/>); sources say only what happened.
     /// </summary>
     /// <param name="then">What happens next when it is not the usual resume (a full pass already replacing the run, say).</param>
     internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message, string? then = null)
     {
         if (status != SyncRunStatus.Completed)
         {
-            var what = NextStepSentence.Replace(message ?? "", "").Trim();
+            var what = (message ?? "").Trim();
             if (what.Length > 0 && !what.EndsWith('.')) what += ".";
             message = $"{what} {then ?? NextStep(run)}".Trim();
         }

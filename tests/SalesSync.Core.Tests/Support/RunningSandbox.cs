@@ -102,6 +102,19 @@ public sealed class RunningSandbox : IAsyncDisposable
 
     public async Task<JsonNode> StatsAsync() => JsonNode.Parse(await Http.GetStringAsync(new Uri(Control, "stats")))!;
 
+    /// <summary>How many calls Marketo's endpoint <paramref name="key"/> ("POST /bulk/v1/leads/export/create.json") has had.</summary>
+    public async Task<int> MarketoCallsAsync(string key) => (await StatsAsync())["marketo"]!["calls"]![key]?.GetValue<int>() ?? 0;
+
+    /// <summary>
+    /// Bulk jobs that finish in a moment (the sandbox refreshes status every 0.2 s; Marketo every 60 s) over a year of
+    /// history: what the sync tests start a sandbox with.
+    /// </summary>
+    public static readonly string[] FastBulkJobs = ["--history-years", "1", "--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2"];
+
+    /// <summary>A sandbox of <paramref name="people"/> generated from <paramref name="seed"/>, with <see cref="FastBulkJobs"/>.</summary>
+    public static Task<RunningSandbox> StartWithFastBulkAsync(int people, int seed, params string[] more) =>
+        StartAsync([.. new[] { "--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, .. FastBulkJobs, .. more]);
+
     public async Task AdvanceClockAsync(double seconds) =>
         (await Http.PostAsJsonAsync(new Uri(Control, "clock/advance"), new { seconds })).EnsureSuccessStatusCode();
 

@@ -15,15 +15,12 @@ namespace SalesSync.Core.Tests.Sync;
 /// </summary>
 public class BulkSyncTests
 {
-    private static readonly string[] FastJobs = ["--history-years", "1", "--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2"];
 
     private static readonly SyncOptions Bulk = new() { Method = SyncMethod.Bulk, ExportPollInterval = TimeSpan.FromMilliseconds(200) };
 
-    private static Task<RunningSandbox> StartAsync(int people, int seed, params string[] more) =>
-        RunningSandbox.StartAsync([.. new[] { "--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, .. FastJobs, .. more]);
+    private static Task<RunningSandbox> StartAsync(int people, int seed, params string[] more) => RunningSandbox.StartWithFastBulkAsync(people, seed, more);
 
-    private static async Task<int> CallsAsync(RunningSandbox sb, string key) =>
-        (await sb.StatsAsync())["marketo"]!["calls"]![key]?.GetValue<int>() ?? 0;
+    private static Task<int> CallsAsync(RunningSandbox sb, string key) => sb.MarketoCallsAsync(key);
 
     private const string Creates = "POST /bulk/v1/leads/export/create.json";
 

@@ -14,13 +14,11 @@ namespace SalesSync.Core.Tests.Sync;
 /// </summary>
 public class ResumeTrustTests
 {
-    private static readonly string[] FastJobs = ["--history-years", "1", "--bulk-processing-seconds", "0.1", "--bulk-status-refresh-seconds", "0.2"];
     private static readonly SyncOptions Plain = new() { Method = SyncMethod.Auto, ExportPollInterval = TimeSpan.FromMilliseconds(200) };
     private static readonly SyncOptions Bulk = Plain with { Method = SyncMethod.Bulk };
     private static readonly SyncOptions RestList = Plain with { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId };
 
-    private static Task<RunningSandbox> StartAsync(int people, int seed, params string[] more) =>
-        RunningSandbox.StartAsync([.. new[] { "--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, .. FastJobs, .. more]);
+    private static Task<RunningSandbox> StartAsync(int people, int seed, params string[] more) => RunningSandbox.StartWithFastBulkAsync(people, seed, more);
 
     private static Task<SalesSyncSession> ConnectAsync(RunningSandbox sb, TempFolder temp, bool salesforce = true) =>
         SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce), CancellationToken.None);
@@ -430,10 +428,10 @@ public class ResumeTrustTests
         var (stopped, _) = await SyncHarness.SyncAsync(session, Plain with { Full = true, Method = SyncMethod.Rest, MaxApiCalls = 30 });
         Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
         Assert.NotNull(stopped.ScanEndId);
-        var activityReads = Calls(sb, "GET /rest/v1/activities.json") + Calls(sb, "GET /rest/v1/activities/pagingtoken.json");
+        var activityReads = await sb.MarketoCallsAsync("GET /rest/v1/activities.json") + await sb.MarketoCallsAsync("GET /rest/v1/activities/pagingtoken.json");
         var (resumed, _) = await SyncHarness.SyncAsync(session, Plain);
         Assert.Equal((stopped.RunId, SyncRunStatus.Completed, stopped.ScanEndId), (resumed.RunId, resumed.Status, resumed.ScanEndId));
-        Assert.Equal(activityReads, Calls(sb, "GET /rest/v1/activities.json") + Calls(sb, "GET /rest/v1/activities/pagingtoken.json"));
+        Assert.Equal(activityReads, await sb.MarketoCallsAsync("GET /rest/v1/activities.json") + await sb.MarketoCallsAsync("GET /rest/v1/activities/pagingtoken.json"));
     }
 
     /// <summary>
@@ -468,6 +466,4 @@ public class ResumeTrustTests
         public void Warning(string message) { }
         public void Progress(SalesSync.Core.Diagnostics.EngineProgress progress) { if (progress.ActivityId == 1 && now()) throw new InvalidOperationException("the observer broke"); }
     }
-
-    private static long Calls(RunningSandbox sb, string key) => sb.Host.State.MarketoStats.ToJson()["calls"]![key]?.GetValue<long>() ?? 0;
 }
