@@ -506,7 +506,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                 : "with the export windows not yet applied";
             var note = $"Resuming sync run {unfinished.RunId} ({unfinished.Status}): {DescribeSource(unfinished)}, {where}.";
             observer.Verbose(note);
-            var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = note };
+            // The stop message is no longer true once the run goes on; the run's end writes its own.
+            var resumed = unfinished with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
             _runs.Save(resumed);
             return (resumed, effective, null);
         }

@@ -99,6 +99,12 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 else if (output is SyncFinished f) Record(f.Run);
             }));
         }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C: the pipeline takes no more writes, but the console can still say what the next run does.
+            TellTheConsoleHowTheRunStopped();
+            throw;
+        }
         catch (SyncException e)
         {
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
@@ -165,6 +171,20 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         {
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
+        }
+    }
+
+    /// <summary>After Ctrl+C, the stopped run's message (what the next plain Start-SalesSync does) on the console, as a warning would show it.</summary>
+    private void TellTheConsoleHowTheRunStopped()
+    {
+        try
+        {
+            if (Session.GetSyncRuns(1).FirstOrDefault() is { Status: SyncRunStatus.Stopped, Message: { } message })
+                Host.UI.WriteWarningLine(message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A host that cannot write now (or a database already closed) loses only this courtesy; the run's record keeps it.
         }
     }
 
