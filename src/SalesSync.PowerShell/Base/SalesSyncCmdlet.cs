@@ -140,6 +140,22 @@ public abstract class SalesSyncCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// The one-line summary a bulk cmdlet writes when it ends ("2,826 delivered, 174 failed ..."): Information
+    /// stream, tagged "SalesSync.Summary", so -InformationVariable and 6> capture it and a runbook's output
+    /// stream stays clean. Shown at the console by default, as Write-Host is (it answers "what happened?");
+    /// an explicit -InformationAction (SilentlyContinue, Ignore, Continue) decides instead.
+    /// </summary>
+    protected void WriteSummary(string text)
+    {
+        var message = new HostInformationMessage { Message = text, NoNewLine = false };
+        var tags = MyInvocation.BoundParameters.ContainsKey("InformationAction") ? new[] { SummaryTag } : new[] { "PSHOST", SummaryTag };
+        WriteInformation(message, tags);
+    }
+
+    /// <summary>The tag on every end-of-cmdlet summary record.</summary>
+    public const string SummaryTag = "SalesSync.Summary";
+
     /// <summary>A local failure (file system, LiteDB; LiteDB lives in the module's own load context, so it is told by name).</summary>
     internal static bool IsLocalFailure(Exception e) =>
         e is IOException or UnauthorizedAccessException || e.GetType().FullName?.StartsWith("LiteDB.", StringComparison.Ordinal) == true;
