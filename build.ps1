@@ -307,7 +307,10 @@ if (-not (Get-SalesSyncConnection)) { Write-Host '  Get-SalesSyncConnection now 
 }
 
 function Invoke-Sandbox {
-    Invoke-Native dotnet @('build', (Join-Path $root 'src/SalesSync.Sandbox/SalesSync.Sandbox.csproj'), '-c', 'Release', '-nologo', '-v', 'quiet')
+    # The sandbox's first stdout line is its JSON line (new-user D18): the build's own lines go to stderr.
+    $log = & dotnet build (Join-Path $root 'src/SalesSync.Sandbox/SalesSync.Sandbox.csproj') -c Release -nologo -v quiet 2>&1
+    $log | ForEach-Object { [Console]::Error.WriteLine($_) }
+    if ($LASTEXITCODE -ne 0) { throw "Building the sandbox failed with exit code $LASTEXITCODE." }
     & dotnet (Get-SandboxDllPath) @Rest
 }
 
