@@ -93,7 +93,8 @@ internal static class StatusReader
             WatermarkAt = decisionBase is { LeadChangesToken: not null } ? PeopleSync.WatermarkTakenAt(decisionBase) : null,
             WatermarkRunId = decisionBase is { LeadChangesToken: not null } ? decisionBase.RunId : null,
             NextSync = action,
-            NextSyncText = (running && latest is not null ? $"run {latest.RunId} is running now; then " : "") + NextSyncText(action, decisionBase),
+            // While this process syncs the database a second Start-SalesSync is refused (AlreadyRunning), whatever the record says.
+            NextSyncText = running && latest is not null ? $"run {latest.RunId} is running now (Start-SalesSync is refused until it ends)" : NextSyncText(action, decisionBase),
             GuardOn = settings.UnsubscribeGuard,
             GuardChangedAt = settings.GuardChangedAt,
             GuardChangedBy = settings.GuardChangedBy,
