@@ -163,6 +163,13 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>What the next plain Start-SalesSync does after this unfinished run (stop messages, RecommendedAction).</summary>
     public static string NextStepAfter(SyncRunResult run) => PeopleSync.NextStep(run);
 
+    /// <summary>
+    /// Sync health at a glance (Get-SalesSyncStatus): the database and the connection's counters only, no API call;
+    /// online, also Marketo's usage and a new full pass's plan, and Salesforce's limits.
+    /// </summary>
+    public async Task<Status.SyncStatusReport> GetStatusAsync(bool online, CancellationToken cancellationToken) =>
+        Status.SyncStatusReport.Of(await Status.StatusReader.ReadAsync(Store, Marketo, Salesforce, online, cancellationToken).ConfigureAwait(false));
+
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
     public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
 

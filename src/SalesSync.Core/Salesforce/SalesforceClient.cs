@@ -67,6 +67,9 @@ internal sealed partial class SalesforceClient : IDisposable
     /// <summary>The last Sforce-Limit-Info reading, if any call has been answered.</summary>
     public SalesforceApiUsage? Usage => Volatile.Read(ref _usage);
 
+    /// <summary>The share of the org's daily API requests at which this client stops calling.</summary>
+    public double MaxDailyUsageShare => _options.MaxDailyUsageShare;
+
     /// <summary>Proves the credentials by fetching a token (short retry policy).</summary>
     public async Task<SalesforceSession> AuthenticateAsync(CancellationToken cancellationToken)
     {

@@ -119,7 +119,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     // when they were taken (a full pass takes them as it starts, a partial pass keeps the last complete run's).
     private static bool WatermarkTooOld(SyncRunResult run, DateTimeOffset now) => now - WatermarkTakenAt(run) > DeletedLeadRetention;
 
-    private static DateTimeOffset WatermarkTakenAt(SyncRunResult run) =>
+    internal static DateTimeOffset WatermarkTakenAt(SyncRunResult run) =>
         run is { Mode: "Incremental", Status: SyncRunStatus.Completed } ? run.StartedAt : run.WatermarkAt ?? run.StartedAt;
 
     /// <summary>

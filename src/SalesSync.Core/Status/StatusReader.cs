@@ -1,0 +1,167 @@
+using System.Text.Json;
+using SalesSync.Core.Activities;
+using SalesSync.Core.Http;
+using SalesSync.Core.Marketo;
+using SalesSync.Core.Salesforce;
+using SalesSync.Core.Store;
+using SalesSync.Core.Sync;
+
+namespace SalesSync.Core.Status;
+
+/// <summary>The connection's call counters as the status reads them (a test gives its own).</summary>
+internal sealed record CallCounters(
+    int MarketoCallsToday, int MarketoDailyCallBudget, int? MarketoInstanceCallsToday,
+    bool HasSalesforce, int? SalesforceCallsToday, int? SalesforceDailyLimit, double SalesforceStopShare)
+{
+    public static CallCounters Of(MarketoClient marketo, SalesforceClient? salesforce) => new(
+        marketo.Gate.Budget.Used, marketo.Gate.Settings.DailyCallBudget, marketo.InstanceCallsToday,
+        salesforce is not null, salesforce?.Usage?.Used, salesforce?.Usage?.Max, salesforce?.MaxDailyUsageShare ?? 0.9);
+}
+
+/// <summary>
+/// Reads the facts the health rules judge. Locally (the default) it reads only the database and the connection's
+/// counters: no API call. Online it also asks Marketo (today's usage; a new full pass's plan, as -WhatIf shows it) and
+/// Salesforce (its limits resource): one call each, plus the planner's survey when the next run is a new full pass.
+/// </summary>
+internal static class StatusReader
+{
+    public static async Task<StatusFacts> ReadAsync(SyncStore store, MarketoClient marketo, SalesforceClient? salesforce, bool online, CancellationToken ct)
+    {
+        if (!online) return Read(store, CallCounters.Of(marketo, salesforce), DateTimeOffset.UtcNow);
+        var problems = new List<string>();
+        string? plan = null;
+        try
+        {
+            // The sync's own -WhatIf text: no call unless the next run is a new full pass (then the planner's survey).
+            plan = await SyncPreview.DescribeAsync(store, marketo, salesforce, new SyncOptions(), ct).ConfigureAwait(false);
+            if (marketo.InstanceCallsToday is null) await marketo.SeedDailyBudgetAsync(ct).ConfigureAwait(false);
+        }
+        catch (SalesSyncApiException e)
+        {
+            problems.Add($"Marketo: {e.Message}");
+        }
+        int? sfUsed = null, sfMax = null;
+        if (salesforce is not null)
+        {
+            try
+            {
+                (sfUsed, sfMax) = await ReadSalesforceLimitsAsync(salesforce, ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e)
+            {
+                problems.Add($"Salesforce: {e.Message}");
+            }
+        }
+        var counters = CallCounters.Of(marketo, salesforce);
+        if (sfMax is not null) counters = counters with { SalesforceCallsToday = sfUsed, SalesforceDailyLimit = sfMax };
+        return Read(store, counters, DateTimeOffset.UtcNow) with { Online = true, NextSyncPlan = plan, OnlineProblems = problems };
+    }
+
+    /// <summary>The org's DailyApiRequests from the limits resource (one call): used and allowed.</summary>
+    private static async Task<(int? Used, int? Max)> ReadSalesforceLimitsAsync(SalesforceClient salesforce, CancellationToken ct)
+    {
+        using var limits = await salesforce.SendAsync(RestSharp.Method.Get, $"services/data/{salesforce.ApiVersion}/limits", [], ct).ConfigureAwait(false);
+        if (limits.RootElement.ValueKind == JsonValueKind.Object && limits.RootElement.TryGetProperty("DailyApiRequests", out var daily)
+            && daily.TryGetProperty("Max", out var max) && max.TryGetInt32(out var m)
+            && daily.TryGetProperty("Remaining", out var remaining) && remaining.TryGetInt32(out var r))
+            return (m - r, m);
+        return (salesforce.Usage?.Used, salesforce.Usage?.Max); // not the documented shape: the header's reading
+    }
+
+    /// <summary>The local facts: the database (runs, activities, settings) and the counters; no API call.</summary>
+    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now)
+    {
+        var latest = store.Runs.Latest;
+        // The same decision Start-SalesSync makes, from the same run record.
+        var decisionBase = PeopleSync.DecisionBase(store.Runs);
+        var action = PeopleSync.Decide(decisionBase, new SyncOptions(), now) switch
+        {
+            PeopleSync.Start.ResumeIncremental => NextSyncAction.ResumeIncremental,
+            PeopleSync.Start.Incremental => NextSyncAction.Incremental,
+            PeopleSync.Start.ResumeFull => NextSyncAction.ResumeFull,
+            _ => NextSyncAction.NewFull,
+        };
+        var running = store.PeopleSyncLock.CurrentCount == 0;
+        var settings = store.Settings.Activities;
+        var facts = new StatusFacts
+        {
+            CheckedAt = now,
+            LatestRun = latest,
+            SyncRunningNow = running,
+            LastCompletedRun = latest is { Status: SyncRunStatus.Completed } ? latest : store.Runs.LatestCompleted,
+            PeopleStored = store.PeopleCountIfAny,
+            WatermarkAt = decisionBase is { LeadChangesToken: not null } ? PeopleSync.WatermarkTakenAt(decisionBase) : null,
+            WatermarkRunId = decisionBase is { LeadChangesToken: not null } ? decisionBase.RunId : null,
+            NextSync = action,
+            // While this process syncs the database a second Start-SalesSync is refused (AlreadyRunning), whatever the record says.
+            NextSyncText = running && latest is not null ? $"run {latest.RunId} is running now (Start-SalesSync is refused until it ends)" : NextSyncText(action, decisionBase),
+            GuardOn = settings.UnsubscribeGuard,
+            GuardChangedAt = settings.GuardChangedAt,
+            GuardChangedBy = settings.GuardChangedBy,
+            MarketoCallsToday = counters.MarketoCallsToday,
+            MarketoDailyCallBudget = counters.MarketoDailyCallBudget,
+            MarketoInstanceCallsToday = counters.MarketoInstanceCallsToday,
+            HasSalesforce = counters.HasSalesforce,
+            SalesforceCallsToday = counters.SalesforceCallsToday,
+            SalesforceDailyLimit = counters.SalesforceDailyLimit,
+            SalesforceStopShare = counters.SalesforceStopShare,
+        };
+        return store.HasActivities ? WithDeliveries(facts, store.Activities) : facts;
+    }
+
+    private static string NextSyncText(NextSyncAction action, SyncRunResult? decisionBase) => (action, decisionBase) switch
+    {
+        (NextSyncAction.ResumeIncremental, { } b) => $"resume incremental run {b.RunId} from its saved activity tokens",
+        (NextSyncAction.Incremental, { } b) => $"incremental, from run {b.RunId}'s activity watermark",
+        (NextSyncAction.ResumeFull, { } b) => $"resume run {b.RunId}: {PeopleSync.DescribeSource(b)}",
+        (_, null) => "a first full pass, from the source the planner picks",
+        (_, { LeadChangesToken: null } b) => $"a full pass (run {b.RunId} left no activity watermark)",
+        (_, { } b) => $"a full pass (run {b.RunId}'s watermark is past Marketo's delete history)",
+    };
+
+    /// <summary>Counts per destination and state, activities per state, the oldest waiting one, and failures and refusals by reason.</summary>
+    private static StatusFacts WithDeliveries(StatusFacts facts, ActivityStore activities)
+    {
+        DeliveryCounts Counts(bool marketo) => new(
+            activities.Count(marketo, DeliveryState.Pending), activities.Count(marketo, DeliveryState.Held), activities.Count(marketo, DeliveryState.Sending),
+            activities.Count(marketo, DeliveryState.Delivered), activities.Count(marketo, DeliveryState.Failed), activities.Count(marketo, DeliveryState.Refused));
+        var pending = new HashSet<string>(StringComparer.Ordinal);
+        var held = 0;
+        DateTimeOffset? oldest = null;
+        foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
+            foreach (var a in activities.Query(new ActivityQuery { AnyState = state }))
+            {
+                if (state == DeliveryState.Held) held++;
+                else pending.Add(a.ActivityId);
+                if (oldest is null || a.LoggedAt < oldest) oldest = a.LoggedAt;
+            }
+        var (failed, failedReasons) = ByReason(activities, DeliveryState.Failed);
+        var (refused, refusedReasons) = ByReason(activities, DeliveryState.Refused);
+        return facts with
+        {
+            Marketo = Counts(true),
+            Salesforce = Counts(false),
+            ActivitiesPending = pending.Count,
+            ActivitiesHeld = held,
+            ActivitiesFailed = failed,
+            ActivitiesRefused = refused,
+            OldestUnsettledAt = oldest,
+            FailedByReason = failedReasons,
+            RefusedByReason = refusedReasons,
+        };
+    }
+
+    /// <summary>Activities in a state at either destination, counted once each under the reason of the first destination in it (Marketo's, else Salesforce's).</summary>
+    private static (int Count, IReadOnlyList<ReasonCount> Reasons) ByReason(ActivityStore activities, DeliveryState state)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var a in activities.Query(new ActivityQuery { AnyState = state }))
+        {
+            var key = StatusText.ReasonKey(a.Marketo.State == state ? a.Marketo.Reason : a.Salesforce.Reason);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+            total++;
+        }
+        return (total, counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => new ReasonCount(c.Key, c.Value)).ToList());
+    }
+}
