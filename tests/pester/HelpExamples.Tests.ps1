@@ -131,7 +131,6 @@ BeforeAll {
 
 AfterAll {
     Disconnect-SalesSync
-    Write-Host "DIAG marketo calls: $((Invoke-RestMethod "$($sandbox.Control)stats").marketo.totalCalls)"
     Stop-SandboxProcess $sandbox
     foreach ($n in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($n, $savedEnvironment[$n]) }
     Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
