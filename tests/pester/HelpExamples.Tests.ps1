@@ -57,9 +57,12 @@ BeforeAll {
     # (ForEach-Object -Parallel) find the module as they would after Install-Module.
     $installed = New-Item -ItemType Directory -Force (Join-Path $folder 'Modules/SalesSync')
     $manifest = Import-PowerShellDataFile (Join-Path $root 'SalesSync.psd1')
-    New-ModuleManifest -Path (Join-Path $installed 'SalesSync.psd1') -RootModule (Join-Path $root $manifest.RootModule) `
-        -ModuleVersion $manifest.ModuleVersion -Guid $manifest.GUID -CmdletsToExport $manifest.CmdletsToExport `
-        -FormatsToProcess @($manifest.FormatsToProcess | ForEach-Object { Join-Path $root $_ }) -FunctionsToExport @() -AliasesToExport @() -VariablesToExport @()
+    $formats = ($manifest.FormatsToProcess | ForEach-Object { "'$(Join-Path $root $_)'" }) -join ', '
+    $cmdletList = ($manifest.CmdletsToExport | ForEach-Object { "'$_'" }) -join ', '
+    Set-Content (Join-Path $installed 'SalesSync.psd1') @"
+@{ RootModule = '$(Join-Path $root $manifest.RootModule)'; ModuleVersion = '$($manifest.ModuleVersion)'; GUID = '$($manifest.GUID)'
+   FormatsToProcess = @($formats); CmdletsToExport = @($cmdletList); FunctionsToExport = @(); AliasesToExport = @(); VariablesToExport = @() }
+"@
     # The environment the examples see; AfterAll puts the old values back. HOME is where a connection without
     # -Database puts its database (~/.salessync), so it is a folder of this test's own.
     $names = @('PSModulePath', 'HOME') + @(Get-ChildItem Env:SALESSYNC_* | ForEach-Object Name)
