@@ -116,7 +116,9 @@ function DefaultValues($command) {
     foreach ($p in $command.Parameters.Values) {
         $isSwitch = $p.ParameterType -eq [System.Management.Automation.SwitchParameter]
         $defaults[$p.Name] = if ($isSwitch) { 'False' } else { 'None' }
-        if ($null -eq $instance) { continue }
+        # A parameter mandatory wherever it appears never falls back to its initial value.
+        $mandatory = -not ($p.ParameterSets.Values | Where-Object { -not $_.IsMandatory })
+        if ($null -eq $instance -or $mandatory) { continue }
         try {
             $flags = [System.Reflection.BindingFlags] 'Public, Instance'
             # The most derived member of that name (a property can be redeclared with new).
