@@ -7,8 +7,9 @@
 # What an example may count on (the world of an admin who followed the README):
 # - The module is installed (on PSModulePath, so ForEach-Object -Parallel and thread jobs find it) and connected to
 #   Marketo and Salesforce; the database holds a completed sync of every sales-owned person (among them Marketo id
-#   1001, who may be emailed, and six people at Acme with @acme.com emails); the activity types are installed. Whatever an example changes (a disconnect, another database, environment variables, the location)
-#   is put back after it; data it writes stays, so examples run in order, cmdlets in alphabetical order.
+#   1001, who may be emailed, and six people at Acme with @acme.com emails); the activity types are installed.
+#   Whatever an example changes (a disconnect, another database, environment variables, the location) is put back
+#   after it; data it writes stays, so examples run in order, cmdlets in alphabetical order.
 # - Variables: $marketoUri, $marketoCredential (user name = client id, password = client secret),
 #   $marketoClientId, $marketoClientSecret, $salesforceUri, $salesforceCredential, $salesforceClientId,
 #   $salesforceClientSecret, and the SALESSYNC_* environment variables of Connect-SalesSync -FromEnvironment
@@ -64,7 +65,7 @@ BeforeAll {
    FormatsToProcess = @($formats); CmdletsToExport = @($cmdletList); FunctionsToExport = @(); AliasesToExport = @(); VariablesToExport = @() }
 "@
     # The environment the examples see; AfterAll puts the old values back. HOME is where a connection without
-    # -Database puts its database (~/.salessync), so it is a folder of this test's own.
+    # -Database puts its database (~/.salessync on Linux and macOS), so it is a folder of this test's own.
     $names = @('PSModulePath', 'HOME') + @(Get-ChildItem Env:SALESSYNC_* | ForEach-Object Name)
     $script:savedEnvironment = @{}
     foreach ($n in $names) { $savedEnvironment[$n] = [Environment]::GetEnvironmentVariable($n) }
@@ -133,12 +134,15 @@ BeforeAll {
     Install-SalesActivityType -Confirm:$false | Out-Null
     # What the examples take for granted; a new seed or generator that breaks it fails here, not in an example.
     @(Get-SyncedPerson -Company Acme).Count | Should -Be 6
-    (Get-SyncedPerson -MarketoId 1001).Unsubscribed | Should -BeFalse -Because 'examples log sales emails for Marketo id 1001'
+    $emailable = Get-SyncedPerson -MarketoId 1001 -ErrorAction SilentlyContinue
+    $emailable | Should -Not -BeNullOrEmpty -Because 'examples name Marketo id 1001'
+    $emailable.Unsubscribed | Should -BeFalse -Because 'examples log sales emails for Marketo id 1001'
 }
 
 AfterAll {
     Disconnect-SalesSync
     Stop-SandboxProcess $sandbox
+    Get-ChildItem Env:SALESSYNC_* | Where-Object Name -NotIn $savedEnvironment.Keys | Remove-Item
     foreach ($n in $savedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($n, $savedEnvironment[$n]) }
     Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
 }
