@@ -33,6 +33,9 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
+            # The MIT license by its SPDX identifier page (the LICENSE file beside the manifest has the copyright
+            # holder). No ProjectUri: the project has no public home yet, and the Gallery shows it as a link.
+            LicenseUri   = 'https://spdx.org/licenses/MIT.html'
             Tags         = @('Marketo', 'Salesforce', 'Sync', 'CRM', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ReleaseNotes = 'Connections, the local database, the people sync (bulk export, REST list or id scan; incremental from the activity log) and sales activities logged exactly once to Marketo and Salesforce, live unsubscribe checks, the send guard and opt-outs kept in step with Salesforce.'
         }

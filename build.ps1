@@ -64,17 +64,20 @@ function Invoke-Package {
     Get-ChildItem (Join-Path $out 'module/Dependencies') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $dependencies
     Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
     Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
+    Copy-Item (Join-Path $root 'LICENSE') $target
     $manifest = Import-PowerShellDataFile (Join-Path $root 'SalesSync.psd1')
     $exported = & dotnet pwsh -NoProfile -NonInteractive -Command "(Import-Module '$(Join-Path $root 'SalesSync.psd1')' -PassThru).ExportedCmdlets.Keys | Sort-Object"
     $declared = $manifest.CmdletsToExport | Sort-Object
     if (Compare-Object $declared $exported) { throw "SalesSync.psd1 CmdletsToExport ($declared) differs from the cmdlets in the dll ($exported)." }
     $data = $manifest.PrivateData.PSData
+    $uris = @{}
+    foreach ($key in 'LicenseUri', 'ProjectUri') { if ($data[$key]) { $uris[$key] = $data[$key] } }
     New-ModuleManifest -Path (Join-Path $target 'SalesSync.psd1') -RootModule 'SalesSync.PowerShell.dll' `
         -ModuleVersion $manifest.ModuleVersion -Guid $manifest.GUID -Author $manifest.Author -CompanyName $manifest.CompanyName `
         -Copyright $manifest.Copyright -Description $manifest.Description -PowerShellVersion $manifest.PowerShellVersion `
         -CompatiblePSEditions $manifest.CompatiblePSEditions -FormatsToProcess 'SalesSync.Format.ps1xml' `
         -CmdletsToExport $declared -FunctionsToExport @() -AliasesToExport @() -VariablesToExport @() `
-        -Tags $data.Tags -ReleaseNotes $data.ReleaseNotes
+        -Tags $data.Tags -ReleaseNotes $data.ReleaseNotes @uris
     Write-Host "Packaged $($declared.Count) cmdlets into $target"
 }
 

@@ -6,7 +6,24 @@
     lives in one small data file per cmdlet; syntax, parameter types, positions, pipeline input, default values
     (read from a new instance of each cmdlet class) and input types come from the compiled cmdlets, so they cannot
     drift; output types come from the data file's Outputs.Type, else from the cmdlet's [OutputType] attributes.
-    Fails when a cmdlet or parameter has no help text or a cmdlet has fewer than two examples.
+    Types are shown as Get-Command -Syntax does (Int64, String[], DateTime: a Nullable is its value type);
+    ShouldProcess cmdlets get -WhatIf and -Confirm; [SupportsWildcards] sets "Accept wildcard characters?";
+    [Parameter(DontShow)] parameters are left out.
+    Fails when a cmdlet or shown parameter has no help text, a cmdlet has fewer than two examples, or an
+    example has a key it does not know.
+
+    The data file, module/help/<Cmdlet>.psd1:
+      Synopsis, Description     text (Description: one string per paragraph)
+      Parameters                @{ Name = 'description' } for every parameter the help shows (WhatIf and Confirm
+                                get the standard wording unless given)
+      Defaults (optional)       @{ Name = 'text' }: the default value the help shows, where the value read from a new
+                                cmdlet instance is not the whole story (for example "the connection in effect")
+      Inputs, Outputs, Notes, Links (optional)
+      Examples                  at least two @{ Code; Remarks; Setup; Skip }. Only Code and Remarks are rendered.
+                                Setup: code tests/pester/HelpExamples.Tests.ps1 runs before the example (files
+                                the example reads, state it needs); Skip: why the example cannot run against the
+                                sandbox at all (the test skips it, printing the reason). Every other example must
+                                run as written there; see that file for the variables it defines.
 #>
 param(
     [Parameter(Mandatory)] [string] $ManifestPath,
@@ -18,6 +35,12 @@ Set-StrictMode -Version Latest
 
 $module = Import-Module $ManifestPath -PassThru -Force
 $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+$standardDescriptions = @{
+    WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+    Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
+# The keys an example may have (see the format above).
+$exampleKeys = 'Code', 'Remarks', 'Setup', 'Skip'
 
 function Escape([string] $text) { [System.Security.SecurityElement]::Escape($text) }
 function Paras([string[]] $paragraphs) { ($paragraphs | ForEach-Object { "<maml:para>$(Escape $_)</maml:para>" }) -join '' }
@@ -27,14 +50,38 @@ function PipelineText([bool] $byValue, [bool] $byPropertyName) {
     if ($kinds.Count) { "True ($($kinds -join ', '))" } else { 'False' }
 }
 
-# A type's name as PowerShell writes it: System.Nullable[SalesSync.PowerShell.ConnectionScope], System.String[].
+# Types as help shows them: a value that may be left out is its own type (Nullable[T] is T: $null only means "not
+# given"), arrays are the element type and []. ShortTypeName is the <Value> of SYNTAX and PARAMETERS (String[], Int64,
+# ConnectionScope), TypeName the full name of the type entry (System.String[], SalesSync.PowerShell.ConnectionScope).
+function Unwrap([type] $type) {
+    $underlying = [System.Nullable]::GetUnderlyingType($type)
+    if ($underlying) { $underlying } else { $type }
+}
+function ShortTypeName([type] $type) {
+    $type = Unwrap $type
+    if ($type.IsArray) { return "$(ShortTypeName $type.GetElementType())[$(',' * ($type.GetArrayRank() - 1))]" }
+    if ($type.IsGenericType) {
+        return "$($type.Name -replace '`\d+$')[$(($type.GetGenericArguments() | ForEach-Object { ShortTypeName $_ }) -join ', ')]"
+    }
+    $type.Name
+}
 function TypeName([type] $type) {
+    $type = Unwrap $type
     if ($type.IsArray) { return "$(TypeName $type.GetElementType())[$(',' * ($type.GetArrayRank() - 1))]" }
     if ($type.IsGenericType) {
         $definition = $type.GetGenericTypeDefinition().FullName -replace '`\d+$'
         return "$definition[$(($type.GetGenericArguments() | ForEach-Object { TypeName $_ }) -join ', ')]"
     }
     if ($type.FullName) { $type.FullName } else { $type.Name }
+}
+
+# [Parameter(DontShow)] parameters are plumbing (for example a pipeline catch-all): never in SYNTAX or PARAMETERS.
+function IsHidden($parameter) {
+    [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+}
+# "Accept wildcard characters?" follows the parameter's [SupportsWildcards] attribute, the same flag Get-Command reads.
+function TakesWildcards($parameter) {
+    [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
 }
 
 # A default value as the help shows it: None for null or empty, False for an absent switch, the invariant string otherwise.
@@ -69,7 +116,9 @@ function DefaultValues($command) {
     foreach ($p in $command.Parameters.Values) {
         $isSwitch = $p.ParameterType -eq [System.Management.Automation.SwitchParameter]
         $defaults[$p.Name] = if ($isSwitch) { 'False' } else { 'None' }
-        if ($null -eq $instance) { continue }
+        # A parameter mandatory wherever it appears never falls back to its initial value.
+        $mandatory = -not ($p.ParameterSets.Values | Where-Object { -not $_.IsMandatory })
+        if ($null -eq $instance -or $mandatory) { continue }
         try {
             $flags = [System.Reflection.BindingFlags] 'Public, Instance'
             # The most derived member of that name (a property can be redeclared with new).
@@ -93,10 +142,10 @@ function ParameterXml($parameter, $setMetadata, [string] $description, [string] 
     $pipeline = PipelineText $setMetadata.ValueFromPipeline $setMetadata.ValueFromPipelineByPropertyName
     $position = if ($setMetadata.Position -ge 0) { $setMetadata.Position } else { 'named' }
     $aliases = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }
-    $typeName = $parameter.ParameterType.Name
-    $value = if ($isSwitch) { '' } else { "<command:parameterValue required=`"true`" variableLength=`"false`">$(Escape $typeName)</command:parameterValue>" }
+    $value = if ($isSwitch) { '' } else { "<command:parameterValue required=`"true`" variableLength=`"false`">$(Escape (ShortTypeName $parameter.ParameterType))</command:parameterValue>" }
+    $globbing = (TakesWildcards $parameter).ToString().ToLower()
     @"
-<command:parameter required="$($setMetadata.IsMandatory.ToString().ToLower())" variableLength="true" globbing="false" pipelineInput="$pipeline" position="$position" aliases="$(Escape $aliases)">
+<command:parameter required="$($setMetadata.IsMandatory.ToString().ToLower())" variableLength="true" globbing="$globbing" pipelineInput="$pipeline" position="$position" aliases="$(Escape $aliases)">
 <maml:name>$($parameter.Name)</maml:name>
 <maml:description><maml:para>$(Escape $description)</maml:para></maml:description>
 $value
@@ -137,7 +186,9 @@ function InputTypesXml([string] $name, $own, $inputsText) {
                     "by property name $($names -join ' or ')"
                 }
             )
-            "-$($a.Parameter.Name) accepts $($group.Name) from the pipeline $($ways -join ' and ')."
+            # A hidden parameter is not named: the help does not show it.
+            if (IsHidden $a.Parameter) { "$name accepts $($group.Name) from the pipeline $($ways -join ' and ')." }
+            else { "-$($a.Parameter.Name) accepts $($group.Name) from the pipeline $($ways -join ' and ')." }
         }
         $text = if ($i -eq 0 -and $hasText) { @($inputsText) + @($notes) } else { $notes }
         "<command:inputType><dev:type><maml:name>$(Escape $group.Name)</maml:name></dev:type><maml:description>$(Paras $text)</maml:description></command:inputType>"
@@ -171,21 +222,40 @@ $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
     if ($help['Parameters'] -isnot [System.Collections.IDictionary]) { $help['Parameters'] = @{} }
     $command = Get-Command $name
     $own = $command.Parameters.Values | Where-Object { $commonParameters -notcontains $_.Name }
-    foreach ($p in $own) {
+    $visible = @($own | Where-Object { -not (IsHidden $_) })
+    foreach ($p in $visible) {
         if (-not $help.Parameters.ContainsKey($p.Name) -or [string]::IsNullOrWhiteSpace($help.Parameters[$p.Name])) {
             throw "Help for $name has no description of -$($p.Name)."
         }
     }
+    # -WhatIf and -Confirm are common parameters, but Get-Help (like Get-Command -Syntax) shows them for every
+    # ShouldProcess cmdlet: in each syntax line and, with the standard wording unless the source words them, as parameters.
+    $shouldProcess = @('WhatIf', 'Confirm') | Where-Object { $command.Parameters.ContainsKey($_) }
+    foreach ($s in $shouldProcess) { if (-not $help.Parameters[$s]) { $help.Parameters[$s] = $standardDescriptions[$s] } }
+    $shown = @($visible | ForEach-Object Name) + @($shouldProcess)
     if (@($help['Examples']).Count -lt 2) { throw "Help for $name needs at least two examples." }
+    $number = 0
+    foreach ($e in $help.Examples) {
+        $number++
+        if ($e -isnot [System.Collections.IDictionary] -or [string]::IsNullOrWhiteSpace($e['Code'])) { throw "Help for ${name}: example $number has no Code." }
+        $unknown = @($e.Keys | Where-Object { $_ -notin $exampleKeys })
+        if ($unknown) { throw "Help for ${name}: example $number has unknown key(s) $($unknown -join ', '); an example takes $($exampleKeys -join ', ')." }
+    }
     $defaults = DefaultValues $command
+    if ($help['Defaults'] -is [System.Collections.IDictionary]) {
+        foreach ($key in $help['Defaults'].Keys) {
+            if ($shown -notcontains $key) { throw "Help for ${name}: Defaults names -$key, which is not a parameter the help shows." }
+            $defaults[$key] = [string] $help['Defaults'][$key]
+        }
+    }
 
     $syntax = foreach ($set in $command.ParameterSets) {
-        $items = foreach ($p in ($set.Parameters | Where-Object { $commonParameters -notcontains $_.Name })) {
+        $items = foreach ($p in ($set.Parameters | Where-Object { $shown -contains $_.Name })) {
             ParameterXml $command.Parameters[$p.Name] $p $help.Parameters[$p.Name] $defaults[$p.Name]
         }
         "<command:syntaxItem><maml:name>$name</maml:name>$($items -join "`n")</command:syntaxItem>"
     }
-    $parameters = foreach ($p in ($own | Sort-Object Name)) {
+    $parameters = foreach ($p in ($command.Parameters.Values | Where-Object { $shown -contains $_.Name } | Sort-Object Name)) {
         $meta = [pscustomobject]@{
             IsMandatory                     = [bool]($p.ParameterSets.Values | Where-Object IsMandatory)
             Position                        = ($p.ParameterSets.Values | ForEach-Object Position | Sort-Object -Descending | Select-Object -First 1)
@@ -194,10 +264,11 @@ $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
         }
         ParameterXml $p $meta $help.Parameters[$p.Name] $defaults[$p.Name]
     }
+    # Only Code and Remarks are shown; Setup and Skip are for tests/pester/HelpExamples.Tests.ps1.
     $i = 0
     $examples = foreach ($e in $help.Examples) {
         $i++
-        "<command:example><maml:title>-------------------------- Example $i --------------------------</maml:title><dev:code>$(Escape $e.Code)</dev:code><dev:remarks>$(Paras $e.Remarks)</dev:remarks></command:example>"
+        "<command:example><maml:title>-------------------------- Example $i --------------------------</maml:title><dev:code>$(Escape $e.Code)</dev:code><dev:remarks>$(Paras $e['Remarks'])</dev:remarks></command:example>"
     }
     $links = foreach ($l in @($help['Links']) -match '\S') { "<maml:navigationLink><maml:linkText>$(Escape $l)</maml:linkText><maml:uri /></maml:navigationLink>" }
     $verb, $noun = $name -split '-', 2

@@ -7,6 +7,7 @@
     Parameters  = @{
         Scope = 'Which connection to forget: Process (the process-wide one) or Runspace (this runspace''s own). By default, the one in effect here.'
     }
+    Defaults    = @{ Scope = 'The connection in effect here' }
     Inputs      = 'None. You cannot pipe objects to Disconnect-SalesSync.'
     Outputs     = @{ Type = 'None'; Description = 'Disconnect-SalesSync writes no objects.' }
     Notes       = @('Other runspaces keep their own -Scope Runspace connections.')

@@ -44,7 +44,9 @@ Describe 'Help for <_>' -ForEach @((Import-PowerShellDataFile (Join-Path $PSScri
     BeforeAll {
         $script:help = Get-Help $_ -Full
         $script:command = Get-Command $_
-        $script:common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        # [Parameter(DontShow)] parameters are left out of the help, like the common parameters.
+        $script:common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters +
+            @($command.Parameters.Values | Where-Object { $_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow } } | ForEach-Object Name)
     }
 
     It 'has a synopsis and a description' {
@@ -83,12 +85,14 @@ Describe 'Help for <_>' -ForEach @((Import-PowerShellDataFile (Join-Path $PSScri
     }
 
     It 'lists the types it takes from the pipeline as inputs, or None' {
-        $piped = @($command.Parameters.Values | Where-Object { $common -notcontains $_.Name } |
+        # Hidden parameters take pipeline input too; a Nullable is its value type.
+        $piped = @($command.Parameters.Values | Where-Object { [System.Management.Automation.PSCmdlet]::CommonParameters -notcontains $_.Name } |
             Where-Object { $_.ParameterSets.Values | Where-Object { $_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName } })
         $inputs = @($help.inputTypes.inputType | ForEach-Object { $_.type.name })
         if ($piped) {
             $inputs | Should -Not -Contain 'None'
-            $inputs.Count | Should -Be @($piped | ForEach-Object ParameterType | Select-Object -Unique).Count
+            $types = $piped | ForEach-Object { $underlying = [Nullable]::GetUnderlyingType($_.ParameterType); if ($underlying) { $underlying } else { $_.ParameterType } }
+            $inputs.Count | Should -Be @($types | Select-Object -Unique).Count
         }
         else {
             $inputs | Should -Be @('None')
@@ -169,6 +173,16 @@ namespace HelpFixture
         [Parameter] public SwitchParameter Force { get; set; }
     }
 
+    [Cmdlet(VerbsCommon.Remove, "HelpFixture", SupportsShouldProcess = true)]
+    public sealed class RemoveHelpFixtureCommand : PSCmdlet
+    {
+        [Parameter(Position = 0)] [SupportsWildcards] public string[] Pattern { get; set; }
+        [Parameter] public DateTime? Since { get; set; }
+        [Parameter(ValueFromPipelineByPropertyName = true)] public long? Number { get; set; }
+        [Parameter] public bool? Enabled { get; set; }
+        [Parameter(ValueFromPipeline = true, DontShow = true)] public PSObject InputObject { get; set; }
+    }
+
     [Cmdlet(VerbsCommon.Set, "HelpFixture")]
     [OutputType(typeof(void))]
     public sealed class SetHelpFixtureCommand : PSCmdlet
@@ -196,6 +210,15 @@ namespace HelpFixture
     $examples
 }
 "@
+        # Setup and Skip are for the example runner (tests/pester/HelpExamples.Tests.ps1), never shown.
+        Set-Content (Join-Path $helpSource 'Remove-HelpFixture.psd1') @"
+@{
+    Synopsis = 'Fixture.'; Description = 'Fixture cmdlet.'
+    Parameters = @{ Pattern = 'p'; Since = 's'; Number = 'n'; Enabled = 'e' }
+    Defaults = @{ Since = 'the last run' }
+    Examples = @(@{ Code = 'x'; Remarks = 'one'; Setup = 'setup-only-text' }, @{ Code = 'y'; Remarks = 'two'; Skip = 'skip-only-text' })
+}
+"@
         & $pwsh -NoProfile -NonInteractive -Command "Add-Type -Path '$source' -OutputAssembly '$dll'"
         if ($LASTEXITCODE -ne 0) { throw 'Could not compile the help fixture.' }
         $generator = Join-Path $root 'tools/New-MamlHelp.ps1'
@@ -215,8 +238,9 @@ namespace HelpFixture
         $generatorOutput | Should -Match 'cannot create HelpFixture.SetHelpFixtureCommand'
     }
 
-    It 'writes each parameter''s default from a new instance' {
-        $expected = [ordered]@{ Path = 'here'; Name = 'None'; Id = '7'; Shade = 'Dark'; Ratio = '1.5'; Tags = 'a, b'; None = 'None'; Blank = 'None'; Force = 'False' }
+    It 'writes each parameter''s default from a new instance (None when it is mandatory)' {
+        # -Id is mandatory in its only parameter set: its initial value is never used.
+        $expected = [ordered]@{ Path = 'here'; Name = 'None'; Id = 'None'; Shade = 'Dark'; Ratio = '1.5'; Tags = 'a, b'; None = 'None'; Blank = 'None'; Force = 'False' }
         foreach ($name in $expected.Keys) {
             (Get-Help Get-HelpFixture -Parameter $name).defaultValue | Should -Be $expected[$name] -Because "-$name"
         }
@@ -257,6 +281,40 @@ namespace HelpFixture
         @((Get-Help Set-HelpFixture -Full).returnValues.returnValue | ForEach-Object { $_.type.name }) | Should -Be @('None')
     }
 
+    It 'shows value types (not Nullable`1), wildcards, -WhatIf and -Confirm, and leaves hidden parameters out' {
+        $full = Get-Help Remove-HelpFixture -Full
+        $syntax = ($full.syntax | Out-String -Width 500).Trim()
+        $syntax | Should -Be 'Remove-HelpFixture [[-Pattern] <String[]>] [-Since <DateTime>] [-Number <Int64>] [-Enabled <Boolean>] [-WhatIf] [-Confirm] [<CommonParameters>]'
+        $text = $full | Out-String -Width 500
+        $text | Should -Not -Match 'Nullable|`1|InputObject'
+        (Get-Help Remove-HelpFixture -Parameter Since).type.name | Should -Be 'System.DateTime'
+        (Get-Help Remove-HelpFixture -Parameter Pattern).globbing | Should -Be 'true'
+        (Get-Help Remove-HelpFixture -Parameter Number).globbing | Should -Be 'false'
+        (Get-Help Remove-HelpFixture -Parameter Number).pipelineInput | Should -Be 'True (ByPropertyName)'
+        (Get-Help Remove-HelpFixture -Parameter WhatIf).aliases | Should -Be 'wi'
+        ((Get-Help Remove-HelpFixture -Parameter Confirm).description | Out-String) | Should -Match 'Prompts you for confirmation'
+        # A hidden parameter's pipeline type is still an input, without the parameter's name.
+        (@($full.inputTypes.inputType) | ForEach-Object { $_.description | Out-String -Width 500 }) -join ' ' | Should -Match 'Remove-HelpFixture accepts System.Management.Automation.PSObject from the pipeline by value'
+    }
+
+    It 'takes defaults from Defaults and renders only the Code and Remarks of an example' {
+        (Get-Help Remove-HelpFixture -Parameter Since).defaultValue | Should -Be 'the last run'
+        $text = Get-Help Remove-HelpFixture -Examples | Out-String
+        $text | Should -Match 'one'
+        $text | Should -Not -Match 'setup-only-text|skip-only-text'
+    }
+
+    It 'fails on an example key it does not know' {
+        $broken = New-Item -ItemType Directory -Force (Join-Path $fixture 'broken-keys')
+        Copy-Item (Join-Path $fixture 'help/*') $broken
+        $generator = Join-Path $root 'tools/New-MamlHelp.ps1'
+        $file = Join-Path $broken 'Remove-HelpFixture.psd1'
+        (Get-Content $file -Raw) -replace "Setup = 'setup-only-text'", "SetUpp = 'typo'" | Set-Content $file
+        $output = & $pwsh -NoProfile -NonInteractive -File $generator -ManifestPath $dll -HelpSource $broken -OutFile (Join-Path $broken 'out.xml') *>&1 | Out-String
+        $LASTEXITCODE | Should -Not -Be 0
+        $output | Should -Match 'example 1 has unknown key\(s\) SetUpp'
+    }
+
     It 'still fails on a missing parameter description or fewer than two examples' {
         $broken = New-Item -ItemType Directory -Force (Join-Path $fixture 'broken')
         Copy-Item (Join-Path $fixture 'help/*') $broken
@@ -287,5 +345,12 @@ Describe 'Packaged module (out/SalesSync)' {
         $output[0] | Should -Be (($data.CmdletsToExport | Sort-Object) -join ',')
         $output[1] | Should -Match 'Connects this PowerShell session'
         Get-ChildItem (Split-Path $packaged) -Filter 'System.Management.Automation.dll' | Should -BeNullOrEmpty
+    }
+
+    It 'ships the LICENSE and names the license in its manifest' {
+        Get-Content (Join-Path (Split-Path $packaged) 'LICENSE') -Raw | Should -Match '^MIT License'
+        $data = (Import-PowerShellDataFile $packaged).PrivateData.PSData
+        $data.LicenseUri | Should -Be (Import-PowerShellDataFile $manifestPath).PrivateData.PSData.LicenseUri
+        ([uri] $data.LicenseUri).IsAbsoluteUri | Should -BeTrue
     }
 }
