@@ -119,8 +119,13 @@ public static class SalesforceSchema
                  new SalesforceField("CallDurationInSeconds", Integer) { Label = "Call Duration" }, Text("CallDisposition", 255), Text("CallObject", 255),
                  Flag("IsReminderSet"), new SalesforceField("ReminderDateTime", SalesforceFieldType.DateTime),
                  ReadOnly("IsClosed", SalesforceFieldType.Boolean), ReadOnly("IsHighPriority", SalesforceFieldType.Boolean),
-                 ReadOnly("CompletedDateTime", SalesforceFieldType.DateTime)],
-                [Owner, new("WhoId", "Who", ["Contact", "Lead"]), new("WhatId", "What", ["Account", "Opportunity"]), new("AccountId", "Account", ["Account"])]),
+                 ReadOnly("CompletedDateTime", SalesforceFieldType.DateTime),
+                 // A recurring series is made with the Recurrence* fields the sandbox does not serve, so the API may not set it
+                 // here; the control API makes recurring Tasks (README "Salesforce Tasks").
+                 ReadOnly("IsRecurrence", SalesforceFieldType.Boolean) with { Default = false },
+                 ReadOnly("CreatedById", Reference), ReadOnly("LastModifiedById", Reference)],
+                [Owner, new("WhoId", "Who", ["Contact", "Lead"]), new("WhatId", "What", ["Account", "Opportunity"]), new("AccountId", "Account", ["Account"]),
+                 new("CreatedById", "CreatedBy", ["User"]), new("LastModifiedById", "LastModifiedBy", ["User"])]),
         };
 
     public static SalesforceObjectType? TypeOfId(string? id)

@@ -55,10 +55,27 @@ public sealed class SalesforceStore
     /// <summary>The User standing in for the lead queue that the sandbox's lead assignment rule assigns to.</summary>
     public string? LeadQueueUserId { get; set; }
 
-    /// <summary>Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp).</summary>
+    /// <summary>
+    /// Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp). The stamp always moves
+    /// forward by at least the millisecond the REST API shows, so two writes in one millisecond never share a stamp.
+    /// </summary>
     public static void Touch(SalesforceRecord record, DateTimeOffset now)
     {
+        if (record.GetValueOrDefault("SystemModstamp") is DateTimeOffset previous && TruncateToMillisecond(now) <= TruncateToMillisecond(previous))
+            now = TruncateToMillisecond(previous).AddMilliseconds(1);
         record["LastModifiedDate"] = now;
         record["SystemModstamp"] = now;
     }
+
+    private static DateTimeOffset TruncateToMillisecond(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond));
+
+    /// <summary>How long the Recycle Bin keeps a deleted record for queryAll and getDeleted (Salesforce: 15 days).</summary>
+    public static readonly TimeSpan RecycleBinRetention = TimeSpan.FromDays(15);
+
+    /// <summary>
+    /// Whether a deleted record has left the Recycle Bin (deleted, by its SystemModstamp, at least
+    /// <see cref="RecycleBinRetention"/> before <paramref name="now"/>): queryAll and getDeleted no longer see it.
+    /// </summary>
+    public static bool IsPurged(SalesforceRecord record, DateTimeOffset now) =>
+        record["IsDeleted"] is true && record.GetValueOrDefault("SystemModstamp") is DateTimeOffset deleted && deleted <= now - RecycleBinRetention;
 }

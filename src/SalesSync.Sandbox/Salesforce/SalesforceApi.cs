@@ -37,6 +37,7 @@ public static class SalesforceApi
         app.MapGet("/services/data/{version}/limits", (string version) => Limits(state));
         SObjectRecordApi.Map(app, state);
         CompositeSObjectsApi.Map(app, state);
+        ReplicationApi.Map(app, state);
         app.MapFallback("{*path}", () => NotFound(state));
     }
 
@@ -241,7 +242,7 @@ public static class SalesforceApi
             lock (state.World.Sync)
             {
                 executor = new SoqlExecutor(state.World.Salesforce, query, version);
-                rows = executor.Run(includeDeleted);
+                rows = executor.Run(includeDeleted, state.Clock.UtcNow);
             }
             if (query.IsCount)
                 return Json(new JsonObject { ["totalSize"] = rows.Count, ["done"] = true, ["records"] = new JsonArray() });
