@@ -31,6 +31,7 @@ public sealed class SalesforceStore
     public SalesforceRecord Add(string type, DateTimeOffset created, IEnumerable<KeyValuePair<string, object?>> fields)
     {
         var schema = SalesforceSchema.Types[type];
+        created = TruncateToMillisecond(created);
         var seq = _sequences[type] = _sequences.GetValueOrDefault(type) + 1;
         var record = new SalesforceRecord(schema.Name)
         {
@@ -56,12 +57,14 @@ public sealed class SalesforceStore
     public string? LeadQueueUserId { get; set; }
 
     /// <summary>
-    /// Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp). The stamp always moves
-    /// forward by at least the millisecond the REST API shows, so two writes in one millisecond never share a stamp.
+    /// Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp). Stamps are kept to the
+    /// millisecond the REST API shows (so ORDER BY SystemModstamp, Id breaks ties as a client sees them), and the stamp
+    /// always moves forward: two writes in one millisecond never share one.
     /// </summary>
     public static void Touch(SalesforceRecord record, DateTimeOffset now)
     {
-        if (record.GetValueOrDefault("SystemModstamp") is DateTimeOffset previous && TruncateToMillisecond(now) <= TruncateToMillisecond(previous))
+        now = TruncateToMillisecond(now);
+        if (record.GetValueOrDefault("SystemModstamp") is DateTimeOffset previous && now <= TruncateToMillisecond(previous))
             now = TruncateToMillisecond(previous).AddMilliseconds(1);
         record["LastModifiedDate"] = now;
         record["SystemModstamp"] = now;

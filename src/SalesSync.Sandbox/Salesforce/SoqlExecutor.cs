@@ -168,6 +168,9 @@ public sealed class SoqlExecutor
     {
         switch (a, b)
         {
+            // Ids order by their case-sensitive 15-character core: base62 in ASCII order, i.e. creation order.
+            case (string x, string y) when LooksLikeId(x) && LooksLikeId(y):
+                return string.CompareOrdinal(SalesforceId.Normalize(x)![..15], SalesforceId.Normalize(y)![..15]);
             case (string x, string y): return string.Compare(x, y, StringComparison.OrdinalIgnoreCase);
             case (bool x, bool y): return x.CompareTo(y);
             case (DateTimeOffset x, DateTimeOffset y): return x.CompareTo(y);
