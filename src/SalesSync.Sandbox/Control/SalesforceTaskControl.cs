@@ -168,8 +168,10 @@ internal static class SalesforceTaskControl
 
     private static string? ActorId(SandboxState state, HttpContext ctx) => Actor(state, ctx).Id;
 
+    /// <summary>A writer acting as <c>?as=</c>, else as the owner when that is a User (a queue writes nothing: then the running user).</summary>
     private static RecordWriter Writer(SandboxState state, HttpContext ctx, string? owner) =>
-        new(state.World.Salesforce, state.Clock.UtcNow, runAssignmentRules: false, ActorId(state, ctx) ?? owner);
+        new(state.World.Salesforce, state.Clock.UtcNow, runAssignmentRules: false,
+            ActorId(state, ctx) ?? (state.World.Salesforce.Find(owner) is { Type: "User" } user ? user.Id : null));
 
     private static RecordPlan Plan(SandboxState state, SalesforceRecord? task, IEnumerable<KeyValuePair<string, JsonNode?>> fields)
     {

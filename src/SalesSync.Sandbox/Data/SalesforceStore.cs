@@ -56,6 +56,9 @@ public sealed class SalesforceStore
     /// <summary>The User standing in for the lead queue that the sandbox's lead assignment rule assigns to.</summary>
     public string? LeadQueueUserId { get; set; }
 
+    /// <summary>A Queue (Group of type Queue) that may own Tasks, as Salesforce allows from v48.0 (set by the generator).</summary>
+    public string? TaskQueueId { get; set; }
+
     /// <summary>
     /// Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp). Stamps are kept to the
     /// millisecond the REST API shows (so ORDER BY SystemModstamp, Id breaks ties as a client sees them), and the stamp

@@ -54,6 +54,7 @@ public class SalesforceTaskContractTests : IAsyncLifetime
     }
 
     private string RunningUserId => _sb.Host.State.World.Salesforce.RunningUserId!;
+    private string Queue => _sb.Host.State.World.Salesforce.TaskQueueId!;
     private DateTimeOffset Now => _sb.Host.State.Clock.UtcNow;
     private string Seller(int index) => Live("User", u => u["IsActive"] is true && u.Id != RunningUserId && u.Id != _sb.Host.State.World.Salesforce.LeadQueueUserId)[index].Id;
 
@@ -360,6 +361,7 @@ public class SalesforceTaskContractTests : IAsyncLifetime
             created.Add(new JsonObject { ["Subject"] = $"poll {i}", ["WhoId"] = i % 4 == 3 ? lead : contacts[i % 3], ["OwnerId"] = seller, ["ActivityDate"] = "2026-06-01" });
         created.Add(new JsonObject { ["Subject"] = "series", ["WhoId"] = contacts[0], ["OwnerId"] = seller, ["IsRecurrence"] = true });
         created.Add(new JsonObject { ["Subject"] = "someone else's", ["WhoId"] = contacts[0], ["OwnerId"] = other });
+        created.Add(new JsonObject { ["Subject"] = "a queue's", ["WhoId"] = contacts[0], ["OwnerId"] = Queue });
         var (status, body) = await Control(HttpMethod.Post, "salesforce/Task", new JsonArray([.. created]));
         Assert.True(status == 201, body?.ToJsonString());
         var ids = body!.AsArray().Select(t => Str(t, "Id")).ToList();
@@ -390,6 +392,12 @@ public class SalesforceTaskContractTests : IAsyncLifetime
         Assert.Single(rows, r => r["IsDeleted"]!.GetValue<bool>());
         Assert.Equal(expected - 1, (await Query(soql))["totalSize"]!.GetValue<int>()); // query leaves the deleted one out
         Assert.Equal(5, (await Query(soql + " LIMIT 5"))["records"]!.AsArray().Count);
+
+        // Task object reference: OwnerId is a User or, from v48.0, a Queue; Owner is polymorphic.
+        var queued = Assert.Single((await Query($"SELECT Id, Owner.Name, CreatedById FROM Task WHERE OwnerId = {Soql.Id(Queue)}"))["records"]!.AsArray());
+        Assert.Equal("Group", Str(queued!["Owner"]!["attributes"], "type"));
+        Assert.Equal("Sales Follow-ups", Str(queued["Owner"], "Name"));
+        Assert.Equal(RunningUserId, Str(queued, "CreatedById"));
     }
 
     // The control hooks a demo or test uses to act as the seller in Salesforce: create, edit any writable field,
