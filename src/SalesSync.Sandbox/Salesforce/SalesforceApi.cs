@@ -115,11 +115,12 @@ public static class SalesforceApi
 
     /// <summary>
     /// The stats key of a path below the version, ids left out: "query", "sobjects/Task" (sobjects/Task/{id} too),
-    /// "composite/sobjects".
+    /// "sobjects/Task/deleted" and "sobjects/Task/updated" (the replication resources), "composite/sobjects".
     /// </summary>
     private static string Resource(string[] segments)
     {
         if (segments.Length <= 3) return "";
+        if (segments[3] == "sobjects" && segments.Length > 5 && segments[5] is "deleted" or "updated") return $"sobjects/{segments[4]}/{segments[5]}";
         return segments[3] is "sobjects" or "composite" && segments.Length > 4 ? $"{segments[3]}/{segments[4]}" : segments[3];
     }
 

@@ -273,6 +273,8 @@ public class SalesforceTaskContractTests : IAsyncLifetime
         Assert.Equal("INVALID_REPLICATION_DATE", Code((await Send(HttpMethod.Get, Window(now, now.AddHours(-1)))).Body));
         Assert.Equal("MISSING_ARGUMENT", Code((await Send(HttpMethod.Get, "sobjects/Task/deleted/?start=2026-01-01T00:00:00Z")).Body));
         Assert.Equal(404, (await Send(HttpMethod.Get, "sobjects/Bogus/deleted/?start=2026-01-01T00:00:00Z&end=2026-01-02T00:00:00Z")).Status);
+        var calls = (await _sb.StatsAsync())["salesforce"]!["calls"]!;
+        Assert.Equal(6, calls["GET /services/data/vXX.X/sobjects/Task/deleted"]!.GetValue<int>()); // counted apart from record reads
     }
 
     // sObject Get Updated: {ids, latestDateCovered}, by SystemModstamp, 30 days back at most; deleted records are not updated ones.
