@@ -187,6 +187,7 @@ public static class ControlApi
         app.MapGet("/clock", () => Results.Json(new { now = state.Clock.UtcNow, scale = state.Clock.Scale }));
         BulkExportControl.Map(app, state);
         CustomActivityTypeControl.Map(app, state);
+        SalesforceTaskControl.Map(app, state);
     }
 
     /// <summary>Ground-truth dumps: one JSON object per line.</summary>

@@ -82,6 +82,10 @@ public static class SalesforceSchema
                  ReadOnly("IsActive", SalesforceFieldType.Boolean), ReadOnly("Title", SalesforceFieldType.String, 80),
                  ReadOnly("TimeZoneSidKey", SalesforceFieldType.String, 40)],
                 [], writable: false),
+            // Queues only (Type "Queue"): a Task may be owned by one (v48.0+), as a reminder nobody has taken yet.
+            ["Group"] = new("Group", "00G",
+                [.. Audit, ReadOnly("Name", SalesforceFieldType.String, 40), ReadOnly("Type", Picklist, 40), ReadOnly("Email", Email, 255)],
+                [], writable: false),
             ["Account"] = new("Account", "001",
                 [.. Audit, Required(Text("Name", 255)), Lookup("OwnerId"), Text("Industry", 255, Picklist), Text("Website", 255, Url)],
                 [Owner]),
@@ -119,8 +123,14 @@ public static class SalesforceSchema
                  new SalesforceField("CallDurationInSeconds", Integer) { Label = "Call Duration" }, Text("CallDisposition", 255), Text("CallObject", 255),
                  Flag("IsReminderSet"), new SalesforceField("ReminderDateTime", SalesforceFieldType.DateTime),
                  ReadOnly("IsClosed", SalesforceFieldType.Boolean), ReadOnly("IsHighPriority", SalesforceFieldType.Boolean),
-                 ReadOnly("CompletedDateTime", SalesforceFieldType.DateTime)],
-                [Owner, new("WhoId", "Who", ["Contact", "Lead"]), new("WhatId", "What", ["Account", "Opportunity"]), new("AccountId", "Account", ["Account"])]),
+                 ReadOnly("CompletedDateTime", SalesforceFieldType.DateTime),
+                 // A recurring series is made with the Recurrence* fields the sandbox does not serve, so the API may not set it
+                 // here; the control API makes recurring Tasks (README "Salesforce Tasks").
+                 ReadOnly("IsRecurrence", SalesforceFieldType.Boolean) with { Default = false },
+                 ReadOnly("CreatedById", Reference), ReadOnly("LastModifiedById", Reference)],
+                [new("OwnerId", "Owner", ["User", "Group"]), new("WhoId", "Who", ["Contact", "Lead"]), new("WhatId", "What", ["Account", "Opportunity"]),
+                 new("AccountId", "Account", ["Account"]),
+                 new("CreatedById", "CreatedBy", ["User"]), new("LastModifiedById", "LastModifiedBy", ["User"])]),
         };
 
     public static SalesforceObjectType? TypeOfId(string? id)

@@ -31,6 +31,7 @@ public sealed class SalesforceStore
     public SalesforceRecord Add(string type, DateTimeOffset created, IEnumerable<KeyValuePair<string, object?>> fields)
     {
         var schema = SalesforceSchema.Types[type];
+        created = TruncateToMillisecond(created);
         var seq = _sequences[type] = _sequences.GetValueOrDefault(type) + 1;
         var record = new SalesforceRecord(schema.Name)
         {
@@ -55,10 +56,32 @@ public sealed class SalesforceStore
     /// <summary>The User standing in for the lead queue that the sandbox's lead assignment rule assigns to.</summary>
     public string? LeadQueueUserId { get; set; }
 
-    /// <summary>Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp).</summary>
+    /// <summary>A Queue (Group of type Queue) that may own Tasks, as Salesforce allows from v48.0 (set by the generator).</summary>
+    public string? TaskQueueId { get; set; }
+
+    /// <summary>
+    /// Marks a record changed at <paramref name="now"/> (LastModifiedDate and SystemModstamp). Stamps are kept to the
+    /// millisecond the REST API shows (so ORDER BY SystemModstamp, Id breaks ties as a client sees them), and the stamp
+    /// always moves forward: two writes in one millisecond never share one.
+    /// </summary>
     public static void Touch(SalesforceRecord record, DateTimeOffset now)
     {
+        now = TruncateToMillisecond(now);
+        if (record.GetValueOrDefault("SystemModstamp") is DateTimeOffset previous && now <= TruncateToMillisecond(previous))
+            now = TruncateToMillisecond(previous).AddMilliseconds(1);
         record["LastModifiedDate"] = now;
         record["SystemModstamp"] = now;
     }
+
+    private static DateTimeOffset TruncateToMillisecond(DateTimeOffset at) => at.AddTicks(-(at.Ticks % TimeSpan.TicksPerMillisecond));
+
+    /// <summary>How long the Recycle Bin keeps a deleted record for queryAll and getDeleted (Salesforce: 15 days).</summary>
+    public static readonly TimeSpan RecycleBinRetention = TimeSpan.FromDays(15);
+
+    /// <summary>
+    /// Whether a deleted record has left the Recycle Bin (deleted, by its SystemModstamp, at least
+    /// <see cref="RecycleBinRetention"/> before <paramref name="now"/>): queryAll and getDeleted no longer see it.
+    /// </summary>
+    public static bool IsPurged(SalesforceRecord record, DateTimeOffset now) =>
+        record["IsDeleted"] is true && record.GetValueOrDefault("SystemModstamp") is DateTimeOffset deleted && deleted <= now - RecycleBinRetention;
 }

@@ -81,6 +81,7 @@ public static class WorldGenerator
             new("FirstName", "Lead"), new("LastName", "Queue"), new("Name", LeadQueueName), new("Email", "lead-queue@sales.example.com"),
             new("Username", "lead-queue@sales.example.com"), new("IsActive", true), new("Title", "Assignment queue"), new("TimeZoneSidKey", "America/Chicago"),
         ]).Id;
+        sf.TaskQueueId = sf.Add("Group", start, [new("Name", "Sales Follow-ups"), new("Type", "Queue"), new("Email", "follow-ups@sales.example.com")]).Id;
 
         var accountCount = Math.Max(1, people / 10);
         var accounts = new List<SalesforceRecord>(accountCount);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SalesSync.Sandbox.Data;
@@ -221,7 +220,6 @@ public static class CompositeSObjectsApi
         return (allOrNone, parsed);
     }
 
-    private static bool Available(string version) =>
-        version.Length > 1 && decimal.TryParse(version[1..], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && v >= FirstVersion;
+    private static bool Available(string version) => ApiVersion.AtLeast(version, FirstVersion);
 
 }

@@ -150,6 +150,10 @@ public static class RecordValidator
     {
         if (target is null && values.GetValueOrDefault("TaskSubtype") is "Cadence")
             errors.Add(BadPicklistValue(SalesforceSchema.Types["Task"].Describe["TaskSubtype"], "Cadence"));
+        // ActivityDate "can't be set or updated for a recurring task"; Status "can't be updated for recurring tasks" (Task reference).
+        var fixedOnSeries = target?.GetValueOrDefault("IsRecurrence") is true ? new[] { "ActivityDate", "Status" }.Where(values.ContainsKey).ToArray() : [];
+        if (fixedOnSeries.Length > 0)
+            errors.Add(new("INVALID_FIELD_FOR_INSERT_UPDATE", $"Unable to create/update fields: {string.Join(", ", fixedOnSeries)}. A recurring task's series sets them.", fixedOnSeries));
         // "If the WhoId field refers to a Lead, then the WhatId field must be empty" (Object Reference data model).
         var whoId = values.TryGetValue("WhoId", out var who) ? who as string : target?.GetValueOrDefault("WhoId") as string;
         var whatId = values.TryGetValue("WhatId", out var what) ? what as string : target?.GetValueOrDefault("WhatId") as string;

@@ -5,10 +5,13 @@ namespace SalesSync.Sandbox.Salesforce;
 /// <summary>
 /// Carries out checked writes against the store at one sandbox-clock instant (callers hold the world lock):
 /// defaults on create, the org's derived fields, the stand-in lead assignment rule, and the audit fields
-/// (LastModifiedDate and SystemModstamp move on every write, deletes included).
+/// (LastModifiedDate and SystemModstamp move on every write, deletes included; LastModifiedById, where the type has
+/// it, names who wrote: the API's running user unless the control API acts as a seller).
 /// </summary>
-public sealed class RecordWriter(SalesforceStore store, DateTimeOffset now, bool runAssignmentRules)
+public sealed class RecordWriter(SalesforceStore store, DateTimeOffset now, bool runAssignmentRules, string? actorId = null)
 {
+    private string? Actor => actorId ?? store.RunningUserId;
+
     public SalesforceRecord Apply(RecordPlan plan)
     {
         if (plan.Target is { } record)
@@ -16,7 +19,7 @@ public sealed class RecordWriter(SalesforceStore store, DateTimeOffset now, bool
             var wasClosed = record.GetValueOrDefault("IsClosed") is true;
             foreach (var (name, value) in plan.Values) record[name] = value;
             Derive(record, wasClosed);
-            SalesforceStore.Touch(record, now);
+            Touch(record);
             return record;
         }
         var values = new Dictionary<string, object?>(plan.Values, StringComparer.OrdinalIgnoreCase);
@@ -26,16 +29,33 @@ public sealed class RecordWriter(SalesforceStore store, DateTimeOffset now, bool
         }
         // OwnerId is "defaulted on create" to the running user (the token's user).
         if (plan.Type.Describe.ContainsKey("OwnerId") && values.GetValueOrDefault("OwnerId") is null) values["OwnerId"] = store.RunningUserId;
+        if (plan.Type.Describe.ContainsKey("CreatedById")) values["CreatedById"] = values["LastModifiedById"] = Actor;
         var created = store.Add(plan.Type.Name, now, values);
         Derive(created, wasClosed: false);
         return created;
     }
 
-    /// <summary>Soft delete: the record stays for queryAll with IsDeleted = true, as the Recycle Bin keeps it.</summary>
+    /// <summary>
+    /// Soft delete: the record stays for queryAll with IsDeleted = true, as the Recycle Bin keeps it; its SystemModstamp
+    /// is the deletedDate getDeleted reports ("obtained using the SystemModstamp system field if available").
+    /// </summary>
     public void Delete(SalesforceRecord record)
     {
         record["IsDeleted"] = true;
+        Touch(record);
+    }
+
+    /// <summary>Undelete from the Recycle Bin: live again, as a write (SystemModstamp moves).</summary>
+    public void Undelete(SalesforceRecord record)
+    {
+        record["IsDeleted"] = false;
+        Touch(record);
+    }
+
+    private void Touch(SalesforceRecord record)
+    {
         SalesforceStore.Touch(record, now);
+        if (record.ContainsKey("LastModifiedById")) record["LastModifiedById"] = Actor;
     }
 
     private void Derive(SalesforceRecord record, bool wasClosed)

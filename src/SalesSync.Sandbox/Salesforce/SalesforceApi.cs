@@ -37,6 +37,7 @@ public static class SalesforceApi
         app.MapGet("/services/data/{version}/limits", (string version) => Limits(state));
         SObjectRecordApi.Map(app, state);
         CompositeSObjectsApi.Map(app, state);
+        ReplicationApi.Map(app, state);
         app.MapFallback("{*path}", () => NotFound(state));
     }
 
@@ -114,11 +115,12 @@ public static class SalesforceApi
 
     /// <summary>
     /// The stats key of a path below the version, ids left out: "query", "sobjects/Task" (sobjects/Task/{id} too),
-    /// "composite/sobjects".
+    /// "sobjects/Task/deleted" and "sobjects/Task/updated" (the replication resources), "composite/sobjects".
     /// </summary>
     private static string Resource(string[] segments)
     {
         if (segments.Length <= 3) return "";
+        if (segments[3] == "sobjects" && segments.Length > 5 && segments[5] is "deleted" or "updated") return $"sobjects/{segments[4]}/{segments[5]}";
         return segments[3] is "sobjects" or "composite" && segments.Length > 4 ? $"{segments[3]}/{segments[4]}" : segments[3];
     }
 
@@ -241,7 +243,7 @@ public static class SalesforceApi
             lock (state.World.Sync)
             {
                 executor = new SoqlExecutor(state.World.Salesforce, query, version);
-                rows = executor.Run(includeDeleted);
+                rows = executor.Run(includeDeleted, state.Clock.UtcNow);
             }
             if (query.IsCount)
                 return Json(new JsonObject { ["totalSize"] = rows.Count, ["done"] = true, ["records"] = new JsonArray() });

@@ -28,11 +28,14 @@ public sealed class SoqlExecutor
         if (query.Where is not null) Validate(query.Where);
     }
 
-    /// <summary>Matching records in result order, after LIMIT and OFFSET.</summary>
-    public List<SalesforceRecord> Run(bool includeDeleted)
+    /// <summary>
+    /// Matching records in result order, after LIMIT and OFFSET. queryAll (<paramref name="includeDeleted"/>) sees deleted
+    /// records while the Recycle Bin keeps them, judged at <paramref name="now"/>.
+    /// </summary>
+    public List<SalesforceRecord> Run(bool includeDeleted, DateTimeOffset now)
     {
         IEnumerable<SalesforceRecord> rows = _store.All(_type.Name)
-            .Where(r => includeDeleted || r["IsDeleted"] is not true)
+            .Where(r => r["IsDeleted"] is not true || (includeDeleted && !SalesforceStore.IsPurged(r, now)))
             .Where(r => _query.Where is null || Matches(r, _query.Where));
         if (_query.OrderBy.Count > 0) rows = rows.Order(Comparer<SalesforceRecord>.Create(CompareRows));
         if (_query.Offset is { } offset) rows = rows.Skip(offset);
@@ -165,6 +168,9 @@ public sealed class SoqlExecutor
     {
         switch (a, b)
         {
+            // Ids order by their case-sensitive 15-character core: base62 in ASCII order, i.e. creation order.
+            case (string x, string y) when LooksLikeId(x) && LooksLikeId(y):
+                return string.CompareOrdinal(SalesforceId.Normalize(x)![..15], SalesforceId.Normalize(y)![..15]);
             case (string x, string y): return string.Compare(x, y, StringComparison.OrdinalIgnoreCase);
             case (bool x, bool y): return x.CompareTo(y);
             case (DateTimeOffset x, DateTimeOffset y): return x.CompareTo(y);
