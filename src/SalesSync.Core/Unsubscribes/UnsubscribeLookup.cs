@@ -64,6 +64,9 @@ public sealed class UnsubscribeLookup
     /// <summary>Lookup calls made (each up to 300 emails; a page of more than 300 matching records is a call too).</summary>
     public int CallsMade => Volatile.Read(ref _callsMade);
 
+    /// <summary>Lookups a flush runs side by side: the connection's share of Marketo's concurrency limit.</summary>
+    public int SideBySide => Math.Max(1, _marketo.Gate.Settings.ConcurrentCalls);
+
     /// <summary>When set, every answered lookup reports progress under this activity (Write-Progress in a cmdlet).</summary>
     public string? ProgressActivity { get; set; }
 
@@ -97,7 +100,7 @@ public sealed class UnsubscribeLookup
     /// </summary>
     public async Task FlushAsync(bool all, CancellationToken cancellationToken)
     {
-        var share = Math.Max(1, _marketo.Gate.Settings.ConcurrentCalls);
+        var share = SideBySide;
         var running = new List<(List<Pending> Batch, Task Lookup)>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _clock.Start();
