@@ -175,7 +175,7 @@ Describe 'Test-MarketoUnsubscribe' {
 
     It 'shows no progress in redirected output, only the summary' {
         # PowerShell leaves progress out of redirected output; the engine's progress goes through Write-Progress, so it obeys.
-        $credential = "[pscredential]::new('$($sandbox.MarketoCredential.UserName)', (ConvertTo-SecureString '$($sandbox.MarketoCredential.GetNetworkCredential().Password)' -AsPlainText -Force))"
+        $credential = "([pscredential]::new('$($sandbox.MarketoCredential.UserName)', (ConvertTo-SecureString '$($sandbox.MarketoCredential.GetNetworkCredential().Password)' -AsPlainText -Force)))"
         $script = "Import-Module '$(Join-Path $root 'SalesSync.psd1')'; Connect-SalesSync -MarketoUri '$($sandbox.Marketo.uri)' -MarketoCredential $credential -Database '$(Join-Path $folder 'child.db')' | Out-Null; " +
             "Test-MarketoUnsubscribe -Email $unsubscribedEmail, $subscribedEmail | Out-Null"
         $output = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -Command $script 2>&1 | Out-String
