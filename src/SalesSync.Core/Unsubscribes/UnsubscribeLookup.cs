@@ -172,7 +172,8 @@ public sealed class UnsubscribeLookup
     {
         var verdicts = new List<KeyValuePair<string, UnsubscribeVerdict>>(batch.Count);
         await CheckAsync(batch.Select(p => new KeyValuePair<string, string>(p.Key, p.Email)).ToList(), verdicts, ct).ConfigureAwait(false);
-        var byKey = verdicts.ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal);
+        var byKey = new Dictionary<string, UnsubscribeVerdict>(StringComparer.Ordinal);
+        foreach (var (key, verdict) in verdicts) byKey[key] = verdict;
         _sizer.Observe(batch.Where(p => byKey.TryGetValue(p.Key, out var v) && v.Failure is null)
             .Select(p => (p.Synced ?? 0, byKey[p.Key].MarketoIds.Count)).ToList());
         lock (_sync)
