@@ -19,7 +19,7 @@
     Examples    = @(
         @{ Code = 'Test-MarketoUnsubscribe -Email ana@example.com, BOB@example.org'; Remarks = 'Checks two addresses; case does not matter.' }
         @{
-            Code    = 'Get-SyncedPerson -Company ''Acme*'' | Test-MarketoUnsubscribe -SafeOnly | Send-SalesActivity -Kind EmailSent -Subject ''Q3 offer'''
+            Code    = 'Get-SyncedPerson -Company Acme | Test-MarketoUnsubscribe -SafeOnly | Send-SalesActivity -Kind EmailSent -Subject ''Q3 offer'''
             Remarks = 'Logs the sales email only for the Acme people who may be emailed; the checks stay batched, up to 300 per call. The send guard of Send-SalesActivity checks each sent email again (one more call per 300), which also catches an unsubscribe made in between, and refuses the people opted out in Salesforce (an OptedOutInSalesforce error each).'
         }
         @{ Code = 'if (Test-MarketoUnsubscribe ana@example.com -Quiet) { ''do not email'' }'; Remarks = 'A boolean for scripts; an address that could not be checked counts as unsubscribed.' }

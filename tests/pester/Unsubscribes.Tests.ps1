@@ -349,27 +349,6 @@ Describe 'Send-SalesActivity unsubscribe guard' {
     }
 }
 
-Describe 'Help examples of Test-MarketoUnsubscribe and Sync-SalesOptOut' {
-    It 'runs every example of <_> as written (after its declared setup)' -ForEach 'Test-MarketoUnsubscribe', 'Sync-SalesOptOut' {
-        $help = Import-PowerShellDataFile (Join-Path $root "module/help/$_.psd1")
-        @($help.Examples).Count | Should -BeGreaterOrEqual 2
-        $work = Join-Path $folder "examples-$_"
-        New-Item -ItemType Directory $work -Force | Out-Null
-        Push-Location $work
-        try {
-            foreach ($example in $help.Examples) {
-                if ($example.Setup) { . ([scriptblock]::Create($example.Setup)) }
-                # Per-item refusals the help names are part of the example (the send guard refusing people opted out in Salesforce).
-                $out = & { . ([scriptblock]::Create($example.Code)) } 2>&1 6>$null 3>$null
-                $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -and $_.FullyQualifiedErrorId -notlike 'OptedOutInSalesforce*' })
-                $errors.Count | Should -Be 0 -Because "$($example.Code) wrote: $errors"
-            }
-        } finally {
-            Pop-Location
-        }
-    }
-}
-
 Describe 'Quota' {
     It 'fails closed under 607 and spends no more calls once the quota is gone' {
         Set-Fault @{ service = 'marketo'; path = '/rest/v1/leads.json'; kind = 'error'; code = '607'; count = 1 }
