@@ -214,8 +214,8 @@ public sealed class SalesSyncSession : IDisposable
         new Activities.TaskOwners(Salesforce ?? throw new InvalidOperationException("Checking a Task owner needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."))
             .CheckActiveAsync(userId, cancellationToken);
 
-    /// <summary>Live unsubscribe checks for one caller: 300 emails per Marketo call, repeats answered once, failing closed.</summary>
-    public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo);
+    /// <summary>Live unsubscribe checks for one caller: up to 300 emails per Marketo call (sized by the synced duplicates), repeats answered once, failing closed.</summary>
+    public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo, store: Store);
 
     /// <summary>The send guard for one caller (its checks batched like the caller's activities).</summary>
     public Unsubscribes.SendGuard CreateSendGuard() => new(CreateUnsubscribeLookup(), Store);

@@ -237,6 +237,14 @@ internal sealed class PeopleStore
             .Select(ToRecord).DistinctBy(p => p.MarketoId).ToList();
     }
 
+    /// <summary>
+    /// The email of every synced person who has one of these emails (one entry per person, as stored; the index
+    /// compares without regard to case), read through the email index: unsubscribe lookups count duplicates by it.
+    /// </summary>
+    public IReadOnlyList<string> SyncedEmails(IReadOnlyCollection<string> emails) =>
+        emails.Count == 0 ? [] : _people.Query().Where(LiteDB.Query.In("email", emails.Select(e => new BsonValue(e)).ToArray())).Select("email").ToEnumerable()
+            .Select(d => d["email"].AsString).ToList();
+
     /// <summary>The Marketo ids of the people unsubscribed in Marketo (through the index; ids only, so a large set stays small).</summary>
     public IReadOnlyList<long> UnsubscribedIds() =>
         _people.Find(LiteDB.Query.EQ("unsubscribed", true)).Select(d => d["_id"].AsInt64).Order().ToList();

@@ -7,6 +7,12 @@ namespace SalesSync.Core.Unsubscribes;
 /// </summary>
 public static class EmailAddress
 {
+    /// <summary>
+    /// The property names that hold an address on a piped object (a synced person, an Import-Csv row): SalesSync's own,
+    /// and the column names of Marketo's list exports. Matched without regard to case; the first that holds a value wins.
+    /// </summary>
+    public static IReadOnlyList<string> PropertyNames { get; } = ["Email", "EmailAddress", "Email Address"];
+
     /// <summary>The longest address SMTP carries (Marketo's email field holds 255).</summary>
     public const int MaxLength = 254;
 

@@ -34,6 +34,12 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, SalesforceOptOut> _whatIf = new(StringComparer.Ordinal);
     private int _read, _marked, _set, _failed;
+    private long _callsBefore;
+    private readonly System.Diagnostics.Stopwatch _sinceProgress = new();
+
+    /// <summary>The progress record's activity and id (beside Start-SalesSync's 1 and 2, which run this step after the people step).</summary>
+    public const string ProgressActivity = "Opt-out step";
+    private const int ProgressId = 3;
 
     public async IAsyncEnumerable<OptOutOutput> RunAsync(bool whatIf, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -75,7 +81,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
 
     private async Task ProduceAsync(bool whatIf, ChannelWriter<OptOutOutput> output, CancellationToken ct)
     {
-        var callsBefore = salesforce.CallsMade;
+        var callsBefore = _callsBefore = salesforce.CallsMade;
         string? stopped = null;
         try
         {
@@ -87,6 +93,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
             stopped = $"Salesforce: {e.Message} The next opt-out step continues from where this one stopped.";
             EngineObserver.Current.Warning(stopped);
         }
+        EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, "Done", -1, ProgressId) { Completed = true });
         await output.WriteAsync(new OptOutReport
         {
             WhatIf = whatIf,
@@ -119,6 +126,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
             await foreach (var record in salesforce.QueryAsync(soql, false, ct).ConfigureAwait(false))
             {
                 _read++;
+                Progress($"Reading Salesforce {type}s' Email Opt Out");
                 if (!record.TryGetProperty("Id", out var idValue) || SalesforceIds.To18(idValue.GetString()) is not { } id) continue;
                 var optedOut = record.TryGetProperty("HasOptedOutOfEmail", out var flag) && flag.ValueKind == JsonValueKind.True;
                 var convertedTo = lead && record.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String ? SalesforceIds.To18(c.GetString()) : null;
@@ -194,6 +202,15 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         return marketoIds.Any(m => store.OptOuts.MarketoUnsubscribedAt(m) is { } unsubscribed && unsubscribed > resubscribed);
     }
 
+    /// <summary>Write-Progress in a cmdlet, at most five times a second: what the step does now and its counts so far.</summary>
+    private void Progress(string phase)
+    {
+        if (_sinceProgress.IsRunning && _sinceProgress.ElapsedMilliseconds < 200) return;
+        _sinceProgress.Restart();
+        EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, System.FormattableString.Invariant(
+            $"{phase}: {_read:N0} Salesforce records read, {_marked:N0} opt-outs of synced people recorded, {_set:N0} Email Opt Out set, {_failed:N0} failed; {salesforce.CallsMade - _callsBefore:N0} Salesforce calls"), -1, ProgressId));
+    }
+
     private static DateTimeOffset? Modstamp(JsonElement record) =>
         record.TryGetProperty("SystemModstamp", out var m) && m.ValueKind == JsonValueKind.String
         && DateTimeOffset.TryParse(m.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
@@ -206,6 +223,7 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         var batch = new List<Target>(Batch);
         foreach (var chunk in unsubscribed.Chunk(PeopleStore.ReadPageSize))
         {
+            Progress("Setting Email Opt Out in Salesforce for people unsubscribed in Marketo");
             foreach (var id in chunk)
             {
                 if (store.People.Find(id) is not { Unsubscribed: true } person) continue;

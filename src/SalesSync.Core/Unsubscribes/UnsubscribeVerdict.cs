@@ -6,6 +6,9 @@ public enum UnsubscribeCheckFailure
     /// <summary>Not a syntactically valid address; no call was spent on it.</summary>
     InvalidEmail,
 
+    /// <summary>The input held no address at all (neither text nor an email property); no call was spent on it.</summary>
+    NoEmail,
+
     /// <summary>Marketo did not answer (an outage, or errors after the bounded retries).</summary>
     MarketoUnavailable,
 
@@ -14,6 +17,19 @@ public enum UnsubscribeCheckFailure
 
     /// <summary>Marketo refused the lookup itself (credentials, permissions, a malformed request).</summary>
     Refused,
+}
+
+/// <summary>The stable name of each failure: the ErrorId of its error record and the word in the result's Reason (one cause, one name).</summary>
+public static class UnsubscribeCheckFailures
+{
+    public static string ErrorId(this UnsubscribeCheckFailure failure) => failure switch
+    {
+        UnsubscribeCheckFailure.InvalidEmail => "InvalidEmail",
+        UnsubscribeCheckFailure.NoEmail => "NoEmail",
+        UnsubscribeCheckFailure.QuotaExhausted => "MarketoQuotaExhausted",
+        UnsubscribeCheckFailure.Refused => "UnsubscribeCheckRefused",
+        _ => GuardDecision.CheckFailedNow, // "UnsubscribeCheckFailed": Marketo did not answer now; the send guard holds such emails under the same name
+    };
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using SalesSync.Core.Unsubscribes;
 using SalesSync.PowerShell.Base;
@@ -9,6 +10,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 /// changes into SalesSync (incrementally, by SystemModstamp) and sets Email Opt Out on the Salesforce lead or
 /// contact of every synced person unsubscribed in Marketo (200 per call, Sforce-Auto-Assign: FALSE). Nothing is
 /// ever written to Marketo. -WhatIf reads Salesforce and reports what would change, writing nothing anywhere.
+/// Shows progress while it runs and ends with a one-line summary on the Information stream.
 /// </summary>
 [Cmdlet(VerbsData.Sync, "SalesOptOut", SupportsShouldProcess = true)]
 [OutputType(typeof(OptOutChange))]
@@ -21,7 +23,10 @@ public sealed class SyncSalesOptOutCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("The opt-out step needs a Salesforce connection: run Connect-SalesSync with -SalesforceUri and -SalesforceCredential."),
                 "SalesforceNotConnected", ErrorCategory.ConnectionError, null));
         }
-        RunOptOutStep(writeChanges: true);
+        if (RunOptOutStep(writeChanges: true) is not { } report) return;
+        var set = report.WhatIf ? "would be set" : "set";
+        WriteSummary(string.Create(CultureInfo.InvariantCulture,
+            $"{report.SalesforceRecordsRead:N0} Salesforce records read: {report.MarkedLocally:N0} opt-outs of synced people recorded, {report.SetInSalesforce:N0} Email Opt Out {set} in Salesforce, {report.Failed:N0} failed; {report.SalesforceCalls:N0} Salesforce calls, no Marketo calls{(report.StoppedBecause is null ? "" : " (stopped early: the next run continues)")}"));
     }
 }
 

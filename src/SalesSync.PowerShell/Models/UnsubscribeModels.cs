@@ -16,15 +16,24 @@ public sealed class UnsubscribeCheck
 
     /// <summary>True only when Marketo confirmed the address may be emailed.</summary>
     public bool SafeToEmail { get; init; }
-    public long[] MarketoIds { get; init; } = [];
-    public long[] UnsubscribedIds { get; init; } = [];
+    /// <summary>The Marketo ids of every person with the address, comma-separated (text, so Export-Csv keeps them).</summary>
+    public string MarketoIds { get; init; } = "";
 
-    /// <summary>Marketo's unsubscribe reason, or why there is no verdict.</summary>
+    /// <summary>The ones of those that are unsubscribed, comma-separated.</summary>
+    public string UnsubscribedIds { get; init; } = "";
+
+    /// <summary>Marketo's unsubscribe reason, or why there is no verdict: "Not checked (ErrorId): ...".</summary>
     public string? Reason { get; init; }
+
+    /// <summary>When there is no verdict: the ErrorId of the error written for it (NoEmail, InvalidEmail, UnsubscribeCheckFailed, ...); null when checked.</summary>
+    public string? ErrorId { get; init; }
     public DateTimeOffset CheckedAt { get; init; }
 
     /// <summary>What was piped in (the email text, a synced person, a CSV row, ...).</summary>
     public object? InputObject { get; init; }
+
+    /// <summary>Ids as one text column ("1001, 1002"): flat for Export-Csv and ConvertTo-Json.</summary>
+    internal static string Ids(IEnumerable<long> ids) => string.Join(", ", ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     internal static UnsubscribeCheck From(Engine.UnsubscribeVerdict v, object? input) => new()
     {
@@ -32,9 +41,10 @@ public sealed class UnsubscribeCheck
         Unsubscribed = !v.SafeToEmail,
         Found = v.Found,
         SafeToEmail = v.SafeToEmail,
-        MarketoIds = [.. v.MarketoIds],
-        UnsubscribedIds = [.. v.UnsubscribedIds],
-        Reason = v.Failure is { } f ? $"Not checked ({f}): {v.FailureMessage}" : v.Reason,
+        MarketoIds = Ids(v.MarketoIds),
+        UnsubscribedIds = Ids(v.UnsubscribedIds),
+        Reason = v.Failure is { } f ? $"Not checked ({Engine.UnsubscribeCheckFailures.ErrorId(f)}): {v.FailureMessage}" : v.Reason,
+        ErrorId = v.Failure is { } failure ? Engine.UnsubscribeCheckFailures.ErrorId(failure) : null,
         CheckedAt = v.CheckedAt,
         InputObject = input,
     };
@@ -51,7 +61,9 @@ public sealed class OptOutChange
     public string SalesforceType { get; init; } = "";
     public string SalesforceId { get; init; } = "";
     public bool OptedOut { get; init; }
-    public long[] MarketoIds { get; init; } = [];
+
+    /// <summary>The synced people on that Salesforce record, comma-separated.</summary>
+    public string MarketoIds { get; init; } = "";
     public string? Email { get; init; }
     public string? Reason { get; init; }
 
@@ -62,7 +74,7 @@ public sealed class OptOutChange
         SalesforceType = c.SalesforceType,
         SalesforceId = c.SalesforceId,
         OptedOut = c.OptedOut,
-        MarketoIds = [.. c.MarketoIds],
+        MarketoIds = UnsubscribeCheck.Ids(c.MarketoIds),
         Email = c.Email,
         Reason = c.Reason,
     };
