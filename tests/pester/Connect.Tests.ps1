@@ -26,7 +26,7 @@ Describe 'Connect-SalesSync' {
 
     It 'connects to Marketo and Salesforce and returns a connection without secrets' {
         $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
-            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database -PassThru
         $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
         $connection.SalesforceClientId | Should -Be $sandbox.Salesforce.clientId
         $connection.Database | Should -Be $database
@@ -109,7 +109,7 @@ Describe 'Connect-SalesSync' {
         $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
         $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
         $env:SALESSYNC_DATABASE = $database
-        $connection = Connect-SalesSync -FromEnvironment
+        $connection = Connect-SalesSync -FromEnvironment -PassThru
         $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
         $connection.SalesforceInstanceUrl | Should -Not -BeNullOrEmpty
         $connection.Database | Should -Be $database
@@ -129,7 +129,7 @@ Describe 'Connect-SalesSync' {
     It 'encrypts a new database with a password and needs it to open it again' {
         $encrypted = Join-Path $databaseDir 'encrypted.db'
         $password = ConvertTo-SecureString 'correct horse battery' -AsPlainText -Force
-        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $password
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $password -PassThru
         $connection.DatabaseEncrypted | Should -BeTrue
         ($connection | Out-String) | Should -Match 'encrypted'
         Disconnect-SalesSync
@@ -139,7 +139,7 @@ Describe 'Connect-SalesSync' {
         $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $wrong }
         $failure.FullyQualifiedErrorId | Should -BeLike 'DatabasePasswordWrong,*'
         $env:SALESSYNC_DATABASE_PASSWORD = 'correct horse battery'
-        (Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted).DatabaseEncrypted | Should -BeTrue
+        (Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -PassThru).DatabaseEncrypted | Should -BeTrue
     }
 
     It 'refuses a database of another Marketo instance' {
@@ -171,7 +171,7 @@ Describe 'Connect-SalesSync' {
 
 Describe 'Disconnect-SalesSync' {
     It 'forgets the connection and is safe to repeat' {
-        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database -PassThru
         Disconnect-SalesSync
         Get-SalesSyncConnection | Should -BeNullOrEmpty
         $connection.IsActive | Should -BeFalse

@@ -139,32 +139,19 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
             DeliverPendingActivities();
         }
-        foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
+        foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(Summary(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
-        if (finished is { Status: SyncRunStatus.Failed } failed)
+        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && stopped.MarketoCalls >= cap)
         {
-            WriteError(new ErrorRecord(new InvalidOperationException(failed.Message), "SyncFailed", ErrorCategory.OperationStopped, SyncRun.From(failed))
-            {
-                ErrorDetails = new ErrorDetails(failed.Message) { RecommendedAction = Core.SalesSyncSession.NextStepAfter(failed) },
-            });
-        }
-        else if (finished is { Status: SyncRunStatus.Refused } refused)
-        {
-            WriteError(new ErrorRecord(new InvalidOperationException(refused.Message), "SyncRefused", ErrorCategory.InvalidData, SyncRun.From(refused))
-            {
-                ErrorDetails = new ErrorDetails(refused.Message)
-                {
-                    // A pass that saw nobody never removes anyone; one that saw too few may, when the admin says so.
-                    RecommendedAction = refused.Message?.Contains("found no sales-owned person", StringComparison.Ordinal) == true
-                        ? "Check the list ids and the connection's permissions; a pass that sees nobody never removes anyone."
-                        : "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval.",
-                },
-            });
-        }
-        else if (finished is { Status: SyncRunStatus.Stopped } stopped)
-        {
+            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure.
             WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
+        }
+        else if (finished is { Status: not SyncRunStatus.Completed } unfinished)
+        {
+            // Every other run that did not complete is a terminating error, after the run object was written, so a
+            // runbook (pwsh -File) exits non-zero and try/catch sees the run as the error's TargetObject.
+            ThrowTerminatingError(RunDidNotComplete(unfinished));
         }
 
         void Record(SyncRunResult run)
@@ -172,6 +159,34 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
         }
+    }
+
+    /// <summary>The run as Start-SalesSync writes it: shown as a list (its own view), apart from the person changes before it.</summary>
+    private static PSObject Summary(SyncRunResult run)
+    {
+        var shown = PSObject.AsPSObject(SyncRun.From(run));
+        shown.TypeNames.Insert(0, "SalesSync.SyncRun#Summary");
+        return shown;
+    }
+
+    /// <summary>SyncFailed, SyncRefused or SyncStopped, with the run as TargetObject and what the next run does.</summary>
+    private static ErrorRecord RunDidNotComplete(SyncRunResult run)
+    {
+        var (id, category, action) = run.Status switch
+        {
+            SyncRunStatus.Failed => ("SyncFailed", ErrorCategory.OperationStopped, Core.SalesSyncSession.NextStepAfter(run)),
+            // A pass that saw nobody never removes anyone; one that saw too few may, when the admin says so.
+            SyncRunStatus.Refused => ("SyncRefused", ErrorCategory.InvalidData,
+                run.Message?.Contains("found no sales-owned person", StringComparison.Ordinal) == true
+                    ? "Check the list ids and the connection's permissions; a pass that sees nobody never removes anyone."
+                    : "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval."),
+            _ => ("SyncStopped", ErrorCategory.LimitsExceeded, Core.SalesSyncSession.NextStepAfter(run)),
+        };
+        var message = run.Message ?? $"Sync run {run.RunId} ended {run.Status}.";
+        return new ErrorRecord(new InvalidOperationException(message), id, category, SyncRun.From(run))
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = action },
+        };
     }
 
     /// <summary>After Ctrl+C, the stopped run's message (what the next plain Start-SalesSync does) on the console, as a warning would show it.</summary>
