@@ -81,6 +81,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ReportChanges = PassThru,
         };
         SyncRunResult? finished = null;
+        int callsBefore = 0, callsMade = 0;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
@@ -93,11 +94,13 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 return;
             }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
+            callsBefore = Session.MarketoCallsToday;
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
                 if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
                 else if (output is SyncFinished f) Record(f.Run);
             }));
+            callsMade = Session.MarketoCallsToday - callsBefore;
         }
         catch (PipelineStoppedException)
         {
@@ -142,9 +145,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(Summary(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
-        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && stopped.MarketoCalls >= cap)
+        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && Math.Max(callsMade, stopped.MarketoCalls) >= cap)
         {
-            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure.
+            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The cap
+            // counts the invocation's calls (list checks too), which the process's count of today's calls measures.
             WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
         }
         else if (finished is { Status: not SyncRunStatus.Completed } unfinished)
