@@ -14,6 +14,15 @@ BeforeAll {
     $script:envNames = 'SALESSYNC_MARKETO_URI', 'SALESSYNC_MARKETO_CLIENT_ID', 'SALESSYNC_MARKETO_CLIENT_SECRET',
         'SALESSYNC_SALESFORCE_URI', 'SALESSYNC_SALESFORCE_CLIENT_ID', 'SALESSYNC_SALESFORCE_CLIENT_SECRET', 'SALESSYNC_DATABASE', 'SALESSYNC_DATABASE_PASSWORD'
     function Clear-SalesSyncEnvironment { foreach ($n in $envNames) { Remove-Item "Env:$n" -ErrorAction SilentlyContinue } }
+    function Set-SandboxEnvironment([string] $Database) {
+        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
+        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
+        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
+        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
+        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
+        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
+        $env:SALESSYNC_DATABASE = $Database
+    }
     function Get-Failure([scriptblock] $Block) {
         try { & $Block; $null } catch { $_ }
     }
@@ -136,13 +145,7 @@ Describe 'Connect-SalesSync' {
     }
 
     It 'connects from environment variables' {
-        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
-        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
-        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
-        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
-        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
-        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
-        $env:SALESSYNC_DATABASE = $database
+        Set-SandboxEnvironment $database
         $connection = Connect-SalesSync -FromEnvironment -PassThru
         $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
         $connection.SalesforceInstanceUrl | Should -Not -BeNullOrEmpty
@@ -259,13 +262,7 @@ Describe 'Help examples of the connection and sync cmdlets' {
     BeforeEach {
         $script:realHome = $env:HOME
         $env:HOME = $examplesDir # examples without -Database use ~/.salessync
-        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
-        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
-        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
-        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
-        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
-        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
-        $env:SALESSYNC_DATABASE = Join-Path $examplesDir 'examples.db'
+        Set-SandboxEnvironment (Join-Path $examplesDir 'examples.db')
         Push-Location $examplesDir
     }
     AfterEach {

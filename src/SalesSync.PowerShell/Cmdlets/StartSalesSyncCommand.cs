@@ -142,7 +142,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
             DeliverPendingActivities();
         }
-        foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(Summary(run));
+        foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
         if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && Math.Max(callsMade, stopped.MarketoCalls) >= cap)
@@ -163,14 +163,6 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
         }
-    }
-
-    /// <summary>The run as Start-SalesSync writes it: shown as a list (its own view), apart from the person changes before it.</summary>
-    private static PSObject Summary(SyncRunResult run)
-    {
-        var shown = PSObject.AsPSObject(SyncRun.From(run));
-        shown.TypeNames.Insert(0, "SalesSync.SyncRun#Summary");
-        return shown;
     }
 
     /// <summary>SyncFailed, SyncRefused or SyncStopped, with the run as TargetObject and what the next run does.</summary>
