@@ -138,7 +138,7 @@ $marketo = [pscredential]::new($MarketoId, (ConvertTo-SecureString $MarketoSecre
 $salesforce = [pscredential]::new($SalesforceId, (ConvertTo-SecureString $SalesforceSecret -AsPlainText -Force))
 
 Write-Host "`n> Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential `$marketo -SalesforceUri $SalesforceUri -SalesforceCredential `$salesforce -Verbose"
-$connection = Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential $marketo -SalesforceUri $SalesforceUri -SalesforceCredential $salesforce -Database $Database -Verbose 4>&1 |
+$connection = Connect-SalesSync -MarketoUri $MarketoUri -MarketoCredential $marketo -SalesforceUri $SalesforceUri -SalesforceCredential $salesforce -Database $Database -PassThru -Verbose 4>&1 |
     ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Host "VERBOSE: $($_.Message)" } else { $_ } }
 $connection | Format-List | Out-String | Write-Host
 

@@ -9,7 +9,7 @@
         SalesforceKinds = 'The kinds to log to Salesforce; an empty array (@()) logs none.'
         UnsubscribeGuard = '$true turns the send guard on (the default); $false turns it off after a confirmation (or with -Force), recorded with the time and the user (GuardChangedAt, GuardChangedBy).'
         FallbackTaskOwnerId = 'The id (15 or 18 characters) of an active Salesforce user who owns the Tasks of people whose sales owner is inactive; checked in Salesforce when set. An empty string removes it.'
-        Force            = 'Turns the unsubscribe guard off without the confirmation question (for runbooks); it is still recorded and warned about.'
+        Force            = 'Turns the unsubscribe guard off without the confirmation question (for runbooks); it is still recorded and warned about. Without it, a host that cannot ask (pwsh -NonInteractive, a runbook) gets the terminating error GuardOffNeedsConfirmation naming -Force, and the guard stays on.'
         PassThru        = 'Writes the settings after the change.'
     }
     Inputs      = 'None.'
@@ -19,6 +19,8 @@
         @{ Code = 'Set-SalesActivitySetting -SalesforceKinds EmailSent, EmailReplied, CallReceived, EmailBounced -PassThru'; Remarks = 'Also logs bounces to Salesforce.' }
         @{ Code = 'Set-SalesActivitySetting -SalesforceKinds @() -WhatIf'; Remarks = 'Shows what turning off Salesforce logging would change.' }
         @{ Code = 'Set-SalesActivitySetting -UnsubscribeGuard $true -PassThru'; Remarks = 'Turns the unsubscribe guard back on.' }
+        @{ Code = 'Set-SalesActivitySetting -UnsubscribeGuard $false -Force -PassThru
+Set-SalesActivitySetting -UnsubscribeGuard $true'; Remarks = 'In a runbook: turns the guard off without the question (recorded with who and when, and warned about), then on again.' }
         @{ Code = "Set-SalesActivitySetting -FallbackTaskOwnerId 0055g00000AbCdE; Sync-SalesActivity -RetryFailed"; Remarks = 'Gives the Tasks of people whose owner left the company to that user, and sends the ones that failed for it again.' }
     )
     Links       = @('Get-SalesActivitySetting', 'Send-SalesActivity')

@@ -84,6 +84,7 @@ public sealed class SalesSyncSession : IDisposable
     public static async Task<SalesSyncSession> ConnectAsync(ConnectionSettings settings, CancellationToken cancellationToken)
     {
         var observer = EngineObserver.Current;
+        settings = NormalizeUris(settings, observer);
         CheckUri(settings.MarketoUri, MarketoClient.ServiceName);
         if (settings.SalesforceUri is not null)
         {
@@ -95,7 +96,7 @@ public sealed class SalesSyncSession : IDisposable
         if (string.IsNullOrEmpty(settings.MarketoClientId) || settings.MarketoClientSecret.IsEmpty)
             throw new ConnectFailedException(ConnectFailureReason.BadCredentials, MarketoClient.ServiceName, "The Marketo client id and secret must not be empty.");
         settings.MarketoLimits.Validate();
-        var databasePath = Path.GetFullPath(settings.DatabasePath ?? ConnectionSettings.DefaultDatabasePath);
+        var databasePath = Path.GetFullPath(settings.DatabasePath ?? DefaultDatabase(settings, observer));
         observer.Verbose($"Database: checking '{databasePath}'.");
         OnDatabase(() => StoreRegistry.CheckPath(databasePath));
 
@@ -127,6 +128,8 @@ public sealed class SalesSyncSession : IDisposable
                 });
                 observer.Verbose($"Salesforce: connecting to {settings.SalesforceUri.GetLeftPart(UriPartial.Authority)}.");
                 await Prove(SalesforceClient.ServiceName, settings.SalesforceUri, () => salesforce.AuthenticateAsync(cancellationToken)).ConfigureAwait(false);
+                var served = await Prove(SalesforceClient.ServiceName, settings.SalesforceUri, () => salesforce.ServedVersionsAsync(cancellationToken)).ConfigureAwait(false);
+                CheckApiVersion(settings.SalesforceApiVersion, served, settings.SalesforceUri);
             }
             cancellationToken.ThrowIfCancellationRequested();
             observer.Verbose($"Database: opening '{databasePath}'{(settings.DatabasePassword is null ? "" : " (encrypted)")}.");
@@ -301,6 +304,52 @@ public sealed class SalesSyncSession : IDisposable
             throw new ConnectFailedException(ConnectFailureReason.InsecureUri, service, $"{service}: {problem}");
     }
 
+    /// <summary>The URIs as the clients need them (see <see cref="ServiceUri"/>); what was changed is said in verbose.</summary>
+    private static ConnectionSettings NormalizeUris(ConnectionSettings settings, IEngineObserver observer)
+    {
+        var (marketo, marketoNote) = ServiceUri.Normalize(settings.MarketoUri, MarketoClient.ServiceName);
+        if (marketoNote is not null) observer.Verbose(marketoNote);
+        if (settings.SalesforceUri is null) return settings with { MarketoUri = marketo };
+        var (salesforce, salesforceNote) = ServiceUri.Normalize(settings.SalesforceUri, SalesforceClient.ServiceName);
+        if (salesforceNote is not null) observer.Verbose(salesforceNote);
+        return settings with { MarketoUri = marketo, SalesforceUri = salesforce };
+    }
+
+    /// <summary>
+    /// ~/.salessync/&lt;instance host&gt;.db, or the single default database of earlier versions when it records this
+    /// instance and the instance has no file of its own yet (checked read-only; any other database is left alone).
+    /// </summary>
+    private static string DefaultDatabase(ConnectionSettings settings, IEngineObserver observer)
+    {
+        var own = ServiceUri.DefaultDatabaseFile(settings.MarketoUri);
+        var legacy = ConnectionSettings.LegacyDefaultDatabasePath;
+        if (File.Exists(own) || !File.Exists(legacy)) return own;
+        var instance = MarketoRateGate.InstanceKey(settings.MarketoUri);
+        var recorded = StoreRegistry.RecordedInstance(legacy, settings.DatabasePassword);
+        if (string.Equals(recorded, instance, StringComparison.OrdinalIgnoreCase))
+        {
+            observer.Verbose($"Database: using '{legacy}', the default database of earlier SalesSync versions, because it holds the people of this instance ({instance}). Other instances get their own ~/.salessync/<host>.db; rename it to '{own}' to follow that rule too.");
+            return legacy;
+        }
+        if (recorded is null)
+            observer.Warning($"'{legacy}' (the default database of earlier SalesSync versions) could not be read to tell which Marketo instance it holds (encrypted, or open elsewhere); it was left alone and this connection uses '{own}'. To use it, connect with -Database '{legacy}' (and -DatabasePassword if it is encrypted).");
+        else
+            observer.Verbose($"Database: '{legacy}' holds Marketo instance '{recorded}', not '{instance}'; it was left alone. This instance's default database is '{own}'.");
+        return own;
+    }
+
+    private static void CheckApiVersion(string asked, IReadOnlyList<string> served, Uri uri)
+    {
+        var number = asked.TrimStart('v');
+        if (served.Contains(number, StringComparer.Ordinal)) return;
+        var ordered = served.OrderBy(v => decimal.TryParse(v, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0m)
+            .Select(v => "v" + v).ToList();
+        throw new ConnectFailedException(ConnectFailureReason.ApiVersionNotServed, SalesforceClient.ServiceName,
+            ordered.Count == 0
+                ? $"Salesforce at {uri.GetLeftPart(UriPartial.Authority)} lists no REST API versions, so {asked} cannot be used."
+                : $"Salesforce at {uri.GetLeftPart(UriPartial.Authority)} does not serve REST API version {asked}; the newest it serves is {ordered[^1]} (the oldest {ordered[0]}).");
+    }
+
     private static void OnDatabase(Action action) => OnDatabase(() => { action(); return true; });
 
     private static T OnDatabase<T>(Func<T> action)
@@ -313,6 +362,13 @@ public sealed class SalesSyncSession : IDisposable
         {
             throw new ConnectFailedException(ConnectFailureReason.Database, "Database", e.Message, e);
         }
+    }
+
+    private static System.Security.Authentication.AuthenticationException? HandshakeFailure(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Security.Authentication.AuthenticationException tls) return tls;
+        return null;
     }
 
     private static async Task<T> Prove<T>(string service, Uri uri, Func<Task<T>> authenticate)
@@ -328,6 +384,11 @@ public sealed class SalesSyncSession : IDisposable
         catch (SalesSyncApiException e) when (e.Kind == ApiFailureKind.QuotaExhausted)
         {
             throw new ConnectFailedException(ConnectFailureReason.QuotaExhausted, service, e.Message, e);
+        }
+        catch (SalesSyncApiException e) when (uri.Scheme == Uri.UriSchemeHttps && HandshakeFailure(e) is { } tls)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.TlsFailed, service,
+                $"{service} at {uri.GetLeftPart(UriPartial.Authority)} did not complete an HTTPS (TLS) handshake: {tls.Message} If that port serves plain HTTP (the SalesSync sandbox listens on http://127.0.0.1), use http://; otherwise check the certificate and any proxy that inspects TLS.", e);
         }
         catch (SalesSyncApiException e)
         {

@@ -19,6 +19,7 @@ public sealed class ConnectCmdletTests(SandboxFixture sandbox) : IClassFixture<S
             .AddParameter("MarketoUri", sandbox.Host.MarketoUri)
             .AddParameter("MarketoCredential", marketo ?? sandbox.MarketoCredential)
             .AddParameter("Database", database ?? ModuleHost.TempDatabase())
+            .AddParameter("PassThru", true)
             .AddParameter("Verbose", true)
             .AddParameter("Debug", true);
         if (scope is not null) ps.AddParameter("Scope", scope);

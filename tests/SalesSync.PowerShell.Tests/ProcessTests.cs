@@ -201,7 +201,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             Add-Type -Path {{Quote(oldLiteDb)}}
             Add-Type -Path {{Quote(oldRestSharp)}}
             Import-Module {{Quote(Path.Combine(ModuleHost.RepoRoot, "SalesSync.psd1"))}}
-            $c = Connect-SalesSync -FromEnvironment -Database {{Quote(ModuleHost.TempDatabase())}}
+            $c = Connect-SalesSync -FromEnvironment -Database {{Quote(ModuleHost.TempDatabase())}} -PassThru
             "CONNECTED $($c.Database)"
             [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'LiteDB', 'RestSharp', 'Polly.Core', 'SalesSync.Core', 'SalesSync.PowerShell' } |
                 ForEach-Object { 'LOADED {0} {1} {2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } | Sort-Object
@@ -235,7 +235,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             "LOCK-AFTER-REMOVE $(Test-Lock)"
             Import-Module {{manifest}}
             "CONNECTIONS-AFTER-IMPORT $(@(Get-SalesSyncConnection).Count)"
-            $c = Connect-SalesSync -FromEnvironment -Database {{Quote(database)}}
+            $c = Connect-SalesSync -FromEnvironment -Database {{Quote(database)}} -PassThru
             "RECONNECTED $($c.IsActive)"
             """;
         var (exit, output) = RunPwsh(script);

@@ -1,4 +1,9 @@
 # Connect-SalesSync / Disconnect-SalesSync against the sandbox, run as a child process.
+BeforeDiscovery {
+    # The help examples test reads the examples at discovery.
+    Import-Module (Join-Path $PSScriptRoot '../../SalesSync.psd1') -Force
+}
+
 BeforeAll {
     $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
     . (Join-Path $root 'tools/SandboxProcess.ps1')
@@ -9,8 +14,46 @@ BeforeAll {
     $script:envNames = 'SALESSYNC_MARKETO_URI', 'SALESSYNC_MARKETO_CLIENT_ID', 'SALESSYNC_MARKETO_CLIENT_SECRET',
         'SALESSYNC_SALESFORCE_URI', 'SALESSYNC_SALESFORCE_CLIENT_ID', 'SALESSYNC_SALESFORCE_CLIENT_SECRET', 'SALESSYNC_DATABASE', 'SALESSYNC_DATABASE_PASSWORD'
     function Clear-SalesSyncEnvironment { foreach ($n in $envNames) { Remove-Item "Env:$n" -ErrorAction SilentlyContinue } }
+    function Set-SandboxEnvironment([string] $Database) {
+        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
+        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
+        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
+        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
+        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
+        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
+        $env:SALESSYNC_DATABASE = $Database
+    }
     function Get-Failure([scriptblock] $Block) {
         try { & $Block; $null } catch { $_ }
+    }
+    # Without -Database each instance gets ~/.salessync/<host>_<port>.db; the salessync.db of earlier versions is used for
+    # the instance it records and left alone for any other. HOME points at a temporary folder meanwhile (not on Windows,
+    # whose profile folder does not follow an environment variable).
+    function Test-DefaultDatabasePerInstance($second) {
+        if ($IsWindows) { return }
+        $realHome = $env:HOME
+        $env:HOME = Join-Path $databaseDir 'home'
+        New-Item -ItemType Directory $env:HOME -Force | Out-Null
+        try {
+            $folder = Join-Path $env:HOME '.salessync'
+            $legacy = Join-Path $folder 'salessync.db'
+            Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $legacy
+            Disconnect-SalesSync
+            $verbose = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Verbose 4>&1 | Out-String
+            (Get-SalesSyncConnection).Database | Should -Be $legacy
+            $verbose | Should -Match 'default database of earlier SalesSync versions'
+            Disconnect-SalesSync
+            $before = (Get-FileHash $legacy).Hash
+            $port = ([uri]$second.Marketo.uri).Port
+            $verbose = Connect-SalesSync -MarketoUri $second.Marketo.uri -MarketoCredential $second.MarketoCredential -Verbose 4>&1 | Out-String
+            (Get-SalesSyncConnection).Database | Should -Be (Join-Path $folder "127.0.0.1_$port.db")
+            $verbose | Should -Match 'it was left alone'
+            Disconnect-SalesSync
+            (Get-FileHash $legacy).Hash | Should -Be $before
+        } finally {
+            Disconnect-SalesSync
+            $env:HOME = $realHome
+        }
     }
 }
 
@@ -26,7 +69,7 @@ Describe 'Connect-SalesSync' {
 
     It 'connects to Marketo and Salesforce and returns a connection without secrets' {
         $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
-            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database -PassThru
         $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
         $connection.SalesforceClientId | Should -Be $sandbox.Salesforce.clientId
         $connection.Database | Should -Be $database
@@ -102,14 +145,8 @@ Describe 'Connect-SalesSync' {
     }
 
     It 'connects from environment variables' {
-        $env:SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri
-        $env:SALESSYNC_MARKETO_CLIENT_ID = $sandbox.Marketo.clientId
-        $env:SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.Marketo.clientSecret
-        $env:SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri
-        $env:SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.Salesforce.clientId
-        $env:SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.Salesforce.clientSecret
-        $env:SALESSYNC_DATABASE = $database
-        $connection = Connect-SalesSync -FromEnvironment
+        Set-SandboxEnvironment $database
+        $connection = Connect-SalesSync -FromEnvironment -PassThru
         $connection.MarketoClientId | Should -Be $sandbox.Marketo.clientId
         $connection.SalesforceInstanceUrl | Should -Not -BeNullOrEmpty
         $connection.Database | Should -Be $database
@@ -129,7 +166,7 @@ Describe 'Connect-SalesSync' {
     It 'encrypts a new database with a password and needs it to open it again' {
         $encrypted = Join-Path $databaseDir 'encrypted.db'
         $password = ConvertTo-SecureString 'correct horse battery' -AsPlainText -Force
-        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $password
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $password -PassThru
         $connection.DatabaseEncrypted | Should -BeTrue
         ($connection | Out-String) | Should -Match 'encrypted'
         Disconnect-SalesSync
@@ -139,7 +176,7 @@ Describe 'Connect-SalesSync' {
         $failure = Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -DatabasePassword $wrong }
         $failure.FullyQualifiedErrorId | Should -BeLike 'DatabasePasswordWrong,*'
         $env:SALESSYNC_DATABASE_PASSWORD = 'correct horse battery'
-        (Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted).DatabaseEncrypted | Should -BeTrue
+        (Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $encrypted -PassThru).DatabaseEncrypted | Should -BeTrue
     }
 
     It 'refuses a database of another Marketo instance' {
@@ -149,8 +186,11 @@ Describe 'Connect-SalesSync' {
         $second = Start-SandboxProcess -Arguments @('--people', '20', '--seed', '22') # another instance (another port)
         try {
             $failure = Get-Failure { Connect-SalesSync -MarketoUri $second.Marketo.uri -MarketoCredential $second.MarketoCredential -Database $other }
-            $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseWrongMarketoInstance,*'
+            $failure.FullyQualifiedErrorId | Should -BeLike 'DatabaseWrongMarketoInstance,*' # trial row 27
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.TargetObject | Should -Be $other
             $failure.Exception.Message | Should -Match ([regex]::Escape(([uri]$sandbox.Marketo.uri).Port))
+            Test-DefaultDatabasePerInstance $second
         } finally { Stop-SandboxProcess $second }
     }
 
@@ -171,7 +211,7 @@ Describe 'Connect-SalesSync' {
 
 Describe 'Disconnect-SalesSync' {
     It 'forgets the connection and is safe to repeat' {
-        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -Database $database -PassThru
         Disconnect-SalesSync
         Get-SalesSyncConnection | Should -BeNullOrEmpty
         $connection.IsActive | Should -BeFalse
@@ -194,5 +234,70 @@ Describe 'Get-SalesSyncConnection' {
         $seen = 1..3 | ForEach-Object -Parallel { Import-Module $using:manifest; (Get-SalesSyncConnection).Database }
         $seen | Should -Be @($database, $database, $database)
         Disconnect-SalesSync
+    }
+}
+
+Describe 'Help examples of the connection and sync cmdlets' {
+    # Every example runs as written against the sandbox. The setup an example assumes: the placeholder instance and org are
+    # the sandbox's, $marketo / $salesforce / $clientId / $clientSecret hold its credentials, SALESSYNC_* name it, the
+    # prompts (Get-Credential, Read-Host) are answered, and relative paths land in a temporary folder.
+    BeforeAll {
+        $script:examplesDir = Join-Path $databaseDir 'examples'
+        New-Item -ItemType Directory $examplesDir -Force | Out-Null
+        function Invoke-Example([string] $Code) {
+            $Code = $Code.Replace('https://123-ABC-456.mktorest.com', $sandbox.Marketo.uri.TrimEnd('/')).Replace('123-ABC-456.mktorest.com', $sandbox.Marketo.uri.TrimEnd('/')).
+                Replace('https://acme.my.salesforce.com', $sandbox.Salesforce.uri.TrimEnd('/'))
+            & {
+                function Get-Credential { $sandbox.MarketoCredential }
+                function Read-Host { ConvertTo-SecureString 'example' -AsPlainText -Force }
+                $marketo = $sandbox.MarketoCredential
+                $salesforce = $sandbox.SalesforceCredential
+                $clientId = $sandbox.Marketo.clientId
+                $clientSecret = $sandbox.Marketo.clientSecret
+                $ErrorActionPreference = 'Stop' # an error of any kind fails the example
+                Invoke-Expression $Code
+            } *>&1 | Out-Null
+        }
+    }
+    BeforeEach {
+        $script:realHome = $env:HOME
+        $env:HOME = $examplesDir # examples without -Database use ~/.salessync
+        Set-SandboxEnvironment (Join-Path $examplesDir 'examples.db')
+        Push-Location $examplesDir
+    }
+    AfterEach {
+        Pop-Location
+        Disconnect-SalesSync
+        Clear-SalesSyncEnvironment
+        $env:HOME = $realHome
+    }
+
+    It '<Command> example <Number> runs as written' -ForEach @(
+        foreach ($command in 'Connect-SalesSync', 'Disconnect-SalesSync', 'Get-SalesSyncConnection', 'Get-SalesSyncRun', 'Start-SalesSync', 'Get-SalesActivitySetting', 'Set-SalesActivitySetting') {
+            $n = 0
+            foreach ($example in (Get-Help $command -Examples).examples.example) {
+                $n++
+                # Bulk examples wait for Marketo's export status (60 s between reads, as the example is written): too slow here;
+                # the bulk passes are covered by People.Tests.ps1 and the sync xunit tests.
+                $slow = $example.code -match '-SmartListId|-CreatedSince'
+                @{ Command = $command; Number = $n; Code = $example.code; Slow = $slow }
+            }
+        }
+    ) {
+        if ($Slow) { Set-ItResult -Skipped -Because 'a bulk export example: it waits for export status every 60 s' }
+        if ($Command -ne 'Connect-SalesSync') {
+            Connect-SalesSync -FromEnvironment
+            if ($Command -in 'Get-SalesSyncRun', 'Set-SalesActivitySetting' -and -not (Get-SalesSyncRun -Last 1)) { Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null }
+        }
+        if ($Code -match '0055g00000AbCdE') {
+            # The placeholder user id: an active user of the sandbox's org.
+            $content = (Invoke-WebRequest "$($sandbox.Control)salesforce/User").Content
+            $text = if ($content -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($content) } else { $content }
+            $user = $text -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.IsActive } | Select-Object -First 1
+            $user.Id | Should -Not -BeNullOrEmpty
+            $Code = $Code.Replace('0055g00000AbCdE', $user.Id)
+        }
+        { Invoke-Example $Code } | Should -Not -Throw
+        if ($Command -eq 'Set-SalesActivitySetting') { Set-SalesActivitySetting -UnsubscribeGuard $true -FallbackTaskOwnerId '' } # back to the defaults
     }
 }

@@ -11,6 +11,12 @@ public enum ConnectFailureReason
     Unreachable,
     QuotaExhausted,
 
+    /// <summary>The HTTPS handshake failed: often https:// given for a plain-HTTP port, or a certificate the machine does not trust.</summary>
+    TlsFailed,
+
+    /// <summary>Salesforce does not serve the API version asked for (GET /services/data/ lists what it serves).</summary>
+    ApiVersionNotServed,
+
     /// <summary>The database could not be opened; <see cref="ConnectFailedException.StoreReason"/> says why.</summary>
     Database,
 }

@@ -14,7 +14,7 @@ public sealed record ConnectionSettings
     public Secret? SalesforceClientSecret { get; init; }
     public string SalesforceApiVersion { get; init; } = DefaultSalesforceApiVersion;
 
-    /// <summary>The database file; null = <see cref="DefaultDatabasePath"/>. Relative paths are resolved by the caller.</summary>
+    /// <summary>The database file; null = the instance's own (<see cref="ServiceUri.DefaultDatabaseFile"/>). Relative paths are resolved by the caller.</summary>
     public string? DatabasePath { get; init; }
 
     /// <summary>Encrypts a new database, and opens an encrypted one (LiteDB's own encryption).</summary>
@@ -32,9 +32,15 @@ public sealed record ConnectionSettings
 
     public const string DefaultSalesforceApiVersion = "v66.0";
 
-    /// <summary>The default database: ~/.salessync/salessync.db.</summary>
-    public static string DefaultDatabasePath =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".salessync", "salessync.db");
+    /// <summary>Where default databases live: ~/.salessync.</summary>
+    public static string DatabaseFolder =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".salessync");
+
+    /// <summary>
+    /// The one default database of versions before per-instance files: still used, read-only checked first, when it
+    /// records the instance being connected and that instance has no file of its own yet; never touched otherwise.
+    /// </summary>
+    public static string LegacyDefaultDatabasePath => Path.Combine(DatabaseFolder, "salessync.db");
 }
 
 /// <summary>Per service: how long a send with an unknown outcome may still land (see <see cref="ConnectionSettings.UnknownOutcomeGrace"/>).</summary>

@@ -40,7 +40,7 @@ public static class EnvironmentSettings
             SalesforceUri = sfUriText is null ? null : ParseUri(sfUriText, SalesforceUri),
             SalesforceClientId = sfUriText is null ? null : Required(SalesforceClientId).Trim(),
             SalesforceClientSecret = sfUriText is null ? null : new Secret(Required(SalesforceClientSecret)),
-            DatabasePath = Optional(Database),
+            DatabasePath = ReadDatabase(getVariable),
             DatabasePassword = ReadDatabasePassword(getVariable),
         };
         if (Optional(UnknownOutcomeGraceSeconds) is { } grace)
@@ -52,15 +52,36 @@ public static class EnvironmentSettings
         return adjust is null ? settings : adjust(settings);
     }
 
+    /// <summary>
+    /// SALESSYNC_DATABASE, if set (also used with explicit parameters when no -Database is given). A value of spaces
+    /// only is refused rather than read as "unset": it is a typo or an unquoted empty expansion, and quietly using the
+    /// default database would sync into a file nobody meant.
+    /// </summary>
+    public static string? ReadDatabase(Func<string, string?> getVariable) => getVariable(Database) switch
+    {
+        null or "" => null,
+        { } blank when string.IsNullOrWhiteSpace(blank) => throw new EnvironmentSettingException(Database, EnvironmentSettingProblem.Malformed,
+            $"Environment variable {Database} is set but holds only spaces. Remove it (Remove-Item Env:{Database}) to use the instance's default database, or set it to a file path."),
+        { } path => path,
+    };
+
     /// <summary>SALESSYNC_DATABASE_PASSWORD, if set (also used with explicit parameters when no password parameter is given).</summary>
     public static Secret? ReadDatabasePassword(Func<string, string?> getVariable) =>
         getVariable(DatabasePassword) is { Length: > 0 } password ? new Secret(password) : null;
 
+    /// <summary>Checked by the same rules as the parameters (<see cref="ServiceUri"/>); the connect normalizes it again and says what it changed.</summary>
     private static Uri ParseUri(string text, string variable)
     {
-        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new EnvironmentSettingException(variable, EnvironmentSettingProblem.Malformed,
-                $"Environment variable {variable} is not an absolute https:// URI.");
+        if (!Uri.TryCreate(text.Trim(), UriKind.RelativeOrAbsolute, out var uri))
+            throw new EnvironmentSettingException(variable, EnvironmentSettingProblem.Malformed, $"Environment variable {variable} is not a URI such as https://123-ABC-456.mktorest.com.");
+        try
+        {
+            ServiceUri.Normalize(uri, variable == MarketoUri ? "Marketo" : "Salesforce");
+        }
+        catch (ConnectFailedException e)
+        {
+            throw new EnvironmentSettingException(variable, EnvironmentSettingProblem.Malformed, $"Environment variable {variable}: {e.Message}");
+        }
         return uri;
     }
 }

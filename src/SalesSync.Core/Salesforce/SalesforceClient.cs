@@ -77,6 +77,33 @@ internal sealed partial class SalesforceClient : IDisposable
         return new SalesforceSession(session.InstanceUrl, session.IssuedAt);
     }
 
+    /// <summary>
+    /// The API versions the instance serves ("66.0", ...), from GET /services/data/ (documented as needing no
+    /// authentication), so a version it does not serve fails at connect rather than at the first query. Short retry
+    /// policy; not counted in <see cref="CallsMade"/> (no run makes it).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ServedVersionsAsync(CancellationToken cancellationToken)
+    {
+        const string operation = "GET /services/data/";
+        var session = await GetSessionAsync(cancellationToken).ConfigureAwait(false);
+        return await _connectRetry.ExecuteAsync(async ct =>
+        {
+            var response = await RestTransport.SendAsync(session.Api, new RestRequest("services/data/", Method.Get), ServiceName, operation, ct).ConfigureAwait(false);
+            var status = (int)response.StatusCode;
+            if (status is < 200 or >= 300)
+            {
+                var (code, message) = ReadError(response.Content);
+                throw new SalesSyncApiException(ServiceName, code ?? $"HTTP {status}", $"{operation}: {message ?? "HTTP " + status}", SalesforceErrorClassifier.Classify(status, code, message));
+            }
+            using var doc = TryParse(response.Content);
+            if (doc?.RootElement is not { ValueKind: JsonValueKind.Array } list)
+                throw new SalesSyncApiException(ServiceName, "BAD_RESPONSE", $"{operation}: the answer is not the list of API versions", ApiFailureKind.InvalidRequest);
+            return (IReadOnlyList<string>)list.EnumerateArray()
+                .Select(v => v.ValueKind == JsonValueKind.Object && v.TryGetProperty("version", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null)
+                .OfType<string>().ToList();
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Runs a SOQL query and streams its records, following nextRecordsUrl page by page.</summary>
     public async IAsyncEnumerable<JsonElement> QueryAsync(string soql, bool includeDeleted = false,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -68,6 +68,32 @@ internal static class StoreRegistry
         }
     }
 
+    /// <summary>
+    /// The Marketo instance an existing SalesSync database records, read without writing anything (a file this
+    /// process has open answers from memory); null when it records none or cannot be read (encrypted without the
+    /// password, in use, not ours). For the pre-per-instance default database only.
+    /// </summary>
+    public static string? RecordedInstance(string path, Secret? password)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        lock (Sync)
+        {
+            if (Entries.TryGetValue(full, out var entry)) return entry.Store.MarketoInstance;
+        }
+        try
+        {
+            var kind = DatabaseFile.Classify(full);
+            if (kind is not (DatabaseFileKind.LiteDb or DatabaseFileKind.EncryptedLiteDb) || (kind == DatabaseFileKind.EncryptedLiteDb && password is null)) return null;
+            using var database = Connect(full, password, readOnly: true);
+            return database.CollectionExists(SyncStore.MetaCollection) && database.GetCollection(SyncStore.MetaCollection).FindById(SyncStore.MetaId) is { } doc
+                && doc["marketoInstance"].IsString ? doc["marketoInstance"].AsString : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Closes every database (module removal); leases still held become no-ops.</summary>
     public static void CloseAll()
     {

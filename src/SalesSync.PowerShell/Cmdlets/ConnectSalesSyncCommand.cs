@@ -23,7 +23,7 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     private const string CredentialSet = "Credential";
     private const string EnvironmentSet = "Environment";
 
-    /// <summary>The Marketo instance, e.g. https://123-ABC-456.mktorest.com.</summary>
+    /// <summary>The Marketo instance, e.g. https://123-ABC-456.mktorest.com (no scheme: https:// is added; a /rest or /identity ending is dropped).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialSet)]
     [ValidateNotNull]
     public Uri MarketoUri { get; set; } = null!;
@@ -47,7 +47,7 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     public SwitchParameter FromEnvironment { get; set; }
 
-    /// <summary>Path of the local database file; default ~/.salessync/salessync.db. Relative paths are resolved against the current location.</summary>
+    /// <summary>Path of the local database file; default ~/.salessync/&lt;Marketo host&gt;.db. Relative paths are resolved against the current location.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
@@ -86,9 +86,13 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     [ValidateRange(0, 10)]
     public int MaxRetries { get; set; } = RetrySettings.Default.MaxRetries;
 
+    /// <summary>Write the connection object (as PnP's -ReturnConnection does); without it Connect-SalesSync writes nothing on success.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     protected override void EndProcessing()
     {
-        var settings = ParameterSetName == EnvironmentSet ? FromEnvironmentVariables() : FromParameters();
+        var settings = ReadSettings();
         SalesSyncSession session;
         try
         {
@@ -105,10 +109,39 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             return;
         }
         ConnectionRegistry.Set(session, Scope);
-        WriteVerbose($"Connected to Marketo {settings.MarketoUri.GetLeftPart(UriPartial.Authority)}"
-            + (settings.SalesforceUri is null ? "" : $" and Salesforce {settings.SalesforceUri.GetLeftPart(UriPartial.Authority)}")
+        WriteVerbose($"Connected to Marketo {session.MarketoUri.GetLeftPart(UriPartial.Authority)}"
+            + (session.SalesforceUri is null ? "" : $" and Salesforce {session.SalesforceUri.GetLeftPart(UriPartial.Authority)}")
             + $"; database {session.DatabasePath}{(session.DatabaseEncrypted ? " (encrypted)" : "")}; scope {Scope}.");
-        WriteObject(new SalesSyncConnectionInfo(session, Scope));
+        if (PassThru) WriteObject(new SalesSyncConnectionInfo(session, Scope));
+    }
+
+    /// <summary>The settings from the parameters or the SALESSYNC_* variables; a missing or malformed variable is a terminating error naming it.</summary>
+    private ConnectionSettings ReadSettings()
+    {
+        try
+        {
+            return ParameterSetName == EnvironmentSet ? EnvironmentSettings.Read(Environment.GetEnvironmentVariable, Adjust) : FromParameters();
+        }
+        catch (EnvironmentSettingException e)
+        {
+            var missing = e.Problem == EnvironmentSettingProblem.Missing;
+            ThrowTerminatingError(new ErrorRecord(e, missing ? "EnvironmentVariableMissing" : "EnvironmentVariableInvalid",
+                missing ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidData, e.VariableName)
+            {
+                ErrorDetails = new ErrorDetails(e.Message)
+                {
+                    RecommendedAction = missing
+                        ? $"Set {EnvironmentSettings.MarketoUri}, {EnvironmentSettings.MarketoClientId} and {EnvironmentSettings.MarketoClientSecret} (and optionally {string.Join(", ", EnvironmentSettings.All.Skip(3))})."
+                        : e.VariableName switch
+                        {
+                            EnvironmentSettings.MarketoUri or EnvironmentSettings.SalesforceUri => $"Set {e.VariableName} to the instance's base URI, such as https://123-ABC-456.mktorest.com.",
+                            EnvironmentSettings.Database => $"Remove {e.VariableName} for the instance's default database, or set it to a file path.",
+                            _ => $"Correct or remove {e.VariableName}.",
+                        },
+                },
+            });
+            throw; // unreachable: ThrowTerminatingError throws
+        }
     }
 
     private ConnectionSettings FromParameters()
@@ -129,32 +162,9 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             SalesforceUri = SalesforceUri,
             SalesforceClientId = salesforce?.UserName,
             SalesforceClientSecret = salesforce is null ? null : new Secret(salesforce.Password),
-            DatabasePath = Environment.GetEnvironmentVariable(EnvironmentSettings.Database) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+            DatabasePath = Database is null ? EnvironmentSettings.ReadDatabase(Environment.GetEnvironmentVariable) : null, // -Database wins (Adjust)
             DatabasePassword = EnvironmentSettings.ReadDatabasePassword(Environment.GetEnvironmentVariable),
         });
-    }
-
-    private ConnectionSettings FromEnvironmentVariables()
-    {
-        try
-        {
-            return EnvironmentSettings.Read(Environment.GetEnvironmentVariable, Adjust);
-        }
-        catch (EnvironmentSettingException e)
-        {
-            var missing = e.Problem == EnvironmentSettingProblem.Missing;
-            ThrowTerminatingError(new ErrorRecord(e, missing ? "EnvironmentVariableMissing" : "EnvironmentVariableInvalid",
-                missing ? ErrorCategory.InvalidArgument : ErrorCategory.InvalidData, e.VariableName)
-            {
-                ErrorDetails = new ErrorDetails(e.Message)
-                {
-                    RecommendedAction = missing
-                        ? $"Set {EnvironmentSettings.MarketoUri}, {EnvironmentSettings.MarketoClientId} and {EnvironmentSettings.MarketoClientSecret} (and optionally {string.Join(", ", EnvironmentSettings.All.Skip(3))})."
-                        : $"Set {e.VariableName} to an absolute URI such as https://123-ABC-456.mktorest.com.",
-                },
-            });
-            throw; // unreachable: ThrowTerminatingError throws
-        }
     }
 
     /// <summary>Applies the parameters every parameter set shares; relative database paths follow the current PowerShell location.</summary>
@@ -185,19 +195,23 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             ConnectFailureReason.InsecureUri => ("InsecureUri", ErrorCategory.SecurityError,
                 "Use an https:// URI. Plain http:// is accepted only for loopback addresses such as the SalesSync sandbox."),
             ConnectFailureReason.InvalidUri => ("InvalidUri", ErrorCategory.InvalidArgument,
-                "Give an absolute https:// URI without a user name or password; credentials go in -MarketoCredential / -SalesforceCredential."),
+                $"Give the {e.Service} instance's base URI alone ({(e.Service == "Salesforce" ? "https://acme.my.salesforce.com" : "https://123-ABC-456.mktorest.com")}): no other path, query string, user name or password; credentials go in -{e.Service}Credential."),
             ConnectFailureReason.Unreachable => ("ServiceUnreachable", ErrorCategory.ConnectionError,
                 $"Check the {e.Service} URI, the network and any proxy (HTTPS_PROXY)."),
             ConnectFailureReason.QuotaExhausted => ("DailyQuotaExhausted", ErrorCategory.LimitsExceeded,
                 "Wait until the daily quota resets, then connect again."),
+            ConnectFailureReason.TlsFailed => ("TlsHandshakeFailed", ErrorCategory.ConnectionError,
+                $"Check the port and scheme of the {e.Service} URI: http:// for a plain-HTTP (loopback) port, https:// with a certificate this machine trusts otherwise."),
+            ConnectFailureReason.ApiVersionNotServed => ("SalesforceApiVersionNotServed", ErrorCategory.InvalidArgument,
+                $"Give -SalesforceApiVersion a version the org serves (the message names the newest), or leave it out for the default {ConnectionSettings.DefaultSalesforceApiVersion}."),
             ConnectFailureReason.Database => DatabaseError(e.StoreReason),
             _ => ("ConnectFailed", ErrorCategory.NotSpecified, null),
         };
-        object? target = e.Service switch
+        object? target = e.Reason == ConnectFailureReason.ApiVersionNotServed ? settings.SalesforceApiVersion : e.Service switch
         {
             "Database" => (e.InnerException as StoreException)?.DatabasePath ?? settings.DatabasePath,
             "Salesforce" => settings.SalesforceUri is null ? null : UriPolicy.Display(settings.SalesforceUri),
-            _ => settings.MarketoUri.UserInfo.Length > 0 ? UriPolicy.Display(settings.MarketoUri) : settings.MarketoUri,
+            _ => settings.MarketoUri.IsAbsoluteUri && settings.MarketoUri.UserInfo.Length > 0 ? UriPolicy.Display(settings.MarketoUri) : settings.MarketoUri,
         };
         return new ErrorRecord(e, id, category, target)
         {

@@ -8,8 +8,9 @@ namespace SalesSync.PowerShell.Cmdlets;
 [OutputType(typeof(SyncRun))]
 public sealed class GetSalesSyncRunCommand : SalesSyncConnectedCmdlet
 {
-    /// <summary>Only the newest N runs.</summary>
+    /// <summary>Only the newest N runs. -First is the same (the history is newest first), as other SalesSync Get- cmdlets name it.</summary>
     [Parameter(Position = 0)]
+    [Alias("First")]
     [ValidateRange(1, int.MaxValue)]
     public int? Last { get; set; }
 

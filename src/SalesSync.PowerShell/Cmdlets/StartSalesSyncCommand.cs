@@ -81,6 +81,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ReportChanges = PassThru,
         };
         SyncRunResult? finished = null;
+        int callsBefore = 0, callsMade = 0;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
@@ -93,11 +94,13 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 return;
             }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
+            callsBefore = Session.MarketoCallsToday;
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
                 if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
                 else if (output is SyncFinished f) Record(f.Run);
             }));
+            callsMade = Session.MarketoCallsToday - callsBefore;
         }
         catch (PipelineStoppedException)
         {
@@ -142,29 +145,17 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
-        if (finished is { Status: SyncRunStatus.Failed } failed)
+        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && Math.Max(callsMade, stopped.MarketoCalls) >= cap)
         {
-            WriteError(new ErrorRecord(new InvalidOperationException(failed.Message), "SyncFailed", ErrorCategory.OperationStopped, SyncRun.From(failed))
-            {
-                ErrorDetails = new ErrorDetails(failed.Message) { RecommendedAction = Core.SalesSyncSession.NextStepAfter(failed) },
-            });
-        }
-        else if (finished is { Status: SyncRunStatus.Refused } refused)
-        {
-            WriteError(new ErrorRecord(new InvalidOperationException(refused.Message), "SyncRefused", ErrorCategory.InvalidData, SyncRun.From(refused))
-            {
-                ErrorDetails = new ErrorDetails(refused.Message)
-                {
-                    // A pass that saw nobody never removes anyone; one that saw too few may, when the admin says so.
-                    RecommendedAction = refused.Message?.Contains("found no sales-owned person", StringComparison.Ordinal) == true
-                        ? "Check the list ids and the connection's permissions; a pass that sees nobody never removes anyone."
-                        : "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval.",
-                },
-            });
-        }
-        else if (finished is { Status: SyncRunStatus.Stopped } stopped)
-        {
+            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The cap
+            // counts the invocation's calls (list checks too), which the process's count of today's calls measures.
             WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
+        }
+        else if (finished is { Status: not SyncRunStatus.Completed } unfinished)
+        {
+            // Every other run that did not complete is a terminating error, after the run object was written, so a
+            // runbook (pwsh -File) exits non-zero and try/catch sees the run as the error's TargetObject.
+            ThrowTerminatingError(RunDidNotComplete(unfinished));
         }
 
         void Record(SyncRunResult run)
@@ -172,6 +163,26 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
         }
+    }
+
+    /// <summary>SyncFailed, SyncRefused or SyncStopped, with the run as TargetObject and what the next run does.</summary>
+    private static ErrorRecord RunDidNotComplete(SyncRunResult run)
+    {
+        var (id, category, action) = run.Status switch
+        {
+            SyncRunStatus.Failed => ("SyncFailed", ErrorCategory.OperationStopped, Core.SalesSyncSession.NextStepAfter(run)),
+            // A pass that saw nobody never removes anyone; one that saw too few may, when the admin says so.
+            SyncRunStatus.Refused => ("SyncRefused", ErrorCategory.InvalidData,
+                run.Message?.Contains("found no sales-owned person", StringComparison.Ordinal) == true
+                    ? "Check the list ids and the connection's permissions; a pass that sees nobody never removes anyone."
+                    : "Check the list ids (a list must hold every sales-owned person); if the people did leave, run Start-SalesSync -Full -AllowLargeRemoval."),
+            _ => ("SyncStopped", ErrorCategory.LimitsExceeded, Core.SalesSyncSession.NextStepAfter(run)),
+        };
+        var message = run.Message ?? $"Sync run {run.RunId} ended {run.Status}.";
+        return new ErrorRecord(new InvalidOperationException(message), id, category, SyncRun.From(run))
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = action },
+        };
     }
 
     /// <summary>After Ctrl+C, the stopped run's message (what the next plain Start-SalesSync does) on the console, as a warning would show it.</summary>

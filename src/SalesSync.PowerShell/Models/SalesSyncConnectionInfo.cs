@@ -15,7 +15,7 @@ public sealed class SalesSyncConnectionInfo
     internal SalesSyncConnectionInfo(SalesSyncSession session, ConnectionScope scope)
     {
         _session = session;
-        Scope = scope;
+        Scope = scope.ToString(); // a string, so ConvertTo-Json and Export-Csv show the name
         _lastTokenExpiry = session.MarketoTokenExpiresAt;
     }
 
@@ -24,6 +24,10 @@ public sealed class SalesSyncConnectionInfo
 
     /// <summary>When the Marketo access token in use expires (follows every refresh).</summary>
     public DateTimeOffset? MarketoTokenExpiresAt => _session.IsRetired ? _lastTokenExpiry : _lastTokenExpiry = _session.MarketoTokenExpiresAt;
+
+    /// <summary>The limits and today's count in one line, as the default view shows them (the figures are also properties of their own).</summary>
+    public string MarketoLimits => string.Format(System.Globalization.CultureInfo.InvariantCulture,
+        "{0} calls/20 s, {1} in flight, {2} calls/day ({3} used)", MarketoCallsPerWindow, MarketoConcurrentCalls, MarketoDailyCallBudget, MarketoCallsToday);
 
     public int MarketoCallsPerWindow => _session.MarketoLimits.CallsPerWindow;
     public int MarketoConcurrentCalls => _session.MarketoLimits.ConcurrentCalls;
@@ -39,7 +43,8 @@ public sealed class SalesSyncConnectionInfo
     public string? SalesforceApiVersion => _session.SalesforceApiVersion;
     public string Database => _session.DatabasePath;
     public bool DatabaseEncrypted => _session.DatabaseEncrypted;
-    public ConnectionScope Scope { get; }
+    /// <summary>Process or Runspace.</summary>
+    public string Scope { get; }
     public DateTimeOffset ConnectedAt => _session.ConnectedAt;
 
     /// <summary>False once the connection was replaced or disconnected.</summary>

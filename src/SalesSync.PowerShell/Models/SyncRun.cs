@@ -19,6 +19,8 @@ public sealed class SyncRun
     public long BulkBytes { get; init; }
     /// <summary>The static list(s) the run read; null for createdAt windows, a smart list or an id scan.</summary>
     public long[]? StaticListId { get; init; }
+    /// <summary>The same list ids as one comma-separated string ("1011,1012"), so Export-Csv keeps them.</summary>
+    public string? StaticLists => StaticListId is null ? null : string.Join(",", StaticListId);
     public long? SmartListId { get; init; }
 
     /// <summary>A partial pass (-CreatedSince): people created from then on were exported, and nobody was removed.</summary>
@@ -26,6 +28,9 @@ public sealed class SyncRun
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>Duration in seconds, to a tenth (a plain number for CSV, JSON and the views).</summary>
+    public double? DurationSeconds => Duration is { } d ? Math.Round(d.TotalSeconds, 1) : null;
     public string? Message { get; init; }
 
     internal static SyncRun From(SyncRunResult r) => new()
