@@ -14,6 +14,11 @@
 #   $marketoClientId, $marketoClientSecret, $salesforceUri, $salesforceCredential, $salesforceClientId,
 #   $salesforceClientSecret, and the SALESSYNC_* environment variables of Connect-SalesSync -FromEnvironment
 #   (Marketo, Salesforce, SALESSYNC_DATABASE the connected database).
+#   Short names as the Connect-SalesSync examples write them: $marketo and $salesforce (the credentials), $clientId
+#   and $clientSecret (Marketo's).
+# - Placeholders an admin replaces with their own are replaced with the sandbox's before the example runs: the Marketo
+#   instance https://123-ABC-456.mktorest.com (also written without its scheme), the Salesforce org
+#   https://acme.my.salesforce.com, and the Salesforce user id 0055g00000AbCdE (an active user of the sandbox's org).
 # - Prompts are answered: Get-Credential gives $marketoCredential ($salesforceCredential when its -Message or
 #   -Title mentions Salesforce), Read-Host gives 'help-example-input' (a SecureString with -AsSecureString).
 # - Export jobs finish in a moment here, so Start-SalesSync polls every second ($PSDefaultParameterValues).
@@ -92,8 +97,22 @@ BeforeAll {
         SALESSYNC_SALESFORCE_CLIENT_SECRET = $salesforceClientSecret
         SALESSYNC_DATABASE                 = $database
     }
+    $users = (Invoke-WebRequest "$($sandbox.Control)salesforce/User").Content
+    $users = if ($users -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($users) } else { $users }
+    $activeUser = $users -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object IsActive | Select-Object -First 1
+    # The placeholders of the help (see the top of this file), longest first so the bare host never splits a URI.
+    $script:placeholders = [ordered]@{
+        'https://123-ABC-456.mktorest.com' = $marketoUri.TrimEnd('/')
+        '123-ABC-456.mktorest.com'         = $marketoUri.TrimEnd('/')
+        'https://acme.my.salesforce.com'   = $salesforceUri.TrimEnd('/')
+        '0055g00000AbCdE'                  = [string] $activeUser.Id
+    }
     # Runs in the example's own scope, before its Setup.
     $script:prelude = {
+        $marketo = $marketoCredential
+        $salesforce = $salesforceCredential
+        $clientId = $marketoClientId
+        $clientSecret = $marketoClientSecret
         $PSDefaultParameterValues = @{ 'Start-SalesSync:ExportPollSeconds' = 1 }
         function Get-Credential {
             param([Parameter(Position = 0)] $UserName, [string] $Message, [string] $Title)
@@ -156,6 +175,7 @@ Describe 'Help examples' {
         $shown = @((Get-Help $Cmdlet -Examples).examples.example)
         $code = $shown[$Number - 1].code
         $code | Should -Not -BeNullOrEmpty
+        foreach ($placeholder in $placeholders.Keys) { $code = $code.Replace($placeholder, $placeholders[$placeholder]) }
         $setupBlock = if ($Setup) { [scriptblock]::Create($Setup) } else { {} }
         $exampleBlock = [scriptblock]::Create($code)
         Push-Location $work
