@@ -129,7 +129,7 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             await killed.WaitForExitAsync();
         }
 
-        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState + ' ' + $_.Attributes.subject }; " +
+        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState + ' ' + $_.Subject }; " +
                                      "$people = @(Get-SyncedPerson); $people | ForEach-Object { 'PERSON ' + $_.MarketoId + ' ' + $_.Unsubscribed }", host, withSalesforce: true);
         Assert.True(exit == 0, output);
         var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+) (\w+) Note (\d+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value, Salesforce: m.Groups[3].Value, Row: int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();

@@ -48,9 +48,6 @@ public sealed record Submission(SalesActivity Activity, SubmitOutcome Outcome, U
 /// </summary>
 public sealed partial class ActivityLogger
 {
-    /// <summary>How far ahead of now an activity may be dated (clocks differ a little; a future activity is a mistake).</summary>
-    private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
-
     /// <summary>How many stored activities a caller lets accumulate before sending: one Marketo call's worth.</summary>
     public const int BatchSize = ActivityOutbox.MarketoBatch;
 
@@ -78,37 +75,54 @@ public sealed partial class ActivityLogger
         _lock = OutboxLock.For(store.Activities);
     }
 
+    /// <summary>Where this caller's progress goes (accepted here, deliveries from the outbox); null: none.</summary>
+    public ActivityProgress? Progress
+    {
+        get => _outbox.Progress;
+        set => _outbox.Progress = value;
+    }
+
     /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>
     public ActivitySettings Settings => _settings;
 
-    /// <summary>A checked activity for the request, not yet stored; a <see cref="SalesActivityException"/> says what is wrong with it.</summary>
+    /// <summary>
+    /// A checked activity for the request, not yet stored; a <see cref="SalesActivityException"/> says what is wrong
+    /// with it. Values are trimmed (a blank one counts as not given); ids, kinds' call statuses and emails are read in
+    /// any case; every rule a value breaks is checked before the person is looked up.
+    /// </summary>
     public SalesActivity Prepare(ActivityRequest request, DateTimeOffset now)
     {
-        var person = Resolve(request);
+        var callerId = request.ActivityId?.Trim() is { Length: > 0 } trimmed ? trimmed : null;
+        if (callerId is not null && !CallerIdPattern().IsMatch(callerId))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"ActivityId '{callerId}' must be 1 to 64 letters, digits, '.', '_', ':' or '-' (it ends every Salesforce Task subject).") { Value = callerId };
         var allowed = SalesActivityCatalog.AllowedFor(request.Kind).ToDictionary(a => a.ApiName, StringComparer.OrdinalIgnoreCase);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, raw) in request.Attributes)
         {
-            if (string.IsNullOrEmpty(raw)) continue; // a CSV's empty column, a parameter not given
+            var value = raw?.Trim();
+            if (string.IsNullOrEmpty(value)) continue; // a CSV's empty column, a parameter not given
             if (!allowed.TryGetValue(name, out var attribute))
                 throw new SalesActivityException(ActivityFailureReason.UnknownAttribute,
-                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.");
-            values[attribute.ApiName] = Check(attribute, raw);
+                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.") { Value = value };
+            values[attribute.ApiName] = Check(attribute, value);
         }
         var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).Select(a => a.ApiName).ToList();
         if (missing.Count > 0)
-            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}.");
+            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}; add the parameter or column.") { Value = request.Kind.ToString() };
         var occurred = request.OccurredAt ?? now;
-        if (occurred > now + FutureTolerance)
-            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"The activity is dated {occurred:u}, in the future; activities record what already happened.");
-
-        var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
-        if (request.ActivityId is { } given && !CallerIdPattern().IsMatch(given))
+        if (occurred > now + SalesActivityCatalog.FutureSkew)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"ActivityId '{given}' must be 1 to 64 letters, digits, '.', '_', ':' or '-' (it ends every Salesforce Task subject).");
+                $"OccurredAt {occurred:u} is in the future (more than {SalesActivityCatalog.FutureSkew.TotalMinutes:0} minutes ahead of this computer's clock); activities record what already happened: give the time it happened.") { Value = occurred };
+        if (occurred < now - SalesActivityCatalog.MaxAge)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"OccurredAt {occurred:u} is more than 24 months ago: Marketo keeps custom activities 25 months from their date and would discard it on arrival. Give a date after {now - SalesActivityCatalog.MaxAge:yyyy-MM-dd}.") { Value = occurred };
+
+        var person = Resolve(request);
+        var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
         return new SalesActivity
         {
-            ActivityId = request.ActivityId ?? SalesActivity.NewId(),
+            ActivityId = callerId ?? SalesActivity.NewId(),
             Kind = request.Kind,
             MarketoId = person.MarketoId,
             Email = person.Email,
@@ -127,6 +141,28 @@ public sealed partial class ActivityLogger
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
     public bool IsLogged(string activityId) => _activities.Find(activityId) is not null;
+
+    /// <summary>
+    /// The stored activity a prepared one repeats (same caller id, person, kind and attributes: sending it again is a
+    /// skip), or null when the id is new. The id logged for a different activity is an ActivityIdReused
+    /// <see cref="SalesActivityException"/> naming the stored one. The time is not compared: a CSV read back gives it
+    /// to the second, and a time left out means "now".
+    /// </summary>
+    public SalesActivity? AlreadyLogged(SalesActivity prepared)
+    {
+        if (_activities.Find(prepared.ActivityId) is not { } stored) return null;
+        var differences = new List<string>();
+        if (stored.MarketoId != prepared.MarketoId) differences.Add($"Marketo person {stored.MarketoId}, not {prepared.MarketoId}");
+        if (stored.Kind != prepared.Kind) differences.Add($"{stored.Kind}, not {prepared.Kind}");
+        foreach (var name in stored.Attributes.Keys.Union(prepared.Attributes.Keys).Order(StringComparer.Ordinal))
+            if (!string.Equals(stored.Attribute(name), prepared.Attribute(name), StringComparison.Ordinal))
+                differences.Add($"{name} '{stored.Attribute(name)}', not '{prepared.Attribute(name)}'");
+        if (differences.Count == 0) return stored;
+        throw new SalesActivityException(ActivityFailureReason.ActivityIdReused,
+            $"ActivityId {stored.ActivityId} is already logged for a different activity ({stored.Kind} for Marketo person {stored.MarketoId}, " +
+            $"occurred {stored.OccurredAt:u}, logged {stored.LoggedAt:u}; it has {string.Join("; ", differences.Take(3))}). " +
+            "Give this activity an ActivityId of its own (or none: SalesSync makes one).") { Value = stored.ActivityId };
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex CallerIdPattern();
@@ -377,41 +413,58 @@ public sealed partial class ActivityLogger
 
     private PersonRecord Resolve(ActivityRequest request)
     {
+        var email = request.Email?.Trim() is { Length: > 0 } given ? Unsubscribes.EmailAddress.Clean(given) : null;
+        if (email is not null && Unsubscribes.EmailAddress.Problem(email) is { } problem)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Email: {problem} Give the email of a synced person, or -MarketoId.") { Value = email };
         if (request.MarketoId is { } id)
         {
+            if (id <= 0)
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"MarketoId {id} is not a Marketo id: ids are whole numbers from 1 (see Get-SyncedPerson).") { Value = id };
             var person = _people.Find(id) ?? throw new SalesActivityException(ActivityFailureReason.PersonNotSynced,
-                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).");
-            if (request.Email is { Length: > 0 } email && !string.Equals(email, person.Email, StringComparison.OrdinalIgnoreCase))
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}.");
+                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).") { Value = id };
+            if (email is not null && !string.Equals(Unsubscribes.EmailAddress.Key(email), Unsubscribes.EmailAddress.Key(person.Email ?? ""), StringComparison.Ordinal))
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}: give one of the two, or the matching pair.") { Value = email };
             return person;
         }
-        if (request.Email is not { Length: > 0 } address)
-            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person.");
-        if (address.IndexOfAny(['*', '?']) >= 0 || !address.Contains('@'))
-            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"'{address}' is not an email address.");
-        var matches = _people.Query(new PersonQuery { Email = address, First = 3 }).ToList();
+        if (email is null)
+            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person (a MarketoId, Email, 'Email Address' or EmailAddress column or property).");
+        var matches = _people.Query(new PersonQuery { Email = email, First = 3 }).ToList();
         return matches.Count switch
         {
-            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {address}."),
+            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {email} (run Start-SalesSync, or check the address).") { Value = email },
             1 => matches[0],
             _ => throw new SalesActivityException(ActivityFailureReason.AmbiguousEmail,
-                $"Several synced people have the email {address} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose."),
+                $"Several synced people have the email {email} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose.") { Value = email },
         };
     }
 
+    /// <summary>One attribute value (trimmed, not empty) against Marketo's rules and the documented values; returns it as stored.</summary>
     private static string Check(ActivityAttribute attribute, string value)
     {
         if (value.Length > attribute.MaxLength)
             throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
-                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}.");
+                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
+        // NUL and every other control character is refused; multi-line free text keeps tabs and line breaks.
+        var control = value.IndexOfAny(value.Where(c => char.IsControl(c) && !(attribute.MultiLine && c is '\t' or '\r' or '\n')).Take(1).ToArray());
+        if (control >= 0)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"{attribute.ApiName} holds the control character U+{(int)value[control]:X4}; remove it" +
+                (attribute.MultiLine ? " (tabs and line breaks are kept in this field)." : " (this field is one line: no tabs or line breaks).")) { Value = value };
+        if (attribute == SalesActivityCatalog.CallStatus)
+            return SalesActivityCatalog.CallStatusOf(value) ?? throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
         switch (attribute.DataType)
         {
-            case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.");
+            case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number):
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.") { Value = value };
+            case "integer" when attribute == SalesActivityCatalog.DurationSeconds && int.Parse(value, CultureInfo.InvariantCulture) < 0:
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be 0 or more seconds, not {value}.") { Value = value };
             case "link" when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL, not '{value}'.");
-            case "email" when !value.Contains('@'):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an email address, not '{value}'.");
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
+            case "email" when Unsubscribes.EmailAddress.Problem(value) is { } problem:
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName}: {problem}") { Value = value };
+            case "integer":
+                return int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
         }
         return value;
     }
