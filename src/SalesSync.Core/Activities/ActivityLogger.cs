@@ -73,7 +73,57 @@ public sealed partial class ActivityLogger
         _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
         _lock = OutboxLock.For(store.Activities);
+        _journal = new AcceptJournal(store.Path);
     }
+
+    // ---------- group commit ----------
+    //
+    // Accepted activities are appended to this caller's journal (durable against a kill) and stored in LiteDB a group
+    // at a time: when a group is full, and before anything reads the store (a delivery, a held-row check, -PassThru).
+
+    /// <summary>How many accepted activities one transaction stores.</summary>
+    public const int GroupSize = BatchSize;
+
+    private readonly AcceptJournal _journal;
+    private readonly List<SalesActivity> _group = [];
+
+    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group.</summary>
+    private void Stage(SalesActivity activity)
+    {
+        if (!_lock.TryStage(activity))
+            throw Taken(activity.ActivityId);
+        try
+        {
+            _journal.Append(activity);
+        }
+        catch
+        {
+            _lock.Unstage([activity]);
+            throw;
+        }
+        _group.Add(activity);
+        if (_group.Count >= GroupSize) Commit();
+    }
+
+    /// <summary>Stores the accepted group in one transaction (nothing to do when it is empty).</summary>
+    public void Commit()
+    {
+        if (_group.Count == 0) return;
+        _activities.Add(_group);
+        _lock.Unstage(_group);
+        _group.Clear();
+        _journal.Clear();
+    }
+
+    /// <summary>Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error).</summary>
+    public void Close()
+    {
+        Commit();
+        _journal.Dispose();
+    }
+
+    private static SalesActivityException Taken(string activityId) => new(ActivityFailureReason.DuplicateActivityId,
+        $"An activity with the id {activityId} is already logged (another runspace or process logged it meanwhile); it is not logged again.") { Value = activityId };
 
     /// <summary>Where this caller's progress goes (accepted here, deliveries from the outbox); null: none.</summary>
     public ActivityProgress? Progress
@@ -140,7 +190,7 @@ public sealed partial class ActivityLogger
     }
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
-    public bool IsLogged(string activityId) => _activities.Find(activityId) is not null;
+    public bool IsLogged(string activityId) => _lock.Staged(activityId) is not null || _activities.Find(activityId) is not null;
 
     /// <summary>
     /// The stored activity a prepared one repeats (same caller id, person, kind and attributes: sending it again is a
@@ -150,7 +200,7 @@ public sealed partial class ActivityLogger
     /// </summary>
     public SalesActivity? AlreadyLogged(SalesActivity prepared)
     {
-        if (_activities.Find(prepared.ActivityId) is not { } stored) return null;
+        if ((_lock.Staged(prepared.ActivityId) ?? _activities.Find(prepared.ActivityId)) is not { } stored) return null;
         var differences = new List<string>();
         if (stored.MarketoId != prepared.MarketoId) differences.Add($"Marketo person {stored.MarketoId}, not {prepared.MarketoId}");
         if (stored.Kind != prepared.Kind) differences.Add($"{stored.Kind}, not {prepared.Kind}");
@@ -195,9 +245,12 @@ public sealed partial class ActivityLogger
     /// </summary>
     public Submission Submit(SalesActivity activity)
     {
+        // A caller's own id may be taken already (SalesSync's own ids are random: 80 bits never collide).
+        if (!activity.ActivityId.StartsWith("SS-", StringComparison.Ordinal) && _activities.Find(activity.ActivityId) is not null)
+            throw Taken(activity.ActivityId);
         if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
         {
-            _activities.Add([activity]);
+            Stage(activity);
             return new Submission(activity, SubmitOutcome.Stored);
         }
         switch (_guard.Screen(activity))
@@ -207,7 +260,7 @@ public sealed partial class ActivityLogger
                 _awaitingCheck.Add(activity);
                 return new Submission(activity, SubmitOutcome.Held);
             case { Allowed: true }:
-                _activities.Add([activity]);
+                Stage(activity);
                 return new Submission(activity, SubmitOutcome.Stored);
             case { MustWait: true } wait:
                 Hold(activity);
@@ -215,7 +268,7 @@ public sealed partial class ActivityLogger
                 return new Submission(activity, SubmitOutcome.Deferred, wait);
             case var refusal:
                 var refused = AsRefused(activity, refusal);
-                _activities.Add([refused]);
+                Stage(refused);
                 return new Submission(refused, SubmitOutcome.Refused, refusal);
         }
     }
@@ -231,6 +284,7 @@ public sealed partial class ActivityLogger
     public async Task<IReadOnlyList<Submission>> CheckHeldAsync(bool all, CancellationToken ct)
     {
         if (_guard is null || _awaitingCheck.Count == 0) return [];
+        Commit(); // the held rows are settled in the store
         await _guard.FlushAsync(all, ct).ConfigureAwait(false);
         // The first one still queued and those behind it wait, so the order holds.
         var decided = _awaitingCheck.Select(a => (Activity: a, Decision: _guard.Decide(a))).TakeWhile(d => d.Decision is not null)
@@ -255,7 +309,7 @@ public sealed partial class ActivityLogger
         _lock.Hold(activity.ActivityId);
         try
         {
-            _activities.Add([Held(activity)]);
+            Stage(Held(activity));
         }
         catch
         {
@@ -267,6 +321,7 @@ public sealed partial class ActivityLogger
     /// <summary>Leaves these held activities to the next flush, which checks them again.</summary>
     public void Abandon(IReadOnlyList<string> activityIds)
     {
+        Commit(); // the next flush finds them in the store
         foreach (var id in activityIds) _lock.Let(id);
     }
 
@@ -392,24 +447,37 @@ public sealed partial class ActivityLogger
     }
 
     /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
-    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => _outbox.DeliverAsync(all, ct);
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
+    {
+        Commit();
+        return _outbox.DeliverAsync(all, ct);
+    }
 
     /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
         _lock.ExclusiveAsync(async () =>
         {
-            var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
-            var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
-            return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
+            Commit();
+            return await FlushLockedAsync(ct).ConfigureAwait(false);
         }, ct);
+
+    private async Task<DeliveryReport> FlushLockedAsync(CancellationToken ct)
+    {
+        var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
+        var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+        return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
+    }
 
     /// <summary>Failed deliveries sent again (all, or these activities), while no delivery runs: see <see cref="ActivityStore.RequeueFailed"/>.</summary>
     internal Task<(int Marketo, int Salesforce)> RequeueFailedAsync(IReadOnlyList<string>? activityIds, CancellationToken ct) =>
         _lock.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
-    public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>
-        activityIds.Count == 0 ? [] : activityIds.Chunk(500).SelectMany(ids => _activities.Query(new ActivityQuery { ActivityIds = ids })).ToList();
+    public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds)
+    {
+        Commit();
+        return activityIds.Count == 0 ? [] : activityIds.Chunk(500).SelectMany(ids => _activities.Query(new ActivityQuery { ActivityIds = ids })).ToList();
+    }
 
     private PersonRecord Resolve(ActivityRequest request)
     {

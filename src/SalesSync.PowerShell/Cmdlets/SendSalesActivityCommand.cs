@@ -179,7 +179,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             request = request with { OccurredAt = ReadTime(OccurredAt) };
             activity = _logger!.Prepare(request, DateTimeOffset.UtcNow);
-            if (_logger.AlreadyLogged(activity) is { } stored)
+            if (!string.IsNullOrWhiteSpace(ActivityId) && _logger.AlreadyLogged(activity) is { } stored)
             {
                 // The same activity again (a CSV sent twice, a rerun after a crash): nothing to do, said once at the end.
                 WriteVerbose($"Activity {stored.ActivityId} is already logged with the same content (Marketo {stored.Marketo.State}, Salesforce {stored.Salesforce.State}); skipped.");
@@ -337,6 +337,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             _logger.AbandonHeld();
             _awaitingCheck.Clear();
+            try
+            {
+                _logger.Close(); // stores the last accepted group and removes its journal
+            }
+            catch (Exception e) when (IsLocalFailure(e))
+            {
+                // Nothing is lost: the journal stays, and the next process to open the database stores its rows.
+            }
         }
         base.Dispose(disposing);
     }
