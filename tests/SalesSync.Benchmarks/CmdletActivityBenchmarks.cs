@@ -35,9 +35,10 @@ internal static class CmdletActivityBenchmarks
                 "CallStatus = if ($k -eq 'CallReceived') { 'Completed' } else { $null }; " +
                 "CampaignName = if ($k -like '*Campaign') { 'Q4 Outreach' } else { $null } } }; " +
                 "$stats = { $s = Invoke-RestMethod \"$env:BENCH_CONTROL_URI`stats\"; [pscustomobject]@{ M = $s.marketo.totalCalls; S = $s.salesforce.totalCalls } }; " +
-                "$before = & $stats; $sw = [Diagnostics.Stopwatch]::StartNew(); " +
-                "$rows | Send-SalesActivity -ErrorAction SilentlyContinue -ErrorVariable failed -InformationAction SilentlyContinue; $sw.Stop(); $after = & $stats; " +
-                "'RESULT {0} {1} {2} {3} {4}' -f $sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($after.M - $before.M), ($after.S - $before.S), $failed.Count, (Get-SalesActivity -State Delivered -Destination Marketo -IncludeTotalCount -First 0).ToString()";
+                "$before = & $stats; $cpu = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime; $sw = [Diagnostics.Stopwatch]::StartNew(); " +
+                "$rows | Send-SalesActivity -ErrorAction SilentlyContinue -ErrorVariable failed -InformationAction SilentlyContinue; $sw.Stop(); " +
+                "$cpu = ([Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime - $cpu).TotalSeconds; $after = & $stats; " +
+                "'RESULT {0} {1} {2} {3} {4} {5}' -f $sw.Elapsed.TotalSeconds.ToString([cultureinfo]::InvariantCulture), ($after.M - $before.M), ($after.S - $before.S), $failed.Count, $cpu.ToString([cultureinfo]::InvariantCulture), (Get-SalesActivity -State Delivered -Destination Marketo -IncludeTotalCount -First 0).ToString()";
             var (exit, output) = await RunPwshAsync(script, host);
             var result = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
             if (exit != 0 || result is null)
@@ -49,7 +50,10 @@ internal static class CmdletActivityBenchmarks
             var seconds = double.Parse(parts[1], CultureInfo.InvariantCulture);
             var marketoCalls = int.Parse(parts[2], CultureInfo.InvariantCulture);
             var salesforceCalls = int.Parse(parts[3], CultureInfo.InvariantCulture);
-            Console.WriteLine($"  {count / seconds,8:N0} activities/s ({seconds:N1} s wall); per 1,000 activities: {marketoCalls * 1000.0 / count:N1} Marketo calls, {salesforceCalls * 1000.0 / count:N1} Salesforce calls; {parts[4]} per-item errors (guard refusals); {string.Join(' ', parts[5..])}");
+            var cpu = double.Parse(parts[5], CultureInfo.InvariantCulture);
+            // The child's CPU seconds are the steadier figure on a shared machine (the sandbox runs in this process).
+            Console.WriteLine($"  {count / seconds,8:N0} activities/s ({seconds:N1} s wall), {count / cpu:N0} per CPU second of the pwsh ({cpu:N1} s); " +
+                              $"per 1,000 activities: {marketoCalls * 1000.0 / count:N1} Marketo calls, {salesforceCalls * 1000.0 / count:N1} Salesforce calls; {parts[4]} per-item errors (guard refusals); {string.Join(' ', parts[6..])}");
         }
         finally
         {

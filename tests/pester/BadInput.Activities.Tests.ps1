@@ -289,6 +289,15 @@ Describe 'Flat output and summaries' {
         $sync = @(Sync-SalesActivity -InformationVariable synced -InformationAction SilentlyContinue)
         "$($synced | Where-Object Tags -Contains 'SalesSync.Summary')" | Should -BeLike 'Marketo 0 delivered, 0 failed*; 0 pending'
         $sync.Count | Should -Be 1
+        # Progress: the command's record with Marketo's nested under it (a runspace of this process shares the connection).
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Join-Path $root 'SalesSync.psd1')'; Send-SalesActivity -Kind EmailOpened -MarketoId $($p.MarketoId) -Subject 'With progress' -InformationAction Ignore").Invoke()
+            $records = @($ps.Streams.Progress)
+            ($records | Where-Object { $_.Activity -eq 'Send-SalesActivity' -and $_.StatusDescription -like '1 accepted*' }) | Should -Not -BeNullOrEmpty
+            ($records | Where-Object { $_.ParentActivityId -eq 1 -and $_.StatusDescription -like 'Marketo: 1 delivered*' }) | Should -Not -BeNullOrEmpty
+            $records[-1].RecordType | Should -Be 'Completed'
+        } finally { $ps.Dispose() }
         # 6>$null hides it; the output stream never carries it.
         $out = & { Send-SalesActivity -Kind EmailOpened -MarketoId $p.MarketoId -Subject 'Quiet' 6>$null } 6>&1
         $out | Should -BeNullOrEmpty

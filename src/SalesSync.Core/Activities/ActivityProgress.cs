@@ -30,7 +30,8 @@ public sealed class ActivityProgress(string activity)
     {
         if (marketo) { _marketoDelivered += delivered; _marketoFailed += failed; }
         else { _salesforceDelivered += delivered; _salesforceFailed += failed; }
-        if (!Due()) return;
+        // A destination's first batch is always shown (its record then stays until Complete); later ones at most every 250 ms.
+        if (!Due() && (marketo ? _marketoShown : _salesforceShown)) return;
         var observer = EngineObserver.Current;
         WriteCaller(observer);
         var (id, name, done, bad) = marketo ? (MarketoId, "Marketo", _marketoDelivered, _marketoFailed) : (SalesforceId, "Salesforce", _salesforceDelivered, _salesforceFailed);

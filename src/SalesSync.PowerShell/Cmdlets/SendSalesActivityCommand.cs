@@ -121,6 +121,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 _deliveryStopped = $"Marketo: could not check SalesSync's activity types ({e.Message}).";
                 WriteVerbose($"{_deliveryStopped} Activities are stored and delivered once Marketo answers.");
             }
+            catch (SalesSyncApiException e)
+            {
+                // Credentials or permissions: nothing can be delivered until an admin fixes them (never a .NET type name as ErrorId).
+                ThrowTerminatingError(new ErrorRecord(e, "ActivityDeliveryRefused", ErrorCategory.PermissionDenied, null)
+                {
+                    ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Check the Marketo API user's credentials and its Read-Write Activity permission (Connect-SalesSync), then send again." },
+                });
+            }
         }
     }
 
@@ -211,6 +219,15 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         try
         {
             submitted = _logger!.Submit(activity);
+        }
+        catch (Exception e) when (IsLocalFailure(e))
+        {
+            // Storing runs on the pipeline thread (not through RunEngine): the same stable ErrorIds for a disk or database failure.
+            ThrowTerminatingError(new ErrorRecord(e, e is IOException or UnauthorizedAccessException ? "LocalFileError" : "DatabaseError", ErrorCategory.WriteError, activity.ActivityId)
+            {
+                ErrorDetails = new ErrorDetails($"Send-SalesActivity stopped on a local error: {e.Message}") { RecommendedAction = LocalFailureAdvice },
+            });
+            return;
         }
         catch (SalesActivityException e)
         {
