@@ -272,7 +272,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             WriteWarning(_skipped.Count == 1
                 ? $"Activity {_skipped[0]} is already logged with the same content; skipped (Get-SalesActivity -ActivityId {_skipped[0]} shows it)."
                 : $"{_skipped.Count:N0} activities are already logged with the same content and were skipped ({string.Join(", ", _skipped.Take(3))}{(_skipped.Count > 3 ? ", ..." : "")}).");
-        _logger?.Progress?.Complete();
+        using (Core.Diagnostics.EngineObserver.Use(new PipelineObserver(write => write(this)))) _logger?.Progress?.Complete();
         _tally.Skipped = _skipped.Count;
         WriteSummary(_tally.Summary());
     }
