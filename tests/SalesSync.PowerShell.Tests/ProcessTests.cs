@@ -129,9 +129,14 @@ public sealed class ProcessTests(SandboxFixture sandbox) : IClassFixture<Sandbox
             await killed.WaitForExitAsync();
         }
 
-        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState + ' ' + $_.Attributes.subject }; " +
+        // The killed sender's group-commit journal is left behind (rows accepted since its last commit are only there);
+        // the rerun stores them and removes it.
+        var journals = Directory.GetFiles(Path.GetDirectoryName(database)!, Path.GetFileName(database) + ".accepting-*.jsonl");
+        Assert.Single(journals);
+        var (exit, output) = RunPwsh(connect + "Sync-SalesActivity | Out-Null; Get-SalesActivity | ForEach-Object { 'ID ' + $_.ActivityId + ' ' + $_.MarketoState + ' ' + $_.SalesforceState + ' ' + $_.Subject }; " +
                                      "$people = @(Get-SyncedPerson); $people | ForEach-Object { 'PERSON ' + $_.MarketoId + ' ' + $_.Unsubscribed }", host, withSalesforce: true);
         Assert.True(exit == 0, output);
+        Assert.False(File.Exists(journals[0]), "the rerun did not take up the killed sender's journal");
         var stored = System.Text.RegularExpressions.Regex.Matches(output, @"ID (SS-\w+) (\w+) (\w+) Note (\d+)").Select(m => (Id: m.Groups[1].Value, State: m.Groups[2].Value, Salesforce: m.Groups[3].Value, Row: int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
         Assert.NotEmpty(stored);
         // Nothing accepted was lost to the kill: every row Send-SalesActivity had taken is stored, the ones the send

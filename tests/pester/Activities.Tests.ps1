@@ -88,11 +88,11 @@ Describe 'Send-SalesActivity' {
         )
         $out = $rows | Send-SalesActivity -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue
         @($out).Count | Should -Be 1
-        $out.Attributes.subject | Should -Be 'Fine'
+        $out.Subject | Should -Be 'Fine'
         $out.OccurredAt.UtcDateTime | Should -Be ([datetime]'2026-11-01T10:00:00Z').ToUniversalTime()
         @($bad).Count | Should -Be 2
         ($bad | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] } | Sort-Object) -join ',' | Should -Be 'InvalidValue,UnknownKind'
-        ($bad | Where-Object { $_.FullyQualifiedErrorId -like 'InvalidValue*' }).TargetObject.MarketoId | Should -Be $people[7].MarketoId
+        ($bad | Where-Object { $_.FullyQualifiedErrorId -like 'InvalidValue*' }).TargetObject | Should -Be 'yesterday-ish'
     }
 
     It 'logs rows with the caller''s own ids once, however often the file is sent' {
@@ -106,11 +106,11 @@ Describe 'Send-SalesActivity' {
 
     It 'binds a CSV Source column to the activity''s source, never a synced person''s lead source' {
         $row = [pscustomobject]@{ Kind = 'EmailOpened'; MarketoId = $people[3].MarketoId; Subject = 'From CSV'; Source = 'Outlook' }
-        ($row | Send-SalesActivity -PassThru).Attributes.source | Should -Be 'Outlook'
+        ($row | Send-SalesActivity -PassThru).ActivitySource | Should -Be 'Outlook'
         $person = $people | Where-Object Source | Select-Object -First 1
         $fromPerson = $person | Send-SalesActivity -Kind EmailOpened -Subject 'From a person' -PassThru
-        $fromPerson.Attributes.Contains('source') | Should -BeFalse
-        ($person | Send-SalesActivity -Kind EmailOpened -Subject 'Given' -ActivitySource 'Sales App' -PassThru).Attributes.source | Should -Be 'Sales App'
+        $fromPerson.ActivitySource | Should -BeNullOrEmpty
+        ($person | Send-SalesActivity -Kind EmailOpened -Subject 'Given' -ActivitySource 'Sales App' -PassThru).ActivitySource | Should -Be 'Sales App'
     }
 
     It 'reports plain values piped in as errors, not as activities' {
@@ -155,7 +155,7 @@ Describe 'Send-SalesActivity' {
         $distinct = @($reachable | ForEach-Object { $_.Email.ToLowerInvariant() } | Select-Object -Unique).Count
         (Get-Calls marketo 'POST /rest/v1/leads.json') - $guardBefore | Should -BeLessOrEqual ([math]::Ceiling($distinct / 300) * 2)
         $toSalesforce = @(Get-SalesActivity -Kind EmailSent, EmailReplied -Destination Salesforce -State Delivered |
-            Where-Object { $_.Attributes.subject -like 'Follow-up #*' }).Count
+            Where-Object { $_.Subject -like 'Follow-up #*' }).Count
         $toSalesforce | Should -BeGreaterThan 4000
         (Get-Calls salesforce 'POST /services/data/vXX.X/composite/sobjects') - $salesforceBefore | Should -Be ([math]::Ceiling($toSalesforce / 200))
         @(Get-SalesActivity -State Pending).Count | Should -Be 0
@@ -166,7 +166,7 @@ Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
     It 'filters the log by person and kind' {
         $mine = @(Get-SalesActivity -MarketoId $people[2].MarketoId -Kind CallReceived)
         $mine.Count | Should -Be 1
-        $mine[0].Attributes.callOutcome | Should -Be 'Demo booked'
+        $mine[0].CallOutcome | Should -Be 'Demo booked'
         $people[2] | Get-SalesActivity -Kind CallReceived | ForEach-Object ActivityId | Should -Be $mine[0].ActivityId
     }
 
@@ -181,7 +181,7 @@ Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
         Invoke-RestMethod -Method Post "$($sandbox.Control)faults" -ContentType 'application/json' -Body $rule | Out-Null
         $people[5..7] | Send-SalesActivity -Kind EmailReplied -Subject 'Validation' -ErrorVariable refused -ErrorAction SilentlyContinue
         @($refused).Count | Should -Be 2
-        $failed = @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Attributes.subject -eq 'Validation' })
+        $failed = @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Subject -eq 'Validation' })
         $failed.Count | Should -Be 2
         $failed[0].SalesforceReason | Should -BeLike 'FIELD_CUSTOM_VALIDATION_EXCEPTION*'
         $failed[0] | Sync-SalesActivity -RetryFailed | Out-Null
@@ -190,7 +190,7 @@ Describe 'Get-SalesActivity, Sync-SalesActivity and the settings' {
         Sync-SalesActivity -RetryFailed -WhatIf | Out-Null
         (Get-SalesActivity -ActivityId $failed[1].ActivityId).SalesforceState | Should -Be 'Failed'
         Sync-SalesActivity -RetryFailed | Out-Null
-        @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Attributes.subject -eq 'Validation' }).Count | Should -Be 0
+        @(Get-SalesActivity -Destination Salesforce -State Failed | Where-Object { $_.Subject -eq 'Validation' }).Count | Should -Be 0
         @(Get-Dump "salesforce/Task?subject=Validation").Count | Should -Be 3
     }
 
@@ -240,10 +240,10 @@ Describe 'Trust in the activity log (issue 14)' {
         Set-Fault @{ service = 'salesforce'; path = '/services/data/*/composite/sobjects'; kind = 'recordError'; code = 'FIELD_CUSTOM_VALIDATION_EXCEPTION'; count = 1 }
         $contact = $people | Where-Object SalesforceContactId | Select-Object -Skip 3 -First 1
         Send-SalesActivity -Kind EmailReplied -MarketoId $contact.MarketoId -Subject 'Either side' -ErrorAction SilentlyContinue | Out-Null
-        $failed = @(Get-SalesActivity -State Failed | Where-Object { $_.Attributes.subject -eq 'Either side' })
+        $failed = @(Get-SalesActivity -State Failed | Where-Object { $_.Subject -eq 'Either side' })
         $failed.Count | Should -Be 1
         ($failed[0].MarketoState, $failed[0].SalesforceState) -join ',' | Should -Be 'Delivered,Failed'
-        @(Get-SalesActivity -State Failed -Destination Marketo | Where-Object { $_.Attributes.subject -eq 'Either side' }).Count | Should -Be 0
+        @(Get-SalesActivity -State Failed -Destination Marketo | Where-Object { $_.Subject -eq 'Either side' }).Count | Should -Be 0
     }
 
     It 'keeps a sent email the guard refused as Refused, with the reason, never delivered' {
@@ -251,7 +251,7 @@ Describe 'Trust in the activity log (issue 14)' {
         Send-SalesActivity -Kind EmailSent -MarketoId $unsubscribed.MarketoId -Subject 'Should not have gone' -ErrorVariable refused -ErrorAction SilentlyContinue
         @($refused).Count | Should -Be 1
         $refused[0].FullyQualifiedErrorId.Split(',')[0] | Should -BeIn 'Unsubscribed', 'OptedOutInSalesforce'
-        $kept = @(Get-SalesActivity -State Refused | Where-Object { $_.Attributes.subject -eq 'Should not have gone' })
+        $kept = @(Get-SalesActivity -State Refused | Where-Object { $_.Subject -eq 'Should not have gone' })
         $kept.Count | Should -Be 1
         $kept[0].MarketoState | Should -Be 'Refused'
         $kept[0].MarketoReason | Should -Match '^(Unsubscribed|OptedOutInSalesforce): '
@@ -288,15 +288,15 @@ Describe 'Trust in the activity log (issue 14)' {
             @($failed).Count | Should -Be 0
             @($warned).Count | Should -Be 1
             $warned[0].Message | Should -BeLike '*1 sent emails could not be checked*pending*'
-            @(Get-SalesActivity -State Pending | Where-Object { $_.Attributes.callOutcome -eq 'While down' }).Count | Should -Be 3
-            @(Get-SalesActivity -State Held | Where-Object { $_.Attributes.subject -eq 'While down' }).Count | Should -Be 1
+            @(Get-SalesActivity -State Pending | Where-Object { $_.CallOutcome -eq 'While down' }).Count | Should -Be 3
+            @(Get-SalesActivity -State Held | Where-Object { $_.Subject -eq 'While down' }).Count | Should -Be 1
             { Install-SalesActivityType -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'MarketoUnavailable*'
         } finally {
             Clear-Fault
             Connect-Sandbox
         }
         (Sync-SalesActivity).StillPending | Should -Be 0
-        $landed = @(Get-SalesActivity | Where-Object { $_.Attributes.callOutcome -eq 'While down' -or $_.Attributes.subject -eq 'While down' })
+        $landed = @(Get-SalesActivity | Where-Object { $_.CallOutcome -eq 'While down' -or $_.Subject -eq 'While down' })
         $landed.Count | Should -Be 4
         $landed.MarketoState | Sort-Object -Unique | Should -Be 'Delivered'
     }

@@ -48,9 +48,6 @@ public sealed record Submission(SalesActivity Activity, SubmitOutcome Outcome, U
 /// </summary>
 public sealed partial class ActivityLogger
 {
-    /// <summary>How far ahead of now an activity may be dated (clocks differ a little; a future activity is a mistake).</summary>
-    private static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
-
     /// <summary>How many stored activities a caller lets accumulate before sending: one Marketo call's worth.</summary>
     public const int BatchSize = ActivityOutbox.MarketoBatch;
 
@@ -76,39 +73,106 @@ public sealed partial class ActivityLogger
         _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
         _lock = OutboxLock.For(store.Activities);
+        _journal = new AcceptJournal(store.Path);
+    }
+
+    // ---------- group commit ----------
+    //
+    // Accepted activities are appended to this caller's journal (durable against a kill) and stored in LiteDB a group
+    // at a time: when a group is full, and before anything reads the store (a delivery, a held-row check, -PassThru).
+
+    /// <summary>How many accepted activities one transaction stores.</summary>
+    public const int GroupSize = BatchSize;
+
+    private readonly AcceptJournal _journal;
+    private readonly List<SalesActivity> _group = [];
+
+    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group.</summary>
+    private void Stage(SalesActivity activity)
+    {
+        if (!_lock.TryStage(activity))
+            throw Taken(activity.ActivityId);
+        try
+        {
+            _journal.Append(activity);
+        }
+        catch
+        {
+            _lock.Unstage([activity]);
+            throw;
+        }
+        _group.Add(activity);
+        if (_group.Count >= GroupSize) Commit();
+    }
+
+    /// <summary>Stores the accepted group in one transaction (nothing to do when it is empty).</summary>
+    public void Commit()
+    {
+        if (_group.Count == 0) return;
+        _activities.Add(_group);
+        _lock.Unstage(_group);
+        _group.Clear();
+        _journal.Clear();
+    }
+
+    /// <summary>Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error).</summary>
+    public void Close()
+    {
+        Commit();
+        _journal.Dispose();
+    }
+
+    private static SalesActivityException Taken(string activityId) => new(ActivityFailureReason.DuplicateActivityId,
+        $"An activity with the id {activityId} is already logged (another runspace or process logged it meanwhile); it is not logged again.") { Value = activityId };
+
+    /// <summary>Where this caller's progress goes (accepted here, deliveries from the outbox); null: none.</summary>
+    public ActivityProgress? Progress
+    {
+        get => _outbox.Progress;
+        set => _outbox.Progress = value;
     }
 
     /// <summary>The settings this logger applies (which kinds go to Salesforce).</summary>
     public ActivitySettings Settings => _settings;
 
-    /// <summary>A checked activity for the request, not yet stored; a <see cref="SalesActivityException"/> says what is wrong with it.</summary>
+    /// <summary>
+    /// A checked activity for the request, not yet stored; a <see cref="SalesActivityException"/> says what is wrong
+    /// with it. Values are trimmed (a blank one counts as not given); ids, kinds' call statuses and emails are read in
+    /// any case; every rule a value breaks is checked before the person is looked up.
+    /// </summary>
     public SalesActivity Prepare(ActivityRequest request, DateTimeOffset now)
     {
-        var person = Resolve(request);
+        var callerId = request.ActivityId?.Trim() is { Length: > 0 } trimmed ? trimmed : null;
+        if (callerId is not null && !CallerIdPattern().IsMatch(callerId))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"ActivityId '{callerId}' must be 1 to 64 letters, digits, '.', '_', ':' or '-' (it ends every Salesforce Task subject).") { Value = callerId };
         var allowed = SalesActivityCatalog.AllowedFor(request.Kind).ToDictionary(a => a.ApiName, StringComparer.OrdinalIgnoreCase);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, raw) in request.Attributes)
         {
-            if (string.IsNullOrEmpty(raw)) continue; // a CSV's empty column, a parameter not given
+            var value = raw?.Trim();
+            if (string.IsNullOrEmpty(value)) continue; // a CSV's empty column, a parameter not given
             if (!allowed.TryGetValue(name, out var attribute))
                 throw new SalesActivityException(ActivityFailureReason.UnknownAttribute,
-                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.");
-            values[attribute.ApiName] = Check(attribute, raw);
+                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.") { Value = value };
+            values[attribute.ApiName] = Check(attribute, value);
         }
         var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).Select(a => a.ApiName).ToList();
         if (missing.Count > 0)
-            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}.");
+            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}; add the parameter or column.") { Value = request.Kind.ToString() };
         var occurred = request.OccurredAt ?? now;
-        if (occurred > now + FutureTolerance)
-            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"The activity is dated {occurred:u}, in the future; activities record what already happened.");
-
-        var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
-        if (request.ActivityId is { } given && !CallerIdPattern().IsMatch(given))
+        if (occurred > now + SalesActivityCatalog.FutureSkew)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"ActivityId '{given}' must be 1 to 64 letters, digits, '.', '_', ':' or '-' (it ends every Salesforce Task subject).");
+                $"OccurredAt {occurred:u} is in the future (more than {SalesActivityCatalog.FutureSkew.TotalMinutes:0} minutes ahead of this computer's clock); activities record what already happened: give the time it happened.") { Value = occurred };
+        if (occurred < now - SalesActivityCatalog.MaxAge)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"OccurredAt {occurred:u} is more than 24 months ago: Marketo keeps custom activities 25 months from their date and would discard it on arrival. Give a date after {now - SalesActivityCatalog.MaxAge:yyyy-MM-dd}.") { Value = occurred };
+
+        var person = Resolve(request);
+        var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
         return new SalesActivity
         {
-            ActivityId = request.ActivityId ?? SalesActivity.NewId(),
+            ActivityId = callerId ?? SalesActivity.NewId(),
             Kind = request.Kind,
             MarketoId = person.MarketoId,
             Email = person.Email,
@@ -126,7 +190,29 @@ public sealed partial class ActivityLogger
     }
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
-    public bool IsLogged(string activityId) => _activities.Find(activityId) is not null;
+    public bool IsLogged(string activityId) => _lock.Staged(activityId) is not null || _activities.Find(activityId) is not null;
+
+    /// <summary>
+    /// The stored activity a prepared one repeats (same caller id, person, kind and attributes: sending it again is a
+    /// skip), or null when the id is new. The id logged for a different activity is an ActivityIdReused
+    /// <see cref="SalesActivityException"/> naming the stored one. The time is not compared: a CSV read back gives it
+    /// to the second, and a time left out means "now".
+    /// </summary>
+    public SalesActivity? AlreadyLogged(SalesActivity prepared)
+    {
+        if ((_lock.Staged(prepared.ActivityId) ?? _activities.Find(prepared.ActivityId)) is not { } stored) return null;
+        var differences = new List<string>();
+        if (stored.MarketoId != prepared.MarketoId) differences.Add($"Marketo person {stored.MarketoId}, not {prepared.MarketoId}");
+        if (stored.Kind != prepared.Kind) differences.Add($"{stored.Kind}, not {prepared.Kind}");
+        foreach (var name in stored.Attributes.Keys.Union(prepared.Attributes.Keys).Order(StringComparer.Ordinal))
+            if (!string.Equals(stored.Attribute(name), prepared.Attribute(name), StringComparison.Ordinal))
+                differences.Add($"{name} '{stored.Attribute(name)}', not '{prepared.Attribute(name)}'");
+        if (differences.Count == 0) return stored;
+        throw new SalesActivityException(ActivityFailureReason.ActivityIdReused,
+            $"ActivityId {stored.ActivityId} is already logged for a different activity ({stored.Kind} for Marketo person {stored.MarketoId}, " +
+            $"occurred {stored.OccurredAt:u}, logged {stored.LoggedAt:u}; it has {string.Join("; ", differences.Take(3))}). " +
+            "Give this activity an ActivityId of its own (or none: SalesSync makes one).") { Value = stored.ActivityId };
+    }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
     private static partial System.Text.RegularExpressions.Regex CallerIdPattern();
@@ -159,9 +245,12 @@ public sealed partial class ActivityLogger
     /// </summary>
     public Submission Submit(SalesActivity activity)
     {
+        // A caller's own id may be taken already (SalesSync's own ids are random: 80 bits never collide).
+        if (!activity.ActivityId.StartsWith("SS-", StringComparison.Ordinal) && _activities.Find(activity.ActivityId) is not null)
+            throw Taken(activity.ActivityId);
         if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
         {
-            _activities.Add([activity]);
+            Stage(activity);
             return new Submission(activity, SubmitOutcome.Stored);
         }
         switch (_guard.Screen(activity))
@@ -171,7 +260,7 @@ public sealed partial class ActivityLogger
                 _awaitingCheck.Add(activity);
                 return new Submission(activity, SubmitOutcome.Held);
             case { Allowed: true }:
-                _activities.Add([activity]);
+                Stage(activity);
                 return new Submission(activity, SubmitOutcome.Stored);
             case { MustWait: true } wait:
                 Hold(activity);
@@ -179,7 +268,7 @@ public sealed partial class ActivityLogger
                 return new Submission(activity, SubmitOutcome.Deferred, wait);
             case var refusal:
                 var refused = AsRefused(activity, refusal);
-                _activities.Add([refused]);
+                Stage(refused);
                 return new Submission(refused, SubmitOutcome.Refused, refusal);
         }
     }
@@ -195,6 +284,7 @@ public sealed partial class ActivityLogger
     public async Task<IReadOnlyList<Submission>> CheckHeldAsync(bool all, CancellationToken ct)
     {
         if (_guard is null || _awaitingCheck.Count == 0) return [];
+        Commit(); // the held rows are settled in the store
         await _guard.FlushAsync(all, ct).ConfigureAwait(false);
         // The first one still queued and those behind it wait, so the order holds.
         var decided = _awaitingCheck.Select(a => (Activity: a, Decision: _guard.Decide(a))).TakeWhile(d => d.Decision is not null)
@@ -219,7 +309,7 @@ public sealed partial class ActivityLogger
         _lock.Hold(activity.ActivityId);
         try
         {
-            _activities.Add([Held(activity)]);
+            Stage(Held(activity));
         }
         catch
         {
@@ -231,6 +321,7 @@ public sealed partial class ActivityLogger
     /// <summary>Leaves these held activities to the next flush, which checks them again.</summary>
     public void Abandon(IReadOnlyList<string> activityIds)
     {
+        Commit(); // the next flush finds them in the store
         foreach (var id in activityIds) _lock.Let(id);
     }
 
@@ -356,62 +447,92 @@ public sealed partial class ActivityLogger
     }
 
     /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
-    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct) => _outbox.DeliverAsync(all, ct);
+    public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
+    {
+        Commit();
+        return _outbox.DeliverAsync(all, ct);
+    }
 
     /// <summary>Sends everything pending (this caller's and any left by earlier runs), after checking held ones left by a stop.</summary>
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
         _lock.ExclusiveAsync(async () =>
         {
-            var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
-            var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
-            return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
+            Commit();
+            return await FlushLockedAsync(ct).ConfigureAwait(false);
         }, ct);
+
+    private async Task<DeliveryReport> FlushLockedAsync(CancellationToken ct)
+    {
+        var stillHeld = await ResolveLeftHoldsAsync(ct).ConfigureAwait(false);
+        var report = await _outbox.DeliverLockedAsync(all: true, ct).ConfigureAwait(false);
+        return report with { StoppedBecause = DeliveryReport.Both(stillHeld, report.StoppedBecause) };
+    }
 
     /// <summary>Failed deliveries sent again (all, or these activities), while no delivery runs: see <see cref="ActivityStore.RequeueFailed"/>.</summary>
     internal Task<(int Marketo, int Salesforce)> RequeueFailedAsync(IReadOnlyList<string>? activityIds, CancellationToken ct) =>
         _lock.ExclusiveAsync(() => Task.FromResult(_activities.RequeueFailed(activityIds)), ct);
 
     /// <summary>The stored state of activities (after a flush), for -PassThru.</summary>
-    public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds) =>
-        activityIds.Count == 0 ? [] : activityIds.Chunk(500).SelectMany(ids => _activities.Query(new ActivityQuery { ActivityIds = ids })).ToList();
+    public IReadOnlyList<SalesActivity> Current(IReadOnlyList<string> activityIds)
+    {
+        Commit();
+        return activityIds.Count == 0 ? [] : activityIds.Chunk(500).SelectMany(ids => _activities.Query(new ActivityQuery { ActivityIds = ids })).ToList();
+    }
 
     private PersonRecord Resolve(ActivityRequest request)
     {
+        var email = request.Email?.Trim() is { Length: > 0 } given ? Unsubscribes.EmailAddress.Clean(given) : null;
+        if (email is not null && Unsubscribes.EmailAddress.Problem(email) is { } problem)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Email: {problem} Give the email of a synced person, or -MarketoId.") { Value = email };
         if (request.MarketoId is { } id)
         {
+            if (id <= 0)
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"MarketoId {id} is not a Marketo id: ids are whole numbers from 1 (see Get-SyncedPerson).") { Value = id };
             var person = _people.Find(id) ?? throw new SalesActivityException(ActivityFailureReason.PersonNotSynced,
-                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).");
-            if (request.Email is { Length: > 0 } email && !string.Equals(email, person.Email, StringComparison.OrdinalIgnoreCase))
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}.");
+                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).") { Value = id };
+            if (email is not null && !string.Equals(Unsubscribes.EmailAddress.Key(email), Unsubscribes.EmailAddress.Key(person.Email ?? ""), StringComparison.Ordinal))
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}: give one of the two, or the matching pair.") { Value = email };
             return person;
         }
-        if (request.Email is not { Length: > 0 } address)
-            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person.");
-        if (address.IndexOfAny(['*', '?']) >= 0 || !address.Contains('@'))
-            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"'{address}' is not an email address.");
-        var matches = _people.Query(new PersonQuery { Email = address, First = 3 }).ToList();
+        if (email is null)
+            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person (a MarketoId, Email, 'Email Address' or EmailAddress column or property).");
+        var matches = _people.Query(new PersonQuery { Email = email, First = 3 }).ToList();
         return matches.Count switch
         {
-            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {address}."),
+            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {email} (run Start-SalesSync, or check the address).") { Value = email },
             1 => matches[0],
             _ => throw new SalesActivityException(ActivityFailureReason.AmbiguousEmail,
-                $"Several synced people have the email {address} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose."),
+                $"Several synced people have the email {email} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose.") { Value = email },
         };
     }
 
+    /// <summary>One attribute value (trimmed, not empty) against Marketo's rules and the documented values; returns it as stored.</summary>
     private static string Check(ActivityAttribute attribute, string value)
     {
         if (value.Length > attribute.MaxLength)
             throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
-                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}.");
+                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
+        // NUL and every other control character is refused; multi-line free text keeps tabs and line breaks.
+        var control = value.IndexOfAny(value.Where(c => char.IsControl(c) && !(attribute.MultiLine && c is '\t' or '\r' or '\n')).Take(1).ToArray());
+        if (control >= 0)
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"{attribute.ApiName} holds the control character U+{(int)value[control]:X4}; remove it" +
+                (attribute.MultiLine ? " (tabs and line breaks are kept in this field)." : " (this field is one line: no tabs or line breaks).")) { Value = value };
+        if (attribute == SalesActivityCatalog.CallStatus)
+            return SalesActivityCatalog.CallStatusOf(value) ?? throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
         switch (attribute.DataType)
         {
-            case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.");
+            case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number):
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.") { Value = value };
+            case "integer" when attribute == SalesActivityCatalog.DurationSeconds && int.Parse(value, CultureInfo.InvariantCulture) < 0:
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be 0 or more seconds, not {value}.") { Value = value };
             case "link" when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL, not '{value}'.");
-            case "email" when !value.Contains('@'):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an email address, not '{value}'.");
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
+            case "email" when Unsubscribes.EmailAddress.Problem(value) is { } problem:
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName}: {problem}") { Value = value };
+            case "integer":
+                return int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
         }
         return value;
     }

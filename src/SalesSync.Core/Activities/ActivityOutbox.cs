@@ -52,6 +52,9 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
     private readonly ActivityTypeSetup _types = new(marketo);
     private readonly TaskOwners? _owners = salesforce is null ? null : new TaskOwners(salesforce);
 
+    /// <summary>Where each settled batch is reported (the caller's progress), if anywhere.</summary>
+    public ActivityProgress? Progress { get; set; }
+
     /// <summary>Whether this delivery already checked the types again after Marketo refused one (once per delivery).</summary>
     private bool _typesRechecked;
 
@@ -151,6 +154,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
             store.Save(saved);
             delivered += saved.Count(a => a.Marketo.State == DeliveryState.Delivered);
             failed += saved.Count(a => a.Marketo.State == DeliveryState.Failed);
+            Progress?.Delivered(marketo: true, saved.Count(a => a.Marketo.State == DeliveryState.Delivered), saved.Count(a => a.Marketo.State == DeliveryState.Failed),
+                Progress is null ? 0 : store.Count(true, DeliveryState.Pending));
         }
         return new DeliveryReport(delivered, failed, 0, 0, 0, held);
     }
@@ -295,6 +300,8 @@ internal sealed class ActivityOutbox(MarketoClient marketo, SalesforceClient? sa
                 store.Save(saved);
                 delivered += saved.Count(a => a.Salesforce.State == DeliveryState.Delivered);
                 failed += saved.Count(a => a.Salesforce.State == DeliveryState.Failed);
+                Progress?.Delivered(marketo: false, saved.Count(a => a.Salesforce.State == DeliveryState.Delivered), saved.Count(a => a.Salesforce.State == DeliveryState.Failed),
+                    Progress is null ? 0 : store.Count(false, DeliveryState.Pending));
                 // Passing errors (row locks) go round again within this flush, bounded by their attempts.
             }
         }

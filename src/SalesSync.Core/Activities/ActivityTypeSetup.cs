@@ -20,11 +20,17 @@ public enum ActivityFailureReason
 
     /// <summary>The caller's ActivityId was logged by another runspace or process between the check and the store.</summary>
     DuplicateActivityId,
+
+    /// <summary>The caller's ActivityId is already logged for a different activity (another person, kind or attributes).</summary>
+    ActivityIdReused,
 }
 
 public sealed class SalesActivityException(ActivityFailureReason reason, string message) : Exception(message)
 {
     public ActivityFailureReason Reason { get; } = reason;
+
+    /// <summary>The offending value (an id, a date, an attribute's text), for the caller's error record; null when it is the whole request.</summary>
+    public object? Value { get; init; }
 }
 
 /// <summary>

@@ -38,4 +38,19 @@ internal sealed class OutboxLock
     public bool IsHeldLive(string activityId) => _liveHolds.ContainsKey(activityId);
 
     public int LiveCount => _liveHolds.Count;
+
+    /// <summary>Accepted activities every caller of this process holds for its next group commit, by id (so a caller id is taken once, staged or stored).</summary>
+    private readonly ConcurrentDictionary<string, SalesActivity> _staged = new(StringComparer.Ordinal);
+
+    /// <summary>Claims the activity's id for a caller's group commit; false when another caller's group holds it.</summary>
+    public bool TryStage(SalesActivity activity) => _staged.TryAdd(activity.ActivityId, activity);
+
+    /// <summary>A staged activity (of any caller of this process), or null.</summary>
+    public SalesActivity? Staged(string activityId) => _staged.TryGetValue(activityId, out var a) ? a : null;
+
+    /// <summary>The group is committed (or given up): its ids are the store's to answer for.</summary>
+    public void Unstage(IEnumerable<SalesActivity> activities)
+    {
+        foreach (var a in activities) _staged.TryRemove(a.ActivityId, out _);
+    }
 }

@@ -21,8 +21,12 @@ public enum SalesActivityFamily
     Campaign,
 }
 
-/// <summary>One attribute of SalesSync's vocabulary: its REST name, display name, Marketo data type and largest value.</summary>
-public sealed record ActivityAttribute(string ApiName, string DisplayName, string DataType, int MaxLength = ActivityAttribute.MarketoStringLength)
+/// <summary>
+/// One attribute of SalesSync's vocabulary: its REST name, display name, Marketo data type and largest value;
+/// <paramref name="MultiLine"/> free text (details pasted from a mail or call notes) may hold tabs and line breaks,
+/// every other value is one line.
+/// </summary>
+public sealed record ActivityAttribute(string ApiName, string DisplayName, string DataType, int MaxLength = ActivityAttribute.MarketoStringLength, bool MultiLine = false)
 {
     /// <summary>Marketo string, link, email and phone attributes hold 255 characters.</summary>
     public const int MarketoStringLength = 255;
@@ -55,11 +59,11 @@ public static class SalesActivityCatalog
     public static readonly ActivityAttribute CampaignId = new("campaignId", "Sales Campaign ID", "string");
     public static readonly ActivityAttribute CampaignUrl = new("campaignUrl", "Sales Campaign URL", "link");
     public static readonly ActivityAttribute Link = new("link", "Link", "link");
-    public static readonly ActivityAttribute BounceDetails = new("bounceDetails", "Details", "string");
+    public static readonly ActivityAttribute BounceDetails = new("bounceDetails", "Details", "string", MultiLine: true);
     public static readonly ActivityAttribute BounceEmail = new("bounceEmail", "Email", "email");
     public static readonly ActivityAttribute ReceivedBy = new("receivedBy", "Received By", "string");
     public static readonly ActivityAttribute CallStatus = new("callStatus", "Sales Call Status", "string");
-    public static readonly ActivityAttribute CallOutcome = new("callOutcome", "Sales Call Outcome", "string");
+    public static readonly ActivityAttribute CallOutcome = new("callOutcome", "Sales Call Outcome", "string", MultiLine: true);
     public static readonly ActivityAttribute PhoneNumber = new("phoneNumber", "Sales Phone Number Called", "phone");
     public static readonly ActivityAttribute DurationSeconds = new("durationSeconds", "Sales Call Duration", "integer", 10);
     public static readonly ActivityAttribute RecordingUrl = new("recordingUrl", "Sales Call Recording URL", "link");
@@ -120,6 +124,34 @@ public static class SalesActivityCatalog
     public static IReadOnlyDictionary<string, ActivityAttribute> UserAttributes { get; } =
         Types.SelectMany(t => t.Attributes.Prepend(t.Primary)).Where(a => a != Action && a != ActivityId)
             .DistinctBy(a => a.ApiName).ToDictionary(a => a.ApiName, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The call statuses Marketo's sales activity glossary documents for Sales Call Status ("completed/no answer/
+    /// cancelled/failed", reference marketo-api.md 6.3), as stored; <see cref="CallStatusOf"/> reads any case and spelling.
+    /// </summary>
+    public static IReadOnlyList<string> CallStatuses { get; } = ["completed", "no answer", "cancelled", "failed"];
+
+    /// <summary>
+    /// The documented call status a value means (any case; spaces, hyphens and underscores ignored, so NoAnswer and
+    /// no-answer are "no answer"; the US spelling canceled is "cancelled"), or null when it is none of them.
+    /// </summary>
+    public static string? CallStatusOf(string value)
+    {
+        var key = new string(value.Where(c => c is not (' ' or '-' or '_')).ToArray()).ToLowerInvariant();
+        if (key == "canceled") key = "cancelled";
+        return CallStatuses.FirstOrDefault(s => s.Replace(" ", "", StringComparison.Ordinal) == key);
+    }
+
+    /// <summary>
+    /// How old an activity may be: 24 months (730 days). Marketo keeps custom activities 25 months from their
+    /// activityDate (Marketo Nation "Activities Data Retention Policy", reference marketo-api.md 5.6; the sandbox
+    /// prunes at 761 days): an older one would be purged on arrival, and the month to spare covers a delivery that
+    /// waits out an outage or a spent quota.
+    /// </summary>
+    public static readonly TimeSpan MaxAge = TimeSpan.FromDays(730);
+
+    /// <summary>How far ahead of now an activity may be dated: clocks differ a little; a future activity is a mistake.</summary>
+    public static readonly TimeSpan FutureSkew = TimeSpan.FromMinutes(10);
 
     /// <summary>The kinds logged to Salesforce as Tasks unless the admin changes it.</summary>
     public static IReadOnlyList<SalesActivityKind> DefaultSalesforceKinds { get; } =

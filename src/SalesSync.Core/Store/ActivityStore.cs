@@ -42,6 +42,8 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
+        // Activities a killed Send-SalesActivity accepted but had not committed yet (its group commit's journal).
+        Activities.AcceptJournal.ReplayLeftOver(store.Path, this);
     }
 
     /// <summary>

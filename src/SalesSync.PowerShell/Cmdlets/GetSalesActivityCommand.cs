@@ -60,10 +60,23 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
 
     private ulong _skipped, _written;
 
+    protected override void BeginProcessing()
+    {
+        // An empty window is a mistake, not "nothing happened": say which way round they go.
+        if (After is { } after && Before is { } before && before <= after)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Before ({before:u}) is not later than -After ({after:u}): -After is the start of the window and -Before its end; swap them."),
+                "BeforeNotAfterAfter", ErrorCategory.InvalidArgument, before)
+            {
+                ErrorDetails = new ErrorDetails($"-Before ({before:u}) is not later than -After ({after:u}).") { RecommendedAction = "Give -After the earlier time and -Before the later one." },
+            });
+        base.BeginProcessing();
+    }
+
     protected override void ProcessRecord()
     {
         var state = State is { } s ? (DeliveryState?)Enum.Parse<DeliveryState>(s.ToString()) : null;
         var destination = Destination ?? SalesActivityDestination.Any;
+        var activityIds = ActivityId?.Select(id => id.Trim()).Where(id => id.Length > 0).ToList();
         var query = new ActivityQuery
         {
             MarketoIds = MarketoId,
@@ -73,16 +86,27 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
             AnyState = destination == SalesActivityDestination.Any ? state : null,
             OccurredAfter = LocalTime.ToOffset(After),
             OccurredBefore = LocalTime.ToOffset(Before),
-            ActivityIds = ActivityId,
+            ActivityIds = activityIds,
         };
         if (PagingParameters.IncludeTotalCount)
             WriteObject(PagingParameters.NewTotalCount((ulong)Session.GetActivities(query).LongCount(), 1.0));
+        var found = new HashSet<string>(StringComparer.Ordinal);
         foreach (var activity in Session.GetActivities(query))
         {
+            found.Add(activity.ActivityId);
             if (_skipped < PagingParameters.Skip) { _skipped++; continue; }
-            if (_written >= PagingParameters.First) return;
+            if (_written >= PagingParameters.First) break;
             _written++;
             WriteObject(SalesActivity.From(activity));
         }
+        // An exact id that matches nothing is an error per id, as Get-SyncedPerson -MarketoId is; only when no other
+        // filter or paging could be what hid it.
+        if (activityIds is { Count: > 0 } && MarketoId is null && Kind is null && State is null && After is null && Before is null
+            && PagingParameters.Skip == 0 && PagingParameters.First == ulong.MaxValue)
+            foreach (var id in activityIds.Where(id => !found.Contains(id)).Distinct(StringComparer.Ordinal))
+                WriteError(new ErrorRecord(new ItemNotFoundException($"No activity has the ActivityId '{id}'."), "SalesActivityNotFound", ErrorCategory.ObjectNotFound, id)
+                {
+                    ErrorDetails = new ErrorDetails($"No activity has the ActivityId '{id}'.") { RecommendedAction = "Check the id (ids SalesSync makes start with SS-); Get-SalesActivity -MarketoId <id> lists a person's activities." },
+                });
     }
 }

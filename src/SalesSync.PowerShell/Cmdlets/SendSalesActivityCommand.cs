@@ -14,20 +14,23 @@ namespace SalesSync.PowerShell.Cmdlets;
 [OutputType(typeof(SalesActivity))]
 public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
 {
-    /// <summary>The kind, as text so an unknown one in a CSV row is that row's clear error (UnknownKind); tab-completes.</summary>
+    /// <summary>The kind, as text so an unknown one in a CSV row is that row's clear error (UnknownKind); tab-completes; any case, trimmed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(SalesActivityKindCompleter))]
     public string Kind { get; set; } = "";
 
+    /// <summary>Text, read here: 'abc' in a CSV row must be that row's InvalidValue, not a binding failure that leaves the row without a person.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [EmptyAsNull]
-    public long? MarketoId { get; set; }
+    public string? MarketoId { get; set; }
 
     /// <summary>Your own id for the activity: an id already logged is skipped, so a CSV can be sent again safely.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? ActivityId { get; set; }
 
+    /// <summary>'Email Address' and EmailAddress are the column names of Marketo's own list exports.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Email Address", "EmailAddress")]
     public string? Email { get; set; }
 
     /// <summary>When it happened (default: now); past activities can be backfilled.</summary>
@@ -64,7 +67,9 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? BounceDetails { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? BounceEmail { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? ReceivedBy { get; set; }
-    [Parameter(ValueFromPipelineByPropertyName = true)] public string? CallStatus { get; set; }
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(CallStatusCompleter))]
+    public string? CallStatus { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? CallOutcome { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? PhoneNumber { get; set; }
     [Parameter(ValueFromPipelineByPropertyName = true)] public string? DurationSeconds { get; set; }
@@ -85,12 +90,17 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     private string? _deferredWhy;
     // Why a delivery stopped (an outage, the quota): later batches of this pipeline are only stored, and one warning says so at the end.
     private string? _deliveryStopped;
+    // For the summary: what became of this invocation's input.
+    private readonly SendTally _tally = new();
+    // Activities sent again with the same content: skipped, and said so once at the end (the first few named).
+    private readonly List<string> _skipped = [];
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         _sourceOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(ActivitySource)); // pipeline values are not bound yet
         _logger = Session.CreateActivityLogger();
+        _logger.Progress = new ActivityProgress("Send-SalesActivity");
         // Fail before the pipeline is read when the custom activity types are missing (checked once per connection;
         // none with -WhatIf). An outage must not stop anything being stored: the delivery checks the types again.
         if (!WhatIfRequested)
@@ -111,39 +121,51 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 _deliveryStopped = $"Marketo: could not check SalesSync's activity types ({e.Message}).";
                 WriteVerbose($"{_deliveryStopped} Activities are stored and delivered once Marketo answers.");
             }
+            catch (SalesSyncApiException e)
+            {
+                // Credentials or permissions: nothing can be delivered until an admin fixes them (never a .NET type name as ErrorId).
+                ThrowTerminatingError(new ErrorRecord(e, "ActivityDeliveryRefused", ErrorCategory.PermissionDenied, null)
+                {
+                    ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Check the Marketo API user's credentials and its Read-Write Activity permission (Connect-SalesSync), then send again." },
+                });
+            }
         }
     }
 
     protected override void ProcessRecord()
     {
+        // Progress written while a row is taken (accepted count) goes straight to this pipeline thread.
+        using var observed = Core.Diagnostics.EngineObserver.Use(new PipelineObserver(write => write(this)));
         // A plain value piped in (a line of a text file, a number) has no activity's properties: each is an error,
         // as before the hidden InputObject parameter made it bindable.
         if (InputObject?.BaseObject is string or ValueType)
         {
-            WriteError(new ErrorRecord(new ArgumentException($"'{InputObject}' is not an activity: pipe objects with Kind, MarketoId or Email properties (CSV rows, synced people)."),
-                "InputNotAnActivity", ErrorCategory.InvalidArgument, InputObject));
+            Bad(new ErrorRecord(new ArgumentException($"'{InputObject}' is not an activity: pipe objects with Kind, MarketoId or Email properties (CSV rows, synced people), or give -MarketoId or -Email."),
+                "InputNotAnActivity", ErrorCategory.InvalidArgument, InputObject.BaseObject));
             return;
         }
-        var target = new PSObject();
-        target.Properties.Add(new PSNoteProperty("Kind", Kind));
-        target.Properties.Add(new PSNoteProperty("MarketoId", MarketoId));
-        target.Properties.Add(new PSNoteProperty("Email", Email));
-        if (!Enum.TryParse<SalesActivityKind>(Kind, ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
+        if (!SalesActivityKinds.TryParse(Kind, out var kind))
         {
-            WriteError(new ErrorRecord(new ArgumentException($"'{Kind}' is not a sales activity kind; use {string.Join(", ", Enum.GetNames<SalesActivityKind>())}."),
-                "UnknownKind", ErrorCategory.InvalidArgument, target));
+            Bad(new ErrorRecord(new ArgumentException($"'{Kind}' is not a sales activity kind; use {string.Join(", ", Enum.GetNames<SalesActivityKind>())}."),
+                "UnknownKind", ErrorCategory.InvalidArgument, Kind));
             return;
         }
-        if (!string.IsNullOrEmpty(ActivityId) && _logger!.IsLogged(ActivityId))
+        long? marketoId = null;
+        if (MarketoId?.Trim() is { Length: > 0 } idText)
         {
-            WriteVerbose($"Activity {ActivityId} is already logged; skipped.");
-            return;
+            if (!long.TryParse(idText, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                Bad(new ErrorRecord(new ArgumentException($"MarketoId '{idText}' is not a Marketo id: give the whole number Get-SyncedPerson shows (or an Email column instead)."),
+                    "InvalidValue", ErrorCategory.InvalidArgument, MarketoId));
+                return;
+            }
+            marketoId = parsed;
         }
         var request = new ActivityRequest
         {
-            ActivityId = string.IsNullOrEmpty(ActivityId) ? null : ActivityId,
+            ActivityId = ActivityId,
             Kind = SalesActivityKinds.ToEngine(kind),
-            MarketoId = MarketoId,
+            MarketoId = marketoId,
             Email = Email,
             OccurredAt = null,
             Attributes = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
@@ -156,15 +178,30 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                 ["recordingUrl"] = RecordingUrl, ["answeredBy"] = AnsweredBy,
             },
         };
+        var target = new PSObject();
+        target.Properties.Add(new PSNoteProperty("Kind", kind.ToString()));
+        target.Properties.Add(new PSNoteProperty("MarketoId", marketoId));
+        target.Properties.Add(new PSNoteProperty("Email", Email));
         Core.Activities.SalesActivity activity;
         try
         {
             request = request with { OccurredAt = ReadTime(OccurredAt) };
             activity = _logger!.Prepare(request, DateTimeOffset.UtcNow);
+            if (!string.IsNullOrWhiteSpace(ActivityId) && _logger.AlreadyLogged(activity) is { } stored)
+            {
+                // The same activity again (a CSV sent twice, a rerun after a crash): nothing to do, said once at the end.
+                WriteVerbose($"Activity {stored.ActivityId} is already logged with the same content (Marketo {stored.Marketo.State}, Salesforce {stored.Salesforce.State}); skipped.");
+                _skipped.Add(stored.ActivityId);
+                return;
+            }
         }
         catch (SalesActivityException e)
         {
-            WriteError(new ErrorRecord(e, e.Reason.ToString(), Category(e.Reason), target));
+            // The offending value (an id, a date, an attribute's text) is the target; the whole row when the row lacks something.
+            Bad(new ErrorRecord(e, e.Reason.ToString(), Category(e.Reason), e.Value ?? (object?)InputObject?.BaseObject ?? target)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = Advice(e.Reason) },
+            });
             return;
         }
         var destinations = activity.Salesforce.State == DeliveryState.Pending ? "Marketo and Salesforce" : "Marketo";
@@ -183,11 +220,22 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             submitted = _logger!.Submit(activity);
         }
-        catch (SalesActivityException e)
+        catch (Exception e) when (IsLocalFailure(e))
         {
-            WriteError(new ErrorRecord(e, e.Reason.ToString(), ErrorCategory.ResourceExists, target));
+            // Storing runs on the pipeline thread (not through RunEngine): the same stable ErrorIds for a disk or database failure.
+            ThrowTerminatingError(new ErrorRecord(e, e is IOException or UnauthorizedAccessException ? "LocalFileError" : "DatabaseError", ErrorCategory.WriteError, activity.ActivityId)
+            {
+                ErrorDetails = new ErrorDetails($"Send-SalesActivity stopped on a local error: {e.Message}") { RecommendedAction = LocalFailureAdvice },
+            });
             return;
         }
+        catch (SalesActivityException e)
+        {
+            Bad(new ErrorRecord(e, e.Reason.ToString(), ErrorCategory.ResourceExists, activity.ActivityId));
+            return;
+        }
+        _logger.Progress?.Accepted();
+        _tally.Accepted++;
         switch (submitted.Outcome)
         {
             case SubmitOutcome.Held:
@@ -220,6 +268,20 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             unfinished.Add($"{why} {Session.PendingActivityCount} activity deliveries stay pending in the outbox.");
         if (unfinished.Count > 0)
             WriteWarning(string.Join(" ", unfinished) + " The next Send-SalesActivity, Sync-SalesActivity or Start-SalesSync delivers them (checking held emails first). Do not send them again.");
+        if (_skipped.Count > 0)
+            WriteWarning(_skipped.Count == 1
+                ? $"Activity {_skipped[0]} is already logged with the same content; skipped (Get-SalesActivity -ActivityId {_skipped[0]} shows it)."
+                : $"{_skipped.Count:N0} activities are already logged with the same content and were skipped ({string.Join(", ", _skipped.Take(3))}{(_skipped.Count > 3 ? ", ..." : "")}).");
+        using (Core.Diagnostics.EngineObserver.Use(new PipelineObserver(write => write(this)))) _logger?.Progress?.Complete();
+        _tally.Skipped = _skipped.Count;
+        WriteSummary(_tally.Summary());
+    }
+
+    /// <summary>A bad input: its error, counted for the summary.</summary>
+    private void Bad(ErrorRecord error)
+    {
+        _tally.Bad++;
+        WriteError(error);
     }
 
     private void Accepted(string activityId)
@@ -232,6 +294,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     private void Deferred(Core.Unsubscribes.GuardDecision decision)
     {
         _deferred++;
+        _tally.Held++;
         _deferredWhy ??= decision.Verdict?.FailureMessage ?? decision.Message;
     }
 
@@ -260,6 +323,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     /// <summary>A sent email the guard refused: kept on record as Refused (never delivered); the error says why.</summary>
     private void Refuse(Core.Unsubscribes.GuardDecision decision, PSObject target)
     {
+        _tally.Refused++;
         var category = decision.ErrorId switch
         {
             "NoEmailToCheck" or "InvalidEmail" or "EmailChangedInMarketo" or "UnsubscribeUncheckable" => ErrorCategory.InvalidData,
@@ -290,6 +354,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         {
             _logger.AbandonHeld();
             _awaitingCheck.Clear();
+            try
+            {
+                _logger.Close(); // stores the last accepted group and removes its journal
+            }
+            catch (Exception e) when (IsLocalFailure(e))
+            {
+                // Nothing is lost: the journal stays, and the next process to open the database stores its rows.
+            }
         }
         base.Dispose(disposing);
     }
@@ -332,6 +404,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         var settled = current.Where(a => all || !(Unsettled(a.Marketo) || Unsettled(a.Salesforce))).ToList();
         foreach (var activity in settled)
         {
+            _tally.Add(activity);
             foreach (var (side, delivery) in new[] { ("Marketo", activity.Marketo), ("Salesforce", activity.Salesforce) })
                 if (delivery.State == DeliveryState.Failed)
                     WriteError(new ErrorRecord(new InvalidOperationException($"{side} refused activity {activity.ActivityId} ({activity.Kind} for Marketo person {activity.MarketoId}): {delivery.Reason}"),
@@ -368,7 +441,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                                   || DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.CurrentCulture, local, out parsed):
                 return parsed;
             case var other:
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"OccurredAt '{other}' is not a date and time (for example 2026-11-01T10:00:00Z).");
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"OccurredAt '{other}' is not a date and time: give ISO 8601 such as 2026-11-01T10:00:00Z (or 2026-11-01), or a date in this session's culture.") { Value = other };
         }
     }
 
@@ -383,8 +456,29 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         ActivityFailureReason.AmbiguousEmail => ErrorCategory.InvalidArgument,
         ActivityFailureReason.ValueTooLong => ErrorCategory.LimitsExceeded,
         ActivityFailureReason.TypesNotInstalled => ErrorCategory.NotInstalled,
+        ActivityFailureReason.ActivityIdReused or ActivityFailureReason.DuplicateActivityId => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidArgument,
     };
+
+    private static string Advice(ActivityFailureReason reason) => reason switch
+    {
+        ActivityFailureReason.PersonNotSynced => "Check the id or email (Get-SyncedPerson), or run Start-SalesSync if the person is new.",
+        ActivityFailureReason.AmbiguousEmail => "Give -MarketoId (or a MarketoId column) to choose the person.",
+        ActivityFailureReason.MissingPerson => "Give -MarketoId or -Email, or pipe objects with a MarketoId, Email, 'Email Address' or EmailAddress property.",
+        ActivityFailureReason.MissingAttribute => "Add the attribute the kind needs (see Get-Help Send-SalesActivity -Parameter Kind).",
+        ActivityFailureReason.ValueTooLong => "Shorten the value to 255 characters.",
+        ActivityFailureReason.ActivityIdReused => "Give the new activity an ActivityId of its own, or leave ActivityId out.",
+        _ => "Correct the value as the message says and send the item again.",
+    };
+}
+
+/// <summary>Tab completion for -CallStatus: the statuses Marketo documents (quoted when they hold a space).</summary>
+public sealed class CallStatusCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        SalesActivityCatalog.CallStatuses.Where(s => s.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(s => new CompletionResult(s.Contains(' ') ? $"'{s}'" : s, s, CompletionResultType.ParameterValue, s));
 }
 
 /// <summary>Tab completion for -Kind: the eight kinds.</summary>

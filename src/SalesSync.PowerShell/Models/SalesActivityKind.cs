@@ -22,4 +22,15 @@ internal static class SalesActivityKinds
     public static Core.Activities.SalesActivityKind ToEngine(SalesActivityKind kind) => Enum.Parse<Core.Activities.SalesActivityKind>(kind.ToString());
 
     public static SalesActivityKind FromEngine(Core.Activities.SalesActivityKind kind) => Enum.Parse<SalesActivityKind>(kind.ToString());
+
+    /// <summary>
+    /// A kind as typed or in a CSV column: trimmed, any case, spaces, hyphens and underscores ignored (" Email Sent "
+    /// is EmailSent); numbers are refused (a kind is never read by its position).
+    /// </summary>
+    public static bool TryParse(string? text, out SalesActivityKind kind)
+    {
+        var key = new string((text ?? "").Where(c => c is not (' ' or '-' or '_') && !char.IsWhiteSpace(c)).ToArray());
+        kind = default;
+        return key.Length > 0 && !char.IsAsciiDigit(key[0]) && !key.StartsWith('-') && Enum.TryParse(key, ignoreCase: true, out kind) && Enum.IsDefined(kind);
+    }
 }

@@ -339,6 +339,38 @@ public class ActivityTrustTests
         // A held sent email under a taken id: the same error, and nothing left held.
         var email = second.Prepare(Sent(person.MarketoId, "crm-0001"), DateTimeOffset.UtcNow);
         Assert.Equal(ActivityFailureReason.DuplicateActivityId, Assert.Throws<SalesActivityException>(() => second.Submit(email)).Reason);
+        first.Close(); // the group commit stores what the first caller accepted
+        second.Close();
         Assert.Single(session.GetActivities(new ActivityQuery()));
+    }
+
+    /// <summary>
+    /// Issue 15: accepted activities are stored a group at a time; until their group commits they are in the caller's
+    /// journal, so a caller killed before the commit loses nothing: the next session stores them (a torn last line,
+    /// cut by the kill, is ignored) and delivers them once.
+    /// </summary>
+    [Fact]
+    public async Task AGroupNotYetCommittedWhenTheCallerDiesIsStoredByTheNextSession()
+    {
+        var (sb, temp, session) = await SyncedAsync(300, 71);
+        await using var _ = sb;
+        using var __ = temp;
+        var settings = SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+        var people = session.GetPeople(PersonQuery.All).Take(5).ToList();
+        var logger = session.CreateActivityLogger();
+        var accepted = people.Select(p => logger.Submit(logger.Prepare(Call(p.MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId).ToList();
+        Assert.Empty(session.GetActivities(new ActivityQuery())); // a group of 5 is not committed yet: one transaction per 300
+        var folder = Path.GetDirectoryName(settings.DatabasePath)!;
+        var journal = Assert.Single(Directory.GetFiles(folder, Path.GetFileName(settings.DatabasePath) + ".accepting-*.jsonl"));
+        File.AppendAllText(journal, "{\"ActivityId\":\"SS-CUT"); // the kill cut the line being written
+        session.Dispose(); // the caller never commits: as after kill -9
+
+        using var next = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        var stored = next.GetActivities(new ActivityQuery()).ToList();
+        Assert.Equal(accepted.Order(), stored.Select(a => a.ActivityId).Order());
+        Assert.All(stored, a => Assert.Equal(DeliveryState.Pending, a.Marketo.State));
+        Assert.False(File.Exists(journal));
+        var report = await next.DeliverPendingActivitiesAsync(CancellationToken.None);
+        Assert.Equal(5, report.MarketoDelivered);
     }
 }
