@@ -284,9 +284,9 @@ Describe 'Send-SalesActivity unsubscribe guard' {
         # Unsubscribed in Marketo; the opt-out step has also set most of them in Salesforce, which is checked first.
         foreach ($p in $unsubscribed) { $reasons[$p.MarketoId] | Should -BeIn @('Unsubscribed', 'OptedOutInSalesforce') }
 
-        @(Get-SalesActivity -Kind EmailSent -State Delivered | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 20
+        @(Get-SalesActivity -Kind EmailSent -State Delivered | Where-Object { $_.Subject -eq 'Guarded' }).Count | Should -Be 20
         # The refused ones went out all the same: kept on record as Refused, never delivered.
-        @(Get-SalesActivity -Kind EmailSent -State Refused | Where-Object { $_.Attributes.subject -eq 'Guarded' }).Count | Should -Be 10
+        @(Get-SalesActivity -Kind EmailSent -State Refused | Where-Object { $_.Subject -eq 'Guarded' }).Count | Should -Be 10
     }
 
     It 'refuses a person whose email changed in Marketo since the last sync (its status was not checked)' {
@@ -307,14 +307,14 @@ Describe 'Send-SalesActivity unsubscribe guard' {
             $two | Send-SalesActivity -Kind EmailSent -Subject 'During an outage' -WarningVariable held -WarningAction SilentlyContinue
             "$held" | Should -BeLike '*2 sent emails could not be checked*Held*'
             (Get-Calls marketo 'POST /rest/v1/activities/external.json') - $before | Should -Be 0
-            $stored = @(Get-SalesActivity -Destination Any -State Held | Where-Object { $_.Attributes.subject -eq 'During an outage' })
+            $stored = @(Get-SalesActivity -Destination Any -State Held | Where-Object { $_.Subject -eq 'During an outage' })
             $stored.Count | Should -Be 2
         } finally {
             Clear-Fault
             Connect-Sandbox
         }
         Sync-SalesActivity | Out-Null
-        @(Get-SalesActivity -State Delivered | Where-Object { $_.Attributes.subject -eq 'During an outage' }).Count | Should -Be 2
+        @(Get-SalesActivity -State Delivered | Where-Object { $_.Subject -eq 'During an outage' }).Count | Should -Be 2
     }
 
     It 'does not check the kinds that record what the person did' {
