@@ -221,6 +221,9 @@ Get-SyncedPerson -Duplicate | Sort-Object Email, MarketoId | Select-Object -Firs
 Write-Host '> Get-SalesSyncRun'
 Get-SalesSyncRun | Format-Table | Out-String -Width 160 | Write-Host
 
+Write-Host '> Get-SalesSyncStatus   (health at a glance, from the database alone: no API call; fits 80 columns)'
+Get-SalesSyncStatus | Out-String -Width 80 | Write-Host
+
 Write-Host "> Install-SalesActivityType   (SalesSync's three custom activity types in Marketo; -WhatIf first)"
 Install-SalesActivityType -WhatIf | Format-Table ApiName, Name, Action | Out-String -Width 160 | Write-Host
 Install-SalesActivityType -Confirm:$false | Format-Table ApiName, MarketoTypeId, Status, Action | Out-String -Width 160 | Write-Host
@@ -286,6 +289,10 @@ $taskList | Select-Object -First 6 | ForEach-Object { Write-Host ("  Task {0}  {
 Write-Host "  ... $($taskList.Count) Tasks in all"
 Get-SalesActivity | Group-Object Kind, MarketoState | ForEach-Object { Write-Host ("  SalesSync's log: {0,-32} {1} activit{2}" -f $_.Name, $_.Count, $(if ($_.Count -eq 1) { 'y' } else { 'ies' })) }
 Get-SalesActivity -State Refused | Select-Object -First 3 | ForEach-Object { Write-Host "  Refused (kept on record, never delivered): $($_.ActivityId) $($_.Kind) to $($_.Email): $($_.MarketoReason)" }
+
+Write-Host "`n> Get-SalesSyncStatus   (after the sends: deliveries by state and reason, the guard, today's calls)"
+Get-SalesSyncStatus | Out-String -Width 80 | Write-Host
+Write-Host "> if ((Get-SalesSyncStatus).Health -ne 'Healthy') { ... }   (a runbook's check: Health is $((Get-SalesSyncStatus).Health))"
 
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
