@@ -26,6 +26,7 @@
         'Set-SalesActivitySetting'
         'Test-MarketoUnsubscribe'
         'Sync-SalesOptOut'
+        'Get-MarketoList'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
