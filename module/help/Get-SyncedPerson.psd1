@@ -16,6 +16,7 @@
         SalesOwnerId = 'Salesforce user ids of the sales owner, 15 or 18 characters (a 15-character id finds the 18-character one), or patterns such as 0055g*.'
         SalesOwner   = 'Sales owners by name or email, or patterns (for example ''*Garcia'' or ''*@sales.example.com''), as the last sync with Salesforce read them.'
         Duplicate    = 'Only people whose email another synced person also has.'
+        InputObject  = 'What is piped in (not for direct use): a string is taken as an email; other objects bind -MarketoId and -Email by property name.'
         First             = 'Writes only the first N people (after -Skip).'
         Skip              = 'Skips the first N people.'
         IncludeTotalCount = 'Writes the total number of people the filters select: before the people, or after them with pipeline input.'

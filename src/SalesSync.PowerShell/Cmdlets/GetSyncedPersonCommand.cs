@@ -20,12 +20,20 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
     [EmptyAsNull]
     public long[]? MarketoId { get; set; }
 
-    /// <summary>Emails or patterns; from the pipeline as strings or by property name (Email, Email Address, EmailAddress).</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Emails or patterns; from the pipeline by property name (Email, Email Address, EmailAddress), or piped strings.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Email Address", "EmailAddress")]
     [SupportsWildcards]
     [AllowNull, AllowEmptyString, AllowEmptyCollection]
     public string?[]? Email { get; set; }
+
+    /// <summary>
+    /// Whatever is piped: a string is an email; other objects bind -MarketoId and -Email by property name. Without it a
+    /// piped object whose MarketoId needs a conversion (an int, a CSV string) would be turned into text and bound as an
+    /// email, since PowerShell tries pipeline-value binding with conversion before by-name binding with conversion.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
 
     /// <summary>A lead, contact, account, opportunity or owner id (15 or 18 characters).</summary>
     [Parameter]
@@ -81,20 +89,22 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
             SalesforceId = given.Trim();
         }
         _keyOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Email)) || MyInvocation.BoundParameters.ContainsKey(nameof(MarketoId));
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(Email))) CheckedEmails(terminating: true);
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Email))) CheckedEmails(Email, terminating: true);
     }
 
     protected override void ProcessRecord()
     {
         // An input whose email and Marketo id are both empty (a CSV row with blank cells) names nobody: without this
         // it would select everyone.
-        if (_pipelineInput && !_keyOnCommandLine && Email is not { Length: > 0 } && MarketoId is not { Length: > 0 })
+        // Parameters bound from the pipeline are reset by PowerShell before the next input; a local list is not kept either.
+        var given = InputObject?.BaseObject is string piped ? [.. Email ?? [], piped] : Email;
+        if (_pipelineInput && !_keyOnCommandLine && given is not { Length: > 0 } && MarketoId is not { Length: > 0 })
         {
-            Refuse(new ArgumentException("The input has no email and no Marketo id: give each input an Email (or Email Address) or a MarketoId value."),
-                "InvalidEmail", null, terminating: false);
+            Refuse(new ArgumentException("The input has no email and no Marketo id: pipe email strings, or objects with an Email (or Email Address) or a MarketoId property; for Marketo ids, -MarketoId takes them directly."),
+                "InvalidEmail", InputObject?.BaseObject, terminating: false);
             return;
         }
-        var emails = CheckedEmails(terminating: false);
+        var emails = CheckedEmails(given, terminating: false);
         if (emails is null) return; // an input's email was refused (its error is written); the next input goes on
         var query = new PersonQuery
         {
@@ -171,17 +181,17 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
     /// a pattern must be a valid wildcard pattern. Null when one is refused: a terminating error on the command line,
     /// else a per-input error.
     /// </summary>
-    private List<EmailValue>? CheckedEmails(bool terminating)
+    private List<EmailValue>? CheckedEmails(string?[]? list, bool terminating)
     {
         var values = new List<EmailValue>();
-        if (Email is null && !(terminating && MyInvocation.BoundParameters.ContainsKey(nameof(Email)))) return values;
-        if (Email is null || Email.Length == 0)
+        if (list is null && !terminating) return values;
+        if (list is null || list.Length == 0)
         {
             Refuse(new ArgumentException("The email is empty. Give an address (ana@example.com) or a pattern (*@example.com), or leave -Email out."),
-                "InvalidEmail", Email, terminating);
+                "InvalidEmail", list, terminating);
             return null;
         }
-        foreach (var given in Email)
+        foreach (var given in list)
         {
             var text = given is null ? null : EmailAddress.Clean(given);
             if (text is { Length: > 0 } && TextPattern.HasWildcard(text) && !text.Any(char.IsControl))
