@@ -124,6 +124,12 @@ Describe 'Get-SyncedPerson bad input (new-user trial rows 41-53)' {
         $r.Errors.Count | Should -Be 2
         $r.Errors | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'InvalidEmail,*'; $_.CategoryInfo.Category | Should -Be 'InvalidArgument' }
         $r.Errors.TargetObject | Should -Be @('not-an-email', '')
+        # A number piped is not an email and names no MarketoId property: an error of its own; an int MarketoId binds.
+        $r = Invoke-Collecting { 42, [pscustomobject]@{ MarketoId = [int]$someone.MarketoId } | Get-SyncedPerson }
+        $r.Output.MarketoId | Should -Be $someone.MarketoId
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'InvalidEmail,*'
+        $r.Errors[0].TargetObject | Should -Be 42
     }
 
     It 'row 51: -Email is trimmed and matched in any case' {

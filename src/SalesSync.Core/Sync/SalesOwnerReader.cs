@@ -1,6 +1,4 @@
 using System.Text.Json;
-using SalesSync.Core.Diagnostics;
-using SalesSync.Core.Http;
 using SalesSync.Core.People;
 using SalesSync.Core.Salesforce;
 using SalesSync.Core.Store;
@@ -17,31 +15,19 @@ internal sealed class SalesOwnerReader(SalesforceClient salesforce, PeopleStore 
 {
     private const string UserPrefix = "005";
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
-    private bool _refused;
 
     /// <summary>Reads the owners among these ids that this run has not read yet.</summary>
     public async Task ReadAsync(IEnumerable<string?> ownerIds, CancellationToken ct)
     {
-        if (_refused) return;
         var wanted = ownerIds.Where(SalesforceIds.IsId).Select(id => SalesforceIds.To18(id)!)
             .Where(id => id.StartsWith(UserPrefix, StringComparison.Ordinal) && !_read.Contains(id)).Distinct(StringComparer.Ordinal).ToList();
         if (wanted.Count == 0) return;
         var found = new List<SalesOwner>();
         var now = DateTimeOffset.UtcNow;
-        try
-        {
-            foreach (var chunk in Soql.InListChunks(wanted.Cast<object?>()))
-                await foreach (var user in salesforce.QueryAsync($"SELECT Id, Name, Email, IsActive FROM User WHERE Id IN {chunk}", false, ct).ConfigureAwait(false))
-                    if (Read(user, now) is { } owner) found.Add(owner);
-        }
-        catch (SalesSyncApiException e) when (e.Kind is ApiFailureKind.Unauthorized or ApiFailureKind.InvalidRequest)
-        {
-            // Owner names are a convenience: an integration user that may not read User (or its Email) still syncs
-            // people; the names kept from earlier runs stay.
-            _refused = true;
-            EngineObserver.Current.Warning($"Could not read the sales owners' names from Salesforce Users ({e.Message}); people are synced without them and the names read before are kept.");
-            return;
-        }
+        // A failure stops the page like a failed opportunity read (the run resumes there); nothing is saved half-read.
+        foreach (var chunk in Soql.InListChunks(wanted.Cast<object?>()))
+            await foreach (var user in salesforce.QueryAsync($"SELECT Id, Name, Email, IsActive FROM User WHERE Id IN {chunk}", false, ct).ConfigureAwait(false))
+                if (Read(user, now) is { } owner) found.Add(owner);
         people.SaveOwners(found, wanted);
         _read.UnionWith(wanted);
     }
