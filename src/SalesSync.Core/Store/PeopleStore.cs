@@ -7,6 +7,7 @@ namespace SalesSync.Core.Store;
 /// The people collection: one document per Marketo id, indexes on email and every Salesforce id, and
 /// the id of the sync run that last saw each person (so a full run can remove whoever it did not see
 /// without holding a set of ids in memory). Reads go page by page and hold no cursor between pages.
+/// Beside it, the owners Salesforce Users gave (<see cref="SaveOwners"/>), joined to people as they are read.
 /// </summary>
 internal sealed class PeopleStore
 {
