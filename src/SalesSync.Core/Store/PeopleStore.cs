@@ -325,6 +325,8 @@ internal sealed class PeopleStore
             if (page.Count == 0) yield break;
             after = page[^1]["_id"].AsInt64;
             yield return page;
+            // A short page was the last: no second query to learn that (it halves an exact lookup's cost).
+            if (page.Count < ReadPageSize) yield break;
         }
     }
 
