@@ -27,6 +27,7 @@
         'Test-MarketoUnsubscribe'
         'Sync-SalesOptOut'
         'Get-SalesSyncStatus'
+        'Get-MarketoList'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -176,6 +176,13 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
     public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
 
+    /// <summary>Synced people with their owner's name and email as the last sync with Salesforce read them (Get-SyncedPerson).</summary>
+    public IEnumerable<PersonWithOwner> GetPeopleWithOwners(PersonQuery query) => Store.People.QueryWithOwners(query);
+
+    /// <summary>Marketo's static and smart list definitions (Get-MarketoList): one call per page, none per list.</summary>
+    public IAsyncEnumerable<Marketo.MarketoListInfo> GetMarketoListsAsync(Marketo.MarketoListQuery query, CancellationToken cancellationToken) =>
+        new Marketo.MarketoLists(Marketo).ReadAsync(query, cancellationToken);
+
     /// <summary>Recorded sync runs, newest first.</summary>
     public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
 

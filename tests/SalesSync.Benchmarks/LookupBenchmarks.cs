@@ -45,6 +45,10 @@ internal static class LookupBenchmarks
         Time("Salesforce id (15 chars)", ids, id => peopleStore.Query(new PersonQuery { SalesforceId = SalesforceIdOf(id)[..15] }).Count(), null);
         Time("company prefix 'Contoso 0012*'", ids, _ => peopleStore.Query(new PersonQuery { Company = "Contoso 0012*" }).Count(), null);
         Time("company infix '*0012?, Inc.' (no index)", ids, _ => peopleStore.Query(new PersonQuery { Company = "*0012?, Inc." }).Count(), null);
+        // Get-SyncedPerson's combined filters (issue 15): a [range] pattern with its index prefix, and company AND owner.
+        var owner = peopleStore.Query(new PersonQuery { Company = "Contoso 0012*" }).First().SalesOwnerId!;
+        Time("company range 'Contoso 001[0-2]*'", ids, _ => peopleStore.Query(new PersonQuery { Company = "Contoso 001[0-2]*" }).Count(), null);
+        Time("company prefix AND owner (15 chars)", ids, _ => peopleStore.Query(new PersonQuery { Company = "Contoso 0012*", SalesOwnerId = owner[..15] }).Count(), null);
     }
 
     private static string SalesforceIdOf(long id)

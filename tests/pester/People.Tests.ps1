@@ -180,9 +180,74 @@ Describe 'Get-SyncedPerson' {
         $count | Should -Be @(Get-SyncedPerson).Count
     }
 
-    It 'shows a table a seller can scan' {
-        $text = Get-SyncedPerson -MarketoId $sample.MarketoId | Out-String -Width 200
-        $text | Should -Match 'MarketoId\s+Name\s+Email\s+Company'
+    It 'shows a table a seller can scan, every column a real property' {
+        $person = Get-SyncedPerson -MarketoId $sample.MarketoId
+        $text = $person | Out-String -Width 200
+        $text | Should -Match 'MarketoId\s+Name\s+Email\s+Company\s+SalesforceType\s+SalesOwnerName\s+Unsubscribed'
         $text | Should -Match ([regex]::Escape($sample.Email))
+        $header = ($text -split "`n" | Where-Object { $_ -match '^\s*MarketoId' }) -split '\s+' | Where-Object { $_ }
+        $names = $person.PSObject.Properties.Name
+        foreach ($column in $header) { $names | Should -Contain $column }
+        $person.Name | Should -Be "$($person.FirstName) $($person.LastName)".Trim()
+    }
+
+    It 'carries the owner''s name and email from Salesforce Users, flat for Export-Csv and ConvertTo-Json' {
+        $owner = Invoke-RestMethod "$($sandbox.Control)salesforce/User/$($sample.SalesOwnerId)" # ground truth, no API call
+        $person = Get-SyncedPerson -MarketoId $sample.MarketoId
+        $person.SalesOwnerName | Should -Be $owner.Name
+        $person.SalesOwnerEmail | Should -Be $owner.Email
+        $person.SalesOwnerIsActive | Should -Be $owner.IsActive
+        $csv = $person | ConvertTo-Csv | ConvertFrom-Csv
+        $csv.SalesOwnerName | Should -Be $person.SalesOwnerName
+        $csv.Name | Should -Be $person.Name
+        $json = $person | ConvertTo-Json | ConvertFrom-Json
+        $json.PSObject.Properties | Where-Object { $_.Value -is [pscustomobject] -or $_.Value -is [array] } | Should -BeNullOrEmpty
+        @(Get-SyncedPerson -SalesOwner $person.SalesOwnerName).Count | Should -Be @($all | Where-Object SalesOwnerId -EQ $sample.SalesOwnerId).Count
+    }
+
+    It 'combines filters: company, owner, duplicates and emails together' {
+        $all = @(Get-SyncedPerson) # after the duplicate test changed a person
+        $prefix = $sample.Company.Substring(0, 1)
+        $expected = @($all | Where-Object { $_.Company -like "$prefix*" -and $_.SalesOwnerId -eq $sample.SalesOwnerId })
+        (Get-SyncedPerson -Company "$prefix*" -SalesOwnerId $sample.SalesOwnerId.Substring(0, 15)).MarketoId | Should -Be $expected.MarketoId
+        (Get-SyncedPerson -Company "$prefix*" -SalesOwnerId $sample.SalesOwnerId -Email $sample.Email).MarketoId | Should -Contain $sample.MarketoId
+        $dupes = @(Get-SyncedPerson -Duplicate)
+        (Get-SyncedPerson -Duplicate -Company $sample.Company).MarketoId | Should -Be @($dupes | Where-Object Company -EQ $sample.Company).MarketoId
+        $two = $all | Where-Object Email | Select-Object -First 2
+        (Get-SyncedPerson -Email $two.Email -First 1).MarketoId | Should -Be $two[0].MarketoId
+        $counted = @($two.Email | Get-SyncedPerson -IncludeTotalCount -Skip 1)
+        $total = @($all | Where-Object { $_.Email -in $two.Email }).Count
+        $counted.Count | Should -Be $total # the people after -Skip 1, then the total
+        $counted[-1].ToString() | Should -Match "$total" # with pipeline input the total comes last
+    }
+}
+
+Describe 'Get-MarketoList' {
+    It 'lists static and smart lists, flat, in one call per page' {
+        $before = (Get-Stats).marketo.totalCalls
+        $lists = @(Get-MarketoList)
+        ((Get-Stats).marketo.totalCalls - $before) | Should -BeLessOrEqual 3 # lists.json, smartLists.json (and a token at most)
+        $lists | Where-Object { $_.Type -eq 'Static' -and $_.Id -eq 1001 } | ForEach-Object Name | Should -Be 'Sales-Owned People'
+        $smart = $lists | Where-Object { $_.Type -eq 'Smart' -and $_.Id -eq 1001 }
+        $smart.Name | Should -Be 'Sales-owned people'
+        $smart.CreatedAt | Should -BeOfType [datetimeoffset]
+        $smart.FolderType | Should -Not -BeNullOrEmpty
+        ($lists | ConvertTo-Json | ConvertFrom-Json)[0].Type | Should -BeOfType [string]
+        ($lists[0] | Out-String) | Should -Match 'Type\s+Id\s+Name'
+    }
+
+    It 'filters by type, name pattern and id; an unknown id is MarketoListNotFound' {
+        (Get-MarketoList -Type Static -Name 'sales-owned people - [a-e]*').Id | Should -Be @(1011, 1012, 1013, 1014, 1015) # AMER East/West, EMEA North/South, APAC
+        (Get-MarketoList -Type Smart).Type | Sort-Object -Unique | Should -Be 'Smart'
+        $errors = $null
+        $found = Get-MarketoList -Id 1002, 999999 -ErrorVariable errors -ErrorAction SilentlyContinue
+        $found.Type | Should -Be @('Static', 'Smart')
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'MarketoListNotFound,*'
+        $errors[0].TargetObject | Should -Be 999999
+        { Get-MarketoList -Name '[abc' } | Should -Throw -ErrorId 'InvalidWildcardPattern*'
+    }
+
+    It 'gives Start-SalesSync its list ids' {
+        Start-SalesSync -Method Rest -StaticListId (Get-MarketoList -Type Static -Name 'Sales-Owned People').Id -WhatIf | Should -BeNullOrEmpty
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using LiteDB;
 using SalesSync.Core.People;
 
@@ -8,6 +7,7 @@ namespace SalesSync.Core.Store;
 /// The people collection: one document per Marketo id, indexes on email and every Salesforce id, and
 /// the id of the sync run that last saw each person (so a full run can remove whoever it did not see
 /// without holding a set of ids in memory). Reads go page by page and hold no cursor between pages.
+/// Beside it, the owners Salesforce Users gave (<see cref="SaveOwners"/>), joined to people as they are read.
 /// </summary>
 internal sealed class PeopleStore
 {
@@ -25,6 +25,13 @@ internal sealed class PeopleStore
     private readonly ILiteCollection<BsonDocument> _opportunityUnread;
     private bool _anyOpportunityUnread;
 
+    /// <summary>
+    /// Salesforce Users that own synced people, by 18-character id (name, email, active), as the last sync with Salesforce
+    /// read them: a side collection joined at read time, so an owner renamed once is one write, and a person's record
+    /// (and the sync's Added/Updated counts) never changes because of its owner's name.
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _owners;
+
     public PeopleStore(SyncStore store)
     {
         _database = store.Database;
@@ -36,6 +43,7 @@ internal sealed class PeopleStore
         foreach (var field in SalesforceIdFields) _people.EnsureIndex(field, "$." + field);
         _opportunityUnread = _database.GetCollection("people_opportunity_unread");
         _anyOpportunityUnread = _database.CollectionExists("people_opportunity_unread") && _opportunityUnread.Count() > 0;
+        _owners = _database.GetCollection("people_owners");
     }
 
     /// <summary>The stored people with these ids (those not stored are left out).</summary>
@@ -263,7 +271,15 @@ internal sealed class PeopleStore
             if (found.Count == 0) yield break;
             query = query with { SalesforceId = null, MarketoIds = found.Order().ToList() };
         }
-        var filter = IndexedFilter(query with { MarketoIds = null }, out var residual);
+        IReadOnlyList<string>? ownerIdsByName = null;
+        if (query.SalesOwners is { Count: > 0 } owners)
+        {
+            // Owners are few (one record per Salesforce user seen): match names and emails here, then filter by id.
+            var patterns = owners.Select(o => TextPattern.Parse(o, ignoreCase: true)).ToList();
+            ownerIdsByName = _owners.FindAll().Select(ToOwner).Where(o => patterns.Any(p => p.Matches(o.Name) || p.Matches(o.Email))).Select(o => o.Id).ToList();
+            if (ownerIdsByName.Count == 0) yield break;
+        }
+        var filter = IndexedFilter(query with { MarketoIds = null }, ownerIdsByName, out var residual);
         long skipped = 0, written = 0;
         foreach (var page in Pages(query.MarketoIds, filter))
         {
@@ -277,6 +293,19 @@ internal sealed class PeopleStore
                 written++;
                 yield return person;
             }
+        }
+    }
+
+    /// <summary>The people a query selects, each with their owner as last read (owners read once per query).</summary>
+    public IEnumerable<PersonWithOwner> QueryWithOwners(PersonQuery query)
+    {
+        var owners = new Dictionary<string, SalesOwner?>(StringComparer.Ordinal);
+        foreach (var person in Query(query))
+        {
+            SalesOwner? owner = null;
+            if (SalesforceIds.To18(person.SalesOwnerId) is { } id && !owners.TryGetValue(id, out owner))
+                owners[id] = owner = FindOwner(id);
+            yield return new PersonWithOwner(person, owner);
         }
     }
 
@@ -304,6 +333,8 @@ internal sealed class PeopleStore
             if (page.Count == 0) yield break;
             after = page[^1]["_id"].AsInt64;
             yield return page;
+            // A short page was the last: no second query to learn that (it halves an exact lookup's cost).
+            if (page.Count < ReadPageSize) yield break;
         }
     }
 
@@ -311,32 +342,80 @@ internal sealed class PeopleStore
     private bool HasDuplicate(PersonRecord person) =>
         !string.IsNullOrEmpty(person.Email) && _people.Count(LiteDB.Query.EQ("email", person.Email)) > 1;
 
-    /// <summary>The part of a query an index answers, and a residual test for the rest (wildcards).</summary>
-    private static BsonExpression? IndexedFilter(PersonQuery query, out Func<PersonRecord, bool> residual)
+    /// <summary>
+    /// The part of a query an index answers, and a residual test for the rest (wildcards). Each filter's values:
+    /// all exact, one EQ or IN through the field's index (the database's collation ignores case); one pattern with
+    /// a literal prefix, StartsWith through the index and the pattern on what it finds; otherwise the patterns alone.
+    /// </summary>
+    private static BsonExpression? IndexedFilter(PersonQuery query, IReadOnlyList<string>? ownerIdsByName, out Func<PersonRecord, bool> residual)
     {
         var parts = new List<BsonExpression>();
+        if (ownerIdsByName is not null) parts.Add(LiteDB.Query.In("ownerId", ownerIdsByName.Select(i => new BsonValue(i)).ToArray()));
         var tests = new List<Func<PersonRecord, bool>>();
-        Text("email", query.Email, p => p.Email);
-        Text("company", query.Company, p => p.Company);
-        Text("ownerId", query.SalesOwnerId, p => p.SalesOwnerId);
+        Add("email", query.Emails, true, null, p => p.Email);
+        Add("company", query.Companies, true, null, p => p.Company);
+        Add("ownerId", query.SalesOwnerIds, false, SalesforceIds.To18, p => p.SalesOwnerId);
         residual = p => tests.All(t => t(p));
         return parts.Count switch { 0 => null, 1 => parts[0], _ => LiteDB.Query.And(parts.ToArray()) };
 
-        void Text(string field, string? pattern, Func<PersonRecord, string?> value)
+        void Add(string field, IReadOnlyList<string>? values, bool ignoreCase, Func<string?, string?>? exact, Func<PersonRecord, string?> value)
         {
-            if (string.IsNullOrEmpty(pattern)) return;
-            if (!pattern.Contains('*') && !pattern.Contains('?'))
+            if (values is not { Count: > 0 }) return;
+            var patterns = ParsePatterns(values, ignoreCase, exact);
+            if (patterns.All(p => !p.IsWildcard))
             {
-                parts.Add(LiteDB.Query.EQ(field, pattern));
+                var literals = patterns.Select(p => p.Literal).Distinct(StringComparer.Ordinal).ToArray();
+                parts.Add(literals.Length == 1 ? LiteDB.Query.EQ(field, literals[0]) : LiteDB.Query.In(field, literals.Select(l => new BsonValue(l)).ToArray()));
+                // The collation ignores case: right for text, and for 18-character ids, whose last three characters encode
+                // the case of the first fifteen (a 15-character id was turned into its 18-character form above).
                 return;
             }
-            var star = pattern.IndexOfAny(['*', '?']);
-            if (star > 0) parts.Add(LiteDB.Query.StartsWith(field, pattern[..star]));
-            var regex = new Regex("^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$",
-                RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
-            tests.Add(p => value(p) is { } v && regex.IsMatch(v));
+            if (patterns is [{ Prefix.Length: > 0 } single]) parts.Add(LiteDB.Query.StartsWith(field, single.Prefix));
+            tests.Add(p => patterns.Any(t => t.Matches(value(p))));
         }
     }
+
+    /// <summary>Parses filter values; an exact value may first be normalised (a 15-character id to its 18-character form).</summary>
+    private static List<TextPattern> ParsePatterns(IReadOnlyList<string> values, bool ignoreCase, Func<string?, string?>? exact) =>
+        values.Select(v => TextPattern.Parse(v, ignoreCase)).Select(p =>
+            p.IsWildcard || exact?.Invoke(p.Literal) is not { } normal || normal == p.Literal ? p : TextPattern.Parse(TextPattern.EscapeText(normal), ignoreCase)).ToList();
+
+    /// <summary>The owner as last read from Salesforce, by 18-character user id; null when never read.</summary>
+    public SalesOwner? FindOwner(string id) => _owners.FindById(id) is { } doc ? ToOwner(doc) : null;
+
+    /// <summary>
+    /// Records what one read of Salesforce Users said about these ids: the users found are saved, and the ids it asked
+    /// for and did not find (no such user, or not one the integration user may see) lose any name kept for them.
+    /// </summary>
+    public void SaveOwners(IReadOnlyCollection<SalesOwner> found, IEnumerable<string> asked)
+    {
+        _database.BeginTrans();
+        try
+        {
+            foreach (var owner in found)
+                _owners.Upsert(new BsonDocument
+                {
+                    ["_id"] = owner.Id,
+                    ["name"] = owner.Name,
+                    ["email"] = owner.Email,
+                    ["isActive"] = owner.IsActive,
+                    ["readAt"] = owner.ReadAt.UtcDateTime,
+                });
+            var seen = found.Select(o => o.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in asked)
+                if (!seen.Contains(id)) _owners.Delete(id);
+            _database.Commit();
+        }
+        catch
+        {
+            _database.Rollback();
+            throw;
+        }
+    }
+
+    private static SalesOwner ToOwner(BsonDocument d) => new(
+        d["_id"].AsString, Bson.Text(d, "name"), Bson.Text(d, "email"), !d["isActive"].IsBoolean || d["isActive"].AsBoolean,
+        new DateTimeOffset(DateTime.SpecifyKind(d["readAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)));
 
     private static BsonDocument ToDocument(PersonRecord p, int runId)
     {

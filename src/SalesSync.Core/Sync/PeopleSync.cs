@@ -133,6 +133,9 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     private readonly PeopleStore _people = store.People;
     private readonly SyncRunStore _runs = store.Runs;
 
+    /// <summary>This run's reader of owner names (none without Salesforce: the names kept stay as they were).</summary>
+    private readonly SalesOwnerReader? _owners = salesforce is null ? null : new SalesOwnerReader(salesforce, store.People);
+
     /// <summary>How far ahead of this machine's clock -CreatedSince may be (clocks differ) before it is refused as in the future.</summary>
     internal static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
@@ -388,7 +391,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     }
 
     /// <summary>
-    /// Each contact's opportunity when Salesforce is connected. Without Salesforce nothing is read, so nothing is
+    /// Each contact's opportunity when Salesforce is connected (and the owners' names, kept beside the people). Without Salesforce nothing is read, so nothing is
     /// erased (review H3): a contact keeps the opportunity stored for the same contact id; one whose contact is new
     /// or changed is marked unread, and the next run with Salesforce reads it.
     /// </summary>
@@ -406,6 +409,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                     : p with { SalesforceOpportunityId = null, OpportunityUnread = true };
             }).ToList();
         }
+        await _owners!.ReadAsync(people.Select(p => p.SalesOwnerId), ct).ConfigureAwait(false);
         var opportunities = await OpportunityResolver.ForContactsAsync(salesforce, people.Where(IsContact).Select(p => p.SalesforceContactId!), ct).ConfigureAwait(false);
         return people.Select(p => p with
         {

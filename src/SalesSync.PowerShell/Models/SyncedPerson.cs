@@ -4,11 +4,15 @@ namespace SalesSync;
 
 /// <summary>
 /// A synced Marketo person, as Get-SyncedPerson writes it. The names are fixed so scripts and later
-/// cmdlets can bind to them (MarketoId and Email by property name).
+/// cmdlets can bind to them (MarketoId and Email by property name). Flat, every value a string, number,
+/// boolean or date, so Export-Csv and ConvertTo-Json keep it all; every column of the default view is one of these.
 /// </summary>
 public sealed class SyncedPerson
 {
     public long MarketoId { get; init; }
+
+    /// <summary>First and last name together (the table's Name column).</summary>
+    public string? Name { get; init; }
     public string? FirstName { get; init; }
     public string? LastName { get; init; }
     public string? Email { get; init; }
@@ -23,13 +27,23 @@ public sealed class SyncedPerson
     public string? SalesforceAccountId { get; init; }
     public string? SalesforceOpportunityId { get; init; }
     public string? SalesOwnerId { get; init; }
+
+    /// <summary>The owner's User.Name, as the last sync with Salesforce read it (empty when never read, or a queue).</summary>
+    public string? SalesOwnerName { get; init; }
+
+    /// <summary>The owner's User.Email, as the last sync with Salesforce read it.</summary>
+    public string? SalesOwnerEmail { get; init; }
+
+    /// <summary>Whether the owner's user was active when last read (empty when never read).</summary>
+    public bool? SalesOwnerIsActive { get; init; }
     public bool Unsubscribed { get; init; }
     public DateTimeOffset? MarketoUpdatedAt { get; init; }
     public DateTimeOffset SyncedAt { get; init; }
 
-    internal static SyncedPerson From(PersonRecord p) => new()
+    internal static SyncedPerson From(PersonRecord p, SalesOwner? owner = null) => new()
     {
         MarketoId = p.MarketoId,
+        Name = string.Join(' ', new[] { p.FirstName, p.LastName }.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n!.Trim())) is { Length: > 0 } name ? name : null,
         FirstName = p.FirstName,
         LastName = p.LastName,
         Email = p.Email,
@@ -44,6 +58,9 @@ public sealed class SyncedPerson
         SalesforceAccountId = p.SalesforceAccountId,
         SalesforceOpportunityId = p.SalesforceOpportunityId,
         SalesOwnerId = p.SalesOwnerId,
+        SalesOwnerName = owner?.Name,
+        SalesOwnerEmail = owner?.Email,
+        SalesOwnerIsActive = owner?.IsActive,
         Unsubscribed = p.Unsubscribed,
         MarketoUpdatedAt = p.MarketoUpdatedAt,
         SyncedAt = p.SyncedAt,

@@ -9,6 +9,9 @@ public sealed class SmartList
     public required int Id { get; init; }
     public required string Name { get; init; }
     public required Func<MarketoPerson, bool> Includes { get; init; }
+    public string? Description { get; init; }
+    public DateTimeOffset CreatedAt { get; init; } = WorldGenerator.ReferenceNow.AddDays(-400);
+    public DateTimeOffset UpdatedAt { get; init; } = WorldGenerator.ReferenceNow.AddDays(-30);
 
     /// <summary>
     /// The sales-owned rule: a person synced to Salesforce as a Lead or Contact that has a sales owner
@@ -18,6 +21,7 @@ public sealed class SmartList
     {
         Id = id,
         Name = "Sales-owned people",
+        Description = "SFDC Type is Lead or Contact, and Lead Owner is not empty",
         Includes = p => p["sfdcType"] is "Lead" or "Contact" && p["sfdcLeadOwnerId"] is string owner && owner.Length > 0,
     };
 

@@ -38,11 +38,16 @@ internal static class AssetSmartListApi
         });
     }
 
+    /// <summary>The Asset API's date form, as its documented responses show it: UTC with "Z" and then "+0000".</summary>
+    private static string AssetDate(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z+0000'", CultureInfo.InvariantCulture);
+
     private static JsonObject Json(SmartList l) => new()
     {
         ["id"] = l.Id,
         ["name"] = l.Name,
-        ["description"] = "",
+        ["description"] = l.Description ?? "",
+        ["createdAt"] = AssetDate(l.CreatedAt),
+        ["updatedAt"] = AssetDate(l.UpdatedAt),
         ["url"] = $"https://app-sandbox.marketo.com/#SL{l.Id.ToString(CultureInfo.InvariantCulture)}A1",
         ["folder"] = new JsonObject { ["id"] = 1, ["type"] = "Folder" },
         ["workspace"] = "Default",
