@@ -168,10 +168,11 @@ internal sealed class PeopleStore
             foreach (var transaction in _database.GetCollection(TransactionsCollection).FindAll())
                 if (transaction["threadID"].AsInt32 == thread) return transaction["transactionSize"].AsInt32;
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or IndexOutOfRangeException or ArgumentException)
         {
-            // LiteDB lists its transactions without a lock: another runspace opening or closing one meanwhile
-            // ("collection was modified") only skips this check; the next one, 25 people on, reads again.
+            // LiteDB lists its transactions from a plain dictionary without a lock: another thread opening or closing
+            // one meanwhile ("collection was modified", or a torn read: seen once as a NullReferenceException in a
+            // bench) only skips this check; the next one, 25 people on, reads again.
         }
         return 0;
     }
