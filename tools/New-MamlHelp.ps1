@@ -250,7 +250,13 @@ $commands = foreach ($name in ($module.ExportedCmdlets.Keys | Sort-Object)) {
     }
 
     $syntax = foreach ($set in $command.ParameterSets) {
-        $items = foreach ($p in ($set.Parameters | Where-Object { $shown -contains $_.Name })) {
+        # The order Get-Command -Syntax shows: positional parameters by position, then mandatory named ones, then
+        # optional named ones, each in declaration order.
+        $index = 0
+        $ordered = $set.Parameters | Where-Object { $shown -contains $_.Name } | ForEach-Object { [pscustomobject]@{ P = $_; I = $index++ } } |
+            Sort-Object @{ Expression = { if ($_.P.Position -ge 0) { 0 } elseif ($_.P.IsMandatory) { 1 } else { 2 } } },
+                @{ Expression = { if ($_.P.Position -ge 0) { $_.P.Position } else { 0 } } }, @{ Expression = 'I' } | ForEach-Object P
+        $items = foreach ($p in $ordered) {
             ParameterXml $command.Parameters[$p.Name] $p $help.Parameters[$p.Name] $defaults[$p.Name]
         }
         "<command:syntaxItem><maml:name>$name</maml:name>$($items -join "`n")</command:syntaxItem>"
