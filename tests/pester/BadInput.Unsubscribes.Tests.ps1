@@ -44,13 +44,14 @@ Describe 'Test-MarketoUnsubscribe bad input (new-user trial rows 83-92)' {
         ($id.Id, $id.Category, $id.Target) | Should -Be @('ParameterArgumentValidationErrorNullNotAllowed', 'InvalidData', $null)
     }
 
-    It 'row 85: a non-address, a display name, a comma and a NUL are each InvalidEmail, cost no call and fail closed' {
-        $inputs = @('not-an-email', 'Ken <k@x.com>', 'a,b@x.com', "a`0b@x.com")
+    It 'row 85: a non-address, a display name, a comma, a NUL and pasted prefixes or invisible characters are each InvalidEmail, cost no call and fail closed' {
+        # The new-admin walk's P1: 'mailto:', 'smtp:', quotes, a zero-width space and a query passed as safe to email.
+        $inputs = @('not-an-email', 'Ken <k@x.com>', 'a,b@x.com', "a`0b@x.com", 'mailto:k@x.com', 'SMTP:k@x.com', "'k@x.com'", "k@x.com$([char]0x200B)", 'k@x.com?subject=hi')
         $before = Get-MarketoCalls
         $out = @($inputs | Test-MarketoUnsubscribe -ErrorVariable bad -ErrorAction SilentlyContinue)
         (Get-MarketoCalls) - $before | Should -Be 0
-        @($bad).Count | Should -Be 4
-        for ($i = 0; $i -lt 4; $i++) {
+        @($bad).Count | Should -Be $inputs.Count
+        for ($i = 0; $i -lt $inputs.Count; $i++) {
             $id = Get-Identity $bad[$i]
             ($id.Id, $id.Category, $id.Target) | Should -Be @('InvalidEmail', 'InvalidArgument', $inputs[$i])
             $bad[$i].ErrorDetails.RecommendedAction | Should -BeLike '*plain address*'

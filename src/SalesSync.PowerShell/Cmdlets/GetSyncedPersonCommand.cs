@@ -101,7 +101,7 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
         if (_pipelineInput && !_keyOnCommandLine && given is not { Length: > 0 } && MarketoId is not { Length: > 0 })
         {
             Refuse(new ArgumentException("The input has no email and no Marketo id: pipe email strings, or objects with an Email (or Email Address) or a MarketoId property; for Marketo ids, -MarketoId takes them directly."),
-                "InvalidEmail", InputObject?.BaseObject, terminating: false);
+                "NoEmail", InputObject?.BaseObject, terminating: false); // the name Test-MarketoUnsubscribe gives the same input
             return;
         }
         var emails = CheckedEmails(given, terminating: false);
@@ -199,6 +199,13 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
                 if (CheckedPattern(text, nameof(Email), terminating) is null) return null;
                 values.Add(new EmailValue(given, text, null));
                 continue;
+            }
+            if (!terminating && string.IsNullOrWhiteSpace(given))
+            {
+                // A CSV row with a blank email cell: the name Test-MarketoUnsubscribe gives it, the row as the target.
+                Refuse(new ArgumentException("The input's email is empty: fill the Email (or Email Address) column, or give the row a MarketoId."),
+                    "NoEmail", InputObject?.BaseObject ?? given, terminating);
+                return null;
             }
             if (EmailAddress.Problem(given) is { } problem)
             {

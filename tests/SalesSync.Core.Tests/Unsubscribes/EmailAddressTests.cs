@@ -16,6 +16,10 @@ public class EmailAddressTests
     [InlineData("ANA.B@EXAMPLE.COM")]
     [InlineData("Ana_O'Neil-2@Example-Corp.io")]
     [InlineData("  ana@example.com\t")] // surrounding white space is trimmed, not refused
+    [InlineData("\u00F8ystein@example.no")] // RFC 6531: non-ASCII local parts and domains
+    [InlineData("j\u00FCrgen@\u4F8B\u3048.jp")]
+    [InlineData("\uD83D\uDE00@example.com")]
+    [InlineData("a!#$%&*/=?^_`{|}~b@example.com")] // every atext character
     public void Unsubscribe_PlainAddressesPass(string email)
     {
         Assert.Null(EmailAddress.Problem(email));
@@ -48,6 +52,16 @@ public class EmailAddressTests
     [InlineData("ana@-example.com")]
     [InlineData("ana@example-.com")]
     [InlineData("ana\u0000@example.com")]
+    // New-admin walk P1: each of these passed as "safe to email" for an unsubscribed ana@example.com.
+    [InlineData("mailto:ana@example.com")]
+    [InlineData("MAILTO:ana@example.com")]
+    [InlineData("smtp:ana@example.com")]
+    [InlineData("'ana@example.com'")]
+    [InlineData("ana@example.com\u200B")] // zero-width space
+    [InlineData("\uFEFFana@example.com")] // byte-order mark
+    [InlineData("ana\u2028@example.com")] // line separator
+    [InlineData("ana@example.com?subject=hi")]
+    [InlineData("ana@exa_mple.com")]
     public void Unsubscribe_NonAddressesAreRefusedWithAMessage(string? email)
     {
         var problem = EmailAddress.Problem(email);
