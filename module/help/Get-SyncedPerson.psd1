@@ -11,7 +11,7 @@
     Parameters  = @{
         MarketoId    = 'One or more Marketo lead ids. Also taken from the pipeline by property name (MarketoId or Id).'
         Email        = 'Email addresses or patterns, for example *@acme.com. Trimmed; any case. Also taken from the pipeline: strings, or objects with an Email, Email Address or EmailAddress property.'
-        SalesforceId = 'A Salesforce lead, contact, account, opportunity or owner id, 15 or 18 characters.'
+        SalesforceId = 'A Salesforce lead, contact, account, opportunity or owner id, 15 or 18 characters. Given alone, finding nobody is a SyncedPersonNotFound error.'
         Company      = 'Company names or patterns, for example Acme* or [a-c]*. Case-insensitive.'
         SalesOwnerId = 'Salesforce user ids of the sales owner, 15 or 18 characters (a 15-character id finds the 18-character one), or patterns such as 0055g*.'
         SalesOwner   = 'Sales owners by name or email, or patterns (for example ''*Garcia'' or ''*@sales.example.com''), as the last sync with Salesforce read them.'

@@ -155,4 +155,17 @@ Describe 'Get-SyncedPerson bad input (new-user trial rows 41-53)' {
         $r.Output | Should -BeNullOrEmpty
         $r.Errors | Should -BeNullOrEmpty
     }
+
+    It 'walk P11: an exact -SalesforceId or list -Name that matches nothing is an ObjectNotFound error; a pattern is a filter' {
+        $r = Invoke-Collecting { Get-SyncedPerson -SalesforceId 0035g00000ZzZzZ }
+        $r.Output | Should -BeNullOrEmpty
+        ($r.Errors.FullyQualifiedErrorId -split ',')[0] | Should -Be 'SyncedPersonNotFound'
+        $r.Errors[0].TargetObject | Should -Be '0035g00000ZzZzZ'
+        $r = Invoke-Collecting { Get-MarketoList -Type Static -Name 'No Such List', 'Nothing*' }
+        $r.Output | Should -BeNullOrEmpty
+        @($r.Errors).Count | Should -Be 1
+        ($r.Errors[0].FullyQualifiedErrorId -split ',')[0] | Should -Be 'MarketoListNotFound'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $r.Errors[0].TargetObject | Should -Be 'No Such List'
+    }
 }

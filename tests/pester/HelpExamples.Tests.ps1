@@ -18,7 +18,8 @@
 #   and $clientSecret (Marketo's).
 # - Placeholders an admin replaces with their own are replaced with the sandbox's before the example runs: the Marketo
 #   instance https://123-ABC-456.mktorest.com (also written without its scheme), the Salesforce org
-#   https://acme.my.salesforce.com, and the Salesforce user id 0055g00000AbCdE (an active user of the sandbox's org).
+#   https://acme.my.salesforce.com, the Salesforce user id 0055g00000AbCdE (an active user of the sandbox's org) and
+#   the contact id 0035g00000AbCdE (a synced contact's, 15 characters).
 # - Prompts are answered: Get-Credential gives $marketoCredential ($salesforceCredential when its -Message or
 #   -Title mentions Salesforce), Read-Host gives 'help-example-input' (a SecureString with -AsSecureString).
 # - Export jobs finish in a moment here, so Start-SalesSync polls every second ($PSDefaultParameterValues).
@@ -151,6 +152,8 @@ BeforeAll {
     Restore-World
     Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null
     Install-SalesActivityType -Confirm:$false | Out-Null
+    # The help's contact id placeholder: a synced contact's id in its 15-character form.
+    $placeholders['0035g00000AbCdE'] = (Get-SyncedPerson | Where-Object SalesforceContactId | Select-Object -First 1).SalesforceContactId.Substring(0, 15)
     # What the examples take for granted; a new seed or generator that breaks it fails here, not in an example.
     @(Get-SyncedPerson -Company Acme).Count | Should -Be 6
     $emailable = Get-SyncedPerson -MarketoId 1001 -ErrorAction SilentlyContinue

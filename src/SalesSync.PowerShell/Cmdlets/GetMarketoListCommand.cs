@@ -61,12 +61,14 @@ public sealed class GetMarketoListCommand : SalesSyncConnectedCmdlet
         }
         var query = new MarketoListQuery(Type.Contains(MarketoListType.Static), Type.Contains(MarketoListType.Smart), ParameterSetName == IdSet ? Id : null);
         var found = new HashSet<long>();
+        var foundNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         try
         {
             RunEngineStream(ct => Session.GetMarketoListsAsync(query, ct), list =>
             {
                 if (patterns is not null && !patterns.Any(p => p.IsMatch(list.Name ?? ""))) return null;
                 found.Add(list.Id);
+                foundNames.Add(list.Name ?? "");
                 return MarketoList.From(list);
             });
         }
@@ -83,8 +85,18 @@ public sealed class GetMarketoListCommand : SalesSyncConnectedCmdlet
                 },
             });
         }
-        if (ParameterSetName != IdSet) return;
         var kinds = string.Join(" or ", Type.Distinct().Select(t => t.ToString().ToLowerInvariant()));
+        if (ParameterSetName != IdSet)
+        {
+            // A name without wildcards that matches no list is an error, as Get-Process -Name is; a pattern is a filter.
+            foreach (var name in (Name ?? []).Select(n => n.Trim()).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !foundNames.Contains(n)).Distinct(StringComparer.OrdinalIgnoreCase))
+                WriteError(new ErrorRecord(new ItemNotFoundException($"Marketo has no {kinds} list named '{name}'."), "MarketoListNotFound", ErrorCategory.ObjectNotFound, name)
+                {
+                    ErrorDetails = new ErrorDetails($"Marketo has no {kinds} list named '{name}'.")
+                    { RecommendedAction = "Run Get-MarketoList without -Name to see the lists, or use a wildcard ('EMEA*')." },
+                });
+            return;
+        }
         foreach (var missing in Id.Distinct().Where(i => !found.Contains(i)))
             WriteError(new ErrorRecord(new ItemNotFoundException($"Marketo has no {kinds} list with id {missing}."), "MarketoListNotFound", ErrorCategory.ObjectNotFound, missing)
             {

@@ -131,8 +131,13 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
         var foundIds = new HashSet<long>();
         var foundEmails = new HashSet<string>(StringComparer.Ordinal);
         var complete = true;
+        // -SalesforceId alone is an exact lookup too (new-admin walk P11): finding nobody is said, not silent.
+        var salesforceLookup = SalesforceId is not null && _companies is null && _ownerIds is null && _owners is null && !Duplicate
+                               && MarketoId is not { Length: > 0 } && emails.Count == 0;
+        var anyFound = false;
         foreach (var (person, owner) in Session.GetPeopleWithOwners(query))
         {
+            anyFound = true;
             if (exactLookup)
             {
                 foundIds.Add(person.MarketoId);
@@ -143,6 +148,8 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
             _firstLeft--;
             WriteObject(SyncedPerson.From(person, owner));
         }
+        if (salesforceLookup && !anyFound)
+            WriteError(NotFound($"No synced person is linked to the Salesforce id {SalesforceId}.", SalesforceId!));
         if (!exactLookup || !complete) return;
         // An exact lookup that finds nobody is an error per item, as Get-Process -Id is; patterns and filters are not.
         if (MarketoId is { Length: > 0 })
