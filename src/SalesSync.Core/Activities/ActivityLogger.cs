@@ -73,7 +73,8 @@ public sealed partial class ActivityLogger
         _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
         _lock = OutboxLock.For(store.Activities);
-        _journal = new AcceptJournal(store.Path);
+        // An encrypted database's rows are not journaled (the journal is plain text): each is committed as it is accepted.
+        _journal = store.Activities.Encrypted ? null : new AcceptJournal(store.Path, store.Activities.JournalIdentity);
     }
 
     // ---------- group commit ----------
@@ -84,17 +85,24 @@ public sealed partial class ActivityLogger
     /// <summary>How many accepted activities one transaction stores.</summary>
     public const int GroupSize = BatchSize;
 
-    private readonly AcceptJournal _journal;
+    /// <summary>This caller's journal; null for an encrypted database (rows committed one by one instead).</summary>
+    private readonly AcceptJournal? _journal;
     private readonly List<SalesActivity> _group = [];
 
-    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group.</summary>
+    /// <summary>Ids SalesSync made for this caller (<see cref="Prepare"/>) and not yet submitted: the only ids whose store check may be skipped.</summary>
+    private readonly HashSet<string> _madeHere = new(StringComparer.Ordinal);
+
+    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group (at once without a journal).</summary>
     private void Stage(SalesActivity activity)
     {
+        _activities.ReplayLeftOverOnce(); // before this process journals or stores anything
         if (!_lock.TryStage(activity))
             throw Taken(activity.ActivityId);
         try
         {
-            _journal.Append(activity);
+            // Checked again once claimed: a Commit adds its group to the store before it unstages it.
+            if (_activities.Find(activity.ActivityId) is not null) throw Taken(activity.ActivityId);
+            _journal?.Append(activity);
         }
         catch
         {
@@ -102,24 +110,87 @@ public sealed partial class ActivityLogger
             throw;
         }
         _group.Add(activity);
-        if (_group.Count >= GroupSize) Commit();
+        if (_journal is not null && _group.Count < GroupSize) return;
+        try
+        {
+            Commit();
+        }
+        catch when (_journal is null)
+        {
+            // Not stored and in no journal: the row is not accepted (the caller reports it), nothing of it is left staged.
+            _group.Remove(activity);
+            _lock.Unstage([activity]);
+            throw;
+        }
     }
 
-    /// <summary>Stores the accepted group in one transaction (nothing to do when it is empty).</summary>
+    /// <summary>
+    /// Stores the accepted group in one transaction (nothing to do when it is empty). A row whose id another caller
+    /// stored meanwhile is dropped from the group and the journal (with a warning) and the rest stored.
+    /// </summary>
     public void Commit()
     {
-        if (_group.Count == 0) return;
-        _activities.Add(_group);
-        _lock.Unstage(_group);
-        _group.Clear();
-        _journal.Clear();
+        while (_group.Count > 0)
+        {
+            try
+            {
+                _activities.Add(_group);
+            }
+            catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.DuplicateActivityId)
+            {
+                var taken = _group.Where(a => _activities.Find(a.ActivityId) is not null).ToList();
+                if (taken.Count == 0) throw;
+                DropTaken(taken);
+                continue;
+            }
+            _lock.Unstage(_group);
+            _group.Clear();
+            _journal?.Clear();
+        }
     }
 
-    /// <summary>Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error).</summary>
+    private void DropTaken(IReadOnlyList<SalesActivity> taken)
+    {
+        var ids = taken.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        _group.RemoveAll(a => ids.Contains(a.ActivityId));
+        _lock.Unstage(taken);
+        foreach (var id in ids) _lock.Let(id);
+        _awaitingCheck.RemoveAll(a => ids.Contains(a.ActivityId));
+        _journal?.Rewrite(_group);
+        foreach (var id in ids)
+            Diagnostics.EngineObserver.Current.Warning($"Activity {id} was logged by another runspace or process meanwhile; this caller's copy is not stored again.");
+    }
+
+    /// <summary>
+    /// Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error). When the
+    /// commit fails, the journal is replayed in place (rows already stored skipped); if that fails too, the file stays
+    /// for the next process and a warning names it. Nothing stays staged or held live either way.
+    /// </summary>
     public void Close()
     {
-        Commit();
-        _journal.Dispose();
+        try
+        {
+            Commit();
+            _journal?.Dispose();
+        }
+        catch (Exception) when (_journal is not null && _group.Count > 0)
+        {
+            _journal.Release();
+            AcceptJournal.ReplayFile(_journal.Path, _activities.JournalIdentity, _activities);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Gives up this caller's claims in the process: staged ids and live holds (safe to call more than once).</summary>
+    public void Release()
+    {
+        _lock.Unstage(_group);
+        _group.Clear();
+        foreach (var a in _awaitingCheck) _lock.Let(a.ActivityId);
+        _awaitingCheck.Clear();
     }
 
     private static SalesActivityException Taken(string activityId) => new(ActivityFailureReason.DuplicateActivityId,
@@ -172,7 +243,7 @@ public sealed partial class ActivityLogger
         var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
         return new SalesActivity
         {
-            ActivityId = callerId ?? SalesActivity.NewId(),
+            ActivityId = callerId ?? MadeHere(SalesActivity.NewId()),
             Kind = request.Kind,
             MarketoId = person.MarketoId,
             Email = person.Email,
@@ -187,6 +258,12 @@ public sealed partial class ActivityLogger
             Marketo = Delivery.Pending,
             Salesforce = toSalesforce ? Delivery.Pending : Delivery.NotRequired,
         };
+    }
+
+    private string MadeHere(string id)
+    {
+        _madeHere.Add(id);
+        return id;
     }
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
@@ -245,8 +322,9 @@ public sealed partial class ActivityLogger
     /// </summary>
     public Submission Submit(SalesActivity activity)
     {
-        // A caller's own id may be taken already (SalesSync's own ids are random: 80 bits never collide).
-        if (!activity.ActivityId.StartsWith("SS-", StringComparison.Ordinal) && _activities.Find(activity.ActivityId) is not null)
+        // A caller's own id may be taken already (SalesSync's own ids, made for this caller, are random: 80 bits never
+        // collide); an SS- id a caller typed is checked like any other.
+        if (!_madeHere.Remove(activity.ActivityId) && _activities.Find(activity.ActivityId) is not null)
             throw Taken(activity.ActivityId);
         if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
         {
@@ -356,13 +434,13 @@ public sealed partial class ActivityLogger
         return results;
     }
 
-    private static SalesActivity Held(SalesActivity a) => a with
+    internal static SalesActivity Held(SalesActivity a) => a with
     {
         Marketo = a.Marketo with { State = DeliveryState.Held },
         Salesforce = a.Salesforce.State == DeliveryState.Pending ? a.Salesforce with { State = DeliveryState.Held } : a.Salesforce,
     };
 
-    private static SalesActivity Released(SalesActivity a) => a with
+    internal static SalesActivity Released(SalesActivity a) => a with
     {
         Marketo = a.Marketo with { State = DeliveryState.Pending },
         Salesforce = a.Salesforce.State == DeliveryState.Held ? a.Salesforce with { State = DeliveryState.Pending } : a.Salesforce,
@@ -449,6 +527,7 @@ public sealed partial class ActivityLogger
     /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
     public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
     {
+        _activities.ReplayLeftOverOnce();
         Commit();
         return _outbox.DeliverAsync(all, ct);
     }
@@ -457,6 +536,7 @@ public sealed partial class ActivityLogger
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
         _lock.ExclusiveAsync(async () =>
         {
+            _activities.ReplayLeftOverOnce();
             Commit();
             return await FlushLockedAsync(ct).ConfigureAwait(false);
         }, ct);

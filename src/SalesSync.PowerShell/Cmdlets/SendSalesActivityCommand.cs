@@ -352,15 +352,19 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     {
         if (disposing && _logger is not null)
         {
-            _logger.AbandonHeld();
             _awaitingCheck.Clear();
             try
             {
+                _logger.AbandonHeld(); // commits, so the next delivery finds them in the store
                 _logger.Close(); // stores the last accepted group and removes its journal
             }
-            catch (Exception e) when (IsLocalFailure(e))
+            catch (Exception e) when (IsLocalFailure(e) || e is SalesActivityException)
             {
-                // Nothing is lost: the journal stays, and the next process to open the database stores its rows.
+                // Nothing is lost: the journal stays, and the next process to write the database's activities stores its rows.
+            }
+            finally
+            {
+                _logger.Release(); // no id stays staged, no hold stays live in this process
             }
         }
         base.Dispose(disposing);
