@@ -225,12 +225,12 @@ public sealed partial class ActivityLogger
             if (string.IsNullOrEmpty(value)) continue; // a CSV's empty column, a parameter not given
             if (!allowed.TryGetValue(name, out var attribute))
                 throw new SalesActivityException(ActivityFailureReason.UnknownAttribute,
-                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.") { Value = value };
+                    $"-{char.ToUpperInvariant(name[0]) + name[1..]} does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => "-" + ParameterName(a)))}.") { Value = value };
             values[attribute.ApiName] = Check(attribute, value);
         }
-        var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).Select(a => a.ApiName).ToList();
+        var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).ToList();
         if (missing.Count > 0)
-            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}; add the parameter or column.") { Value = request.Kind.ToString() };
+            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing.Select(a => "-" + ParameterName(a)))}; add the parameter or column.") { Value = request.Kind.ToString() };
         var occurred = request.OccurredAt ?? now;
         if (occurred > now + SalesActivityCatalog.FutureSkew)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
@@ -589,31 +589,40 @@ public sealed partial class ActivityLogger
     /// <summary>One attribute value (trimmed, not empty) against Marketo's rules and the documented values; returns it as stored.</summary>
     private static string Check(ActivityAttribute attribute, string value)
     {
+        var name = ParameterName(attribute);
+        // A number too big is said as a number (the most seconds), not as a count of characters.
+        if (attribute.DataType == "integer" && value.Length > 0 && value.TrimStart('-', '+').All(char.IsAsciiDigit) && !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"-{name} {value} is too large: Marketo takes at most {int.MaxValue} (about 68 years of seconds).") { Value = value };
         if (value.Length > attribute.MaxLength)
             throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
-                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
+                $"-{name} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
         // NUL and every other control character is refused; multi-line free text keeps tabs and line breaks.
         var control = value.IndexOfAny(value.Where(c => char.IsControl(c) && !(attribute.MultiLine && c is '\t' or '\r' or '\n')).Take(1).ToArray());
         if (control >= 0)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"{attribute.ApiName} holds the control character U+{(int)value[control]:X4}; remove it" +
+                $"-{name} holds the control character U+{(int)value[control]:X4}; remove it" +
                 (attribute.MultiLine ? " (tabs and line breaks are kept in this field)." : " (this field is one line: no tabs or line breaks).")) { Value = value };
         if (attribute == SalesActivityCatalog.CallStatus)
             return SalesActivityCatalog.CallStatusOf(value) ?? throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
+                $"-CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
         switch (attribute.DataType)
         {
             case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be a whole number, not '{value}'.") { Value = value };
             case "integer" when attribute == SalesActivityCatalog.DurationSeconds && int.Parse(value, CultureInfo.InvariantCulture) < 0:
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be 0 or more seconds, not {value}.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be 0 or more seconds, not {value}.") { Value = value };
             case "link" when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
             case "email" when Unsubscribes.EmailAddress.Problem(value) is { } problem:
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName}: {problem}") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name}: {problem}") { Value = value };
             case "integer":
                 return int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
         }
         return value;
     }
+
+    /// <summary>The attribute as the caller names it: Send-SalesActivity's parameter (and CSV column), not Marketo's API name.</summary>
+    internal static string ParameterName(ActivityAttribute attribute) =>
+        attribute == SalesActivityCatalog.Source ? "ActivitySource" : char.ToUpperInvariant(attribute.ApiName[0]) + attribute.ApiName[1..];
 }
