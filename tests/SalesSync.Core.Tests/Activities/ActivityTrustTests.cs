@@ -355,7 +355,7 @@ public class ActivityTrustTests
         var (sb, temp, session) = await SyncedAsync(300, 71);
         await using var _ = sb;
         using var __ = temp;
-        var settings = SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+        var settings = Reopening(sb, temp);
         var people = session.GetPeople(PersonQuery.All).Take(5).ToList();
         var logger = session.CreateActivityLogger();
         var accepted = people.Select(p => logger.Submit(logger.Prepare(Call(p.MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId).ToList();
@@ -373,6 +373,10 @@ public class ActivityTrustTests
         Assert.False(File.Exists(journal));
         Assert.Equal(5, report.MarketoDelivered);
     }
+
+    /// <summary>The settings the next session (the next process, after a kill) connects with.</summary>
+    private static ConnectionSettings Reopening(RunningSandbox sb, TempFolder temp) =>
+        SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
 
     private static string JournalOf(string databasePath) =>
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(databasePath)!).Where(f => AcceptJournal.IsJournalName(Path.GetFileName(f), Path.GetFileName(databasePath))));
@@ -392,7 +396,7 @@ public class ActivityTrustTests
         var (sb, temp, session) = await SyncedAsync(100, 73);
         await using var _ = sb;
         using var __ = temp;
-        var settings = SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+        var settings = Reopening(sb, temp);
         var people = session.GetPeople(PersonQuery.All).Take(2).ToList();
         var logger = session.CreateActivityLogger();
         var call = logger.Submit(logger.Prepare(Call(people[0].MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId;
@@ -471,7 +475,7 @@ public class ActivityTrustTests
         var (sb, temp, session) = await SyncedAsync(100, 75);
         await using var _ = sb;
         using var __ = temp;
-        var settings = SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+        var settings = Reopening(sb, temp);
         var people = session.GetPeople(PersonQuery.All).Take(3).ToList();
         var logger = session.CreateActivityLogger();
         var raced = logger.Submit(logger.Prepare(Call(people[0].MarketoId) with { ActivityId = "crm-race" }, DateTimeOffset.UtcNow)).Activity;
