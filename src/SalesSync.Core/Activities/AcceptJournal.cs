@@ -212,7 +212,9 @@ internal sealed class AcceptJournal : IDisposable
     {
         using var identity = WindowsIdentity.GetCurrent();
         var security = info.GetAccessControl();
-        if (security.GetOwner(typeof(SecurityIdentifier)) is not SecurityIdentifier owner || owner != identity.User) return "it is not owned by the current user";
+        // An elevated process's files are owned by its Administrators group: a group of this user counts as this user.
+        if (security.GetOwner(typeof(SecurityIdentifier)) is not SecurityIdentifier owner || (owner != identity.User && identity.Groups?.Contains(owner) != true))
+            return "it is not owned by the current user";
         var others = security.GetAccessRules(true, true, typeof(SecurityIdentifier)).Cast<FileSystemAccessRule>()
             .Any(r => r.AccessControlType == AccessControlType.Allow && !Equals(r.IdentityReference, identity.User));
         return others ? "other users can read or write it (SalesSync makes it owner-only)" : null;

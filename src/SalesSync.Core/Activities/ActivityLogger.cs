@@ -89,8 +89,8 @@ public sealed partial class ActivityLogger
     private readonly AcceptJournal? _journal;
     private readonly List<SalesActivity> _group = [];
 
-    /// <summary>Ids SalesSync made for this caller (<see cref="Prepare"/>) and not yet submitted: the only ids whose store check may be skipped.</summary>
-    private readonly HashSet<string> _madeHere = new(StringComparer.Ordinal);
+    /// <summary>The id SalesSync made for this caller's last <see cref="Prepare"/>, until it is submitted: the only id whose store check may be skipped.</summary>
+    private string? _madeHere;
 
     /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group (at once without a journal).</summary>
     private void Stage(SalesActivity activity)
@@ -260,11 +260,7 @@ public sealed partial class ActivityLogger
         };
     }
 
-    private string MadeHere(string id)
-    {
-        _madeHere.Add(id);
-        return id;
-    }
+    private string MadeHere(string id) => _madeHere = id;
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
     public bool IsLogged(string activityId) => _lock.Staged(activityId) is not null || _activities.Find(activityId) is not null;
@@ -324,7 +320,9 @@ public sealed partial class ActivityLogger
     {
         // A caller's own id may be taken already (SalesSync's own ids, made for this caller, are random: 80 bits never
         // collide); an SS- id a caller typed is checked like any other.
-        if (!_madeHere.Remove(activity.ActivityId) && _activities.Find(activity.ActivityId) is not null)
+        var madeHere = string.Equals(_madeHere, activity.ActivityId, StringComparison.Ordinal);
+        _madeHere = null;
+        if (!madeHere && _activities.Find(activity.ActivityId) is not null)
             throw Taken(activity.ActivityId);
         if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
         {
