@@ -3,11 +3,11 @@
     Description = @(
         'Get-SalesActivity reads the activities stored in the database, oldest first, page by page: by person (-MarketoId, also from Get-SyncedPerson by property name), kind, delivery state at a destination, time range or activity id. Use it for audits such as "every sales email sent to someone now unsubscribed" or "everything still pending".'
         'The objects are flat: every attribute is a property named as Send-SalesActivity''s parameter (Subject, SentBy, CallStatus, DurationSeconds, ...; empty when the kind does not carry it), Kind and the states are text, OccurredAt keeps the offset it was given with and OccurredAtUtc is the same time as ISO 8601 text in UTC, which Export-Csv writes the same in every culture. So Export-Csv and ConvertTo-Json keep everything, and a file exported with Export-Csv can be piped back into Send-SalesActivity: each row''s ActivityId makes it a skip.'
-        'Errors: -Before not later than -After is a terminating BeforeNotAfterAfter error (InvalidArgument); an -ActivityId that matches no activity writes SalesActivityNotFound (ObjectNotFound, the id as TargetObject), as Get-SyncedPerson -MarketoId does, when no other filter or paging is given; an unknown -Kind, -State or -Destination is PowerShell''s own error listing the valid names.'
+        'Errors: -Before not later than -After is a terminating BeforeNotAfterAfter error (InvalidArgument); an -ActivityId that matches no activity writes SalesActivityNotFound (ObjectNotFound, the id as TargetObject), as Get-SyncedPerson -MarketoId does, when no other filter or paging is given; an unknown -Kind, -State or -Destination is PowerShell''s own binding error listing the valid names. -ActivityId is trimmed and matched in any case, as the database matches ids.'
     )
     Parameters  = @{
         MarketoId   = 'Only the activities of these people.'
-        Kind        = 'Only these kinds.'
+        Kind        = 'Only these kinds, read as Send-SalesActivity reads -Kind: any case, spaces, hyphens and underscores ignored (''Call Received'' is CallReceived). Tab completion offers the eight names.'
         State       = 'Only activities in this state at -Destination: Pending, Held (a sent email waiting for its unsubscribe check), Sending (outcome being checked), Delivered, Failed, NotRequired, or Refused (a sent email the unsubscribe guard refused: kept on record with the reason, never delivered).'
         Destination = 'Which destination -State looks at: Marketo, Salesforce, or Any. Without it, -State matches an activity in that state at either destination, so a Salesforce failure is never hidden.'
         After       = 'Only activities that happened at or after this time (a local time unless it has an offset).'

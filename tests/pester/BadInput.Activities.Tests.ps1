@@ -61,6 +61,50 @@ Describe 'Get-SalesActivity bad input' {
     }
 }
 
+Describe 'Activity ids, kinds and per-row messages read alike (new-admin walk P4, P14, P9, P10)' {
+    It 'P4: -ActivityId '' a-1 '' returns the activity once, in any case, and no SalesActivityNotFound' {
+        Send-SalesActivity -Kind CallReceived -MarketoId $p.MarketoId -CallStatus completed -ActivityId 'A-1' -ErrorAction Stop -InformationAction Ignore
+        foreach ($typed in ' a-1 ', 'A-1') {
+            $ErrorActionPreference = 'Continue'
+            $out = @(Get-SalesActivity -ActivityId $typed 2>&1)
+            $out.Count | Should -Be 1 -Because ($out | Out-String)
+            $out[0].ActivityId | Should -Be 'A-1'
+        }
+    }
+
+    It 'P14: Get-SalesActivity -Kind ''Call Received'' is read as Send-SalesActivity reads it, and still tab-completes' {
+        @(Get-SalesActivity -Kind 'Call Received', 'call-received' -ActivityId 'A-1').Count | Should -Be 1
+        { Get-SalesActivity -Kind Foo -ErrorAction Stop } | Should -Throw -ExpectedMessage '*CallReceived*'
+        (TabExpansion2 -inputScript 'Get-SalesActivity -Kind CallR' -cursorColumn 29).CompletionMatches.CompletionText | Should -Be 'CallReceived'
+    }
+
+    It 'journal review H1/Low: -WhatIf and reads never replay; a journal of another database is named once in a warning and kept' {
+        Disconnect-SalesSync
+        Connect-Sandbox # the database opened afresh: its left-over journals are looked at again, once
+        $planted = "$database.accepting-$('d' * 32).jsonl"
+        Set-Content -LiteralPath $planted -Value '{"SalesSyncAcceptJournal":1,"Database":"elsewhere 1"}'
+        if (-not $IsWindows) { [System.IO.File]::SetUnixFileMode($planted, [System.IO.UnixFileMode]'UserRead, UserWrite') }
+        function Get-JournalWarning([scriptblock] $run) { @(& $run 3>&1 6>$null | Where-Object { $_ -is [System.Management.Automation.WarningRecord] -and $_.Message -like '*accept journal*' }) }
+        Get-JournalWarning { Send-SalesActivity -Kind CallReceived -MarketoId $p.MarketoId -CallStatus completed -WhatIf } | Should -BeNullOrEmpty
+        Get-JournalWarning { Get-SalesActivity -First 1; Get-SalesSyncStatus } | Should -BeNullOrEmpty
+        $warnings = Get-JournalWarning { Sync-SalesActivity }
+        $warnings.Count | Should -Be 1
+        $warnings[0].Message | Should -BeLike "*$planted*does not name this database*"
+        Get-JournalWarning { Sync-SalesActivity } | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $planted | Should -BeTrue
+        Remove-Item -LiteralPath $planted
+    }
+
+    It 'P9/P10: a CSV row''s error names the row and the parameter; a too-large duration says the largest number of seconds' {
+        $e = Get-OneError { [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $p.MarketoId; CallStatus = 'completed'; DurationSeconds = '99999999999999'; ActivityId = 'row-9' } | Send-SalesActivity }
+        Assert-Error $e 'InvalidValue' 'InvalidArgument' '99999999999999'
+        $e.ErrorDetails.Message | Should -BeLike "Row with ActivityId 'row-9': -DurationSeconds 99999999999999 is too large*2147483647*"
+        $e = Get-OneError { [pscustomobject]@{ Kind = 'CallReceived'; MarketoId = $p.MarketoId; CallStatus = 'completed'; DurationSeconds = 'long' } | Send-SalesActivity }
+        $e.ErrorDetails.Message | Should -BeLike "Row for MarketoId $($p.MarketoId): -DurationSeconds must be a whole number*"
+        $e.TargetObject | Should -Be 'long'
+    }
+}
+
 Describe 'Send-SalesActivity bad input' {
     It 'row 59: -Kind Foo is UnknownKind; a CSV Kind '' Email Sent '' is read as EmailSent (documented)' {
         Assert-Error (Get-OneError { Send-SalesActivity -Kind Foo -MarketoId $p.MarketoId -Subject x }) 'UnknownKind' 'InvalidArgument' 'Foo'

@@ -73,7 +73,8 @@ public sealed partial class ActivityLogger
         _guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
         _outbox = new ActivityOutbox(marketo, salesforce, store.Activities, store.Settings, grace);
         _lock = OutboxLock.For(store.Activities);
-        _journal = new AcceptJournal(store.Path);
+        // An encrypted database's rows are not journaled (the journal is plain text): each is committed as it is accepted.
+        _journal = store.Activities.Encrypted ? null : new AcceptJournal(store.Path, store.Activities.JournalIdentity);
     }
 
     // ---------- group commit ----------
@@ -84,17 +85,24 @@ public sealed partial class ActivityLogger
     /// <summary>How many accepted activities one transaction stores.</summary>
     public const int GroupSize = BatchSize;
 
-    private readonly AcceptJournal _journal;
+    /// <summary>This caller's journal; null for an encrypted database (rows committed one by one instead).</summary>
+    private readonly AcceptJournal? _journal;
     private readonly List<SalesActivity> _group = [];
 
-    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group.</summary>
+    /// <summary>The id SalesSync made for this caller's last <see cref="Prepare"/>, until it is submitted: the only id whose store check may be skipped.</summary>
+    private string? _madeHere;
+
+    /// <summary>Accepts an activity into the group: journaled before this returns, committed with its group (at once without a journal).</summary>
     private void Stage(SalesActivity activity)
     {
+        _activities.ReplayLeftOverOnce(); // before this process journals or stores anything
         if (!_lock.TryStage(activity))
             throw Taken(activity.ActivityId);
         try
         {
-            _journal.Append(activity);
+            // Checked again once claimed: a Commit adds its group to the store before it unstages it.
+            if (_activities.Find(activity.ActivityId) is not null) throw Taken(activity.ActivityId);
+            _journal?.Append(activity);
         }
         catch
         {
@@ -102,24 +110,87 @@ public sealed partial class ActivityLogger
             throw;
         }
         _group.Add(activity);
-        if (_group.Count >= GroupSize) Commit();
+        if (_journal is not null && _group.Count < GroupSize) return;
+        try
+        {
+            Commit();
+        }
+        catch when (_journal is null)
+        {
+            // Not stored and in no journal: the row is not accepted (the caller reports it), nothing of it is left staged.
+            _group.Remove(activity);
+            _lock.Unstage([activity]);
+            throw;
+        }
     }
 
-    /// <summary>Stores the accepted group in one transaction (nothing to do when it is empty).</summary>
+    /// <summary>
+    /// Stores the accepted group in one transaction (nothing to do when it is empty). A row whose id another caller
+    /// stored meanwhile is dropped from the group and the journal (with a warning) and the rest stored.
+    /// </summary>
     public void Commit()
     {
-        if (_group.Count == 0) return;
-        _activities.Add(_group);
-        _lock.Unstage(_group);
-        _group.Clear();
-        _journal.Clear();
+        while (_group.Count > 0)
+        {
+            try
+            {
+                _activities.Add(_group);
+            }
+            catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.DuplicateActivityId)
+            {
+                var taken = _group.Where(a => _activities.Find(a.ActivityId) is not null).ToList();
+                if (taken.Count == 0) throw;
+                DropTaken(taken);
+                continue;
+            }
+            _lock.Unstage(_group);
+            _group.Clear();
+            _journal?.Clear();
+        }
     }
 
-    /// <summary>Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error).</summary>
+    private void DropTaken(IReadOnlyList<SalesActivity> taken)
+    {
+        var ids = taken.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        _group.RemoveAll(a => ids.Contains(a.ActivityId));
+        _lock.Unstage(taken);
+        foreach (var id in ids) _lock.Let(id);
+        _awaitingCheck.RemoveAll(a => ids.Contains(a.ActivityId));
+        _journal?.Rewrite(_group);
+        foreach (var id in ids)
+            Diagnostics.EngineObserver.Current.Warning($"Activity {id} was logged by another runspace or process meanwhile; this caller's copy is not stored again.");
+    }
+
+    /// <summary>
+    /// Commits what is accepted and removes the journal: the caller is done (also after Ctrl+C or an error). When the
+    /// commit fails, the journal is replayed in place (rows already stored skipped); if that fails too, the file stays
+    /// for the next process and a warning names it. Nothing stays staged or held live either way.
+    /// </summary>
     public void Close()
     {
-        Commit();
-        _journal.Dispose();
+        try
+        {
+            Commit();
+            _journal?.Dispose();
+        }
+        catch (Exception) when (_journal is not null && _group.Count > 0)
+        {
+            _journal.Release();
+            AcceptJournal.ReplayFile(_journal.Path, _activities.JournalIdentity, _activities);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Gives up this caller's claims in the process: staged ids and live holds (safe to call more than once).</summary>
+    public void Release()
+    {
+        _lock.Unstage(_group);
+        _group.Clear();
+        foreach (var a in _awaitingCheck) _lock.Let(a.ActivityId);
+        _awaitingCheck.Clear();
     }
 
     private static SalesActivityException Taken(string activityId) => new(ActivityFailureReason.DuplicateActivityId,
@@ -154,12 +225,12 @@ public sealed partial class ActivityLogger
             if (string.IsNullOrEmpty(value)) continue; // a CSV's empty column, a parameter not given
             if (!allowed.TryGetValue(name, out var attribute))
                 throw new SalesActivityException(ActivityFailureReason.UnknownAttribute,
-                    $"'{name}' does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => a.ApiName))}.") { Value = value };
+                    $"-{char.ToUpperInvariant(name[0]) + name[1..]} does not apply to {request.Kind}; it takes {string.Join(", ", allowed.Values.Select(a => "-" + ParameterName(a)))}.") { Value = value };
             values[attribute.ApiName] = Check(attribute, value);
         }
-        var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).Select(a => a.ApiName).ToList();
+        var missing = SalesActivityCatalog.RequiredFor(request.Kind).Where(a => !values.ContainsKey(a.ApiName)).ToList();
         if (missing.Count > 0)
-            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing)}; add the parameter or column.") { Value = request.Kind.ToString() };
+            throw new SalesActivityException(ActivityFailureReason.MissingAttribute, $"{request.Kind} needs {string.Join(" and ", missing.Select(a => "-" + ParameterName(a)))}; add the parameter or column.") { Value = request.Kind.ToString() };
         var occurred = request.OccurredAt ?? now;
         if (occurred > now + SalesActivityCatalog.FutureSkew)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
@@ -172,7 +243,7 @@ public sealed partial class ActivityLogger
         var toSalesforce = _settings.SalesforceKinds.Contains(request.Kind) && (person.SalesforceContactId ?? person.SalesforceLeadId) is not null;
         return new SalesActivity
         {
-            ActivityId = callerId ?? SalesActivity.NewId(),
+            ActivityId = callerId ?? MadeHere(SalesActivity.NewId()),
             Kind = request.Kind,
             MarketoId = person.MarketoId,
             Email = person.Email,
@@ -188,6 +259,8 @@ public sealed partial class ActivityLogger
             Salesforce = toSalesforce ? Delivery.Pending : Delivery.NotRequired,
         };
     }
+
+    private string MadeHere(string id) => _madeHere = id;
 
     /// <summary>Whether an activity with this id is already in the log (a caller's id sent again is skipped).</summary>
     public bool IsLogged(string activityId) => _lock.Staged(activityId) is not null || _activities.Find(activityId) is not null;
@@ -245,8 +318,11 @@ public sealed partial class ActivityLogger
     /// </summary>
     public Submission Submit(SalesActivity activity)
     {
-        // A caller's own id may be taken already (SalesSync's own ids are random: 80 bits never collide).
-        if (!activity.ActivityId.StartsWith("SS-", StringComparison.Ordinal) && _activities.Find(activity.ActivityId) is not null)
+        // A caller's own id may be taken already (SalesSync's own ids, made for this caller, are random: 80 bits never
+        // collide); an SS- id a caller typed is checked like any other.
+        var madeHere = string.Equals(_madeHere, activity.ActivityId, StringComparison.Ordinal);
+        _madeHere = null;
+        if (!madeHere && _activities.Find(activity.ActivityId) is not null)
             throw Taken(activity.ActivityId);
         if (_guard is null || !Unsubscribes.SendGuard.Applies(activity.Kind))
         {
@@ -356,13 +432,13 @@ public sealed partial class ActivityLogger
         return results;
     }
 
-    private static SalesActivity Held(SalesActivity a) => a with
+    internal static SalesActivity Held(SalesActivity a) => a with
     {
         Marketo = a.Marketo with { State = DeliveryState.Held },
         Salesforce = a.Salesforce.State == DeliveryState.Pending ? a.Salesforce with { State = DeliveryState.Held } : a.Salesforce,
     };
 
-    private static SalesActivity Released(SalesActivity a) => a with
+    internal static SalesActivity Released(SalesActivity a) => a with
     {
         Marketo = a.Marketo with { State = DeliveryState.Pending },
         Salesforce = a.Salesforce.State == DeliveryState.Held ? a.Salesforce with { State = DeliveryState.Pending } : a.Salesforce,
@@ -449,6 +525,7 @@ public sealed partial class ActivityLogger
     /// <summary>Sends what fills whole API batches (<paramref name="all"/> false) or everything pending.</summary>
     public Task<DeliveryReport> DeliverAsync(bool all, CancellationToken ct)
     {
+        _activities.ReplayLeftOverOnce();
         Commit();
         return _outbox.DeliverAsync(all, ct);
     }
@@ -457,6 +534,7 @@ public sealed partial class ActivityLogger
     public Task<DeliveryReport> FlushAsync(CancellationToken ct) =>
         _lock.ExclusiveAsync(async () =>
         {
+            _activities.ReplayLeftOverOnce();
             Commit();
             return await FlushLockedAsync(ct).ConfigureAwait(false);
         }, ct);
@@ -509,31 +587,40 @@ public sealed partial class ActivityLogger
     /// <summary>One attribute value (trimmed, not empty) against Marketo's rules and the documented values; returns it as stored.</summary>
     private static string Check(ActivityAttribute attribute, string value)
     {
+        var name = ParameterName(attribute);
+        // A number too big is said as a number (the most seconds), not as a count of characters.
+        if (attribute.DataType == "integer" && value.Length > 0 && value.TrimStart('-', '+').All(char.IsAsciiDigit) && !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _))
+            throw new SalesActivityException(ActivityFailureReason.InvalidValue,
+                $"-{name} {value} is too large: Marketo takes at most {int.MaxValue} (about 68 years of seconds).") { Value = value };
         if (value.Length > attribute.MaxLength)
             throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
-                $"{attribute.ApiName} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
+                $"-{name} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
         // NUL and every other control character is refused; multi-line free text keeps tabs and line breaks.
         var control = value.IndexOfAny(value.Where(c => char.IsControl(c) && !(attribute.MultiLine && c is '\t' or '\r' or '\n')).Take(1).ToArray());
         if (control >= 0)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"{attribute.ApiName} holds the control character U+{(int)value[control]:X4}; remove it" +
+                $"-{name} holds the control character U+{(int)value[control]:X4}; remove it" +
                 (attribute.MultiLine ? " (tabs and line breaks are kept in this field)." : " (this field is one line: no tabs or line breaks).")) { Value = value };
         if (attribute == SalesActivityCatalog.CallStatus)
             return SalesActivityCatalog.CallStatusOf(value) ?? throw new SalesActivityException(ActivityFailureReason.InvalidValue,
-                $"CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
+                $"-CallStatus '{value}' is not a call status Marketo documents; use {string.Join(", ", SalesActivityCatalog.CallStatuses.Select(s => $"'{s}'"))}.") { Value = value };
         switch (attribute.DataType)
         {
             case "integer" when !int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be a whole number, not '{value}'.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be a whole number, not '{value}'.") { Value = value };
             case "integer" when attribute == SalesActivityCatalog.DurationSeconds && int.Parse(value, CultureInfo.InvariantCulture) < 0:
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be 0 or more seconds, not {value}.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be 0 or more seconds, not {value}.") { Value = value };
             case "link" when !Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"):
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name} must be an http(s) URL such as https://example.com/page, not '{value}'.") { Value = value };
             case "email" when Unsubscribes.EmailAddress.Problem(value) is { } problem:
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"{attribute.ApiName}: {problem}") { Value = value };
+                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"-{name}: {problem}") { Value = value };
             case "integer":
                 return int.Parse(value, NumberStyles.Integer, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
         }
         return value;
     }
+
+    /// <summary>The attribute as the caller names it: Send-SalesActivity's parameter (and CSV column), not Marketo's API name.</summary>
+    internal static string ParameterName(ActivityAttribute attribute) =>
+        attribute == SalesActivityCatalog.Source ? "ActivitySource" : char.ToUpperInvariant(attribute.ApiName[0]) + attribute.ApiName[1..];
 }

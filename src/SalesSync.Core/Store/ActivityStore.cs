@@ -42,8 +42,38 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
-        // Activities a killed Send-SalesActivity accepted but had not committed yet (its group commit's journal).
-        Activities.AcceptJournal.ReplayLeftOver(store.Path, this);
+        Path = store.Path;
+        Encrypted = store.Encrypted;
+        // To the millisecond: LiteDB keeps no finer time, so the creating process and a later one name it alike.
+        JournalIdentity = $"{store.MarketoInstance} {new DateTimeOffset(store.CreatedAt.ToUniversalTime()).ToUnixTimeMilliseconds()}";
+    }
+
+    /// <summary>The database file (its accept journals sit beside it).</summary>
+    public string Path { get; }
+
+    /// <summary>An encrypted database's rows are never journaled (the journal is plain text).</summary>
+    public bool Encrypted { get; }
+
+    /// <summary>What an accept journal's first line names: this database (its Marketo instance and creation time), checked on replay.</summary>
+    public string JournalIdentity { get; }
+
+    private readonly object _replayGate = new();
+    private bool _replayed;
+
+    /// <summary>
+    /// Stores what killed callers accepted but had not committed (their journals), once per open database, before this
+    /// process first writes or delivers activities: reads (Get-SalesActivity, status, -WhatIf) never write. The database
+    /// lock keeps other processes out, and no caller of this process has a journal yet (its first row waits for this).
+    /// A bad journal is a warning, never a failure: it is tried again when the database is next opened.
+    /// </summary>
+    public void ReplayLeftOverOnce()
+    {
+        lock (_replayGate)
+        {
+            if (_replayed) return;
+            _replayed = true;
+            Activities.AcceptJournal.ReplayLeftOver(Path, JournalIdentity, this);
+        }
     }
 
     /// <summary>

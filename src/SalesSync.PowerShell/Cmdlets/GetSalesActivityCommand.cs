@@ -38,8 +38,11 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public long[]? MarketoId { get; set; }
 
+    /// <summary>Only these kinds, read as Send-SalesActivity reads -Kind ('Call Received', 'email-sent'); tab-completes.</summary>
     [Parameter]
-    public SalesActivityKind[]? Kind { get; set; }
+    [ValidateSalesActivityKind]
+    [ArgumentCompleter(typeof(SalesActivityKindCompleter))]
+    public string[]? Kind { get; set; }
 
     /// <summary>Only activities in this state at -Destination (without -Destination: at either destination).</summary>
     [Parameter]
@@ -80,7 +83,7 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
         var query = new ActivityQuery
         {
             MarketoIds = MarketoId,
-            Kinds = Kind?.Select(SalesActivityKinds.ToEngine).ToList(),
+            Kinds = Kind?.Select(k => SalesActivityKinds.TryParse(k, out var kind) ? SalesActivityKinds.ToEngine(kind) : throw new PSArgumentException(k)).ToList(),
             MarketoState = destination == SalesActivityDestination.Marketo ? state : null,
             SalesforceState = destination == SalesActivityDestination.Salesforce ? state : null,
             AnyState = destination == SalesActivityDestination.Any ? state : null,
@@ -90,7 +93,8 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
         };
         if (PagingParameters.IncludeTotalCount)
             WriteObject(PagingParameters.NewTotalCount((ulong)Session.GetActivities(query).LongCount(), 1.0));
-        var found = new HashSet<string>(StringComparer.Ordinal);
+        // Ids match as the database matches them (its collation ignores case): 'a-1' finds A-1, and is then not "not found".
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var activity in Session.GetActivities(query))
         {
             found.Add(activity.ActivityId);
@@ -103,7 +107,7 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
         // filter or paging could be what hid it.
         if (activityIds is { Count: > 0 } && MarketoId is null && Kind is null && State is null && After is null && Before is null
             && PagingParameters.Skip == 0 && PagingParameters.First == ulong.MaxValue)
-            foreach (var id in activityIds.Where(id => !found.Contains(id)).Distinct(StringComparer.Ordinal))
+            foreach (var id in activityIds.Where(id => !found.Contains(id)).Distinct(StringComparer.OrdinalIgnoreCase))
                 WriteError(new ErrorRecord(new ItemNotFoundException($"No activity has the ActivityId '{id}'."), "SalesActivityNotFound", ErrorCategory.ObjectNotFound, id)
                 {
                     ErrorDetails = new ErrorDetails($"No activity has the ActivityId '{id}'.") { RecommendedAction = "Check the id (ids SalesSync makes start with SS-); Get-SalesActivity -MarketoId <id> lists a person's activities." },

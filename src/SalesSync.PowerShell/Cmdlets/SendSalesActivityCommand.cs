@@ -200,7 +200,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             // The offending value (an id, a date, an attribute's text) is the target; the whole row when the row lacks something.
             Bad(new ErrorRecord(e, e.Reason.ToString(), Category(e.Reason), e.Value ?? (object?)InputObject?.BaseObject ?? target)
             {
-                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = Advice(e.Reason) },
+                ErrorDetails = new ErrorDetails(Row() + e.Message) { RecommendedAction = Advice(e.Reason) },
             });
             return;
         }
@@ -275,6 +275,18 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
         using (Core.Diagnostics.EngineObserver.Use(new PipelineObserver(write => write(this)))) _logger?.Progress?.Complete();
         _tally.Skipped = _skipped.Count;
         WriteSummary(_tally.Summary());
+    }
+
+    /// <summary>
+    /// Which piped row an error is about ("Row with ActivityId 'crm-7': "), so a CSV's errors can be found in the file;
+    /// empty for a command line's own values.
+    /// </summary>
+    private string Row()
+    {
+        if (InputObject is null) return "";
+        if (ActivityId?.Trim() is { Length: > 0 } id) return $"Row with ActivityId '{id}': ";
+        if (MarketoId?.Trim() is { Length: > 0 } marketoId) return $"Row for MarketoId {marketoId}: ";
+        return Email?.Trim() is { Length: > 0 } email ? $"Row for Email {email}: " : "";
     }
 
     /// <summary>A bad input: its error, counted for the summary.</summary>
@@ -352,15 +364,19 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     {
         if (disposing && _logger is not null)
         {
-            _logger.AbandonHeld();
             _awaitingCheck.Clear();
             try
             {
+                _logger.AbandonHeld(); // commits, so the next delivery finds them in the store
                 _logger.Close(); // stores the last accepted group and removes its journal
             }
-            catch (Exception e) when (IsLocalFailure(e))
+            catch (Exception e) when (IsLocalFailure(e) || e is SalesActivityException)
             {
-                // Nothing is lost: the journal stays, and the next process to open the database stores its rows.
+                // Nothing is lost: the journal stays, and the next process to write the database's activities stores its rows.
+            }
+            finally
+            {
+                _logger.Release(); // no id stays staged, no hold stays live in this process
             }
         }
         base.Dispose(disposing);

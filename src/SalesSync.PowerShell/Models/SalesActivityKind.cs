@@ -34,3 +34,18 @@ internal static class SalesActivityKinds
         return key.Length > 0 && !char.IsAsciiDigit(key[0]) && !key.StartsWith('-') && Enum.TryParse(key, ignoreCase: true, out kind) && Enum.IsDefined(kind);
     }
 }
+
+/// <summary>
+/// A -Kind value read as Send-SalesActivity reads it (<see cref="SalesActivityKinds.TryParse"/>: 'Call Received' is
+/// CallReceived), so every activity cmdlet takes the same names; an unknown one is a binding error listing them.
+/// </summary>
+public sealed class ValidateSalesActivityKindAttribute : System.Management.Automation.ValidateEnumeratedArgumentsAttribute
+{
+    protected override void ValidateElement(object element)
+    {
+        var text = element is System.Management.Automation.PSObject wrapped ? wrapped.BaseObject?.ToString() : element?.ToString();
+        if (!SalesActivityKinds.TryParse(text, out _))
+            throw new System.Management.Automation.ValidationMetadataException(
+                $"'{text}' is not a sales activity kind; use {string.Join(", ", Enum.GetNames<SalesActivityKind>())} (any case; spaces, hyphens and underscores are ignored).");
+    }
+}

@@ -21,11 +21,11 @@ namespace SalesSync.Core.Tests.Activities;
 /// </summary>
 public class ActivityTrustTests
 {
-    private static async Task<(RunningSandbox Sandbox, TempFolder Temp, SalesSyncSession Session)> SyncedAsync(int people, int seed, OutcomeGrace? grace = null)
+    private static async Task<(RunningSandbox Sandbox, TempFolder Temp, SalesSyncSession Session)> SyncedAsync(int people, int seed, OutcomeGrace? grace = null, Secret? password = null)
     {
         var sb = await RunningSandbox.StartAsync("--people", people.ToString(System.Globalization.CultureInfo.InvariantCulture), "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var temp = new TempFolder();
-        var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = grace ?? OutcomeGrace.None }, CancellationToken.None);
+        var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = grace ?? OutcomeGrace.None, DatabasePassword = password }, CancellationToken.None);
         var (run, _) = await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId });
         Assert.Equal(SyncRunStatus.Completed, run.Status);
         await session.InstallActivityTypesAsync(false, CancellationToken.None);
@@ -355,7 +355,7 @@ public class ActivityTrustTests
         var (sb, temp, session) = await SyncedAsync(300, 71);
         await using var _ = sb;
         using var __ = temp;
-        var settings = SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+        var settings = Reopening(sb, temp);
         var people = session.GetPeople(PersonQuery.All).Take(5).ToList();
         var logger = session.CreateActivityLogger();
         var accepted = people.Select(p => logger.Submit(logger.Prepare(Call(p.MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId).ToList();
@@ -366,11 +366,142 @@ public class ActivityTrustTests
         session.Dispose(); // the caller never commits: as after kill -9
 
         using var next = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        Assert.Empty(next.GetActivities(new ActivityQuery())); // a read never writes: the next delivery (or sender) replays
+        var report = await next.DeliverPendingActivitiesAsync(CancellationToken.None);
         var stored = next.GetActivities(new ActivityQuery()).ToList();
         Assert.Equal(accepted.Order(), stored.Select(a => a.ActivityId).Order());
-        Assert.All(stored, a => Assert.Equal(DeliveryState.Pending, a.Marketo.State));
         Assert.False(File.Exists(journal));
-        var report = await next.DeliverPendingActivitiesAsync(CancellationToken.None);
         Assert.Equal(5, report.MarketoDelivered);
+    }
+
+    /// <summary>The settings the next session (the next process, after a kill) connects with.</summary>
+    private static ConnectionSettings Reopening(RunningSandbox sb, TempFolder temp) =>
+        SyncHarness.Settings(sb, temp, salesforce: true) with { UnknownOutcomeGrace = OutcomeGrace.None };
+
+    private static string JournalOf(string databasePath) =>
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(databasePath)!).Where(f => AcceptJournal.IsJournalName(Path.GetFileName(f), Path.GetFileName(databasePath))));
+
+    /// <summary>
+    /// Review H1: only this database's own journals are replayed: exact names (a '?' in the database name is no
+    /// wildcard), owner-only, a header naming the database, rows in states a caller stages. Others are named once in a
+    /// warning and never deleted; a user's file that merely looks alike is not touched. A sent email comes back Held,
+    /// so the send guard checks it before it is delivered.
+    /// </summary>
+    [Fact]
+    public async Task OnlyThisDatabasesOwnJournalsAreReplayedAndASentEmailIsCheckedAgain()
+    {
+        Assert.True(AcceptJournal.IsJournalName("a?.db.accepting-0123456789abcdef0123456789abcdef.jsonl", "a?.db"));
+        Assert.False(AcceptJournal.IsJournalName("ab.db.accepting-0123456789abcdef0123456789abcdef.jsonl", "a?.db"));
+        Assert.False(AcceptJournal.IsJournalName("a.db.accepting-notes.jsonl", "a.db"));
+        var (sb, temp, session) = await SyncedAsync(100, 73);
+        await using var _ = sb;
+        using var __ = temp;
+        var settings = Reopening(sb, temp);
+        var people = session.GetPeople(PersonQuery.All).Take(2).ToList();
+        var logger = session.CreateActivityLogger();
+        var call = logger.Submit(logger.Prepare(Call(people[0].MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId;
+        var email = logger.Submit(logger.Prepare(Sent(people[1].MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId;
+        var journal = JournalOf(settings.DatabasePath);
+        session.Dispose(); // killed before its commit
+        var text = File.ReadAllText(journal);
+        Assert.Contains("\"State\":\"Held\"", text);
+        File.WriteAllText(journal, text.Replace("\"State\":\"Held\"", "\"State\":\"Pending\"")); // as if the guard had allowed it
+        var lines = File.ReadAllLines(journal);
+        string Planted(string hex, string content, UnixFileMode mode)
+        {
+            var path = settings.DatabasePath + ".accepting-" + hex + ".jsonl";
+            File.WriteAllText(path, content);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
+            return path;
+        }
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var otherDatabase = Planted(new string('a', 32), "{\"SalesSyncAcceptJournal\":1,\"Database\":\"elsewhere 1\"}\n" + lines[1].Replace(call, "forged-1") + "\n", ownerOnly);
+        var delivered = Planted(new string('b', 32), lines[0] + "\n" + lines[1].Replace(call, "forged-2").Replace("\"State\":\"Pending\"", "\"State\":\"Delivered\"") + "\n", ownerOnly);
+        var readable = OperatingSystem.IsWindows() ? null : Planted(new string('c', 32), lines[0] + "\n" + lines[1].Replace(call, "forged-3") + "\n", ownerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var users = settings.DatabasePath + ".accepting-notes.jsonl";
+        File.WriteAllText(users, "my notes\n");
+
+        using var next = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        var observer = new RecordingObserver();
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(observer))
+        {
+            await next.DeliverPendingActivitiesAsync(CancellationToken.None);
+            await next.DeliverPendingActivitiesAsync(CancellationToken.None); // warned once, not again
+        }
+        Assert.Equal(new[] { call, email }.Order(), next.GetActivities(new ActivityQuery()).Select(a => a.ActivityId).Order());
+        Assert.False(File.Exists(journal));
+        Assert.Contains(observer.Messages, m => m.StartsWith("VERBOSE: Held sent emails checked: 1", StringComparison.Ordinal)); // not sent unchecked
+        Assert.Equal(DeliveryState.Delivered, Activity(next, email).Marketo.State);
+        foreach (var planted in new[] { otherDatabase, delivered, readable }.OfType<string>())
+        {
+            Assert.True(File.Exists(planted), planted);
+            Assert.Single(observer.Messages, m => m.StartsWith("WARNING: ", StringComparison.Ordinal) && m.Contains(planted, StringComparison.Ordinal));
+        }
+        Assert.Equal("my notes\n", File.ReadAllText(users));
+        Assert.DoesNotContain(observer.Messages, m => m.Contains(users, StringComparison.Ordinal));
+    }
+
+    /// <summary>Review H2: an encrypted database's activities never go to a plain-text journal: each is committed as it is accepted.</summary>
+    [Fact]
+    public async Task AnEncryptedDatabaseCommitsEachAcceptedActivityAndWritesNoJournal()
+    {
+        var (sb, temp, session) = await SyncedAsync(100, 74, password: new Secret("journal-pw"));
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        Assert.True(session.Store.Encrypted);
+        var people = session.GetPeople(PersonQuery.All).Take(3).ToList();
+        var logger = session.CreateActivityLogger();
+        var folder = Path.GetDirectoryName(session.DatabasePath)!;
+        for (var i = 0; i < people.Count; i++)
+        {
+            var id = logger.Submit(logger.Prepare(i == 0 ? Sent(people[i].MarketoId) : Call(people[i].MarketoId), DateTimeOffset.UtcNow)).Activity.ActivityId;
+            Assert.NotNull(session.Store.Activities.Find(id)); // stored before the next row is read
+            Assert.DoesNotContain(Directory.GetFiles(folder), f => f.Contains(".accepting-", StringComparison.Ordinal));
+        }
+        logger.Close();
+        Assert.Equal(3, session.GetActivities(new ActivityQuery()).Count());
+    }
+
+    /// <summary>
+    /// Review M1 and M2: an id another writer stored between this caller's check and its group commit is dropped from
+    /// the group (and its journal) with a warning, the rest stored, the caller goes on; an SS- id a caller typed is
+    /// checked like any other. A close whose commit fails leaves nothing staged or held live, and its journal for the
+    /// next process.
+    /// </summary>
+    [Fact]
+    public async Task AnIdStoredUnderAGroupIsDroppedAndAFailedCloseLeavesNothingClaimed()
+    {
+        var (sb, temp, session) = await SyncedAsync(100, 75);
+        await using var _ = sb;
+        using var __ = temp;
+        var settings = Reopening(sb, temp);
+        var people = session.GetPeople(PersonQuery.All).Take(3).ToList();
+        var logger = session.CreateActivityLogger();
+        var raced = logger.Submit(logger.Prepare(Call(people[0].MarketoId) with { ActivityId = "crm-race" }, DateTimeOffset.UtcNow)).Activity;
+        var kept = logger.Submit(logger.Prepare(Call(people[1].MarketoId), DateTimeOffset.UtcNow)).Activity;
+        await session.CreateActivityLogger().AddAsync([raced], CancellationToken.None); // another writer, past the staging
+        var observer = new RecordingObserver();
+        using (SalesSync.Core.Diagnostics.EngineObserver.Use(observer)) logger.Commit();
+        Assert.Single(observer.Messages, m => m.StartsWith("WARNING: Activity crm-race ", StringComparison.Ordinal));
+        Assert.NotNull(session.Store.Activities.Find(kept.ActivityId));
+        var typed = logger.Prepare(Call(people[0].MarketoId) with { ActivityId = kept.ActivityId }, DateTimeOffset.UtcNow);
+        Assert.Equal(ActivityFailureReason.DuplicateActivityId, Assert.Throws<SalesActivityException>(() => logger.Submit(typed)).Reason);
+
+        var outboxLock = session.Store.OutboxLock;
+        var staged = logger.Submit(logger.Prepare(Call(people[2].MarketoId), DateTimeOffset.UtcNow)).Activity;
+        var held = logger.Submit(logger.Prepare(Sent(people[1].MarketoId), DateTimeOffset.UtcNow)).Activity;
+        Assert.True(outboxLock.IsHeldLive(held.ActivityId));
+        Assert.False(logger.IsLogged("crm-other"));
+        var journal = JournalOf(settings.DatabasePath);
+        session.Dispose(); // the database goes away under the caller: its last commit fails
+        Assert.ThrowsAny<Exception>(logger.Close);
+        Assert.Null(outboxLock.Staged(staged.ActivityId));
+        Assert.Equal(0, outboxLock.LiveCount);
+        Assert.True(File.Exists(journal));
+        using var next = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        await next.DeliverPendingActivitiesAsync(CancellationToken.None);
+        Assert.Equal(DeliveryState.Delivered, Activity(next, staged.ActivityId).Marketo.State);
+        Assert.False(File.Exists(journal));
     }
 }
