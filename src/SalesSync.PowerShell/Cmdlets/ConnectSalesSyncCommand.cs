@@ -205,6 +205,8 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             ConnectFailureReason.ApiVersionNotServed => ("SalesforceApiVersionNotServed", ErrorCategory.InvalidArgument,
                 $"Give -SalesforceApiVersion a version the org serves (the message names the newest), or leave it out for the default {ConnectionSettings.DefaultSalesforceApiVersion}."),
             ConnectFailureReason.Database => DatabaseError(e.StoreReason),
+            ConnectFailureReason.LegacyDatabaseUndetermined => ("LegacyDatabaseUndetermined", e.StoreReason == StoreFailureReason.InUse ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidOperation,
+                "Give -Database: the earlier default database's path to use it, or a new path for this instance."),
             _ => ("ConnectFailed", ErrorCategory.NotSpecified, null),
         };
         object? target = e.Reason == ConnectFailureReason.ApiVersionNotServed ? settings.SalesforceApiVersion : e.Service switch
