@@ -81,7 +81,6 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ReportChanges = PassThru,
         };
         SyncRunResult? finished = null;
-        int callsBefore = 0, callsMade = 0;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
@@ -94,13 +93,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 return;
             }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
-            callsBefore = Session.MarketoCallsToday;
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
                 if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
                 else if (output is SyncFinished f) Record(f.Run);
             }));
-            callsMade = Session.MarketoCallsToday - callsBefore;
         }
         catch (PipelineStoppedException)
         {
@@ -145,10 +142,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
-        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && Math.Max(callsMade, stopped.MarketoCalls) >= cap)
+        if (finished is { Status: SyncRunStatus.Stopped, StopReason: SyncStopReason.MaxApiCalls } stopped)
         {
-            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The cap
-            // counts the invocation's calls (list checks too), which the process's count of today's calls measures.
+            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The engine
+            // says why the run stopped: the process's call counters are shared by runspaces and cannot tell a quota stop apart.
             WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
         }
         else if (finished is { Status: not SyncRunStatus.Completed } unfinished)

@@ -33,6 +33,9 @@ public sealed class SyncRun
     public double? DurationSeconds => Duration is { } d ? Math.Round(d.TotalSeconds, 1) : null;
     public string? Message { get; init; }
 
+    /// <summary>Why the run this invocation ran did not complete (MaxApiCalls, Quota, ExportQueueFull, Cancelled, Failure, Refused); empty otherwise and for runs read back later.</summary>
+    public string? StopReason { get; init; }
+
     internal static SyncRun From(SyncRunResult r) => new()
     {
         RunId = r.RunId,
@@ -54,5 +57,6 @@ public sealed class SyncRun
         EndedAt = r.EndedAt,
         Duration = r.Duration,
         Message = r.Message,
+        StopReason = r.StopReason?.ToString(),
     };
 }
