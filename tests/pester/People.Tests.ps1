@@ -71,6 +71,13 @@ Describe 'Start-SalesSync' {
         ($run.Unchanged + $run.Updated + $run.Added) | Should -Be $truth # everyone in a region list is in list 1001 too
         $run.Removed | Should -Be 0
         (Get-SyncedPerson | Measure-Object).Count | Should -Be $truth
+        # Walk P7: after that completed run the same lists run incremental quietly (a schedule); a new list is said to need -Full.
+        $same = Start-SalesSync -Method Rest -StaticListId 1001, 1011, 1012, 1013, 1014, 1015, 1016 -WarningVariable quiet -WarningAction SilentlyContinue
+        $same.Mode | Should -Be 'Incremental'
+        $quiet | Where-Object { "$_" -match '-Full' } | Should -BeNullOrEmpty
+        $other = Start-SalesSync -StaticListId 1011 -WarningVariable told -WarningAction SilentlyContinue
+        $other.Mode | Should -Be 'Incremental'
+        "$told" | Should -Match '-StaticListId 1011 was not read.*Start-SalesSync -StaticListId 1011 -Full'
     }
 
     It 'refuses a smart list with the REST method' {

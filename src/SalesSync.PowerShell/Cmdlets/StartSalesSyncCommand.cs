@@ -140,6 +140,8 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             DeliverPendingActivities();
         }
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
+        if (finished is { Mode: "Incremental" } && ListsNewToThisDatabase() is { } lists)
+            WriteWarning($"{lists} was not read: after a completed run Start-SalesSync reads only the changes since (incremental), and the lists shape full passes only. To read it now, run Start-SalesSync {lists} -Full.");
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
         if (finished is { Status: SyncRunStatus.Stopped, StopReason: SyncStopReason.MaxApiCalls } stopped)
@@ -160,6 +162,21 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
         }
+    }
+
+    /// <summary>
+    /// The lists given, as parameters, when the last full pass read other people than they name (walk P7: a list given
+    /// after a completed run is otherwise silently not read); null when none were given or a scheduled command repeats
+    /// the lists of its full pass (it rightly runs incremental every day).
+    /// </summary>
+    private string? ListsNewToThisDatabase()
+    {
+        if (ParameterSetName == AllPeople) return null;
+        var lastFull = Session.GetSyncRuns().FirstOrDefault(r => r.Mode != "Incremental" && r.Status == SyncRunStatus.Completed);
+        if (ParameterSetName == SmartList)
+            return lastFull?.SmartListId == SmartListId ? null : $"-SmartListId {SmartListId}";
+        var given = StaticListId.Distinct().Order().ToArray();
+        return lastFull is not null && lastFull.StaticListIds.Order().SequenceEqual(given) ? null : $"-StaticListId {string.Join(",", given)}";
     }
 
     /// <summary>SyncFailed, SyncRefused or SyncStopped, with the run as TargetObject and what the next run does.</summary>
