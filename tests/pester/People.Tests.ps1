@@ -52,6 +52,12 @@ Describe 'Start-SalesSync' {
         $changes | Where-Object MarketoId -EQ $person.MarketoId | ForEach-Object Change | Should -Be 'Updated'
         $output[-1].PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'VP, "Pipeline"'
+        # Walk P3: flat for Export-Csv and ConvertTo-Json: the person's properties beside Change, Duration as text.
+        $row = $changes | Where-Object MarketoId -EQ $person.MarketoId | ConvertTo-Csv | ConvertFrom-Csv
+        $row.Title | Should -Be 'VP, "Pipeline"'
+        $row.Unsubscribed | Should -BeIn 'True', 'False'
+        $row.PSObject.Properties.Name | Should -Not -Contain 'Person'
+        ($output[-1] | ConvertTo-Json | ConvertFrom-Json).Duration | Should -Match '^\d\d:\d\d:\d\d$'
     }
 
     It 'stops resumably at -MaxApiCalls and the next run finishes the pass' {

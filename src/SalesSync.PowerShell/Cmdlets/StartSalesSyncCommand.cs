@@ -95,7 +95,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
-                if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
+                if (output is PersonChanged c) WriteObject(SyncedPersonChange.From(c.Person, c.Change));
                 else if (output is SyncFinished f) Record(f.Run);
             }));
         }
