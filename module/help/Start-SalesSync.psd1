@@ -69,6 +69,10 @@ Start-SalesSync -Verbose -OutVariable run | Out-Null
             Code    = 'Start-SalesSync -CreatedSince (Get-Date).AddDays(-30)'
             Remarks = 'A partial pass: re-exports the people created in the last 30 days (bulk createdAt windows) and removes nobody; the next plain run is incremental from the last complete run''s watermark.'
         }
+        @{
+            Code    = 'Get-MarketoList -Type Static -Id 1011, 1012 | Start-SalesSync -Method Rest -WhatIf'
+            Remarks = 'Piped lists from Get-MarketoList stand for -StaticListId (static lists) or -SmartListId (one smart list); several smart lists, or static and smart together, are refused with PipedListsNotOneSource, an empty pipeline too (it never falls back to every person), and any other object with PipelineInputNotAList, before anything runs.'
+        }
     )
     Links       = @('Get-SyncedPerson', 'Get-SalesSyncRun', 'Connect-SalesSync')
 }

@@ -86,6 +86,18 @@ Describe 'Start-SalesSync' {
         "$told" | Should -Match '-StaticListId 1011 was not read.*Start-SalesSync -StaticListId 1011 -Full'
     }
 
+    It 'takes Marketo lists from the pipeline (walk P2) and refuses anything else before running' {
+        $runsBefore = @(Get-SalesSyncRun).Count
+        $verbose = Get-MarketoList -Type Static -Id 1011, 1012 | Start-SalesSync -Method Rest -Full -WhatIf -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'Lists from the pipeline: -StaticListId 1011,1012'
+        $verbose = Get-MarketoList -Type Smart -Id 1001 | Start-SalesSync -Method Bulk -Full -WhatIf -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'Lists from the pipeline: -SmartListId 1001'
+        { 'not a list' | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipelineInputNotAList*'
+        { @() | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
+        { Get-MarketoList -Id 1001, 1011 | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
+        @(Get-SalesSyncRun).Count | Should -Be $runsBefore
+    }
+
     It 'refuses a smart list with the REST method' {
         { Start-SalesSync -Method Rest -SmartListId 1001 -ErrorAction Stop } | Should -Throw -ErrorId 'SmartListNeedsBulk*'
     }

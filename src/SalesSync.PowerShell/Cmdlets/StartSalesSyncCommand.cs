@@ -17,6 +17,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private const string AllPeople = "AllPeople";
     private const string StaticList = "StaticList";
     private const string SmartList = "SmartList";
+    private const string PipedLists = "PipedLists";
 
     /// <summary>
     /// The static list(s) that together hold the sales-owned people. Rest pages several lists side by side;
@@ -26,6 +27,19 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [ValidateRange(1, long.MaxValue)]
     [ValidateCount(1, 100)]
     public long[] StaticListId { get; set; } = [];
+
+    /// <summary>
+    /// SalesSync.MarketoList objects from Get-MarketoList: static lists become -StaticListId, one smart list -SmartListId.
+    /// Anything else piped is refused before anything runs (walk P2: it used to run a full scan of the instance).
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipedLists, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private readonly List<MarketoList> _piped = [];
+    private string? _pipedSet;
+
+    /// <summary>The parameter set, with piped lists read as the set they stand for.</summary>
+    private string Set => _pipedSet ?? ParameterSetName;
 
     /// <summary>A smart list of the sales-owned people: one bulk export job.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SmartList)]
@@ -66,13 +80,41 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override void ProcessRecord()
+    {
+        if (Set != PipedLists || InputObject is null) return;
+        if (InputObject.BaseObject is MarketoList list) { _piped.Add(list); return; }
+        ThrowTerminatingError(new ErrorRecord(
+            new ArgumentException($"Start-SalesSync takes only Marketo lists (SalesSync.MarketoList, from Get-MarketoList) from the pipeline, not {InputObject.BaseObject.GetType().FullName}. Nothing was synced."),
+            "PipelineInputNotAList", ErrorCategory.InvalidArgument, InputObject));
+    }
+
+    /// <summary>Piped lists as -StaticListId or -SmartListId; none, several smart lists or a mix cannot be one run.</summary>
+    private void TakePipedLists()
+    {
+        var smart = _piped.Where(l => l.Type == "Smart").Select(l => l.Id).Distinct().ToArray();
+        var statics = _piped.Where(l => l.Type != "Smart").Select(l => l.Id).Distinct().ToArray();
+        string? problem = null;
+        if (_piped.Count == 0) problem = "No Marketo list came down the pipeline (did Get-MarketoList find none?), so nothing was synced; a sync of every person needs Start-SalesSync without input.";
+        else if (smart.Length > 0 && statics.Length > 0) problem = $"Static lists ({string.Join(",", statics)}) and smart lists ({string.Join(",", smart)}) came down the pipeline: a run reads static lists, or one smart list, not both. Nothing was synced.";
+        else if (smart.Length > 1) problem = $"{smart.Length} smart lists ({string.Join(",", smart)}) came down the pipeline: a run reads one smart list (or several static lists). Nothing was synced.";
+        else if (statics.Length > 100) problem = $"{statics.Length} static lists came down the pipeline; a run reads at most 100. Nothing was synced.";
+        if (problem is not null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), "PipedListsNotOneSource", ErrorCategory.InvalidArgument, _piped.Select(l => l.Id).ToArray()));
+        if (smart.Length == 1) { SmartListId = smart[0]; _pipedSet = SmartList; }
+        else { StaticListId = statics; _pipedSet = StaticList; }
+        WriteVerbose($"Lists from the pipeline: {(_pipedSet == SmartList ? $"-SmartListId {SmartListId}" : $"-StaticListId {string.Join(",", StaticListId)}")}.");
+    }
+
     protected override void EndProcessing()
     {
+        // An empty pipeline (Get-MarketoList found nothing) binds no list: it must not fall back to syncing every person.
+        if (Set == PipedLists || (MyInvocation.ExpectingInput && Set == AllPeople)) TakePipedLists();
         var options = new SyncOptions
         {
             Method = Enum.Parse<Core.Sync.SyncMethod>(Method.ToString()), // by name: the two enums are not ordered alike by contract
-            StaticListIds = ParameterSetName == StaticList ? StaticListId.Distinct().ToArray() : [],
-            SmartListId = ParameterSetName == SmartList ? SmartListId : null,
+            StaticListIds = Set == StaticList ? StaticListId.Distinct().ToArray() : [],
+            SmartListId = Set == SmartList ? SmartListId : null,
             CreatedSince = LocalTime.ToOffset(CreatedSince),
             ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),
             Full = Full,
@@ -110,7 +152,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
             {
                 SyncFailureReason.CreatedSinceInFuture or SyncFailureReason.CreatedSinceNeedsBulk => CreatedSince,
-                SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => ParameterSetName == SmartList ? SmartListId : StaticListId,
+                SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => Set == SmartList ? SmartListId : StaticListId,
                 _ => Session.DatabasePath,
             }));
         }
@@ -171,9 +213,9 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     /// </summary>
     private string? ListsNewToThisDatabase()
     {
-        if (ParameterSetName == AllPeople) return null;
+        if (Set == AllPeople) return null;
         var lastFull = Session.GetSyncRuns().FirstOrDefault(r => r.Mode != "Incremental" && r.Status == SyncRunStatus.Completed);
-        if (ParameterSetName == SmartList)
+        if (Set == SmartList)
             return lastFull?.SmartListId == SmartListId ? null : $"-SmartListId {SmartListId}";
         var given = StaticListId.Distinct().Order().ToArray();
         return lastFull is not null && lastFull.StaticListIds.Order().SequenceEqual(given) ? null : $"-StaticListId {string.Join(",", given)}";
