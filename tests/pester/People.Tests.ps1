@@ -94,6 +94,7 @@ Describe 'Start-SalesSync' {
         $verbose | Should -Match 'Lists from the pipeline: -SmartListId 1001'
         { 'not a list' | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipelineInputNotAList*'
         { @() | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
+        { Start-SalesSync -StaticListId 1001 -CreatedSince (Get-Date).AddDays(-1) -ErrorAction Stop } | Should -Throw -ErrorId 'CreatedSinceWithList*' # walk P17
         { Get-MarketoList -Id 1001, 1011 | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
         @(Get-SalesSyncRun).Count | Should -Be $runsBefore
     }

@@ -50,8 +50,9 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Auto;
 
-    /// <summary>Bulk windows start at this time instead of at the oldest person.</summary>
-    [Parameter(ParameterSetName = AllPeople)]
+    /// <summary>Bulk windows start at this time instead of at the oldest person. In every parameter set so that, with a list, it
+    /// is refused with a message of its own (walk P17) rather than PowerShell's AmbiguousParameterSet.</summary>
+    [Parameter]
     public DateTime? CreatedSince { get; set; }
 
     /// <summary>Seconds between export status reads (Marketo refreshes status at most every 60 s).</summary>
@@ -110,6 +111,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     {
         // An empty pipeline (Get-MarketoList found nothing) binds no list: it must not fall back to syncing every person.
         if (Set == PipedLists || (MyInvocation.ExpectingInput && Set == AllPeople)) TakePipedLists();
+        if (CreatedSince is not null && Set != AllPeople)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-CreatedSince limits a pass over every person to those created since then (bulk createdAt windows); it does not combine with -StaticListId, -SmartListId or piped lists, which are read whole. Give one or the other."),
+                "CreatedSinceWithList", ErrorCategory.InvalidArgument, CreatedSince));
         var options = new SyncOptions
         {
             Method = Enum.Parse<Core.Sync.SyncMethod>(Method.ToString()), // by name: the two enums are not ordered alike by contract
