@@ -274,7 +274,7 @@ $invalid | ForEach-Object { Write-Host "  ErrorId: $($_.FullyQualifiedErrorId.Sp
 Write-Host "`n> Start-SalesSync -PassThru   (incremental: the unsubscribe comes in, then the opt-out step sets Email Opt Out on the Salesforce contact, Sforce-Auto-Assign: FALSE)"
 Start-SalesSync -PassThru | ForEach-Object {
     if ($_ -is [SalesSync.OptOutChange]) { Write-Host ("  opt-out  {0} {1} {2} {3} -> Email Opt Out {4} ({5})" -f $_.Direction, $_.Outcome, $_.SalesforceType, $_.SalesforceId, $_.OptedOut, $_.Email) }
-    elseif ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  person   {0,-8} {1,6} {2} (Unsubscribed: {3})" -f $_.Change, $_.MarketoId, $_.Email, $_.Person.Unsubscribed) }
+    elseif ($_ -is [SalesSync.SyncedPersonChange]) { Write-Host ("  person   {0,-8} {1,6} {2} (Unsubscribed: {3})" -f $_.Change, $_.MarketoId, $_.Email, $_.Unsubscribed) }
 }
 $record = Invoke-RestMethod "$($Control)salesforce/Contact/$($leaver.SalesforceContactId)"
 Write-Host ("  Salesforce Contact {0}: HasOptedOutOfEmail = {1}, OwnerId = {2} (unchanged: {3}); the step makes no Marketo call" -f $record.Id, $record.HasOptedOutOfEmail, $record.OwnerId, ($record.OwnerId -eq $leaver.SalesOwnerId))

@@ -323,8 +323,10 @@ public sealed class SalesSyncSession : IDisposable
     }
 
     /// <summary>
-    /// ~/.salessync/&lt;instance host&gt;.db, or the single default database of earlier versions when it records this
-    /// instance and the instance has no file of its own yet (checked read-only; any other database is left alone).
+    /// ~/.salessync/&lt;instance host&gt;.db, or the single default database of earlier versions while the instance has no
+    /// file of its own yet: that one is used when it records this instance or none, left alone when it records another,
+    /// and when its owner cannot be told (in use, encrypted, unreadable) the connection stops and asks for -Database
+    /// rather than guess: a guess either way would split the user's data between two files.
     /// </summary>
     private static string DefaultDatabase(ConnectionSettings settings, IEngineObserver observer)
     {
@@ -332,16 +334,23 @@ public sealed class SalesSyncSession : IDisposable
         var legacy = ConnectionSettings.LegacyDefaultDatabasePath;
         if (File.Exists(own) || !File.Exists(legacy)) return own;
         var instance = MarketoRateGate.InstanceKey(settings.MarketoUri);
-        var recorded = StoreRegistry.RecordedInstance(legacy, settings.DatabasePassword);
-        if (string.Equals(recorded, instance, StringComparison.OrdinalIgnoreCase))
+        string? recorded;
+        try
         {
-            observer.Verbose($"Database: using '{legacy}', the default database of earlier SalesSync versions, because it holds the people of this instance ({instance}). Other instances get their own ~/.salessync/<host>.db; rename it to '{own}' to follow that rule too.");
+            recorded = StoreRegistry.RecordedInstance(legacy, settings.DatabasePassword);
+        }
+        catch (StoreException e)
+        {
+            throw new ConnectFailedException(ConnectFailureReason.LegacyDatabaseUndetermined, "Database",
+                $"'{legacy}' (the default database of earlier SalesSync versions) exists, and which Marketo instance it holds cannot be told: {e.Message} " +
+                $"Nothing was opened or created. Connect with -Database '{legacy}' to use it{(e.Reason is StoreFailureReason.PasswordRequired or StoreFailureReason.WrongPassword ? " (with its -DatabasePassword)" : "")}, or with -Database '{own}' to give this instance a database of its own.", e);
+        }
+        if (recorded is null || string.Equals(recorded, instance, StringComparison.OrdinalIgnoreCase))
+        {
+            observer.Verbose($"Database: using '{legacy}', the default database of earlier SalesSync versions, because it holds {(recorded is null ? "no instance's people yet" : "the people of this instance")} ({instance}). Other instances get their own ~/.salessync/<host>.db; rename it to '{own}' to follow that rule too.");
             return legacy;
         }
-        if (recorded is null)
-            observer.Warning($"'{legacy}' (the default database of earlier SalesSync versions) could not be read to tell which Marketo instance it holds (encrypted, or open elsewhere); it was left alone and this connection uses '{own}'. To use it, connect with -Database '{legacy}' (and -DatabasePassword if it is encrypted).");
-        else
-            observer.Verbose($"Database: '{legacy}' holds Marketo instance '{recorded}', not '{instance}'; it was left alone. This instance's default database is '{own}'.");
+        observer.Verbose($"Database: '{legacy}' holds Marketo instance '{recorded}', not '{instance}'; it was left alone. This instance's default database is '{own}'.");
         return own;
     }
 

@@ -140,8 +140,11 @@ Describe 'Bad connection input (rows 1-40)' {
         Assert-Failure (Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceCredential $sandbox.SalesforceCredential -Database $database }) SalesforceParametersIncomplete InvalidArgument -NoTarget
     }
 
-    It 'row 17: -SalesforceApiVersion 66 is a parameter validation error' {
-        Assert-Failure (Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceApiVersion 66 }) ParameterArgumentValidationError InvalidData
+    It 'row 17 / walk P8: -SalesforceApiVersion takes V62.0, 62.0 and 62; a malformed one names itself' {
+        Assert-Failure (Get-Failure { Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceApiVersion 'version 66' }) InvalidSalesforceApiVersion InvalidArgument 'version 66'
+        $connection = Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -SalesforceApiVersion ' V66 ' -Database $database -PassThru
+        $connection.SalesforceApiVersion | Should -Be 'v66.0'
+        Disconnect-SalesSync
     }
 
     It 'row 18: an API version Salesforce does not serve fails at connect, naming the newest it serves' {
@@ -393,6 +396,7 @@ Describe 'Bad setting input (rows 93-96)' {
         $failure = Get-Failure { Set-SalesActivitySetting -UnsubscribeGuard $false -Confirm:$false }
         Assert-Failure $failure GuardOffNeedsConfirmation InvalidOperation $false
         $failure.ErrorDetails.RecommendedAction | Should -Match '-Force'
+        $failure.Exception.Message | Should -Match '-Force'
         (Get-SalesActivitySetting).UnsubscribeGuard | Should -BeTrue
         Set-SalesActivitySetting -UnsubscribeGuard $false -Force -WarningAction SilentlyContinue
         (Get-SalesActivitySetting).UnsubscribeGuard | Should -BeFalse

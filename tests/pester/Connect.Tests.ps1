@@ -50,6 +50,18 @@ BeforeAll {
             $verbose | Should -Match 'it was left alone'
             Disconnect-SalesSync
             (Get-FileHash $legacy).Hash | Should -Be $before
+            # Whose the old file is cannot be told while another process holds it: an error naming -Database, no new file.
+            Remove-Item (Join-Path $folder "127.0.0.1_$port.db*")
+            $held = [System.IO.File]::Open("$legacy.lock", 'OpenOrCreate', 'ReadWrite', 'None')
+            try {
+                $failure = Get-Failure { Connect-SalesSync -MarketoUri $second.Marketo.uri -MarketoCredential $second.MarketoCredential }
+            } finally { $held.Dispose() }
+            $failure.FullyQualifiedErrorId | Should -BeLike 'LegacyDatabaseUndetermined,*'
+            $failure.CategoryInfo.Category | Should -Be 'ResourceBusy'
+            $failure.TargetObject | Should -Be $legacy
+            $failure.Exception.Message | Should -Match '-Database'
+            Test-Path (Join-Path $folder "127.0.0.1_$port.db") | Should -BeFalse
+            (Get-FileHash $legacy).Hash | Should -Be $before
         } finally {
             Disconnect-SalesSync
             $env:HOME = $realHome

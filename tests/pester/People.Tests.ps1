@@ -52,6 +52,12 @@ Describe 'Start-SalesSync' {
         $changes | Where-Object MarketoId -EQ $person.MarketoId | ForEach-Object Change | Should -Be 'Updated'
         $output[-1].PSObject.TypeNames[0] | Should -Be 'SalesSync.SyncRun'
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'VP, "Pipeline"'
+        # Walk P3: flat for Export-Csv and ConvertTo-Json: the person's properties beside Change, Duration as text.
+        $row = $changes | Where-Object MarketoId -EQ $person.MarketoId | ConvertTo-Csv | ConvertFrom-Csv
+        $row.Title | Should -Be 'VP, "Pipeline"'
+        $row.Unsubscribed | Should -BeIn 'True', 'False'
+        $row.PSObject.Properties.Name | Should -Not -Contain 'Person'
+        ($output[-1] | ConvertTo-Json | ConvertFrom-Json).Duration | Should -Match '^\d\d:\d\d:\d\d$'
     }
 
     It 'stops resumably at -MaxApiCalls and the next run finishes the pass' {
@@ -71,6 +77,26 @@ Describe 'Start-SalesSync' {
         ($run.Unchanged + $run.Updated + $run.Added) | Should -Be $truth # everyone in a region list is in list 1001 too
         $run.Removed | Should -Be 0
         (Get-SyncedPerson | Measure-Object).Count | Should -Be $truth
+        # Walk P7: after that completed run the same lists run incremental quietly (a schedule); a new list is said to need -Full.
+        $same = Start-SalesSync -Method Rest -StaticListId 1001, 1011, 1012, 1013, 1014, 1015, 1016 -WarningVariable quiet -WarningAction SilentlyContinue
+        $same.Mode | Should -Be 'Incremental'
+        $quiet | Where-Object { "$_" -match '-Full' } | Should -BeNullOrEmpty
+        $other = Start-SalesSync -StaticListId 1011 -WarningVariable told -WarningAction SilentlyContinue
+        $other.Mode | Should -Be 'Incremental'
+        "$told" | Should -Match '-StaticListId 1011 was not read.*Start-SalesSync -StaticListId 1011 -Full'
+    }
+
+    It 'takes Marketo lists from the pipeline (walk P2) and refuses anything else before running' {
+        $runsBefore = @(Get-SalesSyncRun).Count
+        $verbose = Get-MarketoList -Type Static -Id 1011, 1012 | Start-SalesSync -Method Rest -Full -WhatIf -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'Lists from the pipeline: -StaticListId 1011,1012'
+        $verbose = Get-MarketoList -Type Smart -Id 1001 | Start-SalesSync -Method Bulk -Full -WhatIf -Verbose 4>&1 | Out-String
+        $verbose | Should -Match 'Lists from the pipeline: -SmartListId 1001'
+        { 'not a list' | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipelineInputNotAList*'
+        { @() | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
+        { Start-SalesSync -StaticListId 1001 -CreatedSince (Get-Date).AddDays(-1) -ErrorAction Stop } | Should -Throw -ErrorId 'CreatedSinceWithList*' # walk P17
+        { Get-MarketoList -Id 1001, 1011 | Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'PipedListsNotOneSource*'
+        @(Get-SalesSyncRun).Count | Should -Be $runsBefore
     }
 
     It 'refuses a smart list with the REST method' {

@@ -19,6 +19,12 @@ public enum ConnectFailureReason
 
     /// <summary>The database could not be opened; <see cref="ConnectFailedException.StoreReason"/> says why.</summary>
     Database,
+
+    /// <summary>
+    /// No -Database was given and the default database of earlier versions exists, but which instance it holds cannot be
+    /// told (in use, encrypted, unreadable): nothing is guessed; <see cref="ConnectFailedException.StoreReason"/> says why.
+    /// </summary>
+    LegacyDatabaseUndetermined,
 }
 
 /// <summary>A connection attempt failed for a reason the user can act on. Never carries a secret.</summary>

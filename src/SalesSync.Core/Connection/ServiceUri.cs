@@ -22,7 +22,8 @@ public static class ServiceUri
     /// <summary>The base URI (root path, no query) and what was changed on the way, or a <see cref="ConnectFailedException"/> (InvalidUri).</summary>
     public static (Uri Uri, string? Note) Normalize(Uri given, string service)
     {
-        var text = given.OriginalString.Trim();
+        var typed = given.OriginalString.Trim();
+        var text = typed;
         var example = service == "Salesforce" ? "https://acme.my.salesforce.com" : "https://123-ABC-456.mktorest.com";
         if (text.Length == 0)
             throw Invalid(service, $"The {service} URI is empty. Give the instance's base URI, for example {example}.");
@@ -39,7 +40,7 @@ public static class ServiceUri
             throw Invalid(service, $"{service} URI '{UriPolicy.Display(uri)}' contains a user name or password; give credentials with -{service}Credential instead.");
         var root = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
         if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
-            throw Invalid(service, $"{service} URI '{UriPolicy.Display(uri)}' has a {(uri.Query.Length > 0 ? "query string" : "fragment")} ({(uri.Query.Length > 0 ? uri.Query : uri.Fragment)}); give the base URI alone: {root}.");
+            throw Invalid(service, $"{service} URI '{typed}' has a {(uri.Query.Length > 0 ? "query string" : "fragment")} ({(uri.Query.Length > 0 ? uri.Query : uri.Fragment)}); give the base URI alone: {root}.");
         var path = uri.AbsolutePath.TrimEnd('/');
         if (path.Length == 0) return (root, note);
         if (service == "Marketo" && MarketoSuffixes.Any(s => string.Equals(path, s, StringComparison.OrdinalIgnoreCase)))
@@ -61,11 +62,28 @@ public static class ServiceUri
 
     private static ConnectFailedException Invalid(string service, string message) => new(ConnectFailureReason.InvalidUri, service, message);
 
-    /// <summary>Text that failed to parse, without anything that looks like user info.</summary>
-    private static string Display(string text)
+    /// <summary>
+    /// Text that failed to parse, without anything that looks like user info: everything up to the LAST '@' of the
+    /// authority goes, so a password that itself holds '@' (user:p@ss@host) leaks no part of it.
+    /// </summary>
+    internal static string Display(string text)
     {
-        var at = text.IndexOf('@', StringComparison.Ordinal);
         var scheme = text.IndexOf("://", StringComparison.Ordinal);
-        return at > scheme && scheme >= 0 ? text[..(scheme + 3)] + text[(at + 1)..] : text;
+        if (scheme < 0) return text;
+        var authorityStart = scheme + 3;
+        var authorityEnd = text.IndexOfAny(['/', '?', '#'], authorityStart);
+        if (authorityEnd < 0) authorityEnd = text.Length;
+        var at = text.LastIndexOf('@', authorityEnd - 1, authorityEnd - authorityStart);
+        return at >= authorityStart ? text[..authorityStart] + text[(at + 1)..] : text;
+    }
+
+    /// <summary>
+    /// A Salesforce REST API version as people write it: v66.0, V66.0, 66.0 or 66, spaces around ignored, becomes
+    /// "v66.0"; null when it is none of these.
+    /// </summary>
+    public static string? SalesforceApiVersion(string? given)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(given?.Trim() ?? "", @"^[vV]?(\d{2,3})(\.0)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return match.Success ? $"v{match.Groups[1].Value}.0" : null;
     }
 }

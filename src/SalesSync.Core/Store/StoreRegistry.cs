@@ -70,8 +70,10 @@ internal static class StoreRegistry
 
     /// <summary>
     /// The Marketo instance an existing SalesSync database records, read without writing anything (a file this
-    /// process has open answers from memory); null when it records none or cannot be read (encrypted without the
-    /// password, in use, not ours). For the pre-per-instance default database only.
+    /// process has open answers from memory); null for a SalesSync database that records none yet (the foundation
+    /// release's, which <see cref="Stamp"/> claims for the first instance that opens it). Whatever leaves the owner
+    /// unknown throws a <see cref="StoreException"/>: in use, encrypted without (or with a wrong) password, not a
+    /// SalesSync database, unreadable. For the pre-per-instance default database only.
     /// </summary>
     public static string? RecordedInstance(string path, Secret? password)
     {
@@ -80,17 +82,36 @@ internal static class StoreRegistry
         {
             if (Entries.TryGetValue(full, out var entry)) return entry.Store.MarketoInstance;
         }
+        var kind = Classify(full);
+        if (kind == DatabaseFileKind.Missing)
+            throw new StoreException(StoreFailureReason.NotWritable, full, $"The database '{full}' does not exist.");
+        RefuseForeign(full, kind);
+        if (kind == DatabaseFileKind.EncryptedLiteDb && password is null)
+            throw new StoreException(StoreFailureReason.PasswordRequired, full,
+                $"The database '{full}' is encrypted; give its password (-DatabasePassword or SALESSYNC_DATABASE_PASSWORD).");
+        // Closing a read-only LiteDB deletes an empty log, which a writer in another process may be using: read only
+        // under the writers' lock, and take it without waiting (held means in use).
+        var fileLock = DatabaseLock.Acquire(full);
         try
         {
-            var kind = DatabaseFile.Classify(full);
-            if (kind is not (DatabaseFileKind.LiteDb or DatabaseFileKind.EncryptedLiteDb) || (kind == DatabaseFileKind.EncryptedLiteDb && password is null)) return null;
-            using var database = Connect(full, password, readOnly: true);
-            return database.CollectionExists(SyncStore.MetaCollection) && database.GetCollection(SyncStore.MetaCollection).FindById(SyncStore.MetaId) is { } doc
-                && doc["marketoInstance"].IsString ? doc["marketoInstance"].AsString : null;
+            using var database = Connect(full, kind == DatabaseFileKind.EncryptedLiteDb ? password : null, readOnly: true);
+            if (database.CollectionExists(SyncStore.MetaCollection) && database.GetCollection(SyncStore.MetaCollection).FindById(SyncStore.MetaId) is { } doc)
+                return doc["marketoInstance"].IsString ? doc["marketoInstance"].AsString : null;
+            if (database.CollectionExists(LegacyMeta.Collection) && database.GetCollection(LegacyMeta.Collection).FindById(LegacyMeta.Id) is not null)
+                return null;
+            throw new StoreException(StoreFailureReason.NotASalesSyncDatabase, full, $"'{full}' is a LiteDB file that SalesSync did not create; it was left untouched.");
+        }
+        catch (LiteException e) when (e.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StoreException(StoreFailureReason.WrongPassword, full, $"The password does not open the database '{full}'.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException or NotSupportedException or InvalidOperationException)
         {
-            return null;
+            throw new StoreException(StoreFailureReason.NotWritable, full, $"The database '{full}' cannot be read: {e.Message}", e);
+        }
+        finally
+        {
+            fileLock.ReleaseAndRemoveIfCreated();
         }
     }
 

@@ -127,7 +127,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                     continue;
                 case QueueOutcome.DailyQuotaSpent:
                     _stop = new RunStop(SyncRunStatus.Stopped,
-                        $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({marketo.Gate.Budget.NextReset:u}).", null);
+                        $"Stopped: Marketo's daily export quota is spent; it resets at midnight US Central ({marketo.Gate.Budget.NextReset:u}).", null) { Reason = SyncStopReason.Quota };
                     yield break;
             }
             if (queueFull.Refused(outcome == QueueOutcome.QueueFull, jobs.AnyInFlight, jobs.Pending) is { } stop)
@@ -219,7 +219,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 return null;
             }
             return new RunStop(SyncRunStatus.Stopped,
-                $"Stopped: Marketo's bulk export queue stayed full (other integrations' jobs) for {waited:hh\\:mm\\:ss}, {_refusals} enqueue attempts refused with 1029; nothing is lost, {pending} window(s) are not yet exported.", null);
+                $"Stopped: Marketo's bulk export queue stayed full (other integrations' jobs) for {waited:hh\\:mm\\:ss}, {_refusals} enqueue attempts refused with 1029; nothing is lost, {pending} window(s) are not yet exported.", null) { Reason = SyncStopReason.ExportQueueFull };
         }
     }
 }

@@ -16,6 +16,9 @@ internal sealed record RunStop(SyncRunStatus Status, string Message, Exception? 
     /// <summary>What happens next when it is not the usual resume (see <see cref="PeopleSync.Finish"/>).</summary>
     public string? Then { get; init; }
 
+    /// <summary>Why, for the cmdlet (a stop it asked for with -MaxApiCalls is only a warning); Failed runs default to Failure.</summary>
+    public SyncStopReason? Reason { get; init; }
+
     /// <summary>
     /// <see cref="Classify"/>, and for anything it does not know (a bug, a database failure) a Failed run whose
     /// exception propagates once the run is recorded.
@@ -31,9 +34,9 @@ internal sealed record RunStop(SyncRunStatus Status, string Message, Exception? 
     public static RunStop? Classify(Exception e, string where, CancellationToken ct) => e switch
     {
         OperationCanceledException when ct.IsCancellationRequested =>
-            new RunStop(SyncRunStatus.Stopped, $"Stopped by the user {where}.", e),
+            new RunStop(SyncRunStatus.Stopped, $"Stopped by the user {where}.", e) { Reason = SyncStopReason.Cancelled },
         SalesSyncApiException { Kind: ApiFailureKind.QuotaExhausted } quota =>
-            new RunStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}", null),
+            new RunStop(SyncRunStatus.Stopped, $"Stopped {where}: {quota.Message}", null) { Reason = SyncStopReason.Quota },
         SalesSyncApiException api =>
             new RunStop(SyncRunStatus.Failed, $"Failed {where}: {api.Message}", null),
         // Local trouble (disk full, a file locked by another program) and a malformed answer end the run resumably too.
@@ -116,10 +119,10 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     {
         Stopped = stop;
         Checkpoint(r => r);
-        Run = owner.Finish(Run, stop.Status, stop.Message);
+        Run = owner.Finish(Run, stop);
         return Run;
     }
 
     public RunStop CapStop(long? maxApiCalls, string resumesAt) =>
-        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); it resumes {resumesAt}.", null);
+        new(SyncRunStatus.Stopped, $"Stopped after {InvocationCalls} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}); it resumes {resumesAt}.", null) { Reason = SyncStopReason.MaxApiCalls };
 }

@@ -61,7 +61,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 if (applied.Stop is { } stop)
                 {
                     run = owner.Finish(run with { MarketoCalls = marketo.CallsMade - marketoAtStart, SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart },
-                        stop.Status, stop.Message, stop.Then);
+                        stop);
                     yield return new SyncFinished(run);
                     if (stop.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
                     yield break;
@@ -81,7 +81,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 observer.Progress(new EngineProgress("Start-SalesSync", $"Incremental: {stream.Name}, page {run.PagesDone}; {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo calls"));
                 if (CapReached(run))
                 {
-                    run = owner.Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - marketoCallsBefore} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}), while reading {stream.Name}.");
+                    run = owner.Finish(run, SyncRunStatus.Stopped, $"Stopped after {marketo.CallsMade - marketoCallsBefore} Marketo calls in this invocation (-MaxApiCalls {maxApiCalls}), while reading {stream.Name}.", reason: SyncStopReason.MaxApiCalls);
                     yield return new SyncFinished(run);
                     yield break;
                 }
@@ -98,7 +98,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         var refreshed = await RefreshOpportunitiesAsync(run, ct).ConfigureAwait(false);
         if (refreshed.Stop is { } sfStop)
         {
-            run = owner.Finish(run, sfStop.Status, sfStop.Message);
+            run = owner.Finish(run, sfStop with { Then = null });
             yield return new SyncFinished(run);
             if (sfStop.Rethrow is { } e) PeopleSync.ExceptionDispatchRethrow(e);
             yield break;

@@ -224,7 +224,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
                 if (options.ReportChanges) yield return change;
             var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts);
             await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct),
-                () => _runs.Latest, stop => Finish(_runs.Latest!, stop.Status, stop.Message), ct).ConfigureAwait(false))
+                () => _runs.Latest, stop => Finish(_runs.Latest!, stop with { Then = null }), ct).ConfigureAwait(false))
                 yield return output;
             if (!pass.WatermarkExpired) yield break;
             observer.Warning("The activity watermark is older than the history Marketo keeps: running a full pass, which also removes people no longer eligible.");
@@ -619,7 +619,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     /// next plain Start-SalesSync does (<see cref="NextStep"/>); sources say only what happened.
     /// </summary>
     /// <param name="then">What happens next when it is not the usual resume (a full pass already replacing the run, say).</param>
-    internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message, string? then = null)
+    internal SyncRunResult Finish(SyncRunResult run, RunStop stop) => Finish(run, stop.Status, stop.Message, stop.Then, stop.Reason);
+
+    /// <param name="reason">Why a Stopped run stopped (Failed and Refused runs need none).</param>
+    internal SyncRunResult Finish(SyncRunResult run, SyncRunStatus status, string? message, string? then = null, SyncStopReason? reason = null)
     {
         if (status != SyncRunStatus.Completed)
         {
@@ -627,7 +630,17 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             if (what.Length > 0 && !what.EndsWith('.')) what += ".";
             message = $"{what} {then ?? NextStep(run)}".Trim();
         }
-        var done = run with { Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message };
+        var done = run with
+        {
+            Status = status, EndedAt = DateTimeOffset.UtcNow, Message = message,
+            StopReason = status switch
+            {
+                SyncRunStatus.Completed => null,
+                SyncRunStatus.Failed => SyncStopReason.Failure,
+                SyncRunStatus.Refused => SyncStopReason.Refused,
+                _ => reason,
+            },
+        };
         _runs.Save(done);
         return done;
     }

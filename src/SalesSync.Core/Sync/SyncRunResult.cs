@@ -17,6 +17,31 @@ public enum SyncRunStatus
     Refused,
 }
 
+/// <summary>
+/// Why a run did not complete, as the engine decided it (not recorded in the database: it is for the invocation that
+/// ran it, so the cmdlet never has to infer it from call counters other runspaces share).
+/// </summary>
+public enum SyncStopReason
+{
+    /// <summary>This invocation's own -MaxApiCalls was reached: a run in chunks, resumed by the next Start-SalesSync.</summary>
+    MaxApiCalls,
+
+    /// <summary>A daily quota is spent: Marketo's, its export quota, or SalesSync's own daily cap.</summary>
+    Quota,
+
+    /// <summary>Marketo's bulk export queue stayed full.</summary>
+    ExportQueueFull,
+
+    /// <summary>Ctrl+C or a cancelled token.</summary>
+    Cancelled,
+
+    /// <summary>An API, local or unexpected failure (the run is Failed).</summary>
+    Failure,
+
+    /// <summary>The pass's removals were refused (the run is Refused).</summary>
+    Refused,
+}
+
 /// <summary>One sync run as recorded in the database: what it did and where a next run starts.</summary>
 public sealed record SyncRunResult
 {
@@ -37,6 +62,9 @@ public sealed record SyncRunResult
     /// <summary>Bytes of bulk export files downloaded by this run (resumed ranges counted once).</summary>
     public long BulkBytes { get; init; }
     public string? Message { get; init; }
+
+    /// <summary>Why this invocation's run did not complete; null when it completed or was read back from the database.</summary>
+    public SyncStopReason? StopReason { get; init; }
 
     /// <summary>The static lists the run reads (empty for createdAt windows, a smart list or an id scan).</summary>
     public IReadOnlyList<long> StaticListIds { get; init; } = [];

@@ -61,9 +61,8 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
     [Parameter]
     public ConnectionScope Scope { get; set; } = ConnectionScope.Process;
 
-    /// <summary>Salesforce REST API version, e.g. v66.0.</summary>
+    /// <summary>Salesforce REST API version: v66.0, or as typed elsewhere (V66.0, 66.0, 66; spaces around ignored).</summary>
     [Parameter]
-    [ValidatePattern(@"^v\d{2,3}\.0$")]
     public string SalesforceApiVersion { get; set; } = ConnectionSettings.DefaultSalesforceApiVersion;
 
     /// <summary>Marketo calls per 20 s (the instance allows 100, shared by all integrations).</summary>
@@ -173,7 +172,7 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
         var database = Database ?? settings.DatabasePath;
         return settings with
         {
-            SalesforceApiVersion = SalesforceApiVersion,
+            SalesforceApiVersion = NormalizedApiVersion(),
             DatabasePath = database is null ? null : GetUnresolvedProviderPathFromPSPath(database),
             DatabasePassword = DatabasePassword is null ? settings.DatabasePassword : new Secret(new NetworkCredential("", DatabasePassword).Password),
             MarketoLimits = new MarketoLimitSettings
@@ -184,6 +183,17 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             },
             Retry = RetrySettings.Default with { MaxRetries = MaxRetries },
         };
+    }
+
+    private string NormalizedApiVersion()
+    {
+        if (ServiceUri.SalesforceApiVersion(SalesforceApiVersion) is { } version) return version;
+        var message = $"-SalesforceApiVersion '{SalesforceApiVersion}' is not a Salesforce REST API version; give one such as {ConnectionSettings.DefaultSalesforceApiVersion} (V66.0, 66.0 and 66 mean the same).";
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message, nameof(SalesforceApiVersion)), "InvalidSalesforceApiVersion", ErrorCategory.InvalidArgument, SalesforceApiVersion)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = $"Give -SalesforceApiVersion as v<number>.0, or leave it out for the default {ConnectionSettings.DefaultSalesforceApiVersion}." },
+        });
+        throw new InvalidOperationException("unreachable"); // ThrowTerminatingError throws
     }
 
     private static ErrorRecord ConnectError(ConnectFailedException e, ConnectionSettings settings)
@@ -205,6 +215,8 @@ public sealed class ConnectSalesSyncCommand : SalesSyncCmdlet
             ConnectFailureReason.ApiVersionNotServed => ("SalesforceApiVersionNotServed", ErrorCategory.InvalidArgument,
                 $"Give -SalesforceApiVersion a version the org serves (the message names the newest), or leave it out for the default {ConnectionSettings.DefaultSalesforceApiVersion}."),
             ConnectFailureReason.Database => DatabaseError(e.StoreReason),
+            ConnectFailureReason.LegacyDatabaseUndetermined => ("LegacyDatabaseUndetermined", e.StoreReason == StoreFailureReason.InUse ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidOperation,
+                "Give -Database: the earlier default database's path to use it, or a new path for this instance."),
             _ => ("ConnectFailed", ErrorCategory.NotSpecified, null),
         };
         object? target = e.Reason == ConnectFailureReason.ApiVersionNotServed ? settings.SalesforceApiVersion : e.Service switch

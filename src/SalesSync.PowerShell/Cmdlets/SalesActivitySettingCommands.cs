@@ -97,9 +97,11 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "GuardOffNeedsConfirmation", ErrorCategory.InvalidOperation, UnsubscribeGuard)
+            // The message itself names -Force: $_.Exception.Message is what a runbook's catch block logs (walk P20).
+            const string message = "Turning the unsubscribe guard off must be confirmed, and this host cannot ask (a runbook or -NonInteractive). The guard stays on. Add -Force to turn it off without asking.";
+            ThrowTerminatingError(new ErrorRecord(new InvalidOperationException(message, e), "GuardOffNeedsConfirmation", ErrorCategory.InvalidOperation, UnsubscribeGuard)
             {
-                ErrorDetails = new ErrorDetails("Turning the unsubscribe guard off must be confirmed, and this host cannot ask (a runbook or -NonInteractive). The guard stays on.")
+                ErrorDetails = new ErrorDetails(message)
                 {
                     RecommendedAction = "Run Set-SalesActivitySetting -UnsubscribeGuard $false -Force to turn it off without asking (recorded with who and when).",
                 },

@@ -17,6 +17,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private const string AllPeople = "AllPeople";
     private const string StaticList = "StaticList";
     private const string SmartList = "SmartList";
+    private const string PipedLists = "PipedLists";
 
     /// <summary>
     /// The static list(s) that together hold the sales-owned people. Rest pages several lists side by side;
@@ -27,6 +28,19 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [ValidateCount(1, 100)]
     public long[] StaticListId { get; set; } = [];
 
+    /// <summary>
+    /// SalesSync.MarketoList objects from Get-MarketoList: static lists become -StaticListId, one smart list -SmartListId.
+    /// Anything else piped is refused before anything runs (walk P2: it used to run a full scan of the instance).
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PipedLists, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private readonly List<MarketoList> _piped = [];
+    private string? _pipedSet;
+
+    /// <summary>The parameter set, with piped lists read as the set they stand for.</summary>
+    private string Set => _pipedSet ?? ParameterSetName;
+
     /// <summary>A smart list of the sales-owned people: one bulk export job.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SmartList)]
     [ValidateRange(1, long.MaxValue)]
@@ -36,8 +50,9 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SalesSync.SyncMethod Method { get; set; } = SalesSync.SyncMethod.Auto;
 
-    /// <summary>Bulk windows start at this time instead of at the oldest person.</summary>
-    [Parameter(ParameterSetName = AllPeople)]
+    /// <summary>Bulk windows start at this time instead of at the oldest person. In every parameter set so that, with a list, it
+    /// is refused with a message of its own (walk P17) rather than PowerShell's AmbiguousParameterSet.</summary>
+    [Parameter]
     public DateTime? CreatedSince { get; set; }
 
     /// <summary>Seconds between export status reads (Marketo refreshes status at most every 60 s).</summary>
@@ -66,13 +81,45 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    protected override void ProcessRecord()
+    {
+        if (Set != PipedLists || InputObject is null) return;
+        if (InputObject.BaseObject is MarketoList list) { _piped.Add(list); return; }
+        ThrowTerminatingError(new ErrorRecord(
+            new ArgumentException($"Start-SalesSync takes only Marketo lists (SalesSync.MarketoList, from Get-MarketoList) from the pipeline, not {InputObject.BaseObject.GetType().FullName}. Nothing was synced."),
+            "PipelineInputNotAList", ErrorCategory.InvalidArgument, InputObject));
+    }
+
+    /// <summary>Piped lists as -StaticListId or -SmartListId; none, several smart lists or a mix cannot be one run.</summary>
+    private void TakePipedLists()
+    {
+        var smart = _piped.Where(l => l.Type == "Smart").Select(l => l.Id).Distinct().ToArray();
+        var statics = _piped.Where(l => l.Type != "Smart").Select(l => l.Id).Distinct().ToArray();
+        string? problem = null;
+        if (_piped.Count == 0) problem = "No Marketo list came down the pipeline (did Get-MarketoList find none?), so nothing was synced; a sync of every person needs Start-SalesSync without input.";
+        else if (smart.Length > 0 && statics.Length > 0) problem = $"Static lists ({string.Join(",", statics)}) and smart lists ({string.Join(",", smart)}) came down the pipeline: a run reads static lists, or one smart list, not both. Nothing was synced.";
+        else if (smart.Length > 1) problem = $"{smart.Length} smart lists ({string.Join(",", smart)}) came down the pipeline: a run reads one smart list (or several static lists). Nothing was synced.";
+        else if (statics.Length > 100) problem = $"{statics.Length} static lists came down the pipeline; a run reads at most 100. Nothing was synced.";
+        if (problem is not null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), "PipedListsNotOneSource", ErrorCategory.InvalidArgument, _piped.Select(l => l.Id).ToArray()));
+        if (smart.Length == 1) { SmartListId = smart[0]; _pipedSet = SmartList; }
+        else { StaticListId = statics; _pipedSet = StaticList; }
+        WriteVerbose($"Lists from the pipeline: {(_pipedSet == SmartList ? $"-SmartListId {SmartListId}" : $"-StaticListId {string.Join(",", StaticListId)}")}.");
+    }
+
     protected override void EndProcessing()
     {
+        // An empty pipeline (Get-MarketoList found nothing) binds no list: it must not fall back to syncing every person.
+        if (Set == PipedLists || (MyInvocation.ExpectingInput && Set == AllPeople)) TakePipedLists();
+        if (CreatedSince is not null && Set != AllPeople)
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-CreatedSince limits a pass over every person to those created since then (bulk createdAt windows); it does not combine with -StaticListId, -SmartListId or piped lists, which are read whole. Give one or the other."),
+                "CreatedSinceWithList", ErrorCategory.InvalidArgument, CreatedSince));
         var options = new SyncOptions
         {
             Method = Enum.Parse<Core.Sync.SyncMethod>(Method.ToString()), // by name: the two enums are not ordered alike by contract
-            StaticListIds = ParameterSetName == StaticList ? StaticListId.Distinct().ToArray() : [],
-            SmartListId = ParameterSetName == SmartList ? SmartListId : null,
+            StaticListIds = Set == StaticList ? StaticListId.Distinct().ToArray() : [],
+            SmartListId = Set == SmartList ? SmartListId : null,
             CreatedSince = LocalTime.ToOffset(CreatedSince),
             ExportPollInterval = TimeSpan.FromSeconds(ExportPollSeconds),
             Full = Full,
@@ -81,7 +128,6 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ReportChanges = PassThru,
         };
         SyncRunResult? finished = null;
-        int callsBefore = 0, callsMade = 0;
         var failedEarlier = new List<SyncRunResult>(); // an incremental run that gave way to a full pass
         try
         {
@@ -94,13 +140,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 return;
             }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
-            callsBefore = Session.MarketoCallsToday;
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
-                if (output is PersonChanged c) WriteObject(new SyncedPersonChange { Change = c.Change.ToString(), Person = SyncedPerson.From(c.Person) });
+                if (output is PersonChanged c) WriteObject(SyncedPersonChange.From(c.Person, c.Change));
                 else if (output is SyncFinished f) Record(f.Run);
             }));
-            callsMade = Session.MarketoCallsToday - callsBefore;
         }
         catch (PipelineStoppedException)
         {
@@ -113,7 +157,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(), CategoryOf(e.Reason), e.Reason switch
             {
                 SyncFailureReason.CreatedSinceInFuture or SyncFailureReason.CreatedSinceNeedsBulk => CreatedSince,
-                SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => ParameterSetName == SmartList ? SmartListId : StaticListId,
+                SyncFailureReason.ListNotFound or SyncFailureReason.SmartListNeedsBulk => Set == SmartList ? SmartListId : StaticListId,
                 _ => Session.DatabasePath,
             }));
         }
@@ -143,12 +187,14 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             DeliverPendingActivities();
         }
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
+        if (finished is { Mode: "Incremental" } && ListsNewToThisDatabase() is { } lists)
+            WriteWarning($"{lists} was not read: after a completed run Start-SalesSync reads only the changes since (incremental), and the lists shape full passes only. To read it now, run Start-SalesSync {lists} -Full.");
         foreach (var earlier in failedEarlier)
             WriteWarning($"Run {earlier.RunId} ({earlier.Mode}) ended {earlier.Status}: {earlier.Message}");
-        if (finished is { Status: SyncRunStatus.Stopped } stopped && MaxApiCalls is { } cap && Math.Max(callsMade, stopped.MarketoCalls) >= cap)
+        if (finished is { Status: SyncRunStatus.Stopped, StopReason: SyncStopReason.MaxApiCalls } stopped)
         {
-            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The cap
-            // counts the invocation's calls (list checks too), which the process's count of today's calls measures.
+            // The stop this invocation asked for (-MaxApiCalls: a run in daily chunks) is a warning, not a failure. The engine
+            // says why the run stopped: the process's call counters are shared by runspaces and cannot tell a quota stop apart.
             WriteWarning(stopped.Message ?? Core.SalesSyncSession.NextStepAfter(stopped));
         }
         else if (finished is { Status: not SyncRunStatus.Completed } unfinished)
@@ -163,6 +209,21 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
         }
+    }
+
+    /// <summary>
+    /// The lists given, as parameters, when the last full pass read other people than they name (walk P7: a list given
+    /// after a completed run is otherwise silently not read); null when none were given or a scheduled command repeats
+    /// the lists of its full pass (it rightly runs incremental every day).
+    /// </summary>
+    private string? ListsNewToThisDatabase()
+    {
+        if (Set == AllPeople) return null;
+        var lastFull = Session.GetSyncRuns().FirstOrDefault(r => r.Mode != "Incremental" && r.Status == SyncRunStatus.Completed);
+        if (Set == SmartList)
+            return lastFull?.SmartListId == SmartListId ? null : $"-SmartListId {SmartListId}";
+        var given = StaticListId.Distinct().Order().ToArray();
+        return lastFull is not null && lastFull.StaticListIds.Order().SequenceEqual(given) ? null : $"-StaticListId {string.Join(",", given)}";
     }
 
     /// <summary>SyncFailed, SyncRefused or SyncStopped, with the run as TargetObject and what the next run does.</summary>

@@ -27,11 +27,20 @@ public sealed class SyncRun
     public DateTimeOffset? CreatedSince { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
-    public TimeSpan? Duration { get; init; }
+    /// <summary>
+    /// How long the run took, to the second, as text ("00:01:23"; "1.02:03:04" past a day): a TimeSpan would be nested
+    /// by ConvertTo-Json (walk P3). DurationSeconds is the same as a number, for sorting and sums.
+    /// </summary>
+    public string? Duration => _duration is { } d ? TimeSpan.FromSeconds(Math.Round(d.TotalSeconds)).ToString("c", System.Globalization.CultureInfo.InvariantCulture) : null;
 
     /// <summary>Duration in seconds, to a tenth (a plain number for CSV, JSON and the views).</summary>
-    public double? DurationSeconds => Duration is { } d ? Math.Round(d.TotalSeconds, 1) : null;
+    public double? DurationSeconds => _duration is { } d ? Math.Round(d.TotalSeconds, 1) : null;
+
+    private TimeSpan? _duration;
     public string? Message { get; init; }
+
+    /// <summary>Why the run this invocation ran did not complete (MaxApiCalls, Quota, ExportQueueFull, Cancelled, Failure, Refused); empty otherwise and for runs read back later.</summary>
+    public string? StopReason { get; init; }
 
     internal static SyncRun From(SyncRunResult r) => new()
     {
@@ -52,7 +61,8 @@ public sealed class SyncRun
         CreatedSince = r.CreatedSince,
         StartedAt = r.StartedAt,
         EndedAt = r.EndedAt,
-        Duration = r.Duration,
+        _duration = r.Duration,
         Message = r.Message,
+        StopReason = r.StopReason?.ToString(),
     };
 }

@@ -7,7 +7,7 @@ namespace SalesSync;
 /// cmdlets can bind to them (MarketoId and Email by property name). Flat, every value a string, number,
 /// boolean or date, so Export-Csv and ConvertTo-Json keep it all; every column of the default view is one of these.
 /// </summary>
-public sealed class SyncedPerson
+public class SyncedPerson
 {
     public long MarketoId { get; init; }
 
@@ -40,7 +40,10 @@ public sealed class SyncedPerson
     public DateTimeOffset? MarketoUpdatedAt { get; init; }
     public DateTimeOffset SyncedAt { get; init; }
 
-    internal static SyncedPerson From(PersonRecord p, SalesOwner? owner = null) => new()
+    internal static SyncedPerson From(PersonRecord p, SalesOwner? owner = null) => From<SyncedPerson>(p, owner);
+
+    /// <summary>The person's properties on a <typeparamref name="T"/> (a <see cref="SyncedPersonChange"/> carries them beside its Change).</summary>
+    internal static T From<T>(PersonRecord p, SalesOwner? owner = null) where T : SyncedPerson, new() => new()
     {
         MarketoId = p.MarketoId,
         Name = string.Join(' ', new[] { p.FirstName, p.LastName }.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n!.Trim())) is { Length: > 0 } name ? name : null,
@@ -67,11 +70,18 @@ public sealed class SyncedPerson
     };
 }
 
-/// <summary>A person a sync added, updated or removed (Start-SalesSync -PassThru).</summary>
-public sealed class SyncedPersonChange
+/// <summary>
+/// A person a sync added, updated or removed (Start-SalesSync -PassThru): Change beside the person's own properties,
+/// flat (walk P3: a nested Person was written by Export-Csv as "SalesSync.SyncedPerson").
+/// </summary>
+public sealed class SyncedPersonChange : SyncedPerson
 {
-    public string Change { get; init; } = "";
-    public long MarketoId => Person.MarketoId;
-    public string? Email => Person.Email;
-    public SyncedPerson Person { get; init; } = null!;
+    public string Change { get; private set; } = "";
+
+    internal static SyncedPersonChange From(PersonRecord p, PersonChange change)
+    {
+        var person = From<SyncedPersonChange>(p);
+        person.Change = change.ToString();
+        return person;
+    }
 }

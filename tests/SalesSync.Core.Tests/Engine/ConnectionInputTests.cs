@@ -38,6 +38,32 @@ public class ConnectionInputTests
         Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://user:p@ss@host/", "http://host/")]
+    [InlineData("http://user:p@ss@host", "http://host")]
+    [InlineData("http://host/a@b", "http://host/a@b")]
+    public void UnparsedUriTextLosesAllItsUserInfoEvenWithAnAtInThePassword(string text, string shown) =>
+        Assert.Equal(shown, ServiceUri.Display(text));
+
+    [Fact]
+    public void AQueryStringIsQuotedAsTyped()
+    {
+        var e = Assert.Throws<ConnectFailedException>(() => ServiceUri.Normalize(new Uri("https://123-abc-456.mktorest.com/?x=1"), "Marketo"));
+        Assert.Contains("'https://123-abc-456.mktorest.com/?x=1'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v62.0", "v62.0")]
+    [InlineData("V62.0", "v62.0")]
+    [InlineData(" v62.0 ", "v62.0")]
+    [InlineData("62.0", "v62.0")]
+    [InlineData("62", "v62.0")]
+    [InlineData("v62.5", null)]
+    [InlineData("sixty-two", null)]
+    [InlineData("", null)]
+    public void SalesforceApiVersionsAreReadAsPeopleWriteThem(string given, string? expected) =>
+        Assert.Equal(expected, ServiceUri.SalesforceApiVersion(given));
+
     [Fact]
     public void SalesforceUrisKeepNoPath()
     {

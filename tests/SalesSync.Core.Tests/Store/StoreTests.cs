@@ -201,6 +201,40 @@ public class StoreTests
     }
 
     [Fact]
+    public void TheRecordedInstanceIsReadOnlyUnderTheLockAndAnythingUnknownIsAnError()
+    {
+        using var temp = new TempFolder();
+        var path = temp.File("salessync.db");
+        StoreRegistry.Open(path, Instance, null).Dispose();
+        File.Delete(DatabaseFile.LockPath(path));
+        Assert.Equal(Instance, StoreRegistry.RecordedInstance(path, null));
+        Assert.False(File.Exists(DatabaseFile.LockPath(path))); // the read leaves no lock file of its own
+
+        // A writer in another process holds the lock and its (empty) log: in use, and the log is not deleted.
+        var log = DatabaseFile.LogPath(path);
+        File.WriteAllBytes(log, []);
+        using (new FileStream(DatabaseFile.LockPath(path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            Assert.Equal(StoreFailureReason.InUse, Assert.Throws<StoreException>(() => StoreRegistry.RecordedInstance(path, null)).Reason);
+        Assert.True(File.Exists(log));
+
+        var foundation = temp.File("foundation.db");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = foundation, Connection = ConnectionType.Direct }))
+            db.GetCollection("meta").Upsert(new BsonDocument { ["_id"] = "schema", ["version"] = 1 });
+        Assert.Null(StoreRegistry.RecordedInstance(foundation, null)); // records no instance: a candidate for any
+
+        var secret = temp.File("secret.db");
+        StoreRegistry.Open(secret, Instance, new Secret("pw")).Dispose();
+        Assert.Equal(StoreFailureReason.PasswordRequired, Assert.Throws<StoreException>(() => StoreRegistry.RecordedInstance(secret, null)).Reason);
+        Assert.Equal(StoreFailureReason.WrongPassword, Assert.Throws<StoreException>(() => StoreRegistry.RecordedInstance(secret, new Secret("no"))).Reason);
+        Assert.Equal(Instance, StoreRegistry.RecordedInstance(secret, new Secret("pw")));
+
+        var other = temp.File("other.db");
+        using (var db = new LiteDatabase(new ConnectionString { Filename = other, Connection = ConnectionType.Direct }))
+            db.GetCollection("things").Insert(new BsonDocument { ["x"] = 1 });
+        Assert.Equal(StoreFailureReason.NotASalesSyncDatabase, Assert.Throws<StoreException>(() => StoreRegistry.RecordedInstance(other, null)).Reason);
+    }
+
+    [Fact]
     public void AFolderIsNotADatabase()
     {
         using var temp = new TempFolder();

@@ -64,6 +64,7 @@ public class RestSyncTests
         var (capped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, MaxApiCalls = 5 });
         Assert.Equal(SyncRunStatus.Stopped, capped.Status);
         Assert.Equal(2, capped.PagesDone); // the list's check, usage and watermark, then two pages
+        Assert.Equal(SyncStopReason.MaxApiCalls, capped.StopReason);
 
         // Ctrl+C after the next page: the run is recorded as stopped, resumable.
         using var cancel = new CancellationTokenSource();
@@ -95,6 +96,23 @@ public class RestSyncTests
     private static int PagesOf(RunningSandbox sb, IEnumerable<long> lists)
     {
         lock (sb.Host.State.World.Sync) return lists.Sum(l => (sb.Host.State.World.Lists[(int)l].Members.Count + 299) / 300);
+    }
+
+    /// <summary>
+    /// Review M3: the cmdlet takes only a -MaxApiCalls stop as a warning, and decides it from the reason the engine gives,
+    /// never from call counters other runspaces share: a stop by the daily cap says Quota even when -MaxApiCalls was near.
+    /// </summary>
+    [Fact]
+    public async Task ARunStoppedByTheDailyCapSaysSoEvenWithAnApiCallCapGiven()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "3000", "--seed", "6");
+        using var temp = new TempFolder();
+        var settings = Settings(sb, temp) with { MarketoLimits = new() { CallsPerWindow = 100, ConcurrentCalls = 10, DailyCallBudget = 6 } };
+        using var session = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        var (stopped, _) = await Sync(session, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList, MaxApiCalls = 7 });
+        Assert.Equal(SyncRunStatus.Stopped, stopped.Status);
+        Assert.Equal(SyncStopReason.Quota, stopped.StopReason);
+        Assert.Null(session.GetSyncRuns(1).Single().StopReason); // for the invocation only, not recorded
     }
 
     [Fact]
