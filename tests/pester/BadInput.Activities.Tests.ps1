@@ -238,6 +238,20 @@ Describe 'Send-SalesActivity bad input' {
         $many[0].Message | Should -BeLike '4 activities are already logged*crm-bulk-1*'
     }
 
+    It 'row 78: ids that differ only in case are one id, within one group too (the store ignores case): a skip or ActivityIdReused, and the rows after them are stored' {
+        $rows = @(
+            [pscustomobject]@{ ActivityId = 'case-1'; Kind = 'EmailOpened'; MarketoId = $p.MarketoId; Subject = 'Case' }
+            [pscustomobject]@{ ActivityId = 'CASE-1'; Kind = 'EmailOpened'; MarketoId = $p.MarketoId; Subject = 'Case' }
+            [pscustomobject]@{ ActivityId = 'Case-1'; Kind = 'EmailOpened'; MarketoId = $p.MarketoId; Subject = 'Other' }
+            [pscustomobject]@{ ActivityId = 'case-after'; Kind = 'EmailOpened'; MarketoId = $p.MarketoId; Subject = 'After' }
+        )
+        $out = @($rows | Send-SalesActivity -PassThru -ErrorVariable bad -ErrorAction SilentlyContinue -WarningAction SilentlyContinue -InformationAction Ignore)
+        $out.ActivityId | Should -Be @('case-1', 'case-after')
+        @($bad).Count | Should -Be 1
+        Assert-Error $bad[0] 'ActivityIdReused' 'ResourceExists' 'Case-1'
+        @(Get-SalesActivity -ActivityId case-1, case-after).Count | Should -Be 2
+    }
+
     It 'row 79: ''hello'' piped in is InputNotAnActivity' {
         Assert-Error (Get-OneError { 'hello' | Send-SalesActivity -Kind EmailOpened -Subject x }) 'InputNotAnActivity' 'InvalidArgument' 'hello'
     }

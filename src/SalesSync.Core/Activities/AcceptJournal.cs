@@ -169,7 +169,7 @@ internal sealed class AcceptJournal : IDisposable
                     }
                     rows.Add(AsReplayed(row));
                 }
-                var left = rows.DistinctBy(a => a.ActivityId, StringComparer.Ordinal).Where(a => store.Find(a.ActivityId) is null).ToList();
+                var left = rows.DistinctBy(a => a.ActivityId, StringComparer.OrdinalIgnoreCase).Where(a => store.Find(a.ActivityId) is null).ToList();
                 foreach (var group in left.Chunk(ActivityLogger.BatchSize)) store.Add(group);
                 if (left.Count > 0) Diagnostics.EngineObserver.Current.Verbose($"{left.Count} accepted activities a stopped process had not yet stored are stored now (from {System.IO.Path.GetFileName(file)}).");
             }

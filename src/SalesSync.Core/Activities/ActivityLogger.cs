@@ -139,6 +139,9 @@ public sealed partial class ActivityLogger
             catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.DuplicateActivityId)
             {
                 var taken = _group.Where(a => _activities.Find(a.ActivityId) is not null).ToList();
+                // Ids the store tells apart only by case (a journal written before ids were staged without regard to
+                // case): the later copies go.
+                if (taken.Count == 0) taken = _group.GroupBy(a => a.ActivityId, StringComparer.OrdinalIgnoreCase).SelectMany(g => g.Skip(1)).ToList();
                 if (taken.Count == 0) throw;
                 DropTaken(taken);
                 continue;
@@ -151,7 +154,7 @@ public sealed partial class ActivityLogger
 
     private void DropTaken(IReadOnlyList<SalesActivity> taken)
     {
-        var ids = taken.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        var ids = taken.Select(a => a.ActivityId).ToHashSet(StringComparer.OrdinalIgnoreCase);
         _group.RemoveAll(a => ids.Contains(a.ActivityId));
         _lock.Unstage(taken);
         foreach (var id in ids) _lock.Let(id);
@@ -465,7 +468,7 @@ public sealed partial class ActivityLogger
     internal async Task<string?> ResolveLeftHoldsAsync(CancellationToken ct)
     {
         var guard = _settings.UnsubscribeGuard ? _guardFactory() : null;
-        var waiting = new HashSet<string>(StringComparer.Ordinal);
+        var waiting = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string? why = null;
         int released = 0, refused = 0;
         while (LeftHeld(waiting) is { Count: > 0 } left)

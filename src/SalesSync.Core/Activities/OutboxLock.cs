@@ -11,7 +11,7 @@ namespace SalesSync.Core.Activities;
 internal sealed class OutboxLock
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly ConcurrentDictionary<string, byte> _liveHolds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _liveHolds = new(StringComparer.OrdinalIgnoreCase); // ids compare as the store does
 
     public static OutboxLock For(ActivityStore store) => store.Lock;
 
@@ -40,7 +40,7 @@ internal sealed class OutboxLock
     public int LiveCount => _liveHolds.Count;
 
     /// <summary>Accepted activities every caller of this process holds for its next group commit, by id (so a caller id is taken once, staged or stored).</summary>
-    private readonly ConcurrentDictionary<string, SalesActivity> _staged = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SalesActivity> _staged = new(StringComparer.OrdinalIgnoreCase); // ids compare as the store does
 
     /// <summary>Claims the activity's id for a caller's group commit; false when another caller's group holds it.</summary>
     public bool TryStage(SalesActivity activity) => _staged.TryAdd(activity.ActivityId, activity);

@@ -216,7 +216,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             }
             if (early is not null)
             {
-                yield return new SyncFinished(Finish(incremental, early.Status, early.Message));
+                yield return new SyncFinished(Finish(incremental, early));
                 if (early.Rethrow is { } rethrow) ExceptionDispatchRethrow(rethrow);
                 yield break;
             }

@@ -82,7 +82,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
     private ActivityLogger? _logger;
     private bool _guardOffWarned;
     // Sent emails held while their Marketo unsubscribe check is queued: the pipeline object each came from, for its error.
-    private readonly Dictionary<string, PSObject> _awaitingCheck = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PSObject> _awaitingCheck = new(StringComparer.OrdinalIgnoreCase);
     // Stored and not yet reported (settled deliveries are reported, and passed through, as they happen).
     private readonly List<string> _logged = [];
     private int _storedSinceDelivery;
@@ -367,7 +367,14 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
             _awaitingCheck.Clear();
             try
             {
-                _logger.AbandonHeld(); // commits, so the next delivery finds them in the store
+                try
+                {
+                    _logger.AbandonHeld(); // commits, so the next delivery finds them in the store
+                }
+                catch (Exception e) when (IsLocalFailure(e) || e is SalesActivityException)
+                {
+                    // Close commits again and, when that fails too, replays the journal in place.
+                }
                 _logger.Close(); // stores the last accepted group and removes its journal
             }
             catch (Exception e) when (IsLocalFailure(e) || e is SalesActivityException)
@@ -427,7 +434,7 @@ public sealed class SendSalesActivityCommand : SalesSyncConnectedCmdlet
                         $"ActivityRefusedBy{side}", ErrorCategory.InvalidData, SalesActivity.From(activity)));
             if (PassThru) WriteObject(SalesActivity.From(activity));
         }
-        var done = settled.Select(a => a.ActivityId).ToHashSet(StringComparer.Ordinal);
+        var done = settled.Select(a => a.ActivityId).ToHashSet(StringComparer.OrdinalIgnoreCase);
         _logged.RemoveAll(done.Contains);
         if (report.StoppedBecause is { } why) _deliveryStopped = why;
         else if (all) _deliveryStopped = null; // the last try delivered what an earlier one could not
