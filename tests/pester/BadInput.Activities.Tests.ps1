@@ -176,6 +176,8 @@ Describe 'Send-SalesActivity bad input' {
     It 'row 70: a -Subject with NUL is InvalidValue; a tab in -CallOutcome is kept (multi-line free text)' {
         Assert-Error (Get-OneError { Send-SalesActivity -Kind EmailOpened -MarketoId $p.MarketoId -Subject "a`0b" }) 'InvalidValue' 'InvalidArgument' "a`0b"
         Assert-Error (Get-OneError { Send-SalesActivity -Kind EmailOpened -MarketoId $p.MarketoId -Subject "a`tb" }) 'InvalidValue' 'InvalidArgument' "a`tb"
+        $separator = "a$([char]0x2028)b" # Unicode's line separator: a line break in a one-line field too (new-admin walk P25)
+        Assert-Error (Get-OneError { Send-SalesActivity -Kind EmailOpened -MarketoId $p.MarketoId -Subject $separator }) 'InvalidValue' 'InvalidArgument' $separator
         $call = Send-SalesActivity -Kind CallReceived -MarketoId $p.MarketoId -CallStatus completed -CallOutcome "Booked`tdemo" -PassThru -InformationAction Ignore
         $call.CallOutcome | Should -Be "Booked`tdemo"
     }

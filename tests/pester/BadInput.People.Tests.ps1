@@ -168,4 +168,10 @@ Describe 'Get-SyncedPerson bad input (new-user trial rows 41-53)' {
         $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $r.Errors[0].TargetObject | Should -Be 'No Such List'
     }
+
+    It 'walk P26: the default view of Get-MarketoList fits 80 columns' {
+        $lines = (Get-MarketoList | Out-String -Width 200) -split '\r?\n' | Where-Object { $_.Trim() }
+        $lines.Count | Should -BeGreaterThan 2
+        ($lines | Measure-Object Length -Maximum).Maximum | Should -BeLessOrEqual 80
+    }
 }

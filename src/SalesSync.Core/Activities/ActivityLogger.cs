@@ -598,8 +598,10 @@ public sealed partial class ActivityLogger
         if (value.Length > attribute.MaxLength)
             throw new SalesActivityException(ActivityFailureReason.ValueTooLong,
                 $"-{name} is {value.Length} characters; Marketo keeps at most {attribute.MaxLength}. Shorten it.") { Value = value };
-        // NUL and every other control character is refused; multi-line free text keeps tabs and line breaks.
-        var control = value.IndexOfAny(value.Where(c => char.IsControl(c) && !(attribute.MultiLine && c is '\t' or '\r' or '\n')).Take(1).ToArray());
+        // NUL and every other control character is refused, and Unicode's line and paragraph separators (U+2028/U+2029)
+        // in one-line fields; multi-line free text keeps tabs and line breaks.
+        var control = value.IndexOfAny(value.Where(c => char.IsControl(c) ? !(attribute.MultiLine && c is '\t' or '\r' or '\n')
+            : !attribute.MultiLine && char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator).Take(1).ToArray());
         if (control >= 0)
             throw new SalesActivityException(ActivityFailureReason.InvalidValue,
                 $"-{name} holds the control character U+{(int)value[control]:X4}; remove it" +
