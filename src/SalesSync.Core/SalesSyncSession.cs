@@ -216,6 +216,14 @@ public sealed class SalesSyncSession : IDisposable
 
     public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
 
+    /// <summary>The local side of reminders (make, change, complete, delete, read; no service calls).</summary>
+    public Reminders.ReminderBook Reminders => new(Store);
+
+    /// <summary>One reminder pass: Salesforce's Task changes in, local changes out, conflicts resolved and recorded.</summary>
+    public Task<Reminders.ReminderSyncReport> SyncRemindersAsync(Reminders.ReminderSyncOptions options, CancellationToken cancellationToken) =>
+        new Reminders.ReminderSync(Salesforce ?? throw new InvalidOperationException("Reminder sync needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."), Store)
+            .RunAsync(options, cancellationToken);
+
     /// <summary>
     /// Checks a user id as the fallback Task owner (an active Salesforce user) and returns its 18-character id;
     /// a <see cref="Activities.SalesActivityException"/> (InvalidValue) says why not.

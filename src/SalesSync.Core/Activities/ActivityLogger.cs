@@ -562,29 +562,21 @@ public sealed partial class ActivityLogger
 
     private PersonRecord Resolve(ActivityRequest request)
     {
-        var email = request.Email?.Trim() is { Length: > 0 } given ? Unsubscribes.EmailAddress.Clean(given) : null;
-        if (email is not null && Unsubscribes.EmailAddress.Problem(email) is { } problem)
-            throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Email: {problem} Give the email of a synced person, or -MarketoId.") { Value = email };
-        if (request.MarketoId is { } id)
+        try
         {
-            if (id <= 0)
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"MarketoId {id} is not a Marketo id: ids are whole numbers from 1 (see Get-SyncedPerson).") { Value = id };
-            var person = _people.Find(id) ?? throw new SalesActivityException(ActivityFailureReason.PersonNotSynced,
-                $"Marketo person {id} is not a synced sales person (run Start-SalesSync, or check the id).") { Value = id };
-            if (email is not null && !string.Equals(Unsubscribes.EmailAddress.Key(email), Unsubscribes.EmailAddress.Key(person.Email ?? ""), StringComparison.Ordinal))
-                throw new SalesActivityException(ActivityFailureReason.InvalidValue, $"Marketo person {id} has the email {person.Email}, not {email}: give one of the two, or the matching pair.") { Value = email };
-            return person;
+            return PersonResolver.Resolve(_people, request.MarketoId, request.Email);
         }
-        if (email is null)
-            throw new SalesActivityException(ActivityFailureReason.MissingPerson, "Give the person: -MarketoId, or -Email of a synced person (a MarketoId, Email, 'Email Address' or EmailAddress column or property).");
-        var matches = _people.Query(new PersonQuery { Email = email, First = 3 }).ToList();
-        return matches.Count switch
+        catch (PersonLookupException e)
         {
-            0 => throw new SalesActivityException(ActivityFailureReason.PersonNotSynced, $"No synced sales person has the email {email} (run Start-SalesSync, or check the address).") { Value = email },
-            1 => matches[0],
-            _ => throw new SalesActivityException(ActivityFailureReason.AmbiguousEmail,
-                $"Several synced people have the email {email} (Marketo ids {string.Join(", ", matches.Select(m => m.MarketoId))}); give -MarketoId to choose.") { Value = email },
-        };
+            var reason = e.Reason switch
+            {
+                PersonLookupFailure.PersonNotSynced => ActivityFailureReason.PersonNotSynced,
+                PersonLookupFailure.AmbiguousEmail => ActivityFailureReason.AmbiguousEmail,
+                PersonLookupFailure.MissingPerson => ActivityFailureReason.MissingPerson,
+                _ => ActivityFailureReason.InvalidValue,
+            };
+            throw new SalesActivityException(reason, e.Message) { Value = e.Value };
+        }
     }
 
     /// <summary>One attribute value (trimmed, not empty) against Marketo's rules and the documented values; returns it as stored.</summary>

@@ -22,6 +22,13 @@ public sealed record ActivitySettings
     /// </summary>
     public string? FallbackTaskOwnerId { get; init; }
 
+    /// <summary>Whether reminders are kept in step with Salesforce Tasks (Off by default, as in Adobe's product).</summary>
+    public Reminders.ReminderSyncMode ReminderSync { get; init; } = Reminders.ReminderSyncMode.Off;
+
+    /// <summary>When reminder sync was last turned on (the first pass after it imports Tasks changed in the 24 hours before), and by whom.</summary>
+    public DateTimeOffset? ReminderSyncEnabledAt { get; init; }
+    public string? ReminderSyncChangedBy { get; init; }
+
     /// <summary>When the settings were last changed (null: never, the defaults apply).</summary>
     public DateTimeOffset? ChangedAt { get; init; }
 

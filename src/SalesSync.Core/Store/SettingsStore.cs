@@ -23,6 +23,9 @@ internal sealed class SettingsStore(SyncStore store)
                 GuardChangedAt = Bson.UtcOrNull(doc["guardChangedAt"]),
                 GuardChangedBy = Bson.Text(doc, "guardChangedBy"),
                 FallbackTaskOwnerId = Bson.Text(doc, "fallbackTaskOwnerId"),
+                ReminderSync = Bson.Text(doc, "reminderSync") is { } mode ? Enum.Parse<Reminders.ReminderSyncMode>(mode) : Reminders.ReminderSyncMode.Off,
+                ReminderSyncEnabledAt = Bson.UtcOrNull(doc["reminderSyncEnabledAt"]),
+                ReminderSyncChangedBy = Bson.Text(doc, "reminderSyncChangedBy"),
             };
         }
     }
@@ -31,7 +34,11 @@ internal sealed class SettingsStore(SyncStore store)
     {
         var now = DateTimeOffset.UtcNow;
         var saved = settings with { ChangedAt = now, ChangedBy = Environment.UserName };
-        if (saved.UnsubscribeGuard != Activities.UnsubscribeGuard) saved = saved with { GuardChangedAt = now, GuardChangedBy = Environment.UserName };
+        var before = Activities;
+        if (saved.UnsubscribeGuard != before.UnsubscribeGuard) saved = saved with { GuardChangedAt = now, GuardChangedBy = Environment.UserName };
+        // Turning reminder sync on records when: the first pass after it imports from then and pushes only what is newer.
+        if (saved.ReminderSync != before.ReminderSync)
+            saved = saved with { ReminderSyncChangedBy = Environment.UserName, ReminderSyncEnabledAt = saved.ReminderSync == Reminders.ReminderSyncMode.TwoWay ? now : before.ReminderSyncEnabledAt };
         _settings.Upsert(new BsonDocument
         {
             ["_id"] = ActivitiesId,
@@ -42,6 +49,9 @@ internal sealed class SettingsStore(SyncStore store)
             ["guardChangedAt"] = saved.GuardChangedAt is { } g ? new BsonValue(g.UtcDateTime) : BsonValue.Null,
             ["guardChangedBy"] = saved.GuardChangedBy,
             ["fallbackTaskOwnerId"] = saved.FallbackTaskOwnerId,
+            ["reminderSync"] = saved.ReminderSync.ToString(),
+            ["reminderSyncEnabledAt"] = saved.ReminderSyncEnabledAt is { } e ? new BsonValue(e.UtcDateTime) : BsonValue.Null,
+            ["reminderSyncChangedBy"] = saved.ReminderSyncChangedBy,
         });
         return saved;
     }

@@ -21,6 +21,7 @@ internal sealed class SyncStore : IDisposable
     private readonly Lazy<ActivityStore> _activities;
     private readonly Lazy<SettingsStore> _settings;
     private readonly Lazy<OptOutStore> _optOuts;
+    private readonly Lazy<ReminderStore> _reminders;
 
     internal SyncStore(string path, LiteDatabase database, DatabaseLock fileLock, string marketoInstance, bool encrypted, DateTime createdAt)
     {
@@ -37,6 +38,7 @@ internal sealed class SyncStore : IDisposable
         _activities = new Lazy<ActivityStore>(() => new ActivityStore(this));
         _settings = new Lazy<SettingsStore>(() => new SettingsStore(this));
         _optOuts = new Lazy<OptOutStore>(() => new OptOutStore(this));
+        _reminders = new Lazy<ReminderStore>(() => new ReminderStore(this));
     }
 
     /// <summary>
@@ -54,6 +56,7 @@ internal sealed class SyncStore : IDisposable
     public ActivityStore Activities => _activities.Value;
     public SettingsStore Settings => _settings.Value;
     public OptOutStore OptOuts => _optOuts.Value;
+    public ReminderStore Reminders => _reminders.Value;
 
     /// <summary>Whether any activity was ever stored (reads that find none need not create the collection).</summary>
     public bool HasActivities => Database.CollectionExists("activities");
