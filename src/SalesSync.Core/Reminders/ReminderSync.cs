@@ -345,7 +345,9 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
         if (row.IsDeleted) return r.SalesforceDeleted ? null : DeletedInSalesforce(Raw(r, row), conflicts, now);
         if (r.Deleted && r.SalesforceDeleted) return null; // settled tombstone: an undelete does not revive it
         var raw = Raw(r, row);
-        if (ReminderMapping.OutOfScope(row, person is not null) is { } why)
+        // The WhoId SalesSync itself gave the Task (a converted lead's contact) stays the reminder's person's.
+        var known = person is not null || string.Equals(row.WhoId, SalesforceIds.To18(r.WhoId), StringComparison.Ordinal);
+        if (ReminderMapping.OutOfScope(row, known) is { } why)
         {
             if (r.OutOfScope is null)
             {
@@ -354,7 +356,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             }
             return raw with { OutOfScope = why };
         }
-        raw = raw with { OutOfScope = null, WhoId = row.WhoId, OwnerId = row.OwnerId, MarketoId = person!.MarketoId };
+        raw = raw with { OutOfScope = null, WhoId = row.WhoId, OwnerId = row.OwnerId, MarketoId = person?.MarketoId ?? r.MarketoId };
         var agreed = r.Base ?? r.Values;
         var (changed, theirs) = ReminderMapping.Read(row, agreed);
         if (changed == ReminderFields.None) return raw;

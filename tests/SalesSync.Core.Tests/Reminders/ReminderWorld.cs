@@ -168,7 +168,7 @@ internal sealed class ReminderWorld : IAsyncDisposable
             var priority = Text(t, "Priority");
             if (priority != "Low" && ReminderMapping.PriorityIn(priority) != v.Priority) problems.Add($"{r.Id}: priority {v.Priority} vs {priority}");
             if (Text(t, "ActivityDate") != ReminderMapping.DateOut(v.DueDate)) problems.Add($"{r.Id}: due {v.DueDate} vs {Text(t, "ActivityDate")}");
-            if ((Text(t, "Description") ?? "") != (v.Details ?? "")) problems.Add($"{r.Id}: details differ");
+            if ((Text(t, "Description") ?? "") != (v.Details ?? "")) problems.Add($"{r.Id}: details '{v.Details}' vs '{Text(t, "Description")}' (base '{r.Base?.Details}', origin {r.Origin}, attempts {r.Attempts}, {r.LastError})");
             if (Text(t, "Subject") != v.Subject && Text(t, "Subject") != r.SalesforceSubject) problems.Add($"{r.Id}: subject {v.Subject} vs {Text(t, "Subject")}");
         }
         var synced = People.Select(WhoOf).ToHashSet(StringComparer.Ordinal);
