@@ -14,10 +14,19 @@ public class ReminderCallTests(ITestOutputHelper output)
         var day = new DateOnly(2027, 3, 1);
         var ids = Enumerable.Range(0, 1000).Select(i => w.NewReminder(w.People[i % w.People.Count], $"Call back #{i}", day.AddDays(i % 40), details: $"note {i}", seller: i).ReminderId).ToList();
 
+        // -WhatIf: reads, counts what would go out, writes nothing anywhere.
+        var whatIf = await w.PassAsync(new ReminderSyncOptions { WhatIf = true });
+        Assert.Equal((true, 1000, 1), (whatIf.WhatIf, whatIf.CreatedInSalesforce, whatIf.SalesforceCalls));
+        Assert.Equal(0, await w.CallsToAsync("POST", "composite/sobjects"));
+        Assert.Null(w.Session.Store.Reminders.Cursor.Since);
+        Assert.All(w.Records(), r => Assert.Equal(ReminderSyncState.Pending, r.State));
+
+        // Two passes at once on one database: one waits for the other, and nothing is sent twice.
         var before = await w.CallsAsync();
         var clock = Stopwatch.StartNew();
-        var created = await w.PassAsync();
+        var both = await Task.WhenAll(w.PassAsync(), w.PassAsync());
         var pushSeconds = clock.Elapsed.TotalSeconds;
+        var created = both.Single(p => p.CreatedInSalesforce > 0);
         Assert.Null(created.StoppedBecause);
         Assert.True(created.Failed == 0, string.Join("\n", w.Records().Where(r => r.LastError is not null).Select(r => $"{r.WhoId} {r.OwnerId} {r.LastError}").Distinct().Take(5)));
         Assert.Equal(1000, created.CreatedInSalesforce);
