@@ -153,6 +153,15 @@ public class ReminderMappingTests
         await w.PassAsync();
         Assert.Equal(ReminderStatus.Complete, w.Record(statuses[2]).Values.Status);
         await w.AssertConvergedAsync();
+
+        // A Task handed to a queue leaves the sync's scope: reported once, kept here NotSynced, no further push.
+        await w.EditTaskAsync(TaskId(statuses[5]), new { OwnerId = w.Sandbox.Host.State.World.Salesforce.TaskQueueId });
+        var left = await w.PassAsync();
+        Assert.Equal(1, left.OutOfScope);
+        Assert.Equal(ReminderSyncState.NotSynced, w.Record(statuses[5]).State);
+        w.Book.Update(statuses[5], new ReminderEdit { Details = "stays here" }, DateTimeOffset.UtcNow);
+        var after = await w.PassAsync();
+        Assert.Equal((0, 0), (after.OutOfScope, after.UpdatedInSalesforce));
     }
 
     private readonly record struct JsonElementLike(System.Text.Json.Nodes.JsonNode Node)
