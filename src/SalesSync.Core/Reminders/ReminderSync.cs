@@ -208,13 +208,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
         var sending = Work().Where(r => r.SendingSince is not null).ToList();
         if (sending.Count == 0) return;
         var since = sending.Min(r => r.SendingSince!.Value) - LookupMargin;
-        var rows = new List<TaskRow>();
-        foreach (var chunk in Soql.InListChunks(sending.Select(r => SalesforceIds.To18(r.WhoId)).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
-            await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk} AND CreatedDate >= {Literal(since)}", includeDeleted: true, ct).ConfigureAwait(false))
-                rows.Add(TaskRow.Parse(e));
-        _read += rows.Count;
-        var mapped = ByTask(rows.Select(r => r.Id).ToList());
-        var free = rows.Where(r => !mapped.ContainsKey(r.Id)).ToList();
+        var free = await UnmappedTasksOfAsync(sending, $" AND CreatedDate >= {Literal(since)}", includeDeleted: true, ct).ConfigureAwait(false);
         var (linked, again) = await LockedAsync(() =>
         {
             var used = new HashSet<string>(StringComparer.Ordinal);
@@ -242,6 +236,18 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             return (found, resend);
         }, ct).ConfigureAwait(false);
         EngineObserver.Current.Verbose($"Reminder sync: of {sending.Count} creates with an unknown outcome, {linked} had arrived (linked to their Tasks) and {again} had not (sent again).");
+    }
+
+    /// <summary>The Tasks of these reminders' people (WhoId, 200 a query) that no reminder maps: what a lookup may link.</summary>
+    private async Task<List<TaskRow>> UnmappedTasksOfAsync(IEnumerable<ReminderRecord> reminders, string andWhere, bool includeDeleted, CancellationToken ct)
+    {
+        var rows = new List<TaskRow>();
+        foreach (var chunk in Soql.InListChunks(reminders.Select(r => SalesforceIds.To18(r.WhoId)).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
+            await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}{andWhere}", includeDeleted, ct).ConfigureAwait(false))
+                rows.Add(TaskRow.Parse(e));
+        _read += rows.Count;
+        var mapped = ByTask(rows.Select(r => r.Id).ToList());
+        return rows.Where(r => !mapped.ContainsKey(r.Id)).ToList();
     }
 
     // ---------- (3) pull ----------
@@ -526,13 +532,8 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             .Where(r => !r.PushEligible && !r.Deleted && r.SalesforceTaskId is null && r.OutOfScope is null).ToList();
         if (waiting.Count == 0) return;
         Progress($"Checking {waiting.Count} earlier reminders for duplicates");
-        var rows = new List<TaskRow>();
-        foreach (var chunk in Soql.InListChunks(waiting.Select(r => SalesforceIds.To18(r.WhoId)).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
-            await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}", includeDeleted: false, ct).ConfigureAwait(false))
-                rows.Add(TaskRow.Parse(e));
-        _read += rows.Count;
-        var mapped = ByTask(rows.Select(r => r.Id).ToList());
-        var candidates = rows.Where(r => !mapped.ContainsKey(r.Id) && ReminderMapping.OutOfScope(r, true) is null)
+        var free = await UnmappedTasksOfAsync(waiting, "", includeDeleted: false, ct).ConfigureAwait(false);
+        var candidates = free.Where(r => ReminderMapping.OutOfScope(r, true) is null)
             .GroupBy(r => ReminderMapping.DuplicateKey(r.WhoId, r.ActivityDate, r.Subject))
             .ToDictionary(g => g.Key, g => new Queue<TaskRow>(g), StringComparer.Ordinal);
         var linked = await LockedAsync(() =>
@@ -645,7 +646,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
         Step("create-answered");
         using (response)
         {
-            var results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().Select(x => x.Clone()).ToList() : [];
+            var results = Results(response);
             if (results.Count != sending.Count)
             {
                 await ResolveInDoubtAsync(ct).ConfigureAwait(false);
@@ -708,17 +709,8 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
     {
         var sent = batch.Select(r => (Record: r, Fields: r.LocalChanges, Values: r.Values)).ToList();
         var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(sent.Select(s => (JsonNode)ReminderMapping.UpdateRecord(s.Record.SalesforceTaskId!, s.Values, s.Fields)).ToArray()) };
-        List<JsonElement> results;
-        try
-        {
-            using var response = await salesforce.IdempotentWriteAsync(RestSharp.Method.Patch, salesforce.DataPath("composite/sobjects"), body.ToJsonString(), [], ct).ConfigureAwait(false);
-            results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().Select(x => x.Clone()).ToList() : [];
-        }
-        catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
-        {
-            throw new PassStopped($"Salesforce: updating {batch.Count} Tasks: {e.Message} They stay pending for the next pass.");
-        }
-        if (results.Count != sent.Count) throw new PassStopped("Salesforce: the collection answer did not match the request; the updates stay pending.");
+        var results = await IdempotentCollectionAsync(() => salesforce.IdempotentWriteAsync(RestSharp.Method.Patch, salesforce.DataPath("composite/sobjects"), body.ToJsonString(), [], ct),
+            "updating", sent.Count).ConfigureAwait(false);
         await LockedAsync(() =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -750,18 +742,8 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
     /// <summary>Deletes Tasks (DELETE composite/sobjects?ids=, idempotent: a Task already gone counts as deleted).</summary>
     private async Task DeleteAsync(IReadOnlyList<ReminderRecord> batch, CancellationToken ct)
     {
-        List<JsonElement> results;
-        try
-        {
-            using var response = await salesforce.SendAsync(RestSharp.Method.Delete, salesforce.DataPath("composite/sobjects"),
-                [new("ids", string.Join(',', batch.Select(r => r.SalesforceTaskId))), new("allOrNone", "false")], ct).ConfigureAwait(false);
-            results = response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().Select(x => x.Clone()).ToList() : [];
-        }
-        catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
-        {
-            throw new PassStopped($"Salesforce: deleting {batch.Count} Tasks: {e.Message} They stay pending for the next pass.");
-        }
-        if (results.Count != batch.Count) throw new PassStopped("Salesforce: the collection answer did not match the request; the deletes stay pending.");
+        var results = await IdempotentCollectionAsync(() => salesforce.SendAsync(RestSharp.Method.Delete, salesforce.DataPath("composite/sobjects"),
+            [new("ids", string.Join(',', batch.Select(r => r.SalesforceTaskId))), new("allOrNone", "false")], ct), "deleting", batch.Count).ConfigureAwait(false);
         await LockedAsync(() =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -779,6 +761,26 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             return 0;
         }, ct).ConfigureAwait(false);
     }
+
+    /// <summary>An idempotent collection call's per-record results; a failed call or an answer of another length stops the pass (the changes stay pending).</summary>
+    private static async Task<List<JsonElement>> IdempotentCollectionAsync(Func<Task<JsonDocument>> send, string doing, int count)
+    {
+        List<JsonElement> results;
+        try
+        {
+            using var response = await send().ConfigureAwait(false);
+            results = Results(response);
+        }
+        catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+        {
+            throw new PassStopped($"Salesforce: {doing} {count} Tasks: {e.Message} They stay pending for the next pass.");
+        }
+        return results.Count == count ? results
+            : throw new PassStopped($"Salesforce: the answer to {doing} {count} Tasks did not match the request; they stay pending for the next pass.");
+    }
+
+    private static List<JsonElement> Results(JsonDocument response) =>
+        response.RootElement.ValueKind == JsonValueKind.Array ? response.RootElement.EnumerateArray().Select(x => x.Clone()).ToList() : [];
 
     private static bool Succeeded(JsonElement result, out string? id, out string code, out string? message)
     {
