@@ -21,8 +21,11 @@ namespace SalesSync.Core.Reminders;
 /// nothing, and the create-in-doubt lookup keeps a Task from being made twice. One pass at a time per database
 /// (<see cref="ReminderStore.PassLock"/>); reminder edits and the pass's merges share <see cref="ReminderStore.WriteLock"/>.
 /// </summary>
-internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
+/// <param name="outcomeGrace">How long a create with an unknown outcome may still land (Salesforce's part of ConnectionSettings.UnknownOutcomeGrace): not found within it, it is not sent again yet.</param>
+internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store, TimeSpan? outcomeGrace = null)
 {
+    private readonly TimeSpan _grace = outcomeGrace ?? Connection.OutcomeGrace.Default.Salesforce;
+
     public const int Batch = 200;
 
     /// <summary>Rows applied (and saved with the watermark) at a time: one queryAll page.</summary>
@@ -209,6 +212,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
         if (sending.Count == 0) return;
         var since = sending.Min(r => r.SendingSince!.Value) - LookupMargin;
         var free = await UnmappedTasksOfAsync(sending, $" AND CreatedDate >= {Literal(since)}", includeDeleted: true, ct).ConfigureAwait(false);
+        var waiting = 0;
         var (linked, again) = await LockedAsync(() =>
         {
             var used = new HashSet<string>(StringComparer.Ordinal);
@@ -216,10 +220,16 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             var conflicts = new List<ReminderConflict>();
             int found = 0, resend = 0;
             var now = DateTimeOffset.UtcNow;
+            waiting = 0;
             foreach (var r in sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Where(r => r.SendingSince is not null))
             {
                 var sent = r.Base ?? r.Values;
                 var row = free.FirstOrDefault(t => !used.Contains(t.Id) && ReminderMapping.SameAsSent(t, r.WhoId, r.OwnerId, sent));
+                if (row is null && now - r.SendingSince < _grace)
+                {
+                    waiting++; // sent moments ago: it may still land, so it is not sent again yet
+                    continue;
+                }
                 if (row is null)
                 {
                     saved.Add(r with { SendingSince = null, Base = null });
@@ -235,7 +245,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store)
             Save(saved, conflicts);
             return (found, resend);
         }, ct).ConfigureAwait(false);
-        EngineObserver.Current.Verbose($"Reminder sync: of {sending.Count} creates with an unknown outcome, {linked} had arrived (linked to their Tasks) and {again} had not (sent again).");
+        EngineObserver.Current.Verbose($"Reminder sync: of {sending.Count} creates with an unknown outcome, {linked} had arrived (linked to their Tasks), {again} had not (sent again) and {waiting} were sent less than {_grace.TotalMinutes:0.#} minutes ago and may still land (looked up again by the next pass).");
     }
 
     /// <summary>The Tasks of these reminders' people (WhoId, 200 a query) that no reminder maps: what a lookup may link.</summary>

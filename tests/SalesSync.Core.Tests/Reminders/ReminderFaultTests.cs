@@ -31,8 +31,12 @@ public class ReminderFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         // A 5xx on a create collection: the outcome is unknown, the lookup finds nothing arrived, the next pass sends it.
         Make(200);
         await w.Sandbox.FaultAsync(new { service = "salesforce", path = Collections, method = "POST", kind = "http", status = 503, count = 1 });
-        var outage = await w.PassAsync();
+        var outage = await w.PassAsync(grace: TimeSpan.FromMinutes(10));
         Assert.NotNull(outage.StoppedBecause);
+        // Within the grace period a create not found yet may still land: it stays Sending, not sent again.
+        var held = await w.PassAsync(grace: TimeSpan.FromMinutes(10));
+        Assert.Equal(0, held.CreatedInSalesforce);
+        Assert.Equal(200, w.Records().Count(r => r.State == ReminderSyncState.Sending));
         Assert.True(await PassesUntilSettledAsync() <= 2);
         await w.AssertNoDuplicateTasksAsync();
         await w.AssertConvergedAsync();
