@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SalesSync.Core.Reminders;
+using SalesSync.Core.Tests.Support;
 using Xunit.Abstractions;
 
 namespace SalesSync.Core.Tests.Reminders;
@@ -129,8 +130,12 @@ public class ReminderConvergenceTests(ITestOutputHelper output)
         Assert.Equal((500, 500), (localOps, sfOps));
 
         var clock = Stopwatch.StartNew();
-        var first = await w.PassAsync();
+        var observer = new RecordingObserver();
+        ReminderSyncReport first;
+        using (Diagnostics.EngineObserver.Use(observer)) first = await w.PassAsync();
         var seconds = clock.Elapsed.TotalSeconds;
+        // Every conflict is also one engine warning (Write-Warning in the cmdlets), never dropped silently.
+        Assert.Equal(70, observer.Messages.Count(m => m.StartsWith("WARNING: Reminder SR-", StringComparison.Ordinal) && m.Contains("Get-SalesReminderConflict", StringComparison.Ordinal)));
         Assert.Null(first.StoppedBecause);
         var second = await w.PassAsync();
         Assert.Null(second.StoppedBecause);

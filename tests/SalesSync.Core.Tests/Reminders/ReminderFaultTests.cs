@@ -37,6 +37,10 @@ public class ReminderFaultTests(Xunit.Abstractions.ITestOutputHelper output)
         var held = await w.PassAsync(grace: TimeSpan.FromMinutes(10));
         Assert.Equal(0, held.CreatedInSalesforce);
         Assert.Equal(200, w.Records().Count(r => r.State == ReminderSyncState.Sending));
+        // Then 5 records of the create collection refused (row locks): created by the pass after.
+        await w.Sandbox.FaultAsync(new { service = "salesforce", path = Collections, method = "POST", kind = "recordError", count = 5 });
+        var refused = await w.PassAsync();
+        Assert.Equal((195, 5), (refused.CreatedInSalesforce, refused.Failed));
         Assert.True(await PassesUntilSettledAsync() <= 2);
         await w.AssertNoDuplicateTasksAsync();
         await w.AssertConvergedAsync();
