@@ -112,6 +112,16 @@ public class ReminderFaultTests(Xunit.Abstractions.ITestOutputHelper output)
             }
         }
         Lap("Assert.True(await Pa");
+        // Ctrl+C at a random moment, in the middle of a call as likely as not.
+        for (var round = 0; round < 4; round++)
+        {
+            Make(60);
+            foreach (var id in live().Take(20)) w.Book.Update(id, new ReminderEdit { Priority = round % 2 == 0 ? ReminderPriority.High : ReminderPriority.Normal }, DateTimeOffset.UtcNow);
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(rng.Next(5, 150)));
+            var report = await w.PassAsync(ct: cts.Token);
+            Assert.True(report.StoppedBecause is null || cts.IsCancellationRequested, report.StoppedBecause);
+        }
+        Lap("timed cancels");
         Assert.True(await PassesUntilSettledAsync() <= 3);
         await w.AssertNoDuplicateTasksAsync();
         await w.AssertConvergedAsync();
