@@ -221,7 +221,7 @@ public sealed class SalesSyncSession : IDisposable
 
     /// <summary>One reminder pass: Salesforce's Task changes in, local changes out, conflicts resolved and recorded.</summary>
     public Task<Reminders.ReminderSyncReport> SyncRemindersAsync(Reminders.ReminderSyncOptions options, CancellationToken cancellationToken) =>
-        new Reminders.ReminderSync(Salesforce ?? throw new InvalidOperationException("Reminder sync needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."), Store)
+        new Reminders.ReminderSync(Salesforce ?? throw new InvalidOperationException("Reminder sync needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."), Store, Settings.UnknownOutcomeGrace.Salesforce)
             .RunAsync(options, cancellationToken);
 
     /// <summary>
