@@ -232,6 +232,15 @@ public sealed class SalesSyncSession : IDisposable
         new Activities.TaskOwners(Salesforce ?? throw new InvalidOperationException("Checking a Task owner needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."))
             .CheckActiveAsync(userId, cancellationToken);
 
+    private Feed.PersonActivityFeed? _activityFeed;
+
+    /// <summary>The person activity feed of this connection (its activity types and its short cache last as long as the connection).</summary>
+    public Feed.PersonActivityFeed ActivityFeed => LazyInitializer.EnsureInitialized(ref _activityFeed, () => new Feed.PersonActivityFeed(Marketo));
+
+    /// <summary>The people a feed request names (by Marketo id, email or Salesforce account); a <see cref="People.PersonLookupException"/> says why none.</summary>
+    public IReadOnlyList<Feed.FeedPerson> FindFeedPeople(long? marketoId, string? email, string? accountId) =>
+        Feed.FeedPeople.Find(Store.People, marketoId, email, accountId);
+
     /// <summary>Live unsubscribe checks for one caller: up to 300 emails per Marketo call (sized by the synced duplicates), repeats answered once, failing closed.</summary>
     public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo, store: Store);
 

@@ -47,7 +47,7 @@ public static class ActivityApi
             var world = state.World;
             world.Prune(state.Clock.UtcNow);
             var position = world.FirstActivityIdAtOrAfter(since) ?? world.NextActivityId;
-            return MarketoEnvelope.Token(new ActivityPagingToken(position, since).Encode());
+            return MarketoEnvelope.Token(new ActivityPagingToken(position, since, Filler: ActivityPagingToken.FillerFor(state.Options.PagingTokenLength)).Encode());
         }
     }
 
@@ -241,8 +241,8 @@ public static class ActivityApi
             // Within a walk the token keeps its time: a custom activity dated by its client (backfilled, or in
             // the future) must not move it, or later rows dated before it would drop out depending on batchSize.
             var next = more && lastRead is not null
-                ? new ActivityPagingToken(lastRead.Id + 1, t)
-                : new ActivityPagingToken(Math.Max(world.NextActivityId, token.Position), Max(t, now));
+                ? new ActivityPagingToken(lastRead.Id + 1, t, Filler: token.Filler)
+                : new ActivityPagingToken(Math.Max(world.NextActivityId, token.Position), Max(t, now), Filler: token.Filler);
             return MarketoEnvelope.Ok(rows, next.Encode(), more);
         }
     }
