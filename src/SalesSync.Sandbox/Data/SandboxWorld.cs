@@ -162,6 +162,13 @@ public sealed class SandboxWorld
 
     private DateTimeOffset _historyPruneDue = DateTimeOffset.MaxValue;
 
+    /// <summary>The person and date of the log's row at <paramref name="index"/> without rendering it (filters run on these first).</summary>
+    public (long LeadId, DateTimeOffset At) HeadAt(int index) =>
+        index < _history.Length ? _history[index] : (_activities[index - _history.Length].LeadId, _activities[index - _history.Length].ActivityDate);
+
+    /// <summary>The id of the log's row at <paramref name="index"/>.</summary>
+    public long IdAt(int index) => index < _history.Length ? HistoryId(index) : _activities[index - _history.Length].Id;
+
     /// <summary>The id the next logged activity gets: the position "after everything logged so far".</summary>
     public long NextActivityId => _nextActivityId;
 
