@@ -1,0 +1,32 @@
+@{
+    Synopsis    = 'Shows what a person, or every contact of an account, did lately: emails, web visits, interesting moments and sales activity, fresh from Marketo.'
+    Description = @(
+        'Get-PersonActivity reads Marketo''s activity log for one person or many (-MarketoId, -Email, Get-SyncedPerson through the pipeline) or for every synced contact of a Salesforce account (-AccountId, however many contacts: the Sales Insight grid shows nothing above 800). It is what the Sales Insight grid shows, asked of Marketo when you ask: marketing emails (sent, delivered, bounced, opened, clicked, unsubscribed), web activity (page visits, link clicks, form fills), interesting moments, sales emails, and the sales calls and campaigns SalesSync (or Sales Insight Actions) logged. CRM tasks (SFDC Activity) are read when asked for with -Category CrmTask or All.'
+        'Activities come newest first per person, people in the order given. Each object is flat: MarketoId, Email, ActivityId (Marketo''s marketoGUID), Date (UTC) and DateUtc (the same as ISO 8601 text), Category, Type (Marketo''s name for the activity type), Primary (the email''s name, the page, form or link, the moment''s description, the subject), and what matters for the category: Subject, MailingId, Link, PageUrl, Campaign, InterestingMomentType and Description, Source, Status. An activity SalesSync logged carries its SalesSyncActivityId in SalesActivityId, so Get-SalesActivity -ActivityId finds it. Every attribute is also in Attributes as text. -Summary Weekly gives one row per person per ISO week instead, with counts per category.'
+        'Cost: Marketo allows 30 people and 10 activity types per call, so a request costs ceil(people / 30) calls per group of 10 types (the default categories are two groups) per page of 300 activities, plus one paging-token call, plus one activity-types call the first time on a connection. Calls run side by side within the connection''s share of Marketo''s limits. What was read is kept in memory for the connection: the same question within 5 minutes costs no call, and a later one reads only what is new. Nothing is written to the database.'
+        'Retention: Marketo keeps web visits, link clicks, email sends and deliveries for 90 days, and interesting moments, opens, clicks and most other activities for 25 months. The default window is the last 90 days; a -Since older than what Marketo keeps for a type writes a warning and reads that type from the oldest day Marketo still has.'
+        'Errors: a person that cannot be found writes an error and the others are read: InvalidMarketoId, InvalidEmail or InvalidAccountId (InvalidArgument), PersonNotSynced or AccountHasNoSyncedContacts (ObjectNotFound), with the value given as TargetObject. -Until not later than -Since is UntilNotAfterSince and a -Since in the future is SinceInFuture (terminating, InvalidArgument); an -ActivityType the instance does not have is UnknownActivityType (terminating, ObjectNotFound). A Marketo failure that stops the request is MarketoUnavailable, MarketoAccessDenied, MarketoRequestRefused or MarketoQuotaExhausted.'
+    )
+    Parameters  = @{
+        MarketoId    = 'Marketo ids of the people (also from Get-SyncedPerson through the pipeline). A person need not be synced; a synced one is labelled with its email.'
+        Email        = 'Emails of synced people: every synced record with the email (Marketo''s duplicates of one person) is read.'
+        AccountId    = 'A Salesforce account id (15 or 18 characters): every synced contact on the account is read, however many.'
+        Since        = 'The start of the window (a local time unless it has an offset). Default: the last 90 days, what Marketo keeps of web visits and email sends.'
+        Until        = 'The end of the window; must be later than -Since. Default: now.'
+        Category     = 'Which activities: Email, Web, InterestingMoment, SalesEmail, SalesCall, SalesCampaign, CrmTask, or All. Default: all but CrmTask (the Sales Insight grid''s email, call, interesting moment and web activity, with sales emails and campaigns).'
+        ActivityType = 'Activity types by the name Marketo gives them (''Visit Webpage'', ''Open Email'', ''Interesting Moment'', or a custom type''s name), added to -Category; alone, only these types are read. Tab completion offers the common ones.'
+        First        = 'At most this many activities per person, the newest.'
+        Summary      = 'Weekly: one row per person per ISO week that has activity, with counts per category (Email, Web, InterestingMoment, SalesEmail, SalesCall, SalesCampaign, CrmTask, Other, Total), oldest week first.'
+    }
+    Inputs      = 'Objects with a MarketoId property, for example from Get-SyncedPerson.'
+    Outputs     = @{ Type = @('SalesSync.PersonActivity', 'SalesSync.PersonActivityWeek'); Description = 'PersonActivity: one per activity, newest first per person, flat (see the description). PersonActivityWeek (with -Summary Weekly): one per person per ISO week, with counts per category.' }
+    Notes       = @('The table view shows MarketoId, Date, Type and Primary; Format-List * shows every property.')
+    Examples    = @(
+        @{ Code = 'Get-PersonActivity -MarketoId 1001 -First 20'; Remarks = 'The 20 most recent emails, web visits, interesting moments and sales activities of one person in the last 90 days.' }
+        @{ Code = 'Get-SyncedPerson -Email *@acme.com | Get-PersonActivity -Summary Weekly'; Remarks = 'One row per person at Acme per week, with counts per category: who is engaging, and when.' }
+        @{ Code = 'Get-PersonActivity -MarketoId 1001 -Category InterestingMoment -Since (Get-Date).AddDays(-365) | Select-Object Date, InterestingMomentType, Description'; Remarks = 'A year of interesting moments (Marketo keeps them 25 months; web visits and sends only 90 days).' }
+        @{ Code = '$contact = Get-SyncedPerson -SalesforceId 0035g00000AbCdE; Get-PersonActivity -AccountId $contact.SalesforceAccountId -Category Email, Web | Group-Object Email | Sort-Object Count -Descending | Select-Object Count, Name'; Remarks = 'How much email and web activity each contact of one account had in the last 90 days, most active first.' }
+        @{ Code = 'Get-PersonActivity -MarketoId 1001 -ActivityType ''Open Email'', ''Click Email'' | Export-Csv -LiteralPath ./opens.csv -NoTypeInformation'; Remarks = 'Opens and clicks of Marketo emails, exported with every attribute as a column.' }
+    )
+    Links       = @('Get-SyncedPerson', 'Get-SalesActivity')
+}
