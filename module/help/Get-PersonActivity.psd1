@@ -8,7 +8,7 @@
         'Errors: a person that cannot be found writes an error and the others are read: InvalidMarketoId, InvalidEmail or InvalidAccountId (InvalidArgument), PersonNotSynced or AccountHasNoSyncedContacts (ObjectNotFound), with the value given as TargetObject. -Until not later than -Since is UntilNotAfterSince and a -Since in the future is SinceInFuture (terminating, InvalidArgument); an -ActivityType the instance does not have is UnknownActivityType (terminating, ObjectNotFound). A Marketo failure that stops the request is MarketoUnavailable, MarketoAccessDenied, MarketoRequestRefused or MarketoQuotaExhausted.'
     )
     Parameters  = @{
-        MarketoId    = 'Marketo ids of the people (also from Get-SyncedPerson through the pipeline). A person need not be synced; a synced one is labelled with its email.'
+        MarketoId    = 'Marketo ids of the people (also through the pipeline: ids, or Get-SyncedPerson''s objects). A person need not be synced; a synced one is labelled with its email.'
         Email        = 'Emails of synced people: every synced record with the email (Marketo''s duplicates of one person) is read.'
         AccountId    = 'A Salesforce account id (15 or 18 characters): every synced contact on the account is read, however many.'
         Since        = 'The start of the window (a local time unless it has an offset). Default: the last 90 days, what Marketo keeps of web visits and email sends.'
@@ -18,7 +18,7 @@
         First        = 'At most this many activities per person, the newest.'
         Summary      = 'Weekly: one row per person per ISO week that has activity, with counts per category (Email, Web, InterestingMoment, SalesEmail, SalesCall, SalesCampaign, CrmTask, Other, Total), oldest week first.'
     }
-    Inputs      = 'Objects with a MarketoId property, for example from Get-SyncedPerson.'
+    Inputs      = 'Marketo ids, or objects with a MarketoId property, for example from Get-SyncedPerson.'
     Outputs     = @{ Type = @('SalesSync.PersonActivity', 'SalesSync.PersonActivityWeek'); Description = 'PersonActivity: one per activity, newest first per person, flat (see the description). PersonActivityWeek (with -Summary Weekly): one per person per ISO week, with counts per category.' }
     Notes       = @('The table view shows MarketoId, Date, Type and Primary; Format-List * shows every property.')
     Examples    = @(

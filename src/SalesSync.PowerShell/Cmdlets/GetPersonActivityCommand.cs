@@ -39,7 +39,7 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     private const string AccountSet = "Account";
 
     /// <summary>Marketo ids (also from Get-SyncedPerson by property name).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
     public long[] MarketoId { get; set; } = [];
 
     /// <summary>Emails of synced people (every synced record with the email).</summary>
