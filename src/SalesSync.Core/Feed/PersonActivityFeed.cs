@@ -156,10 +156,19 @@ public sealed class PersonActivityFeed
         return new Plan(wanted, wanted.Select(t => t.Id).ToHashSet(), since, startOf);
     }
 
+    private long _lastServerNowTicks;
+
+    /// <summary>
+    /// Marketo's time, never earlier than the last one read: the clock offset comes from whole-second Date headers and
+    /// wobbles by up to a second, and a default window that started a moment earlier would miss the cache.
+    /// </summary>
     private DateTimeOffset ServerNow()
     {
         var local = _time.GetUtcNow();
-        return _marketo.ServerClock.ToServerTime(local) ?? local;
+        var now = (_marketo.ServerClock.ToServerTime(local) ?? local).UtcTicks;
+        for (var last = Interlocked.Read(ref _lastServerNowTicks); now > last; last = Interlocked.Read(ref _lastServerNowTicks))
+            if (Interlocked.CompareExchange(ref _lastServerNowTicks, now, last) == last) return new DateTimeOffset(now, TimeSpan.Zero);
+        return new DateTimeOffset(Interlocked.Read(ref _lastServerNowTicks), TimeSpan.Zero);
     }
 
     /// <summary>One call sequence: up to 30 people and 10 types, from a start time (a window read cold, or read on from the last read).</summary>
