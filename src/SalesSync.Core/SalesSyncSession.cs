@@ -187,8 +187,13 @@ public sealed class SalesSyncSession : IDisposable
     public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
 
     /// <summary>Creates what is missing of SalesSync's three custom activity types in Marketo and approves them (nothing with whatIf).</summary>
-    public Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken) =>
-        new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken);
+    public async Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken)
+    {
+        var result = await new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken).ConfigureAwait(false);
+        // The feed reads the types again: SalesSync's own may exist now.
+        if (!whatIf) _activityFeed?.ForgetTypes();
+        return result;
+    }
 
     /// <summary>A logger for one caller's activities (checks, stores, delivers in API-sized batches).</summary>
     public Activities.ActivityLogger CreateActivityLogger() => new(Marketo, Salesforce, Store, Settings.UnknownOutcomeGrace);

@@ -9,7 +9,8 @@ namespace SalesSync.Core.Feed;
 /// <summary>
 /// A person's activity, fresh from Marketo's log (what the Sales Insight grid shows), for one person, many, or an
 /// account's contacts. Cost per request: <c>ceil(people / 30) × ceil(types / 10) × pages</c> activities.json calls,
-/// plus one paging-token call per start time read cold, plus one Get Activity Types call per connection. People go 30
+/// plus one paging-token call per start time read cold, plus one Get Activity Types call per connection and day (again after
+/// Install-SalesActivityType). People go 30
 /// per call and types 10 per call (the API's maxima); pages are followed while <c>moreResult</c> is true, short and
 /// empty ones included; a query past the URL limit goes as POST <c>_method=GET</c> (<see cref="MarketoClient"/>).
 /// Calls run side by side within the connection's share of Marketo's concurrency limit, each through the rate gate.
@@ -33,7 +34,7 @@ public sealed class PersonActivityFeed
     private readonly MarketoClient _marketo;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _typesLock = new(1, 1);
-    private FeedTypeMap? _types;
+    private volatile FeedTypeMap? _types;
 
     internal PersonActivityFeed(MarketoClient marketo, TimeProvider? time = null)
     {
@@ -49,13 +50,24 @@ public sealed class PersonActivityFeed
     /// <summary>The instance's activity types as the feed files them (read once per connection).</summary>
     public async Task<IReadOnlyCollection<FeedType>> GetTypesAsync(CancellationToken ct) => (await TypesAsync(ct).ConfigureAwait(false)).All;
 
+    /// <summary>Types are read again after this long (Adobe: they "can typically be cached on the client side for a day or more").</summary>
+    public static readonly TimeSpan TypesFor = TimeSpan.FromDays(1);
+
+    private DateTimeOffset _typesReadAt;
+
+    /// <summary>The next request reads the types again (after Install-SalesActivityType).</summary>
+    internal void ForgetTypes() => _types = null;
+
     private async Task<FeedTypeMap> TypesAsync(CancellationToken ct)
     {
-        if (_types is { } known) return known;
+        if (_types is { } known && _time.GetUtcNow() - _typesReadAt < TypesFor) return known;
         await _typesLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return _types ??= await FeedTypeMap.ReadAsync(_marketo, ct).ConfigureAwait(false);
+            if (_types is { } read && _time.GetUtcNow() - _typesReadAt < TypesFor) return read;
+            _types = await FeedTypeMap.ReadAsync(_marketo, ct).ConfigureAwait(false);
+            _typesReadAt = _time.GetUtcNow();
+            return _types;
         }
         finally
         {

@@ -194,6 +194,28 @@ public class PersonActivityFeedTests
     }
 
     [Fact]
+    public async Task TypesAreReadOncePerConnectionAndAgainAfterSalesSyncInstallsItsOwn()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "60", "--seed", "37", "--limits", "off", "--feed-activities");
+        using var temp = new TempFolder();
+        using var session = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: false), CancellationToken.None);
+        var before = await Calls(sb);
+        var types = await session.ActivityFeed.GetTypesAsync(CancellationToken.None);
+        Assert.DoesNotContain(types, t => t.Category is ActivityCategory.SalesCall or ActivityCategory.SalesCampaign);
+        Assert.Equal(ActivityCategory.InterestingMoment, types.Single(t => t.Id == 46).Category);
+        Assert.Equal(ActivityCategory.Other, types.Single(t => t.Id == 12).Category);
+        await All(session.ActivityFeed.ReadAsync(Request([1, 2, 3]), CancellationToken.None));
+        Assert.Equal(1, Delta(before, await Calls(sb), Types));
+
+        await session.InstallActivityTypesAsync(whatIf: false, CancellationToken.None);
+        types = await session.ActivityFeed.GetTypesAsync(CancellationToken.None);
+        Assert.Equal(2, Delta(before, await Calls(sb), Types));
+        Assert.Contains(types, t => t.Category == ActivityCategory.SalesCall);
+        Assert.Contains(types, t => t.Category == ActivityCategory.SalesCampaign);
+        Assert.Contains(types, t => t.Category == ActivityCategory.SalesEmail && t.Id >= 100_000);
+    }
+
+    [Fact]
     public async Task ShortAndEmptyPagesAreFollowedAndANineKilobyteTokenGoesByPost()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "300", "--seed", "29", "--limits", "off", "--feed-activities",
