@@ -28,6 +28,7 @@
         'Sync-SalesOptOut'
         'Get-SalesSyncStatus'
         'Get-MarketoList'
+        'Get-PersonActivity'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

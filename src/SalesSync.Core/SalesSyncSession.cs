@@ -187,8 +187,13 @@ public sealed class SalesSyncSession : IDisposable
     public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
 
     /// <summary>Creates what is missing of SalesSync's three custom activity types in Marketo and approves them (nothing with whatIf).</summary>
-    public Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken) =>
-        new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken);
+    public async Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken)
+    {
+        var result = await new Activities.ActivityTypeSetup(Marketo).InstallAsync(whatIf, cancellationToken).ConfigureAwait(false);
+        // The feed reads the types again: SalesSync's own may exist now.
+        if (!whatIf) _activityFeed?.ForgetTypes();
+        return result;
+    }
 
     /// <summary>A logger for one caller's activities (checks, stores, delivers in API-sized batches).</summary>
     public Activities.ActivityLogger CreateActivityLogger() => new(Marketo, Salesforce, Store, Settings.UnknownOutcomeGrace);
@@ -231,6 +236,15 @@ public sealed class SalesSyncSession : IDisposable
     public Task<string> CheckTaskOwnerAsync(string userId, CancellationToken cancellationToken) =>
         new Activities.TaskOwners(Salesforce ?? throw new InvalidOperationException("Checking a Task owner needs a Salesforce connection (Connect-SalesSync -SalesforceUri ...)."))
             .CheckActiveAsync(userId, cancellationToken);
+
+    private Feed.PersonActivityFeed? _activityFeed;
+
+    /// <summary>The person activity feed of this connection (its activity types and its short cache last as long as the connection).</summary>
+    public Feed.PersonActivityFeed ActivityFeed => LazyInitializer.EnsureInitialized(ref _activityFeed, () => new Feed.PersonActivityFeed(Marketo));
+
+    /// <summary>The people a feed request names (by Marketo id, email or Salesforce account); a <see cref="People.PersonLookupException"/> says why none.</summary>
+    public IReadOnlyList<Feed.FeedPerson> FindFeedPeople(long? marketoId, string? email, string? accountId) =>
+        Feed.FeedPeople.Find(Store.People, marketoId, email, accountId);
 
     /// <summary>Live unsubscribe checks for one caller: up to 300 emails per Marketo call (sized by the synced duplicates), repeats answered once, failing closed.</summary>
     public Unsubscribes.UnsubscribeLookup CreateUnsubscribeLookup() => new(Marketo, store: Store);

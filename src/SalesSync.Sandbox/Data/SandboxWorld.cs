@@ -12,6 +12,13 @@ public sealed class SandboxWorld
     private readonly List<MarketoActivity> _activities = [];
     /// <summary>The generated people's New Lead (12) rows, oldest first: ids 1..n of the log, kept compact (see <see cref="ActivityLog"/>).</summary>
     private (long LeadId, DateTimeOffset At)[] _history = [];
+    /// <summary>
+    /// With feed activities (<see cref="AddFeedHistory"/>): each history row's kind (0 New Lead, else a
+    /// <see cref="FeedEntry.Code"/>) and its id (ids stop being 1..n once retention prunes feed rows). Null
+    /// otherwise, so a world without them keeps the compact New Lead array alone.
+    /// </summary>
+    private int[]? _historyCodes;
+    private long[]? _historyIds;
     private long _nextPersonId = 1;
     private long _nextActivityId = 1;
     private DateTimeOffset _pruneDue = DateTimeOffset.MaxValue;
@@ -73,15 +80,19 @@ public sealed class SandboxWorld
             if (_history[mid].At < since) lo = mid + 1;
             else hi = mid;
         }
-        if (lo < _history.Length) return lo + 1;
+        if (lo < _history.Length) return HistoryId(lo);
         return _activities.FirstOrDefault(a => a.ActivityDate >= since)?.Id;
     }
+
+    private long HistoryId(int index) => _historyIds?[index] ?? index + 1;
 
     private MarketoActivity HistoryRow(int index)
     {
         var (leadId, at) = _history[index];
-        var name = _people.TryGetValue(leadId, out var person) ? FullName(person) : null;
-        return new MarketoActivity(index + 1, leadId, at, ActivityTypes.NewLead, name, [],
+        var person = _people.GetValueOrDefault(leadId);
+        if (_historyCodes is { } codes && codes[index] != 0) return FeedHistory.Render(HistoryId(index), new FeedEntry(leadId, at, codes[index]), person);
+        var name = person is not null ? FullName(person) : null;
+        return new MarketoActivity(HistoryId(index), leadId, at, ActivityTypes.NewLead, name, [],
             [new("Created Date", at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)), new("Source Type", "List Import")])
         { PrimaryAttributeValueId = leadId };
     }
@@ -100,6 +111,63 @@ public sealed class SandboxWorld
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
+
+    /// <summary>
+    /// Called once by the sandbox after the generator, before anything is logged (<c>--feed-activities</c>): the
+    /// feed entries join the New Lead rows in date order (New Lead first at a tie), ids 1..n renumbered over both.
+    /// </summary>
+    public void AddFeedHistory(IReadOnlyList<FeedEntry> entries, DateTimeOffset now)
+    {
+        if (_activities.Count > 0) throw new InvalidOperationException("The generated history must precede every logged activity.");
+        var merged = new List<(long LeadId, DateTimeOffset At, int Code)>(_history.Length + entries.Count);
+        int i = 0, j = 0;
+        while (i < _history.Length || j < entries.Count)
+        {
+            if (j >= entries.Count || (i < _history.Length && _history[i].At <= entries[j].At)) { merged.Add((_history[i].LeadId, _history[i].At, 0)); i++; }
+            else { merged.Add((entries[j].LeadId, entries[j].At, entries[j].Code)); j++; }
+        }
+        _history = merged.Select(m => (m.LeadId, m.At)).ToArray();
+        _historyCodes = merged.Select(m => m.Code).ToArray();
+        _historyIds = Enumerable.Range(1, merged.Count).Select(n => (long)n).ToArray();
+        _nextActivityId = merged.Count + 1;
+        PruneHistory(now);
+    }
+
+    /// <summary>The generated feed rows still retained, oldest first (for tests and the control API: the ground truth of a feed).</summary>
+    public IEnumerable<MarketoActivity> FeedLog()
+    {
+        if (_historyCodes is not { } codes) yield break;
+        for (var i = 0; i < codes.Length; i++)
+            if (codes[i] != 0) yield return HistoryRow(i);
+    }
+
+    /// <summary>Drops generated feed rows past their type's retention; sets when the next one is due.</summary>
+    private void PruneHistory(DateTimeOffset now)
+    {
+        if (_historyCodes is not { } codes || _historyIds is not { } ids) return;
+        var keep = new List<int>(codes.Length);
+        for (var i = 0; i < codes.Length; i++)
+            if (codes[i] == 0 || ActivityTypes.Retention(codes[i] >> 16) is not { } k || _history[i].At + k > now) keep.Add(i);
+        if (keep.Count < codes.Length)
+        {
+            _history = keep.Select(i => _history[i]).ToArray();
+            _historyCodes = keep.Select(i => codes[i]).ToArray();
+            _historyIds = keep.Select(i => ids[i]).ToArray();
+        }
+        _historyPruneDue = DateTimeOffset.MaxValue;
+        for (var i = 0; i < _historyCodes.Length; i++)
+            if (_historyCodes[i] != 0 && ActivityTypes.Retention(_historyCodes[i] >> 16) is { } k && _history[i].At + k < _historyPruneDue)
+                _historyPruneDue = _history[i].At + k;
+    }
+
+    private DateTimeOffset _historyPruneDue = DateTimeOffset.MaxValue;
+
+    /// <summary>The person and date of the log's row at <paramref name="index"/> without rendering it (filters run on these first).</summary>
+    public (long LeadId, DateTimeOffset At) HeadAt(int index) =>
+        index < _history.Length ? _history[index] : (_activities[index - _history.Length].LeadId, _activities[index - _history.Length].ActivityDate);
+
+    /// <summary>The id of the log's row at <paramref name="index"/>.</summary>
+    public long IdAt(int index) => index < _history.Length ? HistoryId(index) : _activities[index - _history.Length].Id;
 
     /// <summary>The id the next logged activity gets: the position "after everything logged so far".</summary>
     public long NextActivityId => _nextActivityId;
@@ -273,6 +341,7 @@ public sealed class SandboxWorld
     /// </summary>
     public void Prune(DateTimeOffset now)
     {
+        if (now >= _historyPruneDue) PruneHistory(now);
         if (now < _pruneDue) return;
         _activities.RemoveAll(a => ActivityTypes.Retention(a.ActivityTypeId) is { } keep && a.ActivityDate + keep <= now);
         _pruneDue = DateTimeOffset.MaxValue;
@@ -285,7 +354,15 @@ public sealed class SandboxWorld
     /// <summary>Index of the first retained activity whose id is <paramref name="id"/> or more (Count when none).</summary>
     public int IndexOfActivityAtOrAfter(long id)
     {
-        if (id <= _history.Length) return (int)Math.Max(0, id - 1);
+        if (_historyIds is { } ids)
+        {
+            if (ids.Length > 0 && id <= ids[^1])
+            {
+                var at = Array.BinarySearch(ids, id);
+                return at >= 0 ? at : ~at;
+            }
+        }
+        else if (id <= _history.Length) return (int)Math.Max(0, id - 1);
         int lo = 0, hi = _activities.Count;
         while (lo < hi)
         {

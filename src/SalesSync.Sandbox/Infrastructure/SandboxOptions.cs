@@ -26,6 +26,10 @@ public sealed class SandboxOptions
     public bool ExitOnStdinClose { get; set; }
     /// <summary>Activity endpoints serve some short and some empty pages while moreResult is true (Marketo does).</summary>
     public bool ActivityShortPages { get; set; }
+    /// <summary>Every generated person gets web, email, interesting-moment, sales-email and CRM-task activity (off: New Lead history only).</summary>
+    public bool FeedActivities { get; set; }
+    /// <summary>Activity paging tokens from pagingtoken.json are at least this many characters (0: as short as they come).</summary>
+    public int PagingTokenLength { get; set; }
     /// <summary>False (--crm-change-log typed): conversions and owner changes log only Convert Lead 21 / Change Owner 23, no 13.</summary>
     public bool CrmChangesLogDataValues { get; set; } = true;
     /// <summary>Bulk export: sandbox seconds a job spends Processing before its file is written.</summary>
@@ -88,6 +92,8 @@ public sealed class SandboxOptions
                 case "--bind": o.BindAddress = Next(); break;
                 case "--exit-on-stdin-close": o.ExitOnStdinClose = true; break;
                 case "--activity-short-pages": o.ActivityShortPages = true; break;
+                case "--feed-activities": o.FeedActivities = true; break;
+                case "--paging-token-length": o.PagingTokenLength = NextInt(); break;
                 case "--crm-change-log":
                     o.CrmChangesLogDataValues = Next().ToLowerInvariant() switch
                     {
@@ -116,6 +122,7 @@ public sealed class SandboxOptions
                     throw new ArgumentException($"Unknown option '{name}'. Use --help.");
             }
         }
+        if (o.PagingTokenLength is < 0 or > 100_000) throw new ArgumentException("--paging-token-length must be 0..100000.");
         if (o.People < 0) throw new ArgumentException("--people must be 0 or more.");
         if (o.HistoryYears is <= 0 or > 30) throw new ArgumentException("--history-years must be more than 0 and at most 30.");
         if (o.BulkProcessingSeconds < 0) throw new ArgumentException("--bulk-processing-seconds must be 0 or more.");
@@ -139,6 +146,8 @@ public sealed class SandboxOptions
           --marketo-client-id, --marketo-client-secret, --salesforce-client-id, --salesforce-client-secret
           --exit-on-stdin-close    stop when standard input closes (for parents that start the sandbox)
           --activity-short-pages   activity endpoints serve some short and some empty pages while moreResult is true
+          --feed-activities        generated people also have web, email and interesting-moment activity (the person feed)
+          --paging-token-length N  activity paging tokens are at least N characters (long tokens push a GET past 8 KB)
           --crm-change-log MODE    both (default): a conversion/owner change logs 21/23 and 13s; typed: 21/23 only
           --history-years Y        generated people were created over the Y years before 2026-11-01 (default: since 2016-01-01)
           --response-times MODE    realistic: endpoints answer after a real instance's typical time; off (default)

@@ -17,6 +17,12 @@ public sealed class SandboxState
         Clock = new SandboxClock(options.TimeScale);
         World = WorldGenerator.Generate(options.People, options.Seed, options.HistoryYears is { } years ? WorldGenerator.ReferenceNow.AddDays(-365.25 * years) : null);
         World.CrmChangesLogDataValues = options.CrmChangesLogDataValues;
+        if (options.FeedActivities)
+        {
+            // Dated back from the clock's start, so "the last 90 days" holds activity whenever the sandbox runs.
+            var now = Clock.UtcNow;
+            World.AddFeedHistory(FeedHistory.Generate(World.People, options.Seed, now), now);
+        }
         Faults = new FaultInjector(options.Seed);
         Marketo = new ServiceCredentials(
             options.MarketoClientId ?? Guid.NewGuid().ToString(),

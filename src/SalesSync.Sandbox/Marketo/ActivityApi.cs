@@ -47,7 +47,7 @@ public static class ActivityApi
             var world = state.World;
             world.Prune(state.Clock.UtcNow);
             var position = world.FirstActivityIdAtOrAfter(since) ?? world.NextActivityId;
-            return MarketoEnvelope.Token(new ActivityPagingToken(position, since).Encode());
+            return MarketoEnvelope.Token(new ActivityPagingToken(position, since, Filler: ActivityPagingToken.FillerFor(state.Options.PagingTokenLength)).Encode());
         }
     }
 
@@ -210,8 +210,15 @@ public static class ActivityApi
             }
 
             var t = token.SeenThrough;
-            bool Wanted(MarketoActivity a) => a.ActivityDate >= t && match(a)
-                && (q.LeadIds is null || q.LeadIds.Contains(a.LeadId)) && (members is null || members.Contains(a.LeadId));
+            // Person, list and date are read from the row's head first, so rows of other people are never rendered.
+            MarketoActivity? WantedRow(int index)
+            {
+                var (leadId, at) = world.HeadAt(index);
+                if (at < t || (q.LeadIds is not null && !q.LeadIds.Contains(leadId)) || (members is not null && !members.Contains(leadId))) return null;
+                var row = world.ActivityLog[index];
+                return match(row) ? row : null;
+            }
+            bool Wanted(int index) => WantedRow(index) is not null;
 
             var log = world.ActivityLog;
             var start = world.IndexOfActivityAtOrAfter(token.Position);
@@ -220,7 +227,7 @@ public static class ActivityApi
             {
                 // Decided by the position alone, so the same log pages the same way in every run.
                 var plan = Mix(token.Position, state.Options.Seed);
-                if (plan % 3 == 0 && !token.AfterEmptyPage && AnyFrom(log, start, Wanted))
+                if (plan % 3 == 0 && !token.AfterEmptyPage && AnyFrom(log.Count, start, Wanted))
                 {
                     // An empty page with moreResult true, as Marketo serves while it scans a block with no
                     // matches; the new token differs and the next page is never empty again.
@@ -231,26 +238,26 @@ public static class ActivityApi
 
             var rows = new JsonArray();
             var i = start;
-            MarketoActivity? lastRead = null;
+            var lastRead = -1;
             for (; i < log.Count && rows.Count < limit; i++)
             {
-                lastRead = log[i];
-                if (Wanted(lastRead)) rows.Add(render(lastRead));
+                lastRead = i;
+                if (WantedRow(i) is { } row) rows.Add(render(row));
             }
-            var more = AnyFrom(log, i, Wanted);
+            var more = AnyFrom(log.Count, i, Wanted);
             // Within a walk the token keeps its time: a custom activity dated by its client (backfilled, or in
             // the future) must not move it, or later rows dated before it would drop out depending on batchSize.
-            var next = more && lastRead is not null
-                ? new ActivityPagingToken(lastRead.Id + 1, t)
-                : new ActivityPagingToken(Math.Max(world.NextActivityId, token.Position), Max(t, now));
+            var next = more && lastRead >= 0
+                ? new ActivityPagingToken(world.IdAt(lastRead) + 1, t, Filler: token.Filler)
+                : new ActivityPagingToken(Math.Max(world.NextActivityId, token.Position), Max(t, now), Filler: token.Filler);
             return MarketoEnvelope.Ok(rows, next.Encode(), more);
         }
     }
 
-    private static bool AnyFrom(IReadOnlyList<MarketoActivity> log, int start, Func<MarketoActivity, bool> wanted)
+    private static bool AnyFrom(int count, int start, Func<int, bool> wanted)
     {
-        for (var i = start; i < log.Count; i++)
-            if (wanted(log[i])) return true;
+        for (var i = start; i < count; i++)
+            if (wanted(i)) return true;
         return false;
     }
 

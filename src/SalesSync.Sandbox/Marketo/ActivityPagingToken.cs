@@ -9,17 +9,21 @@ namespace SalesSync.Sandbox.Marketo;
 /// read), the time the reader has seen the log through (activities dated before it are not returned; it also
 /// decides whether the token is older than the retained history; it stays the walk's starting time until the
 /// last page, whose token is read through the time of that call), and whether the page that issued it was
-/// an injected empty page. Encoded like Marketo's own tokens (RFC 4648 base32, padded with '=');
+/// an injected empty page, and a filler that makes it as long as <c>--paging-token-length</c> asks (Marketo's tokens
+/// can be long enough that a GET carrying one passes the 8 KB URI limit; the filler is carried to every page's token). Encoded like Marketo's own tokens (RFC 4648 base32, padded with '=');
 /// clients must treat it as opaque.
 /// </summary>
-public readonly record struct ActivityPagingToken(long Position, DateTimeOffset SeenThrough, bool AfterEmptyPage = false)
+public readonly record struct ActivityPagingToken(long Position, DateTimeOffset SeenThrough, bool AfterEmptyPage = false, int Filler = 0)
 {
+    /// <summary>Filler bytes that make an encoded token at least <paramref name="length"/> characters long (0: no filler).</summary>
+    public static int FillerFor(int length) => length <= 0 ? 0 : length * 5 / 8;
+
     private const string Kind = "activities";
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
     public string Encode() => Base32(Encoding.UTF8.GetBytes(string.Join('|',
         Kind, Position.ToString(CultureInfo.InvariantCulture),
-        SeenThrough.UtcTicks.ToString(CultureInfo.InvariantCulture), AfterEmptyPage ? "e" : "-")));
+        SeenThrough.UtcTicks.ToString(CultureInfo.InvariantCulture), AfterEmptyPage ? "e" : "-") + (Filler > 0 ? "|" + new string('~', Filler) : "")));
 
     public static bool TryDecode(string? text, out ActivityPagingToken token)
     {
@@ -28,11 +32,12 @@ public readonly record struct ActivityPagingToken(long Position, DateTimeOffset 
         string[] parts;
         try { parts = new UTF8Encoding(false, true).GetString(bytes).Split('|'); }
         catch (DecoderFallbackException) { return false; }
-        if (parts.Length != 4 || parts[0] != Kind || parts[3] is not ("e" or "-")) return false;
+        if (parts.Length is not (4 or 5) || parts[0] != Kind || parts[3] is not ("e" or "-")) return false;
+        if (parts.Length == 5 && parts[4].Any(c => c != '~')) return false;
         if (!long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var position) || position < 1) return false;
         if (!long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks) return false;
-        token = new ActivityPagingToken(position, new DateTimeOffset(ticks, TimeSpan.Zero), parts[3] == "e");
+        token = new ActivityPagingToken(position, new DateTimeOffset(ticks, TimeSpan.Zero), parts[3] == "e", parts.Length == 5 ? parts[4].Length : 0);
         return true;
     }
 

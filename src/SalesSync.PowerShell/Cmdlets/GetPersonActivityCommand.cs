@@ -1,0 +1,196 @@
+using System.Management.Automation;
+using SalesSync.Core.Feed;
+using SalesSync.Core.Http;
+using SalesSync.Core.People;
+using SalesSync.PowerShell.Base;
+
+namespace SalesSync.PowerShell.Cmdlets;
+
+/// <summary>The categories -Category takes: the feed's, and All.</summary>
+public enum PersonActivityCategory
+{
+    Email,
+    Web,
+    InterestingMoment,
+    SalesEmail,
+    SalesCall,
+    SalesCampaign,
+    CrmTask,
+    All,
+}
+
+/// <summary>What -Summary gives instead of the activities.</summary>
+public enum PersonActivitySummary
+{
+    Weekly,
+}
+
+/// <summary>
+/// What a person (or every contact of an account) did lately, fresh from Marketo's activity log: emails, web visits,
+/// interesting moments, sales emails, calls and campaigns, newest first per person; or one row per person per ISO week
+/// with counts per category. The same question within minutes is answered from the connection's cache at no call.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "PersonActivity", DefaultParameterSetName = PersonSet)]
+[OutputType(typeof(PersonActivity), typeof(PersonActivityWeek))]
+public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
+{
+    private const string PersonSet = "MarketoId";
+    private const string EmailSet = "Email";
+    private const string AccountSet = "Account";
+
+    /// <summary>Marketo ids (also from Get-SyncedPerson by property name).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
+    public long[] MarketoId { get; set; } = [];
+
+    /// <summary>Emails of synced people (every synced record with the email).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = EmailSet)]
+    [AllowEmptyString]
+    public string[] Email { get; set; } = [];
+
+    /// <summary>A Salesforce account: every synced contact on it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = AccountSet)]
+    [AllowEmptyString]
+    public string AccountId { get; set; } = "";
+
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    [Parameter]
+    public DateTime? Until { get; set; }
+
+    [Parameter]
+    public PersonActivityCategory[]? Category { get; set; }
+
+    /// <summary>Activity types by name, as Marketo names them; tab-completes the common ones.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ActivityTypeNameCompleter))]
+    public string[]? ActivityType { get; set; }
+
+    /// <summary>At most this many activities per person, the newest.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    public PersonActivitySummary? Summary { get; set; }
+
+    private readonly List<FeedPerson> _people = [];
+
+    protected override void BeginProcessing()
+    {
+        if (Since is { } since && Until is { } until && until <= since)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Until ({until:u}) is not later than -Since ({since:u})."), "UntilNotAfterSince", ErrorCategory.InvalidArgument, until)
+            {
+                ErrorDetails = new ErrorDetails($"-Until ({until:u}) is not later than -Since ({since:u}): -Since is the start of the window and -Until its end.")
+                { RecommendedAction = "Give -Since the earlier time and -Until the later one." },
+            });
+        if (Since is { } future && future > DateTime.Now.AddMinutes(10))
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since ({future:u}) is in the future."), "SinceInFuture", ErrorCategory.InvalidArgument, future)
+            {
+                ErrorDetails = new ErrorDetails($"-Since ({future:u}) is in the future: nothing has happened after it yet.")
+                { RecommendedAction = "Give a past time, such as (Get-Date).AddDays(-30); without -Since the last 90 days are read." },
+            });
+        base.BeginProcessing();
+    }
+
+    protected override void ProcessRecord()
+    {
+        switch (ParameterSetName)
+        {
+            case PersonSet:
+                foreach (var id in MarketoId) Add(id, null, null, id);
+                break;
+            case EmailSet:
+                foreach (var email in Email) Add(null, email, null, email);
+                break;
+            default:
+                Add(null, null, AccountId, AccountId);
+                break;
+        }
+    }
+
+    private void Add(long? id, string? email, string? account, object? given)
+    {
+        try
+        {
+            _people.AddRange(Session.FindFeedPeople(id, email, account));
+        }
+        catch (PersonLookupException e)
+        {
+            var (errorId, category, advice) = e.Reason switch
+            {
+                PersonLookupFailure.InvalidValue => (account is not null ? "InvalidAccountId" : email is not null ? "InvalidEmail" : "InvalidMarketoId", ErrorCategory.InvalidArgument,
+                    "Give a Marketo id, the email of a synced person, or an 18- or 15-character Salesforce account id."),
+                PersonLookupFailure.PersonNotSynced when account is not null => ("AccountHasNoSyncedContacts", ErrorCategory.ObjectNotFound,
+                    "Check the account id (Get-SyncedPerson -SalesforceId <id> lists its people), or run Start-SalesSync with Salesforce."),
+                PersonLookupFailure.PersonNotSynced => ("PersonNotSynced", ErrorCategory.ObjectNotFound, "Check the email, run Start-SalesSync, or give -MarketoId."),
+                _ => ("PersonMissing", ErrorCategory.InvalidArgument, "Give -MarketoId, -Email or -AccountId, or pipe in Get-SyncedPerson."),
+            };
+            WriteError(new ErrorRecord(e, errorId, category, given)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = advice },
+            });
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_people.Count == 0) return;
+        var categories = Category is null ? null
+            : Category.Contains(PersonActivityCategory.All) ? FeedCategories.All
+            : Category.Select(c => Enum.Parse<ActivityCategory>(c.ToString())).ToList();
+        var request = new FeedRequest
+        {
+            People = _people,
+            Since = LocalTime.ToOffset(Since),
+            Until = LocalTime.ToOffset(Until),
+            Categories = categories,
+            TypeNames = ActivityType?.Where(t => !string.IsNullOrWhiteSpace(t)).ToList() is { Count: > 0 } names ? names : null,
+            First = First,
+        };
+        var feed = Session.ActivityFeed;
+        try
+        {
+            if (Summary is PersonActivitySummary.Weekly)
+                RunEngineStream(ct => feed.SummarizeWeeklyAsync(request, ct), w => PersonActivityWeek.From(w));
+            else
+                RunEngineStream(ct => feed.ReadAsync(request, ct), a => PersonActivity.From(a));
+        }
+        catch (FeedException e)
+        {
+            var (errorId, category, advice) = e.Reason switch
+            {
+                FeedFailure.UnknownActivityType => ("UnknownActivityType", ErrorCategory.ObjectNotFound,
+                    "Use the name Marketo gives the type (tab completion offers the common ones), or -Category."),
+                FeedFailure.InvalidWindow => ("UntilNotAfterSince", ErrorCategory.InvalidArgument, "Give -Until a time later than -Since."),
+                _ => ("InvalidFirst", ErrorCategory.InvalidArgument, "Give -First 1 or more."),
+            };
+            ThrowTerminatingError(new ErrorRecord(e, errorId, category, e.Value)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = advice },
+            });
+        }
+        catch (SalesSyncApiException e)
+        {
+            var (id, category) = ApiFailureIdentity(e);
+            ThrowTerminatingError(new ErrorRecord(e, id, category, Session.MarketoUri.Authority)
+            {
+                ErrorDetails = new ErrorDetails($"Get-PersonActivity could not read Marketo's activity log: {e.Message}")
+                {
+                    RecommendedAction = e.Kind == ApiFailureKind.Unauthorized
+                        ? "Give the API user's role the Read-Only Activity permission."
+                        : "Run it again once Marketo answers; what was read in the last minutes is answered from the cache.",
+                },
+            });
+        }
+    }
+}
+
+/// <summary>Tab completion for -ActivityType: the standard feed types and SalesSync's own (quoted: the names hold spaces).</summary>
+public sealed class ActivityTypeNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        FeedCategories.KnownTypeNames.Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(n => new CompletionResult($"'{n}'", n, CompletionResultType.ParameterValue, n));
+}

@@ -1,0 +1,111 @@
+# Get-PersonActivity against the sandbox's feed world (--feed-activities): people, pipeline, account, cache, weekly
+# summary, the link to Get-SalesActivity, views, errors and tab completion.
+BeforeAll {
+    $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+    . (Join-Path $root 'tools/SandboxProcess.ps1')
+    Import-Module (Join-Path $root 'SalesSync.psd1') -Force
+    $script:sandbox = Start-SandboxProcess -Arguments @('--people', '400', '--seed', '71', '--feed-activities')
+    $script:folder = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-feed-" + [guid]::NewGuid().ToString('N'))
+    function Get-Calls([string] $key) { $value = (Invoke-RestMethod "$($sandbox.Control)stats").marketo.calls.$key; if ($value) { $value } else { 0 } }
+    function Get-FeedCalls { (Get-Calls 'GET /rest/v1/activities.json') + (Get-Calls 'POST /rest/v1/activities.json') + (Get-Calls 'GET /rest/v1/activities/pagingtoken.json') }
+    Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+        -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database (Join-Path $folder 'feed.db') | Out-Null
+    Start-SalesSync -Method Rest -StaticListId 1001 | Out-Null
+    Install-SalesActivityType -Confirm:$false | Out-Null
+    $script:people = @(Get-SyncedPerson)
+    $script:account = $people | Where-Object SalesforceAccountId | Group-Object SalesforceAccountId | Sort-Object Count -Descending | Select-Object -First 1
+}
+
+AfterAll {
+    Disconnect-SalesSync
+    Stop-SandboxProcess $sandbox
+    Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Get-PersonActivity' {
+    It 'reads a person newest first, flat, in a default view of at most 80 columns' {
+        $person = $people | Select-Object -First 1
+        $rows = @(Get-PersonActivity -MarketoId $person.MarketoId)
+        $rows.Count | Should -BeGreaterThan 0
+        $rows[0].PSObject.TypeNames[0] | Should -Be 'SalesSync.PersonActivity'
+        $rows.MarketoId | Sort-Object -Unique | Should -Be $person.MarketoId
+        $rows.Email | Sort-Object -Unique | Should -Be $person.Email
+        $dates = $rows.Date
+        for ($i = 1; $i -lt $dates.Count; $i++) { $dates[$i] | Should -BeLessOrEqual $dates[$i - 1] }
+        $rows.Category | Should -Not -Contain $null
+        $rows[0].Category | Should -BeOfType [string]
+        ($rows | Format-Table | Out-String -Width 300) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        ($rows | ConvertTo-Json -Depth 2 | ConvertFrom-Json)[0].ActivityId | Should -Be $rows[0].ActivityId
+    }
+
+    It 'answers the same question within minutes without a call to Marketo' {
+        $ids = $people | Select-Object -Skip 1 -First 40 | ForEach-Object MarketoId
+        $first = @(Get-PersonActivity -MarketoId $ids)
+        $before = Get-FeedCalls
+        $again = @(Get-PersonActivity -MarketoId $ids)
+        Get-FeedCalls | Should -Be $before
+        $again.ActivityId | Should -Be $first.ActivityId
+    }
+
+    It 'takes people from Get-SyncedPerson, keeps -First per person, and reads a whole account' {
+        $five = @($people | Select-Object -Skip 50 -First 5)
+        $rows = @($five | Get-PersonActivity -First 2)
+        $rows.MarketoId | Sort-Object -Unique | ForEach-Object { $_ | Should -BeIn $five.MarketoId }
+        $rows | Group-Object MarketoId | ForEach-Object { $_.Count | Should -BeLessOrEqual 2 }
+
+        $accountRows = @(Get-PersonActivity -AccountId $account.Name -Category All)
+        $accountRows.Count | Should -BeGreaterThan 0
+        $accountRows.MarketoId | Sort-Object -Unique | ForEach-Object { $_ | Should -BeIn $account.Group.MarketoId }
+    }
+
+    It 'summarizes weekly with counts equal to the rows it summarizes' {
+        $some = @($people | Select-Object -Skip 100 -First 30)
+        $raw = @($some | Get-PersonActivity)
+        $weeks = @($some | Get-PersonActivity -Summary Weekly)
+        $weeks[0].PSObject.TypeNames[0] | Should -Be 'SalesSync.PersonActivityWeek'
+        ($weeks | Measure-Object Total -Sum).Sum | Should -Be $raw.Count
+        $culture = [Globalization.CultureInfo]::InvariantCulture
+        foreach ($w in $weeks) {
+            $start = [datetime]::ParseExact($w.WeekStart, 'yyyy-MM-dd', $culture)
+            $in = @($raw | Where-Object { $_.MarketoId -eq $w.MarketoId -and $_.Date.UtcDateTime -ge $start -and $_.Date.UtcDateTime -lt $start.AddDays(7) })
+            $w.Total | Should -Be $in.Count
+            $w.EmailCount | Should -Be @($in | Where-Object Category -EQ 'Email').Count
+            $w.WebCount | Should -Be @($in | Where-Object Category -EQ 'Web').Count
+            $w.Week | Should -Be ('{0}-W{1:00}' -f [Globalization.ISOWeek]::GetYear($start), [Globalization.ISOWeek]::GetWeekOfYear($start))
+        }
+        ($weeks | Format-Table | Out-String -Width 300) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+    }
+
+    It 'links a sales call SalesSync logged to its Get-SalesActivity record' {
+        # Someone no earlier test has read (a fresh cache would answer without the new call for minutes).
+        $person = $people | Where-Object { $_.SalesforceContactId -and $_.SalesforceAccountId -ne $account.Name } | Select-Object -Last 1
+        $sent = Send-SalesActivity -Kind CallReceived -MarketoId $person.MarketoId -CallStatus completed -CallOutcome 'Wants a demo' -PassThru
+        $call = Get-PersonActivity -MarketoId $person.MarketoId -Category SalesCall
+        $call.SalesActivityId | Should -Be $sent.ActivityId
+        $call.Category | Should -Be 'SalesCall'
+        $call.Status | Should -Be 'completed'
+        (Get-SalesActivity -ActivityId $call.SalesActivityId).MarketoActivityId | Should -Be $call.ActivityId
+    }
+
+    It 'says so when -Since is older than Marketo keeps web visits' {
+        $rows = @(Get-PersonActivity -MarketoId $people[2].MarketoId -Category Web, InterestingMoment -Since (Get-Date).AddDays(-300) -WarningVariable warned -WarningAction SilentlyContinue)
+        "$warned" | Should -BeLike '*Visit Webpage*90 days*'
+        $rows | Where-Object { $_.TypeId -eq 1 -and $_.Date -lt (Get-Date).AddDays(-91) } | Should -BeNullOrEmpty
+    }
+
+    It 'writes errors with stable ids and reads the rest' {
+        $rows = @(Get-PersonActivity -Email 'nobody@example.invalid', $people[3].Email -ErrorVariable bad -ErrorAction SilentlyContinue)
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'PersonNotSynced,*'
+        $bad[0].TargetObject | Should -Be 'nobody@example.invalid'
+        $rows.MarketoId | Sort-Object -Unique | Should -Be ($people | Where-Object Email -EQ $people[3].Email).MarketoId
+        Get-PersonActivity -AccountId 'not-an-id' -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidAccountId,*'
+        { Get-PersonActivity -MarketoId 1 -ActivityType 'Visit Web Page' -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownActivityType*' -ExpectedMessage '*Visit Webpage*'
+        { Get-PersonActivity -MarketoId 1 -Since (Get-Date).AddDays(-3) -Until (Get-Date).AddDays(-5) } | Should -Throw -ErrorId 'UntilNotAfterSince*'
+    }
+
+    It 'tab-completes activity type names' {
+        $completions = (TabExpansion2 -inputScript 'Get-PersonActivity -ActivityType Visit' -cursorColumn 38).CompletionMatches
+        $completions.CompletionText | Should -Contain "'Visit Webpage'"
+    }
+}
