@@ -28,7 +28,7 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     public string[]? OwnerId { get; set; }
 
     [Parameter]
-    public ReminderStatus? Status { get; set; }
+    public SalesReminderStatus? Status { get; set; }
 
     [Parameter]
     public DateTime? DueFrom { get; set; }
@@ -46,7 +46,7 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     public SwitchParameter Tomorrow { get; set; }
 
     [Parameter]
-    public ReminderSyncState[]? SyncState { get; set; }
+    public SalesReminderSyncState[]? SyncState { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeDeleted { get; set; }
@@ -98,11 +98,11 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
             ReminderIds = _ids.Count > 0 ? _ids.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : null,
             MarketoIds = people,
             OwnerIds = OwnerId?.Where(o => !string.IsNullOrWhiteSpace(o)).ToList() is { Count: > 0 } owners ? owners : null,
-            Status = Status,
+            Status = Status is { } s ? Enum.Parse<ReminderStatus>(s.ToString()) : null,
             DueFrom = Today ? today : Tomorrow ? today.AddDays(1) : DueFrom is { } f ? DateOnly.FromDateTime(f) : null,
             DueTo = Tomorrow ? today.AddDays(1) : Today ? today : DueTo is { } t ? DateOnly.FromDateTime(t) : null,
             Overdue = Overdue,
-            SyncStates = SyncState is { Length: > 0 } states ? states : null,
+            SyncStates = SyncState is { Length: > 0 } states ? states.Select(s => Enum.Parse<ReminderSyncState>(s.ToString())).ToList() : null,
             IncludeDeleted = IncludeDeleted,
             Today = today,
         };

@@ -41,7 +41,7 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 
     /// <summary>Off (the default) or TwoWay: reminders kept in step with Salesforce Tasks; turning it on records when.</summary>
     [Parameter]
-    public Core.Reminders.ReminderSyncMode? ReminderSync { get; set; }
+    public SalesReminderSyncMode? ReminderSync { get; set; }
 
     /// <summary>Turns the unsubscribe guard off without asking (for runbooks); it is still recorded and warned about.</summary>
     [Parameter]
@@ -79,8 +79,9 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
             wanted = wanted with { FallbackTaskOwnerId = owner };
             changes.Add($"fallback Task owner for inactive owners: {owner ?? "none"} (now: {current.FallbackTaskOwnerId ?? "none"})");
         }
-        if (ReminderSync is { } mode)
+        if (ReminderSync is { } given)
         {
+            var mode = Enum.Parse<Core.Reminders.ReminderSyncMode>(given.ToString());
             wanted = wanted with { ReminderSync = mode };
             changes.Add(mode == current.ReminderSync ? $"reminder sync: {mode} (unchanged)"
                 : mode == Core.Reminders.ReminderSyncMode.TwoWay

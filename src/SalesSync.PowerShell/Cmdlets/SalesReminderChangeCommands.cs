@@ -75,7 +75,7 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
     public object? DueDate { get; set; }
 
     [Parameter]
-    public ReminderPriority? Priority { get; set; }
+    public SalesReminderPriority? Priority { get; set; }
 
     /// <summary>An empty string clears them.</summary>
     [Parameter]
@@ -83,7 +83,7 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
     public string? Details { get; set; }
 
     [Parameter]
-    public ReminderStatus? Status { get; set; }
+    public SalesReminderStatus? Status { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -100,9 +100,9 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
             {
                 Subject = Subject,
                 DueDate = DueDate is null ? null : SalesReminderInput.ReadDueDate(DueDate),
-                Priority = Priority,
+                Priority = Priority is { } p ? Enum.Parse<ReminderPriority>(p.ToString()) : null,
                 Details = Details,
-                Status = Status,
+                Status = Status is { } s ? Enum.Parse<ReminderStatus>(s.ToString()) : null,
             };
         }
         catch (ReminderException e)
