@@ -54,7 +54,6 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     // Piped people and ids are gathered, then read in one query: one order across the whole pipeline.
     private readonly List<string> _ids = [];
     private readonly List<long> _people = [];
-    private bool _piped;
 
     protected override void BeginProcessing()
     {
@@ -67,7 +66,6 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
 
     protected override void ProcessRecord()
     {
-        _piped |= MyInvocation.ExpectingInput;
         if (ReminderId is not null) _ids.AddRange(ReminderId.Select(i => i.Trim()).Where(i => i.Length > 0));
         if (MarketoId is not null) _people.AddRange(MarketoId);
     }
@@ -75,7 +73,7 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     protected override void EndProcessing()
     {
         // An empty pipeline (Get-SyncedPerson found nobody) selects nobody, never every reminder.
-        if (_piped && _ids.Count == 0 && _people.Count == 0) return;
+        if (MyInvocation.ExpectingInput && _ids.Count == 0 && _people.Count == 0) return;
         var people = _people.Count > 0 ? _people.Distinct().ToList() : null;
         if (Email is { Length: > 0 })
         {
