@@ -2,7 +2,7 @@
     Synopsis    = 'Changes reminders: subject, due date, priority, details or status.'
     Description = @(
         'Set-SalesReminder changes the reminders named by -ReminderId (typed, or piped from Get-SalesReminder or a CSV with a ReminderId column). Only the values given change; each changed field records when it changed, which the conflict rule of reminder sync reads ("the later change wins"). A change that changes nothing writes nothing. With reminder sync on, the next reminder pass sends only the changed fields to the Salesforce Task; -Status Open on a reminder reopens it.'
-        'Each id is asked about (ShouldProcess) and changed on its own: an unknown id is a ReminderNotFound error (ObjectNotFound), a deleted reminder a ReminderDeleted error (InvalidOperation), each with the id as TargetObject, and the other ids go on. A bad value (-Subject empty, multi-line or over 255 characters, a -DueDate that is not a date) stops the command before any reminder changes: InvalidValue or ValueTooLong. No value to change: the terminating NoChangeGiven.'
+        'Each id is asked about (ShouldProcess) and changed on its own: an unknown id is a ReminderNotFound error (ObjectNotFound), a deleted reminder a ReminderDeleted error (InvalidOperation), each with the id as TargetObject, and the other ids go on. A -DueDate that is not a date stops the command before any reminder changes (terminating InvalidValue); a bad -Subject (empty, multi-line, over 255 characters) is each id''s InvalidValue or ValueTooLong error, and nothing changes. No value to change: the terminating NoChangeGiven.'
     )
     Parameters  = @{
         ReminderId = 'The reminders to change (SR-...; any case); from the pipeline by value or by property name.'

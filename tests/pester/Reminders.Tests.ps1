@@ -374,4 +374,38 @@ Describe 'Reminder sync: the setting, Sync-SalesReminder, Start-SalesSync' {
         @(Get-SalesReminderConflict).Count | Should -Be 0
         @(Get-SalesReminder -MarketoId $people[13].MarketoId | Get-SalesReminderConflict -Since (Get-Date).AddDays(-1)).Count | Should -Be 0
     }
+
+    It 'applies a completion made in Salesforce' {
+        $r = Get-SalesReminder -MarketoId $people[13].MarketoId
+        Invoke-RestMethod -Method Post "$($sandbox.Control)salesforce/Task/$($r.SalesforceTaskId)/complete" | Out-Null
+        $report = Sync-SalesReminder 6>$null
+        $report.UpdatedLocally | Should -Be 1
+        $after = Get-SalesReminder -ReminderId $r.ReminderId
+        $after.Status | Should -Be 'Complete'
+        $after.SyncState | Should -Be 'Synced'
+    }
+
+    It 'records a conflict when both sides change the same field: the later change wins, with a warning and both versions kept' {
+        $r = Get-SalesReminder -MarketoId $people[13].MarketoId
+        $salesforceDay = $today.AddDays(5)
+        Invoke-RestMethod -Method Patch "$($sandbox.Control)salesforce/Task/$($r.SalesforceTaskId)" -ContentType 'application/json' `
+            -Body (@{ ActivityDate = $salesforceDay.ToString('yyyy-MM-dd') } | ConvertTo-Json) | Out-Null
+        Start-Sleep -Milliseconds 1100 # the local change is the later one, whatever the precision of Salesforce's stamps
+        Set-SalesReminder $r.ReminderId -DueDate $today.AddDays(6)
+        $report = Sync-SalesReminder -WarningVariable warnings -WarningAction SilentlyContinue 6>$null
+        $report.Conflicts | Should -Be 1
+        @($warnings).Count | Should -BeGreaterOrEqual 1
+        $conflict = @(Get-SalesReminderConflict -ReminderId $r.ReminderId)
+        $conflict.Count | Should -Be 1
+        $conflict[0].Kind | Should -Be 'SameField'
+        $conflict[0].Fields | Should -Match 'DueDate'
+        $conflict[0].Winner | Should -Be 'Local'
+        $conflict[0].LocalDueDate | Should -Be $today.AddDays(6)
+        $conflict[0].SalesforceDueDate | Should -Be $salesforceDay
+        (Get-SalesReminder -ReminderId $r.ReminderId).DueDate | Should -Be $today.AddDays(6)
+        (Get-Dump "salesforce/Task/$($r.SalesforceTaskId)").ActivityDate | Should -Be $today.AddDays(6).ToString('yyyy-MM-dd')
+        $table = $conflict | Format-Table | Out-String -Width 80
+        $table | Should -Match 'SameField\s+Local\s+DueDate'
+    }
 }
+
