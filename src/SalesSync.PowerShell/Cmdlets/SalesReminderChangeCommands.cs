@@ -14,6 +14,10 @@ public abstract class SalesReminderChangeCmdlet : SalesSyncConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] ReminderId { get; set; } = [];
 
+    /// <summary>Writes each reminder as it is after the change.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
     private ReminderBook? _book;
 
     protected override void BeginProcessing()
@@ -34,8 +38,6 @@ public abstract class SalesReminderChangeCmdlet : SalesSyncConnectedCmdlet
     /// <summary>Makes the change (or, with <paramref name="whatIf"/>, only checks it) and returns the reminder as it then is.</summary>
     protected abstract SalesReminder Apply(ReminderBook book, string id, DateTimeOffset now, bool whatIf);
 
-    protected virtual bool Output => false;
-
     protected override void ProcessRecord()
     {
         foreach (var given in ReminderId)
@@ -48,7 +50,7 @@ public abstract class SalesReminderChangeCmdlet : SalesSyncConnectedCmdlet
                 if (!ShouldProcess($"Reminder {checkedChange.ReminderId} ('{checkedChange.Subject}', Marketo person {checkedChange.MarketoId})", Describe(checkedChange))) continue;
                 var done = Apply(_book!, given, now, whatIf: false);
                 WriteVerbose($"Reminder {done.ReminderId}: {done.Status}, due {done.DueDate:yyyy-MM-dd}, {done.SyncState}.");
-                if (Output) WriteObject(done);
+                if (PassThru) WriteObject(done);
             }
             catch (ReminderException e)
             {
@@ -85,12 +87,7 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
     [Parameter]
     public SalesReminderStatus? Status { get; set; }
 
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     private ReminderEdit _edit = new();
-
-    protected override bool Output => PassThru;
 
     protected override void Check()
     {
@@ -133,11 +130,6 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
 [OutputType(typeof(SalesReminder))]
 public sealed class CompleteSalesReminderCommand : SalesReminderChangeCmdlet
 {
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override bool Output => PassThru;
-
     protected override string Describe(SalesReminder r) => $"Complete in SalesSync{SyncNote(r)}";
 
     protected override SalesReminder Apply(ReminderBook book, string id, DateTimeOffset now, bool whatIf) =>
@@ -149,11 +141,6 @@ public sealed class CompleteSalesReminderCommand : SalesReminderChangeCmdlet
 [OutputType(typeof(SalesReminder))]
 public sealed class RemoveSalesReminderCommand : SalesReminderChangeCmdlet
 {
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
-    protected override bool Output => PassThru;
-
     protected override string Describe(SalesReminder r) => $"Delete in SalesSync{SyncNote(r)}";
 
     protected override SalesReminder Apply(ReminderBook book, string id, DateTimeOffset now, bool whatIf) => book.Remove(id, now, whatIf);
