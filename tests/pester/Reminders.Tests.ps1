@@ -12,7 +12,7 @@ BeforeAll {
         $content = (Invoke-WebRequest "$($sandbox.Control)$path").Content
         $text = if ($content -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($content) } else { $content }
         if ($text.TrimStart().StartsWith('[')) { return @($text | ConvertFrom-Json -NoEnumerate) | ForEach-Object { $_ } }
-        $text -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json }
+        $text -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json -AsHashtable }
     }
     function Connect-Sandbox([switch] $MarketoOnly, [string] $Path = $database) {
         $salesforce = if ($MarketoOnly) { @{} } else { @{ SalesforceUri = $sandbox.Salesforce.uri; SalesforceCredential = $sandbox.SalesforceCredential } }
