@@ -407,5 +407,19 @@ Describe 'Reminder sync: the setting, Sync-SalesReminder, Start-SalesSync' {
         $table = $conflict | Format-Table | Out-String -Width 80
         $table | Should -Match 'SameField\s+Local\s+DueDate'
     }
-}
 
+    It 'reports each reminder Salesforce refuses as an error (ReminderRefusedBySalesforce, the reminder as target), kept Failed for later passes' {
+        $refused = New-SalesReminder -MarketoId $people[14].MarketoId -Subject 'For a user Salesforce does not have' -DueDate $today -OwnerId '0055g00000ZZZZZ' -PassThru
+        $errors = @()
+        $report = Sync-SalesReminder -ErrorVariable errors -ErrorAction SilentlyContinue 6>$null
+        $report.Failed | Should -Be 1
+        $errors.Count | Should -Be 1
+        Assert-Error $errors[0] 'ReminderRefusedBySalesforce' 'InvalidData'
+        $errors[0].TargetObject.ReminderId | Should -Be $refused.ReminderId
+        $after = Get-SalesReminder -ReminderId $refused.ReminderId
+        $after.SyncState | Should -Be 'Failed'
+        $after.SyncNote | Should -Not -BeNullOrEmpty
+        $errors[0].Exception.Message | Should -BeLike "*$($after.SyncNote)*"
+        Remove-SalesReminder $refused.ReminderId # later passes here stay clean
+    }
+}
