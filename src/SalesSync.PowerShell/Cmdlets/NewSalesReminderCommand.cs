@@ -52,12 +52,16 @@ public sealed class NewSalesReminderCommand : SalesSyncConnectedCmdlet
     public SwitchParameter PassThru { get; set; }
 
     private ReminderBook? _book;
+    private string _whereTo = "";
     private int _made, _bad;
 
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
         _book = Session.Reminders;
+        _whereTo = Session.ActivitySettings.ReminderSync == ReminderSyncMode.TwoWay
+            ? "its Salesforce Task is made by the next reminder pass"
+            : "kept in SalesSync only: reminder sync is Off";
     }
 
     protected override void ProcessRecord()
@@ -86,11 +90,8 @@ public sealed class NewSalesReminderCommand : SalesSyncConnectedCmdlet
             };
             var now = DateTimeOffset.UtcNow;
             var planned = _book!.Prepare(request, now);
-            var sync = Session.ActivitySettings.ReminderSync == ReminderSyncMode.TwoWay
-                ? "its Salesforce Task is made by the next reminder pass"
-                : "kept in SalesSync only: reminder sync is Off";
-            if (!ShouldProcess($"Marketo person {planned.MarketoId} ({planned.Email})",
-                    $"Make reminder '{planned.Subject}' due {planned.DueDate:yyyy-MM-dd}, {planned.Priority} priority, for seller {planned.OwnerId} ({sync})")) return;
+            if (!ShouldProcess($"Marketo person {planned.MarketoId}{(string.IsNullOrEmpty(planned.Email) ? "" : $" ({planned.Email})")}",
+                    $"Make reminder '{planned.Subject}' due {planned.DueDate:yyyy-MM-dd}, {planned.Priority} priority, for seller {planned.OwnerId} ({_whereTo})")) return;
             var made = _book.Create(request, now);
             _made++;
             WriteVerbose($"Reminder {made.ReminderId} made for Marketo person {made.MarketoId}: '{made.Subject}' due {made.DueDate:yyyy-MM-dd} ({made.SyncState}).");
