@@ -29,6 +29,13 @@
         'Get-SalesSyncStatus'
         'Get-MarketoList'
         'Get-PersonActivity'
+        'New-SalesReminder'
+        'Get-SalesReminder'
+        'Set-SalesReminder'
+        'Complete-SalesReminder'
+        'Remove-SalesReminder'
+        'Get-SalesReminderConflict'
+        'Sync-SalesReminder'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
