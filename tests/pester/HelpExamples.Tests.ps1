@@ -54,9 +54,10 @@ BeforeAll {
     $script:root = Resolve-Path (Join-Path $PSScriptRoot '../..')
     . (Join-Path $root 'tools/SandboxProcess.ps1')
     Import-Module (Join-Path $root 'SalesSync.psd1') -Force
-    # Fast export jobs, so examples of bulk passes take a second or two.
+    # Fast export jobs, so examples of bulk passes take a second or two; people with web, email and interesting-moment
+    # activity, so Get-PersonActivity's examples show rows.
     $script:sandbox = Start-SandboxProcess -Arguments @('--people', '1001', '--seed', '15', '--history-years', '1',
-        '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.1')
+        '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.1', '--feed-activities')
     $script:folder = Join-Path ([System.IO.Path]::GetTempPath()) ("salessync-pester-help-" + [guid]::NewGuid().ToString('N'))
     $script:database = Join-Path $folder 'examples.db'
 
