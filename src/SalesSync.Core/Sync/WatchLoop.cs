@@ -191,8 +191,9 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
     private async Task<bool> WaitUntilAsync(DateTimeOffset at, CancellationToken ct)
     {
         var end = options.Until is { } until && until < at ? until : at;
-        var delay = end - DateTimeOffset.UtcNow;
-        if (delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
+        // A timer may fire a little early by the wall clock: wait again for what is left.
+        for (var delay = end - DateTimeOffset.UtcNow; delay > TimeSpan.Zero; delay = end - DateTimeOffset.UtcNow)
+            await Task.Delay(delay + TimeSpan.FromMilliseconds(1), ct).ConfigureAwait(false);
         return options.Until is not { } u || DateTimeOffset.UtcNow < u;
     }
 
