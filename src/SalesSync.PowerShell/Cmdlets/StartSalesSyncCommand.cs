@@ -246,7 +246,8 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     /// </summary>
     private void RunWatch()
     {
-        var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(ExportPollSeconds), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval) }
+        // -ExportPollSeconds is let through: it changes no meaning (a watch never exports), and a session may set it by default.
+        var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval) }
             .Where(MyInvocation.BoundParameters.ContainsKey).ToArray();
         if (notForWatch.Length > 0)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", notForWatch)} shape a single run, not a watch (which polls incrementally). Run Start-SalesSync with them first, then Start-SalesSync -Watch."),
