@@ -85,13 +85,13 @@ Start-SalesSync -Verbose -OutVariable run | Out-Null
         }
         @{
             Setup   = 'Start-SalesSync | Out-Null'
-            Code    = 'Start-SalesSync -Watch -Interval 00:00:02 -For 00:00:05 -Verbose'
-            Remarks = 'Watches for five seconds, polling every two: each poll is an incremental run, and -Verbose shows its calls per service and the Salesforce step it took; the watch ends with a one-line summary. Without -For or -Until it runs until Ctrl+C.'
+            Code    = 'Start-SalesSync -Watch -Interval 00:00:01 -For 00:00:03 -Verbose'
+            Remarks = 'Watches for three seconds, polling every second: each poll is an incremental run, and -Verbose shows its calls per service and the Salesforce step it took; the watch ends with a one-line summary. Without -For or -Until it runs until Ctrl+C.'
         }
         @{
             Setup   = 'Start-SalesSync | Out-Null'
-            Code    = 'Start-SalesSync -Watch -For 00:00:05 -PassThru | ForEach-Object { if ($_.Change) { "$($_.Change): $($_.Email), $($_.Title)" } }'
-            Remarks = 'Reacts to each change as the watch applies it: every added, updated or removed person comes down the pipeline the moment its poll writes it (here for five seconds; -For 08:00:00 would watch a working day).'
+            Code    = 'Start-SalesSync -Watch -For 00:00:03 -PassThru | ForEach-Object { if ($_.Change) { "$($_.Change): $($_.Email), $($_.Title)" } }'
+            Remarks = 'Reacts to each change as the watch applies it: every added, updated or removed person comes down the pipeline the moment its poll writes it (here for three seconds; -For 08:00:00 would watch a working day).'
         }
     )
     Links       = @('Get-SyncedPerson', 'Get-SalesSyncRun', 'Connect-SalesSync')

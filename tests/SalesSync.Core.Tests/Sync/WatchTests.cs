@@ -205,6 +205,32 @@ public class WatchTests
     }
 
     [Fact]
+    public async Task AThrottlingStormFailsPollsTheWatchBacksOffThenResumesThem()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "200", "--seed", "76");
+        var (session, temp) = await SyncedAsync(sb, salesforce: true);
+        using var _ = temp;
+        using var __ = session;
+        var person = session.GetPeople(PersonQuery.All).First();
+        await Patch(sb, person.MarketoId, new() { ["title"] = "After the storm" });
+        // 606 on twelve lead-change reads: two polls of six attempts each (the retries) fail, the third gets through.
+        await sb.FaultAsync(new { service = "marketo", path = "/rest/v1/activities/leadchanges.json", kind = "error", code = "606", count = 12 });
+        var observer = new RecordingObserver();
+        List<SyncOutput> outputs;
+        using (EngineObserver.Use(observer))
+            outputs = await WatchAsync(session, new WatchOptions { Interval = TimeSpan.FromMilliseconds(100), Until = DateTimeOffset.UtcNow.AddSeconds(5), OptOuts = false });
+        var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
+        Assert.Equal([SyncRunStatus.Failed, SyncRunStatus.Failed, SyncRunStatus.Completed], polls.Take(3).Select(p => p.Run!.Status));
+        Assert.Equal(polls[0].Run!.RunId, polls[2].Run!.RunId); // the failed run is resumed, not replaced
+        Assert.Contains("VERBOSE: Backing off after 1 failed poll(s) in a row: next poll in 00:00:00.2000000.", observer.Messages);
+        Assert.Contains("VERBOSE: Backing off after 2 failed poll(s) in a row: next poll in 00:00:00.4000000.", observer.Messages);
+        Assert.Single(observer.Messages, m => m.StartsWith("WARNING: Poll 1 did not complete", StringComparison.Ordinal));
+        Assert.True(polls[2].StartedAt - polls[1].StartedAt >= TimeSpan.FromMilliseconds(400));
+        Assert.Equal("After the storm", session.GetPeople(new PersonQuery { MarketoIds = [person.MarketoId] }).Single().Title);
+        SyncHarness.AssertMatchesTruth(sb, session, SalesOwnedList);
+    }
+
+    [Fact]
     public void FailedPollsBackOffBoundedly()
     {
         var minute = TimeSpan.FromMinutes(1);
