@@ -157,6 +157,17 @@ public sealed class SalesSyncSession : IDisposable
         new PeopleSync(Marketo, Salesforce, Store).RunAsync(options, cancellationToken);
 
     /// <summary>
+    /// Start-SalesSync -Watch: an incremental run every interval, one Salesforce-side step per poll in turns, pending
+    /// deliveries, until the deadline or cancellation (<see cref="Sync.WatchLoop"/>). Throws a <see cref="SyncException"/>
+    /// (WatchNeedsCompletedRun) when no completed run gives it a watermark.
+    /// </summary>
+    public IAsyncEnumerable<SyncOutput> WatchAsync(WatchOptions options, CancellationToken cancellationToken) =>
+        new WatchLoop(this, Marketo, Salesforce, Store, options).RunAsync(cancellationToken);
+
+    /// <summary>Throws the <see cref="SyncException"/> a watch would start with when it cannot poll incrementally (for -WhatIf).</summary>
+    public void CheckCanWatch() => WatchLoop.CheckCanWatch(Store, DateTimeOffset.UtcNow);
+
+    /// <summary>
     /// What a sync with these options would do (-WhatIf): writes nothing; a new full pass's planner may read Marketo.
     /// Throws the same <see cref="SyncException"/> the run would (an unfinished run that differs, a bad parameter).
     /// </summary>

@@ -38,6 +38,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     /// <summary>A page (or the opportunity refresh) applied, or how it stopped the run (<see cref="RunStop"/>, as for full passes).</summary>
     private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, RunStop? Stop = null);
 
+    /// <summary>False for a watch poll that leaves the opportunity refresh (and its SystemModstamp watermark) to a later poll.</summary>
+    public bool RefreshOpportunities { get; init; } = true;
+
     /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
     public bool WatermarkExpired { get; private set; }
 
@@ -110,7 +113,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
 
         run = owner.Finish(run with
         {
-            SalesforceSince = salesforce is null ? run.SalesforceSince : ServerTime(startedAt) - SalesforceMargin,
+            SalesforceSince = salesforce is null || !RefreshOpportunities ? run.SalesforceSince : ServerTime(startedAt) - SalesforceMargin,
             MarketoCalls = marketo.CallsMade - marketoAtStart,
             SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
         }, SyncRunStatus.Completed, run.Message);
@@ -203,7 +206,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     /// </summary>
     private async Task<Applied> RefreshOpportunitiesAsync(SyncRunResult run, CancellationToken ct)
     {
-        if (salesforce is null || run.SalesforceSince is not { } since) return new Applied([], null);
+        if (salesforce is null || !RefreshOpportunities || run.SalesforceSince is not { } since) return new Applied([], null);
         try
         {
             var contacts = new HashSet<string>(StringComparer.Ordinal);

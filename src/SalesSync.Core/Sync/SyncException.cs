@@ -22,6 +22,9 @@ public enum SyncFailureReason
 
     /// <summary>A static or smart list id Marketo does not know.</summary>
     ListNotFound,
+
+    /// <summary>A watch (Start-SalesSync -Watch) polls incrementally: it needs a completed full run (or an unfinished incremental one) first.</summary>
+    WatchNeedsCompletedRun,
 }
 
 /// <summary>A sync could not start, for a reason the user can act on.</summary>

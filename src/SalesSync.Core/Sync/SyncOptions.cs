@@ -63,4 +63,10 @@ public sealed record SyncOptions
 
     /// <summary>Yield every changed person as the sync applies it.</summary>
     public bool ReportChanges { get; init; }
+
+    /// <summary>A watch poll (<see cref="WatchLoop"/>): today's usage is not read again (the watch reads it once a Marketo day).</summary>
+    internal bool SkipUsageRead { get; init; }
+
+    /// <summary>A watch poll whose Salesforce share goes to another step: the opportunity refresh waits (its watermark stays) for a later poll.</summary>
+    internal bool SkipOpportunityRefresh { get; init; }
 }

@@ -81,8 +81,7 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
                             : $"Record in SalesSync that Salesforce has Email Opt Out {(c.OptedOut ? "on" : "off")}");
                     break;
                 case Core.Unsubscribes.OptOutChange { Outcome: Core.Unsubscribes.OptOutOutcome.Failed } c:
-                    WriteError(new ErrorRecord(new InvalidOperationException($"Salesforce refused Email Opt Out on {c.SalesforceType} {c.SalesforceId} (Marketo person {string.Join(", ", c.MarketoIds)}): {c.Reason}"),
-                        "OptOutRefusedBySalesforce", ErrorCategory.InvalidData, SalesSync.OptOutChange.From(c)));
+                    WriteError(OptOutRefused(c));
                     break;
                 case Core.Unsubscribes.OptOutChange c:
                     if (writeChanges) WriteObject(SalesSync.OptOutChange.From(c));
@@ -95,6 +94,11 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
         }
         return report;
     }
+
+    /// <summary>An Email Opt Out Salesforce refused, with the change as target (the opt-out step's per-record error).</summary>
+    protected static ErrorRecord OptOutRefused(Core.Unsubscribes.OptOutChange c) =>
+        new(new InvalidOperationException($"Salesforce refused Email Opt Out on {c.SalesforceType} {c.SalesforceId} (Marketo person {string.Join(", ", c.MarketoIds)}): {c.Reason}"),
+            "OptOutRefusedBySalesforce", ErrorCategory.InvalidData, SalesSync.OptOutChange.From(c));
 
     /// <summary>What the reminder step does, for What if and Confirm.</summary>
     protected const string ReminderStepAction = "Reminder step: read Salesforce Task changes into SalesSync's reminders and send local reminder changes to Salesforce (conflicts resolved and recorded; nothing is written to Marketo)";

@@ -18,6 +18,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private const string StaticList = "StaticList";
     private const string SmartList = "SmartList";
     private const string PipedLists = "PipedLists";
+    private const string WatchSet = "Watch";
 
     /// <summary>
     /// The static list(s) that together hold the sales-owned people. Rest pages several lists side by side;
@@ -85,6 +86,22 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Keep polling: an incremental sync every -Interval (with the opt-out and reminder steps in turns and pending deliveries) until -Until, -For or Ctrl+C.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = WatchSet)]
+    public SwitchParameter Watch { get; set; }
+
+    /// <summary>Time from the start of one poll to the start of the next (1 second to 1 day).</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>No poll starts at or after this time; the watch then ends.</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public DateTime? Until { get; set; }
+
+    /// <summary>The watch ends this long after it starts (instead of -Until).</summary>
+    [Parameter(ParameterSetName = WatchSet)]
+    public TimeSpan? For { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Set != PipedLists || InputObject is null) return;
@@ -113,6 +130,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 
     protected override void EndProcessing()
     {
+        if (Set == WatchSet)
+        {
+            RunWatch();
+            return;
+        }
         // An empty pipeline (Get-MarketoList found nothing) binds no list: it must not fall back to syncing every person.
         if (Set == PipedLists || (MyInvocation.ExpectingInput && Set == AllPeople)) TakePipedLists();
         if (CreatedSince is not null && Set != AllPeople)
@@ -215,6 +237,81 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         {
             if (finished is { Status: not SyncRunStatus.Completed } previous) failedEarlier.Add(previous);
             finished = run;
+        }
+    }
+
+    /// <summary>
+    /// -Watch: the loop is the engine's (<see cref="Core.Sync.WatchLoop"/>); this writes what it streams. Without -PassThru
+    /// nothing goes down the pipeline: each poll is a run record (Get-SalesSyncRun) and a verbose line, and the end a summary.
+    /// </summary>
+    private void RunWatch()
+    {
+        // -ExportPollSeconds is let through: it changes no meaning (a watch never exports), and a session may set it by default.
+        var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval) }
+            .Where(MyInvocation.BoundParameters.ContainsKey).ToArray();
+        if (notForWatch.Length > 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", notForWatch)} shape a single run, not a watch (which polls incrementally). Run Start-SalesSync with them first, then Start-SalesSync -Watch."),
+                "WatchParameterNotApplicable", ErrorCategory.InvalidArgument, notForWatch));
+        if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromDays(1))
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Interval), $"-Interval {Interval} is outside 00:00:01 to 1.00:00:00. Give, for example, -Interval 00:01:00 (each idle poll costs 3 Marketo calls)."),
+                "WatchIntervalOutOfRange", ErrorCategory.InvalidArgument, Interval));
+        if (Until is not null && For is not null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Until or -For, not both: each says when the watch ends."), "WatchUntilAndFor", ErrorCategory.InvalidArgument, For));
+        if (For is { } span && span <= TimeSpan.Zero)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {span} is not a positive time span. Give, for example, -For 01:00:00."), "WatchForNotPositive", ErrorCategory.InvalidArgument, span));
+        var until = For is { } f ? DateTimeOffset.UtcNow + f : LocalTime.ToOffset(Until);
+        if (until is { } u && u <= DateTimeOffset.UtcNow)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Until), $"-Until {Until:u} has passed: the watch would not poll once. Give a later time, for example (Get-Date).AddHours(1)."),
+                "WatchUntilInPast", ErrorCategory.InvalidArgument, Until));
+        try
+        {
+            Session.CheckCanWatch();
+        }
+        catch (SyncException e)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, e.Reason.ToString(), ErrorCategory.InvalidOperation, Session.DatabasePath)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Run Start-SalesSync until a run completes (Get-SalesSyncRun -Last 1 shows Completed), then Start-SalesSync -Watch." },
+            });
+        }
+        var optOuts = Session.HasSalesforce && !SkipOptOut;
+        var steps = (optOuts ? ", the opt-out step" : "") + (RemindersDue ? ", the reminder step" : "");
+        if (!ShouldProcess(Session.DatabasePath, $"Watch: an incremental sync every {Interval}{steps} and pending deliveries, {(until is { } end ? $"until {end.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : "until Ctrl+C")}"))
+            return;
+        var options = new WatchOptions { Interval = Interval, Until = until, OptOuts = optOuts, Reminders = RemindersDue, ReportChanges = PassThru };
+        try
+        {
+            RunEngineStream(ct => Session.WatchAsync(options, ct), (Action<SyncOutput>)(output =>
+            {
+                switch (output)
+                {
+                    case PersonChanged c:
+                        WriteObject(SyncedPersonChange.From(c.Person, c.Change));
+                        break;
+                    case WatchOptOutChanged { Change.Outcome: Core.Unsubscribes.OptOutOutcome.Failed } o:
+                        WriteError(OptOutRefused(o.Change));
+                        break;
+                    case WatchOptOutChanged o:
+                        WriteObject(SalesSync.OptOutChange.From(o.Change));
+                        break;
+                    case WatchRemindersSynced r:
+                        WriteObject(r.Report);
+                        break;
+                    case WatchPolled { Poll: var p }:
+                        WriteVerbose(p.Run is { } run
+                            ? $"Poll {p.Number} at {p.StartedAt.ToLocalTime():HH:mm:ss}: run {run.RunId} {run.Status}, {run.Added} added, {run.Updated} updated, {run.Removed} removed; {p.MarketoCalls} Marketo and {p.SalesforceCalls} Salesforce calls (Salesforce step: {p.SalesforceStep})."
+                            : $"Poll {p.Number} at {p.StartedAt.ToLocalTime():HH:mm:ss}: skipped, another sync of this database was running.");
+                        break;
+                    case WatchEnded e:
+                        WriteSummary($"Watch ended ({e.Reason}): {e.Polls} polls, {e.Added} added, {e.Updated} updated, {e.Removed} removed; {e.MarketoCalls} Marketo and {e.SalesforceCalls} Salesforce calls.");
+                        break;
+                }
+            }));
+        }
+        catch (PipelineStoppedException)
+        {
+            TellTheConsoleHowTheRunStopped();
+            throw;
         }
     }
 
