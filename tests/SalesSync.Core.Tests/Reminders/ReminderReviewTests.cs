@@ -1,6 +1,7 @@
 using SalesSync.Core.Activities;
 using SalesSync.Core.People;
 using SalesSync.Core.Reminders;
+using SalesSync.Core.Tests.Support;
 
 namespace SalesSync.Core.Tests.Reminders;
 
@@ -174,5 +175,66 @@ public class ReminderReviewTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.NotNull(rec.SalesforceTaskId);
         Assert.Equal(ReminderSyncState.Synced, rec.State);
         Assert.Equal(1, LiveTasks(await w.TasksAsync(), "Ping after demo"));
+    }
+
+    [Fact]
+    public async Task CtrlCWhileACreateIsInDoubt_TheStopMessageSaysHowManyAreStillInDoubt()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4250);
+        w.NewReminder(w.People[7], "Check the contract", new DateOnly(2027, 8, 2));
+        await w.Sandbox.FaultAsync(new { service = "salesforce", path = "/services/data/*/composite/sobjects", method = "POST", kind = "commitThenDrop", count = 1 });
+        using var cts = new CancellationTokenSource();
+        // The answer is lost; Ctrl+C comes before the lookup can tell what arrived.
+        ReminderSyncReport r;
+        using (Diagnostics.EngineObserver.Use(new OnVerbose("the outcome of creating", cts.Cancel))) r = await w.PassAsync(ct: cts.Token, grace: TimeSpan.FromMinutes(10));
+        output.WriteLine(r.StoppedBecause);
+        Assert.Contains("1 create(s) were sent without a known outcome", r.StoppedBecause);
+        var next = await w.PassAsync(grace: TimeSpan.FromMinutes(10));
+        Assert.Equal(1, next.CreatedInSalesforce); // linked, not sent again
+        await w.AssertNoDuplicateTasksAsync();
+    }
+
+    [Fact]
+    public async Task DetailsThatDifferOnlyInLineEndingsOrTrailingWhiteSpace_AreNoChange()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4251);
+        var mine = w.NewReminder(w.People[8], "Walk through the plan", new DateOnly(2027, 9, 1), details: "line one\nline two");
+        await w.PassAsync();
+        var task = w.Record(mine.ReminderId).SalesforceTaskId!;
+        await w.EditTaskAsync(task, new { Description = "line one\r\nline two\r\n  " }); // how a UI or another tool may write it back
+        var r = await w.PassAsync();
+        Assert.Equal((0, 0, 0), (r.UpdatedLocally, r.Conflicts, r.UpdatedInSalesforce));
+        Assert.Equal(ReminderSyncState.Synced, w.Record(mine.ReminderId).State);
+        Assert.True(ReminderMapping.SameDetails("a\r\nb \n", "a\nb"));
+        Assert.False(ReminderMapping.SameDetails(" a", "a")); // leading white space is content
+    }
+
+    [Fact]
+    public async Task PermanentRefusals_ShowPerRecordInVerbose_AndStopAfterThreeTriesUntilTheReminderIsEdited()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4252);
+        var mine = w.NewReminder(w.People[9], "Quarterly review", new DateOnly(2027, 10, 1));
+        await w.Sandbox.FaultAsync(new { service = "salesforce", path = "/services/data/*/composite/sobjects", method = "POST", kind = "recordError", code = "FIELD_CUSTOM_VALIDATION_EXCEPTION", count = 3 });
+        var observer = new RecordingObserver();
+        for (var i = 0; i < 3; i++)
+        {
+            ReminderSyncReport r;
+            using (Diagnostics.EngineObserver.Use(observer)) r = await w.PassAsync();
+            Assert.Equal(1, r.Failed);
+            var failed = w.Record(mine.ReminderId);
+            Assert.Equal(ReminderSyncState.Failed, failed.State);
+            Assert.StartsWith("FIELD_CUSTOM_VALIDATION_EXCEPTION", failed.LastError);
+            w.Session.Store.Reminders.Save(failed with { RetryAfter = i < 2 ? DateTimeOffset.UtcNow.AddSeconds(-1) : failed.RetryAfter }); // the backoff has passed
+        }
+        Assert.Equal(3, observer.Messages.Count(m => m.StartsWith($"VERBOSE: Reminder sync: Salesforce refused reminder {mine.ReminderId}", StringComparison.Ordinal) && m.Contains("FIELD_CUSTOM_VALIDATION_EXCEPTION", StringComparison.Ordinal)));
+        Assert.Contains("Not tried again until the reminder is edited.", observer.Messages.Last(m => m.Contains(mine.ReminderId, StringComparison.Ordinal)));
+        Assert.True(w.Record(mine.ReminderId).RetryAfter > DateTimeOffset.UtcNow.AddYears(10));
+        var posts = await w.CallsToAsync("POST", "composite/sobjects");
+        var waiting = await w.PassAsync();
+        Assert.Equal((0, 0), (waiting.CreatedInSalesforce, waiting.Failed));
+        Assert.Equal(posts, await w.CallsToAsync("POST", "composite/sobjects"));
+        w.Book.Update(mine.ReminderId, new ReminderEdit { Subject = "Quarterly review (fixed)" }, DateTimeOffset.UtcNow);
+        Assert.Equal(1, (await w.PassAsync()).CreatedInSalesforce);
+        await w.AssertConvergedAsync();
     }
 }
