@@ -282,20 +282,30 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         var waiting = 0;
         var (linked, again) = await LockedAsync(() =>
         {
-            var used = new HashSet<string>(StringComparer.Ordinal);
             var saved = new List<ReminderRecord>();
             var conflicts = new List<ReminderConflict>();
             int found = 0, resend = 0;
             var now = DateTimeOffset.UtcNow;
             waiting = 0;
-            foreach (var r in sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Where(r => r.SendingSince is not null))
+            var current = sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Where(r => r.SendingSince is not null).ToList();
+            // Every (reminder, Task) the facts allow, best likeness first, then paired greedily: several creates of one
+            // person in doubt at once (one sent, one never sent) each get their own Task, not the first that fits.
+            var pairs = current.SelectMany(r =>
             {
-                var sent = r.Base ?? r.Values;
                 var who = SalesforceIds.To18(r.WhoId);
                 var contact = who is null ? null : converted.GetValueOrDefault(who);
                 var sentAt = ServerTime(r.SendingSince!.Value) - margin;
-                var row = free.Where(t => !used.Contains(t.Id) && t.WhoId is not null && (t.WhoId == who || t.WhoId == contact) && t.CreatedDate >= sentAt)
-                    .OrderByDescending(t => ReminderMapping.Likeness(t, r.OwnerId, sent)).ThenBy(t => t.CreatedDate).FirstOrDefault();
+                return free.Where(t => t.WhoId is not null && (t.WhoId == who || t.WhoId == contact) && t.CreatedDate >= sentAt)
+                    .Select(t => (Reminder: r.Id, Task: t, Likeness: ReminderMapping.Likeness(t, r.OwnerId, r.Base ?? r.Values)));
+            }).OrderByDescending(p => p.Likeness).ThenBy(p => p.Task.CreatedDate).ThenBy(p => p.Task.Id, StringComparer.Ordinal);
+            var taken = new Dictionary<string, TaskRow>(StringComparer.Ordinal);
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (reminder, task, _) in pairs)
+                if (!taken.ContainsKey(reminder) && used.Add(task.Id)) taken[reminder] = task;
+            foreach (var r in current)
+            {
+                var sent = r.Base ?? r.Values;
+                var row = taken.GetValueOrDefault(r.Id);
                 if (row is null && now - r.SendingSince < _grace)
                 {
                     waiting++; // sent moments ago: it may still land, so it is not sent again yet
@@ -307,7 +317,6 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                     resend++;
                     continue;
                 }
-                used.Add(row.Id);
                 found++;
                 _created++;
                 var linkedRecord = Raw(r, row) with

@@ -60,9 +60,9 @@ internal sealed class ReminderWorld : IAsyncDisposable
     public static string WhoOf(PersonRecord p) => SalesforceIds.To18(p.SalesforceContactId ?? p.SalesforceLeadId)!;
 
     /// <summary>One pass, with an optional hook between its steps (a test's crash).</summary>
-    /// <param name="grace">How long a create in doubt may still land; none by default, so a test's next pass sends again at once.</param>
+    /// <param name="grace">How long a create in doubt may still land: the product's by default, so a lookup that finds nothing holds the create as a real pass does; a test that plays the grace having passed gives zero.</param>
     public Task<ReminderSyncReport> PassAsync(ReminderSyncOptions? options = null, Action<string>? afterStep = null, CancellationToken ct = default, TimeSpan? grace = null) =>
-        new ReminderSync(Session.Salesforce!, Session.Store, grace ?? TimeSpan.Zero) { AfterStep = afterStep }.RunAsync(options ?? new ReminderSyncOptions(), ct);
+        new ReminderSync(Session.Salesforce!, Session.Store, grace) { AfterStep = afterStep }.RunAsync(options ?? new ReminderSyncOptions(), ct);
 
     public SalesReminder NewReminder(PersonRecord p, string subject, DateOnly due, ReminderPriority priority = ReminderPriority.Normal, string? details = null, int seller = 0) =>
         Book.Create(new NewReminderRequest { MarketoId = p.MarketoId, Subject = subject, DueDate = due, Priority = priority, Details = details, OwnerId = Sellers[seller % Sellers.Count] }, DateTimeOffset.UtcNow);
