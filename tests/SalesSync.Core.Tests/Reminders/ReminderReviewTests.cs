@@ -1,6 +1,7 @@
 using SalesSync.Core.Activities;
 using SalesSync.Core.People;
 using SalesSync.Core.Reminders;
+using SalesSync.Core.Tests.Sandbox;
 using SalesSync.Core.Tests.Support;
 
 namespace SalesSync.Core.Tests.Reminders;
@@ -236,5 +237,35 @@ public class ReminderReviewTests(Xunit.Abstractions.ITestOutputHelper output)
         w.Book.Update(mine.ReminderId, new ReminderEdit { Subject = "Quarterly review (fixed)" }, DateTimeOffset.UtcNow);
         Assert.Equal(1, (await w.PassAsync()).CreatedInSalesforce);
         await w.AssertConvergedAsync();
+    }
+
+    [Fact]
+    public async Task ATaskMovedToTheContactOfItsConvertedLead_StaysInScopeBeforeThePeopleSyncKnows()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4253);
+        var p = w.People.First(x => x.SalesforceContactId is null);
+        var mine = w.NewReminder(p, "Pricing follow-up", new DateOnly(2027, 11, 1));
+        await w.PassAsync();
+        var task = w.Record(mine.ReminderId).SalesforceTaskId!;
+        // Salesforce converts the lead: a new contact, the lead marked converted, its Tasks moved to the contact.
+        var token = await w.Sandbox.SalesforceTokenAsync();
+        var (status, made, _) = await w.Sandbox.SalesforceSendAsync(HttpMethod.Post, "services/data/v66.0/sobjects/Contact", token, new System.Text.Json.Nodes.JsonObject { ["LastName"] = "Converted" });
+        Assert.Equal(201, status);
+        var contact = SalesforceIds.To18(made!["id"]!.GetValue<string>())!;
+        lock (w.Sandbox.Host.State.World.Sync)
+        {
+            var lead = w.Sandbox.Host.State.World.Salesforce.Find(p.SalesforceLeadId)!;
+            lead["IsConverted"] = true;
+            lead["ConvertedContactId"] = contact;
+        }
+        await w.EditTaskAsync(task, new { WhoId = contact, Description = "after the conversion" });
+        var r = await w.PassAsync();
+        var rec = w.Record(mine.ReminderId);
+        Assert.Equal((0, 1), (r.OutOfScope, r.UpdatedLocally));
+        Assert.Null(rec.OutOfScope);
+        Assert.Equal(contact, rec.WhoId);
+        Assert.Equal(p.MarketoId, rec.MarketoId);
+        Assert.Equal("after the conversion", rec.Values.Details);
+        Assert.Equal(ReminderSyncState.Synced, rec.State);
     }
 }
