@@ -144,7 +144,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         }
         if (stopped is not null) EngineObserver.Current.Warning($"Reminder sync: {stopped}");
         if (_failed > 0)
-            EngineObserver.Current.Warning($"Reminder sync: Salesforce refused {_failed} change(s); each is kept on its reminder (Get-SalesReminder -SyncState Failed shows why) and tried again by a later pass.");
+            EngineObserver.Current.Warning($"Reminder sync: Salesforce refused {_failed} change(s); each is kept on its reminder (Get-SalesReminder -SyncState Failed shows why) and tried again by a later pass; a refusal that cannot pass by itself (a validation rule, missing access, an invalid value) is tried {MaxPermanentAttempts} times, then waits for the reminder to be edited.");
         var report = new ReminderSyncReport
         {
             WhatIf = _options.WhatIf,
