@@ -15,7 +15,7 @@ namespace SalesSync.Core.Reminders;
 /// or sent again; (2) after a gap of more than a day, deletes from the delete log, or after more than 15 days by
 /// reconciliation by id; (3) one queryAll of the Tasks changed since the watermark less an overlap, applied page by
 /// page with a three-way merge against each reminder's Base (echoes of SalesSync's own writes change nothing;
-/// conflicts are resolved and recorded); (4) with IncludeExisting, reminders made while sync was off are adopted after
+/// conflicts are resolved and recorded), then the Tasks of people synced since the last pass, once; (4) with IncludeExisting, reminders made while sync was off are adopted after
 /// a duplicate check; (5) local changes go out in collections of 200 (POST, PATCH, DELETE composite/sobjects). Every
 /// step saves as it goes and what to push is derived from the values, so a crash or Ctrl+C between any two steps loses
 /// nothing, and the create-in-doubt lookup keeps a Task from being made twice. One pass at a time per database
