@@ -274,7 +274,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         var margin = salesforce.ServerClock.Offset is null ? LookupMargin : ClockMargin;
         var since = ServerTime(sending[0].SendingSince!.Value) - margin;
         var whoIds = sending.Select(r => SalesforceIds.To18(r.WhoId)).Concat(sending.Select(r => converted.GetValueOrDefault(SalesforceIds.To18(r.WhoId) ?? "")));
-        var rows = await TasksOfAsync(whoIds, $" AND CreatedDate >= {Literal(since)} AND TaskSubtype = 'Task'", includeDeleted: true, ct).ConfigureAwait(false);
+        var rows = await TasksOfAsync(whoIds, $" AND CreatedDate >= {Literal(since)}{ReminderTasks}", includeDeleted: true, ct).ConfigureAwait(false);
         var mappedAlready = ByTask(rows.Select(r => r.Id).ToList());
         var me = salesforce.RunningUserId;
         // Without the token's user id (an identity URL missing from the token answer) any creator is accepted: values decide.
