@@ -7,7 +7,7 @@ namespace SalesSync.Core.Reminders;
 /// <summary>One Task row as a reminder pass reads it (query and queryAll select the same fields).</summary>
 internal sealed record TaskRow
 {
-    public const string Fields = "Id, IsDeleted, Subject, Status, Priority, ActivityDate, Description, WhoId, OwnerId, IsRecurrence, TaskSubtype, CreatedDate, LastModifiedDate, SystemModstamp";
+    public const string Fields = "Id, IsDeleted, Subject, Status, Priority, ActivityDate, Description, WhoId, OwnerId, IsRecurrence, RecurrenceActivityId, TaskSubtype, CreatedById, CreatedDate, LastModifiedById, LastModifiedDate, SystemModstamp";
 
     public required string Id { get; init; }
     public bool IsDeleted { get; init; }
@@ -19,8 +19,13 @@ internal sealed record TaskRow
     public string? WhoId { get; init; }
     public string? OwnerId { get; init; }
     public bool IsRecurrence { get; init; }
+
+    /// <summary>An occurrence of a recurring series: the series' main Task (the occurrence itself has IsRecurrence false).</summary>
+    public string? RecurrenceActivityId { get; init; }
     public string? TaskSubtype { get; init; }
+    public string? CreatedById { get; init; }
     public DateTimeOffset? CreatedDate { get; init; }
+    public string? LastModifiedById { get; init; }
     public DateTimeOffset? LastModifiedDate { get; init; }
     public DateTimeOffset? SystemModstamp { get; init; }
 
@@ -40,8 +45,11 @@ internal sealed record TaskRow
             WhoId = People.SalesforceIds.To18(Text("WhoId")),
             OwnerId = People.SalesforceIds.To18(Text("OwnerId")),
             IsRecurrence = Flag("IsRecurrence"),
+            RecurrenceActivityId = People.SalesforceIds.To18(Text("RecurrenceActivityId")),
             TaskSubtype = Text("TaskSubtype"),
+            CreatedById = People.SalesforceIds.To18(Text("CreatedById")),
             CreatedDate = Stamp(Text("CreatedDate")),
+            LastModifiedById = People.SalesforceIds.To18(Text("LastModifiedById")),
             LastModifiedDate = Stamp(Text("LastModifiedDate")),
             SystemModstamp = Stamp(Text("SystemModstamp")),
         };
@@ -140,7 +148,7 @@ internal static class ReminderMapping
             Status = StatusIn(row.Status) ?? agreed.Status,
             Priority = PriorityIn(row.Priority) ?? agreed.Priority,
             DueDate = row.ActivityDate ?? agreed.DueDate,
-            Details = string.IsNullOrEmpty(row.Description) ? null : row.Description,
+            Details = Details(row.Description),
         };
         return (values.Diff(agreed) & ~ReminderFields.Subject, values);
     }
@@ -154,33 +162,50 @@ internal static class ReminderMapping
         StatusIn(row.Status) ?? ReminderStatus.Open,
         PriorityIn(row.Priority) ?? ReminderPriority.Normal,
         row.ActivityDate ?? DateOnly.FromDateTime((row.CreatedDate ?? DateTimeOffset.UtcNow).UtcDateTime),
-        string.IsNullOrEmpty(row.Description) ? null : row.Description);
+        Details(row.Description));
 
-    /// <summary>Whether a Task was written by SalesSync's activity logging (its subject ends with " [SS-…]").</summary>
-    public static bool IsLoggedActivity(TaskRow row) => Activities.SalesforceTask.ActivityIdOf(row.Subject) is { } id && id.StartsWith("SS-", StringComparison.Ordinal);
+    /// <summary>
+    /// Details as compared and stored from a Task: line endings as \n and no trailing white space (Salesforce's UI and
+    /// API may hand back \r\n or a trailing newline for text SalesSync sent without), empty as none.
+    /// </summary>
+    public static string? Details(string? text) =>
+        string.IsNullOrEmpty(text) ? null : text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd() is { Length: > 0 } t ? t : null;
+
+    public static bool SameDetails(string? a, string? b) => string.Equals(Details(a), Details(b), StringComparison.Ordinal);
+
+    /// <summary>
+    /// Whether a Task was written by SalesSync's activity logging: its subject ends with " [SS-…]", or with " [id]"
+    /// where id is an activity the caller gave its own ActivityId (<paramref name="isActivity"/>: the activity store,
+    /// any case).
+    /// </summary>
+    public static bool IsLoggedActivity(TaskRow row, Func<string, bool>? isActivity = null) =>
+        Activities.SalesforceTask.ActivityIdOf(row.Subject) is { } id && (id.StartsWith("SS-", StringComparison.Ordinal) || isActivity?.Invoke(id) == true);
 
     /// <summary>
     /// Why a Task is not a reminder (null when it is): the owner a queue rather than a seller, the WhoId no synced
     /// person's, a recurring series, a subtype other than Task, or an activity SalesSync logged.
     /// </summary>
-    public static string? OutOfScope(TaskRow row, bool whoIsSynced)
+    public static string? OutOfScope(TaskRow row, bool whoIsSynced, Func<string, bool>? isActivity = null)
     {
         if (row.OwnerId is null || !row.OwnerId.StartsWith("005", StringComparison.Ordinal)) return $"The Task's owner {row.OwnerId} is not a seller (a queue owns it); reminders belong to a Salesforce user.";
         if (!whoIsSynced) return $"The Task's WhoId {row.WhoId ?? "(none)"} is not the contact or lead of a synced person.";
-        if (row.IsRecurrence) return "The Task is a recurring series; reminders are single Tasks.";
+        if (row.IsRecurrence || row.RecurrenceActivityId is not null) return "The Task is a recurring series or one of its occurrences; reminders are single Tasks.";
         if (row.TaskSubtype is not (null or "Task")) return $"The Task's subtype is {row.TaskSubtype}, not Task.";
-        if (IsLoggedActivity(row)) return "The Task is an activity SalesSync logged, not a reminder.";
+        if (IsLoggedActivity(row, isActivity)) return "The Task is an activity SalesSync logged, not a reminder.";
         return null;
     }
 
-    /// <summary>How a Task that matched a create in doubt is recognised: the values that create sent.</summary>
-    public static bool SameAsSent(TaskRow row, string? whoId, string? ownerId, ReminderValues sent) =>
-        string.Equals(row.WhoId, People.SalesforceIds.To18(whoId), StringComparison.Ordinal)
-        && string.Equals(row.OwnerId, People.SalesforceIds.To18(ownerId), StringComparison.Ordinal)
-        && string.Equals(row.Subject, CutSubject(sent.Subject), StringComparison.Ordinal)
-        && row.ActivityDate == sent.DueDate
-        && string.Equals(row.Description ?? "", sent.Details ?? "", StringComparison.Ordinal)
-        && PriorityIn(row.Priority) == sent.Priority;
+    /// <summary>
+    /// How many of the values a create sent a Task still holds (owner, subject, due date, details, priority): only a
+    /// tie-break between several Tasks a create in doubt may have made, since a seller, a flow or a lead conversion
+    /// may change any of them before the lookup.
+    /// </summary>
+    public static int Likeness(TaskRow row, string? ownerId, ReminderValues sent) =>
+        (string.Equals(row.OwnerId, People.SalesforceIds.To18(ownerId), StringComparison.Ordinal) ? 1 : 0)
+        + (string.Equals(row.Subject, CutSubject(sent.Subject), StringComparison.Ordinal) ? 1 : 0)
+        + (row.ActivityDate == sent.DueDate ? 1 : 0)
+        + (SameDetails(row.Description, sent.Details) ? 1 : 0)
+        + (PriorityIn(row.Priority) == sent.Priority ? 1 : 0);
 
     /// <summary>The duplicate check of -IncludeExisting: same WhoId, due date, and subject (trimmed, any case).</summary>
     public static string DuplicateKey(string? whoId, DateOnly? due, string? subject) =>

@@ -11,7 +11,7 @@ internal sealed record ReminderValues(string Subject, ReminderStatus Status, Rem
         if (Status != other.Status) changed |= ReminderFields.Status;
         if (Priority != other.Priority) changed |= ReminderFields.Priority;
         if (DueDate != other.DueDate) changed |= ReminderFields.DueDate;
-        if (!string.Equals(Details ?? "", other.Details ?? "", StringComparison.Ordinal)) changed |= ReminderFields.Details;
+        if (!ReminderMapping.SameDetails(Details, other.Details)) changed |= ReminderFields.Details;
         return changed;
     }
 
@@ -61,6 +61,9 @@ internal sealed record ReminderRecord
     /// <summary>The Task's SystemModstamp and LastModifiedDate at the last read (Salesforce's clock).</summary>
     public DateTimeOffset? SalesforceModstamp { get; init; }
     public DateTimeOffset? SalesforceLastModifiedAt { get; init; }
+
+    /// <summary>When SalesSync last wrote the Task (Salesforce's clock, taken when the answer came): a LastModifiedDate not after it is SalesSync's own write.</summary>
+    public DateTimeOffset? SalesforceWrittenAt { get; init; }
 
     /// <summary>Status, Priority and Subject as last read from the Task (raw: "In Progress", Low, an edited subject).</summary>
     public string? SalesforceStatus { get; init; }

@@ -15,7 +15,7 @@ namespace SalesSync.Core.Reminders;
 /// or sent again; (2) after a gap of more than a day, deletes from the delete log, or after more than 15 days by
 /// reconciliation by id; (3) one queryAll of the Tasks changed since the watermark less an overlap, applied page by
 /// page with a three-way merge against each reminder's Base (echoes of SalesSync's own writes change nothing;
-/// conflicts are resolved and recorded); (4) with IncludeExisting, reminders made while sync was off are adopted after
+/// conflicts are resolved and recorded), then the Tasks of people synced since the last pass, once; (4) with IncludeExisting, reminders made while sync was off are adopted after
 /// a duplicate check; (5) local changes go out in collections of 200 (POST, PATCH, DELETE composite/sobjects). Every
 /// step saves as it goes and what to push is derived from the values, so a crash or Ctrl+C between any two steps loses
 /// nothing, and the create-in-doubt lookup keeps a Task from being made twice. One pass at a time per database
@@ -34,13 +34,19 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     /// <summary>How far back each pull reads again, for writes committed after a read began.</summary>
     internal static readonly TimeSpan Overlap = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long before a create's send its Task's CreatedDate may read (clock differences).</summary>
+    /// <summary>How long before a create's send its Task's CreatedDate may read while Salesforce's clock is not known yet (no answer read).</summary>
     private static readonly TimeSpan LookupMargin = TimeSpan.FromMinutes(15);
+
+    /// <summary>The same on Salesforce's clock: its Date header has whole seconds, and the send is stamped just before the call.</summary>
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(1);
 
     /// <summary>A watermark older than this also reads the delete log; older than <see cref="DeleteLogKeeps"/>, reconciliation.</summary>
     private static readonly TimeSpan DeleteLogAfter = TimeSpan.FromDays(1), DeleteLogKeeps = TimeSpan.FromDays(15) - TimeSpan.FromMinutes(10);
 
     private const int MaxPassingAttempts = 5;
+
+    /// <summary>Tries of a change Salesforce refuses for good (validation, access, invalid value) before it waits for a new edit.</summary>
+    private const int MaxPermanentAttempts = 3;
 
     /// <summary>Per-record errors that pass (row locks, a busy server): tried again by the next pass.</summary>
     private static readonly HashSet<string> PassingErrors = new(StringComparer.Ordinal)
@@ -54,6 +60,15 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     /// <summary>With WhatIf, what the pass would have saved (reads see it; nothing is written).</summary>
     private readonly Dictionary<string, ReminderRecord> _overlay = new(StringComparer.Ordinal);
     private ReminderSyncOptions _options = new();
+
+    /// <summary>Whether creates are in doubt after the lookup: the pull then imports no unmapped Task the integration user created (the lookup links it).</summary>
+    private bool _deferOwnCreates;
+
+    /// <summary>Leads asked about this pass (ConvertedContactId, null when not converted): asked once per pass.</summary>
+    private readonly Dictionary<string, string?> _converted = new(StringComparer.Ordinal);
+
+    /// <summary>Activity ids asked about this pass (a Task's subject tag): whether SalesSync's activity store holds them.</summary>
+    private readonly Dictionary<string, bool> _activityIds = new(StringComparer.OrdinalIgnoreCase);
     private ReminderSyncCursor _cursor = new();
     private int _read, _imported, _updatedLocally, _deletedLocally, _created, _updated, _deleted, _failed, _conflicts, _outOfScope, _fromLog, _fromReconciliation;
 
@@ -67,14 +82,20 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         var settings = store.Settings.Activities;
         if (settings.ReminderSync != ReminderSyncMode.TwoWay)
             return new ReminderSyncReport { WhatIf = options.WhatIf, StoppedBecause = "Reminder sync is off: turn it on with Set-SalesActivitySetting -ReminderSync TwoWay." };
-        await _reminders.PassLock.WaitAsync(ct).ConfigureAwait(false);
+        var locked = false;
         try
         {
+            await _reminders.PassLock.WaitAsync(ct).ConfigureAwait(false);
+            locked = true;
             return await RunLockedAsync(settings.ReminderSyncEnabledAt ?? DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!locked && ct.IsCancellationRequested)
+        {
+            return new ReminderSyncReport { WhatIf = options.WhatIf, StoppedBecause = "Stopped (Ctrl+C) while another pass held the database; this pass did nothing." };
         }
         finally
         {
-            _reminders.PassLock.Release();
+            if (locked) _reminders.PassLock.Release();
             EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, "Done", -1, ProgressId) { Completed = true });
         }
     }
@@ -91,6 +112,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         {
             Progress("Looking up creates with an unknown outcome");
             await ResolveInDoubtAsync(ct).ConfigureAwait(false);
+            _deferOwnCreates = Work().Any(r => r.SendingSince is not null);
             Step("in-doubt");
             // Before the pull: after a long gap, deletes come from the delete log (or reconciliation), so the pull's
             // IsDeleted rows of the same Tasks find them settled.
@@ -98,6 +120,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             Step("deletes");
             Progress(firstPass && stored.Since is null ? "Importing Tasks changed in the import window" : "Reading changed Tasks");
             await PullAsync(stored.Since, enabledAt, ct).ConfigureAwait(false);
+            await NewPeopleAsync(firstPass, enabledAt, ct).ConfigureAwait(false);
             Step("pulled");
             if (_options.IncludeExisting) await AdoptAsync(ct).ConfigureAwait(false);
             Step("adopted");
@@ -115,11 +138,13 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            stopped = "Stopped (Ctrl+C). What the pass did is saved; the next pass continues.";
+            var inDoubt = Work().Count(r => r.SendingSince is not null);
+            stopped = "Stopped (Ctrl+C). What the pass did is saved; the next pass continues."
+                + (inDoubt > 0 ? $" {inDoubt} create(s) were sent without a known outcome: the next pass looks them up in Salesforce before sending anything again." : "");
         }
         if (stopped is not null) EngineObserver.Current.Warning($"Reminder sync: {stopped}");
         if (_failed > 0)
-            EngineObserver.Current.Warning($"Reminder sync: Salesforce refused {_failed} change(s); each is kept on its reminder (Get-SalesReminder -SyncState Failed shows why) and tried again by a later pass.");
+            EngineObserver.Current.Warning($"Reminder sync: Salesforce refused {_failed} change(s); each is kept on its reminder (Get-SalesReminder -SyncState Failed shows why) and tried again by a later pass; a refusal that cannot pass by itself (a validation rule, missing access, an invalid value) is tried {MaxPermanentAttempts} times, then waits for the reminder to be edited.");
         var report = new ReminderSyncReport
         {
             WhatIf = _options.WhatIf,
@@ -152,7 +177,30 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
 
     private static void Progress(string status) => EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, status, -1, ProgressId));
 
-    private DateTimeOffset ServerNow => salesforce.ServerClock.ToServerTime(DateTimeOffset.UtcNow) ?? DateTimeOffset.UtcNow;
+    private DateTimeOffset ServerNow => ServerTime(DateTimeOffset.UtcNow);
+
+    private DateTimeOffset ServerTime(DateTimeOffset local) => salesforce.ServerClock.ToServerTime(local) ?? local;
+
+    /// <summary>Whether a Task's subject tag is an activity SalesSync logged with a caller-given ActivityId (any case).</summary>
+    private bool IsActivity(string id)
+    {
+        if (!_activityIds.TryGetValue(id, out var known))
+            _activityIds[id] = known = store.HasActivities && store.Activities.Find(id) is not null;
+        return known;
+    }
+
+    /// <summary>The contacts these leads were converted to (Lead.ConvertedContactId), each lead asked once per pass (one query per 200).</summary>
+    private async Task<IReadOnlyDictionary<string, string?>> ConvertedContactsAsync(IEnumerable<string?> whoIds, CancellationToken ct)
+    {
+        var ask = whoIds.Select(SalesforceIds.To18).OfType<string>().Where(w => w.StartsWith("00Q", StringComparison.Ordinal) && !_converted.ContainsKey(w))
+            .Distinct(StringComparer.Ordinal).ToList();
+        foreach (var chunk in Soql.InListChunks(ask.Cast<object?>()))
+            await foreach (var lead in salesforce.QueryAsync($"SELECT Id, ConvertedContactId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
+                if (lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String && lead.TryGetProperty("Id", out var id))
+                    _converted[SalesforceIds.To18(id.GetString())!] = SalesforceIds.To18(c.GetString());
+        foreach (var lead in ask) _converted.TryAdd(lead, null);
+        return _converted;
+    }
 
     private static string Literal(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -186,9 +234,13 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         return work;
     }
 
-    private async Task<T> LockedAsync<T>(Func<T> write, CancellationToken ct)
+    /// <summary>
+    /// A read-modify-write of reminders under the write lock. Not cancellable: what a call to Salesforce answered is
+    /// saved even after Ctrl+C (the lock is only ever held briefly), so a created Task is never left in doubt for nothing.
+    /// </summary>
+    private async Task<T> LockedAsync<T>(Func<T> write)
     {
-        await _reminders.WriteLock.WaitAsync(ct).ConfigureAwait(false);
+        await _reminders.WriteLock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             return write();
@@ -202,29 +254,58 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     // ---------- (1) creates in doubt ----------
 
     /// <summary>
-    /// Reminders whose create was sent with an unknown outcome: their people's Tasks created since the send (less a
-    /// margin) and mapped to no reminder are matched on the values sent (held in Base while in doubt); found → linked,
-    /// not found → sent again. One queryAll per 200 people.
+    /// Creates sent with an unknown outcome. The rule: a Task is the one such a create made when Salesforce says so with
+    /// facts nobody changes afterwards: CreatedById is the integration user (the token's user), CreatedDate is not
+    /// before the send (on Salesforce's clock, less <see cref="ClockMargin"/>), TaskSubtype is Task, its WhoId is the
+    /// reminder's contact or lead, or the contact that lead was converted to, and no reminder maps it yet. The values
+    /// sent (owner, subject, due date, details, priority) may have been changed since by a seller, a flow or a lead
+    /// conversion, so they only break ties between several such Tasks. Found → linked (and what changed there since is
+    /// merged); not found within the grace → sent again. While a create stays in doubt, the pull imports no unmapped
+    /// Task the integration user created: it is this lookup's to link. One queryAll per 200 people (plus one Lead query
+    /// when some are leads).
     /// </summary>
     private async Task ResolveInDoubtAsync(CancellationToken ct)
     {
-        var sending = Work().Where(r => r.SendingSince is not null).ToList();
+        var sending = Work().Where(r => r.SendingSince is not null).OrderBy(r => r.SendingSince).ToList();
         if (sending.Count == 0) return;
-        var since = sending.Min(r => r.SendingSince!.Value) - LookupMargin;
-        var free = await UnmappedTasksOfAsync(sending, $" AND CreatedDate >= {Literal(since)}", includeDeleted: true, ct).ConfigureAwait(false);
+        var converted = await ConvertedContactsAsync(sending.Select(r => r.WhoId), ct).ConfigureAwait(false);
+        // Salesforce's clock, as CreatedDate is: a small margin for the Date header's whole seconds once the offset is
+        // known, the wide one before any answer has told it.
+        var margin = salesforce.ServerClock.Offset is null ? LookupMargin : ClockMargin;
+        var since = ServerTime(sending[0].SendingSince!.Value) - margin;
+        var whoIds = sending.Select(r => SalesforceIds.To18(r.WhoId)).Concat(sending.Select(r => converted.GetValueOrDefault(SalesforceIds.To18(r.WhoId) ?? "")));
+        var rows = await TasksOfAsync(whoIds, $" AND CreatedDate >= {Literal(since)}{ReminderTasks}", includeDeleted: true, ct).ConfigureAwait(false);
+        var mappedAlready = ByTask(rows.Select(r => r.Id).ToList());
+        var me = salesforce.RunningUserId;
+        // Without the token's user id (an identity URL missing from the token answer) any creator is accepted: values decide.
+        var free = rows.Where(r => !mappedAlready.ContainsKey(r.Id) && (me is null || r.CreatedById == me) && !ReminderMapping.IsLoggedActivity(r, IsActivity)).ToList();
         var waiting = 0;
         var (linked, again) = await LockedAsync(() =>
         {
-            var used = new HashSet<string>(StringComparer.Ordinal);
             var saved = new List<ReminderRecord>();
             var conflicts = new List<ReminderConflict>();
             int found = 0, resend = 0;
             var now = DateTimeOffset.UtcNow;
             waiting = 0;
-            foreach (var r in sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Where(r => r.SendingSince is not null))
+            var current = sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Where(r => r.SendingSince is not null).ToList();
+            // Every (reminder, Task) the facts allow, best likeness first, then paired greedily: several creates of one
+            // person in doubt at once (one sent, one never sent) each get their own Task, not the first that fits.
+            var pairs = current.SelectMany(r =>
+            {
+                var who = SalesforceIds.To18(r.WhoId);
+                var contact = who is null ? null : converted.GetValueOrDefault(who);
+                var sentAt = ServerTime(r.SendingSince!.Value) - margin;
+                return free.Where(t => t.WhoId is not null && (t.WhoId == who || t.WhoId == contact) && t.CreatedDate >= sentAt)
+                    .Select(t => (Reminder: r.Id, Task: t, Likeness: ReminderMapping.Likeness(t, r.OwnerId, r.Base ?? r.Values)));
+            }).OrderByDescending(p => p.Likeness).ThenBy(p => p.Task.CreatedDate).ThenBy(p => p.Task.Id, StringComparer.Ordinal);
+            var taken = new Dictionary<string, TaskRow>(StringComparer.Ordinal);
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (reminder, task, _) in pairs)
+                if (!taken.ContainsKey(reminder) && used.Add(task.Id)) taken[reminder] = task;
+            foreach (var r in current)
             {
                 var sent = r.Base ?? r.Values;
-                var row = free.FirstOrDefault(t => !used.Contains(t.Id) && ReminderMapping.SameAsSent(t, r.WhoId, r.OwnerId, sent));
+                var row = taken.GetValueOrDefault(r.Id);
                 if (row is null && now - r.SendingSince < _grace)
                 {
                     waiting++; // sent moments ago: it may still land, so it is not sent again yet
@@ -236,38 +317,47 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                     resend++;
                     continue;
                 }
-                used.Add(row.Id);
                 found++;
-                var linkedRecord = Raw(r, row) with { SalesforceTaskId = row.Id, SendingSince = null, Base = sent, SyncedAt = now, Attempts = 0, LastError = null, RetryAfter = null };
-                saved.Add(row.IsDeleted ? DeletedInSalesforce(linkedRecord, conflicts, now) : linkedRecord);
                 _created++;
+                var linkedRecord = Raw(r, row) with
+                {
+                    SalesforceTaskId = row.Id, SendingSince = null, Base = sent, SyncedAt = now, Attempts = 0, LastError = null, RetryAfter = null,
+                    SalesforceStatus = ReminderMapping.StatusOut(sent.Status), SalesforcePriority = ReminderMapping.PriorityOut(sent.Priority),
+                };
+                // What changed on the Task since it was made (a seller's note, a conversion's WhoId) is merged as any pulled row is.
+                saved.Add(row.IsDeleted ? DeletedInSalesforce(linkedRecord, conflicts, now) : Merge(linkedRecord, row, null, known: true, conflicts, now) ?? linkedRecord);
             }
             Save(saved, conflicts);
             return (found, resend);
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         EngineObserver.Current.Verbose($"Reminder sync: of {sending.Count} creates with an unknown outcome, {linked} had arrived (linked to their Tasks), {again} had not (sent again) and {waiting} were sent less than {_grace.TotalMinutes:0.#} minutes ago and may still land (looked up again by the next pass).");
     }
 
-    /// <summary>The Tasks of these reminders' people (WhoId, 200 a query) that no reminder maps: what a lookup may link.</summary>
-    private async Task<List<TaskRow>> UnmappedTasksOfAsync(IEnumerable<ReminderRecord> reminders, string andWhere, bool includeDeleted, CancellationToken ct)
+    /// <summary>The Tasks of these people (WhoId, 200 a query) that match <paramref name="andWhere"/>.</summary>
+    private async Task<List<TaskRow>> TasksOfAsync(IEnumerable<string?> whoIds, string andWhere, bool includeDeleted, CancellationToken ct)
     {
         var rows = new List<TaskRow>();
-        foreach (var chunk in Soql.InListChunks(reminders.Select(r => SalesforceIds.To18(r.WhoId)).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
+        foreach (var chunk in Soql.InListChunks(whoIds.Select(SalesforceIds.To18).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
             await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}{andWhere}", includeDeleted, ct).ConfigureAwait(false))
                 rows.Add(TaskRow.Parse(e));
         _read += rows.Count;
-        var mapped = ByTask(rows.Select(r => r.Id).ToList());
-        return rows.Where(r => !mapped.ContainsKey(r.Id)).ToList();
+        return rows;
     }
 
     // ---------- (3) pull ----------
+
+    /// <summary>
+    /// Only TaskSubtype Task is read (not the activity logging's Calls and Emails with their long descriptions): the
+    /// subtype cannot change after create, so a reminder's Task still shows up when it is deleted or leaves the scope.
+    /// </summary>
+    private const string ReminderTasks = " AND TaskSubtype = 'Task'";
 
     private async Task PullAsync(DateTimeOffset? since, DateTimeOffset enabledAt, CancellationToken ct)
     {
         // The first pass imports the window before the enable (on Salesforce's clock); later ones continue from the watermark.
         var soql = since is { } s
-            ? $"SELECT {TaskRow.Fields} FROM Task WHERE SystemModstamp > {Literal(s - Overlap)} ORDER BY SystemModstamp, Id"
-            : $"SELECT {TaskRow.Fields} FROM Task WHERE SystemModstamp >= {Literal((salesforce.ServerClock.ToServerTime(enabledAt) ?? enabledAt) - _options.ImportWindow)} ORDER BY SystemModstamp, Id";
+            ? $"SELECT {TaskRow.Fields} FROM Task WHERE SystemModstamp > {Literal(s - Overlap)}{ReminderTasks} ORDER BY SystemModstamp, Id"
+            : $"SELECT {TaskRow.Fields} FROM Task WHERE SystemModstamp >= {Literal(ImportFrom(enabledAt))}{ReminderTasks} ORDER BY SystemModstamp, Id";
         var startedAt = DateTimeOffset.UtcNow;
         var chunk = new List<TaskRow>(PullChunk);
         await foreach (var e in salesforce.QueryAsync(soql, includeDeleted: true, ct).ConfigureAwait(false))
@@ -283,16 +373,52 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         await ApplyAsync(chunk, salesforce.ServerClock.ToServerTime(startedAt), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Where the first pass's import starts: the enable on Salesforce's clock less the import window.</summary>
+    private DateTimeOffset ImportFrom(DateTimeOffset enabledAt) => ServerTime(enabledAt) - _options.ImportWindow;
+
+    /// <summary>
+    /// People synced since the last pass (their contact or lead not yet covered): the watermark has moved past their
+    /// Tasks, so their live Tasks since the import window's start are read once (one query per 200 people, only when
+    /// there are such people) and imported by the usual rules; then they are covered. The first pass covers everyone.
+    /// </summary>
+    private async Task NewPeopleAsync(bool firstPass, DateTimeOffset enabledAt, CancellationToken ct)
+    {
+        var synced = store.People.Query(PersonQuery.All).SelectMany(p => new[] { p.SalesforceContactId, p.SalesforceLeadId })
+            .Select(SalesforceIds.To18).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var covered = _reminders.CoveredPeople();
+        var fresh = firstPass || covered is null ? [] : synced.Where(id => !covered.Contains(id)).ToList();
+        if (fresh.Count > 0)
+        {
+            Progress($"Reading the Tasks of {fresh.Count:N0} newly synced contacts and leads");
+            foreach (var chunk in Soql.InListChunks(fresh.Cast<object?>()))
+            {
+                var rows = new List<TaskRow>();
+                await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}{ReminderTasks} AND SystemModstamp >= {Literal(ImportFrom(enabledAt))}", false, ct).ConfigureAwait(false))
+                    rows.Add(TaskRow.Parse(e));
+                await ApplyAsync(rows, null, ct, moveWatermark: false).ConfigureAwait(false);
+            }
+        }
+        if (!_options.WhatIf && (covered is null || fresh.Count > 0 || !covered.SetEquals(synced))) _reminders.SaveCoveredPeople(synced);
+    }
+
     /// <summary>Applies pulled rows (in SystemModstamp order) and saves them with the watermark they reach, in one transaction.</summary>
-    private async Task ApplyAsync(IReadOnlyList<TaskRow> rows, DateTimeOffset? readFrom, CancellationToken ct)
+    private async Task ApplyAsync(IReadOnlyList<TaskRow> rows, DateTimeOffset? readFrom, CancellationToken ct, bool moveWatermark = true)
     {
         _read += rows.Count;
-        var watermark = new[] { _cursor.Since, rows.Count > 0 ? rows.Max(r => r.SystemModstamp) : null, readFrom }.Max();
+        var watermark = moveWatermark ? new[] { _cursor.Since, rows.Count > 0 ? rows.Max(r => r.SystemModstamp) : null, readFrom }.Max() : _cursor.Since;
         var whoIds = rows.Where(r => !r.IsDeleted && r.WhoId is not null).Select(r => r.WhoId!).Distinct(StringComparer.Ordinal).ToList();
         var people = new Dictionary<string, PersonRecord>(StringComparer.Ordinal);
         foreach (var p in store.People.FindBySalesforceRecords(whoIds))
             foreach (var id in new[] { p.SalesforceContactId, p.SalesforceLeadId })
                 if (SalesforceIds.To18(id) is { } key) people[key] = p;
+        // A mapped Task whose WhoId is no synced person's record keeps its reminder's person only while that person is
+        // still synced and the WhoId is unchanged or is the contact the person's lead was converted to (the people
+        // sync may not know the conversion yet): one Lead query per pass for such rows.
+        var before = ByTask(rows.Select(r => r.Id).ToList());
+        var strays = rows.Where(r => !r.IsDeleted && r.WhoId is not null && !people.ContainsKey(r.WhoId) && before.ContainsKey(r.Id)).ToList();
+        var stillSynced = strays.Count == 0 ? [] : store.People.FindMany(strays.Select(r => before[r.Id].MarketoId).Distinct());
+        var converted = await ConvertedContactsAsync(strays.Where(r => SalesforceIds.To18(before[r.Id].WhoId) != r.WhoId).Select(r => before[r.Id].WhoId), ct).ConfigureAwait(false);
+        var me = salesforce.RunningUserId;
         await LockedAsync(() =>
         {
             var now = DateTimeOffset.UtcNow;
@@ -304,9 +430,13 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                 var person = row.WhoId is { } w ? people.GetValueOrDefault(w) : null;
                 if (mapped.TryGetValue(row.Id, out var r))
                 {
-                    if (Merge(r, row, person, conflicts, now) is { } merged) saved[merged.Id] = mapped[row.Id] = merged;
+                    var mine = SalesforceIds.To18(r.WhoId);
+                    if (person is null && row.WhoId is not null && (row.WhoId == mine || (mine is not null && converted.GetValueOrDefault(mine) == row.WhoId)))
+                        person = stillSynced.GetValueOrDefault(r.MarketoId);
+                    if (Merge(r, row, person, person is not null, conflicts, now) is { } merged) saved[merged.Id] = mapped[row.Id] = merged;
                 }
-                else if (!row.IsDeleted && person is not null && ReminderMapping.OutOfScope(row, true) is null)
+                else if (!row.IsDeleted && person is not null && ReminderMapping.OutOfScope(row, true, IsActivity) is null
+                    && !(_deferOwnCreates && me is not null && row.CreatedById == me))
                 {
                     var imported = Import(row, person, now);
                     saved[imported.Id] = mapped[row.Id] = imported;
@@ -315,7 +445,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             _cursor = _cursor with { Since = watermark };
             Save(saved.Values, conflicts, cursor: true);
             return 0;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     private ReminderRecord Import(TaskRow row, PersonRecord person, DateTimeOffset now)
@@ -356,14 +486,12 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     /// a delete wins over an edit. A row equal to Base (an echo of SalesSync's own write) changes no value.
     /// Null when nothing needs saving.
     /// </summary>
-    private ReminderRecord? Merge(ReminderRecord r, TaskRow row, PersonRecord? person, List<ReminderConflict> conflicts, DateTimeOffset now)
+    private ReminderRecord? Merge(ReminderRecord r, TaskRow row, PersonRecord? person, bool known, List<ReminderConflict> conflicts, DateTimeOffset now)
     {
         if (row.IsDeleted) return r.SalesforceDeleted ? null : DeletedInSalesforce(Raw(r, row), conflicts, now);
         if (r.Deleted && r.SalesforceDeleted) return null; // settled tombstone: an undelete does not revive it
         var raw = Raw(r, row);
-        // The WhoId SalesSync itself gave the Task (a converted lead's contact) stays the reminder's person's.
-        var known = person is not null || string.Equals(row.WhoId, SalesforceIds.To18(r.WhoId), StringComparison.Ordinal);
-        if (ReminderMapping.OutOfScope(row, known) is { } why)
+        if (ReminderMapping.OutOfScope(row, known, IsActivity) is { } why)
         {
             if (r.OutOfScope is null)
             {
@@ -385,7 +513,16 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         var both = r.LocalChanges & changed & r.Values.Diff(theirs);
         var salesforceTakes = changed & ~both;
         var localWon = ReminderFields.None;
-        var theirAt = row.LastModifiedDate is { } m ? m - (salesforce.ServerClock.Offset ?? TimeSpan.Zero) : DateTimeOffset.MaxValue;
+        // Salesforce keeps one LastModifiedDate per Task, not a time per field (field history does not cover Tasks; only
+        // Change Data Capture would say which field changed when), and it moves with any field's edit and with
+        // SalesSync's own writes. So: when SalesSync wrote the Task last (LastModifiedById is the integration user, or
+        // LastModifiedDate is not after SalesSync's last write), Salesforce made no change after that write and the
+        // local change wins; otherwise Salesforce's change is dated by LastModifiedDate, which a later edit of another
+        // field moves forward (the remaining limit: such a Salesforce change may count as later than it was).
+        var me = salesforce.RunningUserId;
+        var ourWriteLast = (me is not null && row.LastModifiedById == me) || (row.LastModifiedDate is { } lm && lm <= r.SalesforceWrittenAt);
+        var theirAt = ourWriteLast ? DateTimeOffset.MinValue
+            : row.LastModifiedDate is { } m ? m - (salesforce.ServerClock.Offset ?? TimeSpan.Zero) : DateTimeOffset.MaxValue;
         foreach (var field in Fields(both))
             if (r.ChangedAt.TryGetValue(field, out var ours) && ours > theirAt) localWon |= field;
             else salesforceTakes |= field;
@@ -527,14 +664,17 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             var saved = ByTask(taskIds).Values.Where(r => !r.SalesforceDeleted).Select(r => DeletedInSalesforce(r, conflicts, now)).ToList();
             Save(saved, conflicts);
             return saved.Count;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     // ---------- (4) adoption of reminders made while sync was off ----------
 
     /// <summary>
-    /// IncludeExisting: reminders made while sync was off become eligible; one that matches a live, unmapped, in-scope
-    /// Task (same WhoId, due date and subject trimmed, any case) is linked to it rather than created again.
+    /// IncludeExisting: reminders made while sync was off become eligible; one that matches a live in-scope Task (same
+    /// WhoId, due date and subject trimmed, any case) is linked to it rather than created again. The Task may be unmapped,
+    /// or mapped to a reminder a pass imported from it and nobody has edited here (the pull of this or an earlier pass
+    /// read it first): then the local reminder takes the Task and the imported twin is retired here (a tombstone with
+    /// no Task: nothing is deleted in Salesforce). Reads only the people's Tasks due within the waiting reminders' dates.
     /// </summary>
     private async Task AdoptAsync(CancellationToken ct)
     {
@@ -542,13 +682,15 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             .Where(r => !r.PushEligible && !r.Deleted && r.SalesforceTaskId is null && r.OutOfScope is null).ToList();
         if (waiting.Count == 0) return;
         Progress($"Checking {waiting.Count} earlier reminders for duplicates");
-        var free = await UnmappedTasksOfAsync(waiting, "", includeDeleted: false, ct).ConfigureAwait(false);
-        var candidates = free.Where(r => ReminderMapping.OutOfScope(r, true) is null)
-            .GroupBy(r => ReminderMapping.DuplicateKey(r.WhoId, r.ActivityDate, r.Subject))
-            .ToDictionary(g => g.Key, g => new Queue<TaskRow>(g), StringComparer.Ordinal);
+        var due = $" AND ActivityDate >= {ReminderMapping.DateOut(waiting.Min(r => r.Values.DueDate))} AND ActivityDate <= {ReminderMapping.DateOut(waiting.Max(r => r.Values.DueDate))}";
+        var rows = await TasksOfAsync(waiting.Select(r => r.WhoId), ReminderTasks + due, includeDeleted: false, ct).ConfigureAwait(false);
         var linked = await LockedAsync(() =>
         {
             var now = DateTimeOffset.UtcNow;
+            var twins = ByTask(rows.Select(r => r.Id).ToList());
+            var candidates = rows.Where(r => ReminderMapping.OutOfScope(r, true, IsActivity) is null && (!twins.TryGetValue(r.Id, out var twin) || UntouchedImport(twin)))
+                .GroupBy(r => ReminderMapping.DuplicateKey(r.WhoId, r.ActivityDate, r.Subject))
+                .ToDictionary(g => g.Key, g => new Queue<TaskRow>(g), StringComparer.Ordinal);
             var saved = new List<ReminderRecord>();
             var found = 0;
             foreach (var r in waiting.Select(w => Current(w.Id)).OfType<ReminderRecord>().Where(r => !r.PushEligible && !r.Deleted && r.SalesforceTaskId is null))
@@ -556,6 +698,11 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                 if (candidates.TryGetValue(ReminderMapping.DuplicateKey(r.WhoId, r.Values.DueDate, r.Values.Subject), out var same) && same.TryDequeue(out var row))
                 {
                     found++;
+                    if (twins.TryGetValue(row.Id, out var twin))
+                    {
+                        // The imported copy of the same Task: retired here, so one reminder maps the Task.
+                        saved.Add(twin with { SalesforceTaskId = null, Deleted = true, DeletedAt = now, DeletedIn = ReminderOrigin.Local, SalesforceDeleted = true, ModifiedAt = now });
+                    }
                     // Linked: the Task's values are the base, so what differs locally (details, priority) goes out as an update.
                     saved.Add(Raw(r, row) with { PushEligible = true, SalesforceTaskId = row.Id, Base = ReminderMapping.Read(row, r.Values).Values, OwnerId = row.OwnerId ?? r.OwnerId, SyncedAt = now });
                 }
@@ -563,9 +710,13 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             }
             Save(saved);
             return found;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         EngineObserver.Current.Verbose($"Reminder sync: {waiting.Count} reminders made while sync was off are now synced; {linked} matched an existing Task and were linked to it.");
     }
+
+    /// <summary>A reminder a pass imported from its Task and nobody has changed here since: adoption may retire it.</summary>
+    private static bool UntouchedImport(ReminderRecord r) =>
+        r.Origin == ReminderOrigin.Salesforce && !r.Deleted && r.Base is not null && r.LocalChanges == ReminderFields.None && r.SendingSince is null && r.OutOfScope is null;
 
     // ---------- (5) push ----------
 
@@ -624,7 +775,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             }
             Save(marked.Concat(refused).ToList());
             return marked;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (sending.Count == 0) return;
         Step("create-marked");
         var body = new JsonObject { ["allOrNone"] = false, ["records"] = new JsonArray(sending.Select(r => (JsonNode)ReminderMapping.CreateRecord(r.WhoId!, r.OwnerId!, r.Base!)).ToArray()) };
@@ -643,7 +794,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                 var back = sending.Select(s => Current(s.Id)).OfType<ReminderRecord>().Select(r => r with { SendingSince = null, Base = null }).ToList();
                 Save(rejected ? back.Select(r => Failed(r, $"Salesforce refused the request: {e.Message}", passing: false, now)).ToList() : back);
                 return 0;
-            }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             if (e.Kind == ApiFailureKind.Unauthorized) throw;
             throw new PassStopped($"Salesforce refused creating {sending.Count} Tasks: {e.Message}");
         }
@@ -674,7 +825,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                         _created++;
                         saved.Add(r with
                         {
-                            SalesforceTaskId = taskId, SendingSince = null, Base = sent.Base, SyncedAt = now, Attempts = 0, LastError = null, RetryAfter = null,
+                            SalesforceTaskId = taskId, SendingSince = null, Base = sent.Base, SyncedAt = now, SalesforceWrittenAt = ServerTime(now), Attempts = 0, LastError = null, RetryAfter = null,
                             SalesforceStatus = ReminderMapping.StatusOut(sent.Base!.Status), SalesforcePriority = ReminderMapping.PriorityOut(sent.Base.Priority),
                             SalesforceSubject = ReminderMapping.CutSubject(sent.Base.Subject),
                         });
@@ -683,7 +834,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                 }
                 Save(saved);
                 return 0;
-            }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
             var onConvertedLeads = sending.Zip(results).Where(x => !Succeeded(x.Second, out _, out var code, out _) && code == "CANNOT_UPDATE_CONVERTED_LEAD").Select(x => x.First).ToList();
             if (onConvertedLeads.Count > 0 && !converted) await OnConvertedContactsAsync(onConvertedLeads, ct).ConfigureAwait(false);
         }
@@ -695,11 +846,10 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     /// </summary>
     private async Task OnConvertedContactsAsync(IReadOnlyList<ReminderRecord> refused, CancellationToken ct)
     {
-        var contacts = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var chunk in Soql.InListChunks(refused.Select(r => SalesforceIds.To18(r.WhoId)).OfType<string>().Distinct(StringComparer.Ordinal).Cast<object?>()))
-            await foreach (var lead in salesforce.QueryAsync($"SELECT Id, ConvertedContactId FROM Lead WHERE IsConverted = true AND Id IN {chunk}", false, ct).ConfigureAwait(false))
-                if (lead.TryGetProperty("ConvertedContactId", out var c) && c.ValueKind == JsonValueKind.String && lead.TryGetProperty("Id", out var id))
-                    contacts[SalesforceIds.To18(id.GetString())!] = SalesforceIds.To18(c.GetString())!;
+        // Asked again even when this pass asked before: Salesforce has just said the lead is converted.
+        foreach (var r in refused) if (SalesforceIds.To18(r.WhoId) is { } lead) _converted.Remove(lead);
+        var converted = await ConvertedContactsAsync(refused.Select(r => r.WhoId), ct).ConfigureAwait(false);
+        var contacts = converted.Where(c => c.Value is not null).ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
         var moved = await LockedAsync(() =>
         {
             var saved = refused.Select(r => Current(r.Id)).OfType<ReminderRecord>()
@@ -708,7 +858,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             _failed -= saved.Count;
             Save(saved);
             return saved;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
         if (moved.Count == 0) return;
         EngineObserver.Current.Verbose($"Reminder sync: {moved.Count} reminder(s) were on leads converted since; their Tasks go to the converted contacts.");
         await CreateAsync(moved, ct, converted: true).ConfigureAwait(false);
@@ -735,7 +885,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
                     var agreed = (r.Base ?? s.Record.Base!).With(s.Fields, s.Values);
                     saved.Add(r with
                     {
-                        Base = agreed, SyncedAt = now, Attempts = 0, LastError = null, RetryAfter = null,
+                        Base = agreed, SyncedAt = now, SalesforceWrittenAt = ServerTime(now), Attempts = 0, LastError = null, RetryAfter = null,
                         SalesforceStatus = s.Fields.HasFlag(ReminderFields.Status) ? ReminderMapping.StatusOut(s.Values.Status) : r.SalesforceStatus,
                         SalesforcePriority = s.Fields.HasFlag(ReminderFields.Priority) ? ReminderMapping.PriorityOut(s.Values.Priority) : r.SalesforcePriority,
                         SalesforceSubject = s.Fields.HasFlag(ReminderFields.Subject) ? ReminderMapping.CutSubject(s.Values.Subject) : r.SalesforceSubject,
@@ -746,7 +896,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             }
             Save(saved, conflicts);
             return 0;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>Deletes Tasks (DELETE composite/sobjects?ids=, idempotent: a Task already gone counts as deleted).</summary>
@@ -769,7 +919,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             }
             Save(saved);
             return 0;
-        }, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>An idempotent collection call's per-record results; a failed call or an answer of another length stops the pass (the changes stay pending).</summary>
@@ -808,15 +958,24 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     }
 
     /// <summary>
-    /// A refused change, kept on the reminder with Salesforce's code and message: passing errors (row locks) are tried
-    /// by the next pass (after five tries, with backoff); others wait 5 minutes, doubling to a day, or a new local edit.
+    /// A refused change, kept on the reminder with Salesforce's code and message (and shown per reminder in -Verbose):
+    /// passing errors (row locks) are tried by the next pass (after five tries, with backoff); others wait 5 minutes,
+    /// doubling to a day; a refusal that cannot pass by itself (a validation rule, missing access, an invalid value)
+    /// stops after <see cref="MaxPermanentAttempts"/> tries and stays Failed until the reminder is edited again.
     /// </summary>
     private ReminderRecord Failed(ReminderRecord r, string error, bool passing, DateTimeOffset now)
     {
         _failed++;
         var attempts = r.Attempts + 1;
+        var code = error.Split(':', 2)[0];
+        var permanent = code == "FIELD_CUSTOM_VALIDATION_EXCEPTION" || code.StartsWith("INSUFFICIENT_ACCESS", StringComparison.Ordinal) || code.StartsWith("INVALID_", StringComparison.Ordinal);
         var wait = passing && attempts < MaxPassingAttempts ? TimeSpan.Zero
             : TimeSpan.FromMinutes(Math.Min(5 * Math.Pow(2, Math.Min(attempts - 1, 10)), TimeSpan.FromDays(1).TotalMinutes));
-        return r with { Attempts = attempts, LastError = error, RetryAfter = wait == TimeSpan.Zero ? null : now + wait };
+        var givenUp = permanent && attempts >= MaxPermanentAttempts;
+        // "Until edited": an edit clears RetryAfter (ReminderBook); a century stands for never.
+        var retryAfter = givenUp ? now.AddYears(100) : wait == TimeSpan.Zero ? (DateTimeOffset?)null : now + wait;
+        EngineObserver.Current.Verbose($"Reminder sync: Salesforce refused reminder {r.Id} (Task {r.SalesforceTaskId ?? "not created"}), attempt {attempts}: {error}"
+            + (givenUp ? " Not tried again until the reminder is edited." : ""));
+        return r with { Attempts = attempts, LastError = error, RetryAfter = retryAfter };
     }
 }

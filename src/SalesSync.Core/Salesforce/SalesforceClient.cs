@@ -40,6 +40,13 @@ internal sealed partial class SalesforceClient : IDisposable
     /// <summary>Salesforce's own clock (its responses' Date headers): SystemModstamp watermarks are taken on it, never on the local clock.</summary>
     public ServerClock ServerClock { get; } = new();
 
+    /// <summary>
+    /// The integration user (the token's user, 18 characters), from the token response's <c>id</c> identity URL
+    /// (.../id/{orgId}/{userId}); null until a token is fetched or when the answer has none. Salesforce stamps it as
+    /// CreatedById and LastModifiedById on SalesSync's own writes.
+    /// </summary>
+    public string? RunningUserId { get; private set; }
+
     public SalesforceClient(SalesforceClientOptions options, TimeProvider? time = null)
     {
         if (UriPolicy.Check(options.BaseUri) is { } problem) throw new ArgumentException(problem, nameof(options));
@@ -281,6 +288,10 @@ internal sealed partial class SalesforceClient : IDisposable
             }
             if (UriPolicy.Check(instance) is { } problem)
                 throw new SalesSyncApiException(ServiceName, "INSECURE_INSTANCE", $"{operation}: instance_url refused. {problem}", ApiFailureKind.Unauthorized);
+            if (body.TryGetProperty("id", out var identity) && identity.ValueKind == JsonValueKind.String
+                && Uri.TryCreate(identity.GetString(), UriKind.Absolute, out var identityUrl)
+                && People.SalesforceIds.To18(identityUrl.Segments.LastOrDefault()?.TrimEnd('/')) is { } user && user.StartsWith("005", StringComparison.Ordinal))
+                RunningUserId = user;
             EngineObserver.Current.Verbose($"Salesforce: access token received for instance {instance.GetLeftPart(UriPartial.Authority)}.");
             // Reuse the HTTP client across re-authentications unless the instance moved.
             if (_api is null || _api.Options.BaseUrl != UriPolicy.Normalize(instance))

@@ -39,11 +39,15 @@ internal static class SalesforceTaskControl
                     if (!plan.IsValid) return Refused(plan, records.Count > 1 ? i : null);
                     plans.Add((plan, isRecurrence ?? false));
                 }
+                if (!int.TryParse(ctx.Request.Query["occurrences"].FirstOrDefault() ?? "2", CultureInfo.InvariantCulture, out var occurrences) || occurrences is < 0 or > 100)
+                    return ControlApi.BadRequest("occurrences must be a whole number from 0 to 100.");
                 var created = plans.Select(p =>
                 {
                     var owner = p.Plan.Values.GetValueOrDefault("OwnerId") as string;
-                    var task = Writer(state, ctx, owner).Apply(p.Plan);
+                    var writer = Writer(state, ctx, owner);
+                    var task = writer.Apply(p.Plan);
                     task["IsRecurrence"] = p.Recurring;
+                    if (p.Recurring) AddOccurrences(writer, p.Plan, task, occurrences);
                     return ControlApi.SalesforceTruth(task);
                 }).ToList();
                 return Results.Content((body is JsonArray ? new JsonArray([.. created]) : (JsonNode)created[0]).ToJsonString(SandboxJson.Options),
@@ -87,6 +91,22 @@ internal static class SalesforceTaskControl
                 return ControlApi.BadRequest("Body must be {ids:[...], and createdDate, lastModifiedDate, systemModstamp, deletedDate (ISO 8601) or secondsAgo}.");
             lock (state.World.Sync) return Backdate(state, ids, body);
         });
+    }
+
+    /// <summary>
+    /// A series as Salesforce stores it: the main record (IsRecurrence true) and one Task per occurrence, each with
+    /// IsRecurrence false and RecurrenceActivityId the main record's Id, due a week apart from the main record's date.
+    /// </summary>
+    private static void AddOccurrences(RecordWriter writer, RecordPlan plan, SalesforceRecord series, int count)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            var values = new Dictionary<string, object?>(plan.Values, StringComparer.OrdinalIgnoreCase);
+            if (values.GetValueOrDefault("ActivityDate") is DateOnly due) values["ActivityDate"] = due.AddDays(7 * i);
+            var occurrence = writer.Apply(plan with { Values = values });
+            occurrence["IsRecurrence"] = false;
+            occurrence["RecurrenceActivityId"] = series.Id;
+        }
     }
 
     /// <summary>

@@ -127,6 +127,8 @@ public static class SalesforceSchema
                  // A recurring series is made with the Recurrence* fields the sandbox does not serve, so the API may not set it
                  // here; the control API makes recurring Tasks (README "Salesforce Tasks").
                  ReadOnly("IsRecurrence", SalesforceFieldType.Boolean) with { Default = false },
+                 // An occurrence of a series: the Id of the series' main record (the occurrence has IsRecurrence false).
+                 ReadOnly("RecurrenceActivityId", Reference),
                  ReadOnly("CreatedById", Reference), ReadOnly("LastModifiedById", Reference)],
                 [new("OwnerId", "Owner", ["User", "Group"]), new("WhoId", "Who", ["Contact", "Lead"]), new("WhatId", "What", ["Account", "Opportunity"]),
                  new("AccountId", "Account", ["Account"]),

@@ -31,6 +31,7 @@ public class ReminderDeleteTests
         var logged = await w.PassAsync();
         Assert.Null(logged.StoppedBecause);
         Assert.Equal((1, 1, 0), (logged.DeletedLocally, logged.DeletesFromLog, logged.DeletesFromReconciliation));
+        Assert.Equal(1, await w.CallsToAsync("GET", "sobjects/Task/deleted")); // the delete log was read, and it found the delete
         Assert.Equal((true, ReminderOrigin.Salesforce), (w.Record(ids[0]).Deleted, w.Record(ids[0]).DeletedIn));
 
         // 16 days ago, the watermark 17 days old: the log no longer reaches back, every synced Task is checked by id.

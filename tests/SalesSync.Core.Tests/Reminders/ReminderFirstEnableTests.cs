@@ -37,8 +37,14 @@ public class ReminderFirstEnableTests
                 t["IsRecurrence"] = true;
                 return t;
             })).ToList());
+        // Each recurring one is a series: its main record and (the sandbox's default) 2 occurrences, IsRecurrence false
+        // with RecurrenceActivityId set, as Salesforce stores them; the occurrences are in the window too.
+        var series = outOfScope.TakeLast(10).Select(SalesforceIds.To18).ToHashSet();
+        var occurrences = (await w.TasksAsync()).Where(t => ReminderWorld.Text(t.Value, "RecurrenceActivityId") is { } main && series.Contains(SalesforceIds.To18(main)))
+            .Where(t => !ReminderWorld.Flag(t.Value, "IsRecurrence")).Select(t => t.Key).ToList();
+        Assert.Equal(20, occurrences.Count);
         var now = w.SandboxNow;
-        await w.BackdateAsync(recent.Concat(outOfScope), now.AddHours(-23));
+        await w.BackdateAsync(recent.Concat(outOfScope).Concat(occurrences), now.AddHours(-23));
         await w.BackdateAsync(older, now.AddHours(-25));
 
         // 30 reminders made while reminder sync is off: they stay local on the first pass.

@@ -352,6 +352,29 @@ public class SalesforceTaskContractTests : IAsyncLifetime
     // IsRecurrence = false, ORDER BY SystemModstamp, Id — paged by nextRecordsUrl at the Sforce-Query-Options batchSize
     // (minimum 200), totalSize counting the whole result; LIMIT caps it.
     [Fact]
+    public async Task ASeriesIsItsMainRecordAndOccurrencesWithRecurrenceActivityId_AndTaskSubtypeFilters()
+    {
+        var contact = Live("Contact")[0].Id;
+        var (status, body) = await Control(HttpMethod.Post, "salesforce/Task?occurrences=3", new JsonObject
+        {
+            ["Subject"] = "weekly series", ["WhoId"] = contact, ["OwnerId"] = Seller(0), ["ActivityDate"] = "2026-06-01", ["TaskSubtype"] = "Task", ["IsRecurrence"] = true,
+        });
+        Assert.True(status == 201, body?.ToJsonString());
+        var main = Str(body, "Id");
+        var series = (await Query($"SELECT Id, IsRecurrence, RecurrenceActivityId, ActivityDate, TaskSubtype FROM Task WHERE Subject = 'weekly series' AND TaskSubtype = 'Task' ORDER BY ActivityDate"))["records"]!.AsArray();
+        Assert.Equal(4, series.Count);
+        Assert.True(series[0]!["IsRecurrence"]!.GetValue<bool>());
+        Assert.Null(series[0]!["RecurrenceActivityId"]);
+        Assert.All(series.Skip(1), o =>
+        {
+            Assert.False(o!["IsRecurrence"]!.GetValue<bool>());
+            Assert.Equal(main, Str(o, "RecurrenceActivityId"));
+        });
+        Assert.Equal(["2026-06-01", "2026-06-08", "2026-06-15", "2026-06-22"], series.Select(o => Str(o, "ActivityDate")));
+        Assert.Equal(0, (await Query("SELECT Id FROM Task WHERE Subject = 'weekly series' AND TaskSubtype = 'Call'"))["totalSize"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task TheReminderPollQueryFiltersOrdersAndPages()
     {
         var contacts = Live("Contact").Take(3).Select(c => c.Id).ToList();
@@ -372,7 +395,7 @@ public class SalesforceTaskContractTests : IAsyncLifetime
 
         var soql = "SELECT Id, Subject, Status, Priority, ActivityDate, Description, WhoId, OwnerId, IsDeleted, SystemModstamp FROM Task"
             + $" WHERE SystemModstamp > {At(since)} AND OwnerId IN ({Soql.Id(seller)}) AND WhoId IN ({string.Join(',', contacts.Select(Soql.Id))})"
-            + " AND IsRecurrence = false ORDER BY SystemModstamp, Id";
+            + " AND IsRecurrence = false AND RecurrenceActivityId = null ORDER BY SystemModstamp, Id";
         var page = await Query(soql, "queryAll", ("Sforce-Query-Options", "batchSize=200"));
         var expected = 450 - 450 / 4; // the lead's Tasks are not asked for
         Assert.Equal(expected, page["totalSize"]!.GetValue<int>());
