@@ -377,28 +377,31 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     private DateTimeOffset ImportFrom(DateTimeOffset enabledAt) => ServerTime(enabledAt) - _options.ImportWindow;
 
     /// <summary>
-    /// People synced since the last pass (their contact or lead not yet covered): the watermark has moved past their
-    /// Tasks, so their live Tasks since the import window's start are read once (one query per 200 people, only when
-    /// there are such people) and imported by the usual rules; then they are covered. The first pass covers everyone.
+    /// People who gained a Salesforce contact or lead since the last pass (noted by the people store once tracking
+    /// began): the watermark has moved past their Tasks, so their live Tasks since the import window's start are read
+    /// once (one query per chunk of ids, only when there are such people) and imported by the usual rules, then the
+    /// notes are forgotten. The first pass after turning sync on starts the tracking: its pull covers everyone.
     /// </summary>
     private async Task NewPeopleAsync(bool firstPass, DateTimeOffset enabledAt, CancellationToken ct)
     {
-        var synced = store.People.Query(PersonQuery.All).SelectMany(p => new[] { p.SalesforceContactId, p.SalesforceLeadId })
-            .Select(SalesforceIds.To18).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var covered = _reminders.CoveredPeople();
-        var fresh = firstPass || covered is null ? [] : synced.Where(id => !covered.Contains(id)).ToList();
-        if (fresh.Count > 0)
+        var people = store.People;
+        if (firstPass || !people.TracksNewSalesforceRecords)
         {
-            Progress($"Reading the Tasks of {fresh.Count:N0} newly synced contacts and leads");
-            foreach (var chunk in Soql.InListChunks(fresh.Cast<object?>()))
-            {
-                var rows = new List<TaskRow>();
-                await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}{ReminderTasks} AND SystemModstamp >= {Literal(ImportFrom(enabledAt))}", false, ct).ConfigureAwait(false))
-                    rows.Add(TaskRow.Parse(e));
-                await ApplyAsync(rows, null, ct, moveWatermark: false).ConfigureAwait(false);
-            }
+            if (!_options.WhatIf) people.TrackNewSalesforceRecords();
+            return;
         }
-        if (!_options.WhatIf && (covered is null || fresh.Count > 0 || !covered.SetEquals(synced))) _reminders.SaveCoveredPeople(synced);
+        const int MaxPerPass = 10_000;
+        var fresh = people.NewSalesforceRecords(MaxPerPass);
+        if (fresh.Count == 0) return;
+        Progress($"Reading the Tasks of {fresh.Count:N0} newly synced contacts and leads");
+        foreach (var chunk in Soql.InListChunks(fresh.Cast<object?>()))
+        {
+            var rows = new List<TaskRow>();
+            await foreach (var e in salesforce.QueryAsync($"SELECT {TaskRow.Fields} FROM Task WHERE WhoId IN {chunk}{ReminderTasks} AND SystemModstamp >= {Literal(ImportFrom(enabledAt))}", false, ct).ConfigureAwait(false))
+                rows.Add(TaskRow.Parse(e));
+            await ApplyAsync(rows, null, ct, moveWatermark: false).ConfigureAwait(false);
+        }
+        if (!_options.WhatIf) people.ForgetNewSalesforceRecords(fresh);
     }
 
     /// <summary>Applies pulled rows (in SystemModstamp order) and saves them with the watermark they reach, in one transaction.</summary>

@@ -32,6 +32,17 @@ internal sealed class PeopleStore
     /// </summary>
     private readonly ILiteCollection<BsonDocument> _owners;
 
+    /// <summary>
+    /// The Salesforce contact and lead ids (18 characters) that people gained since the reminder sync last read them:
+    /// the reminder pass's watermark has moved past those people's Tasks, so it reads them once. A side collection kept
+    /// only once the reminder sync asked for it (<see cref="TrackNewSalesforceRecords"/>), so a full pass of a million
+    /// people writes no markers for a feature that is off; one document per id, so it never nears LiteDB's document limit.
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _newSalesforceRecords;
+    private const string NewRecordsCollection = "people_new_salesforce_records";
+    private const string TrackingMarker = "*tracking";
+    private bool _trackingNewRecords;
+
     public PeopleStore(SyncStore store)
     {
         _database = store.Database;
@@ -44,6 +55,37 @@ internal sealed class PeopleStore
         _opportunityUnread = _database.GetCollection("people_opportunity_unread");
         _anyOpportunityUnread = _database.CollectionExists("people_opportunity_unread") && _opportunityUnread.Count() > 0;
         _owners = _database.GetCollection("people_owners");
+        _newSalesforceRecords = _database.GetCollection(NewRecordsCollection);
+        _trackingNewRecords = _database.CollectionExists(NewRecordsCollection) && _newSalesforceRecords.FindById(TrackingMarker) is not null;
+    }
+
+    /// <summary>Whether people's new Salesforce records are noted for the reminder sync.</summary>
+    public bool TracksNewSalesforceRecords => _trackingNewRecords;
+
+    /// <summary>From now on, notes every Salesforce contact or lead id a person gains (forgetting any noted before).</summary>
+    public void TrackNewSalesforceRecords()
+    {
+        _newSalesforceRecords.DeleteAll();
+        _newSalesforceRecords.Insert(new BsonDocument { ["_id"] = TrackingMarker });
+        _trackingNewRecords = true;
+    }
+
+    /// <summary>The noted ids, at most <paramref name="max"/>.</summary>
+    public IReadOnlyList<string> NewSalesforceRecords(int max) =>
+        !_trackingNewRecords ? [] : _newSalesforceRecords.Find(LiteDB.Query.Not("_id", TrackingMarker), limit: max).Select(d => d["_id"].AsString).ToList();
+
+    /// <summary>Forgets noted ids once their Tasks are read.</summary>
+    public void ForgetNewSalesforceRecords(IEnumerable<string> ids)
+    {
+        foreach (var id in ids) _newSalesforceRecords.Delete(id);
+    }
+
+    private void NoteNewSalesforceRecords(PersonRecord? previous, PersonRecord kept)
+    {
+        if (!_trackingNewRecords) return;
+        foreach (var (before, now) in new[] { (previous?.SalesforceContactId, kept.SalesforceContactId), (previous?.SalesforceLeadId, kept.SalesforceLeadId) })
+            if (SalesforceIds.To18(now) is { } id && id != SalesforceIds.To18(before))
+                _newSalesforceRecords.Upsert(new BsonDocument { ["_id"] = id });
     }
 
     /// <summary>The stored people with these ids (those not stored are left out).</summary>
@@ -143,6 +185,7 @@ internal sealed class PeopleStore
                 if (existing is null) _people.Insert(ToDocument(kept, runId));
                 else _people.Update(ToDocument(kept, runId));
                 TrackOpportunityUnread(kept);
+                NoteNewSalesforceRecords(previous, kept);
                 changes.Add((kept, change));
             }
             _database.Commit();

@@ -58,19 +58,6 @@ internal sealed class ReminderStore
         }
         : new ReminderSyncCursor();
 
-    private const string CoveredId = "coveredPeople";
-
-    /// <summary>
-    /// The synced people's Salesforce contact and lead ids (18 characters) whose Tasks a pass has read: null before any
-    /// pass recorded them. A person synced later is not covered yet, so a pass reads that person's Tasks once (the
-    /// watermark has moved past them).
-    /// </summary>
-    public HashSet<string>? CoveredPeople() =>
-        _state.FindById(CoveredId) is { } d && d["ids"].IsArray ? d["ids"].AsArray.Select(v => v.AsString).ToHashSet(StringComparer.Ordinal) : null;
-
-    public void SaveCoveredPeople(IEnumerable<string> ids) =>
-        _state.Upsert(new BsonDocument { ["_id"] = CoveredId, ["ids"] = new BsonArray(ids.Order(StringComparer.Ordinal).Select(i => new BsonValue(i))) });
-
     public int Count => _database.CollectionExists("reminders") ? _reminders.Count() : 0;
 
     public ReminderRecord? Find(string id) => _reminders.FindById(id) is { } d ? ToRecord(d) : null;
