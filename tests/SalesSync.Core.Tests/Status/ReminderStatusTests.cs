@@ -35,6 +35,13 @@ public sealed class ReminderStatusTests : IDisposable
     private static IEnumerable<HealthFinding> ReminderFindings(SyncStatusReport report) =>
         report.Findings.Where(f => f.Rule is HealthRules.ReminderPushFailed or HealthRules.ReminderPassStale);
 
+    /// <summary>The report's only reminder finding is this rule's, NeedsAttention, with this message.</summary>
+    private static void OnlyFinding(SyncStatusReport report, string rule, string message)
+    {
+        var finding = Assert.Single(ReminderFindings(report));
+        Assert.Equal((rule, HealthState.NeedsAttention, message), (finding.Rule, finding.State, finding.Message));
+    }
+
     private static DateOnly Today(DateTimeOffset now) => DateOnly.FromDateTime(now.LocalDateTime);
 
     /// <summary>A reminder whose Task agrees with it (Synced), due <paramref name="dueInDays"/> from today; <paramref name="change"/> makes it otherwise.</summary>
@@ -118,10 +125,7 @@ public sealed class ReminderStatusTests : IDisposable
         Assert.Equal("8 open, 1 overdue; 3 pending, 3 failed; 2 conflicts in 7 d", report.RemindersLine);
         Assert.Equal("2 h ago; watermark 3 h old", report.ReminderPassLine);
 
-        var failed = Assert.Single(ReminderFindings(report));
-        Assert.Equal(HealthRules.ReminderPushFailed, failed.Rule);
-        Assert.Equal(HealthState.NeedsAttention, failed.State);
-        Assert.Equal("Salesforce refused 3 reminders: 2 UNABLE_TO_LOCK_ROW, 1 other; retried by later passes", failed.Message);
+        OnlyFinding(report, HealthRules.ReminderPushFailed, "Salesforce refused 3 reminders: 2 UNABLE_TO_LOCK_ROW, 1 other; retried by later passes");
     }
 
     [Fact]
@@ -134,10 +138,7 @@ public sealed class ReminderStatusTests : IDisposable
         Assert.Equal("23 h ago; watermark 2 d old", Report(now).ReminderPassLine); // an idle org: the watermark does not move, and that is not stale
 
         Store.Reminders.Save([], cursor: new ReminderSyncCursor { EnabledAt = on, LastPassAt = now.AddHours(-36), Since = now.AddDays(-2) });
-        var stale = Assert.Single(ReminderFindings(Report(now)));
-        Assert.Equal(HealthRules.ReminderPassStale, stale.Rule);
-        Assert.Equal(HealthState.NeedsAttention, stale.State);
-        Assert.Equal("last reminder pass 1.5 d ago; run Sync-SalesReminder or Start-SalesSync", stale.Message);
+        OnlyFinding(Report(now), HealthRules.ReminderPassStale, "last reminder pass 1.5 d ago; run Sync-SalesReminder or Start-SalesSync");
     }
 
     [Fact]
@@ -146,8 +147,7 @@ public sealed class ReminderStatusTests : IDisposable
         var on = TurnOn();
         Assert.Empty(ReminderFindings(Report(on.AddHours(23))));
         Assert.StartsWith("none yet (on since ", Report(on.AddHours(23)).ReminderPassLine);
-        var stale = Assert.Single(ReminderFindings(Report(on.AddHours(30))));
-        Assert.Equal("no reminder pass since reminder sync was turned on 1.3 d ago; run Sync-SalesReminder", stale.Message);
+        OnlyFinding(Report(on.AddHours(30)), HealthRules.ReminderPassStale, "no reminder pass since reminder sync was turned on 1.3 d ago; run Sync-SalesReminder");
 
         // A pass of an earlier enable, days before this one: judged from the enable, not from that pass.
         Store.Reminders.Save([], cursor: new ReminderSyncCursor { EnabledAt = on.AddDays(-10), LastPassAt = on.AddDays(-3), Since = on.AddDays(-3) });
