@@ -143,7 +143,7 @@ public static class HealthRules
 
     private static HealthFinding? CheckReminderFailed(StatusFacts f) => !f.ReminderSyncOn || f.RemindersFailed == 0 ? null
         : new(ReminderPushFailed, HealthState.NeedsAttention,
-            $"Salesforce refused {Count(f.RemindersFailed, "reminder", "reminders")}: {StatusText.TopReasons(f.ReminderFailedByReason)}; retried by later passes");
+            $"{Count(f.RemindersFailed, "reminder", "reminders")} refused by Salesforce: {StatusText.TopReasons(f.ReminderFailedByReason)}");
 
     private static HealthFinding? CheckReminderPass(StatusFacts f)
     {

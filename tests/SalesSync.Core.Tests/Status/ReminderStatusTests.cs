@@ -125,7 +125,7 @@ public sealed class ReminderStatusTests : IDisposable
         Assert.Equal("8 open, 1 overdue; 3 pending, 3 failed; 2 conflicts in 7 d", report.RemindersLine);
         Assert.Equal("2 h ago; watermark 3 h old", report.ReminderPassLine);
 
-        OnlyFinding(report, HealthRules.ReminderPushFailed, "Salesforce refused 3 reminders: 2 UNABLE_TO_LOCK_ROW, 1 other; retried by later passes");
+        OnlyFinding(report, HealthRules.ReminderPushFailed, "3 reminders refused by Salesforce: 2 UNABLE_TO_LOCK_ROW, 1 other");
     }
 
     [Fact]
