@@ -335,7 +335,7 @@ if ($conflicts.Count -ne 1) { throw "Expected one reminder conflict, found $($co
 $after = (Invoke-WebRequest "$($Control)salesforce/Task/$task").Content | ConvertFrom-Json -AsHashtable
 Write-Host ("  Both sides now: SalesSync's DueDate {0:yyyy-MM-dd}, the Task's ActivityDate {1:yyyy-MM-dd} (Status {2})" -f
     (Get-SalesReminder -ReminderId $reminder.ReminderId).DueDate, $after.ActivityDate, $after.Status)
-if ($after.ActivityDate -ne $due.AddDays(1).ToString('yyyy-MM-dd')) { throw "The Task's ActivityDate is $($after.ActivityDate), not the winning local due date." }
+if (('{0:yyyy-MM-dd}' -f $after.ActivityDate) -ne $due.AddDays(1).ToString('yyyy-MM-dd')) { throw "The Task's ActivityDate is $($after.ActivityDate), not the winning local due date." }
 Write-Host '> Get-SalesSyncStatus | Format-List Reminders, ReminderPass   (the status lines reminder sync adds while it is on)'
 Get-SalesSyncStatus | Format-List Reminders, ReminderPass | Out-String -Width 80 | Write-Host
 
