@@ -50,14 +50,14 @@ internal static class ReminderBenchmarks
                 ids.Add(book.Create(new NewReminderRequest { MarketoId = people[i % people.Count], Subject = $"Call back about the offer {i}", DueDate = due.AddDays(1 + i % 60) }, DateTimeOffset.UtcNow).ReminderId);
             var (_, createSeconds) = local.Stop();
             var pushed = await passes.RunAsync();
-            passes.Print($"{count:N0} local creates ({count / createSeconds:N0}/s to store), pushed", count, pushed, r => r.CreatedInSalesforce);
+            passes.Print($"{count:N0} local creates ({count / createSeconds:N0}/s to store), pushed", ids, pushed, r => r.CreatedInSalesforce);
             var echo = await passes.RunAsync();
             Console.WriteLine($"    the pass after our own push: {echo.Report.SalesforceCalls} Salesforce calls, {echo.Report.UpdatedLocally} local updates, {echo.Report.Conflicts} conflicts (goal: 0 and 0)");
 
             local = CpuWatch.Start();
             foreach (var id in ids) book.Update(id, new ReminderEdit { Priority = ReminderPriority.High }, DateTimeOffset.UtcNow);
             var (_, updateSeconds) = local.Stop();
-            passes.Print($"{count:N0} local edits ({count / updateSeconds:N0}/s to store), pushed", count, await passes.RunAsync(), r => r.UpdatedInSalesforce);
+            passes.Print($"{count:N0} local edits ({count / updateSeconds:N0}/s to store), pushed", ids, await passes.RunAsync(), r => r.UpdatedInSalesforce);
             await passes.RunAsync(); // reads back our own edits, so the next figure is the pull alone
 
             var tasks = ids.Select(id => book.Find(id)?.SalesforceTaskId).OfType<string>().ToList();
@@ -65,7 +65,7 @@ internal static class ReminderBenchmarks
             await Parallel.ForEachAsync(tasks, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (task, token) =>
                 (await http.PatchAsJsonAsync($"salesforce/Task/{task}", new { Description = "Spoke to the assistant; try again next week." }, token)).EnsureSuccessStatusCode());
             var (_, sellerSeconds) = seller.Stop();
-            passes.Print($"{tasks.Count:N0} Tasks edited in Salesforce ({tasks.Count / sellerSeconds:N0}/s through the control API), pulled", tasks.Count, await passes.RunAsync(), r => r.UpdatedLocally);
+            passes.Print($"{tasks.Count:N0} Tasks edited in Salesforce ({tasks.Count / sellerSeconds:N0}/s through the control API), pulled", ids, await passes.RunAsync(), r => r.UpdatedLocally);
         }
 
         // Between two scheduled passes nothing changed for an hour: the stamps say so, the watermark overlap holds no row.
@@ -84,7 +84,8 @@ internal static class ReminderBenchmarks
             return people.Where(p => host.State.World.Salesforce.Find(p.SalesOwnerId) is { } user && user.GetValueOrDefault("IsActive") is true).Select(p => p.MarketoId).ToList();
     }
 
-    private sealed record Pass(ReminderSyncReport Report, int SalesforceCalls, int MarketoCalls, double Seconds, double CpuSeconds);
+    /// <summary>A pass's figures: the sandbox's counts (Salesforce's by endpoint, largest first), time, CPU.</summary>
+    private sealed record Pass(ReminderSyncReport Report, int SalesforceCalls, string SalesforceByEndpoint, int MarketoCalls, double Seconds, double CpuSeconds);
 
     /// <summary>Runs passes as Sync-SalesReminder does, each measured by the sandbox's own call counters.</summary>
     private sealed class Passes(SalesSyncSession session, HttpClient http)
@@ -97,18 +98,31 @@ internal static class ReminderBenchmarks
             var (cpu, wall) = watch.Stop();
             var (marketoAfter, salesforceAfter) = await CallsAsync();
             if (report.StoppedBecause is { } why) Console.WriteLine($"    (the pass stopped: {why})");
-            return new Pass(report, salesforceAfter - salesforce, marketoAfter - marketo, wall, cpu);
+            var byEndpoint = salesforceAfter.Select(kv => (kv.Key, Calls: kv.Value - salesforce.GetValueOrDefault(kv.Key))).Where(e => e.Calls > 0)
+                .OrderByDescending(e => e.Calls).Select(e => $"{e.Key.Replace("/services/data/vXX.X/", "", StringComparison.Ordinal)} {e.Calls}");
+            return new Pass(report, salesforceAfter.Values.Sum() - salesforce.Values.Sum(), string.Join(", ", byEndpoint), marketoAfter - marketo, wall, cpu);
         }
 
-        public void Print(string what, int changes, Pass pass, Func<ReminderSyncReport, int> done) => Console.WriteLine(
-            $"  {what} in {pass.Seconds:0.00} s = {done(pass.Report) / pass.Seconds:N0} reminders/s ({done(pass.Report):N0} done, {pass.Report.Failed} failed, {pass.Report.Conflicts} conflicts); " +
-            $"Salesforce: {pass.SalesforceCalls} calls = {pass.SalesforceCalls * 1000.0 / changes:0.0} per 1,000 changes (ceil({changes:N0}/200) = {(changes + 199) / 200} writes); " +
-            $"Marketo: {pass.MarketoCalls} calls; client+sandbox CPU {pass.CpuSeconds:0.0} s");
+        /// <summary>One line of figures; when fewer than all changes were done, the reminders' sync states (and notes) say why.</summary>
+        public void Print(string what, IReadOnlyCollection<string> ids, Pass pass, Func<ReminderSyncReport, int> done)
+        {
+            var changes = ids.Count;
+            Console.WriteLine(
+                $"  {what} in {pass.Seconds:0.00} s = {done(pass.Report) / pass.Seconds:N0} reminders/s ({done(pass.Report):N0} done, {pass.Report.Failed} failed, {pass.Report.Conflicts} conflicts); " +
+                $"Salesforce: {pass.SalesforceCalls} calls = {pass.SalesforceCalls * 1000.0 / changes:0.0} per 1,000 changes (ceil({changes:N0}/200) = {(changes + 199) / 200} writes; {pass.SalesforceByEndpoint}); " +
+                $"Marketo: {pass.MarketoCalls} calls; client+sandbox CPU {pass.CpuSeconds:0.0} s");
+            if (done(pass.Report) >= changes) return;
+            var states = session.Reminders.Query(new ReminderQuery { ReminderIds = ids, IncludeDeleted = true })
+                .GroupBy(r => r.SyncNote is { } note ? $"{r.SyncState} ({Core.Status.StatusText.ReasonKey(note)})" : r.SyncState)
+                .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}");
+            Console.WriteLine($"    the {changes:N0} reminders now: {string.Join(", ", states)}");
+        }
 
-        private async Task<(int Marketo, int Salesforce)> CallsAsync()
+        private async Task<(int Marketo, Dictionary<string, int> Salesforce)> CallsAsync()
         {
             var stats = JsonNode.Parse(await http.GetStringAsync("stats"))!;
-            return (stats["marketo"]!["totalCalls"]!.GetValue<int>(), stats["salesforce"]!["totalCalls"]!.GetValue<int>());
+            var salesforce = stats["salesforce"]!["calls"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<int>(), StringComparer.Ordinal);
+            return (stats["marketo"]!["totalCalls"]!.GetValue<int>(), salesforce);
         }
     }
 }
