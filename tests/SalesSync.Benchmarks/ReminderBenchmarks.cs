@@ -19,6 +19,9 @@ internal static class ReminderBenchmarks
 {
     private static readonly int[] Counts = [1_000, 10_000];
 
+    /// <summary>A Salesforce id in a reminder's note, so notes that differ only by record group together.</summary>
+    private static readonly System.Text.RegularExpressions.Regex SalesforceId = new(@"\b(?=[0-9a-zA-Z]*\d)[0-9a-zA-Z]{15}(?:[0-9a-zA-Z]{3})?\b");
+
     public static async Task RunAsync()
     {
         await RunAsync(realistic: false);
@@ -33,13 +36,13 @@ internal static class ReminderBenchmarks
         using var folder = new TempFolder();
         using var session = await SalesSyncSession.ConnectAsync(Bench.Settings(host, folder.File("bench.db")), ct);
         await foreach (var _ in session.SyncPeopleAsync(new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId }, ct)) { }
-        var people = PeopleWithActiveOwners(host, session);
+        var (people, onConvertedLeads) = PeopleWithActiveOwners(host, session);
         session.SaveActivitySettings(session.ActivitySettings with { ReminderSync = ReminderSyncMode.TwoWay });
         using var http = new HttpClient { BaseAddress = host.ControlUri };
         var passes = new Passes(session, http);
         await passes.RunAsync(); // the first pass after turning it on: nothing to import yet, it sets the watermark
 
-        Console.WriteLine($"\n[reminder sync, {people.Count:N0} synced people with an active owner, sandbox --limits real{(realistic ? ", --response-times realistic" : "")}]");
+        Console.WriteLine($"\n[reminder sync, {people.Count:N0} synced people with an active owner ({onConvertedLeads} synced with a lead converted since), sandbox --limits real{(realistic ? ", --response-times realistic" : "")}]");
         var book = session.Reminders;
         var due = DateOnly.FromDateTime(DateTime.Today);
         foreach (var count in Counts)
@@ -76,12 +79,20 @@ internal static class ReminderBenchmarks
                           $"{idle.Report.TasksRead} Tasks read, {idle.Seconds * 1000:N0} ms (goal: 1 call, 0 Marketo calls)");
     }
 
-    /// <summary>Marketo ids of synced people whose owner is an active User with a contact or lead (Salesforce refuses a Task owned by an inactive one).</summary>
-    private static List<long> PeopleWithActiveOwners(SandboxHost host, SalesSyncSession session)
+    /// <summary>
+    /// Marketo ids of synced people whose owner is an active User with a contact or lead (Salesforce refuses a Task owned
+    /// by an inactive one), and how many of them are synced with a lead converted since (their Tasks cost a refusal first).
+    /// </summary>
+    private static (List<long> People, int OnConvertedLeads) PeopleWithActiveOwners(SandboxHost host, SalesSyncSession session)
     {
         var people = session.GetPeople(Core.People.PersonQuery.All).Where(p => p.SalesOwnerId is not null && (p.SalesforceContactId ?? p.SalesforceLeadId) is not null).ToList();
         lock (host.State.World.Sync)
-            return people.Where(p => host.State.World.Salesforce.Find(p.SalesOwnerId) is { } user && user.GetValueOrDefault("IsActive") is true).Select(p => p.MarketoId).ToList();
+        {
+            var sf = host.State.World.Salesforce;
+            var chosen = people.Where(p => sf.Find(p.SalesOwnerId) is { } user && user.GetValueOrDefault("IsActive") is true).ToList();
+            var converted = chosen.Count(p => p.SalesforceContactId is null && sf.Find(p.SalesforceLeadId) is { } lead && lead.GetValueOrDefault("IsConverted") is true);
+            return (chosen.Select(p => p.MarketoId).ToList(), converted);
+        }
     }
 
     /// <summary>A pass's figures: the sandbox's counts (Salesforce's by endpoint, largest first), time, CPU.</summary>
@@ -113,7 +124,7 @@ internal static class ReminderBenchmarks
                 $"Marketo: {pass.MarketoCalls} calls; client+sandbox CPU {pass.CpuSeconds:0.0} s");
             if (done(pass.Report) >= changes) return;
             var states = session.Reminders.Query(new ReminderQuery { ReminderIds = ids, IncludeDeleted = true })
-                .GroupBy(r => r.SyncNote is { } note ? $"{r.SyncState} ({Core.Status.StatusText.ReasonKey(note)})" : r.SyncState)
+                .GroupBy(r => r.SyncNote is { } note ? $"{r.SyncState} ({SalesforceId.Replace(note, "<id>")})" : r.SyncState)
                 .OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}");
             Console.WriteLine($"    the {changes:N0} reminders now: {string.Join(", ", states)}");
         }
