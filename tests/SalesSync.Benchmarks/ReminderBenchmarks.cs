@@ -68,7 +68,7 @@ internal static class ReminderBenchmarks
             await Parallel.ForEachAsync(tasks, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (task, token) =>
                 (await http.PatchAsJsonAsync($"salesforce/Task/{task}", new { Description = "Spoke to the assistant; try again next week." }, token)).EnsureSuccessStatusCode());
             var (_, sellerSeconds) = seller.Stop();
-            passes.Print($"{tasks.Count:N0} Tasks edited in Salesforce ({tasks.Count / sellerSeconds:N0}/s through the control API), pulled", ids, await passes.RunAsync(), r => r.UpdatedLocally);
+            passes.Print($"{tasks.Count:N0} Tasks edited in Salesforce ({tasks.Count / sellerSeconds:N0}/s through the control API), pulled", ids, await passes.RunAsync(), r => r.UpdatedLocally, pull: true);
         }
 
         // Between two scheduled passes nothing changed for an hour: the stamps say so, the watermark overlap holds no row.
@@ -115,12 +115,13 @@ internal static class ReminderBenchmarks
         }
 
         /// <summary>One line of figures; when fewer than all changes were done, the reminders' sync states (and notes) say why.</summary>
-        public void Print(string what, IReadOnlyCollection<string> ids, Pass pass, Func<ReminderSyncReport, int> done)
+        public void Print(string what, IReadOnlyCollection<string> ids, Pass pass, Func<ReminderSyncReport, int> done, bool pull = false)
         {
             var changes = ids.Count;
+            var floor = pull ? $"ceil({changes:N0}/2,000) = {(changes + 1999) / 2000} query pages" : $"ceil({changes:N0}/200) = {(changes + 199) / 200} writes";
             Console.WriteLine(
                 $"  {what} in {pass.Seconds:0.00} s = {done(pass.Report) / pass.Seconds:N0} reminders/s ({done(pass.Report):N0} done, {pass.Report.Failed} failed, {pass.Report.Conflicts} conflicts); " +
-                $"Salesforce: {pass.SalesforceCalls} calls = {pass.SalesforceCalls * 1000.0 / changes:0.0} per 1,000 changes (ceil({changes:N0}/200) = {(changes + 199) / 200} writes; {pass.SalesforceByEndpoint}); " +
+                $"Salesforce: {pass.SalesforceCalls} calls = {pass.SalesforceCalls * 1000.0 / changes:0.0} per 1,000 changes ({floor}; {pass.SalesforceByEndpoint}); " +
                 $"Marketo: {pass.MarketoCalls} calls; client+sandbox CPU {pass.CpuSeconds:0.0} s");
             if (done(pass.Report) >= changes) return;
             var states = session.Reminders.Query(new ReminderQuery { ReminderIds = ids, IncludeDeleted = true })
