@@ -28,6 +28,13 @@
         'Sync-SalesOptOut'
         'Get-SalesSyncStatus'
         'Get-MarketoList'
+        'New-SalesReminder'
+        'Get-SalesReminder'
+        'Set-SalesReminder'
+        'Complete-SalesReminder'
+        'Remove-SalesReminder'
+        'Get-SalesReminderConflict'
+        'Sync-SalesReminder'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

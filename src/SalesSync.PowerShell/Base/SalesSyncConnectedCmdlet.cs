@@ -96,6 +96,36 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
         return report;
     }
 
+    /// <summary>What the reminder step does, for What if and Confirm.</summary>
+    protected const string ReminderStepAction = "Reminder step: read Salesforce Task changes into SalesSync's reminders and send local reminder changes to Salesforce (conflicts resolved and recorded; nothing is written to Marketo)";
+
+    /// <summary>
+    /// The reminder step (Sync-SalesReminder, and Start-SalesSync after the opt-out step when reminder sync is TwoWay).
+    /// Asks once for the step; under -WhatIf the pass reads Salesforce and reports what it would change, writing nothing.
+    /// Conflicts and a stop are warnings from the engine; the report is returned for the caller to write.
+    /// </summary>
+    protected Core.Reminders.ReminderSyncReport? RunReminderStep(bool includeExisting)
+    {
+        var whatIf = WhatIfRequested;
+        if (!ShouldProcess(Session.DatabasePath, ReminderStepAction) && !whatIf) return null;
+        var report = RunEngine(ct => Session.SyncRemindersAsync(new Core.Reminders.ReminderSyncOptions { IncludeExisting = includeExisting, WhatIf = whatIf }, ct));
+        if (report.Failed > 0)
+        {
+            // Per reminder, as the opt-out step reports refused records: the reminder (with Salesforce's message) is the target.
+            foreach (var failed in Session.Reminders.Query(new Core.Reminders.ReminderQuery { SyncStates = [Core.Reminders.ReminderSyncState.Failed] }))
+                WriteError(new ErrorRecord(new InvalidOperationException($"Salesforce refused reminder {failed.ReminderId} ('{failed.Subject}', Marketo person {failed.MarketoId}): {failed.SyncNote} Later passes try it again."),
+                    "ReminderRefusedBySalesforce", ErrorCategory.InvalidData, failed)
+                {
+                    ErrorDetails = new ErrorDetails($"Salesforce refused reminder {failed.ReminderId} ('{failed.Subject}'): {failed.SyncNote}")
+                    {
+                        RecommendedAction = "Fix what Salesforce's message names (an inactive owner, a deleted contact), or change the reminder; later passes send it again.",
+                    },
+                });
+        }
+        WriteVerbose($"Reminder step{(report.WhatIf ? " (what if)" : "")}: {report.TasksRead} Salesforce Tasks read, {report.Imported} imported, {report.UpdatedLocally} updated and {report.DeletedLocally} deleted here, {report.CreatedInSalesforce} created, {report.UpdatedInSalesforce} updated and {report.DeletedInSalesforce} deleted in Salesforce, {report.Failed} failed, {report.Conflicts} conflicts; {report.SalesforceCalls} Salesforce calls, no Marketo calls.");
+        return report;
+    }
+
     protected override void Dispose(bool disposing)
     {
         _lease?.Dispose();

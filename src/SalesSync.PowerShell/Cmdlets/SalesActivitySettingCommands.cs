@@ -15,7 +15,8 @@ public sealed class GetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 /// <summary>
 /// Changes the sales-activity settings stored in the database for every runbook: which kinds are logged to
 /// Salesforce as Tasks, and whether the send guard checks unsubscribes before a sent email is logged.
-/// Turning the guard off is recorded (when and by whom) and warned about.
+/// Turning the guard off is recorded (when and by whom) and warned about. Also turns reminder sync with Salesforce
+/// on (TwoWay, recorded when: the first pass after it imports from then) or Off.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "SalesActivitySetting", SupportsShouldProcess = true)]
 [OutputType(typeof(SalesActivitySetting))]
@@ -38,6 +39,10 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
     [AllowEmptyString]
     public string? FallbackTaskOwnerId { get; set; }
 
+    /// <summary>Off (the default) or TwoWay: reminders kept in step with Salesforce Tasks; turning it on records when.</summary>
+    [Parameter]
+    public SalesReminderSyncMode? ReminderSync { get; set; }
+
     /// <summary>Turns the unsubscribe guard off without asking (for runbooks); it is still recorded and warned about.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -47,9 +52,9 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 
     protected override void EndProcessing()
     {
-        if (SalesforceKinds is null && UnsubscribeGuard is null && FallbackTaskOwnerId is null)
+        if (SalesforceKinds is null && UnsubscribeGuard is null && FallbackTaskOwnerId is null && ReminderSync is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -SalesforceKinds, -UnsubscribeGuard, -FallbackTaskOwnerId, or several."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -SalesforceKinds, -UnsubscribeGuard, -FallbackTaskOwnerId, -ReminderSync, or several."),
                 "NoSettingGiven", ErrorCategory.InvalidArgument, null));
         }
         var current = Session.ActivitySettings;
@@ -74,6 +79,15 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
             wanted = wanted with { FallbackTaskOwnerId = owner };
             changes.Add($"fallback Task owner for inactive owners: {owner ?? "none"} (now: {current.FallbackTaskOwnerId ?? "none"})");
         }
+        if (ReminderSync is { } given)
+        {
+            var mode = Enum.Parse<Core.Reminders.ReminderSyncMode>(given.ToString());
+            wanted = wanted with { ReminderSync = mode };
+            changes.Add(mode == current.ReminderSync ? $"reminder sync: {mode} (unchanged)"
+                : mode == Core.Reminders.ReminderSyncMode.TwoWay
+                    ? "turn reminder sync with Salesforce on (TwoWay): the next pass imports the Salesforce Tasks changed in the 24 hours before now and sends no reminder made earlier (now: Off)"
+                    : "turn reminder sync Off: reminders stay in SalesSync and Salesforce Task changes are no longer read (now: TwoWay)");
+        }
         if (!ShouldProcess(Session.DatabasePath, string.Join("; ", changes))) return;
         // Turning a safety check off is asked for explicitly, unless -Force says so.
         if (UnsubscribeGuard is false && current.UnsubscribeGuard && !Force && !ConfirmGuardOff()) return;
@@ -82,6 +96,10 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
             WriteVerbose("Kinds logged to Salesforce from now on: " + (saved.SalesforceKinds.Count == 0 ? "none" : string.Join(", ", saved.SalesforceKinds)) + ". Activities already logged keep their destinations.");
         if (UnsubscribeGuard is false)
             WriteWarning($"The unsubscribe guard is off for {Session.DatabasePath} (recorded: {saved.GuardChangedBy}, {saved.GuardChangedAt:u}). Send-SalesActivity logs sent emails without checking unsubscribes until it is turned on again.");
+        if (ReminderSync is not null && saved.ReminderSync != current.ReminderSync)
+            WriteVerbose(saved.ReminderSync == Core.Reminders.ReminderSyncMode.TwoWay
+                ? $"Reminder sync is on since {saved.ReminderSyncEnabledAt:u}: Sync-SalesReminder (or Start-SalesSync) runs the first pass{(Session.HasSalesforce ? "" : " once this connection has Salesforce (Connect-SalesSync -SalesforceUri)")}."
+                : "Reminder sync is off: reminders made from now on stay in SalesSync until it is turned on again and Sync-SalesReminder -IncludeExisting sends them.");
         if (PassThru) WriteObject(SalesActivitySetting.From(saved, Session.DatabasePath));
     }
 

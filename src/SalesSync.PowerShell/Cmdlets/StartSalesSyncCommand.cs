@@ -11,7 +11,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 /// Writes one run object.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "SalesSync", SupportsShouldProcess = true, DefaultParameterSetName = AllPeople)]
-[OutputType(typeof(SyncRun), typeof(SyncedPersonChange), typeof(OptOutChange))]
+[OutputType(typeof(SyncRun), typeof(SyncedPersonChange), typeof(OptOutChange), typeof(Core.Reminders.ReminderSyncReport))]
 public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 {
     private const string AllPeople = "AllPeople";
@@ -77,7 +77,11 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter SkipOptOut { get; set; }
 
-    /// <summary>Also write each added, updated or removed person, and each opt-out change.</summary>
+    /// <summary>Skip the reminder step that otherwise follows the opt-out step when reminder sync is TwoWay and Salesforce is connected.</summary>
+    [Parameter]
+    public SwitchParameter SkipReminders { get; set; }
+
+    /// <summary>Also write each added, updated or removed person, each opt-out change, and the reminder step's report.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -137,6 +141,8 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             {
                 if (WhatIfRequested && Session.HasSalesforce && !SkipOptOut)
                     ShouldProcess(Session.DatabasePath, "Then the opt-out step: read Salesforce Email Opt Out changes, set Email Opt Out in Salesforce for people unsubscribed in Marketo (Sync-SalesOptOut -WhatIf lists each change)");
+                if (WhatIfRequested && RemindersDue)
+                    ShouldProcess(Session.DatabasePath, "Then the reminder step: read Salesforce Task changes into SalesSync's reminders, send local reminder changes to Salesforce (Sync-SalesReminder -WhatIf reports what it would change)");
                 return;
             }
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
@@ -184,6 +190,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         else
         {
             if (Session.HasSalesforce && !SkipOptOut) RunOptOutStep(writeChanges: PassThru);
+            RunReminderStepAfterOptOut();
             DeliverPendingActivities();
         }
         foreach (var run in failedEarlier.Append(finished).OfType<SyncRunResult>()) WriteObject(SyncRun.From(run));
@@ -274,6 +281,32 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 
     protected override string LocalFailureAdvice =>
         "Fix the disk or file problem (space, permissions, another program holding the file), then run Start-SalesSync again: it resumes the unfinished run from its last checkpoint.";
+
+    /// <summary>Reminder sync is on, Salesforce connected, and -SkipReminders not given.</summary>
+    private bool RemindersDue =>
+        Session.HasSalesforce && !SkipReminders && Session.ActivitySettings.ReminderSync == Core.Reminders.ReminderSyncMode.TwoWay;
+
+    /// <summary>
+    /// The reminder step after the opt-out step, as Sync-SalesReminder runs it (no earlier reminders: -IncludeExisting is
+    /// Sync-SalesReminder's); its report goes down the pipeline with -PassThru, as the opt-out step's changes do.
+    /// </summary>
+    private void RunReminderStepAfterOptOut()
+    {
+        if (!RemindersDue)
+        {
+            if (Session.HasSalesforce && !SkipReminders) WriteVerbose("The reminder step is skipped: reminder sync is Off (Set-SalesActivitySetting -ReminderSync TwoWay turns it on).");
+            return;
+        }
+        try
+        {
+            if (RunReminderStep(includeExisting: false) is { } report && PassThru) WriteObject(report);
+        }
+        catch (Core.Http.SalesSyncApiException e)
+        {
+            // The people step succeeded; what the pass did is saved and the next run continues.
+            WriteWarning($"The reminder step stopped: {e.Message} The next Start-SalesSync (or Sync-SalesReminder) continues.");
+        }
+    }
 
     /// <summary>After the people step, activities left pending by earlier runs are delivered (their people are current now).</summary>
     private void DeliverPendingActivities()

@@ -136,6 +136,13 @@ public sealed class SalesActivitySetting
     public string? GuardChangedBy { get; init; }
     /// <summary>The active Salesforce user that owns Tasks of people whose sales owner is inactive (none: such Tasks fail).</summary>
     public string? FallbackTaskOwnerId { get; init; }
+
+    /// <summary>Off (the default) or TwoWay: whether reminders are kept in step with Salesforce Tasks.</summary>
+    public string ReminderSync { get; init; } = "Off";
+
+    /// <summary>When reminder sync was last turned on (the first pass after it imports the Tasks changed in the 24 hours before), and who last turned it on or off.</summary>
+    public DateTimeOffset? ReminderSyncEnabledAt { get; init; }
+    public string? ReminderSyncChangedBy { get; init; }
     public DateTimeOffset? ChangedAt { get; init; }
     public string? ChangedBy { get; init; }
     public string Database { get; init; } = "";
@@ -144,6 +151,7 @@ public sealed class SalesActivitySetting
     {
         SalesforceKinds = s.SalesforceKinds.Select(SalesActivityKinds.FromEngine).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
         GuardChangedAt = s.GuardChangedAt, GuardChangedBy = s.GuardChangedBy, FallbackTaskOwnerId = s.FallbackTaskOwnerId,
+        ReminderSync = s.ReminderSync.ToString(), ReminderSyncEnabledAt = s.ReminderSyncEnabledAt, ReminderSyncChangedBy = s.ReminderSyncChangedBy,
         ChangedAt = s.ChangedAt, ChangedBy = s.ChangedBy, Database = database,
     };
 }

@@ -1,0 +1,138 @@
+using System.Management.Automation;
+using SalesSync.Core.People;
+using SalesSync.Core.Reminders;
+using SalesSync.PowerShell.Base;
+
+namespace SalesSync.PowerShell.Cmdlets;
+
+/// <summary>
+/// Reads reminders: by id, person (also piped from Get-SyncedPerson), seller, status, due range (-Today, -Tomorrow,
+/// -Overdue) and sync state, by due date then when made, page by page. Deleted reminders only with -IncludeDeleted.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SalesReminder", SupportsPaging = true)]
+[OutputType(typeof(SalesReminder))]
+public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string[]? ReminderId { get; set; }
+
+    /// <summary>Only these people (also from Get-SyncedPerson by property name).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long[]? MarketoId { get; set; }
+
+    /// <summary>Only the people with these emails (exact, any case; every synced person sharing an email).</summary>
+    [Parameter]
+    public string[]? Email { get; set; }
+
+    [Parameter]
+    public string[]? OwnerId { get; set; }
+
+    [Parameter]
+    public SalesReminderStatus? Status { get; set; }
+
+    [Parameter]
+    public DateTime? DueFrom { get; set; }
+
+    [Parameter]
+    public DateTime? DueTo { get; set; }
+
+    [Parameter]
+    public SwitchParameter Overdue { get; set; }
+
+    [Parameter]
+    public SwitchParameter Today { get; set; }
+
+    [Parameter]
+    public SwitchParameter Tomorrow { get; set; }
+
+    [Parameter]
+    public SalesReminderSyncState[]? SyncState { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeDeleted { get; set; }
+
+    // Piped people and ids are gathered, then read in one query: one order across the whole pipeline.
+    private readonly List<string> _ids = [];
+    private readonly List<long> _people = [];
+
+    protected override void BeginProcessing()
+    {
+        if ((Today || Tomorrow) && (DueFrom is not null || DueTo is not null))
+            Refuse("-Today and -Tomorrow are due ranges of their own; give them, or -DueFrom and -DueTo, not both.", "DueRangeTwice", Today ? "Today" : "Tomorrow");
+        if (DueFrom is { } from && DueTo is { } to && to.Date < from.Date)
+            Refuse($"-DueTo ({to:yyyy-MM-dd}) is before -DueFrom ({from:yyyy-MM-dd}): -DueFrom is the first day of the range and -DueTo the last; swap them.", "DueToBeforeDueFrom", to);
+        base.BeginProcessing();
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (ReminderId is not null) _ids.AddRange(ReminderId.Select(i => i.Trim()).Where(i => i.Length > 0));
+        if (MarketoId is not null) _people.AddRange(MarketoId);
+    }
+
+    protected override void EndProcessing()
+    {
+        // An empty pipeline (Get-SyncedPerson found nobody) selects nobody, never every reminder.
+        if (MyInvocation.ExpectingInput && _ids.Count == 0 && _people.Count == 0) return;
+        var people = _people.Count > 0 ? _people.Distinct().ToList() : null;
+        if (Email is { Length: > 0 })
+        {
+            var byEmail = new HashSet<long>();
+            foreach (var email in Email.Select(e => e.Trim()).Where(e => e.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                var matches = Session.GetPeople(new PersonQuery { Email = email }).Select(p => p.MarketoId).ToList();
+                if (matches.Count == 0)
+                    WriteError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.PersonNotSynced,
+                        $"No synced sales person has the email {email} (run Start-SalesSync, or check the address).") { Value = email }, email));
+                byEmail.UnionWith(matches);
+            }
+            // Filters AND together: -Email narrows -MarketoId rather than adding to it.
+            people = people is null ? [.. byEmail] : people.Where(byEmail.Contains).ToList();
+            if (people.Count == 0) return;
+        }
+        var today = DateOnly.FromDateTime(DateTime.Now);
+        var query = new ReminderQuery
+        {
+            ReminderIds = _ids.Count > 0 ? _ids.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : null,
+            MarketoIds = people,
+            OwnerIds = OwnerId?.Where(o => !string.IsNullOrWhiteSpace(o)).ToList() is { Count: > 0 } owners ? owners : null,
+            Status = Status is { } s ? Enum.Parse<ReminderStatus>(s.ToString()) : null,
+            DueFrom = Today ? today : Tomorrow ? today.AddDays(1) : DueFrom is { } f ? DateOnly.FromDateTime(f) : null,
+            DueTo = Tomorrow ? today.AddDays(1) : Today ? today : DueTo is { } t ? DateOnly.FromDateTime(t) : null,
+            Overdue = Overdue,
+            SyncStates = SyncState is { Length: > 0 } states ? states.Select(s => Enum.Parse<ReminderSyncState>(s.ToString())).ToList() : null,
+            IncludeDeleted = IncludeDeleted,
+            Today = today,
+        };
+        var book = Session.Reminders;
+        if (PagingParameters.IncludeTotalCount) WriteObject(PagingParameters.NewTotalCount((ulong)book.Query(query).LongCount(), 1.0));
+        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        ulong skipped = 0, written = 0;
+        foreach (var reminder in book.Query(query))
+        {
+            found.Add(reminder.ReminderId);
+            if (skipped < PagingParameters.Skip) { skipped++; continue; }
+            if (written >= PagingParameters.First) break;
+            written++;
+            WriteObject(reminder);
+        }
+        // An id that matches nothing is an error per id, when no other filter or paging could be what hid it.
+        if (query.ReminderIds is { } ids && people is null && OwnerId is null && Status is null && DueFrom is null && DueTo is null && !Overdue && !Today && !Tomorrow
+            && SyncState is null && PagingParameters.Skip == 0 && PagingParameters.First == ulong.MaxValue)
+        {
+            foreach (var id in ids.Where(i => !found.Contains(i)))
+            {
+                var deleted = !IncludeDeleted && book.Find(id) is { DeletedAt: not null };
+                WriteError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.ReminderNotFound, deleted
+                    ? $"Reminder '{id}' was deleted; -IncludeDeleted shows it."
+                    : $"No reminder has the id '{id}' (ids look like SR-ABCDEFGHIJKLMNOP; Get-SalesReminder lists them).") { Value = id }, id));
+            }
+        }
+    }
+
+    private void Refuse(string message, string errorId, object target) =>
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target)
+        {
+            ErrorDetails = new ErrorDetails(message),
+        });
+}
