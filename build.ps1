@@ -294,6 +294,51 @@ Write-Host "`n> Get-SalesSyncStatus   (after the sends: deliveries by state and 
 Get-SalesSyncStatus | Out-String -Width 80 | Write-Host
 Write-Host "> if ((Get-SalesSyncStatus).Health -ne 'Healthy') { ... }   (a runbook's check: Health is $((Get-SalesSyncStatus).Health))"
 
+Write-Host "`n> Reminders kept in step with Salesforce Tasks, both ways: Set-SalesActivitySetting -ReminderSync TwoWay   (Off by default; turning it on records when)"
+Set-SalesActivitySetting -ReminderSync TwoWay
+# A synced contact whose owner is an active seller (Salesforce refuses a Task owned by an inactive user).
+$buyer = Get-SyncedPerson | Where-Object { $_.SalesforceContactId -and $_.SalesOwnerId -and -not $_.Unsubscribed } |
+    Where-Object { (Invoke-RestMethod "$($Control)salesforce/User/$($_.SalesOwnerId)").IsActive } | Select-Object -First 1
+$due = (Get-Date).Date.AddDays(3)
+Write-Host "> New-SalesReminder -MarketoId $($buyer.MarketoId) -Subject 'Call back about the renewal' -DueDate $($due.ToString('yyyy-MM-dd')) -Priority High -PassThru"
+$reminder = New-SalesReminder -MarketoId $buyer.MarketoId -Subject 'Call back about the renewal' -DueDate $due -Priority High -Details 'Asked for the three-year price.' -PassThru
+$reminder | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host '> Sync-SalesReminder   (the first pass after turning it on: the new reminder becomes a Task; the Tasks SalesSync logged for activities are not reminders)'
+$null = Sync-SalesReminder
+$reminder = Get-SalesReminder -ReminderId $reminder.ReminderId
+Write-Host ("  Task {0} for {1} (owner {2}): {3}" -f $reminder.SalesforceTaskId, $buyer.Email, $reminder.OwnerId, $reminder.SyncState)
+
+Write-Host "`n> In Salesforce, the seller completes the Task (the sandbox's control API: POST salesforce/Task/$($reminder.SalesforceTaskId)/complete); then Sync-SalesReminder:"
+Invoke-RestMethod -Method Post "$($Control)salesforce/Task/$($reminder.SalesforceTaskId)/complete" | Out-Null
+$null = Sync-SalesReminder
+Write-Host "> Get-SalesReminder -ReminderId $($reminder.ReminderId)"
+$done = Get-SalesReminder -ReminderId $reminder.ReminderId
+$done | Format-Table | Out-String -Width 160 | Write-Host
+if ($done.Status -ne 'Complete') { throw "The reminder completed in Salesforce is $($done.Status) in SalesSync." }
+
+Write-Host "> One conflict: an hour ago the seller moved the due date in Salesforce; just now someone moves it in SalesSync too, to another day."
+Write-Host '  Same field on both sides: the later change wins (a tie goes to Salesforce), and the conflict is recorded with both versions.'
+$task = $reminder.SalesforceTaskId
+Invoke-RestMethod -Method Patch "$($Control)salesforce/Task/$task" -ContentType 'application/json' -Body (@{ ActivityDate = $due.AddDays(7).ToString('yyyy-MM-dd') } | ConvertTo-Json) | Out-Null
+# Only the edit's time moves back an hour; SystemModstamp stays, so the pass still reads the change.
+$hourAgo = [DateTimeOffset]::UtcNow.AddHours(-1)
+Invoke-RestMethod -Method Post "$($Control)salesforce/Task/backdate" -ContentType 'application/json' -Body (@{ ids = @($task); createdDate = $hourAgo.AddMinutes(-5).ToString('o'); lastModifiedDate = $hourAgo.ToString('o') } | ConvertTo-Json) | Out-Null
+Set-SalesReminder -ReminderId $reminder.ReminderId -DueDate $due.AddDays(1)
+Write-Host "> Sync-SalesReminder"
+$null = Sync-SalesReminder -WarningVariable conflictWarning -WarningAction SilentlyContinue
+$conflictWarning | ForEach-Object { Write-Host "WARNING: $_" }
+Write-Host '> Get-SalesReminderConflict | Format-List'
+$conflicts = @(Get-SalesReminderConflict)
+$conflicts | Format-List | Out-String -Width 120 | Write-Host
+if ($conflicts.Count -ne 1) { throw "Expected one reminder conflict, found $($conflicts.Count)." }
+# A Task has both "type" (the sandbox's record type) and "Type": a hashtable keeps both, as for the dump above.
+$after = (Invoke-WebRequest "$($Control)salesforce/Task/$task").Content | ConvertFrom-Json -AsHashtable
+Write-Host ("  Both sides now: SalesSync's DueDate {0:yyyy-MM-dd}, the Task's ActivityDate {1:yyyy-MM-dd} (Status {2})" -f
+    (Get-SalesReminder -ReminderId $reminder.ReminderId).DueDate, $after.ActivityDate, $after.Status)
+if (('{0:yyyy-MM-dd}' -f $after.ActivityDate) -ne $due.AddDays(1).ToString('yyyy-MM-dd')) { throw "The Task's ActivityDate is $($after.ActivityDate), not the winning local due date." }
+Write-Host '> Get-SalesSyncStatus | Format-List Reminders, ReminderPass   (the status lines reminder sync adds while it is on)'
+Get-SalesSyncStatus | Format-List Reminders, ReminderPass | Out-String -Width 80 | Write-Host
+
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
 Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API usage {3}/{4}" -f $stats.marketo.totalCalls,

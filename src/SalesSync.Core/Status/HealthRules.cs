@@ -20,6 +20,15 @@ public static class HealthThresholds
 
     /// <summary>A daily allowance used beyond this share needs attention.</summary>
     public const double BudgetWarnShare = 0.8;
+
+    /// <summary>
+    /// While reminder sync is on, a last pass older than this needs attention: Start-SalesSync runs one each time, so a
+    /// day without one means the schedule stopped (and the watermark is then past the point where the pass also reads the delete log).
+    /// </summary>
+    public static readonly TimeSpan ReminderPassStaleAge = TimeSpan.FromDays(1);
+
+    /// <summary>How far back the status counts reminder conflicts.</summary>
+    public static readonly TimeSpan ReminderConflictWindow = TimeSpan.FromDays(7);
 }
 
 /// <summary>One rule's verdict: the rule's name, the state it found, and one line saying why (and what to do).</summary>
@@ -43,6 +52,8 @@ public static class HealthRules
     public const string GuardOff = nameof(GuardOff);
     public const string DailyBudgetNearlySpent = nameof(DailyBudgetNearlySpent);
     public const string OnlineCheckFailed = nameof(OnlineCheckFailed);
+    public const string ReminderPushFailed = nameof(ReminderPushFailed);
+    public const string ReminderPassStale = nameof(ReminderPassStale);
 
     public static IReadOnlyList<HealthRule> All { get; } =
     [
@@ -55,6 +66,8 @@ public static class HealthRules
         new(GuardOff, "The unsubscribe guard is off (NeedsAttention).", CheckGuard),
         new(DailyBudgetNearlySpent, "More than 80% of a daily allowance is used: SalesSync's own Marketo cap, the instance's stated 50,000, or the Salesforce org's API requests (NeedsAttention); all of it, or Salesforce at the share where SalesSync stops (90%) (Failing).", CheckBudgets),
         new(OnlineCheckFailed, "-Online only: Marketo or Salesforce did not answer (Failing).", CheckOnline),
+        new(ReminderPushFailed, "Reminder sync is on and Salesforce refused a reminder's change (NeedsAttention).", CheckReminderFailed),
+        new(ReminderPassStale, "Reminder sync is on and no reminder pass has ended for more than 1 day (since the last pass, or since it was turned on) (NeedsAttention).", CheckReminderPass),
     ];
 
     /// <summary>Every finding of every rule, worst first (rule order within a state).</summary>
@@ -127,6 +140,22 @@ public static class HealthRules
 
     private static HealthFinding? CheckOnline(StatusFacts f) => f.OnlineProblems.Count == 0 ? null
         : new(OnlineCheckFailed, HealthState.Failing, string.Join("; ", f.OnlineProblems));
+
+    private static HealthFinding? CheckReminderFailed(StatusFacts f) => !f.ReminderSyncOn || f.RemindersFailed == 0 ? null
+        : new(ReminderPushFailed, HealthState.NeedsAttention,
+            $"{Count(f.RemindersFailed, "reminder", "reminders")} refused by Salesforce: {StatusText.TopReasons(f.ReminderFailedByReason)}");
+
+    private static HealthFinding? CheckReminderPass(StatusFacts f)
+    {
+        if (!f.ReminderSyncOn) return null;
+        // Counted from the later of the last pass and the last enable, so a fresh (re-)enable is not stale.
+        var passed = f.ReminderLastPassAt is { } last && (f.ReminderSyncEnabledAt is not { } on || last >= on);
+        var since = passed ? f.ReminderLastPassAt : f.ReminderSyncEnabledAt;
+        if (since is not { } at || f.CheckedAt - at <= HealthThresholds.ReminderPassStaleAge) return null;
+        return new(ReminderPassStale, HealthState.NeedsAttention, !passed
+            ? $"no reminder pass since reminder sync was turned on {StatusText.Ago(f.CheckedAt, at)}; run Sync-SalesReminder"
+            : $"last reminder pass {StatusText.Ago(f.CheckedAt, at)}; run Sync-SalesReminder or Start-SalesSync");
+    }
 
     private static string Count(int n, string one, string many) => $"{n.ToString("N0", CultureInfo.InvariantCulture)} {(n == 1 ? one : many)}";
 }

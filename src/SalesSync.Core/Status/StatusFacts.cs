@@ -1,3 +1,4 @@
+using SalesSync.Core.Reminders;
 using SalesSync.Core.Sync;
 
 namespace SalesSync.Core.Status;
@@ -96,4 +97,28 @@ public sealed record StatusFacts
 
     /// <summary>The watermark's age at <see cref="CheckedAt"/>.</summary>
     public TimeSpan? WatermarkAge => CheckedAt - WatermarkAt;
+
+    /// <summary>Reminder sync with Salesforce (Off by default) and when it was last turned on; the reminder facts below are read only while it is on.</summary>
+    public ReminderSyncMode ReminderSync { get; init; }
+    public DateTimeOffset? ReminderSyncEnabledAt { get; init; }
+
+    /// <summary>Reminders open (not deleted), and those due before today's local date.</summary>
+    public int RemindersOpen { get; init; }
+    public int RemindersOverdue { get; init; }
+
+    /// <summary>Reminders with a change (a create, an edit, a delete) still to reach Salesforce, and those whose change Salesforce refused.</summary>
+    public int RemindersPending { get; init; }
+    public int RemindersFailed { get; init; }
+    public IReadOnlyList<ReasonCount> ReminderFailedByReason { get; init; } = [];
+
+    /// <summary>Conflicts resolved in the last <see cref="HealthThresholds.ReminderConflictWindow"/>.</summary>
+    public int ReminderConflictsRecent { get; init; }
+
+    /// <summary>When the last reminder pass ended (this machine's clock), and its SystemModstamp watermark (Salesforce's clock).</summary>
+    public DateTimeOffset? ReminderLastPassAt { get; init; }
+    public DateTimeOffset? ReminderWatermarkAt { get; init; }
+
+    public bool ReminderSyncOn => ReminderSync != ReminderSyncMode.Off;
+    public TimeSpan? ReminderLastPassAge => CheckedAt - ReminderLastPassAt;
+    public TimeSpan? ReminderWatermarkAge => CheckedAt - ReminderWatermarkAt;
 }

@@ -105,9 +105,45 @@ internal static class StatusReader
             SalesforceCallsToday = counters.SalesforceCallsToday,
             SalesforceDailyLimit = counters.SalesforceDailyLimit,
             SalesforceStopShare = counters.SalesforceStopShare,
+            ReminderSync = settings.ReminderSync,
+            ReminderSyncEnabledAt = settings.ReminderSyncEnabledAt,
         };
+        if (facts.ReminderSyncOn) facts = WithReminders(facts, store.Reminders);
         return store.HasActivities ? WithDeliveries(facts, store.Activities) : facts;
     }
+
+    /// <summary>
+    /// Reminder counts, the cursor, and the failures by reason: counts on the stored fields, and only the reminders
+    /// with work built (through the store's index), so it stays cheap beside thousands of reminders.
+    /// </summary>
+    private static StatusFacts WithReminders(StatusFacts facts, ReminderStore reminders)
+    {
+        var (open, overdue) = reminders.CountOpen(DateOnly.FromDateTime(facts.CheckedAt.LocalDateTime));
+        var pending = 0;
+        var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var r in reminders.WithWork())
+        {
+            // A change Salesforce refused carries its error until a later pass sends it; everything else with work is waiting.
+            if (r.LastError is null) { pending++; continue; }
+            var key = StatusText.ReasonKey(r.LastError);
+            reasons[key] = reasons.GetValueOrDefault(key) + 1;
+        }
+        var cursor = reminders.Cursor;
+        return facts with
+        {
+            RemindersOpen = open,
+            RemindersOverdue = overdue,
+            RemindersPending = pending,
+            RemindersFailed = reasons.Values.Sum(),
+            ReminderFailedByReason = Ordered(reasons),
+            ReminderConflictsRecent = reminders.ConflictCountSince(facts.CheckedAt - HealthThresholds.ReminderConflictWindow),
+            ReminderLastPassAt = cursor.LastPassAt,
+            ReminderWatermarkAt = cursor.Since,
+        };
+    }
+
+    private static List<ReasonCount> Ordered(Dictionary<string, int> counts) =>
+        counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => new ReasonCount(c.Key, c.Value)).ToList();
 
     private static string NextSyncText(NextSyncAction action, SyncRunResult? decisionBase) => (action, decisionBase) switch
     {
@@ -162,6 +198,6 @@ internal static class StatusReader
             counts[key] = counts.GetValueOrDefault(key) + 1;
             total++;
         }
-        return (total, counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => new ReasonCount(c.Key, c.Value)).ToList());
+        return (total, Ordered(counts));
     }
 }

@@ -56,6 +56,28 @@ public sealed record SyncStatusReport(StatusFacts Facts, IReadOnlyList<HealthFin
         _ => "not read yet (no Salesforce call in this session)",
     };
 
+    /// <summary>Reminders open, overdue, waiting for Salesforce, refused by it, and recent conflicts; "off" while reminder sync is off.</summary>
+    public string RemindersLine
+    {
+        get
+        {
+            var f = Facts;
+            if (!f.ReminderSyncOn) return "off (Set-SalesActivitySetting -ReminderSync TwoWay)";
+            var conflicts = f.ReminderConflictsRecent == 1 ? "conflict" : "conflicts";
+            return $"{StatusText.Compact(f.RemindersOpen)} open, {StatusText.Compact(f.RemindersOverdue)} overdue; {StatusText.Compact(f.RemindersPending)} pending, " +
+                   $"{StatusText.Compact(f.RemindersFailed)} failed; {StatusText.Compact(f.ReminderConflictsRecent)} {conflicts} in {HealthThresholds.ReminderConflictWindow.TotalDays:0} d";
+        }
+    }
+
+    /// <summary>The last reminder pass's age and its watermark's (the watermark only moves when Tasks change); empty while reminder sync is off.</summary>
+    public string ReminderPassLine => Facts switch
+    {
+        { ReminderSyncOn: false } => "",
+        { ReminderLastPassAt: null } f => $"none yet (on{StatusText.ChangedBy(f.ReminderSyncEnabledAt, null)})",
+        { ReminderLastPassAt: { } at } f => $"{StatusText.Ago(f.CheckedAt, at)}; " +
+            (f.ReminderWatermarkAge is { } age ? $"watermark {StatusText.Age(age)} old" : "no watermark yet"),
+    };
+
     /// <summary>The findings' messages, one line each, worst first.</summary>
     public IEnumerable<string> Reasons => Findings.Select(f => f.Message);
 }

@@ -296,4 +296,22 @@ internal sealed class ReminderStore
         SalesforceDeleted = d["sfDeleted"].IsBoolean && d["sfDeleted"].AsBoolean,
         SalesforceChangedAt = Bson.UtcOrNull(d["sfChangedAt"]),
     };
+
+    // ---- Counts for Get-SalesSyncStatus: reads only, on the stored fields (no record is built), so the status stays cheap. ----
+
+    /// <summary>
+    /// Open reminders (not deleted), and those among them due before <paramref name="today"/>. The due date is stored as
+    /// yyyy-MM-dd with a four-digit year (1700-4000), so comparing the text compares the dates.
+    /// </summary>
+    public (int Open, int Overdue) CountOpen(DateOnly today)
+    {
+        if (!_database.CollectionExists("reminders")) return (0, 0);
+        var open = LiteDB.Query.And(LiteDB.Query.EQ("$.values.status", ReminderStatus.Open.ToString()), LiteDB.Query.EQ("$.deleted", false));
+        var overdue = LiteDB.Query.And(open, LiteDB.Query.LT("$.values.dueDate", today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        return (_reminders.Count(open), _reminders.Count(overdue));
+    }
+
+    /// <summary>Conflicts resolved at or after <paramref name="since"/> (through the resolvedAt index once a pass has written).</summary>
+    public int ConflictCountSince(DateTimeOffset since) =>
+        _database.CollectionExists("reminder_conflicts") ? _conflicts.Count(LiteDB.Query.GTE("resolvedAt", since.UtcDateTime)) : 0;
 }

@@ -88,6 +88,30 @@ public sealed class SalesSyncStatus
     public int? SalesforceCallsToday { get; init; }
     public int? SalesforceDailyLimit { get; init; }
 
+    /// <summary>Off or TwoWay (Set-SalesActivitySetting -ReminderSync); the reminder lines and numbers are read only while it is on.</summary>
+    public string ReminderSync { get; init; } = "";
+    public DateTimeOffset? ReminderSyncEnabledAt { get; init; }
+
+    /// <summary>Reminders open, overdue, pending (a change still to reach Salesforce), failed (refused by Salesforce), conflicts in the last 7 days.</summary>
+    public string Reminders { get; init; } = "";
+
+    /// <summary>The last reminder pass's age and its SystemModstamp watermark's age.</summary>
+    public string ReminderPass { get; init; } = "";
+    public int RemindersOpen { get; init; }
+    public int RemindersOverdue { get; init; }
+    public int RemindersPending { get; init; }
+    public int RemindersFailed { get; init; }
+
+    /// <summary>Refused reminders by Salesforce's error code, commonest first: "UNABLE_TO_LOCK_ROW=2".</summary>
+    public string ReminderFailedByReason { get; init; } = "";
+    public int ReminderConflictsLast7Days { get; init; }
+    public DateTimeOffset? ReminderLastPassAt { get; init; }
+    public double? ReminderLastPassAgeHours { get; init; }
+
+    /// <summary>Tasks modified after this (Salesforce's clock) are not read yet; it moves only when Tasks change.</summary>
+    public DateTimeOffset? ReminderWatermarkAt { get; init; }
+    public double? ReminderWatermarkAgeHours { get; init; }
+
     internal static SalesSyncStatus From(SyncStatusReport report)
     {
         var f = report.Facts;
@@ -151,6 +175,22 @@ public sealed class SalesSyncStatus
             Salesforce = report.SalesforceCallsLine,
             SalesforceCallsToday = f.SalesforceCallsToday,
             SalesforceDailyLimit = f.SalesforceDailyLimit,
+            ReminderSync = f.ReminderSync.ToString(),
+            ReminderSyncEnabledAt = f.ReminderSyncEnabledAt,
+            Reminders = report.RemindersLine,
+            ReminderPass = report.ReminderPassLine,
+            RemindersOpen = f.RemindersOpen,
+            RemindersOverdue = f.RemindersOverdue,
+            RemindersPending = f.RemindersPending,
+            RemindersFailed = f.RemindersFailed,
+            ReminderFailedByReason = StatusText.AllReasons(f.ReminderFailedByReason),
+            ReminderConflictsLast7Days = f.ReminderConflictsRecent,
+            ReminderLastPassAt = f.ReminderLastPassAt,
+            ReminderLastPassAgeHours = Hours(f.ReminderLastPassAge),
+            ReminderWatermarkAt = f.ReminderWatermarkAt,
+            ReminderWatermarkAgeHours = Hours(f.ReminderWatermarkAge),
         };
     }
+
+    private static double? Hours(TimeSpan? age) => age is { } a ? Math.Round(a.TotalHours, 2) : null;
 }
