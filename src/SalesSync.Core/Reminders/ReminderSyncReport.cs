@@ -36,6 +36,11 @@ public sealed record ReminderSyncReport
 
     /// <summary>Reminders whose Task left the sync's scope in this pass (owner a queue, WhoId no synced person).</summary>
     public int OutOfScope { get; init; }
+    /// <summary>Of DeletedLocally: found in Salesforce's delete log (a gap of 1 to 15 days since the last pass).</summary>
+    public int DeletesFromLog { get; init; }
+
+    /// <summary>Of DeletedLocally: found missing when every synced Task was checked by id (a gap longer than the delete log keeps).</summary>
+    public int DeletesFromReconciliation { get; init; }
     public int SalesforceCalls { get; init; }
 
     /// <summary>The Salesforce SystemModstamp watermark after the pass (Salesforce's clock).</summary>

@@ -45,6 +45,9 @@ internal sealed class ReminderStore
     /// </summary>
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
 
+    /// <summary>One reminder pass at a time per database in this process (held for the whole pass, HTTP calls included).</summary>
+    public SemaphoreSlim PassLock { get; } = new(1, 1);
+
     public ReminderSyncCursor Cursor => _state.FindById(CursorId) is { } d
         ? new ReminderSyncCursor
         {
