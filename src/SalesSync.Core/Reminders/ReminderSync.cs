@@ -774,7 +774,7 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             {
                 if (r.WhoId is null || r.OwnerId is null)
                     refused.Add(Failed(r, "NO_WHO_OR_OWNER: the reminder has no Salesforce contact/lead or no owner; re-create it for a person synced with a Salesforce record.", passing: false, now));
-                else marked.Add(r with { SendingSince = now, Base = r.Values });
+                else marked.Add(r with { SendingSince = now, Base = r.Values, WhoId = KnownContactOf(r.WhoId) });
             }
             Save(marked.Concat(refused).ToList());
             return marked;
@@ -842,6 +842,13 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
             if (onConvertedLeads.Count > 0 && !converted) await OnConvertedContactsAsync(onConvertedLeads, ct).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The contact a lead is known to have been converted to (the opt-out step reads Lead.ConvertedContactId), else the
+    /// WhoId as it is: a Task on a converted lead is refused, and each such refusal costs a lookup and a second create.
+    /// </summary>
+    private string? KnownContactOf(string? whoId) =>
+        whoId is not null && whoId.StartsWith("00Q", StringComparison.Ordinal) && store.OptOuts.Find(SalesforceIds.To18(whoId))?.ConvertedContactId is { } contact ? contact : whoId;
 
     /// <summary>
     /// Salesforce refuses a Task on a lead converted since the person was synced: its contact takes it, as Salesforce
