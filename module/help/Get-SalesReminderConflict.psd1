@@ -6,9 +6,9 @@
     )
     Parameters  = @{
         Since      = 'Only conflicts resolved at or after this time (a local time unless it has an offset).'
-        ReminderId = 'Only this reminder''s conflicts; from the pipeline by property name (Get-SalesReminder).'
+        ReminderId = 'Only these reminders'' conflicts (one or several ids, no wildcards); from the pipeline by value (plain ids) or by property name (Get-SalesReminder). An id no reminder has is ReminderNotFound, as in Get-SalesReminder.'
     }
-    Inputs      = 'Objects with a ReminderId property (Get-SalesReminder).'
+    Inputs      = 'Reminder ids, or objects with a ReminderId property (Get-SalesReminder).'
     Outputs     = @{ Type = 'SalesSync.Core.Reminders.ReminderConflict'; Description = 'One per conflict, flat; the default table shows ResolvedAt, ReminderId, Kind, Winner and Fields.' }
     Notes       = @('Reading makes no service call.')
     Examples    = @(
