@@ -28,7 +28,7 @@
     Examples    = @(
         @{ Setup = 'New-SalesReminder -MarketoId 1001 -Subject ''Call back today'' -DueDate (Get-Date)'; Code = 'Get-SalesReminder -Today -Tomorrow -Status Open'; Remarks = 'The open reminders due today and tomorrow.' }
         @{ Setup = 'New-SalesReminder -MarketoId 1001 -Subject ''Send the proposal'' -DueDate (Get-Date).AddDays(-2)'; Code = 'Get-SalesReminder -Overdue | Sort-Object OwnerId | Format-Table OwnerId, DueDate, Email, Subject'; Remarks = 'Overdue reminders by seller.' }
-        @{ Code = 'Get-SyncedPerson -Company Acme | Get-SalesReminder'; Remarks = 'Every reminder about people at Acme.' }
+        @{ Setup = 'Get-SyncedPerson -Company Acme | Select-Object -First 2 | New-SalesReminder -Subject ''Ask about the Acme pilot'' -DueDate (Get-Date).AddDays(2)'; Code = 'Get-SyncedPerson -Company Acme | Get-SalesReminder'; Remarks = 'Every reminder about people at Acme.' }
         @{ Code = 'Get-SalesReminder -SyncState Failed, NotSynced | Select-Object ReminderId, Subject, SyncState, SyncNote'; Remarks = 'Reminders not in Salesforce, and why.' }
         @{ Code = 'Get-SalesReminder -DueFrom (Get-Date).AddDays(-7) -DueTo (Get-Date).AddDays(7) | Export-Csv ./reminders.csv; Import-Csv ./reminders.csv | Select-Object -First 3 ReminderId, DueDate, Subject'; Remarks = 'Exports the reminders due in the week before and after today, every property a column, and reads a few back.' }
     )
