@@ -10,7 +10,7 @@
         SalesforceKinds = 'The kinds to log to Salesforce; an empty array (@()) logs none.'
         UnsubscribeGuard = '$true turns the send guard on (the default); $false turns it off after a confirmation (or with -Force), recorded with the time and the user (GuardChangedAt, GuardChangedBy).'
         FallbackTaskOwnerId = 'The id (15 or 18 characters) of an active Salesforce user who owns the Tasks of people whose sales owner is inactive; checked in Salesforce when set. An empty string removes it.'
-        ReminderSync     = 'Off (the default) or TwoWay: whether reminders are kept in step with Salesforce Tasks. Turning it on records the time (ReminderSyncEnabledAt), from which the first pass imports.'
+        ReminderSync     = 'Off (the default) or TwoWay, by name: whether reminders are kept in step with Salesforce Tasks. Turning it on records the time (ReminderSyncEnabledAt), from which the first pass imports.'
         Force            = 'Turns the unsubscribe guard off without the confirmation question (for runbooks); it is still recorded and warned about. Without it, a host that cannot ask (pwsh -NonInteractive, a runbook) gets the terminating error GuardOffNeedsConfirmation naming -Force, and the guard stays on.'
         PassThru        = 'Writes the settings after the change.'
     }

@@ -2,18 +2,18 @@
     Synopsis    = 'Changes reminders: subject, due date, priority, details or status.'
     Description = @(
         'Set-SalesReminder changes the reminders named by -ReminderId (typed, or piped from Get-SalesReminder or a CSV with a ReminderId column). Only the values given change; each changed field records when it changed, which the conflict rule of reminder sync reads ("the later change wins"). A change that changes nothing writes nothing. With reminder sync on, the next reminder pass sends only the changed fields to the Salesforce Task; -Status Open on a reminder reopens it.'
-        'Each id is asked about (ShouldProcess) and changed on its own: an unknown id is a ReminderNotFound error (ObjectNotFound), a deleted reminder a ReminderDeleted error (InvalidOperation), each with the id as TargetObject, and the other ids go on. A -DueDate that is not a date stops the command before any reminder changes (terminating InvalidValue); a bad -Subject (empty, multi-line, over 255 characters) is each id''s InvalidValue or ValueTooLong error, and nothing changes. No value to change: the terminating NoChangeGiven.'
+        'Each id is asked about (ShouldProcess) and changed on its own: an unknown id is a ReminderNotFound error (ObjectNotFound), a deleted reminder a ReminderDeleted error (InvalidOperation), each with the id as TargetObject, and the other ids go on. A -DueDate that is not a date, or a day outside the ones Salesforce accepts (1700-01-01 to 4000-12-31), stops the command before any reminder changes (terminating InvalidValue); a bad -Subject (empty, multi-line, over 255 characters) is each id''s InvalidValue or ValueTooLong error, and nothing changes. No value to change: the terminating NoChangeGiven.'
     )
     Parameters  = @{
         ReminderId = 'The reminders to change (SR-...; any case); from the pipeline by value or by property name.'
         Subject    = 'The new subject: one line, at most 255 characters.'
         DueDate    = 'The new due day: a [datetime] or text such as 2026-12-10; the time part is ignored, no time-zone shift.'
-        Priority   = 'Normal or High.'
+        Priority   = 'Normal or High, by name (a number or a comma list is refused).'
         Details    = 'The new details (the Task''s Comments); an empty string clears them.'
-        Status     = 'Open or Complete (Complete-SalesReminder is the short way to complete).'
+        Status     = 'Open or Complete, by name (Complete-SalesReminder is the short way to complete).'
         PassThru   = 'Writes each reminder as it is after the change.'
     }
-    Inputs      = 'Reminder ids, or objects with a ReminderId property (Get-SalesReminder, CSV rows).'
+    Inputs      = 'Reminder ids, or objects with a ReminderId property (Get-SalesReminder, CSV rows). Other objects (a synced person) are each an InvalidValue error saying to pipe them through Get-SalesReminder first.'
     Outputs     = @{ Type = 'SalesSync.Core.Reminders.SalesReminder'; Description = 'With -PassThru, each reminder after the change.' }
     Notes       = @('A Salesforce subject edit never comes back to SalesSync; a subject changed here goes to Salesforce.')
     Examples    = @(

@@ -233,7 +233,7 @@ public sealed class SalesSyncSession : IDisposable
     public Activities.ActivitySettings SaveActivitySettings(Activities.ActivitySettings settings) => Store.Settings.SaveActivities(settings);
 
     /// <summary>The local side of reminders (make, change, complete, delete, read; no service calls).</summary>
-    public Reminders.ReminderBook Reminders => new(Store);
+    public Reminders.ReminderBook Reminders => new(Store, Settings.UnknownOutcomeGrace.Salesforce);
 
     /// <summary>One reminder pass: Salesforce's Task changes in, local changes out, conflicts resolved and recorded.</summary>
     public Task<Reminders.ReminderSyncReport> SyncRemindersAsync(Reminders.ReminderSyncOptions options, CancellationToken cancellationToken) =>

@@ -255,6 +255,112 @@ Describe 'Set-, Complete- and Remove-SalesReminder' {
     }
 }
 
+Describe 'Input checks from the admin walk' {
+    BeforeAll {
+        $script:who = $people[15]
+        $script:mine = New-SalesReminder -MarketoId $who.MarketoId -Subject 'Walk' -DueDate $today.AddDays(4) -PassThru
+    }
+
+    It 'H1: an empty, null or blank -ReminderId is an error, never every reminder' {
+        $all = Get-Count
+        (Get-Failure { Get-SalesReminder '' }).FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+        (Get-Failure { Get-SalesReminder $null }).FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+        $id = $null
+        (Get-Failure { Get-SalesReminder $id | Remove-SalesReminder }).FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
+        Assert-Error (Get-OneError { Get-SalesReminder '   ' }) 'InvalidValue' 'InvalidArgument' '   '
+        @(& { $ErrorActionPreference = 'SilentlyContinue'; '' | Get-SalesReminder }).Count | Should -Be 0
+        Get-Count | Should -Be $all
+    }
+
+    It 'L3: ids piped as plain strings; Get-SalesReminderConflict takes several and answers an unknown id as Get does; a person piped into Set says it needs reminders' {
+        ($mine.ReminderId | Get-SalesReminder).ReminderId | Should -Be $mine.ReminderId
+        @(Get-SalesReminderConflict $mine.ReminderId, $mine.ReminderId).Count | Should -Be 0
+        @($mine.ReminderId | Get-SalesReminderConflict).Count | Should -Be 0
+        Assert-Error (Get-OneError { Get-SalesReminderConflict 'SR-CCCCCCCCCCCCCCCC' }) 'ReminderNotFound' 'ObjectNotFound' 'SR-CCCCCCCCCCCCCCCC'
+        Assert-Error (Get-OneError { Get-SalesReminderConflict 'SR-*' }) 'ReminderNotFound' 'ObjectNotFound' 'SR-*'
+        (Get-OneError { Get-SalesReminder 'SR-CCCCCCCCCCCCCCCC' }).Exception.Message | Should -Be (Get-OneError { Get-SalesReminderConflict 'SR-CCCCCCCCCCCCCCCC' }).Exception.Message
+        $e = Get-OneError { Get-SyncedPerson -MarketoId $who.MarketoId | Set-SalesReminder -Priority High }
+        Assert-Error $e 'InvalidValue' 'InvalidArgument'
+        $e.Exception.Message | Should -Match 'needs reminders .* not a SalesSync.SyncedPerson'
+        @(Get-SyncedPerson -MarketoId $who.MarketoId | Get-SalesReminder).ReminderId | Should -Be $mine.ReminderId
+    }
+
+    It 'L1: enum parameters take names only (<Name>)' -ForEach @(
+        @{ Name = 'New -Priority 1'; Run = { New-SalesReminder -MarketoId $who.MarketoId -Subject 'x' -DueDate $today -Priority 1 } }
+        @{ Name = 'New -Priority Normal,High'; Run = { New-SalesReminder -MarketoId $who.MarketoId -Subject 'x' -DueDate $today -Priority 'Normal,High' } }
+        @{ Name = 'Set -Status 1'; Run = { Set-SalesReminder $mine.ReminderId -Status 1 } }
+        @{ Name = 'Set -Priority 0'; Run = { Set-SalesReminder $mine.ReminderId -Priority 0 } }
+        @{ Name = 'Get -Status 1'; Run = { Get-SalesReminder -Status 1 } }
+        @{ Name = 'Get -SyncState 2'; Run = { Get-SalesReminder -SyncState 2 } }
+        @{ Name = 'Set-SalesActivitySetting -ReminderSync 1'; Run = { Set-SalesActivitySetting -ReminderSync 1 } }
+    ) {
+        $count = Get-Count
+        # A binding refusal is terminating; New-SalesReminder's per-row InvalidValue is not: either is a refusal.
+        $errors = try { @(Get-Errors $Run) } catch { @($_) }
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -Match '^(ParameterArgumentValidationError|InvalidValue)'
+        $errors[0].Exception.Message | Should -Match 'Normal|Open|Off|NotSynced'
+        Get-Count | Should -Be $count
+        (Get-SalesReminder -ReminderId $mine.ReminderId).Status | Should -Be 'Open'
+        (Get-SalesActivitySetting).ReminderSync | Should -Be 'Off'
+    }
+
+    It 'L1: an empty -Priority is refused when typed; names complete' {
+        (Get-Failure { New-SalesReminder -MarketoId $who.MarketoId -Subject 'x' -DueDate $today -Priority '' }).FullyQualifiedErrorId | Should -BeLike 'InvalidValue*'
+        foreach ($line in 'Set-SalesReminder -Status C', 'Set-SalesActivitySetting -ReminderSync T', 'Set-SalesReminder -Priority H') {
+            @((TabExpansion2 $line $line.Length).CompletionMatches).Count | Should -Be 1 -Because $line
+        }
+    }
+
+    It 'M6: a User id in another case is stored and filtered in its canonical form; a bad checksum is InvalidValue' {
+        $canonical = $who.SalesOwnerId
+        $typed = $canonical.Substring(0, 15) + $canonical.Substring(15).ToLowerInvariant()
+        $made = New-SalesReminder -MarketoId $who.MarketoId -Subject 'Other case' -DueDate $today -OwnerId $typed -PassThru
+        $made.OwnerId | Should -BeExactly $canonical
+        (Get-SalesReminder -OwnerId $canonical.ToUpperInvariant() -MarketoId $who.MarketoId).ReminderId | Should -Contain $made.ReminderId
+        Assert-Error (Get-OneError { New-SalesReminder -MarketoId $who.MarketoId -Subject 'Bad' -DueDate $today -OwnerId ($canonical.Substring(0, 15) + '999') }) 'InvalidValue' 'InvalidArgument'
+        Remove-SalesReminder $made.ReminderId
+    }
+
+    It 'L2: a subject of invisible characters is empty; emoji are counted as Salesforce counts them, and said so' {
+        Assert-Error (Get-OneError { New-SalesReminder -MarketoId $who.MarketoId -Subject ([string][char]0x200B * 3) -DueDate $today }) 'InvalidValue' 'InvalidArgument'
+        $e = Get-OneError { New-SalesReminder -MarketoId $who.MarketoId -Subject ([char]::ConvertFromUtf32(0x1F600) * 200) -DueDate $today }
+        Assert-Error $e 'ValueTooLong' 'LimitsExceeded'
+        $e.Exception.Message | Should -Match '^Subject has 200 characters, which Salesforce counts as 400 \(it counts UTF-16 code units'
+    }
+
+    It 'L4: -Email that is not an address and -OwnerId that is not a User id are InvalidValue; unsynced people are PersonNotSynced either way' {
+        (Get-Failure { Get-SalesReminder -Email nope }).FullyQualifiedErrorId | Should -BeLike 'InvalidValue*'
+        foreach ($owner in 'bob', '005*', '00G5g00000AbCdEAAA') { (Get-Failure { Get-SalesReminder -OwnerId $owner }).FullyQualifiedErrorId | Should -BeLike 'InvalidValue*' }
+        Assert-Error (Get-OneError { Get-SalesReminder -MarketoId 999999 }) 'PersonNotSynced' 'ObjectNotFound' 999999
+        Assert-Error (Get-OneError { Get-SalesReminder -Email 'nobody@nowhere.example' }) 'PersonNotSynced' 'ObjectNotFound' 'nobody@nowhere.example'
+        # The synced person's reminders still come, after the other id's error.
+        @(& { $ErrorActionPreference = 'SilentlyContinue'; Get-SalesReminder -MarketoId 999999, $who.MarketoId }).ReminderId | Should -Be $mine.ReminderId
+    }
+
+    It 'L5: a date outside Salesforce''s range stops Set-SalesReminder as a malformed one does' {
+        foreach ($bad in '1699-12-31', 'next friday') {
+            $f = Get-Failure { Set-SalesReminder $mine.ReminderId -DueDate $bad }
+            $f.FullyQualifiedErrorId | Should -BeLike 'InvalidValue*'
+        }
+        (Get-SalesReminder -ReminderId $mine.ReminderId).DueDate | Should -Be $today.AddDays(4)
+    }
+
+    It 'L8: the table shows DueDate as a Gregorian yyyy-MM-dd in any culture' {
+        $culture = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = 'ar-SA'
+            $text = Get-SalesReminder -ReminderId $mine.ReminderId | Format-Table | Out-String -Width 80
+        }
+        finally { [cultureinfo]::CurrentCulture = $culture }
+        $text | Should -Match ([regex]::Escape($today.AddDays(4).ToString('yyyy-MM-dd', [cultureinfo]::InvariantCulture)))
+    }
+
+    It 'settings are flat: SalesforceKinds are names in JSON' {
+        (Get-SalesActivitySetting | ConvertTo-Json | ConvertFrom-Json).SalesforceKinds | ForEach-Object { $_ | Should -BeOfType [string] }
+    }
+}
+
 Describe 'Output' {
     It 'is flat: Export-Csv and ConvertTo-Json keep every value' {
         $r = New-SalesReminder -MarketoId $people[12].MarketoId -Subject 'Round trip, "quoted"' -DueDate '2026-12-31' -Priority High -Details "a`nb" -PassThru
@@ -283,7 +389,12 @@ Describe 'Output' {
         foreach ($type in 'SalesReminder', 'ReminderConflict') {
             $properties = $types[$type].GetProperties().Name
             $view = (Get-FormatData -TypeName $types[$type].FullName).FormatViewDefinition[0].Control
-            $view.Rows[0].Columns | ForEach-Object { $_.DisplayEntry.ValueType | Should -Be 'Property'; $properties | Should -Contain $_.DisplayEntry.Value }
+            # A column is a property, or (DueDate, culture-proof) a script block over the property its header names.
+            $columns = $view.Rows[0].Columns
+            for ($i = 0; $i -lt $columns.Count; $i++) {
+                $entry = $columns[$i].DisplayEntry
+                if ($entry.ValueType -eq 'ScriptBlock') { $entry.Value | Should -Match ([regex]::Escape('$_.' + $view.Headers[$i].Label)) } else { $properties | Should -Contain $entry.Value }
+            }
             $view.Headers.Label | ForEach-Object { $properties | Should -Contain $_ }
         }
         $report = (Get-FormatData -TypeName 'SalesSync.Core.Reminders.ReminderSyncReport').FormatViewDefinition[0].Control
@@ -420,6 +531,22 @@ Describe 'Reminder sync: the setting, Sync-SalesReminder, Start-SalesSync' {
         $after.SyncState | Should -Be 'Failed'
         $after.SyncNote | Should -Not -BeNullOrEmpty
         $errors[0].Exception.Message | Should -BeLike "*$($after.SyncNote)*"
+        # L6: the next pass (the reminder waits for its backoff) reports no refusal and writes no error record for it.
+        $again = Sync-SalesReminder -ErrorVariable errors -ErrorAction SilentlyContinue 6>$null
+        $errors.Count | Should -Be $again.Failed
         Remove-SalesReminder $refused.ReminderId # later passes here stay clean
+    }
+}
+
+Describe 'Reminder sync without Salesforce' {
+    It 'L7: Start-SalesSync on a Marketo-only connection with reminder sync on warns once that reminders are not synced' {
+        try {
+            Connect-Sandbox -MarketoOnly -Path (Join-Path $folder 'marketo-only-twoway.db')
+            Set-SalesActivitySetting -ReminderSync TwoWay
+            $warnings = @(Start-SalesSync -Method Rest -StaticListId 1001 3>&1 6>$null | Where-Object { $_ -is [System.Management.Automation.WarningRecord] -and $_.Message -match 'remind' })
+            $warnings.Count | Should -Be 1
+            $warnings[0].Message | Should -Match 'no Salesforce: reminders are not synced'
+        }
+        finally { Connect-Sandbox }
     }
 }

@@ -93,15 +93,19 @@ public sealed class ReminderBook
     private readonly PeopleStore _people;
     private readonly SettingsStore _settings;
 
-    internal ReminderBook(SyncStore store)
+    /// <summary>How long a create with an unknown outcome may still land (the pass waits this long before sending it again).</summary>
+    private readonly TimeSpan _outcomeGrace;
+
+    internal ReminderBook(SyncStore store, TimeSpan? outcomeGrace = null)
     {
         _reminders = store.Reminders;
         _people = store.People;
         _settings = store.Settings;
+        _outcomeGrace = outcomeGrace ?? Connection.OutcomeGrace.Default.Salesforce;
     }
 
     /// <summary>Checks a request and makes the reminder it describes, without storing it (what -WhatIf shows).</summary>
-    public SalesReminder Prepare(NewReminderRequest request, DateTimeOffset now) => ToOutput(Build(request, now), null, DateOnly.FromDateTime(now.LocalDateTime));
+    public SalesReminder Prepare(NewReminderRequest request, DateTimeOffset now) => ToOutput(Build(request, now), null, DateOnly.FromDateTime(now.LocalDateTime), _outcomeGrace);
 
     /// <summary>Makes and stores a reminder; it reaches Salesforce on the next pass when reminder sync is on.</summary>
     public SalesReminder Create(NewReminderRequest request, DateTimeOffset now)
@@ -205,7 +209,7 @@ public sealed class ReminderBook
         var source = query.ReminderIds is { Count: > 0 } ids
             ? ids.Select(i => _reminders.Find(i.Trim().ToUpperInvariant())).OfType<ReminderRecord>()
             : query.MarketoIds is { Count: > 0 } people ? _reminders.ForPeople(people) : _reminders.All();
-        var owners = query.OwnerIds?.Select(o => SalesforceIds.To18(o.Trim()) ?? o.Trim()).ToHashSet(StringComparer.Ordinal);
+        var owners = query.OwnerIds?.Select(o => CanonicalIdOrSelf(o.Trim())).ToHashSet(StringComparer.Ordinal);
         var includeDeleted = query.IncludeDeleted || query.SyncStates?.Contains(ReminderSyncState.Deleted) == true;
         var selected = source.Where(r =>
                 (includeDeleted || !r.Deleted)
@@ -218,7 +222,7 @@ public sealed class ReminderBook
                 && (query.SyncStates is not { Count: > 0 } states || states.Contains(r.State)))
             .OrderBy(r => r.Values.DueDate).ThenBy(r => r.CreatedAt).ToList();
         var persons = _people.FindMany(selected.Select(r => r.MarketoId).Distinct());
-        foreach (var r in selected) yield return ToOutput(r, persons.GetValueOrDefault(r.MarketoId), query.Today);
+        foreach (var r in selected) yield return ToOutput(r, persons.GetValueOrDefault(r.MarketoId), query.Today, _outcomeGrace);
     }
 
     /// <summary>The conflicts reminder passes resolved, oldest first, each with both versions.</summary>
@@ -248,11 +252,11 @@ public sealed class ReminderBook
         }
     }
 
-    private SalesReminder Output(ReminderRecord r) => ToOutput(r, _people.Find(r.MarketoId), DateOnly.FromDateTime(DateTime.Now));
+    private SalesReminder Output(ReminderRecord r) => ToOutput(r, _people.Find(r.MarketoId), DateOnly.FromDateTime(DateTime.Now), _outcomeGrace);
 
     private static bool IsOverdue(ReminderRecord r, DateOnly today) => !r.Deleted && r.Values.Status == ReminderStatus.Open && r.Values.DueDate < today;
 
-    internal static SalesReminder ToOutput(ReminderRecord r, PersonRecord? person, DateOnly today) => new()
+    internal static SalesReminder ToOutput(ReminderRecord r, PersonRecord? person, DateOnly today, TimeSpan? outcomeGrace = null) => new()
     {
         ReminderId = r.Id,
         MarketoId = r.MarketoId,
@@ -267,13 +271,19 @@ public sealed class ReminderBook
         SalesforceWhoId = r.WhoId,
         SalesforceTaskId = r.SalesforceTaskId,
         SyncState = r.State.ToString(),
-        SyncNote = r.OutOfScope ?? r.LastError
+        SyncNote = r.OutOfScope
+            // A create whose answer never came (Ctrl+C, kill, a dropped connection, a 503): say when it is looked for again.
+            ?? (r.SendingSince is { } sent
+                ? string.Create(CultureInfo.InvariantCulture, $"Sent {sent:u}, outcome unknown: the next pass after {sent + (outcomeGrace ?? Connection.OutcomeGrace.Default.Salesforce):u} looks for the Task before sending again.")
+                : null)
+            ?? r.LastError
             ?? (r.State == ReminderSyncState.NotSynced ? "Made while reminder sync was off: Sync-SalesReminder -IncludeExisting sends it." : null),
         Origin = r.Origin.ToString(),
         SalesforceStatus = r.SalesforceStatus,
         SalesforcePriority = r.SalesforcePriority,
         SalesforceSubject = r.SalesforceSubject,
         Overdue = IsOverdue(r, today),
+        SyncAttempts = r.Attempts,
         CreatedAt = r.CreatedAt,
         ModifiedAt = r.ModifiedAt,
         CompletedAt = r.CompletedAt,
@@ -286,11 +296,19 @@ public sealed class ReminderBook
     internal static string CheckSubject(string subject)
     {
         var s = subject.Trim();
-        if (s.Length == 0) throw new ReminderException(ReminderFailureReason.InvalidValue, "Subject is empty: give a short title, such as 'Call back about pricing'.") { Value = subject };
+        // Zero-width and other format characters (U+200B, U+FEFF, U+2060...) show nothing: a subject of only those is empty.
+        if (s.All(c => char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format))
+            throw new ReminderException(ReminderFailureReason.InvalidValue, "Subject is empty (or only invisible characters such as zero-width spaces): give a short title, such as 'Call back about pricing'.") { Value = subject };
         if (s.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator))
             throw new ReminderException(ReminderFailureReason.InvalidValue, "Subject is one line: it has a line break, tab or other control character; put longer text in -Details.") { Value = subject };
+        // Salesforce counts a text field's length in UTF-16 code units: an emoji (or another character beyond U+FFFF) counts 2.
         if (s.Length > SubjectLength)
-            throw new ReminderException(ReminderFailureReason.ValueTooLong, $"Subject has {s.Length} characters; Salesforce keeps at most {SubjectLength}. Shorten it and put the rest in -Details.") { Value = subject };
+        {
+            var seen = new StringInfo(s).LengthInTextElements;
+            throw new ReminderException(ReminderFailureReason.ValueTooLong, seen == s.Length
+                ? $"Subject has {s.Length} characters; Salesforce keeps at most {SubjectLength}. Shorten it and put the rest in -Details."
+                : $"Subject has {seen} characters, which Salesforce counts as {s.Length} (it counts UTF-16 code units: an emoji counts 2); it keeps at most {SubjectLength}. Shorten it and put the rest in -Details.") { Value = subject };
+        }
         return s;
     }
 
@@ -304,18 +322,58 @@ public sealed class ReminderBook
         return details.Trim().Length == 0 ? null : details;
     }
 
-    internal static DateOnly CheckDueDate(DateOnly due) =>
+    public static DateOnly CheckDueDate(DateOnly due) =>
         due < EarliestDueDate || due > LatestDueDate
             ? throw new ReminderException(ReminderFailureReason.InvalidValue, $"DueDate {due:yyyy-MM-dd} is outside the days Salesforce accepts ({EarliestDueDate:yyyy-MM-dd} to {LatestDueDate:yyyy-MM-dd}).") { Value = due.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }
             : due;
 
-    /// <summary>A seller: a Salesforce User id (005…), 15 or 18 characters, returned in its 18-character form; a queue cannot own a reminder.</summary>
-    internal static string CheckOwner(string ownerId)
+    /// <summary>
+    /// A seller: a Salesforce User id (005…) in Salesforce's canonical 18-character form. A 15-character id is case-sensitive
+    /// and gets its suffix; an 18-character one may be typed in any case: its suffix restores the case of the first 15, and
+    /// a suffix that matches no casing of them is a typo (InvalidValue). A queue (00G…) cannot own a reminder.
+    /// </summary>
+    public static string CheckOwner(string ownerId)
     {
         var id = ownerId.Trim();
         if (!SalesforceIds.IsId(id) || !id.StartsWith("005", StringComparison.Ordinal))
             throw new ReminderException(ReminderFailureReason.InvalidValue,
-                $"OwnerId '{ownerId}' is not a Salesforce User id (15 or 18 letters and digits starting 005); a reminder belongs to a seller, not a queue.") { Value = ownerId };
-        return SalesforceIds.To18(id)!;
+                $"OwnerId '{ownerId}' is not a Salesforce User id (15 or 18 letters and digits starting 005, no wildcards); a reminder belongs to a seller, not a queue.") { Value = ownerId };
+        return CanonicalId(id) ?? throw new ReminderException(ReminderFailureReason.InvalidValue,
+            $"OwnerId '{ownerId}' is not a valid 18-character Salesforce id: its last 3 characters do not match its first 15 (a typo?). Copy the id from the seller's User record, or give its 15-character form.") { Value = ownerId };
     }
+
+    /// <summary>
+    /// Salesforce error codes a later pass gets past without anyone acting (row locks, a busy server, maintenance, a lead
+    /// converted since: its contact is looked up again); the pass's own retry list (ReminderSync.PassingErrors) plus the converted lead.
+    /// </summary>
+    private static readonly string[] PassingCodes =
+        ["UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "FAILED_WRITE", "INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE", "CANNOT_UPDATE_CONVERTED_LEAD"];
+
+    /// <summary>Whether a reminder's sync note (Salesforce's "CODE: message") is a refusal the next pass retries by itself.</summary>
+    public static bool RetriedByItself(string? syncNote) =>
+        syncNote is not null && PassingCodes.Any(code => syncNote.StartsWith(code + ":", StringComparison.Ordinal));
+
+    private const string SuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+
+    /// <summary>The canonical 18-character form of a 15- or 18-character id (null: an 18-character id whose suffix does not fit its first 15).</summary>
+    private static string? CanonicalId(string id)
+    {
+        if (id.Length == 15) return SalesforceIds.To18(id);
+        var head = id[..15].ToCharArray();
+        for (var block = 0; block < 3; block++)
+        {
+            var bits = SuffixAlphabet.IndexOf(char.ToUpperInvariant(id[15 + block]));
+            if (bits < 0) return null;
+            for (var i = 0; i < 5; i++)
+            {
+                ref var c = ref head[block * 5 + i];
+                var upper = (bits & (1 << i)) != 0;
+                if (upper && !char.IsAsciiLetter(c)) return null;
+                c = upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+            }
+        }
+        return SalesforceIds.To18(new string(head));
+    }
+
+    private static string CanonicalIdOrSelf(string id) => SalesforceIds.IsId(id) ? CanonicalId(id) ?? id : id;
 }

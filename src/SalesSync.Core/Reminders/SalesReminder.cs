@@ -103,6 +103,9 @@ public sealed record SalesReminder
 
     /// <summary>Open and due before today (local date).</summary>
     public bool Overdue { get; init; }
+
+    /// <summary>Salesforce's refusals of the current change so far (0 once it is sent or edited again).</summary>
+    public int SyncAttempts { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset ModifiedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }

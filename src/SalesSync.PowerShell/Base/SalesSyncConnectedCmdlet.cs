@@ -112,19 +112,27 @@ public abstract class SalesSyncConnectedCmdlet : SalesSyncCmdlet
     {
         var whatIf = WhatIfRequested;
         if (!ShouldProcess(Session.DatabasePath, ReminderStepAction) && !whatIf) return null;
+        // Refusals of THIS pass only (a reminder refused earlier and not tried again is not reported twice): one error record each, as the report counts them.
+        var failedQuery = new Core.Reminders.ReminderQuery { SyncStates = [Core.Reminders.ReminderSyncState.Failed] };
+        var before = Session.Reminders.Query(failedQuery).ToDictionary(r => r.ReminderId, r => r.SyncAttempts, StringComparer.Ordinal);
         var report = RunEngine(ct => Session.SyncRemindersAsync(new Core.Reminders.ReminderSyncOptions { IncludeExisting = includeExisting, WhatIf = whatIf }, ct));
         if (report.Failed > 0)
         {
             // Per reminder, as the opt-out step reports refused records: the reminder (with Salesforce's message) is the target.
-            foreach (var failed in Session.Reminders.Query(new Core.Reminders.ReminderQuery { SyncStates = [Core.Reminders.ReminderSyncState.Failed] }))
+            foreach (var failed in Session.Reminders.Query(failedQuery).Where(r => !before.TryGetValue(r.ReminderId, out var attempts) || attempts != r.SyncAttempts))
+            {
+                var passing = Core.Reminders.ReminderBook.RetriedByItself(failed.SyncNote);
                 WriteError(new ErrorRecord(new InvalidOperationException($"Salesforce refused reminder {failed.ReminderId} ('{failed.Subject}', Marketo person {failed.MarketoId}): {failed.SyncNote} Later passes try it again."),
-                    "ReminderRefusedBySalesforce", ErrorCategory.InvalidData, failed)
+                    "ReminderRefusedBySalesforce", passing ? ErrorCategory.ResourceBusy : ErrorCategory.InvalidData, failed)
                 {
                     ErrorDetails = new ErrorDetails($"Salesforce refused reminder {failed.ReminderId} ('{failed.Subject}'): {failed.SyncNote}")
                     {
-                        RecommendedAction = "Fix what Salesforce's message names (an inactive owner, a deleted contact), or change the reminder; later passes send it again.",
+                        RecommendedAction = passing
+                            ? "Nothing to do: this refusal passes by itself (a record locked by another user, a busy server, a converted lead's contact not yet found), and the next pass sends the reminder again."
+                            : "Fix what Salesforce's message names (an inactive owner, a deleted contact), or change the reminder; later passes send it again.",
                     },
                 });
+            }
         }
         WriteVerbose($"Reminder step{(report.WhatIf ? " (what if)" : "")}: {report.TasksRead} Salesforce Tasks read, {report.Imported} imported, {report.UpdatedLocally} updated and {report.DeletedLocally} deleted here, {report.CreatedInSalesforce} created, {report.UpdatedInSalesforce} updated and {report.DeletedInSalesforce} deleted in Salesforce, {report.Failed} failed, {report.Conflicts} conflicts; {report.SalesforceCalls} Salesforce calls, no Marketo calls.");
         return report;

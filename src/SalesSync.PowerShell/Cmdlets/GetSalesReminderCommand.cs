@@ -13,7 +13,10 @@ namespace SalesSync.PowerShell.Cmdlets;
 [OutputType(typeof(SalesReminder))]
 public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Ids typed or piped (plain strings, reminders, CSV rows); an empty or blank id is an error, never "no filter".</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ReminderIdTransformation]
+    [ValidateNotNullOrEmpty]
     public string[]? ReminderId { get; set; }
 
     /// <summary>Only these people (also from Get-SyncedPerson by property name).</summary>
@@ -27,8 +30,10 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public string[]? OwnerId { get; set; }
 
+    /// <summary>Names only (a number or a comma list is refused), as Set-SalesReminder's -Status.</summary>
     [Parameter]
-    public SalesReminderStatus? Status { get; set; }
+    [ValidateSet(nameof(ReminderStatus.Open), nameof(ReminderStatus.Complete))]
+    public string? Status { get; set; }
 
     [Parameter]
     public DateTime? DueFrom { get; set; }
@@ -46,7 +51,9 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     public SwitchParameter Tomorrow { get; set; }
 
     [Parameter]
-    public SalesReminderSyncState[]? SyncState { get; set; }
+    [ValidateSet(nameof(ReminderSyncState.NotSynced), nameof(ReminderSyncState.Pending), nameof(ReminderSyncState.Sending), nameof(ReminderSyncState.Synced),
+        nameof(ReminderSyncState.Failed), nameof(ReminderSyncState.Deleted))]
+    public string[]? SyncState { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeDeleted { get; set; }
@@ -54,6 +61,8 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     // Piped people and ids are gathered, then read in one query: one order across the whole pipeline.
     private readonly List<string> _ids = [];
     private readonly List<long> _people = [];
+    private bool _idGiven;
+    private IReadOnlyList<string>? _owners;
 
     protected override void BeginProcessing()
     {
@@ -61,12 +70,38 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
             Refuse("-Today and -Tomorrow are due ranges of their own; give them, or -DueFrom and -DueTo, not both.", "DueRangeTwice", Today ? "Today" : "Tomorrow");
         if (DueFrom is { } from && DueTo is { } to && to.Date < from.Date)
             Refuse($"-DueTo ({to:yyyy-MM-dd}) is before -DueFrom ({from:yyyy-MM-dd}): -DueFrom is the first day of the range and -DueTo the last; swap them.", "DueToBeforeDueFrom", to);
+        try
+        {
+            // Exact values, no wildcards: a User id in any case is read in its canonical 18-character form.
+            _owners = OwnerId?.Select(ReminderBook.CheckOwner).Distinct(StringComparer.Ordinal).ToList();
+        }
+        catch (ReminderException e)
+        {
+            ThrowTerminatingError(SalesReminderInput.Error(e, OwnerId));
+        }
+        foreach (var email in Email ?? [])
+            if (Core.Unsubscribes.EmailAddress.Problem(email) is { } problem)
+                ThrowTerminatingError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.InvalidValue, $"-Email: {problem} Give whole addresses (no wildcards).") { Value = email }, email));
         base.BeginProcessing();
     }
 
     protected override void ProcessRecord()
     {
-        if (ReminderId is not null) _ids.AddRange(ReminderId.Select(i => i.Trim()).Where(i => i.Length > 0));
+        if (ReminderId is not null)
+        {
+            _idGiven = true;
+            foreach (var id in ReminderId)
+            {
+                // A synced person piped in binds -MarketoId; its "id" here is only the marker of an object without a ReminderId.
+                if (ReminderIdTransformationAttribute.IsNotAReminder(id, out var type))
+                {
+                    if (MarketoId is null) WriteError(SalesReminderInput.NotAReminder(MyInvocation.MyCommand.Name, type, id));
+                    continue;
+                }
+                if (id.Trim().Length == 0) WriteError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.InvalidValue, "ReminderId is blank: give an id such as SR-ABCDEFGHIJKLMNOP (Get-SalesReminder lists them).") { Value = id }, id));
+                else _ids.Add(id.Trim());
+            }
+        }
         if (MarketoId is not null) _people.AddRange(MarketoId);
     }
 
@@ -74,7 +109,19 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
     {
         // An empty pipeline (Get-SyncedPerson found nobody) selects nobody, never every reminder.
         if (MyInvocation.ExpectingInput && _ids.Count == 0 && _people.Count == 0) return;
+        // Ids were given but none is usable (blank, or not reminders): select nothing, never every reminder.
+        if (_idGiven && _ids.Count == 0 && _people.Count == 0) return;
         var people = _people.Count > 0 ? _people.Distinct().ToList() : null;
+        if (people is not null)
+        {
+            // An unsynced Marketo id is an error, as an unknown -Email is: both name a person SalesSync does not have.
+            var synced = Session.GetPeople(new PersonQuery { MarketoIds = people }).Select(p => p.MarketoId).ToHashSet();
+            foreach (var missing in people.Where(m => !synced.Contains(m)))
+                WriteError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.PersonNotSynced,
+                    $"No synced sales person has the Marketo id {missing} (run Start-SalesSync, or check the id with Get-SyncedPerson).") { Value = missing }, missing));
+            people = people.Where(synced.Contains).ToList();
+            if (people.Count == 0) return;
+        }
         if (Email is { Length: > 0 })
         {
             var byEmail = new HashSet<long>();
@@ -95,12 +142,12 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
         {
             ReminderIds = _ids.Count > 0 ? _ids.Distinct(StringComparer.OrdinalIgnoreCase).ToList() : null,
             MarketoIds = people,
-            OwnerIds = OwnerId?.Where(o => !string.IsNullOrWhiteSpace(o)).ToList() is { Count: > 0 } owners ? owners : null,
-            Status = Status is { } s ? Enum.Parse<ReminderStatus>(s.ToString()) : null,
+            OwnerIds = _owners is { Count: > 0 } ? _owners : null,
+            Status = Status is { } s ? Enum.Parse<ReminderStatus>(s, ignoreCase: true) : null,
             DueFrom = Today ? today : Tomorrow ? today.AddDays(1) : DueFrom is { } f ? DateOnly.FromDateTime(f) : null,
             DueTo = Tomorrow ? today.AddDays(1) : Today ? today : DueTo is { } t ? DateOnly.FromDateTime(t) : null,
             Overdue = Overdue,
-            SyncStates = SyncState is { Length: > 0 } states ? states.Select(s => Enum.Parse<ReminderSyncState>(s.ToString())).ToList() : null,
+            SyncStates = SyncState is { Length: > 0 } states ? states.Select(s => Enum.Parse<ReminderSyncState>(s, ignoreCase: true)).ToList() : null,
             IncludeDeleted = IncludeDeleted,
             Today = today,
         };
@@ -123,9 +170,9 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
             foreach (var id in ids.Where(i => !found.Contains(i)))
             {
                 var deleted = !IncludeDeleted && book.Find(id) is { DeletedAt: not null };
-                WriteError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.ReminderNotFound, deleted
-                    ? $"Reminder '{id}' was deleted; -IncludeDeleted shows it."
-                    : $"No reminder has the id '{id}' (ids look like SR-ABCDEFGHIJKLMNOP; Get-SalesReminder lists them).") { Value = id }, id));
+                WriteError(deleted
+                    ? SalesReminderInput.Error(new ReminderException(ReminderFailureReason.ReminderNotFound, $"Reminder '{id}' was deleted; -IncludeDeleted shows it.") { Value = id }, id)
+                    : SalesReminderInput.NotFound(id));
             }
         }
     }

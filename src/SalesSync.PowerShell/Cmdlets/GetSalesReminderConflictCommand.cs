@@ -16,13 +16,28 @@ public sealed class GetSalesReminderConflictCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public DateTime? Since { get; set; }
 
-    /// <summary>Only this reminder's conflicts (also piped from Get-SalesReminder).</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    public string? ReminderId { get; set; }
+    /// <summary>Only these reminders' conflicts (typed, or piped as ids, reminders or CSV rows, as Get-SalesReminder takes them).</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ReminderIdTransformation]
+    [ValidateNotNullOrEmpty]
+    public string[]? ReminderId { get; set; }
 
     protected override void ProcessRecord()
     {
-        var id = ReminderId?.Trim() is { Length: > 0 } given ? given : null;
-        foreach (var conflict in Session.Reminders.Conflicts(LocalTime.ToOffset(Since), id)) WriteObject(conflict);
+        var book = Session.Reminders;
+        var since = LocalTime.ToOffset(Since);
+        if (ReminderId is null)
+        {
+            foreach (var conflict in book.Conflicts(since)) WriteObject(conflict);
+            return;
+        }
+        foreach (var given in ReminderId)
+        {
+            if (ReminderIdTransformationAttribute.IsNotAReminder(given, out var type))
+                WriteError(SalesReminderInput.NotAReminder(MyInvocation.MyCommand.Name, type, given));
+            // An unknown id is an error, as in Get-SalesReminder; a deleted reminder keeps its conflicts (delete vs edit).
+            else if (book.Find(given) is null) WriteError(SalesReminderInput.NotFound(given.Trim()));
+            else foreach (var conflict in book.Conflicts(since, given)) WriteObject(conflict);
+        }
     }
 }

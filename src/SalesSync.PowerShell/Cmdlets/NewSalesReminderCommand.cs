@@ -57,6 +57,10 @@ public sealed class NewSalesReminderCommand : SalesSyncConnectedCmdlet
 
     protected override void BeginProcessing()
     {
+        // Typed on the command line (only those are bound here), an empty -Priority is a mistake; an empty CSV column means Normal.
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Priority)) && Priority is null)
+            ThrowTerminatingError(SalesReminderInput.Error(new ReminderException(ReminderFailureReason.InvalidValue,
+                "-Priority is empty: give Normal or High (or leave it out for Normal).") { Value = "" }, ""));
         base.BeginProcessing();
         _book = Session.Reminders;
         _whereTo = Session.ActivitySettings.ReminderSync == ReminderSyncMode.TwoWay

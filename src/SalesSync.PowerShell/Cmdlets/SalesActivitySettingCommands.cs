@@ -41,7 +41,8 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
 
     /// <summary>Off (the default) or TwoWay: reminders kept in step with Salesforce Tasks; turning it on records when.</summary>
     [Parameter]
-    public SalesReminderSyncMode? ReminderSync { get; set; }
+    [ValidateSet(nameof(Core.Reminders.ReminderSyncMode.Off), nameof(Core.Reminders.ReminderSyncMode.TwoWay))]
+    public string? ReminderSync { get; set; }
 
     /// <summary>Turns the unsubscribe guard off without asking (for runbooks); it is still recorded and warned about.</summary>
     [Parameter]
@@ -81,7 +82,7 @@ public sealed class SetSalesActivitySettingCommand : SalesSyncConnectedCmdlet
         }
         if (ReminderSync is { } given)
         {
-            var mode = Enum.Parse<Core.Reminders.ReminderSyncMode>(given.ToString());
+            var mode = Enum.Parse<Core.Reminders.ReminderSyncMode>(given, ignoreCase: true);
             wanted = wanted with { ReminderSync = mode };
             changes.Add(mode == current.ReminderSync ? $"reminder sync: {mode} (unchanged)"
                 : mode == Core.Reminders.ReminderSyncMode.TwoWay

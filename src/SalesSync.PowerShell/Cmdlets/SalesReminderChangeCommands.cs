@@ -12,6 +12,7 @@ namespace SalesSync.PowerShell.Cmdlets;
 public abstract class SalesReminderChangeCmdlet : SalesSyncConnectedCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ReminderIdTransformation]
     public string[] ReminderId { get; set; } = [];
 
     /// <summary>Writes each reminder as it is after the change.</summary>
@@ -42,6 +43,11 @@ public abstract class SalesReminderChangeCmdlet : SalesSyncConnectedCmdlet
     {
         foreach (var given in ReminderId)
         {
+            if (ReminderIdTransformationAttribute.IsNotAReminder(given, out var type))
+            {
+                WriteError(SalesReminderInput.NotAReminder(MyInvocation.MyCommand.Name, type, given));
+                continue;
+            }
             try
             {
                 var now = DateTimeOffset.UtcNow;
@@ -76,8 +82,10 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
     [Parameter]
     public object? DueDate { get; set; }
 
+    /// <summary>Names only: a number or a comma list is refused (enums would take them).</summary>
     [Parameter]
-    public SalesReminderPriority? Priority { get; set; }
+    [ValidateSet(nameof(ReminderPriority.Normal), nameof(ReminderPriority.High))]
+    public string? Priority { get; set; }
 
     /// <summary>An empty string clears them.</summary>
     [Parameter]
@@ -85,7 +93,8 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
     public string? Details { get; set; }
 
     [Parameter]
-    public SalesReminderStatus? Status { get; set; }
+    [ValidateSet(nameof(ReminderStatus.Open), nameof(ReminderStatus.Complete))]
+    public string? Status { get; set; }
 
     private ReminderEdit _edit = new();
 
@@ -96,10 +105,11 @@ public sealed class SetSalesReminderCommand : SalesReminderChangeCmdlet
             _edit = new ReminderEdit
             {
                 Subject = Subject,
-                DueDate = DueDate is null ? null : SalesReminderInput.ReadDueDate(DueDate),
-                Priority = Priority is { } p ? Enum.Parse<ReminderPriority>(p.ToString()) : null,
+                // Checked here, range included: any bad date stops the command before a reminder is asked about.
+                DueDate = DueDate is null ? null : ReminderBook.CheckDueDate(SalesReminderInput.ReadDueDate(DueDate)),
+                Priority = Priority is { } p ? Enum.Parse<ReminderPriority>(p, ignoreCase: true) : null,
                 Details = Details,
-                Status = Status is { } s ? Enum.Parse<ReminderStatus>(s.ToString()) : null,
+                Status = Status is { } s ? Enum.Parse<ReminderStatus>(s, ignoreCase: true) : null,
             };
         }
         catch (ReminderException e)

@@ -39,8 +39,9 @@ internal static class SalesReminderInput
 
     /// <summary>Normal or High, any case, trimmed; Salesforce's Low is not a reminder priority.</summary>
     public static ReminderPriority ReadPriority(string text) =>
-        Enum.TryParse<ReminderPriority>(text.Trim(), ignoreCase: true, out var priority) && Enum.IsDefined(priority)
-            ? priority
+        // By name only: Enum.TryParse would take "1" and "Normal,High".
+        Enum.GetNames<ReminderPriority>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name
+            ? Enum.Parse<ReminderPriority>(name)
             : throw new ReminderException(ReminderFailureReason.InvalidValue, $"Priority '{text}' is not a reminder priority: use Normal or High (Salesforce's Low is not synced).") { Value = text };
 
     /// <summary>
@@ -52,6 +53,15 @@ internal static class SalesReminderInput
         {
             ErrorDetails = new ErrorDetails(prefix + e.Message) { RecommendedAction = Advice(e.Reason) },
         };
+
+    /// <summary>An id no reminder has (Get-SalesReminder and Get-SalesReminderConflict answer it alike).</summary>
+    public static ErrorRecord NotFound(string id) =>
+        Error(new ReminderException(ReminderFailureReason.ReminderNotFound, $"No reminder has the id '{id}' (ids look like SR-ABCDEFGHIJKLMNOP, exact, no wildcards; Get-SalesReminder lists them).") { Value = id }, id);
+
+    /// <summary>An object piped where reminders are wanted (a synced person into Set-SalesReminder): say what to pipe instead.</summary>
+    public static ErrorRecord NotAReminder(string command, string type, object? input) =>
+        Error(new ReminderException(ReminderFailureReason.InvalidValue,
+            $"{command} needs reminders (Get-SalesReminder's output) or their ids, not a {type}. For a person's reminders pipe it through Get-SalesReminder first: Get-SyncedPerson -MarketoId 1001 | Get-SalesReminder | {command}.") { Value = input }, input);
 
     public static ErrorCategory Category(ReminderFailureReason reason) => reason switch
     {
@@ -81,4 +91,35 @@ public sealed class ReminderPriorityCompleter : IArgumentCompleter
         System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
         Enum.GetNames<ReminderPriority>().Where(n => n.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
             .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+}
+
+/// <summary>
+/// Pipeline input for -ReminderId: text is an id; an object with a ReminderId property (a reminder, a CSV row) gives
+/// that; anything else (a synced person) becomes a marker the cmdlet reports as "needs reminders" (or, in
+/// Get-SalesReminder, leaves to -MarketoId), never its type name taken as an id.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class ReminderIdTransformationAttribute : ArgumentTransformationAttribute
+{
+    private const string Marker = "\u0000NotAReminder:";
+
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        return value is not string && value is System.Collections.IList list ? list.Cast<object?>().Select(One).ToArray() : One(inputData);
+    }
+
+    public static bool IsNotAReminder(string id, out string type)
+    {
+        type = id.StartsWith(Marker, StringComparison.Ordinal) ? id[Marker.Length..] : "";
+        return type.Length > 0;
+    }
+
+    private static object? One(object? item) => (item is PSObject wrapped ? wrapped.BaseObject : item) switch
+    {
+        null => null,
+        string text => text,
+        _ when PSObject.AsPSObject(item).Properties["ReminderId"]?.Value is { } id => id is PSObject p ? p.BaseObject?.ToString() : id.ToString(),
+        var other => Marker + (item is PSObject { TypeNames.Count: > 0 } typed ? typed.TypeNames[0] : other.GetType().FullName),
+    };
 }

@@ -387,11 +387,19 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     /// The reminder step after the opt-out step, as Sync-SalesReminder runs it (no earlier reminders: -IncludeExisting is
     /// Sync-SalesReminder's); its report goes down the pipeline with -PassThru, as the opt-out step's changes do.
     /// </summary>
+    private bool _warnedNoSalesforce;
+
     private void RunReminderStepAfterOptOut()
     {
         if (!RemindersDue)
         {
             if (Session.HasSalesforce && !SkipReminders) WriteVerbose("The reminder step is skipped: reminder sync is Off (Set-SalesActivitySetting -ReminderSync TwoWay turns it on).");
+            // Turned on but unreachable: said once per command, not silently skipped.
+            else if (!SkipReminders && !_warnedNoSalesforce && Session.ActivitySettings.ReminderSync == Core.Reminders.ReminderSyncMode.TwoWay)
+            {
+                _warnedNoSalesforce = true;
+                WriteWarning("Reminder sync is TwoWay, but this connection has no Salesforce: reminders are not synced. Connect-SalesSync with -SalesforceUri and -SalesforceCredential to sync them (or -SkipReminders to skip the step quietly).");
+            }
             return;
         }
         try

@@ -126,7 +126,8 @@ public sealed class SalesActivityType
 /// <summary>The sales-activity settings stored in the database.</summary>
 public sealed class SalesActivitySetting
 {
-    public SalesActivityKind[] SalesforceKinds { get; init; } = [];
+    /// <summary>The kinds logged to Salesforce, by name (strings, so ConvertTo-Json and Export-Csv keep the names).</summary>
+    public string[] SalesforceKinds { get; init; } = [];
 
     /// <summary>Whether Send-SalesActivity checks unsubscribes and opt-outs before logging a sent email (on by default).</summary>
     public bool UnsubscribeGuard { get; init; } = true;
@@ -149,7 +150,7 @@ public sealed class SalesActivitySetting
 
     internal static SalesActivitySetting From(Engine.ActivitySettings s, string database) => new()
     {
-        SalesforceKinds = s.SalesforceKinds.Select(SalesActivityKinds.FromEngine).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
+        SalesforceKinds = s.SalesforceKinds.Select(k => SalesActivityKinds.FromEngine(k).ToString()).ToArray(), UnsubscribeGuard = s.UnsubscribeGuard,
         GuardChangedAt = s.GuardChangedAt, GuardChangedBy = s.GuardChangedBy, FallbackTaskOwnerId = s.FallbackTaskOwnerId,
         ReminderSync = s.ReminderSync.ToString(), ReminderSyncEnabledAt = s.ReminderSyncEnabledAt, ReminderSyncChangedBy = s.ReminderSyncChangedBy,
         ChangedAt = s.ChangedAt, ChangedBy = s.ChangedBy, Database = database,

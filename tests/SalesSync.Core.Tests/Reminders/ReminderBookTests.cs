@@ -159,4 +159,49 @@ public sealed class ReminderBookTests : IDisposable
         Assert.Equal(3, Book.Query(new ReminderQuery { OwnerIds = ["0055g00000AbCdE"] }).Count());
         Assert.Equal("P1 Person", Book.Find(late.ReminderId)!.Name);
     }
+
+    [Fact]
+    public void AUserIdTypedInAnyCaseIsStoredAndFilteredInItsCanonicalForm()
+    {
+        // The suffix in lower case, and the whole id in upper case: the suffix restores the case of the first 15.
+        var lowerSuffix = Owner[..15] + Owner[15..].ToLowerInvariant();
+        Assert.Equal(Owner, ReminderBook.CheckOwner(lowerSuffix));
+        Assert.Equal(Owner, ReminderBook.CheckOwner(Owner.ToUpperInvariant()));
+        var made = Book.Create(Request() with { OwnerId = lowerSuffix }, Now);
+        Assert.Equal(Owner, made.OwnerId);
+        Assert.Equal([made.ReminderId], Book.Query(new ReminderQuery { OwnerIds = [Owner.ToUpperInvariant()] }).Select(r => r.ReminderId));
+        // A suffix that fits no casing of the first 15 (a digit would have to be upper case) is a typo.
+        var e = Assert.Throws<ReminderException>(() => ReminderBook.CheckOwner(Owner[..15] + "ZZZ"));
+        Assert.Equal(ReminderFailureReason.InvalidValue, e.Reason);
+        Assert.Contains("do not match", e.Message);
+    }
+
+    [Fact]
+    public void ASubjectOfInvisibleCharactersIsEmptyAndEmojiAreCountedAsSalesforceCountsThem()
+    {
+        var empty = Assert.Throws<ReminderException>(() => Book.Create(Request(subject: "\u200B\u200B\uFEFF \u2060"), Now));
+        Assert.Equal(ReminderFailureReason.InvalidValue, empty.Reason);
+        var emoji = string.Concat(Enumerable.Repeat("\U0001F600", 200));
+        var tooLong = Assert.Throws<ReminderException>(() => Book.Create(Request(subject: emoji), Now));
+        Assert.Equal(ReminderFailureReason.ValueTooLong, tooLong.Reason);
+        Assert.StartsWith("Subject has 200 characters, which Salesforce counts as 400 (it counts UTF-16 code units", tooLong.Message);
+        Assert.Equal(127, Book.Create(Request(subject: string.Concat(Enumerable.Repeat("\U0001F600", 127))), Now).Subject.Length / 2);
+    }
+
+    [Fact]
+    public void ACreateWithAnUnknownOutcomeSaysWhenTheNextPassLooksForItsTask()
+    {
+        var made = Book.Create(Request(), Now);
+        var record = Store.Reminders.Find(made.ReminderId)! with { SendingSince = Now };
+        var output = ReminderBook.ToOutput(record, null, new DateOnly(2026, 12, 7), TimeSpan.FromMinutes(10));
+        Assert.Equal("Sending", output.SyncState);
+        Assert.Equal("Sent 2026-12-07 12:00:00Z, outcome unknown: the next pass after 2026-12-07 12:10:00Z looks for the Task before sending again.", output.SyncNote);
+    }
+
+    [Theory]
+    [InlineData("UNABLE_TO_LOCK_ROW: unable to obtain exclusive access to this record", true)]
+    [InlineData("CANNOT_UPDATE_CONVERTED_LEAD: cannot reference converted lead", true)]
+    [InlineData("INVALID_CROSS_REFERENCE_KEY: invalid cross reference id", false)]
+    [InlineData(null, false)]
+    public void RefusalsThatPassByThemselvesAreKnown(string? note, bool passing) => Assert.Equal(passing, ReminderBook.RetriedByItself(note));
 }
