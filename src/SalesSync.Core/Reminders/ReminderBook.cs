@@ -344,9 +344,9 @@ public sealed class ReminderBook
 
     /// <summary>
     /// Salesforce error codes a later pass gets past without anyone acting (row locks, a busy server, maintenance, a lead
-    /// converted since: its contact is looked up again); the pass's own retry list (ReminderSync.PassingErrors) plus the converted lead.
+    /// converted since: its contact is looked up again); ReminderSync retries all but the last by itself.
     /// </summary>
-    private static readonly string[] PassingCodes =
+    internal static readonly string[] PassingCodes =
         ["UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "FAILED_WRITE", "INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE", "CANNOT_UPDATE_CONVERTED_LEAD"];
 
     /// <summary>Whether a reminder's sync note (Salesforce's "CODE: message") is a refusal the next pass retries by itself.</summary>

@@ -48,9 +48,8 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     /// <summary>Tries of a change Salesforce refuses for good (validation, access, invalid value) before it waits for a new edit.</summary>
     private const int MaxPermanentAttempts = 3;
 
-    /// <summary>Per-record errors that pass (row locks, a busy server): tried again by the next pass.</summary>
-    private static readonly HashSet<string> PassingErrors = new(StringComparer.Ordinal)
-        { "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT", "FAILED_WRITE", "INSERT_UPDATE_DELETE_NOT_ALLOWED_DURING_MAINTENANCE" };
+    /// <summary>Per-record errors that pass (row locks, a busy server): tried again by the next pass (one list with the cmdlets' advice).</summary>
+    private static readonly HashSet<string> PassingErrors = new(ReminderBook.PassingCodes.Where(c => c != "CANNOT_UPDATE_CONVERTED_LEAD"), StringComparer.Ordinal);
 
     private const string ProgressActivity = "Reminder sync";
     private const int ProgressId = 16;
