@@ -550,3 +550,67 @@ Describe 'Reminder sync without Salesforce' {
         finally { Connect-Sandbox }
     }
 }
+
+Describe 'Reminder sync after kill -9' {
+    It 'a pass killed while Salesforce holds its creates loses nothing and duplicates nothing on the next pass' {
+        # Its own database: the killed process holds it until it dies.
+        $crashDb = Join-Path $folder 'crash.db'
+        Connect-Sandbox -Path $crashDb
+        Start-SalesSync -Method Rest -StaticListId 1001 -SkipReminders -WarningAction SilentlyContinue | Out-Null
+        Set-SalesActivitySetting -ReminderSync TwoWay -Confirm:$false
+        $due = (Get-Date).Date.AddDays(9)
+        $made = @(Get-SyncedPerson | Where-Object { $_.SalesOwnerId -and ($_.SalesforceContactId -or $_.SalesforceLeadId) } | Select-Object -First 120 |
+            ForEach-Object { New-SalesReminder -MarketoId $_.MarketoId -Subject "Crash check $($_.MarketoId)" -DueDate $due -PassThru })
+        $made.Count | Should -BeGreaterThan 100
+        Disconnect-SalesSync
+
+        # Salesforce holds the first create for 60 s, then commits it: the child is killed while the call is in flight.
+        $fault = @{ service = 'salesforce'; method = 'POST'; path = '/services/data/*/composite/sobjects'; kind = 'delay'; delayMs = 60000; count = 1 } | ConvertTo-Json
+        Invoke-RestMethod -Method Post "$($sandbox.Control)faults" -ContentType 'application/json' -Body $fault | Out-Null
+        $child = Join-Path $folder 'crash-child.ps1'
+        @"
+Import-Module '$(Join-Path $root 'SalesSync.psd1')'
+`$m = [pscredential]::new('$($sandbox.MarketoCredential.UserName)', (ConvertTo-SecureString '$($sandbox.MarketoCredential.GetNetworkCredential().Password)' -AsPlainText -Force))
+`$s = [pscredential]::new('$($sandbox.SalesforceCredential.UserName)', (ConvertTo-SecureString '$($sandbox.SalesforceCredential.GetNetworkCredential().Password)' -AsPlainText -Force))
+Connect-SalesSync -MarketoUri '$($sandbox.Marketo.uri)' -MarketoCredential `$m -SalesforceUri '$($sandbox.Salesforce.uri)' -SalesforceCredential `$s -Database '$crashDb' -WarningAction SilentlyContinue | Out-Null
+Sync-SalesReminder
+"@ | Set-Content $child
+        $process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-File', $child -PassThru -RedirectStandardOutput (Join-Path $folder 'crash.out') -RedirectStandardError (Join-Path $folder 'crash.err')
+        # Wait until the create is held in the sandbox, then kill -9.
+        $deadline = (Get-Date).AddSeconds(60)
+        do {
+            Start-Sleep -Milliseconds 250
+        } until ((Invoke-RestMethod "$($sandbox.Control)faults").active -eq 0 -or (Get-Date) -gt $deadline -or $process.HasExited) # the rule fired: the create is held
+        $process.HasExited | Should -BeFalse -Because (Get-Content (Join-Path $folder 'crash.err') -Raw)
+        $process.Kill()
+        $process.WaitForExit()
+        # Release the held create: Salesforce commits it although its caller is gone.
+        Invoke-RestMethod -Method Delete "$($sandbox.Control)faults" | Out-Null
+        Start-Sleep -Milliseconds 500
+
+        # The next start: the first batch is in doubt (Sending); with no outcome grace left, the pass looks it up at once.
+        $variables = @{
+            SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri; SALESSYNC_MARKETO_CLIENT_ID = $sandbox.MarketoCredential.UserName
+            SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.MarketoCredential.GetNetworkCredential().Password
+            SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri; SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.SalesforceCredential.UserName
+            SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.SalesforceCredential.GetNetworkCredential().Password
+            SALESSYNC_DATABASE = $crashDb; SALESSYNC_UNKNOWN_OUTCOME_GRACE_SECONDS = '0'
+        }
+        foreach ($name in $variables.Keys) { Set-Item "Env:$name" $variables[$name] }
+        try { Connect-SalesSync -FromEnvironment -WarningAction SilentlyContinue | Out-Null }
+        finally { foreach ($name in $variables.Keys) { Remove-Item "Env:$name" } }
+        try {
+            @(Get-SalesReminder -SyncState Sending).Count | Should -BeGreaterThan 0 -Because 'the killed pass had sent its first batch'
+
+            Sync-SalesReminder -WarningAction SilentlyContinue 6>$null | Out-Null
+            Sync-SalesReminder -WarningAction SilentlyContinue 6>$null | Out-Null
+            $reminders = @(Get-SalesReminder | Where-Object Subject -like 'Crash check*')
+            $tasks = @(Get-Dump 'salesforce/Task' | Where-Object { $_.Subject -like 'Crash check*' -and -not $_.IsDeleted })
+            $reminders.Count | Should -Be $made.Count
+            @($reminders | Where-Object SyncState -ne 'Synced').Count | Should -Be 0 -Because (($reminders | Group-Object SyncState | ForEach-Object { "$($_.Name)=$($_.Count)" }) -join ', ')
+            $tasks.Count | Should -Be $made.Count -Because 'no Task is created twice'
+            @($tasks | Group-Object Subject | Where-Object Count -gt 1).Count | Should -Be 0
+        }
+        finally { Disconnect-SalesSync }
+    }
+}
