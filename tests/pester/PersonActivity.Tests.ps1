@@ -102,6 +102,9 @@ Describe 'Get-PersonActivity' {
         $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidAccountId,*'
         { Get-PersonActivity -MarketoId 1 -ActivityType 'Visit Web Page' -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownActivityType*' -ExpectedMessage '*Visit Webpage*'
         { Get-PersonActivity -MarketoId 1 -Since (Get-Date).AddDays(-3) -Until (Get-Date).AddDays(-5) } | Should -Throw -ErrorId 'UntilNotAfterSince*'
+        # A UTC time and a local one are compared as instants, whatever the machine's zone.
+        { Get-PersonActivity -MarketoId 1 -Since ([datetime]::UtcNow.AddHours(-1)) -ErrorAction Stop } | Should -Not -Throw
+        { Get-PersonActivity -MarketoId 1 -Since ([datetime]::UtcNow.AddHours(-3)) -Until (Get-Date) -ErrorAction Stop } | Should -Not -Throw
     }
 
     It 'tab-completes activity type names' {

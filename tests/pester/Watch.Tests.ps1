@@ -38,6 +38,9 @@ Describe 'Start-SalesSync -Watch' {
         { Start-SalesSync -Watch -Until (Get-Date).AddMinutes(1) -For 00:01:00 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchUntilAndFor*'
         { Start-SalesSync -Watch -Interval 00:00:00 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchIntervalOutOfRange*'
         { Start-SalesSync -Watch -Until (Get-Date).AddMinutes(-1) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchUntilInPast*'
+        # A bare number binds as ticks: said as such, not as "-Until has passed"; a span too long is refused, not a crash.
+        { Start-SalesSync -Watch -For 10 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchForNotPositive*' -ExpectedMessage '*ticks*'
+        { Start-SalesSync -Watch -For ([timespan]::MaxValue) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchForNotPositive*'
     }
 
     It 'watches for -For, streams a change made during it with -PassThru, and records each poll as a run' {
@@ -56,7 +59,7 @@ Describe 'Start-SalesSync -Watch' {
         $polls = @(Get-SalesSyncRun).Count - $runsBefore
         $polls | Should -BeGreaterOrEqual 4
         (Get-SalesSyncRun -Last 1).Mode | Should -Be 'Incremental'
-        "$info" | Should -BeLike "Watch ended (-Until * reached): $polls polls, 0 added, 1 updated, 0 removed;*"
+        "$info" | Should -BeLike "Watch ended (end time * reached): $polls polls, 0 added, 1 updated, 0 removed;*"
     }
 
     It 'ends when the pipeline stops, and the next start goes on from there' {

@@ -64,10 +64,17 @@ public static class FeedCategories
         [.. StandardTypes.Select(t => t.Name), .. SalesActivityCatalog.Types.Select(t => t.Name)];
 
     /// <summary>
-    /// Marketo's retention of a type (Marketo Nation "Activities Data Retention Policy"): 90 days for web visits, link
-    /// clicks, sends and deliveries; 25 months for the rest of what the feed reads (custom types included).
+    /// Marketo's retention of a type (Marketo Nation "Activities Data Retention Policy"): New Lead for ever (null);
+    /// Delete Lead 14 days; 90 days for web visits, link clicks, sends, deliveries, data value and score changes and
+    /// list adds; 25 months for the rest (custom types included).
     /// </summary>
-    public static TimeSpan Retention(int typeId) => typeId is 1 or 3 or 6 or 7 ? NinetyDays : TwentyFiveMonths;
+    public static TimeSpan? Retention(int typeId) => typeId switch
+    {
+        12 => null,
+        37 => TimeSpan.FromDays(14),
+        1 or 3 or 6 or 7 or 13 or 22 or 24 => NinetyDays,
+        _ => TwentyFiveMonths,
+    };
 
     public static readonly TimeSpan NinetyDays = TimeSpan.FromDays(90);
 

@@ -154,7 +154,12 @@ public sealed class PersonActivityFeed
         var cut = new SortedDictionary<DateTimeOffset, List<string>>();
         foreach (var t in wanted)
         {
-            var oldest = now - FeedCategories.Retention(t.Id) + EdgeMargin;
+            if (FeedCategories.Retention(t.Id) is not { } kept)
+            {
+                startOf[t.Id] = since; // kept for ever (New Lead)
+                continue;
+            }
+            var oldest = now - kept + EdgeMargin;
             startOf[t.Id] = since >= oldest ? since : oldest;
             if (since < oldest && request.Since is not null)
             {

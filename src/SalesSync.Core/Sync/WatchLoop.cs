@@ -170,13 +170,15 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             var wait = failures == 0 ? options.Interval : Backoff(options.Interval, failures);
             if (failures == 1) observer.Warning($"Poll {polls} did not complete ({run?.Message}); the watch backs off and resumes it.");
             if (failures > 0) observer.Verbose($"Backing off after {failures} failed poll(s) in a row: next poll in {wait}.");
-            var next = now + wait;
+            // After a failure the wait counts from the poll's end: a failed poll spends its retries first, and counting
+            // from its start would start the next one at once (the backoff would back off nothing).
+            var next = failures == 0 ? now + wait : DateTimeOffset.UtcNow + wait;
             Report(done, run, next, null);
             if (!await WaitUntilAsync(next, ct).ConfigureAwait(false)) break;
         }
         observer.Progress(new EngineProgress("Start-SalesSync -Watch", "Ended", 100) { Completed = true });
         yield return new WatchEnded(polls, added, updated, removed, marketo.CallsMade - marketoAtStart, (salesforce?.CallsMade ?? 0) - salesforceAtStart,
-            options.Until is { } end ? $"-Until {end:u} reached" : "ended");
+            options.Until is { } end ? $"end time {end:u} reached" : "ended");
     }
 
     /// <summary>Doubles per failed poll in a row, from the interval up to <see cref="MaxBackoff"/> (or the interval when longer).</summary>

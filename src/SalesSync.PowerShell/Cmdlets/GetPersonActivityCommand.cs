@@ -78,16 +78,22 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Since is { } since && Until is { } until && until <= since)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Until ({until:u}) is not later than -Since ({since:u})."), "UntilNotAfterSince", ErrorCategory.InvalidArgument, until)
+        // Compared as points in time: a UTC-kind DateTime and a local one are the same instant in any time zone.
+        var sinceAt = LocalTime.ToOffset(Since);
+        var untilAt = LocalTime.ToOffset(Until);
+        if (untilAt is { } until && until <= (sinceAt ?? DateTimeOffset.Now.AddDays(-90)))
+        {
+            var start = sinceAt is { } s ? $"-Since ({s.UtcDateTime:u})" : $"the default -Since, 90 days ago ({DateTimeOffset.UtcNow.AddDays(-90):u})";
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Until ({until.UtcDateTime:u}) is not later than {start}."), "UntilNotAfterSince", ErrorCategory.InvalidArgument, Until)
             {
-                ErrorDetails = new ErrorDetails($"-Until ({until:u}) is not later than -Since ({since:u}): -Since is the start of the window and -Until its end.")
+                ErrorDetails = new ErrorDetails($"-Until ({until.UtcDateTime:u}) is not later than {start}: -Since is the start of the window and -Until its end.")
                 { RecommendedAction = "Give -Since the earlier time and -Until the later one." },
             });
-        if (Since is { } future && future > DateTime.Now.AddMinutes(10))
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since ({future:u}) is in the future."), "SinceInFuture", ErrorCategory.InvalidArgument, future)
+        }
+        if (sinceAt is { } future && future > DateTimeOffset.Now.AddMinutes(10))
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since ({future.UtcDateTime:u}) is in the future."), "SinceInFuture", ErrorCategory.InvalidArgument, Since)
             {
-                ErrorDetails = new ErrorDetails($"-Since ({future:u}) is in the future: nothing has happened after it yet.")
+                ErrorDetails = new ErrorDetails($"-Since ({future.UtcDateTime:u}) is in the future: nothing has happened after it yet.")
                 { RecommendedAction = "Give a past time, such as (Get-Date).AddDays(-30); without -Since the last 90 days are read." },
             });
         base.BeginProcessing();

@@ -250,15 +250,18 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval) }
             .Where(MyInvocation.BoundParameters.ContainsKey).ToArray();
         if (notForWatch.Length > 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", notForWatch)} shape a single run, not a watch (which polls incrementally). Run Start-SalesSync with them first, then Start-SalesSync -Watch."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", notForWatch)} shape one run, not a watch (which polls incrementally). Run Start-SalesSync with them first, then Start-SalesSync -Watch."),
                 "WatchParameterNotApplicable", ErrorCategory.InvalidArgument, notForWatch));
         if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromDays(1))
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Interval), $"-Interval {Interval} is outside 00:00:01 to 1.00:00:00. Give, for example, -Interval 00:01:00 (each idle poll costs 3 Marketo calls)."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Interval), $"-Interval {Interval} is outside 00:00:01 to 1.00:00:00 (a bare number such as -Interval 60 is read as ticks). Give, for example, -Interval 00:01:00 (each idle poll costs 3 Marketo calls)."),
                 "WatchIntervalOutOfRange", ErrorCategory.InvalidArgument, Interval));
         if (Until is not null && For is not null)
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Until or -For, not both: each says when the watch ends."), "WatchUntilAndFor", ErrorCategory.InvalidArgument, For));
-        if (For is { } span && span <= TimeSpan.Zero)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {span} is not a positive time span. Give, for example, -For 01:00:00."), "WatchForNotPositive", ErrorCategory.InvalidArgument, span));
+        // A bare number binds as ticks (-For 10 is a microsecond): anything under a second is a mistake, said as one.
+        if (For is { } span && span < TimeSpan.FromSeconds(1))
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {span} is shorter than a second (a bare number such as -For 10 is read as ticks). Give a time span, for example -For 01:00:00 or -For (New-TimeSpan -Minutes 10)."), "WatchForNotPositive", ErrorCategory.InvalidArgument, span));
+        if (For is { } tooLong && tooLong > TimeSpan.FromDays(3650))
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {tooLong} is longer than ten years; leave -For and -Until out to watch until Ctrl+C."), "WatchForNotPositive", ErrorCategory.InvalidArgument, tooLong));
         var until = For is { } f ? DateTimeOffset.UtcNow + f : LocalTime.ToOffset(Until);
         if (until is { } u && u <= DateTimeOffset.UtcNow)
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Until), $"-Until {Until:u} has passed: the watch would not poll once. Give a later time, for example (Get-Date).AddHours(1)."),
