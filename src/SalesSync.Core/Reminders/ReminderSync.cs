@@ -131,7 +131,10 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
         {
             stopped = e.Message;
         }
-        catch (SalesSyncApiException e) when (e.Kind is not ApiFailureKind.Unauthorized)
+        // An outage, throttling or the org's daily limit pass: the next pass continues. A refused request (a 400 such as
+        // INVALID_FIELD when field-level security hides a Task field) will be refused again: it is the caller's error,
+        // so a runbook with -ErrorAction Stop notices that reminders stopped syncing.
+        catch (SalesSyncApiException e) when (e.Kind is not (ApiFailureKind.Unauthorized or ApiFailureKind.InvalidRequest))
         {
             stopped = $"Salesforce: {e.Message} What the pass did is saved; the next pass continues.";
         }
@@ -491,7 +494,20 @@ internal sealed class ReminderSync(SalesforceClient salesforce, SyncStore store,
     private ReminderRecord? Merge(ReminderRecord r, TaskRow row, PersonRecord? person, bool known, List<ReminderConflict> conflicts, DateTimeOffset now)
     {
         if (row.IsDeleted) return r.SalesforceDeleted ? null : DeletedInSalesforce(Raw(r, row), conflicts, now);
-        if (r.Deleted && r.SalesforceDeleted) return null; // settled tombstone: an undelete does not revive it
+        if (r.Deleted && r.SalesforceDeleted)
+        {
+            // Undeleted in Salesforce (out of the Recycle Bin): the Task is live again, and so is its reminder, with the
+            // Task's values (whichever side changes a reminder, the other follows). Out of scope, the tombstone stays.
+            if (ReminderMapping.OutOfScope(row, known, IsActivity) is not null) return null;
+            var (_, restored) = ReminderMapping.Read(row, r.Base ?? r.Values);
+            _updatedLocally++;
+            EngineObserver.Current.Verbose($"Reminder sync: reminder {r.Id}'s Task {row.Id} was undeleted in Salesforce; the reminder is restored with the Task's values.");
+            return Raw(r, row) with
+            {
+                Deleted = false, DeletedAt = null, DeletedIn = null, SalesforceDeleted = false, Values = restored, Base = restored, ModifiedAt = now,
+                OutOfScope = null, WhoId = row.WhoId, OwnerId = row.OwnerId, MarketoId = person?.MarketoId ?? r.MarketoId,
+            };
+        }
         var raw = Raw(r, row);
         if (ReminderMapping.OutOfScope(row, known, IsActivity) is { } why)
         {

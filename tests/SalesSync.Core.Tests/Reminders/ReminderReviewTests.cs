@@ -268,4 +268,38 @@ public class ReminderReviewTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal("after the conversion", rec.Values.Details);
         Assert.Equal(ReminderSyncState.Synced, rec.State);
     }
+
+    [Fact]
+    public async Task ATaskUndeletedInSalesforce_RestoresItsReminderWithTheTasksValues()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4262);
+        var mine = w.NewReminder(w.People[9], "Call about the trial", new DateOnly(2027, 9, 1));
+        await w.PassAsync();
+        var task = w.Record(mine.ReminderId).SalesforceTaskId!;
+        await w.DeleteTaskAsync(task);
+        var deleted = await w.PassAsync();
+        Assert.Equal(1, deleted.DeletedLocally);
+        Assert.Equal(ReminderSyncState.Deleted, w.Record(mine.ReminderId).State);
+
+        await w.ControlAsync(HttpMethod.Post, $"salesforce/Task/{task}/undelete");
+        await w.EditTaskAsync(task, new { Priority = "High" });
+        var restored = await w.PassAsync();
+        var rec = w.Record(mine.ReminderId);
+        output.WriteLine($"restored pass: updated {restored.UpdatedLocally}; state {rec.State}; priority {rec.Values.Priority}");
+        Assert.Equal(ReminderSyncState.Synced, rec.State);
+        Assert.Equal(ReminderPriority.High, rec.Values.Priority);
+        Assert.Equal(task, rec.SalesforceTaskId);
+        Assert.Equal(0, (await w.PassAsync()).UpdatedLocally); // settled: the next pass changes nothing
+    }
+
+    [Fact]
+    public async Task ARefusedReadIsAnErrorNotANextPassContinues()
+    {
+        await using var w = await ReminderWorld.StartAsync(50, 4264);
+        await w.PassAsync();
+        await w.Sandbox.FaultAsync(new { service = "salesforce", path = "/services/data/*/queryAll*", kind = "error", code = "INVALID_FIELD", status = 400, count = 1 });
+        var e = await Assert.ThrowsAsync<Http.SalesSyncApiException>(() => w.PassAsync());
+        Assert.Equal(Http.ApiFailureKind.InvalidRequest, e.Kind);
+        Assert.Null((await w.PassAsync()).StoppedBecause); // the next pass, once Salesforce answers, runs as usual
+    }
 }
