@@ -3,7 +3,7 @@ using SalesSync.Benchmarks;
 using SalesSync.Core.Marketo;
 
 // SalesSync benchmarks: figures to quote, not pass/fail.
-// Usage: [--seconds N] [--reps N] [--million] [--memory-kinds store,rest,bulk] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-first-sync] [--only-activities] [--only-activity-cmdlet] [--only-unsubscribes] [--only-reminders]
+// Usage: [--seconds N] [--reps N] [--million] [--memory-kinds store,rest,bulk] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-first-sync] [--only-activities] [--only-activity-cmdlet] [--only-unsubscribes] [--only-reminders] [--only-feed] [--only-watch]
 //   --seconds N    per sustained-rate run (default 65)
 //   --reps N       runs per store variant, the least CPU is kept (default 1; the machine is shared, so 3 steadies the ratio)
 //   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
@@ -25,7 +25,7 @@ if (memoryKinds.Except(MemoryBenchmarks.Kinds).ToList() is { Count: > 0 } unknow
     Console.Error.WriteLine($"Unknown --memory-kinds {string.Join(", ", unknownKinds)}; the kinds are {string.Join(", ", MemoryBenchmarks.Kinds)}.");
     return 2;
 }
-string[] groups = ["calls", "people", "sources", "first-sync", "activities", "activity-cmdlet", "unsubscribes", "reminders", "store", "memory", "lookup", "incremental"];
+string[] groups = ["calls", "people", "sources", "first-sync", "activities", "activity-cmdlet", "unsubscribes", "reminders", "feed", "watch", "store", "memory", "lookup", "incremental"];
 var only = groups.Where(g => args.Contains("--only-" + g)).ToHashSet();
 var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million" or "--memory-kinds")).ToList();
 if (unknown.Count > 0)
@@ -66,6 +66,9 @@ if (Runs("activity-cmdlet")) await CmdletActivityBenchmarks.RunAsync(10_000);
 if (Runs("unsubscribes")) await UnsubscribeBenchmarks.RunAsync(10_000);
 // Reminder sync with Salesforce Tasks: pushed and pulled per second, calls per 1,000 changes, an idle pass (fast and realistic timings).
 if (Runs("reminders")) await ReminderBenchmarks.RunAsync();
+// Get-PersonActivity's engine for 1,000 people (people/s, activities.json calls, the cached repeat) and a watch's idle polls.
+if (Runs("feed")) await FeedWatchBenchmarks.FeedAsync(1_000);
+if (Runs("watch")) await FeedWatchBenchmarks.WatchAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3));
 if (!million && (Runs("memory") || Runs("lookup")))
     Console.WriteLine("\nThe 1,000,000-person figures (peak memory at 1M and its ratio to 100k; lookups on a 1M database) need --million:\n" +
                       "  dotnet pwsh ./build.ps1 bench --only-memory --only-lookup --million");
