@@ -127,7 +127,7 @@ function Invoke-Demo {
     Invoke-Build
     Write-Host '== demo: the sandbox stands in for Marketo and Salesforce'
     # A year of history and export jobs that finish in a moment (Marketo: minutes, status every 60 s), so the demo is quick.
-    $sandbox = Start-SandboxProcess -Arguments @('--people', '2000', '--seed', '7', '--history-years', '1', '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.5')
+    $sandbox = Start-SandboxProcess -Arguments @('--people', '2000', '--seed', '7', '--history-years', '1', '--bulk-processing-seconds', '0.2', '--bulk-status-refresh-seconds', '0.5', '--feed-activities')
     try {
         $script = @'
 param($MarketoUri, $MarketoId, $MarketoSecret, $SalesforceUri, $SalesforceId, $SalesforceSecret, $Control, $Database)
@@ -338,6 +338,35 @@ Write-Host ("  Both sides now: SalesSync's DueDate {0:yyyy-MM-dd}, the Task's Ac
 if (('{0:yyyy-MM-dd}' -f $after.ActivityDate) -ne $due.AddDays(1).ToString('yyyy-MM-dd')) { throw "The Task's ActivityDate is $($after.ActivityDate), not the winning local due date." }
 Write-Host '> Get-SalesSyncStatus | Format-List Reminders, ReminderPass   (the status lines reminder sync adds while it is on)'
 Get-SalesSyncStatus | Format-List Reminders, ReminderPass | Out-String -Width 80 | Write-Host
+
+Write-Host "`n> Get-PersonActivity -MarketoId $($someone.MarketoId) -First 10   (what $($someone.FirstName) $($someone.LastName) did lately, read from Marketo: emails, web visits, interesting moments, sales activities)"
+$feed = @(Get-PersonActivity -MarketoId $someone.MarketoId -First 10)
+$feed | Format-Table | Out-String -Width 160 | Write-Host
+if ($feed.Count -eq 0) { throw "Get-PersonActivity returned nothing for $($someone.MarketoId)." }
+$account = Get-SyncedPerson | Where-Object SalesforceAccountId | Group-Object SalesforceAccountId | Sort-Object Count -Descending | Select-Object -First 1
+Write-Host "> Get-PersonActivity -AccountId $($account.Name) -Summary Weekly   (every synced contact of the account, $($account.Count) of them: one row per person per ISO week, counts per category; the first 8)"
+Get-PersonActivity -AccountId $account.Name -Summary Weekly | Select-Object -First 8 | Format-Table | Out-String -Width 160 | Write-Host
+
+$watched = Get-SyncedPerson -First 1 -Skip 30
+Write-Host "> Start-SalesSync -Watch -Interval 00:00:02 -For 00:00:12 -PassThru   (meanwhile, 3 s in, $($watched.FirstName) $($watched.LastName)'s title changes in Marketo)"
+$change = Start-ThreadJob {
+    Start-Sleep -Seconds 3
+    Invoke-RestMethod -Method Patch "$($using:Control)people/$($using:watched.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'Head of Procurement' } | ConvertTo-Json) | Out-Null
+    [DateTimeOffset]::UtcNow
+}
+$started = [DateTimeOffset]::UtcNow
+$streamed = @(Start-SalesSync -Watch -Interval 00:00:02 -For 00:00:12 -PassThru -InformationAction SilentlyContinue | ForEach-Object {
+    if ($_ -is [SalesSync.SyncedPersonChange]) {
+        Write-Host ("  {0,5:0.0} s  {1,-8} {2,6} {3}, {4}" -f ([DateTimeOffset]::UtcNow - $started).TotalSeconds, $_.Change, $_.MarketoId, $_.Email, $_.Title)
+        $_
+    }
+})
+$changedAt = Receive-Job $change -Wait -AutoRemoveJob
+$seen = $streamed | Where-Object { $_.MarketoId -eq $watched.MarketoId -and $_.Title -eq 'Head of Procurement' }
+if (-not $seen) { throw "The watch did not stream the title change of $($watched.MarketoId)." }
+Write-Host ("  changed in Marketo at {0:0.0} s; the watch streamed it and the local database has it: {1}" -f ($changedAt - $started).TotalSeconds, (Get-SyncedPerson -MarketoId $watched.MarketoId).Title)
+Write-Host '> Get-SalesSyncRun -Last 3   (each poll is an incremental run on record)'
+Get-SalesSyncRun -Last 3 | Format-Table | Out-String -Width 160 | Write-Host
 
 Write-Host "`n> The sandbox's own counters (what the services saw):"
 $stats = Invoke-RestMethod "$($Control)stats"
