@@ -339,19 +339,23 @@ if (('{0:yyyy-MM-dd}' -f $after.ActivityDate) -ne $due.AddDays(1).ToString('yyyy
 Write-Host '> Get-SalesSyncStatus | Format-List Reminders, ReminderPass   (the status lines reminder sync adds while it is on)'
 Get-SalesSyncStatus | Format-List Reminders, ReminderPass | Out-String -Width 80 | Write-Host
 
-Write-Host "`n> Get-PersonActivity -MarketoId $($someone.MarketoId) -First 10   (what $($someone.FirstName) $($someone.LastName) did lately, read from Marketo: emails, web visits, interesting moments, sales activities)"
-$feed = @(Get-PersonActivity -MarketoId $someone.MarketoId -First 10)
-$feed | Format-Table | Out-String -Width 160 | Write-Host
-if ($feed.Count -eq 0) { throw "Get-PersonActivity returned nothing for $($someone.MarketoId)." }
 $account = Get-SyncedPerson | Where-Object SalesforceAccountId | Group-Object SalesforceAccountId | Sort-Object Count -Descending | Select-Object -First 1
-Write-Host "> Get-PersonActivity -AccountId $($account.Name) -Summary Weekly   (every synced contact of the account, $($account.Count) of them: one row per person per ISO week, counts per category; the first 8)"
-Get-PersonActivity -AccountId $account.Name -Summary Weekly | Select-Object -First 8 | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host "`n> Get-PersonActivity -AccountId $($account.Name) -Summary Weekly   (what the account's $($account.Count) synced contacts did lately, read from Marketo: one row per person per ISO week, counts per category; the first 8)"
+$weeks = @(Get-PersonActivity -AccountId $account.Name -Summary Weekly)
+$weeks | Select-Object -First 8 | Format-Table | Out-String -Width 160 | Write-Host
+if ($weeks.Count -eq 0) { throw "Get-PersonActivity -Summary Weekly returned nothing for account $($account.Name)." }
+$busiest = $weeks | Group-Object MarketoId | Sort-Object { ($_.Group | Measure-Object Total -Sum).Sum } -Descending | Select-Object -First 1
+Write-Host "> Get-PersonActivity -MarketoId $($busiest.Name) -First 10   (the account's most active contact: emails, web visits, interesting moments, sales activities, newest first)"
+$feed = @(Get-PersonActivity -MarketoId $busiest.Name -First 10)
+$feed | Format-Table | Out-String -Width 160 | Write-Host
+if ($feed.Count -eq 0) { throw "Get-PersonActivity returned nothing for $($busiest.Name)." }
 
 $watched = Get-SyncedPerson -First 1 -Skip 30
+$watchedId = $watched.MarketoId
 Write-Host "> Start-SalesSync -Watch -Interval 00:00:02 -For 00:00:12 -PassThru   (meanwhile, 3 s in, $($watched.FirstName) $($watched.LastName)'s title changes in Marketo)"
 $change = Start-ThreadJob {
     Start-Sleep -Seconds 3
-    Invoke-RestMethod -Method Patch "$($using:Control)people/$($using:watched.MarketoId)" -ContentType 'application/json' -Body (@{ title = 'Head of Procurement' } | ConvertTo-Json) | Out-Null
+    Invoke-RestMethod -Method Patch "$($using:Control)people/$($using:watchedId)" -ContentType 'application/json' -Body (@{ title = 'Head of Procurement' } | ConvertTo-Json) | Out-Null
     [DateTimeOffset]::UtcNow
 }
 $started = [DateTimeOffset]::UtcNow
