@@ -47,6 +47,20 @@ Describe 'Get-PersonActivity' {
         $again.ActivityId | Should -Be $first.ActivityId
     }
 
+    It 'keeps the cache across a reconnect, says what came from it, and reads afresh with -NoCache' {
+        $ids = $people | Select-Object -Skip 100 -First 10 | ForEach-Object MarketoId
+        $first = @(Get-PersonActivity -MarketoId $ids)
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database (Join-Path $folder 'feed.db') | Out-Null
+        $before = Get-FeedCalls
+        $verbose = @(Get-PersonActivity -MarketoId $ids -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        Get-FeedCalls | Should -Be $before
+        ($verbose.Message -match 'came from the cache') | Should -Not -BeNullOrEmpty
+        $fresh = @(Get-PersonActivity -MarketoId $ids -NoCache)
+        Get-FeedCalls | Should -Be ($before + 3)
+        $fresh.ActivityId | Should -Be $first.ActivityId
+    }
+
     It 'takes people from Get-SyncedPerson, keeps -First per person, and reads a whole account' {
         $five = @($people | Select-Object -Skip 50 -First 5)
         $rows = @($five | Get-PersonActivity -First 2)

@@ -28,7 +28,8 @@ public enum PersonActivitySummary
 /// <summary>
 /// What a person (or every contact of an account) did lately, fresh from Marketo's activity log: emails, web visits,
 /// interesting moments, sales emails, calls and campaigns, newest first per person; or one row per person per ISO week
-/// with counts per category. The same question within minutes is answered from the connection's cache at no call.
+/// with counts per category. The same question within minutes is answered from the instance's cache at no call
+/// (-NoCache reads afresh).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "PersonActivity", DefaultParameterSetName = PersonSet)]
 [OutputType(typeof(PersonActivity), typeof(PersonActivityWeek))]
@@ -73,6 +74,10 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
 
     [Parameter]
     public PersonActivitySummary? Summary { get; set; }
+
+    /// <summary>Read Marketo afresh whatever the cache holds (what is read refreshes the cache).</summary>
+    [Parameter]
+    public SwitchParameter NoCache { get; set; }
 
     private readonly List<FeedPerson> _people = [];
 
@@ -153,6 +158,7 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
             Categories = categories,
             TypeNames = ActivityType?.Where(t => !string.IsNullOrWhiteSpace(t)).ToList() is { Count: > 0 } names ? names : null,
             First = First,
+            NoCache = NoCache.IsPresent,
         };
         var feed = Session.ActivityFeed;
         try
