@@ -107,6 +107,20 @@ Describe 'Get-PersonActivity' {
         $rows | Where-Object { $_.TypeId -eq 1 -and $_.Date -lt (Get-Date).AddDays(-91) } | Should -BeNullOrEmpty
     }
 
+    It 'finds an 18-character account id in any case, names a lead or contact id, binds Email by property name, and refuses -First with -Summary' {
+        $expected = @(Get-PersonActivity -AccountId $account.Name -Category Web).ActivityId
+        $expected | Should -Not -BeNullOrEmpty
+        @(Get-PersonActivity -AccountId $account.Name.ToLowerInvariant() -Category Web).ActivityId | Should -Be $expected
+        @(Get-PersonActivity -AccountId $account.Name.ToUpperInvariant() -Category Web).ActivityId | Should -Be $expected
+        $contact = $people | Where-Object SalesforceContactId | Select-Object -First 1
+        Get-PersonActivity -AccountId $contact.SalesforceContactId -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidAccountId,*'
+        $bad[0].Exception.Message | Should -BeLike '*is a Salesforce contact id*'
+        $csv = @([pscustomobject]@{ Email = $people[4].Email; Name = 'x' }) | ConvertTo-Csv | ConvertFrom-Csv
+        @($csv | Get-PersonActivity).MarketoId | Sort-Object -Unique | Should -Be ($people | Where-Object Email -EQ $people[4].Email).MarketoId
+        { Get-PersonActivity -MarketoId 1 -First 5 -Summary Weekly } | Should -Throw -ErrorId 'FirstWithSummary*'
+    }
+
     It 'writes errors with stable ids and reads the rest' {
         $rows = @(Get-PersonActivity -Email 'nobody@example.invalid', $people[3].Email -ErrorVariable bad -ErrorAction SilentlyContinue)
         $bad[0].FullyQualifiedErrorId | Should -BeLike 'PersonNotSynced,*'

@@ -43,8 +43,8 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
     public long[] MarketoId { get; set; } = [];
 
-    /// <summary>Emails of synced people (every synced record with the email).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = EmailSet)]
+    /// <summary>Emails of synced people (every synced record with the email); also by property name (Import-Csv rows with an Email column).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = EmailSet)]
     [AllowEmptyString]
     public string[] Email { get; set; } = [];
 
@@ -95,6 +95,13 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
                 { RecommendedAction = "Give -Since the earlier time and -Until the later one." },
             });
         }
+        // A weekly summary of only the newest rows of each person would count part of the weeks as if it were all of them.
+        if (Summary is not null && First is not null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-First cannot be used with -Summary Weekly."), "FirstWithSummary", ErrorCategory.InvalidArgument, First)
+            {
+                ErrorDetails = new ErrorDetails("-First cannot be used with -Summary Weekly: the weekly counts are of every activity in the window, and the newest few would count only part of them.")
+                { RecommendedAction = "Leave out -First, or narrow the window with -Since and -Until." },
+            });
         if (sinceAt is { } future && future > DateTimeOffset.Now.AddMinutes(10))
             ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since ({future.UtcDateTime:u}) is in the future."), "SinceInFuture", ErrorCategory.InvalidArgument, Since)
             {
