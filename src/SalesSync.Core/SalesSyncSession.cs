@@ -250,8 +250,9 @@ public sealed class SalesSyncSession : IDisposable
 
     private Feed.PersonActivityFeed? _activityFeed;
 
-    /// <summary>The person activity feed of this connection (its activity types and its short cache last as long as the connection).</summary>
-    public Feed.PersonActivityFeed ActivityFeed => LazyInitializer.EnsureInitialized(ref _activityFeed, () => new Feed.PersonActivityFeed(Marketo));
+    /// <summary>The person activity feed of this connection: its activity types last as long as the connection; its short cache is the instance's (a reconnect keeps it).</summary>
+    public Feed.PersonActivityFeed ActivityFeed => LazyInitializer.EnsureInitialized(ref _activityFeed,
+        () => new Feed.PersonActivityFeed(Marketo, cache: Feed.FeedCache.For(Settings.MarketoUri, Settings.MarketoClientId)));
 
     /// <summary>The people a feed request names (by Marketo id, email or Salesforce account); a <see cref="People.PersonLookupException"/> says why none.</summary>
     public IReadOnlyList<Feed.FeedPerson> FindFeedPeople(long? marketoId, string? email, string? accountId) =>

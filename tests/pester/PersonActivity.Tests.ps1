@@ -47,6 +47,20 @@ Describe 'Get-PersonActivity' {
         $again.ActivityId | Should -Be $first.ActivityId
     }
 
+    It 'keeps the cache across a reconnect, says what came from it, and reads afresh with -NoCache' {
+        $ids = $people | Select-Object -Skip 100 -First 10 | ForEach-Object MarketoId
+        $first = @(Get-PersonActivity -MarketoId $ids)
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database (Join-Path $folder 'feed.db') | Out-Null
+        $before = Get-FeedCalls
+        $verbose = @(Get-PersonActivity -MarketoId $ids -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+        Get-FeedCalls | Should -Be $before
+        ($verbose.Message -match 'came from the cache') | Should -Not -BeNullOrEmpty
+        $fresh = @(Get-PersonActivity -MarketoId $ids -NoCache)
+        Get-FeedCalls | Should -Be ($before + 3)
+        $fresh.ActivityId | Should -Be $first.ActivityId
+    }
+
     It 'takes people from Get-SyncedPerson, keeps -First per person, and reads a whole account' {
         $five = @($people | Select-Object -Skip 50 -First 5)
         $rows = @($five | Get-PersonActivity -First 2)
@@ -91,6 +105,20 @@ Describe 'Get-PersonActivity' {
         $rows = @(Get-PersonActivity -MarketoId $people[2].MarketoId -Category Web, InterestingMoment -Since (Get-Date).AddDays(-300) -WarningVariable warned -WarningAction SilentlyContinue)
         "$warned" | Should -BeLike '*Visit Webpage*90 days*'
         $rows | Where-Object { $_.TypeId -eq 1 -and $_.Date -lt (Get-Date).AddDays(-91) } | Should -BeNullOrEmpty
+    }
+
+    It 'finds an 18-character account id in any case, names a lead or contact id, binds Email by property name, and refuses -First with -Summary' {
+        $expected = @(Get-PersonActivity -AccountId $account.Name -Category Web).ActivityId
+        $expected | Should -Not -BeNullOrEmpty
+        @(Get-PersonActivity -AccountId $account.Name.ToLowerInvariant() -Category Web).ActivityId | Should -Be $expected
+        @(Get-PersonActivity -AccountId $account.Name.ToUpperInvariant() -Category Web).ActivityId | Should -Be $expected
+        $contact = $people | Where-Object SalesforceContactId | Select-Object -First 1
+        Get-PersonActivity -AccountId $contact.SalesforceContactId -ErrorVariable bad -ErrorAction SilentlyContinue
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'InvalidAccountId,*'
+        $bad[0].Exception.Message | Should -BeLike '*is a Salesforce contact id*'
+        $csv = @([pscustomobject]@{ Email = $people[4].Email; Name = 'x' }) | ConvertTo-Csv | ConvertFrom-Csv
+        @($csv | Get-PersonActivity).MarketoId | Sort-Object -Unique | Should -Be ($people | Where-Object Email -EQ $people[4].Email).MarketoId
+        { Get-PersonActivity -MarketoId 1 -First 5 -Summary Weekly } | Should -Throw -ErrorId 'FirstWithSummary*'
     }
 
     It 'writes errors with stable ids and reads the rest' {

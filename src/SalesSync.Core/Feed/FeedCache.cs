@@ -1,12 +1,17 @@
+using System.Collections.Concurrent;
+
 namespace SalesSync.Core.Feed;
 
 /// <summary>
-/// What the feed has read, per connection and in memory only: each person's activities by marketoGUID, and per
-/// (person, type) the window read (from when, and when it was read, on the local and on Marketo's clock). A request
-/// within <see cref="Fresh"/> of the last read costs no call; a later one reads on from shortly before the last read,
-/// so only what is new comes over. In memory because the feed's point is freshness (nothing is worth keeping across processes for
-/// minutes), because activity rows (page URLs, IP addresses, bounce details) then never rest on disk, and because
-/// the database's schema stays as the sync owns it. Bounded: past <see cref="MaxPeople"/> the least recently used go.
+/// What the feed has read, per Marketo instance and API user, in memory only and shared by every connection to it in the
+/// process (a reconnect keeps what was read, as the instance's <see cref="Marketo.MarketoRateGate"/> is kept): each person's
+/// activities by marketoGUID, and per (person, type) the window read (from when, and when it was read, on the local and
+/// on Marketo's clock). A request within <see cref="Fresh"/> of the last read costs no call; a later one reads on from
+/// shortly before the last read, so only what is new comes over. In memory because the feed's point is freshness (nothing
+/// is worth keeping across processes for minutes), because activity rows (page URLs, IP addresses, bounce details) then
+/// never rest on disk, and because the database's schema stays as the sync owns it. Bounded by people and by rows: past
+/// either bound the least recently used people go (never those a request is reading at the moment); a person's rows older
+/// than the window held for their type go when the person is read.
 /// </summary>
 internal sealed class FeedCache
 {
@@ -17,6 +22,18 @@ internal sealed class FeedCache
 
     public const int MaxPeople = 50_000;
 
+    /// <summary>About 0.5–1 KB a row: a few hundred MB at most, whatever the people read.</summary>
+    public const int MaxRows = 500_000;
+
+    private static readonly ConcurrentDictionary<string, FeedCache> Caches = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The cache of an instance (<see cref="Marketo.MarketoRateGate.InstanceKey"/>) as one API user reads it: keyed by the
+    /// client id too, so a user without the activity permission is never answered from what another user read.
+    /// </summary>
+    public static FeedCache For(Uri instance, string clientId) =>
+        Caches.GetOrAdd(Marketo.MarketoRateGate.InstanceKey(instance) + "|" + clientId, static _ => new FeedCache());
+
     public sealed record Coverage(DateTimeOffset From, DateTimeOffset ReadAt, DateTimeOffset ServerReadAt);
 
     private sealed class Entry
@@ -24,16 +41,67 @@ internal sealed class FeedCache
         public Dictionary<string, PersonActivity> Rows { get; } = new(StringComparer.Ordinal);
         public Dictionary<int, Coverage> Read { get; } = new();
         public long Used;
+        public int Pins;
     }
+
+    /// <summary>The latest Marketo time a feed read through this cache (see PersonActivityFeed.ServerNow).</summary>
+    internal long LastServerNowTicks;
 
     private readonly object _sync = new();
     private readonly Dictionary<long, Entry> _people = new();
+    private readonly int _maxPeople;
+    private readonly int _maxRows;
     private long _clock;
+    private long _rows;
+
+    public FeedCache(int maxPeople = MaxPeople, int maxRows = MaxRows)
+    {
+        _maxPeople = maxPeople;
+        _maxRows = maxRows;
+    }
+
+    /// <summary>Rows held, all people together.</summary>
+    public long RowCount
+    {
+        get { lock (_sync) return _rows; }
+    }
+
+    public int PeopleCount
+    {
+        get { lock (_sync) return _people.Count; }
+    }
 
     public Coverage? Find(long person, int type)
     {
         lock (_sync)
             return _people.TryGetValue(person, out var e) && e.Read.TryGetValue(type, out var c) ? c : null;
+    }
+
+    /// <summary>
+    /// Keeps the people a request is reading while it reads them: their rows are read from here after the walks, and
+    /// another request's walks (or this one's) must not drop them in between.
+    /// </summary>
+    public IDisposable Pin(IReadOnlyCollection<long> people)
+    {
+        lock (_sync)
+            foreach (var p in people) Touch(p).Pins++;
+        return new Unpin(this, people);
+    }
+
+    private sealed class Unpin(FeedCache cache, IReadOnlyCollection<long> people) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 1) return;
+            lock (cache._sync)
+            {
+                foreach (var p in people)
+                    if (cache._people.TryGetValue(p, out var e)) e.Pins--;
+                cache.Trim();
+            }
+        }
     }
 
     /// <summary>
@@ -47,7 +115,12 @@ internal sealed class FeedCache
         {
             var typeSet = types.ToHashSet();
             foreach (var row in rows)
-                if (typeSet.Contains(row.TypeId) && people.Contains(row.MarketoId)) Touch(row.MarketoId).Rows[row.ActivityId] = row;
+            {
+                if (!typeSet.Contains(row.TypeId) || !people.Contains(row.MarketoId)) continue;
+                var held = Touch(row.MarketoId).Rows;
+                if (!held.ContainsKey(row.ActivityId)) _rows++;
+                held[row.ActivityId] = row;
+            }
             foreach (var p in people)
             {
                 var e = Touch(p);
@@ -56,10 +129,27 @@ internal sealed class FeedCache
                     var start = readOn && e.Read.TryGetValue(t, out var held) ? held.From : from;
                     e.Read[t] = new Coverage(start, readAt, serverReadAt);
                 }
+                // Rows older than the window now held for their type are never answered from here again (a cold read
+                // of a narrower window replaced a wider one): they only take room.
+                var stale = e.Rows.Where(kv => e.Read.TryGetValue(kv.Value.TypeId, out var c) && kv.Value.Date < c.From).Select(kv => kv.Key).ToList();
+                foreach (var id in stale) e.Rows.Remove(id);
+                _rows -= stale.Count;
             }
-            if (_people.Count > MaxPeople)
-                foreach (var old in _people.OrderBy(kv => kv.Value.Used).Take(_people.Count - MaxPeople * 9 / 10).Select(kv => kv.Key).ToList())
-                    _people.Remove(old);
+            Trim();
+        }
+    }
+
+    /// <summary>Past either bound, the least recently used unpinned people go, down to 90% of it (so a trim is not paid on every walk).</summary>
+    private void Trim()
+    {
+        if (_people.Count <= _maxPeople && _rows <= _maxRows) return;
+        var peopleTo = _people.Count > _maxPeople ? _maxPeople * 9L / 10 : _people.Count;
+        var rowsTo = _rows > _maxRows ? _maxRows * 9L / 10 : _rows;
+        foreach (var (person, e) in _people.Where(kv => kv.Value.Pins == 0).OrderBy(kv => kv.Value.Used).ToList())
+        {
+            if (_people.Count <= peopleTo && _rows <= rowsTo) break;
+            _people.Remove(person);
+            _rows -= e.Rows.Count;
         }
     }
 

@@ -33,8 +33,14 @@ internal static class FeedPeople
         {
             if (!SalesforceIds.IsId(account))
                 throw new PersonLookupException(PersonLookupFailure.InvalidValue, $"AccountId '{account}' is not a Salesforce id (15 or 18 letters and digits, starting 001 for an Account).") { Value = accountId };
-            var id18 = SalesforceIds.To18(account);
-            var contacts = people.Query(new PersonQuery { SalesforceId = account })
+            // An 18-character id is found in any case (its suffix says which letters are capitals).
+            var id18 = SalesforceIds.Canonical(account)
+                ?? throw new PersonLookupException(PersonLookupFailure.InvalidValue, $"AccountId '{account}': its last three characters do not fit its first 15, so it is not a Salesforce id as given (copy it again from Salesforce).") { Value = accountId };
+            if (id18.StartsWith("00Q", StringComparison.Ordinal) || id18.StartsWith("003", StringComparison.Ordinal))
+                throw new PersonLookupException(PersonLookupFailure.InvalidValue,
+                    $"AccountId '{account}' is a Salesforce {(id18.StartsWith("00Q", StringComparison.Ordinal) ? "lead" : "contact")} id, not an account id (those start 001): for that person alone, pipe Get-SyncedPerson -SalesforceId {account} into Get-PersonActivity.") { Value = accountId };
+            // Both stored forms (15 and 18 characters) are found from the 15-character one.
+            var contacts = people.Query(new PersonQuery { SalesforceId = id18[..15] })
                 .Where(p => SalesforceIds.To18(p.SalesforceAccountId) == id18)
                 .Select(p => new FeedPerson(p.MarketoId, p.Email)).ToList();
             return contacts.Count > 0 ? contacts

@@ -26,6 +26,9 @@ public sealed record FeedRequest
 
     /// <summary>At most this many activities per person, the newest.</summary>
     public int? First { get; init; }
+
+    /// <summary>Read every window from Marketo, whatever the cache holds (and keep what is read in the cache).</summary>
+    public bool NoCache { get; init; }
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ namespace SalesSync.Core.Feed;
 /// per call and types 10 per call (the API's maxima); pages are followed while <c>moreResult</c> is true, short and
 /// empty ones included; a query past the URL limit goes as POST <c>_method=GET</c> (<see cref="MarketoClient"/>).
 /// Calls run side by side within the connection's share of Marketo's concurrency limit, each through the rate gate.
-/// One instance per connection: it holds the type map and the <see cref="FeedCache"/>.
+/// One instance per connection: it holds the type map; the <see cref="FeedCache"/> is the instance's, shared by every
+/// connection to it in the process.
 /// </summary>
 public sealed class PersonActivityFeed
 {
@@ -36,13 +37,15 @@ public sealed class PersonActivityFeed
     private readonly SemaphoreSlim _typesLock = new(1, 1);
     private volatile FeedTypeMap? _types;
 
-    internal PersonActivityFeed(MarketoClient marketo, TimeProvider? time = null)
+    /// <param name="cache">The instance's cache (<see cref="FeedCache.For"/>); none: one of this feed's own.</param>
+    internal PersonActivityFeed(MarketoClient marketo, TimeProvider? time = null, FeedCache? cache = null)
     {
         _marketo = marketo;
         _time = time ?? TimeProvider.System;
+        Cache = cache ?? new FeedCache();
     }
 
-    internal FeedCache Cache { get; } = new();
+    internal FeedCache Cache { get; }
 
     /// <summary>Walks run side by side: the connection's share of Marketo's concurrency limit.</summary>
     public int SideBySide => Math.Max(1, _marketo.Gate.Settings.ConcurrentCalls);
@@ -89,7 +92,9 @@ public sealed class PersonActivityFeed
         for (var start = 0; start < people.Count; start += wave)
         {
             var chunk = people.Skip(start).Take(wave).ToList();
-            await FetchAsync(chunk.Select(p => p.MarketoId).ToList(), plan, calls, ct).ConfigureAwait(false);
+            var ids = chunk.Select(p => p.MarketoId).ToList();
+            using var pinned = Cache.Pin(ids);
+            await FetchAsync(ids, plan, calls, ct).ConfigureAwait(false);
             EngineObserver.Current.Progress(new EngineProgress(ProgressActivity,
                 string.Create(CultureInfo.InvariantCulture, $"{start + chunk.Count:N0} of {people.Count:N0} people read ({calls.Activities:N0} activity calls)"),
                 (int)(100L * (start + chunk.Count) / people.Count)));
@@ -97,13 +102,26 @@ public sealed class PersonActivityFeed
             {
                 IEnumerable<PersonActivity> rows = Cache.Rows(person.MarketoId, plan.TypeIds, plan.Since, request.Until);
                 if (request.First is { } first) rows = rows.Take(first);
-                foreach (var row in rows) yield return row with { Email = person.Email };
+                foreach (var row in rows)
+                {
+                    calls.Rows++;
+                    if (calls.CachedWindows.Contains((row.MarketoId, row.TypeId))) calls.CachedRows++;
+                    yield return row with { Email = person.Email };
+                }
             }
         }
         EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, "Done", 100) { Completed = true });
         EngineObserver.Current.Verbose(string.Create(CultureInfo.InvariantCulture,
-            $"Get-PersonActivity: {people.Count:N0} people, {plan.Types.Count} activity types; {calls.Activities:N0} activities.json and {calls.Tokens:N0} paging-token calls ({calls.Cached:N0} person-type windows answered from the cache)."));
+            $"Get-PersonActivity: {people.Count:N0} people, {plan.Types.Count} activity types; {calls.Activities:N0} activities.json and {calls.Tokens:N0} paging-token calls; {calls.Rows:N0} activities."));
+        // Said whenever part of the answer was not read just now, so an admin knows how fresh it is and how to make it so.
+        if (calls.CachedWindows.Count > 0)
+            EngineObserver.Current.Verbose(string.Create(CultureInfo.InvariantCulture,
+                $"Get-PersonActivity: {calls.CachedRows:N0} of the {calls.Rows:N0} activities came from the cache ({calls.CachedWindows.Count:N0} person-type windows read earlier; the newest cached read is {Age(_time.GetUtcNow() - calls.NewestCachedRead)} old, the oldest {Age(_time.GetUtcNow() - calls.OldestCachedRead)}). -NoCache reads Marketo afresh."));
     }
+
+    private static string Age(TimeSpan age) =>
+        age < TimeSpan.FromMinutes(1) ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, age.TotalSeconds):0} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes} min {age.Seconds} s");
 
     /// <summary>Per person, one row per ISO week with activity: counts per category (computed from the same rows <see cref="ReadAsync"/> gives).</summary>
     public async IAsyncEnumerable<PersonActivityWeek> SummarizeWeeklyAsync(FeedRequest request, [EnumeratorCancellation] CancellationToken ct)
@@ -122,7 +140,7 @@ public sealed class PersonActivityFeed
             foreach (var week in PersonActivityWeek.Summarize(current[0].MarketoId, current[0].Email, current)) yield return week;
     }
 
-    private sealed record Plan(IReadOnlyList<FeedType> Types, IReadOnlySet<int> TypeIds, DateTimeOffset Since, IReadOnlyDictionary<int, DateTimeOffset> StartOf)
+    private sealed record Plan(IReadOnlyList<FeedType> Types, IReadOnlySet<int> TypeIds, DateTimeOffset Since, IReadOnlyDictionary<int, DateTimeOffset> StartOf, bool NoCache)
     {
         /// <summary>One paging token per start time, fetched when a walk first needs it.</summary>
         public Dictionary<DateTimeOffset, Task<string>> Tokens { get; } = new();
@@ -130,7 +148,12 @@ public sealed class PersonActivityFeed
 
     private sealed class CallCount
     {
-        public int Activities, Tokens, Cached;
+        public int Activities, Tokens, Rows, CachedRows;
+
+        /// <summary>The (person, type) windows answered from the cache without a call, and how long ago they were read.</summary>
+        public HashSet<(long Person, int Type)> CachedWindows { get; } = [];
+
+        public DateTimeOffset OldestCachedRead = DateTimeOffset.MaxValue, NewestCachedRead = DateTimeOffset.MinValue;
     }
 
     private async Task<Plan?> PlanAsync(FeedRequest request, CancellationToken ct)
@@ -170,22 +193,22 @@ public sealed class PersonActivityFeed
         foreach (var (oldest, names) in cut)
             EngineObserver.Current.Warning(string.Create(CultureInfo.InvariantCulture,
                 $"-Since {since:u} is older than Marketo keeps {string.Join(", ", names)} ({(now - oldest + EdgeMargin).TotalDays:0} days): nothing of those types before {oldest:u} exists any more, so they are read from there."));
-        return new Plan(wanted, wanted.Select(t => t.Id).ToHashSet(), since, startOf);
+        return new Plan(wanted, wanted.Select(t => t.Id).ToHashSet(), since, startOf, request.NoCache);
     }
 
-    private long _lastServerNowTicks;
-
     /// <summary>
-    /// Marketo's time, never earlier than the last one read: the clock offset comes from whole-second Date headers and
-    /// wobbles by up to a second, and a default window that started a moment earlier would miss the cache.
+    /// Marketo's time, never earlier than the last one read through this cache (by any connection to the instance): the
+    /// clock offset comes from whole-second Date headers and wobbles by up to a second, differently on each connection,
+    /// and a default window that started a moment earlier would miss the cache.
     /// </summary>
     private DateTimeOffset ServerNow()
     {
         var local = _time.GetUtcNow();
         var now = (_marketo.ServerClock.ToServerTime(local) ?? local).UtcTicks;
-        for (var last = Interlocked.Read(ref _lastServerNowTicks); now > last; last = Interlocked.Read(ref _lastServerNowTicks))
-            if (Interlocked.CompareExchange(ref _lastServerNowTicks, now, last) == last) return new DateTimeOffset(now, TimeSpan.Zero);
-        return new DateTimeOffset(Interlocked.Read(ref _lastServerNowTicks), TimeSpan.Zero);
+        ref var lastTicks = ref Cache.LastServerNowTicks;
+        for (var last = Interlocked.Read(ref lastTicks); now > last; last = Interlocked.Read(ref lastTicks))
+            if (Interlocked.CompareExchange(ref lastTicks, now, last) == last) return new DateTimeOffset(now, TimeSpan.Zero);
+        return new DateTimeOffset(Interlocked.Read(ref lastTicks), TimeSpan.Zero);
     }
 
     /// <summary>One call sequence: up to 30 people and 10 types, from a start time (a window read cold, or read on from the last read).</summary>
@@ -210,10 +233,13 @@ public sealed class PersonActivityFeed
             foreach (var t in plan.Types)
             {
                 var from = plan.StartOf[t.Id];
-                var held = Cache.Find(p, t.Id);
+                // -NoCache: every window read cold, and what it reads replaces what was held.
+                var held = plan.NoCache ? null : Cache.Find(p, t.Id);
                 if (held is not null && held.From <= from && readAt - held.ReadAt <= FeedCache.Fresh)
                 {
-                    calls.Cached++;
+                    calls.CachedWindows.Add((p, t.Id));
+                    if (held.ReadAt < calls.OldestCachedRead) calls.OldestCachedRead = held.ReadAt;
+                    if (held.ReadAt > calls.NewestCachedRead) calls.NewestCachedRead = held.ReadAt;
                     continue;
                 }
                 if (held is not null && held.From <= from && readAt - held.ReadAt <= FeedCache.ReadOnWithin)

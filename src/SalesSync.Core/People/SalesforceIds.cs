@@ -21,4 +21,27 @@ public static class SalesforceIds
     }
 
     public static bool IsId(string? id) => id is { Length: 15 or 18 } && id.All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>
+    /// The canonical 18-character form of a 15- or 18-character id, an 18-character one in any case (its suffix says which
+    /// of the first 15 are capitals); null: an 18-character id whose suffix does not fit its first 15.
+    /// </summary>
+    public static string? Canonical(string id)
+    {
+        if (id.Length == 15) return To18(id);
+        var head = id[..15].ToCharArray();
+        for (var block = 0; block < 3; block++)
+        {
+            var bits = Suffix.IndexOf(char.ToUpperInvariant(id[15 + block]));
+            if (bits < 0) return null;
+            for (var i = 0; i < 5; i++)
+            {
+                ref var c = ref head[block * 5 + i];
+                var upper = (bits & (1 << i)) != 0;
+                if (upper && !char.IsAsciiLetter(c)) return null;
+                c = upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
+            }
+        }
+        return To18(new string(head));
+    }
 }

@@ -353,27 +353,8 @@ public sealed class ReminderBook
     public static bool RetriedByItself(string? syncNote) =>
         syncNote is not null && PassingCodes.Any(code => syncNote.StartsWith(code + ":", StringComparison.Ordinal));
 
-    private const string SuffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
-
     /// <summary>The canonical 18-character form of a 15- or 18-character id (null: an 18-character id whose suffix does not fit its first 15).</summary>
-    private static string? CanonicalId(string id)
-    {
-        if (id.Length == 15) return SalesforceIds.To18(id);
-        var head = id[..15].ToCharArray();
-        for (var block = 0; block < 3; block++)
-        {
-            var bits = SuffixAlphabet.IndexOf(char.ToUpperInvariant(id[15 + block]));
-            if (bits < 0) return null;
-            for (var i = 0; i < 5; i++)
-            {
-                ref var c = ref head[block * 5 + i];
-                var upper = (bits & (1 << i)) != 0;
-                if (upper && !char.IsAsciiLetter(c)) return null;
-                c = upper ? char.ToUpperInvariant(c) : char.ToLowerInvariant(c);
-            }
-        }
-        return SalesforceIds.To18(new string(head));
-    }
+    private static string? CanonicalId(string id) => SalesforceIds.Canonical(id);
 
     private static string CanonicalIdOrSelf(string id) => SalesforceIds.IsId(id) ? CanonicalId(id) ?? id : id;
 }

@@ -28,7 +28,8 @@ public enum PersonActivitySummary
 /// <summary>
 /// What a person (or every contact of an account) did lately, fresh from Marketo's activity log: emails, web visits,
 /// interesting moments, sales emails, calls and campaigns, newest first per person; or one row per person per ISO week
-/// with counts per category. The same question within minutes is answered from the connection's cache at no call.
+/// with counts per category. The same question within minutes is answered from the instance's cache at no call
+/// (-NoCache reads afresh).
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "PersonActivity", DefaultParameterSetName = PersonSet)]
 [OutputType(typeof(PersonActivity), typeof(PersonActivityWeek))]
@@ -42,8 +43,8 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
     public long[] MarketoId { get; set; } = [];
 
-    /// <summary>Emails of synced people (every synced record with the email).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = EmailSet)]
+    /// <summary>Emails of synced people (every synced record with the email); also by property name (Import-Csv rows with an Email column).</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = EmailSet)]
     [AllowEmptyString]
     public string[] Email { get; set; } = [];
 
@@ -74,6 +75,10 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public PersonActivitySummary? Summary { get; set; }
 
+    /// <summary>Read Marketo afresh whatever the cache holds (what is read refreshes the cache).</summary>
+    [Parameter]
+    public SwitchParameter NoCache { get; set; }
+
     private readonly List<FeedPerson> _people = [];
 
     protected override void BeginProcessing()
@@ -90,6 +95,13 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
                 { RecommendedAction = "Give -Since the earlier time and -Until the later one." },
             });
         }
+        // A weekly summary of only the newest rows of each person would count part of the weeks as if it were all of them.
+        if (Summary is not null && First is not null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-First cannot be used with -Summary Weekly."), "FirstWithSummary", ErrorCategory.InvalidArgument, First)
+            {
+                ErrorDetails = new ErrorDetails("-First cannot be used with -Summary Weekly: the weekly counts are of every activity in the window, and the newest few would count only part of them.")
+                { RecommendedAction = "Leave out -First, or narrow the window with -Since and -Until." },
+            });
         if (sinceAt is { } future && future > DateTimeOffset.Now.AddMinutes(10))
             ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Since ({future.UtcDateTime:u}) is in the future."), "SinceInFuture", ErrorCategory.InvalidArgument, Since)
             {
@@ -153,6 +165,7 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
             Categories = categories,
             TypeNames = ActivityType?.Where(t => !string.IsNullOrWhiteSpace(t)).ToList() is { Count: > 0 } names ? names : null,
             First = First,
+            NoCache = NoCache.IsPresent,
         };
         var feed = Session.ActivityFeed;
         try
