@@ -221,8 +221,11 @@ public sealed class SalesSyncSession : IDisposable
     public IAsyncEnumerable<Marketo.MarketoListInfo> GetMarketoListsAsync(Marketo.MarketoListQuery query, CancellationToken cancellationToken) =>
         new Marketo.MarketoLists(Marketo).ReadAsync(query, cancellationToken);
 
-    /// <summary>Recorded sync runs, newest first.</summary>
-    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
+    /// <summary>Recorded sync runs, newest first (without watch polls when <paramref name="excludeWatch"/>).</summary>
+    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null, bool excludeWatch = false) => Store.Runs.History(last, excludeWatch).ToList();
+
+    /// <summary>How many sync runs are recorded (without watch polls when <paramref name="excludeWatch"/>).</summary>
+    public int CountSyncRuns(bool excludeWatch = false) => Store.Runs.Count(excludeWatch);
 
     /// <summary>Creates what is missing of SalesSync's three custom activity types in Marketo and approves them (nothing with whatIf).</summary>
     public async Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken)

@@ -125,7 +125,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             // The instance's usage (every integration's calls) is read by the first poll and the first of each new Marketo day: 1 call a day.
             var readUsage = usageReadOn != budget.Day;
             usageReadOn = budget.Day;
-            var poll = new SyncOptions { ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipOpportunityRefresh = step is not SalesforceStep.Opportunities };
+            var poll = new SyncOptions { Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipOpportunityRefresh = step is not SalesforceStep.Opportunities };
             var people = new PeopleSync(marketo, salesforce, store).RunAsync(poll, ct);
             var busy = false;
             await using (var e = people.GetAsyncEnumerator(ct))

@@ -83,6 +83,11 @@ public class WatchTests
         Assert.True(60 * 3 <= 180 && 20 * polls.Take(3).Sum(p => p.SalesforceCalls) <= 120);
         // One run record per poll, each a completed incremental run: Get-SalesSyncRun shows them.
         Assert.Equal(polls.Select(p => p.Run!.RunId).OrderDescending(), session.GetSyncRuns(polls.Count).Select(r => r.RunId));
+        // Each is marked as a watch poll, so the history reads without them; the full pass before the watch is not one.
+        Assert.All(session.GetSyncRuns(polls.Count), r => Assert.True(r.Watch));
+        var manual = Assert.Single(session.GetSyncRuns(excludeWatch: true));
+        Assert.Equal(("Full", false), (manual.Mode, manual.Watch));
+        Assert.Equal((polls.Count + 1, 1), (session.CountSyncRuns(), session.CountSyncRuns(excludeWatch: true)));
 
         // SalesSync's daily budget: polling stops before a poll would spend past it, with a warning.
         session.Marketo.Gate.Budget.Limit = session.Marketo.Gate.Budget.Used + 7;
