@@ -138,6 +138,8 @@ public sealed class SalesSyncSession : IDisposable
             if (gate.Settings != settings.MarketoLimits with { Window = gate.Window })
                 observer.Warning($"Marketo limits for {MarketoRateGate.InstanceKey(settings.MarketoUri)} change to {settings.MarketoLimits.CallsPerWindow} calls/20 s, {settings.MarketoLimits.ConcurrentCalls} in flight, {settings.MarketoLimits.DailyCallBudget} calls/day for every connection to it in this process (they were {gate.Settings.CallsPerWindow}, {gate.Settings.ConcurrentCalls}, {gate.Settings.DailyCallBudget}).");
             gate.Apply(settings.MarketoLimits);
+            // SalesSync's count of the Marketo day lives in the database too: a process started later (a scheduled watch) continues it.
+            if (OnDatabase(() => store.Store.Settings.MarketoDay) is { } day) gate.Budget.Continue(day.Day, day.Used);
             return new SalesSyncSession(settings, marketo, salesforce, store);
         }
         catch
@@ -153,8 +155,33 @@ public sealed class SalesSyncSession : IDisposable
     /// Runs the people sync (<see cref="SyncOptions"/>) and streams what it does: each changed person
     /// when asked, then the run. Cancelling stops between calls and leaves the run resumable.
     /// </summary>
-    public IAsyncEnumerable<SyncOutput> SyncPeopleAsync(SyncOptions options, CancellationToken cancellationToken) =>
-        new PeopleSync(Marketo, Salesforce, Store).RunAsync(options, cancellationToken);
+    public async IAsyncEnumerable<SyncOutput> SyncPeopleAsync(SyncOptions options, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var output in new PeopleSync(Marketo, Salesforce, Store).RunAsync(options, cancellationToken).ConfigureAwait(false))
+                yield return output;
+        }
+        finally
+        {
+            SaveMarketoDay();
+        }
+    }
+
+    /// <summary>Stores SalesSync's Marketo count of the day (end of each run and poll: cheap, and a crash loses at most one run's calls).</summary>
+    internal void SaveMarketoDay()
+    {
+        var budget = Marketo.Gate.Budget;
+        try
+        {
+            Store.Settings.SaveMarketoDay(budget.Day, budget.Used);
+        }
+        catch (LiteDB.LiteException e)
+        {
+            // The count is a guard for later processes; a database that cannot take it now must not fail the sync.
+            EngineObserver.Current.Verbose($"SalesSync's Marketo call count was not stored: {e.Message}");
+        }
+    }
 
     /// <summary>
     /// Start-SalesSync -Watch: an incremental run every interval, one Salesforce-side step per poll in turns, pending
@@ -194,8 +221,11 @@ public sealed class SalesSyncSession : IDisposable
     public IAsyncEnumerable<Marketo.MarketoListInfo> GetMarketoListsAsync(Marketo.MarketoListQuery query, CancellationToken cancellationToken) =>
         new Marketo.MarketoLists(Marketo).ReadAsync(query, cancellationToken);
 
-    /// <summary>Recorded sync runs, newest first.</summary>
-    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null) => Store.Runs.History(last).ToList();
+    /// <summary>Recorded sync runs, newest first (without watch polls when <paramref name="excludeWatch"/>).</summary>
+    public IReadOnlyList<SyncRunResult> GetSyncRuns(int? last = null, bool excludeWatch = false) => Store.Runs.History(last, excludeWatch).ToList();
+
+    /// <summary>How many sync runs are recorded (without watch polls when <paramref name="excludeWatch"/>).</summary>
+    public int CountSyncRuns(bool excludeWatch = false) => Store.Runs.Count(excludeWatch);
 
     /// <summary>Creates what is missing of SalesSync's three custom activity types in Marketo and approves them (nothing with whatIf).</summary>
     public async Task<IReadOnlyList<Activities.ActivityTypeStatus>> InstallActivityTypesAsync(bool whatIf, CancellationToken cancellationToken)

@@ -15,10 +15,10 @@ try {
     Start-SalesSync | Out-Null   # the first opt-out step and reminder pass (first-run reads) happen here, not in the watch
     $stats = { Invoke-RestMethod "$($sandbox.Control)stats" }
     $before = & $stats
-    $runsBefore = @(Get-SalesSyncRun).Count
+    $runsBefore = @(Get-SalesSyncRun -All).Count
     Start-SalesSync -Watch -Interval ([TimeSpan]::FromSeconds($IntervalSeconds)) -For ([TimeSpan]::FromSeconds($Seconds)) -InformationAction SilentlyContinue
     $after = & $stats
-    $runs = @(Get-SalesSyncRun -Last (@(Get-SalesSyncRun).Count - $runsBefore))
+    $runs = @(Get-SalesSyncRun -Last (@(Get-SalesSyncRun -All).Count - $runsBefore))
     $polls = $runs.Count
     $marketo = $after.marketo.totalCalls - $before.marketo.totalCalls
     $salesforce = $after.salesforce.totalCalls - $before.salesforce.totalCalls

@@ -45,7 +45,7 @@ Describe 'Start-SalesSync -Watch' {
 
     It 'watches for -For, streams a change made during it with -PassThru, and records each poll as a run' {
         $person = Get-SyncedPerson | Select-Object -First 1
-        $runsBefore = @(Get-SalesSyncRun).Count
+        $runsBefore = @(Get-SalesSyncRun -All).Count
         $job = Start-DelayedChange $person.MarketoId 'Changed during the watch' 1.5
         $clock = [Diagnostics.Stopwatch]::StartNew()
         $changes = @(Start-SalesSync -Watch -Interval 00:00:01 -For 00:00:05 -PassThru -InformationVariable info -InformationAction SilentlyContinue)
@@ -56,10 +56,26 @@ Describe 'Start-SalesSync -Watch' {
         $changed[0].Change | Should -Be 'Updated'
         $changed[0].Title | Should -Be 'Changed during the watch'
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'Changed during the watch'
-        $polls = @(Get-SalesSyncRun).Count - $runsBefore
+        $polls = @(Get-SalesSyncRun -All).Count - $runsBefore
         $polls | Should -BeGreaterOrEqual 4
         (Get-SalesSyncRun -Last 1).Mode | Should -Be 'Incremental'
+        # Each poll's run is marked as a watch poll; the full pass before it is not.
+        @(Get-SalesSyncRun -Last $polls | Where-Object Watch -NE $true).Count | Should -Be 0
+        @(Get-SalesSyncRun -All)[-1].Watch | Should -BeFalse
         "$info" | Should -BeLike "Watch ended (end time * reached): $polls polls, 0 added, 1 updated, 0 removed;*"
+    }
+
+    It 'lists at most the newest 20 runs by default, every run with -All, and leaves watch polls out with -ExcludeWatch' {
+        $all = @(Get-SalesSyncRun -All)
+        $runs = @(Get-SalesSyncRun)
+        $runs.Count | Should -Be ([math]::Min(20, $all.Count))
+        $runs.RunId | Should -Be ($all | Select-Object -First $runs.Count).RunId
+        @(Get-SalesSyncRun -Last 3).Count | Should -Be 3
+        $manual = @(Get-SalesSyncRun -All -ExcludeWatch)
+        $manual.Count | Should -Be @($all | Where-Object Watch -EQ $false).Count
+        $manual.Count | Should -BeLessThan $all.Count
+        @($manual | Where-Object Watch).Count | Should -Be 0
+        { Get-SalesSyncRun -All -Last 5 -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
     }
 
     It 'ends when the pipeline stops, and the next start goes on from there' {

@@ -30,6 +30,25 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
         get { lock (_gate) { Roll(); return _used; } }
     }
 
+    /// <summary>The current Marketo day (US Central date).</summary>
+    public DateOnly Day
+    {
+        get { lock (_gate) { Roll(); return _day; } }
+    }
+
+    /// <summary>
+    /// Continues a count kept in the database by an earlier process (or another database of the instance): the day's
+    /// count never goes down, so a watch restarted by a scheduler does not start the day from 0. Another day's count is ignored.
+    /// </summary>
+    public void Continue(DateOnly day, int used)
+    {
+        lock (_gate)
+        {
+            Roll();
+            if (day == _day && used > _used) _used = used;
+        }
+    }
+
     /// <summary>Takes one call from the budget; false when it is spent.</summary>
     public bool TryConsume()
     {

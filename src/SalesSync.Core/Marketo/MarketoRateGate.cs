@@ -74,6 +74,12 @@ internal sealed class MarketoRateGate : IDisposable
     /// <summary>The gate of an instance if one exists (for tests and diagnostics).</summary>
     public static MarketoRateGate? Find(Uri instance) => Gates.TryGetValue(InstanceKey(instance), out var gate) ? gate : null;
 
+    /// <summary>Drops an instance's gate so the next connection makes a new one, as a new process would (for tests; dispose its sessions first).</summary>
+    internal static void Forget(Uri instance)
+    {
+        if (Gates.TryRemove(InstanceKey(instance), out var gate)) gate.Dispose();
+    }
+
     /// <summary>
     /// The key of an instance: its host (punycode, lower case, no trailing dot) and non-default port; every
     /// loopback spelling (localhost, 127.0.0.1, [::1]) is one host. Different names that DNS maps to one

@@ -7,6 +7,7 @@ namespace SalesSync.Core.Store;
 internal sealed class SettingsStore(SyncStore store)
 {
     private const string ActivitiesId = "activities";
+    private const string MarketoDayId = "marketoDay";
     private readonly ILiteCollection<BsonDocument> _settings = store.Database.GetCollection("settings");
 
     public ActivitySettings Activities
@@ -54,5 +55,18 @@ internal sealed class SettingsStore(SyncStore store)
             ["reminderSyncChangedBy"] = saved.ReminderSyncChangedBy,
         });
         return saved;
+    }
+
+    /// <summary>SalesSync's own Marketo calls on the Marketo day recorded (null: none recorded), so a new process continues the count.</summary>
+    public (DateOnly Day, int Used)? MarketoDay =>
+        _settings.FindById(MarketoDayId) is { } doc && DateOnly.TryParseExact(Bson.Text(doc, "day"), "yyyy-MM-dd", out var day) && doc["used"].IsInt32
+            ? (day, doc["used"].AsInt32)
+            : null;
+
+    /// <summary>Records the day's count; one small upsert, skipped when it would not grow what is stored.</summary>
+    public void SaveMarketoDay(DateOnly day, int used)
+    {
+        if (MarketoDay is { } stored && stored.Day == day && stored.Used >= used) return;
+        _settings.Upsert(new BsonDocument { ["_id"] = MarketoDayId, ["day"] = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["used"] = used });
     }
 }

@@ -18,12 +18,18 @@ internal sealed class SyncRunStore(SyncStore store)
 
     public void Save(SyncRunResult run) => _runs.Upsert(ToDocument(run));
 
-    /// <summary>Newest first.</summary>
-    public IEnumerable<SyncRunResult> History(int? last = null)
+    /// <summary>Newest first; without watch polls when <paramref name="excludeWatch"/>.</summary>
+    public IEnumerable<SyncRunResult> History(int? last = null, bool excludeWatch = false)
     {
-        var runs = _runs.Query().OrderByDescending("_id");
+        var query = _runs.Query();
+        // Runs recorded before the flag existed have no "watch" field: they were not marked, so they stay.
+        if (excludeWatch) query = query.Where(LiteDB.Query.Not("watch", true));
+        var runs = query.OrderByDescending("_id");
         return (last is { } n ? runs.Limit(n) : runs).ToList().Select(ToRun);
     }
+
+    /// <summary>How many runs are recorded (optionally without watch polls).</summary>
+    public int Count(bool excludeWatch = false) => excludeWatch ? _runs.Count(LiteDB.Query.Not("watch", true)) : _runs.Count();
 
     public SyncRunResult? Latest => History(1).FirstOrDefault();
 
@@ -35,6 +41,7 @@ internal sealed class SyncRunStore(SyncStore store)
         ["_id"] = r.RunId,
         ["mode"] = r.Mode,
         ["strategy"] = r.Strategy,
+        ["watch"] = r.Watch,
         ["status"] = r.Status.ToString(),
         ["startedAt"] = r.StartedAt.UtcDateTime,
         ["endedAt"] = r.EndedAt is { } e ? new BsonValue(e.UtcDateTime) : BsonValue.Null,
@@ -76,6 +83,7 @@ internal sealed class SyncRunStore(SyncStore store)
         RunId = d["_id"].AsInt32,
         Mode = d["mode"].AsString,
         Strategy = d["strategy"].AsString,
+        Watch = d["watch"].IsBoolean && d["watch"].AsBoolean,
         Status = Enum.Parse<SyncRunStatus>(d["status"].AsString),
         StartedAt = Bson.Utc(d["startedAt"]),
         EndedAt = d["endedAt"].IsDateTime ? Bson.Utc(d["endedAt"]) : null,

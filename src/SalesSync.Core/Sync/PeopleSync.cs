@@ -193,7 +193,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (start is Start.Incremental or Start.ResumeIncremental)
         {
             var callsBefore = invocationCalls;
-            var incremental = IncrementalStart(start, latest!, out var note);
+            var incremental = IncrementalStart(start, latest!, options.Watch, out var note);
             observer.Verbose(note);
             if (start == Start.Incremental && SourceGiven(options))
             {
@@ -451,7 +451,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     }
 
     /// <summary>The incremental run to continue (an unfinished one) or to start after the latest completed run.</summary>
-    private SyncRunResult IncrementalStart(Start start, SyncRunResult latest, out string note)
+    private SyncRunResult IncrementalStart(Start start, SyncRunResult latest, bool watch, out string note)
     {
         if (start == Start.ResumeIncremental)
         {
@@ -467,6 +467,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             DeletesToken = latest.DeletesToken,
             SalesforceSince = latest.SalesforceSince,
             WatermarkAt = WatermarkTakenAt(latest),
+            Watch = watch,
         };
         _runs.Save(run);
         note = $"Sync run {run.RunId}: incremental, from the activity log since run {latest.RunId} (lead changes; conversions, owner changes and merges; deletes), touched people fetched by id.";

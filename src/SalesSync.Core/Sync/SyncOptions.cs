@@ -64,8 +64,11 @@ public sealed record SyncOptions
     /// <summary>Yield every changed person as the sync applies it.</summary>
     public bool ReportChanges { get; init; }
 
-    /// <summary>A watch poll (<see cref="WatchLoop"/>): today's usage is not read again (the watch reads it once a Marketo day).</summary>
+    /// <summary>A watch poll after the first of the Marketo day (<see cref="WatchLoop"/>): today's usage is not read again (the watch reads it once a Marketo day, on that day's first poll).</summary>
     internal bool SkipUsageRead { get; init; }
+
+    /// <summary>A watch poll (<see cref="WatchLoop"/>): its new incremental run is marked <see cref="SyncRunResult.Watch"/>.</summary>
+    internal bool Watch { get; init; }
 
     /// <summary>A watch poll whose Salesforce share goes to another step: the opportunity refresh waits (its watermark stays) for a later poll.</summary>
     internal bool SkipOpportunityRefresh { get; init; }

@@ -48,6 +48,9 @@ public sealed record SyncRunResult
     public required int RunId { get; init; }
     public required string Mode { get; init; }
     public required string Strategy { get; init; }
+
+    /// <summary>A poll of Start-SalesSync -Watch (one run per poll), so the history can be read without them.</summary>
+    public bool Watch { get; init; }
     public SyncRunStatus Status { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }

@@ -46,8 +46,8 @@ public sealed record WatchEnded(int Polls, long Added, long Updated, long Remove
 /// <summary>
 /// Start-SalesSync -Watch: every interval, one incremental run of the people sync (a run record per poll, so
 /// Get-SalesSyncRun and Get-SalesSyncStatus see each), then one Salesforce-side step, then pending activity deliveries.
-/// An idle poll reads Marketo's three activity streams (lead changes, activities 21/23/32, deleted leads: 3 calls, no
-/// usage read) and spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
+/// An idle poll reads Marketo's three activity streams (lead changes, activities 21/23/32, deleted leads: 3 calls; the
+/// first poll and the first of each Marketo day also read the instance's usage, 1 call) and spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
 /// reminder step 1) take turns, one per poll, so a Salesforce-side change is local within as many intervals as there
 /// are steps on. Every applied page moves its watermark, so a cancelled or killed watch resumes on the next start
 /// (its last poll's run is resumed). Polling pauses before SalesSync's daily Marketo budget would run out (until the
@@ -97,6 +97,9 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         var marketoAtStart = marketo.CallsMade;
         var salesforceAtStart = salesforce?.CallsMade ?? 0;
         var pausedForBudget = false;
+        WatchPoll? lastPoll = null;
+        SyncRunResult? lastRun = null;
+        DateOnly? usageReadOn = null;
         while (true)
         {
             var now = DateTimeOffset.UtcNow;
@@ -108,7 +111,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
                 if (!pausedForBudget)
                     observer.Warning($"The watch stops polling: SalesSync has used {budget.Used:N0} of its {budget.Limit:N0} Marketo calls for today. It polls again when the Marketo day turns ({budget.NextReset:u}).");
                 pausedForBudget = true;
-                Report(null, null, budget.NextReset, "paused for SalesSync's daily Marketo budget");
+                Report(lastPoll, lastRun, budget.NextReset, "paused for SalesSync's daily Marketo budget");
                 if (!await WaitUntilAsync(budget.NextReset.AddSeconds(1), ct).ConfigureAwait(false)) break;
                 continue;
             }
@@ -119,7 +122,10 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             var (marketoBefore, salesforceBefore) = (marketo.CallsMade, salesforce?.CallsMade ?? 0);
             polls++;
             SyncRunResult? run = null;
-            var poll = new SyncOptions { ReportChanges = options.ReportChanges, SkipUsageRead = true, SkipOpportunityRefresh = step is not SalesforceStep.Opportunities };
+            // The instance's usage (every integration's calls) is read by the first poll and the first of each new Marketo day: 1 call a day.
+            var readUsage = usageReadOn != budget.Day;
+            usageReadOn = budget.Day;
+            var poll = new SyncOptions { Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipOpportunityRefresh = step is not SalesforceStep.Opportunities };
             var people = new PeopleSync(marketo, salesforce, store).RunAsync(poll, ct);
             var busy = false;
             await using (var e = people.GetAsyncEnumerator(ct))
@@ -156,6 +162,8 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             }
             var done = new WatchPoll(polls, now, run,
                 marketo.CallsMade - marketoBefore, (salesforce?.CallsMade ?? 0) - salesforceBefore, step?.ToString() ?? "None");
+            (lastPoll, lastRun) = (done, run);
+            session.SaveMarketoDay();
             yield return new WatchPolled(done);
 
             if (run is { Status: SyncRunStatus.Stopped, StopReason: SyncStopReason.Quota })

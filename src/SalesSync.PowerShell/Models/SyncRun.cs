@@ -8,6 +8,8 @@ public sealed class SyncRun
     public int RunId { get; init; }
     public string Mode { get; init; } = "";
     public string Strategy { get; init; } = "";
+    /// <summary>True for a poll of Start-SalesSync -Watch (one run per poll); Get-SalesSyncRun -ExcludeWatch leaves them out.</summary>
+    public bool Watch { get; init; }
     public string Status { get; init; } = "";
     public long Added { get; init; }
     public long Updated { get; init; }
@@ -47,6 +49,7 @@ public sealed class SyncRun
         RunId = r.RunId,
         Mode = r.Mode,
         Strategy = r.Strategy,
+        Watch = r.Watch,
         Status = r.Status.ToString(),
         Added = r.Added,
         Updated = r.Updated,

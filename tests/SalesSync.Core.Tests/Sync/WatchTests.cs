@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using SalesSync.Core.Diagnostics;
+using SalesSync.Core.Marketo;
 using SalesSync.Core.People;
 using SalesSync.Core.Reminders;
 using SalesSync.Core.Sync;
@@ -66,20 +67,27 @@ public class WatchTests
         var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
         Assert.True(polls.Count >= 6, $"{polls.Count} polls");
         Assert.All(polls, p => Assert.Equal(SyncRunStatus.Completed, p.Run!.Status));
-        Assert.All(polls, p => Assert.Equal(3, p.MarketoCalls));
+        // The first poll also reads the instance's usage (once a Marketo day); the others read only the three streams.
+        Assert.Equal([4L], polls.Take(1).Select(p => p.MarketoCalls));
+        Assert.All(polls.Skip(1), p => Assert.Equal(3, p.MarketoCalls));
         Assert.All(polls, p => Assert.InRange(p.SalesforceCalls, 1, 2));
         // Salesforce's steps take turns: opportunity refresh (2), opt-out step (2), reminder pass (1).
         Assert.Equal(["Opportunities", "OptOuts", "Reminders"], polls.Take(3).Select(p => p.SalesforceStep));
         Assert.Equal([2L, 2, 1], polls.Take(3).Select(p => p.SalesforceCalls));
-        // The services' own counts agree: only the three activity streams on Marketo, nothing else (no usage read).
+        // The services' own counts agree: the three activity streams on Marketo and one usage read, nothing else.
         var stats = await sb.StatsAsync();
         Assert.Equal(3L * polls.Count, await ActivityStreamCallsAsync(sb) - streamsBefore);
-        Assert.Equal(3L * polls.Count, stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore);
+        Assert.Equal(3L * polls.Count + 1, stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore);
         Assert.Equal(polls.Sum(p => p.SalesforceCalls), stats["salesforce"]!["totalCalls"]!.GetValue<long>() - salesforceBefore);
         // An idle hour at 60 s: 60 polls, 20 turns of the three Salesforce steps.
         Assert.True(60 * 3 <= 180 && 20 * polls.Take(3).Sum(p => p.SalesforceCalls) <= 120);
         // One run record per poll, each a completed incremental run: Get-SalesSyncRun shows them.
         Assert.Equal(polls.Select(p => p.Run!.RunId).OrderDescending(), session.GetSyncRuns(polls.Count).Select(r => r.RunId));
+        // Each is marked as a watch poll, so the history reads without them; the full pass before the watch is not one.
+        Assert.All(session.GetSyncRuns(polls.Count), r => Assert.True(r.Watch));
+        var manual = Assert.Single(session.GetSyncRuns(excludeWatch: true));
+        Assert.Equal(("Full", false), (manual.Mode, manual.Watch));
+        Assert.Equal((polls.Count + 1, 1), (session.CountSyncRuns(), session.CountSyncRuns(excludeWatch: true)));
 
         // SalesSync's daily budget: polling stops before a poll would spend past it, with a warning.
         session.Marketo.Gate.Budget.Limit = session.Marketo.Gate.Budget.Used + 7;
@@ -89,7 +97,39 @@ public class WatchTests
         Assert.Equal(2, outputs.OfType<WatchPolled>().Count());
         Assert.Single(observer.Messages, m => m.StartsWith("WARNING: The watch stops polling: SalesSync has used", StringComparison.Ordinal));
         Assert.Contains(observer.Messages, m => m.StartsWith("PROGRESS: ", StringComparison.Ordinal) && m.Contains("watermark age", StringComparison.Ordinal) && m.Contains("Marketo calls today", StringComparison.Ordinal));
+        // Paused after polls, the progress still names the last one.
+        var paused = observer.Messages.Where(m => m.StartsWith("PROGRESS: ", StringComparison.Ordinal) && m.Contains("paused for SalesSync's daily Marketo budget", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(paused);
+        Assert.All(paused, m => Assert.Contains("last poll ", m, StringComparison.Ordinal));
         session.Marketo.Gate.Budget.Limit = 0;
+    }
+
+    [Fact]
+    public async Task ANewProcessContinuesTheDaysMarketoCountAndItsWatchReadsUsageOnlyOnItsFirstPoll()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "60", "--seed", "73");
+        var (first, temp) = await SyncedAsync(sb, salesforce: false);
+        using var _ = temp;
+        var used = first.MarketoCallsToday;
+        Assert.True(used > 0);
+        first.Dispose();
+        // A new process: the instance's gate (and the day's count in memory) is gone; the database keeps the count.
+        MarketoRateGate.Forget(sb.Marketo);
+        using var second = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: false), CancellationToken.None);
+        Assert.NotSame(first.Marketo.Gate, second.Marketo.Gate);
+        Assert.Equal(used, second.MarketoCallsToday);
+
+        var usageBefore = await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json");
+        var outputs = await WatchAsync(second, new WatchOptions { Interval = TimeSpan.FromMilliseconds(100), Until = DateTimeOffset.UtcNow.AddSeconds(1) });
+        var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
+        Assert.True(polls.Count >= 3, $"{polls.Count} polls");
+        Assert.Equal(1, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageBefore);
+        Assert.Equal(4, polls[0].MarketoCalls);
+        Assert.All(polls.Skip(1), p => Assert.Equal(3, p.MarketoCalls));
+        Assert.NotNull(second.MarketoInstanceCallsToday);
+        // Each poll stores the count: what the database holds is the day's count so far.
+        Assert.Equal(used + polls.Sum(p => p.MarketoCalls), second.MarketoCallsToday);
+        Assert.Equal((second.Marketo.Gate.Budget.Day, second.MarketoCallsToday), second.Store.Settings.MarketoDay);
     }
 
     [Fact]
