@@ -60,35 +60,41 @@ internal static class OwnerDirectory
         var known = directory.Find(LiteDB.Query.EQ("found", true)).ToList();
         var people = PeopleByOwner(store);
         var inactive = known.Where(d => d["isActive"].IsBoolean && !d["isActive"].AsBoolean)
-            .Select(d => new InactiveOwner(d["_id"].AsString, Bson.Text(d, "name"), Bson.Text(d, "email"), people.Count(LiteDB.Query.EQ("ownerId", d["_id"].AsString))))
+            .Select(d => new InactiveOwner(d["_id"].AsString, Bson.Text(d, "name"), Bson.Text(d, "email"), PeopleOwnedBy(people, d["_id"].AsString)))
             .ToList();
         var listed = inactive.OrderByDescending(o => o.People).ThenBy(o => o.Name, StringComparer.OrdinalIgnoreCase).Take(DataQualitySection.ListLimit).ToList();
         return new OwnerQuality(known.Count, inactive.Count, listed, checkedAt ?? known.Select(d => (DateTimeOffset?)Bson.Utc(d["checkedAt"])).Max());
     }
 
+    /// <summary>People owned by an 18-character id, stored in either form (Marketo may hold the 15-character one).</summary>
+    private static long PeopleOwnedBy(ILiteCollection<BsonDocument> people, string id18) =>
+        people.Count(LiteDB.Query.EQ("ownerId", id18)) + people.Count(LiteDB.Query.EQ("ownerId", id18[..15]));
+
     /// <summary>The owner's name as Salesforce last gave it (this directory, else the sync's owner names); null when unknown.</summary>
     public static string? NameOf(SyncStore store, string ownerId)
     {
-        if (SalesforceIds.To18(ownerId) is not { } id) return null;
+        if (!SalesforceIds.IsId(ownerId) || SalesforceIds.To18(ownerId) is not { } id) return null;
         if (store.Database.CollectionExists(Collection) && store.Database.GetCollection(Collection).FindById(id) is { } doc && Bson.Text(doc, "name") is { } name)
             return name;
         return store.Database.CollectionExists("people_owners") ? store.People.FindOwner(id)?.Name : null;
     }
 
     /// <summary>
-    /// The distinct user ids owning synced people (18 characters), one seek on the ownerId index per owner: the next
-    /// key after the last one found, so a million people with sixty owners cost sixty lookups.
+    /// The distinct user ids (005...) owning synced people, in their 18-character form: one range seek on the ownerId
+    /// index per owner, from just past the last id found (ids are letters and digits, so id + "!" sorts after the id and
+    /// before any longer id it begins), loading one person per owner. A greater-than filter would scan the index from its
+    /// start each time; this way a million people with sixty owners cost sixty seeks (about 0.1 ms each).
     /// </summary>
     internal static List<string> DistinctOwnerIds(SyncStore store)
     {
         var people = PeopleByOwner(store);
         var ids = new SortedSet<string>(StringComparer.Ordinal);
-        var after = "";
-        while (people.Query().Where(LiteDB.Query.GT("ownerId", after)).OrderBy("$.ownerId").Select("$.ownerId").Limit(1).FirstOrDefault() is { } row
-               && row["ownerId"].IsString)
+        var after = UserPrefix;
+        while (people.Find(LiteDB.Query.Between("ownerId", after + "!", "006"), 0, 1).FirstOrDefault() is { } row
+               && row["ownerId"].IsString && row["ownerId"].AsString != after)
         {
             after = row["ownerId"].AsString;
-            if (SalesforceIds.To18(after) is { } id && id.StartsWith(UserPrefix, StringComparison.Ordinal)) ids.Add(id);
+            if (SalesforceIds.IsId(after) && SalesforceIds.To18(after) is { } id) ids.Add(id);
         }
         return ids.ToList();
     }
