@@ -23,8 +23,9 @@ namespace SalesSync.Core.Report;
 /// <para>
 /// Persistence: <see cref="ApiUsageRecorder"/> tallies in memory and adds its tally to the stored one each second it has
 /// something (and when a command ends and the connection closes). Counts are added, so successive processes on one
-/// database merge; the per-second tallies (3,600 counters per UTC hour document) are kept for today and yesterday only,
-/// and each flush recomputes the windows of the days it touched from them. A crash loses at most the unflushed second.
+/// database merge; the per-second tallies (3,600 counters per UTC hour document) are kept for today and yesterday only.
+/// A day's windows are read from them while they are kept, and stored with the day when a command ends, at most once a
+/// minute besides, and before its tallies are dropped. A crash loses at most the unflushed second.
 /// </para>
 /// </summary>
 internal static class ApiUsageLedger
@@ -46,16 +47,21 @@ internal static class ApiUsageLedger
         int? orgLimit = null;
         if (store.Database.CollectionExists(DaysCollection))
         {
+            // Days whose per-second tallies are still kept get their windows from them: exact even between stores of the windows.
+            var seconds = store.Database.CollectionExists(SecondsCollection) ? store.Database.GetCollection(SecondsCollection) : null;
+            var windowDays = seconds is null ? [] : TalliedDays(seconds);
             var found = store.Database.GetCollection(DaysCollection).Find(LiteDB.Query.GTE("_id", DayId(DailyCallBudget.DayOf(since))));
             foreach (var doc in found.OrderBy(d => d["_id"].AsString, StringComparer.Ordinal))
             {
+                var day = DateOnly.ParseExact(doc["_id"].AsString, "yyyy-MM-dd", CultureInfo.InvariantCulture);
                 days.Add(new ApiUsageDay(
-                    DateOnly.ParseExact(doc["_id"].AsString, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    day,
                     Long(doc, "marketoCalls"), LongOrNull(doc, "instanceCalls"), Long(doc, "bulkBytes"), Long(doc, "salesforceCalls"),
                     LongOrNull(doc, "orgCalls")));
                 if (LongOrNull(doc, "orgLimit") is { } limit) orgLimit = (int)limit; // the newest day's reading wins
-                if (doc["windows"].IsArray)
-                    windows.AddRange(doc["windows"].AsArray.Select(w => new BusyWindow(Bson.Utc(w["start"]), w["calls"].AsInt32)).Where(w => w.Start >= since));
+                var dayWindows = windowDays.Contains(day) ? WindowsOf(seconds!, day)
+                    : doc["windows"].IsArray ? doc["windows"].AsArray.Select(w => new BusyWindow(Bson.Utc(w["start"]), w["calls"].AsInt32)).ToList() : [];
+                windows.AddRange(dayWindows.Where(w => w.Start >= since));
             }
         }
         return new ApiBudgetSection
@@ -68,8 +74,11 @@ internal static class ApiUsageLedger
         };
     }
 
-    /// <summary>Adds a tally to the stored ledger in one transaction and recomputes the busy windows of the days its calls fall on.</summary>
-    internal static void Add(SyncStore store, UsageTally tally, DateTimeOffset now)
+    /// <summary>
+    /// Adds a tally to the stored ledger in one transaction; with <paramref name="storeWindows"/> also stores the busy windows
+    /// of the days its calls fall on (recomputed from the day's per-second tallies).
+    /// </summary>
+    internal static void Add(SyncStore store, UsageTally tally, DateTimeOffset now, bool storeWindows = true)
     {
         lock (WriteLocks.GetValue(store, _ => new object()))
         {
@@ -85,7 +94,7 @@ internal static class ApiUsageLedger
                 {
                     var day = DailyCallBudget.DayOf(DateTimeOffset.FromUnixTimeSeconds(hour.Key * HourSeconds));
                     if (day < oldestKept) continue; // its windows are settled; a late flush would only make them partial
-                    windowDays.Add(day);
+                    if (storeWindows) windowDays.Add(day);
                     var counts = seconds.FindById(hour.Key) is { } stored && stored["counts"].IsBinary ? stored["counts"].AsBinary : new byte[HourSeconds * 2];
                     foreach (var (second, calls) in hour)
                     {
@@ -116,10 +125,19 @@ internal static class ApiUsageLedger
                         }
                     }
                     if (windowDays.Contains(day))
-                        doc["windows"] = new BsonArray(WindowsOf(seconds, day).Select(w => new BsonDocument { ["start"] = w.Start.UtcDateTime, ["calls"] = w.Calls }));
+                        doc["windows"] = WindowsDocument(WindowsOf(seconds, day));
                     dayDocs.Upsert(doc);
                 }
-                seconds.DeleteMany(LiteDB.Query.LT("_id", DailyCallBudget.StartOf(oldestKept).ToUnixTimeSeconds() / HourSeconds));
+                // Days about to lose their per-second tallies keep their windows.
+                var cutoff = DailyCallBudget.StartOf(oldestKept).ToUnixTimeSeconds() / HourSeconds;
+                var expiring = seconds.Find(LiteDB.Query.LT("_id", cutoff), 0, 1).Any() ? TalliedDays(seconds).Where(d => d < oldestKept) : [];
+                foreach (var day in expiring)
+                {
+                    var doc = dayDocs.FindById(DayId(day)) ?? new BsonDocument { ["_id"] = DayId(day) };
+                    doc["windows"] = WindowsDocument(WindowsOf(seconds, day));
+                    dayDocs.Upsert(doc);
+                }
+                seconds.DeleteMany(LiteDB.Query.LT("_id", cutoff));
                 database.Commit();
             }
             catch
@@ -129,6 +147,13 @@ internal static class ApiUsageLedger
             }
         }
     }
+
+    private static BsonArray WindowsDocument(IEnumerable<BusyWindow> windows) =>
+        new(windows.Select(w => new BsonDocument { ["start"] = w.Start.UtcDateTime, ["calls"] = w.Calls }));
+
+    /// <summary>The Marketo days that have per-second tallies stored (at most three: yesterday, today, and one about to go).</summary>
+    private static HashSet<DateOnly> TalliedDays(ILiteCollection<BsonDocument> seconds) =>
+        seconds.Query().Select("$._id").ToEnumerable().Select(d => DailyCallBudget.DayOf(DateTimeOffset.FromUnixTimeSeconds(d["_id"].AsInt64 * HourSeconds))).ToHashSet();
 
     /// <summary>A day's busiest windows from its stored per-second counts.</summary>
     private static IReadOnlyList<BusyWindow> WindowsOf(ILiteCollection<BsonDocument> seconds, DateOnly day)
@@ -234,13 +259,17 @@ internal sealed class ApiUsageRecorder : IDisposable
     private readonly ITimer? _timer;
     private UsageTally _pending = new();
     private bool _disposed;
+    private DateTimeOffset _windowsStoredAt = DateTimeOffset.MinValue;
+
+    /// <summary>How often the timer's flushes also store the days' busy windows (a command's end and dispose always do).</summary>
+    public static readonly TimeSpan WindowsEvery = TimeSpan.FromMinutes(1);
 
     /// <param name="flushEvery">How often a timer stores what was counted (null: only <see cref="Flush"/> and dispose).</param>
     public ApiUsageRecorder(SyncStore store, TimeProvider? time = null, TimeSpan? flushEvery = null)
     {
         _store = store;
         _time = time ?? TimeProvider.System;
-        if (flushEvery is { } every) _timer = _time.CreateTimer(_ => Flush(), null, every, every);
+        if (flushEvery is { } every) _timer = _time.CreateTimer(_ => Flush(windows: false), null, every, every);
     }
 
     public void MarketoCall()
@@ -281,16 +310,19 @@ internal sealed class ApiUsageRecorder : IDisposable
         lock (_pendingLock) _pending.Day(now).Org = (used, limit, now);
     }
 
-    /// <summary>Stores what was counted since the last flush (nothing to do costs no write). Never throws.</summary>
-    public void Flush()
+    /// <summary>
+    /// Stores what was counted since the last flush (nothing to do costs no write) and, unless <paramref name="windows"/> is
+    /// false and they were stored within a minute, the busy windows of the days counted. Never throws.
+    /// </summary>
+    public void Flush(bool windows = true)
     {
         lock (_flushLock)
         {
-            if (!_disposed) FlushLocked();
+            if (!_disposed) FlushLocked(windows);
         }
     }
 
-    private void FlushLocked()
+    private void FlushLocked(bool windows)
     {
         UsageTally taken;
         lock (_pendingLock)
@@ -301,7 +333,11 @@ internal sealed class ApiUsageRecorder : IDisposable
         }
         try
         {
-            ApiUsageLedger.Add(_store, taken, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            // Recomputing a busy day's windows costs tens of milliseconds: not every second.
+            var storeWindows = windows || now - _windowsStoredAt >= WindowsEvery;
+            ApiUsageLedger.Add(_store, taken, now, storeWindows);
+            if (storeWindows) _windowsStoredAt = now;
         }
         catch (Exception e) when (e is LiteException or IOException or UnauthorizedAccessException)
         {
@@ -324,7 +360,7 @@ internal sealed class ApiUsageRecorder : IDisposable
         lock (_flushLock)
         {
             if (_disposed) return;
-            FlushLocked();
+            FlushLocked(windows: true);
             _disposed = true;
         }
     }

@@ -62,6 +62,25 @@ public sealed class CaptureLedgerTests : IDisposable
     }
 
     [Fact]
+    public void ADaysWindowsAreStoredBeforeItsPerSecondTalliesAreDropped()
+    {
+        var day = new DateTimeOffset(2026, 12, 7, 15, 0, 0, TimeSpan.Zero);
+        var time = new ManualTime(day);
+        using var lease = Open();
+        using var recorder = new ApiUsageRecorder(lease.Store, time);
+        Calls(recorder, 7);
+        recorder.Flush(windows: false); // a timer's flush: counts only
+        var expected = new BusyWindow(day, 7);
+        Assert.Equal([expected], ApiUsageLedger.ReadSection(lease.Store, NoCounters, day.AddDays(-1)).BusiestWindows); // from the tallies
+
+        time.Now = day.AddDays(2);
+        recorder.MarketoCall();
+        recorder.Flush(windows: false); // the 7th's tallies leave: its windows are stored first
+        Assert.Empty(lease.Store.Database.GetCollection(ApiUsageLedger.SecondsCollection).Find(LiteDB.Query.LT("_id", day.AddDays(1).ToUnixTimeSeconds() / 3600)));
+        Assert.Equal([expected, new BusyWindow(day.AddDays(2), 1)], ApiUsageLedger.ReadSection(lease.Store, NoCounters, day.AddDays(-1)).BusiestWindows);
+    }
+
+    [Fact]
     public void BusyWindowsSlideOverSecondsDoNotOverlapAndAreAtMostTwenty()
     {
         var start = new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero);
