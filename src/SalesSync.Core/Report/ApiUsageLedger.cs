@@ -348,9 +348,10 @@ internal sealed class ApiUsageRecorder : IDisposable
                 _pending = taken;
             }
         }
-        catch (ObjectDisposedException)
+        catch (Exception)
         {
-            // The database was closed under the session (module removal): nothing more can be stored.
+            // The database was closed under the session (module removal), or failed otherwise: this tally is dropped. Flush
+            // also runs on a timer thread, where an exception would end the process.
         }
     }
 
