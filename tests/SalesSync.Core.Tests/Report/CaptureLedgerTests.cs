@@ -124,6 +124,10 @@ public sealed class CaptureLedgerTests : IDisposable
             var (run, _) = await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest });
             Assert.Equal(SyncRunStatus.Completed, run.Status);
             await foreach (var _ in session.SyncOptOutsAsync(whatIf: false, CancellationToken.None)) { }
+            // A command's calls (here Get-MarketoList's) are stored when its lease ends, without waiting for the timer.
+            using (session.Use())
+                await session.GetMarketoListsAsync(new SalesSync.Core.Marketo.MarketoListQuery(true, false), CancellationToken.None).ToListAsync();
+            Assert.Equal(session.Marketo.CallsMade, ApiUsageLedger.ReadSection(session.Store, NoCounters, since).Days.Sum(d => d.MarketoCalls));
             marketoCalls = session.Marketo.CallsMade;
             salesforceCalls = session.Salesforce!.CallsMade;
         }
