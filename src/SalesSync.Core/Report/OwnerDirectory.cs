@@ -6,7 +6,11 @@ using SalesSync.Core.Store;
 
 namespace SalesSync.Core.Report;
 
-/// <summary>Synced people's sales owners as last checked in Salesforce; InactiveOwners is the largest first, at most <see cref="DataQualitySection.ListLimit"/>.</summary>
+/// <summary>
+/// Synced people's sales owners as last checked in Salesforce: Owners counts the users Salesforce returned (an id it did not
+/// return is in neither count); InactiveOwners is the largest first, at most <see cref="DataQualitySection.ListLimit"/>;
+/// CheckedAt is the last daily check of every owner (null: never).
+/// </summary>
 public sealed record OwnerQuality(long Owners, long OwnersInactive, IReadOnlyList<InactiveOwner> InactiveOwners, DateTimeOffset? CheckedAt);
 
 /// <summary>
