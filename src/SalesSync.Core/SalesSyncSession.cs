@@ -32,7 +32,13 @@ public sealed class SalesSyncSession : IDisposable
         Salesforce = salesforce;
         _store = store;
         ConnectedAt = DateTimeOffset.UtcNow;
+        // Every call this session's clients make is tallied into its database for the report, stored each second.
+        _usage = new Report.ApiUsageRecorder(store.Store, flushEvery: TimeSpan.FromSeconds(1));
+        marketo.UsageRecorder = _usage;
+        if (salesforce is not null) salesforce.UsageRecorder = _usage;
     }
+
+    private readonly Report.ApiUsageRecorder _usage;
 
     /// <summary>What the session was made from (secrets stay wrapped).</summary>
     public ConnectionSettings Settings { get; }
@@ -335,6 +341,7 @@ public sealed class SalesSyncSession : IDisposable
 
     private void Release()
     {
+        _usage.Flush(); // a command's calls are stored when it ends, not a second later (a script may exit then)
         lock (_sync)
         {
             if (--_leases > 0 || !_retired) return;
@@ -349,6 +356,7 @@ public sealed class SalesSyncSession : IDisposable
             if (_closed) return;
             _closed = true;
         }
+        _usage.Dispose();
         _store.Dispose();
         Marketo.Dispose();
         Salesforce?.Dispose();

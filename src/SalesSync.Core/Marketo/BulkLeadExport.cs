@@ -119,8 +119,14 @@ internal sealed class BulkLeadExport(MarketoClient client)
     public Task CancelAsync(string exportId, CancellationToken ct) =>
         client.PostAsync($"{Root}/{Uri.EscapeDataString(exportId)}/cancel.json", null, ct);
 
-    public Task<FileDownloadResult> DownloadAsync(string exportId, FileStream file, CancellationToken ct) =>
-        client.DownloadAsync($"{Root}/{Uri.EscapeDataString(exportId)}/file.json", file, ct);
+    public async Task<FileDownloadResult> DownloadAsync(string exportId, FileStream file, CancellationToken ct)
+    {
+        var before = file.Length;
+        var result = await client.DownloadAsync($"{Root}/{Uri.EscapeDataString(exportId)}/file.json", file, ct).ConfigureAwait(false);
+        // Bytes that arrived in this download (a restart from 0 counts only what it kept), for the report's daily bulk megabytes.
+        client.UsageRecorder?.BulkBytes(result.BytesOnDisk - before);
+        return result;
+    }
 
     private static ExportJob Single(MarketoResponse response, string what)
     {

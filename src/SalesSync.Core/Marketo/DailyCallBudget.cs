@@ -103,19 +103,21 @@ internal sealed class DailyCallBudget(int limit, TimeProvider time)
     }
 
     /// <summary>When the next Marketo day starts (midnight US Central), in UTC.</summary>
-    public DateTimeOffset NextReset
+    public DateTimeOffset NextReset => StartOf(DayOf(time.GetUtcNow()).AddDays(1));
+
+    /// <summary>The Marketo day (US Central date) an instant falls on: the one day boundary every daily count uses.</summary>
+    internal static DateOnly DayOf(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Central).DateTime);
+
+    /// <summary>When a Marketo day starts (midnight US Central), in UTC.</summary>
+    internal static DateTimeOffset StartOf(DateOnly day)
     {
-        get
-        {
-            var now = TimeZoneInfo.ConvertTime(time.GetUtcNow(), Central);
-            var midnight = now.Date.AddDays(1);
-            return new DateTimeOffset(midnight, Central.GetUtcOffset(midnight)).ToUniversalTime();
-        }
+        var midnight = day.ToDateTime(TimeOnly.MinValue);
+        return new DateTimeOffset(midnight, Central.GetUtcOffset(midnight)).ToUniversalTime();
     }
 
     private void Roll()
     {
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), Central).DateTime);
+        var today = DayOf(time.GetUtcNow());
         if (today == _day) return;
         _day = today;
         _used = 0;

@@ -69,6 +69,9 @@ internal sealed class MarketoClient : IDisposable
     /// <summary>When the token in use expires; null before the first token.</summary>
     public DateTimeOffset? TokenExpiresAt => _token?.ExpiresAt;
 
+    /// <summary>Where this client's calls and usage readings are also tallied for the report (the session's database); null: nowhere.</summary>
+    internal Report.ApiUsageRecorder? UsageRecorder { get; set; }
+
     /// <summary>Calls this process made today against the instance (client-side count).</summary>
     public int CallsToday => _gate.Budget.Used;
 
@@ -167,6 +170,7 @@ internal sealed class MarketoClient : IDisposable
         var total = usage.Result.Select(r => MarketoResponse.String(r, "total")).FirstOrDefault(t => t is not null);
         if (!int.TryParse(total, NumberStyles.None, CultureInfo.InvariantCulture, out var used)) return null;
         _gate.Budget.Seed(used);
+        UsageRecorder?.MarketoInstanceUsage(used);
         return used;
     }
 
@@ -255,6 +259,7 @@ internal sealed class MarketoClient : IDisposable
                 ApiFailureKind.QuotaExhausted) { ResumesAt = resumes };
         }
         Interlocked.Increment(ref _callsMade);
+        UsageRecorder?.MarketoCall();
         return token;
     }
 

@@ -70,8 +70,11 @@ public sealed record ApiBudgetSection
     public int WindowCallLimit { get; init; } = 100;
 }
 
-/// <summary>One Marketo day: SalesSync's calls, every integration's calls when usage was read that day, bulk bytes, Salesforce calls.</summary>
-public sealed record ApiUsageDay(DateOnly Day, long MarketoCalls, long? MarketoInstanceCalls, long BulkBytes, long SalesforceCalls);
+/// <summary>
+/// One Marketo day: SalesSync's calls, every integration's calls when usage was read that day, bulk bytes, Salesforce calls;
+/// SalesforceOrgCalls: the org's API requests used (rolling 24 h) at the day's latest Sforce-Limit-Info reading, null when none.
+/// </summary>
+public sealed record ApiUsageDay(DateOnly Day, long MarketoCalls, long? MarketoInstanceCalls, long BulkBytes, long SalesforceCalls, long? SalesforceOrgCalls = null);
 
 public sealed record BusyWindow(DateTimeOffset Start, int Calls);
 

@@ -68,6 +68,9 @@ internal sealed partial class SalesforceClient : IDisposable
     /// <summary>REST calls this client has sent (retries included; token calls not), for run summaries.</summary>
     public long CallsMade => Interlocked.Read(ref _callsMade);
 
+    /// <summary>Where this client's calls and limit readings are also tallied for the report (the session's database); null: nowhere.</summary>
+    internal Report.ApiUsageRecorder? UsageRecorder { get; set; }
+
     /// <summary>The instance the current session talks to (instance_url of the token response).</summary>
     public Uri? InstanceUrl => _session?.InstanceUrl;
 
@@ -194,6 +197,7 @@ internal sealed partial class SalesforceClient : IDisposable
         foreach (var (name, value) in headers) request.AddHeader(name, value);
         request.AddHeader("Authorization", "Bearer " + session.Token);
         Interlocked.Increment(ref _callsMade);
+        UsageRecorder?.SalesforceCall();
         var response = await RestTransport.SendAsync(session.Api, request, ServiceName, operation, ct).ConfigureAwait(false);
         ServerClock.Observe(response, _time.GetUtcNow());
         ReadUsage(response);
@@ -241,8 +245,10 @@ internal sealed partial class SalesforceClient : IDisposable
         var header = response.Headers?.FirstOrDefault(h => string.Equals(h.Name, "Sforce-Limit-Info", StringComparison.OrdinalIgnoreCase))?.Value;
         if (header is null) return;
         var m = UsagePattern().Match(header);
-        if (m.Success)
-            Volatile.Write(ref _usage, new SalesforceApiUsage(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)));
+        if (!m.Success) return;
+        var usage = new SalesforceApiUsage(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+        Volatile.Write(ref _usage, usage);
+        UsageRecorder?.SalesforceOrgUsage(usage.Used, usage.Max);
     }
 
     private async Task<Session> GetSessionAsync(CancellationToken ct)

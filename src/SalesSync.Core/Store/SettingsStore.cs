@@ -54,6 +54,7 @@ internal sealed class SettingsStore(SyncStore store)
             ["reminderSyncEnabledAt"] = saved.ReminderSyncEnabledAt is { } e ? new BsonValue(e.UtcDateTime) : BsonValue.Null,
             ["reminderSyncChangedBy"] = saved.ReminderSyncChangedBy,
         });
+        if (saved.UnsubscribeGuard != before.UnsubscribeGuard) Report.GuardHistory.Append(store, before, now, Environment.UserName, saved.UnsubscribeGuard);
         return saved;
     }
 

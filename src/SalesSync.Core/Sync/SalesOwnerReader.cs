@@ -32,7 +32,8 @@ internal sealed class SalesOwnerReader(SalesforceClient salesforce, PeopleStore 
         _read.UnionWith(wanted);
     }
 
-    private static SalesOwner? Read(JsonElement user, DateTimeOffset readAt)
+    /// <summary>One User row of the owner query (IsActive missing reads as active).</summary>
+    internal static SalesOwner? Read(JsonElement user, DateTimeOffset readAt)
     {
         string? Str(string name) => user.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
         if (SalesforceIds.To18(Str("Id")) is not { Length: 18 } id) return null;

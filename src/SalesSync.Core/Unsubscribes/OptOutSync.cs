@@ -87,6 +87,8 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         {
             await PullAsync(whatIf, output, ct).ConfigureAwait(false);
             await PushAsync(whatIf, output, ct).ConfigureAwait(false);
+            // The owners' IsActive for the report: daily, or for new owners only; counted in this step's Salesforce calls.
+            if (!whatIf) await Report.OwnerDirectory.RefreshAsync(salesforce, store, _time.GetUtcNow(), ct).ConfigureAwait(false);
         }
         catch (SalesSyncApiException e)
         {
