@@ -41,6 +41,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     /// <summary>False for a watch poll that leaves the opportunity refresh (and its SystemModstamp watermark) to a later poll.</summary>
     public bool RefreshOpportunities { get; init; } = true;
 
+    /// <summary>True for the watch poll that reads the day's usage: deleted leads wait for the next poll (see <see cref="SyncOptions.SkipDeletedLeads"/>).</summary>
+    public bool SkipDeletedLeads { get; init; }
+
     /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
     public bool WatermarkExpired { get; private set; }
 
@@ -56,7 +59,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         foreach (var stream in Streams)
         {
             var token = stream.Token(run);
-            if (token is null) continue;
+            if (token is null || (SkipDeletedLeads && stream.Endpoint == ActivityStreams.DeletedLeads)) continue;
             var empty = 0;
             while (true)
             {

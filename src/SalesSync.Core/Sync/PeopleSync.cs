@@ -222,7 +222,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             }
             foreach (var change in restoredChanges)
                 if (options.ReportChanges) yield return change;
-            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts) { RefreshOpportunities = !options.SkipOpportunityRefresh };
+            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts) { RefreshOpportunities = !options.SkipOpportunityRefresh, SkipDeletedLeads = options.SkipDeletedLeads };
             await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct),
                 () => _runs.Latest, stop => Finish(_runs.Latest!, stop with { Then = null }), ct).ConfigureAwait(false))
                 yield return output;
