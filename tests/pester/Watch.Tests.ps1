@@ -55,6 +55,7 @@ Describe 'Start-SalesSync -Watch' {
         $changed.Count | Should -Be 1
         $changed[0].Change | Should -Be 'Updated'
         $changed[0].Title | Should -Be 'Changed during the watch'
+        $changed[0].ChangedFields | Should -Be 'Title'
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'Changed during the watch'
         $polls = @(Get-SalesSyncRun -All).Count - $runsBefore
         $polls | Should -BeGreaterOrEqual 4

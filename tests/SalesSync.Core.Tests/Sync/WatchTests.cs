@@ -185,11 +185,16 @@ public class WatchTests
         var spacing = TimeSpan.FromMilliseconds(30);
         var madeAt = new Dictionary<string, long>();
         var seenAt = new Dictionary<string, long>();
+        var changedFields = new Dictionary<string, string>();
         var clock = Stopwatch.StartNew();
         var watch = WatchAsync(session, new WatchOptions { Interval = interval, Until = DateTimeOffset.UtcNow + spacing * people.Count + interval * 2, ReportChanges = true }, each: output =>
         {
             if (output is PersonChanged { Person.Title: { } title } c && title.StartsWith("Watch ", StringComparison.Ordinal))
-                lock (seenAt) seenAt.TryAdd(title, clock.ElapsedMilliseconds);
+                lock (seenAt)
+                {
+                    seenAt.TryAdd(title, clock.ElapsedMilliseconds);
+                    changedFields.TryAdd(title, string.Join(';', c.ChangedFields));
+                }
         });
         for (var i = 0; i < people.Count; i++)
         {
@@ -197,9 +202,11 @@ public class WatchTests
             if (spacing * i - clock.Elapsed is { Ticks: > 0 } wait) await Task.Delay(wait);
             var title = $"Watch {i}";
             lock (seenAt) madeAt[title] = clock.ElapsedMilliseconds;
-            await Patch(sb, people[i], new() { ["title"] = title });
+            // Every tenth change is to the phone as well: the change names both fields.
+            await Patch(sb, people[i], i % 10 == 0 ? new() { ["title"] = title, ["phone"] = $"+1 555 010 {i:000}" } : new() { ["title"] = title });
         }
         var outputs = await watch;
+        Assert.All(changedFields, f => Assert.Equal(int.Parse(f.Key[6..], System.Globalization.CultureInfo.InvariantCulture) % 10 == 0 ? "Title;Phone" : "Title", f.Value));
         Assert.Equal(madeAt.Keys.Order(), seenAt.Keys.Order());
         Assert.True(outputs.OfType<WatchPolled>().Count(p => p.Poll.Run!.Updated > 0) >= 8, "the changes were spread over the polls");
         // Each change is local by the end of the poll that follows it: within one interval, plus that poll's own time.
