@@ -6,7 +6,7 @@
         'Errors: -Before not later than -After is a terminating BeforeNotAfterAfter error (InvalidArgument); an -ActivityId that matches no activity writes SalesActivityNotFound (ObjectNotFound, the id as TargetObject), as Get-SyncedPerson -MarketoId does, when no other filter or paging is given; an unknown -Kind, -State or -Destination is PowerShell''s own binding error listing the valid names. -ActivityId is trimmed and matched in any case, as the database matches ids.'
     )
     Parameters  = @{
-        MarketoId   = 'Only the activities of these people.'
+        MarketoId   = 'Only the activities of these people. Text with commas, such as ''1001,1002'' (a CSV column), is read as the ids 1001 and 1002; anything else in it is refused.'
         Kind        = 'Only these kinds, read as Send-SalesActivity reads -Kind: any case, spaces, hyphens and underscores ignored (''Call Received'' is CallReceived). Tab completion offers the eight names.'
         State       = 'Only activities in this state at -Destination: Pending, Held (a sent email waiting for its unsubscribe check), Sending (outcome being checked), Delivered, Failed, NotRequired, or Refused (a sent email the unsubscribe guard refused: kept on record with the reason, never delivered).'
         Destination = 'Which destination -State looks at: Marketo, Salesforce, or Any. Without it, -State matches an activity in that state at either destination, so a Salesforce failure is never hidden.'

@@ -7,7 +7,7 @@
     )
     Parameters  = @{
         ReminderId        = 'Only these reminders (SR-...; any case; no wildcards); from the pipeline by value (plain ids) or by property name (Get-SalesReminder, Get-SalesReminderConflict, CSV rows). Empty or blank is an error.'
-        MarketoId         = 'Only the reminders of these people; from the pipeline by property name (Get-SyncedPerson). An id no synced person has is PersonNotSynced.'
+        MarketoId         = 'Only the reminders of these people; from the pipeline by property name (Get-SyncedPerson). An id no synced person has is PersonNotSynced. Text with commas, such as ''1001,1002'' (a CSV column), is read as the ids 1001 and 1002; anything else in it is refused.'
         Email             = 'Only the reminders of the synced people with these emails (whole addresses, any case, no wildcards). An address no synced person has is PersonNotSynced; text that is not an address, InvalidValue.'
         OwnerId           = 'Only the reminders of these sellers: Salesforce User ids (005...), 15 characters exactly as Salesforce shows them, or 18 in any case; no wildcards, no queue ids.'
         Status            = 'Open or Complete.'

@@ -9,7 +9,7 @@
         'It streams: people are read from the database 500 at a time and no read cursor stays open while they go down the pipeline, so memory stays flat and a later command in the same pipeline may write to the database. -First, -Skip and -IncludeTotalCount page the results, across every pipeline input together; with pipeline input the total count comes after the people.'
     )
     Parameters  = @{
-        MarketoId    = 'One or more Marketo lead ids. Also taken from the pipeline by property name (MarketoId or Id).'
+        MarketoId    = 'One or more Marketo lead ids. Also taken from the pipeline by property name (MarketoId or Id). Text with commas, such as ''1001,1002'' (a CSV column), is read as the ids 1001 and 1002; anything else in it is refused.'
         Email        = 'Email addresses or patterns, for example *@acme.com. Trimmed; any case. Also taken from the pipeline: strings, or objects with an Email, Email Address or EmailAddress property.'
         SalesforceId = 'A Salesforce lead, contact, account, opportunity or owner id, 15 or 18 characters. Given alone, finding nobody is a SyncedPersonNotFound error.'
         Company      = 'Company names or patterns, for example Acme* or [a-c]*. Case-insensitive.'

@@ -70,6 +70,7 @@ internal static class FeedWatchBenchmarks
 
         Console.WriteLine($"\n[watch, idle: {duration.TotalSeconds:0} s at a {interval.TotalSeconds:0} s interval, {session.GetPeople(Core.People.PersonQuery.All).Count():N0} synced people, reminder sync on; sandbox --limits real --response-times realistic]");
         var marketoBefore = host.State.MarketoStats.ToJson()["totalCalls"]!.GetValue<long>();
+        var usageBefore = MarketoCalls(host).GetValueOrDefault(Usage);
         var salesforceBefore = SalesforceTotal(host);
         var polls = new List<WatchPoll>();
         var watch = CpuWatch.Start();
@@ -79,14 +80,17 @@ internal static class FeedWatchBenchmarks
         var (cpu, wall) = watch.Stop();
         var marketo = host.State.MarketoStats.ToJson()["totalCalls"]!.GetValue<long>() - marketoBefore;
         var salesforce = SalesforceTotal(host) - salesforceBefore;
+        var usageReads = MarketoCalls(host).GetValueOrDefault(Usage) - usageBefore;
         var steps = polls.GroupBy(p => p.SalesforceStep).Select(g => $"{g.Key} {g.Count()}x {g.Average(p => p.SalesforceCalls):0.#}");
         var durations = polls.Select(p => p.Run?.Duration?.TotalSeconds).OfType<double>().DefaultIfEmpty(0).ToList();
         Console.WriteLine($"  {polls.Count} polls in {wall:0.0} s; sandbox counts: Marketo {marketo} calls = {(double)marketo / polls.Count:0.00} per poll (goal <= 3), " +
                           $"Salesforce {salesforce} calls = {(double)salesforce / polls.Count:0.00} per poll (goal <= 2); client counts per poll: Marketo max {polls.Max(p => p.MarketoCalls)}, " +
                           $"Salesforce max {polls.Max(p => p.SalesforceCalls)} (Salesforce step: calls by step {string.Join(", ", steps)})");
-        Console.WriteLine($"  an idle hour at a 60 s interval: Marketo {60.0 * marketo / polls.Count:N0} calls (goal <= 180), Salesforce {60.0 * salesforce / polls.Count:N0} calls (goal <= 120); " +
+        Console.WriteLine($"  an idle hour at a 60 s interval: Marketo {60.0 * marketo / polls.Count:N0} calls (goal <= 180; usage reads in the watch: {usageReads}, at most 1 a Marketo day and in place of a deleted-leads read), Salesforce {60.0 * salesforce / polls.Count:N0} calls (goal <= 120); " +
                           $"people step {durations.Average():0.00} s mean, {durations.Max():0.00} s max; client+sandbox CPU {cpu:0.0} s");
     }
+
+    private const string Usage = "GET /rest/v1/stats/usage.json";
 
     private static long SalesforceTotal(SandboxHost host) => host.State.SalesforceStats.ToJson()["totalCalls"]!.GetValue<long>();
 

@@ -72,7 +72,7 @@ Describe 'Get-PersonActivity' {
         $accountRows.MarketoId | Sort-Object -Unique | ForEach-Object { $_ | Should -BeIn $account.Group.MarketoId }
     }
 
-    It 'summarizes weekly with counts equal to the rows it summarizes' {
+    It 'summarizes weekly in local time with counts equal to the rows it summarizes' {
         $some = @($people | Select-Object -Skip 100 -First 30)
         $raw = @($some | Get-PersonActivity)
         $weeks = @($some | Get-PersonActivity -Summary Weekly)
@@ -81,13 +81,37 @@ Describe 'Get-PersonActivity' {
         $culture = [Globalization.CultureInfo]::InvariantCulture
         foreach ($w in $weeks) {
             $start = [datetime]::ParseExact($w.WeekStart, 'yyyy-MM-dd', $culture)
-            $in = @($raw | Where-Object { $_.MarketoId -eq $w.MarketoId -and $_.Date.UtcDateTime -ge $start -and $_.Date.UtcDateTime -lt $start.AddDays(7) })
+            # Weeks run Monday to Sunday in this computer's time zone, as an admin reads a calendar.
+            $in = @($raw | Where-Object { $_.MarketoId -eq $w.MarketoId -and $_.Date.LocalDateTime -ge $start -and $_.Date.LocalDateTime -lt $start.AddDays(7) })
             $w.Total | Should -Be $in.Count
             $w.EmailCount | Should -Be @($in | Where-Object Category -EQ 'Email').Count
             $w.WebCount | Should -Be @($in | Where-Object Category -EQ 'Web').Count
             $w.Week | Should -Be ('{0}-W{1:00}' -f [Globalization.ISOWeek]::GetYear($start), [Globalization.ISOWeek]::GetWeekOfYear($start))
         }
         ($weeks | Format-Table | Out-String -Width 300) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+    }
+
+    It 'gives an email its Campaign Run ID as CampaignRunId, not as a campaign name, and keeps it in Export-Csv' {
+        $emails = @($people | Select-Object -Skip 100 -First 30 | Get-PersonActivity -Category Email)
+        $run = @($emails | Where-Object CampaignRunId)
+        $run.Count | Should -BeGreaterThan 0
+        @($emails | Where-Object Campaign).Count | Should -Be 0
+        $run[0].Attributes | Should -BeLike "*Campaign Run ID=$($run[0].CampaignRunId)*"
+        ($run[0] | ConvertTo-Csv | ConvertFrom-Csv).CampaignRunId | Should -Be "$($run[0].CampaignRunId)"
+    }
+
+    It 'reads -MarketoId ''3,4'' as two ids on every cmdlet whose -MarketoId takes several, and refuses text that is not ids' {
+        $a, $b = $people[0].MarketoId, $people[1].MarketoId
+        # PowerShell alone would bind '3,4' as 34 (a comma read as a thousands separator).
+        @(Get-SyncedPerson -MarketoId "$a,$b").MarketoId | Should -Be @(Get-SyncedPerson -MarketoId $a, $b).MarketoId
+        @(Get-SyncedPerson -MarketoId "$a, $b").Count | Should -Be 2
+        @(Get-PersonActivity -MarketoId "$a,$b" -Category Web).ActivityId | Should -Be @(Get-PersonActivity -MarketoId $a, $b -Category Web).ActivityId
+        @("$a,$b" | Get-PersonActivity -Category Web).ActivityId | Should -Be @(Get-PersonActivity -MarketoId $a, $b -Category Web).ActivityId
+        { Get-SalesActivity -MarketoId "$a,$b" -ErrorAction Stop } | Should -Not -Throw
+        { Get-SalesReminder -MarketoId "$a,$b" -ErrorAction Stop } | Should -Not -Throw
+        foreach ($command in 'Get-SyncedPerson', 'Get-PersonActivity', 'Get-SalesActivity', 'Get-SalesReminder') {
+            { & $command -MarketoId "$a,x" -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*'x' is not a positive whole number*"
+        }
     }
 
     It 'links a sales call SalesSync logged to its Get-SalesActivity record' {

@@ -55,6 +55,10 @@ Describe 'Start-SalesSync -Watch' {
         $changed.Count | Should -Be 1
         $changed[0].Change | Should -Be 'Updated'
         $changed[0].Title | Should -Be 'Changed during the watch'
+        $changed[0].ChangedFields | Should -Be 'Title'
+        ($changed | Format-Table | Out-String -Width 80) | Should -Match "Updated +$($person.MarketoId) .+ Title"
+        # The help's filter for one type of the mixed stream (person and opt-out changes) keeps the people's changes.
+        @($changes | Where-Object { $_ -is [SalesSync.SyncedPersonChange] }).Count | Should -Be @($changes | Where-Object Change).Count
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'Changed during the watch'
         $polls = @(Get-SalesSyncRun -All).Count - $runsBefore
         $polls | Should -BeGreaterOrEqual 4
@@ -86,5 +90,105 @@ Describe 'Start-SalesSync -Watch' {
         $first.MarketoId | Should -Be $person.MarketoId
         Start-SalesSync | Select-Object -ExpandProperty Status | Should -Be 'Completed'
         (Get-SyncedPerson -MarketoId $person.MarketoId).Title | Should -Be 'First change seen'
+    }
+}
+
+Describe 'Start-SalesSync -Watch after kill -9' {
+    It 'a watch killed mid-poll, then started again in a new process, holds the exact ground truth' {
+        function Get-Dump([string] $path) {
+            $content = (Invoke-WebRequest "$($sandbox.Control)$path").Content
+            $text = if ($content -is [byte[]]) { [System.Text.Encoding]::UTF8.GetString($content) } else { $content }
+            $text -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json }
+        }
+        function Get-MarketoCalls([string] $key) { [int](Invoke-RestMethod "$($sandbox.Control)stats").marketo.calls.$key }
+        # Its own database, synced in full (every eligible person, no list): the killed process holds it until it dies.
+        $killDb = Join-Path $folder 'kill.db'
+        Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+            -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $killDb | Out-Null
+        Start-SalesSync -Method Rest -WarningAction SilentlyContinue | Select-Object -ExpandProperty Status | Should -Be 'Completed'
+        $people = @(Get-SyncedPerson | Select-Object -First 60)
+        Disconnect-SalesSync
+
+        # The child connects from SALESSYNC_* variables (no secret in its script) and watches every second.
+        $variables = @{
+            SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri; SALESSYNC_MARKETO_CLIENT_ID = $sandbox.MarketoCredential.UserName
+            SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.MarketoCredential.GetNetworkCredential().Password
+            SALESSYNC_SALESFORCE_URI = $sandbox.Salesforce.uri; SALESSYNC_SALESFORCE_CLIENT_ID = $sandbox.SalesforceCredential.UserName
+            SALESSYNC_SALESFORCE_CLIENT_SECRET = $sandbox.SalesforceCredential.GetNetworkCredential().Password
+            SALESSYNC_DATABASE = $killDb
+        }
+        $child = Join-Path $folder 'watch-child.ps1'
+        @"
+Import-Module '$(Join-Path $root 'SalesSync.psd1')'
+Connect-SalesSync -FromEnvironment -WarningAction SilentlyContinue | Out-Null
+Start-SalesSync -Watch -Interval 00:00:01 -WarningAction SilentlyContinue | Out-Null
+"@ | Set-Content $child
+        foreach ($name in $variables.Keys) { Set-Item "Env:$name" $variables[$name] }
+        try {
+            $process = Start-Process -FilePath (Join-Path $PSHOME 'pwsh') -ArgumentList '-NoProfile', '-NonInteractive', '-File', $child -PassThru `
+                -RedirectStandardOutput (Join-Path $folder 'watch-child.out') -RedirectStandardError (Join-Path $folder 'watch-child.err')
+            try {
+                # Two polls seen by the sandbox: the watch runs, and the first poll has fetched what earlier tests changed.
+                $polled = Get-MarketoCalls 'GET /rest/v1/activities/leadchanges.json'
+                $deadline = (Get-Date).AddSeconds(30)
+                while ((Get-MarketoCalls 'GET /rest/v1/activities/leadchanges.json') -lt $polled + 2 -and -not $process.HasExited -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+                $process.HasExited | Should -BeFalse -Because (Get-Content (Join-Path $folder 'watch-child.err') -Raw)
+
+                # Marketo holds the next fetch of changed people: the poll that reads these changes is killed mid-page.
+                $fault = @{ service = 'marketo'; path = '/rest/v1/leads.json'; kind = 'delay'; delayMs = 60000; count = 1 } | ConvertTo-Json
+                Invoke-RestMethod -Method Post "$($sandbox.Control)faults" -ContentType 'application/json' -Body $fault | Out-Null
+                $i = 0
+                foreach ($person in $people[0..49]) {
+                    $change = @{ title = "Before kill $i" }
+                    if ($i % 10 -eq 0) { $change.phone = "+1 555 000 $i" }
+                    Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($person.MarketoId)" -ContentType 'application/json' -Body ($change | ConvertTo-Json) | Out-Null
+                    $i++
+                }
+                Invoke-RestMethod -Method Patch "$($sandbox.Control)people/$($people[50].MarketoId)" -ContentType 'application/json' -Body '{"sfdcLeadOwnerId":null}' | Out-Null
+                Invoke-RestMethod -Method Delete "$($sandbox.Control)people/$($people[51].MarketoId)" | Out-Null
+                $deadline = (Get-Date).AddSeconds(30)
+                do { Start-Sleep -Milliseconds 100 } until ((Invoke-RestMethod "$($sandbox.Control)faults").active -eq 0 -or $process.HasExited -or (Get-Date) -gt $deadline)
+                $process.HasExited | Should -BeFalse -Because 'the fetch is held, so the poll is in flight'
+                $process.Kill()
+                $process.WaitForExit()
+            }
+            finally {
+                if (-not $process.HasExited) { $process.Kill() }
+                Invoke-RestMethod -Method Delete "$($sandbox.Control)faults" | Out-Null
+            }
+            # A fresh process's connection, as the scheduler would start it.
+            Connect-SalesSync -FromEnvironment -WarningAction SilentlyContinue | Out-Null
+        }
+        finally { foreach ($name in $variables.Keys) { Remove-Item "Env:$name" } }
+        try {
+            $killed = Get-SalesSyncRun -Last 1
+            ($killed.Mode, $killed.Status, $killed.Watch) | Should -Be @('Incremental', 'Running', $true) -Because 'the killed poll could not record its end'
+
+            Start-SalesSync -Watch -Interval 00:00:01 -For 00:00:02 -WarningAction SilentlyContinue 6>$null | Out-Null
+            # The killed poll's run was resumed and completed; no run is left Running.
+            (Get-SalesSyncRun -All | Where-Object RunId -EQ $killed.RunId).Status | Should -Be 'Completed'
+            @(Get-SalesSyncRun -All | Where-Object Status -EQ 'Running').Count | Should -Be 0
+
+            # Every eligible person (a Lead or Contact with an owner) equals Marketo's record, field by field; none lost, none twice.
+            $truth = @(Get-Dump 'people' | Where-Object { $_.sfdcType -in 'Lead', 'Contact' -and $_.sfdcLeadOwnerId })
+            $synced = @(Get-SyncedPerson)
+            @($synced.MarketoId | Sort-Object) | Should -Be @($truth.id | Sort-Object)
+            @($synced | Group-Object MarketoId | Where-Object Count -GT 1).Count | Should -Be 0
+            $byId = @{}; foreach ($t in $truth) { $byId[[long]$t.id] = $t }
+            $fields = [ordered]@{ FirstName = 'firstName'; LastName = 'lastName'; Email = 'email'; Company = 'company'; Title = 'title'; Phone = 'phone'
+                Source = 'leadSource'; SalesforceType = 'sfdcType'; SalesforceLeadId = 'sfdcLeadId'; SalesforceContactId = 'sfdcContactId'
+                SalesforceAccountId = 'sfdcAccountId'; SalesOwnerId = 'sfdcLeadOwnerId' }
+            $differences = foreach ($p in $synced) {
+                foreach ($f in $fields.Keys) {
+                    $expected = $byId[$p.MarketoId].($fields[$f])
+                    if ("$($p.$f)" -cne "$expected") { "$($p.MarketoId).$f '$($p.$f)' <> '$expected'" }
+                }
+            }
+            @($differences) | Should -BeNullOrEmpty
+            @($synced | Where-Object Title -Like 'Before kill *').Count | Should -Be 50
+            $synced.MarketoId | Should -Not -Contain $people[50].MarketoId
+            $synced.MarketoId | Should -Not -Contain $people[51].MarketoId
+        }
+        finally { Disconnect-SalesSync }
     }
 }

@@ -56,7 +56,12 @@ public sealed record PersonActivity
     public long? MailingId { get; init; }
     public string? Link { get; init; }
     public string? PageUrl { get; init; }
+
+    /// <summary>A campaign's name (the sales campaign activities carry one); null when the row names none.</summary>
     public string? Campaign { get; init; }
+
+    /// <summary>The Campaign Run ID an email row carries: the run of the smart campaign that sent it (an id, not a name).</summary>
+    public long? CampaignRunId { get; init; }
     public string? InterestingMomentType { get; init; }
     public string? Description { get; init; }
     public string? Source { get; init; }
@@ -108,7 +113,7 @@ public sealed record PersonActivity
                 Subject = primary,
                 MailingId = long.TryParse(Attr("Mailing ID"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : primaryId,
                 Link = Attr("Link"),
-                Campaign = Attr("Campaign Run ID"),
+                CampaignRunId = long.TryParse(Attr("Campaign Run ID"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var run) ? run : null,
                 Description = Attr("Details"),
             },
             ActivityCategory.Web => activity with
@@ -133,7 +138,7 @@ public sealed record PersonActivity
     }
 }
 
-/// <summary>One person's activity in one ISO week (Monday to Sunday, UTC): counts per category, as the grid's weekly bar shows them.</summary>
+/// <summary>One person's activity in one ISO week (Monday to Sunday in the time zone asked for): counts per category, as the grid's weekly bar shows them.</summary>
 public sealed record PersonActivityWeek
 {
     public required long MarketoId { get; init; }
@@ -142,7 +147,7 @@ public sealed record PersonActivityWeek
     /// <summary>The ISO week, "2026-W49".</summary>
     public required string Week { get; init; }
 
-    /// <summary>The week's Monday (UTC).</summary>
+    /// <summary>The week's Monday, in the time zone the weeks were cut in.</summary>
     public required DateOnly WeekStart { get; init; }
 
     public int EmailCount { get; init; }
@@ -155,9 +160,9 @@ public sealed record PersonActivityWeek
     public int OtherCount { get; init; }
     public int Total { get; init; }
 
-    /// <summary>One row per person per ISO week that has activity, oldest week first, from a person's rows.</summary>
-    public static IEnumerable<PersonActivityWeek> Summarize(long marketoId, string? email, IEnumerable<PersonActivity> rows) =>
-        rows.GroupBy(r => IsoWeekStart(r.Date)).OrderBy(g => g.Key).Select(g =>
+    /// <summary>One row per person per ISO week that has activity, oldest week first, from a person's rows; weeks run Monday 00:00 to Sunday 24:00 in <paramref name="zone"/>.</summary>
+    public static IEnumerable<PersonActivityWeek> Summarize(long marketoId, string? email, IEnumerable<PersonActivity> rows, TimeZoneInfo zone) =>
+        rows.GroupBy(r => IsoWeekStart(r.Date, zone)).OrderBy(g => g.Key).Select(g =>
         {
             int Count(ActivityCategory c) => g.Count(r => r.Category == c);
             return new PersonActivityWeek
@@ -178,10 +183,10 @@ public sealed record PersonActivityWeek
             };
         });
 
-    /// <summary>The Monday of the ISO week a UTC time falls in.</summary>
-    public static DateOnly IsoWeekStart(DateTimeOffset at)
+    /// <summary>The Monday of the ISO week a time falls in, by the calendar of <paramref name="zone"/>.</summary>
+    public static DateOnly IsoWeekStart(DateTimeOffset at, TimeZoneInfo zone)
     {
-        var day = DateOnly.FromDateTime(at.UtcDateTime);
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
         return day.AddDays(-(((int)day.DayOfWeek + 6) % 7));
     }
 }

@@ -123,21 +123,24 @@ public sealed class PersonActivityFeed
         age < TimeSpan.FromMinutes(1) ? string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, age.TotalSeconds):0} s")
         : string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes} min {age.Seconds} s");
 
-    /// <summary>Per person, one row per ISO week with activity: counts per category (computed from the same rows <see cref="ReadAsync"/> gives).</summary>
-    public async IAsyncEnumerable<PersonActivityWeek> SummarizeWeeklyAsync(FeedRequest request, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// Per person, one row per ISO week with activity: counts per category (computed from the same rows <see cref="ReadAsync"/>
+    /// gives). Weeks are cut in <paramref name="zone"/> (the cmdlet gives the computer's own: an admin's Monday is local).
+    /// </summary>
+    public async IAsyncEnumerable<PersonActivityWeek> SummarizeWeeklyAsync(FeedRequest request, TimeZoneInfo zone, [EnumeratorCancellation] CancellationToken ct)
     {
         var current = new List<PersonActivity>();
         await foreach (var row in ReadAsync(request, ct).ConfigureAwait(false))
         {
             if (current.Count > 0 && current[0].MarketoId != row.MarketoId)
             {
-                foreach (var week in PersonActivityWeek.Summarize(current[0].MarketoId, current[0].Email, current)) yield return week;
+                foreach (var week in PersonActivityWeek.Summarize(current[0].MarketoId, current[0].Email, current, zone)) yield return week;
                 current.Clear();
             }
             current.Add(row);
         }
         if (current.Count > 0)
-            foreach (var week in PersonActivityWeek.Summarize(current[0].MarketoId, current[0].Email, current)) yield return week;
+            foreach (var week in PersonActivityWeek.Summarize(current[0].MarketoId, current[0].Email, current, zone)) yield return week;
     }
 
     private sealed record Plan(IReadOnlyList<FeedType> Types, IReadOnlySet<int> TypeIds, DateTimeOffset Since, IReadOnlyDictionary<int, DateTimeOffset> StartOf, bool NoCache)

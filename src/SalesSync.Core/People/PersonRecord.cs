@@ -37,6 +37,35 @@ public sealed record PersonRecord
     public DateTimeOffset? MarketoUpdatedAt { get; init; }
     public DateTimeOffset SyncedAt { get; init; }
 
+    /// <summary>
+    /// The synced fields whose values differ from <paramref name="before"/>, by property name, in declaration order.
+    /// MarketoUpdatedAt (moved by any change in Marketo) and the bookkeeping fields are left out.
+    /// </summary>
+    public IReadOnlyList<string> FieldsChangedFrom(PersonRecord before)
+    {
+        var changed = new List<string>();
+        void Check<T>(string name, T now, T then)
+        {
+            if (!EqualityComparer<T>.Default.Equals(now, then)) changed.Add(name);
+        }
+        Check(nameof(FirstName), FirstName, before.FirstName);
+        Check(nameof(LastName), LastName, before.LastName);
+        Check(nameof(Email), Email, before.Email);
+        Check(nameof(Company), Company, before.Company);
+        Check(nameof(Title), Title, before.Title);
+        Check(nameof(Phone), Phone, before.Phone);
+        Check(nameof(LinkedInUrl), LinkedInUrl, before.LinkedInUrl);
+        Check(nameof(Source), Source, before.Source);
+        Check(nameof(SalesforceType), SalesforceType, before.SalesforceType);
+        Check(nameof(SalesforceLeadId), SalesforceLeadId, before.SalesforceLeadId);
+        Check(nameof(SalesforceContactId), SalesforceContactId, before.SalesforceContactId);
+        Check(nameof(SalesforceAccountId), SalesforceAccountId, before.SalesforceAccountId);
+        Check(nameof(SalesforceOpportunityId), SalesforceOpportunityId, before.SalesforceOpportunityId);
+        Check(nameof(SalesOwnerId), SalesOwnerId, before.SalesOwnerId);
+        Check(nameof(Unsubscribed), Unsubscribed, before.Unsubscribed);
+        return changed;
+    }
+
     /// <summary>Same synced values (SyncedAt aside)?</summary>
     public bool SameValuesAs(PersonRecord other) => this with { SyncedAt = default } == other with { SyncedAt = default };
 }

@@ -155,9 +155,9 @@ internal sealed class PeopleStore
     /// whenever it holds <see cref="TransactionPageBudget"/> pages: a crash can leave the first part of a batch
     /// written, which the sync's checkpoints already allow for (a batch is applied again after a restart).
     /// </summary>
-    public IReadOnlyList<(PersonRecord Person, PersonChange Change)> Upsert(IReadOnlyList<PersonRecord> batch, int runId)
+    public IReadOnlyList<PersonWrite> Upsert(IReadOnlyList<PersonRecord> batch, int runId)
     {
-        var changes = new List<(PersonRecord, PersonChange)>(batch.Count);
+        var changes = new List<PersonWrite>(batch.Count);
         _database.BeginTrans();
         try
         {
@@ -186,7 +186,7 @@ internal sealed class PeopleStore
                 else _people.Update(ToDocument(kept, runId));
                 TrackOpportunityUnread(kept);
                 NoteNewSalesforceRecords(previous, kept);
-                changes.Add((kept, change));
+                changes.Add(new PersonWrite(kept, change) { Before = change == PersonChange.Updated ? previous : null });
             }
             _database.Commit();
             Committed?.Invoke();

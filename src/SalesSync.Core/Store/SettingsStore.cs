@@ -68,6 +68,23 @@ internal sealed class SettingsStore(SyncStore store)
     public void SaveMarketoDay(DateOnly day, int used)
     {
         if (MarketoDay is { } stored && stored.Day == day && stored.Used >= used) return;
-        _settings.Upsert(new BsonDocument { ["_id"] = MarketoDayId, ["day"] = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["used"] = used });
+        var doc = _settings.FindById(MarketoDayId) ?? new BsonDocument { ["_id"] = MarketoDayId };
+        doc["day"] = Day(day);
+        doc["used"] = used;
+        _settings.Upsert(doc); // the usage-read date beside it is kept
     }
+
+    /// <summary>The Marketo day on which a watch of this database last read the instance's usage (stats/usage.json); null: never.</summary>
+    public DateOnly? MarketoUsageReadOn =>
+        _settings.FindById(MarketoDayId) is { } doc && DateOnly.TryParseExact(Bson.Text(doc, "usageReadOn"), "yyyy-MM-dd", out var day) ? day : null;
+
+    /// <summary>Records that the instance's usage was read on <paramref name="day"/>, so a watch restarted that day does not read it again.</summary>
+    public void SaveMarketoUsageRead(DateOnly day)
+    {
+        var doc = _settings.FindById(MarketoDayId) ?? new BsonDocument { ["_id"] = MarketoDayId };
+        doc["usageReadOn"] = Day(day);
+        _settings.Upsert(doc);
+    }
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -79,8 +79,8 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
                 if (!more) break;
                 // Only the batch in hand is held: with changes not reported, it is dropped at once.
                 if (!options.ReportChanges) continue;
-                foreach (var (person, change) in rounds.Current)
-                    if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                foreach (var write in rounds.Current)
+                    if (write.Change != PersonChange.Unchanged) yield return PersonChanged.Of(write);
             }
         }
         finally
@@ -94,7 +94,7 @@ internal sealed class BulkExtractPass(MarketoClient marketo, PeopleSync owner, E
     /// (so a freed slot is refilled before the next long apply), else wait for the next status poll and poll.
     /// Yields each applied batch; an early end without an exception is left in <see cref="_stop"/>.
     /// </summary>
-    private async IAsyncEnumerable<IReadOnlyList<(PersonRecord Person, PersonChange Change)>> RoundsAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<IReadOnlyList<PersonWrite>> RoundsAsync(FullPassRun state, SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         var observer = EngineObserver.Current;
         _where = "while planning the export";

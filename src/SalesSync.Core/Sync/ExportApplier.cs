@@ -16,7 +16,7 @@ internal sealed class ExportApplier(PeopleSync owner, ExportJobs jobs, string da
     internal const int BatchSize = 1000;
 
     /// <summary>Each applied batch's changes, from the saved row on; a file that cannot be read sends the window back to be exported again.</summary>
-    public async IAsyncEnumerable<IReadOnlyList<(PersonRecord Person, PersonChange Change)>> ApplyAsync(FullPassRun state, ExportWindow window, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<IReadOnlyList<PersonWrite>> ApplyAsync(FullPassRun state, ExportWindow window, [EnumeratorCancellation] CancellationToken ct)
     {
         var path = ExportFiles.PathOf(databasePath, window);
         if (!File.Exists(path))

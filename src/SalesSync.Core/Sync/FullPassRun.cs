@@ -66,7 +66,7 @@ internal sealed class FullPassRun(PeopleSync owner, MarketoClient marketo, Sales
     public long InvocationCalls => marketo.CallsMade - InvocationCallsBefore;
 
     /// <summary>Writes a batch (with opportunities already resolved), moves the checkpoint with it, and says how each person changed.</summary>
-    public IReadOnlyList<(PersonRecord Person, PersonChange Change)> Apply(IReadOnlyList<PersonRecord> batch, Func<SyncRunResult, SyncRunResult> checkpoint)
+    public IReadOnlyList<PersonWrite> Apply(IReadOnlyList<PersonRecord> batch, Func<SyncRunResult, SyncRunResult> checkpoint)
     {
         var changes = people.Upsert(batch, Run.RunId);
         Checkpoint(r => checkpoint(r) with

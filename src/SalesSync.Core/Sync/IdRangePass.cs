@@ -143,8 +143,8 @@ internal sealed class IdRangePass(MarketoClient marketo, PeopleSync owner, long 
                 var done = applied;
                 var changes = state.Apply(ready.SelectMany(b => b.SalesOwned).ToList(), r => r with { PagesDone = done });
                 if (options.ReportChanges)
-                    foreach (var (person, change) in changes)
-                        if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                    foreach (var write in changes)
+                        if (write.Change != PersonChange.Unchanged) yield return PersonChanged.Of(write);
                 if (stop is not null) break;
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
                 state.Progress("Full pass, Marketo ids (REST)", string.Create(CultureInfo.InvariantCulture,

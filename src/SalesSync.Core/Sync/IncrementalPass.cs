@@ -36,10 +36,13 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     ];
 
     /// <summary>A page (or the opportunity refresh) applied, or how it stopped the run (<see cref="RunStop"/>, as for full passes).</summary>
-    private sealed record Applied(IReadOnlyList<(PersonRecord Person, PersonChange Change)> Changes, MarketoResponse? Page, RunStop? Stop = null);
+    private sealed record Applied(IReadOnlyList<PersonWrite> Changes, MarketoResponse? Page, RunStop? Stop = null);
 
     /// <summary>False for a watch poll that leaves the opportunity refresh (and its SystemModstamp watermark) to a later poll.</summary>
     public bool RefreshOpportunities { get; init; } = true;
+
+    /// <summary>True for the watch poll that reads the day's usage: deleted leads wait for the next poll (see <see cref="SyncOptions.SkipDeletedLeads"/>).</summary>
+    public bool SkipDeletedLeads { get; init; }
 
     /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
     public bool WatermarkExpired { get; private set; }
@@ -56,7 +59,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         foreach (var stream in Streams)
         {
             var token = stream.Token(run);
-            if (token is null) continue;
+            if (token is null || (SkipDeletedLeads && stream.Endpoint == ActivityStreams.DeletedLeads)) continue;
             var empty = 0;
             while (true)
             {
@@ -79,8 +82,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 };
                 runs.Save(run); // the watermark moves only once the page is applied
                 if (reportChanges)
-                    foreach (var (person, change) in applied.Changes)
-                        if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                    foreach (var write in applied.Changes)
+                        if (write.Change != PersonChange.Unchanged) yield return PersonChanged.Of(write);
                 observer.Progress(new EngineProgress("Start-SalesSync", $"Incremental: {stream.Name}, page {run.PagesDone}; {run.Added} added, {run.Updated} updated, {run.Removed} removed; {run.MarketoCalls} Marketo calls"));
                 if (CapReached(run))
                 {
@@ -108,8 +111,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
         }
         run = Count(run, refreshed.Changes);
         if (reportChanges)
-            foreach (var (person, change) in refreshed.Changes)
-                if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+            foreach (var write in refreshed.Changes)
+                if (write.Change != PersonChange.Unchanged) yield return PersonChanged.Of(write);
 
         run = owner.Finish(run with
         {
@@ -128,7 +131,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     private DateTimeOffset ServerTime(DateTimeOffset local) =>
         salesforce?.ServerClock.ToServerTime(local) ?? marketo.ServerClock.ToServerTime(local) ?? local;
 
-    private static SyncRunResult Count(SyncRunResult run, IReadOnlyList<(PersonRecord Person, PersonChange Change)> changes) => run with
+    private static SyncRunResult Count(SyncRunResult run, IReadOnlyList<PersonWrite> changes) => run with
     {
         Added = run.Added + changes.Count(c => c.Change == PersonChange.Added),
         Updated = run.Updated + changes.Count(c => c.Change == PersonChange.Updated),
@@ -170,8 +173,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                 (fetch, remove) = (winners.Concat(ActivityStreams.ConvertedOrReowned(page.Result)).Distinct().ToList(), losers.Distinct().ToList());
             }
             else (fetch, remove) = ([], ActivityStreams.DeletedLeadIds(page.Result).Distinct().ToList());
-            var changes = new List<(PersonRecord, PersonChange)>();
-            changes.AddRange(people.Remove(remove).Select(p => (p, PersonChange.Removed)));
+            var changes = new List<PersonWrite>();
+            changes.AddRange(people.Remove(remove).Select(p => new PersonWrite(p, PersonChange.Removed)));
             changes.AddRange(await FetchAndApplyAsync(fetch.Except(remove).ToList(), runId, ct).ConfigureAwait(false));
             // When synced people unsubscribed (Marketo's clock), for the opt-out step; kept before the watermark moves.
             if (optOuts is not null && stream.Endpoint == ActivityStreams.LeadChanges)
@@ -185,7 +188,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     }
 
     /// <summary>Fetches touched people by id; keeps the eligible, removes the rest (no longer eligible, or gone).</summary>
-    private async Task<IReadOnlyList<(PersonRecord, PersonChange)>> FetchAndApplyAsync(IReadOnlyList<long> ids, int runId, CancellationToken ct)
+    private async Task<IReadOnlyList<PersonWrite>> FetchAndApplyAsync(IReadOnlyList<long> ids, int runId, CancellationToken ct)
     {
         if (ids.Count == 0) return [];
         var now = DateTimeOffset.UtcNow;
@@ -194,8 +197,8 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
             if (MarketoPersonFields.FromRest(lead, now) is { } person) found.Add(person);
         var eligible = await owner.WithOpportunitiesAsync(found.Where(MarketoPersonFields.IsEligible).ToList(), ct).ConfigureAwait(false);
         var keep = eligible.Select(p => p.MarketoId).ToHashSet();
-        var changes = new List<(PersonRecord, PersonChange)>();
-        changes.AddRange(people.Remove(ids.Where(i => !keep.Contains(i))).Select(p => (p, PersonChange.Removed)));
+        var changes = new List<PersonWrite>();
+        changes.AddRange(people.Remove(ids.Where(i => !keep.Contains(i))).Select(p => new PersonWrite(p, PersonChange.Removed)));
         changes.AddRange(people.Upsert(eligible, runId));
         return changes;
     }

@@ -222,7 +222,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             }
             foreach (var change in restoredChanges)
                 if (options.ReportChanges) yield return change;
-            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts) { RefreshOpportunities = !options.SkipOpportunityRefresh };
+            var pass = new IncrementalPass(marketo, salesforce, _people, _runs, this, store.OptOuts) { RefreshOpportunities = !options.SkipOpportunityRefresh, SkipDeletedLeads = options.SkipDeletedLeads };
             await foreach (var output in Guarded(pass.RunAsync(incremental, options.ReportChanges, callsBefore, options.MaxApiCalls, ct),
                 () => _runs.Latest, stop => Finish(_runs.Latest!, stop with { Then = null }), ct).ConfigureAwait(false))
                 yield return output;
@@ -433,11 +433,11 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             foreach (var chunk in unread.Chunk(MarketoClient.MaxBatchSize))
             {
                 var refreshed = await WithOpportunitiesAsync(chunk, ct).ConfigureAwait(false);
-                foreach (var (person, change) in _people.Upsert(refreshed, run.RunId))
+                foreach (var write in _people.Upsert(refreshed, run.RunId))
                 {
-                    if (change == PersonChange.Unchanged) continue;
+                    if (write.Change == PersonChange.Unchanged) continue;
                     run = run with { Updated = run.Updated + 1 };
-                    changes.Add(new PersonChanged(person, change));
+                    changes.Add(PersonChanged.Of(write));
                 }
             }
             EngineObserver.Current.Verbose($"Read the opportunities of {unread.Count} contact(s) synced while Salesforce was not connected.");

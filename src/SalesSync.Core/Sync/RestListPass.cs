@@ -122,8 +122,8 @@ internal sealed class RestListPass(MarketoClient marketo, PeopleSync owner, IRea
                 var pagesDone = saved.Sum(c => c.PagesDone);
                 var changes = state.Apply(page.People, r => r with { ListCursors = saved, PagesDone = pagesDone, NextPageToken = null });
                 if (options.ReportChanges)
-                    foreach (var (person, change) in changes)
-                        if (change != PersonChange.Unchanged) yield return new PersonChanged(person, change);
+                    foreach (var write in changes)
+                        if (write.Change != PersonChange.Unchanged) yield return PersonChanged.Of(write);
                 var open = saved.Count(c => !c.Done);
                 state.Progress(lists.Count == 1 ? $"Full pass, static list {page.ListId} (REST)" : $"Full pass, {lists.Count} static lists (REST)", string.Create(CultureInfo.InvariantCulture,
                     $"List {page.ListId} page {list.Saved.PagesDone}: {page.People.Count} persons, next page {(page.Next is null ? "none (list done)" : "requested")}; {open} of {lists.Count} list(s) still paging"));

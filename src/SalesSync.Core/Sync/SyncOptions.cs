@@ -64,11 +64,17 @@ public sealed record SyncOptions
     /// <summary>Yield every changed person as the sync applies it.</summary>
     public bool ReportChanges { get; init; }
 
-    /// <summary>A watch poll after the first of the Marketo day (<see cref="WatchLoop"/>): today's usage is not read again (the watch reads it once a Marketo day, on that day's first poll).</summary>
+    /// <summary>A watch poll (<see cref="WatchLoop"/>) that does not read today's usage: the watch reads it only when neither this process nor a watch of this database has read it this Marketo day.</summary>
     internal bool SkipUsageRead { get; init; }
 
     /// <summary>A watch poll (<see cref="WatchLoop"/>): its new incremental run is marked <see cref="SyncRunResult.Watch"/>.</summary>
     internal bool Watch { get; init; }
+
+    /// <summary>
+    /// The watch poll that reads the day's usage (<see cref="WatchLoop"/>): it leaves the deleted-leads stream (its token
+    /// stays) to the next poll, so that poll too costs 3 Marketo calls and an idle hour at 60 s stays at 180.
+    /// </summary>
+    internal bool SkipDeletedLeads { get; init; }
 
     /// <summary>A watch poll whose Salesforce share goes to another step: the opportunity refresh waits (its watermark stays) for a later poll.</summary>
     internal bool SkipOpportunityRefresh { get; init; }

@@ -132,6 +132,15 @@ public sealed record ListCursor(long ListId, long PagesDone, string? NextPageTok
 /// <summary>What a sync streams: each changed person (when asked), then the run.</summary>
 public abstract record SyncOutput;
 
-public sealed record PersonChanged(People.PersonRecord Person, People.PersonChange Change) : SyncOutput;
+public sealed record PersonChanged(People.PersonRecord Person, People.PersonChange Change) : SyncOutput
+{
+    /// <summary>For an update: the synced fields whose values changed (PersonRecord's names), in field order; empty otherwise.</summary>
+    public IReadOnlyList<string> ChangedFields { get; init; } = [];
+
+    internal static PersonChanged Of(People.PersonWrite write) => new(write.Person, write.Change)
+    {
+        ChangedFields = write.Before is { } before ? write.Person.FieldsChangedFrom(before) : [],
+    };
+}
 
 public sealed record SyncFinished(SyncRunResult Run) : SyncOutput;

@@ -46,8 +46,10 @@ public sealed record WatchEnded(int Polls, long Added, long Updated, long Remove
 /// <summary>
 /// Start-SalesSync -Watch: every interval, one incremental run of the people sync (a run record per poll, so
 /// Get-SalesSyncRun and Get-SalesSyncStatus see each), then one Salesforce-side step, then pending activity deliveries.
-/// An idle poll reads Marketo's three activity streams (lead changes, activities 21/23/32, deleted leads: 3 calls; the
-/// first poll and the first of each Marketo day also read the instance's usage, 1 call) and spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
+/// An idle poll costs 3 Marketo calls: Marketo's three activity streams (lead changes, activities 21/23/32, deleted
+/// leads), except the one poll a Marketo day that reads the instance's usage (only when neither this process nor a watch
+/// of this database has read it that day), which reads usage instead of deleted leads and leaves those to the next poll.
+/// So an idle hour at 60 s is 60 x 3 = 180 Marketo calls, that read included. It spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
 /// reminder step 1) take turns, one per poll, so a Salesforce-side change is local within as many intervals as there
 /// are steps on. Every applied page moves its watermark, so a cancelled or killed watch resumes on the next start
 /// (its last poll's run is resumed). Polling pauses before SalesSync's daily Marketo budget would run out (until the
@@ -55,7 +57,7 @@ public sealed record WatchEnded(int Polls, long Added, long Updated, long Remove
 /// </summary>
 internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo, SalesforceClient? salesforce, SyncStore store, WatchOptions options)
 {
-    /// <summary>The Marketo calls an idle poll makes: one page of each activity stream.</summary>
+    /// <summary>The Marketo calls an idle poll makes: one page of each activity stream (or of two, and the day's usage read).</summary>
     internal const int IdlePollMarketoCalls = 3;
 
     /// <summary>The longest wait after failed polls (or the interval, when longer).</summary>
@@ -99,7 +101,9 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         var pausedForBudget = false;
         WatchPoll? lastPoll = null;
         SyncRunResult? lastRun = null;
-        DateOnly? usageReadOn = null;
+        // The instance's usage (every integration's calls) is read at most once a Marketo day per database: the day of
+        // the last read is stored, so a watch restarted by a scheduler does not read it again; nor when this process has.
+        var usageReadOn = store.Settings.MarketoUsageReadOn;
         while (true)
         {
             var now = DateTimeOffset.UtcNow;
@@ -122,10 +126,13 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             var (marketoBefore, salesforceBefore) = (marketo.CallsMade, salesforce?.CallsMade ?? 0);
             polls++;
             SyncRunResult? run = null;
-            // The instance's usage (every integration's calls) is read by the first poll and the first of each new Marketo day: 1 call a day.
-            var readUsage = usageReadOn != budget.Day;
-            usageReadOn = budget.Day;
-            var poll = new SyncOptions { Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipOpportunityRefresh = step is not SalesforceStep.Opportunities };
+            // The poll that reads the usage leaves deleted leads to the next poll: every idle poll is 3 Marketo calls.
+            var readUsage = usageReadOn != budget.Day && budget.InstanceUsedToday is null;
+            var poll = new SyncOptions
+            {
+                Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipDeletedLeads = readUsage,
+                SkipOpportunityRefresh = step is not SalesforceStep.Opportunities,
+            };
             var people = new PeopleSync(marketo, salesforce, store).RunAsync(poll, ct);
             var busy = false;
             await using (var e = people.GetAsyncEnumerator(ct))
@@ -147,6 +154,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
                     else yield return e.Current;
                 }
             }
+            if (readUsage && run is not null) usageReadOn = SaveUsageRead(budget.Day);
             var ok = busy || run is { Status: SyncRunStatus.Completed };
             if (run is not null)
             {
@@ -187,6 +195,20 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         observer.Progress(new EngineProgress("Start-SalesSync -Watch", "Ended", 100) { Completed = true });
         yield return new WatchEnded(polls, added, updated, removed, marketo.CallsMade - marketoAtStart, (salesforce?.CallsMade ?? 0) - salesforceAtStart,
             options.Until is { } end ? $"end time {end:u} reached" : "ended");
+    }
+
+    /// <summary>Stores the day of the usage read (a database that cannot take it now costs at most one more read).</summary>
+    private DateOnly SaveUsageRead(DateOnly day)
+    {
+        try
+        {
+            store.Settings.SaveMarketoUsageRead(day);
+        }
+        catch (LiteDB.LiteException e)
+        {
+            EngineObserver.Current.Verbose($"The day of the usage read was not stored: {e.Message}");
+        }
+        return day;
     }
 
     /// <summary>Doubles per failed poll in a row, from the interval up to <see cref="MaxBackoff"/> (or the interval when longer).</summary>

@@ -41,6 +41,7 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
 
     /// <summary>Marketo ids (also from Get-SyncedPerson by property name).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
+    [MarketoIdList]
     public long[] MarketoId { get; set; } = [];
 
     /// <summary>Emails of synced people (every synced record with the email); also by property name (Import-Csv rows with an Email column).</summary>
@@ -171,7 +172,7 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
         try
         {
             if (Summary is PersonActivitySummary.Weekly)
-                RunEngineStream(ct => feed.SummarizeWeeklyAsync(request, ct), w => PersonActivityWeek.From(w));
+                RunEngineStream(ct => feed.SummarizeWeeklyAsync(request, TimeZoneInfo.Local, ct), w => PersonActivityWeek.From(w));
             else
                 RunEngineStream(ct => feed.ReadAsync(request, ct), a => PersonActivity.From(a));
         }

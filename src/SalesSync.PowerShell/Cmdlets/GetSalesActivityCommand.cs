@@ -36,6 +36,7 @@ public sealed class GetSalesActivityCommand : SalesSyncConnectedCmdlet
 {
     /// <summary>Only these people (also from Get-SyncedPerson by property name).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [MarketoIdList]
     public long[]? MarketoId { get; set; }
 
     /// <summary>Only these kinds, read as Send-SalesActivity reads -Kind ('Call Received', 'email-sent'); tab-completes.</summary>

@@ -21,6 +21,7 @@ public sealed class GetSalesReminderCommand : SalesSyncConnectedCmdlet
 
     /// <summary>Only these people (also from Get-SyncedPerson by property name).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [MarketoIdList]
     public long[]? MarketoId { get; set; }
 
     /// <summary>Only the people with these emails (exact, any case; every synced person sharing an email).</summary>

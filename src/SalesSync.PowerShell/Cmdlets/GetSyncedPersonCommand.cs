@@ -18,6 +18,7 @@ public sealed class GetSyncedPersonCommand : SalesSyncConnectedCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Id")]
     [EmptyAsNull]
+    [MarketoIdList]
     public long[]? MarketoId { get; set; }
 
     /// <summary>Emails or patterns; from the pipeline by property name (Email, Email Address, EmailAddress), or piped strings.</summary>

@@ -170,7 +170,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
-                if (output is PersonChanged c) WriteObject(SyncedPersonChange.From(c.Person, c.Change));
+                if (output is PersonChanged c) WriteObject(SyncedPersonChange.From(c));
                 else if (output is SyncFinished f) Record(f.Run);
             }));
         }
@@ -289,7 +289,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 switch (output)
                 {
                     case PersonChanged c:
-                        WriteObject(SyncedPersonChange.From(c.Person, c.Change));
+                        WriteObject(SyncedPersonChange.From(c));
                         break;
                     case WatchOptOutChanged { Change.Outcome: Core.Unsubscribes.OptOutOutcome.Failed } o:
                         WriteError(OptOutRefused(o.Change));

@@ -35,7 +35,12 @@ public sealed class PersonActivity
     public long? MailingId { get; init; }
     public string? Link { get; init; }
     public string? PageUrl { get; init; }
+
+    /// <summary>A campaign's name (sales campaign activities); empty when the row names none.</summary>
     public string? Campaign { get; init; }
+
+    /// <summary>For an email: the Campaign Run ID Marketo logs (the smart campaign run that sent it; an id, not a name).</summary>
+    public long? CampaignRunId { get; init; }
     public string? InterestingMomentType { get; init; }
     public string? Description { get; init; }
     public string? Source { get; init; }
@@ -63,6 +68,7 @@ public sealed class PersonActivity
         Link = a.Link,
         PageUrl = a.PageUrl,
         Campaign = a.Campaign,
+        CampaignRunId = a.CampaignRunId,
         InterestingMomentType = a.InterestingMomentType,
         Description = a.Description,
         Source = a.Source,
@@ -72,16 +78,16 @@ public sealed class PersonActivity
     };
 }
 
-/// <summary>One person's activity in one ISO week (Get-PersonActivity -Summary Weekly): counts per category.</summary>
+/// <summary>One person's activity in one ISO week (Get-PersonActivity -Summary Weekly): counts per category; weeks in this computer's time zone.</summary>
 public sealed class PersonActivityWeek
 {
     public long MarketoId { get; init; }
     public string? Email { get; init; }
 
-    /// <summary>The ISO week, as 2026-W49.</summary>
+    /// <summary>The ISO week, as 2026-W49, in this computer's time zone (Monday 00:00 to Sunday 24:00 local time).</summary>
     public string Week { get; init; } = "";
 
-    /// <summary>The week's Monday (UTC) as yyyy-MM-dd.</summary>
+    /// <summary>The week's Monday (local date) as yyyy-MM-dd.</summary>
     public string WeekStart { get; init; } = "";
     public int EmailCount { get; init; }
     public int WebCount { get; init; }

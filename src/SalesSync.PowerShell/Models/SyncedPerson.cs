@@ -78,10 +78,14 @@ public sealed class SyncedPersonChange : SyncedPerson
 {
     public string Change { get; private set; } = "";
 
-    internal static SyncedPersonChange From(PersonRecord p, PersonChange change)
+    /// <summary>For an update, the fields whose values changed, separated by ";" (Title;Phone); empty otherwise.</summary>
+    public string ChangedFields { get; private set; } = "";
+
+    internal static SyncedPersonChange From(Core.Sync.PersonChanged changed)
     {
-        var person = From<SyncedPersonChange>(p);
-        person.Change = change.ToString();
+        var person = From<SyncedPersonChange>(changed.Person);
+        person.Change = changed.Change.ToString();
+        person.ChangedFields = string.Join(';', changed.ChangedFields);
         return person;
     }
 }

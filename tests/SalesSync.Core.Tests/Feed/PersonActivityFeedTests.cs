@@ -169,10 +169,11 @@ public class PersonActivityFeedTests
         Assert.All(rows, r => Assert.Equal($"contact{r.MarketoId}@example.com", r.Email));
         Assert.Equal(1 + (int)Math.Ceiling(2000 / 30.0), Delta(before, after, ActivitiesGet) + Delta(before, after, Token));
 
-        // Weekly summary (served from the cache now) equals counts recomputed from the raw rows.
-        var weeks = await All(session.ActivityFeed.SummarizeWeeklyAsync(request, CancellationToken.None));
+        // Weekly summary (served from the cache now) equals counts recomputed from the raw rows, weeks cut in the zone
+        // given (the cmdlet gives the computer's own): here 13 hours ahead of UTC, so days differ from UTC's.
+        var weeks = await All(session.ActivityFeed.SummarizeWeeklyAsync(request, PlusThirteen, CancellationToken.None));
         Assert.Equal(after, await Calls(sb));
-        var expected = rows.GroupBy(r => (r.MarketoId, Monday: Monday(r.Date)))
+        var expected = rows.GroupBy(r => (r.MarketoId, Monday: Monday(TimeZoneInfo.ConvertTime(r.Date, PlusThirteen))))
             .ToDictionary(g => g.Key, g => (Email: g.Count(r => r.Category == ActivityCategory.Email), Web: g.Count(r => r.Category == ActivityCategory.Web),
                 Total: g.Count()));
         Assert.Equal(expected.Count, weeks.Count);
@@ -186,11 +187,31 @@ public class PersonActivityFeedTests
         Assert.InRange(weeks.Select(w => w.WeekStart).Distinct().Count(), 13, 14);
     }
 
+    private static readonly TimeZoneInfo PlusThirteen = TimeZoneInfo.CreateCustomTimeZone("Test+13", TimeSpan.FromHours(13), "Test+13", "Test+13");
+
+    /// <summary>The Monday of the week <paramref name="at"/> falls in, by its own calendar date.</summary>
     private static DateOnly Monday(DateTimeOffset at)
     {
-        var d = at.UtcDateTime.Date;
+        var d = at.DateTime.Date;
         while (d.DayOfWeek != DayOfWeek.Monday) d = d.AddDays(-1);
         return DateOnly.FromDateTime(d);
+    }
+
+    [Fact]
+    public void WeeksAreCutInTheZoneGivenAndAnEmailCarriesItsCampaignRunIdApartFromACampaignName()
+    {
+        var types = new FeedTypeMap([new FeedType(6, "Send Email", null, ActivityCategory.Email)]);
+        PersonActivity Row(string date, string attributes) => PersonActivity.Parse(System.Text.Json.JsonDocument.Parse(
+            $$"""{"marketoGUID":"g-{{date}}","leadId":5,"activityDate":"{{date}}","activityTypeId":6,"primaryAttributeValue":"Prog.Welcome","primaryAttributeValueId":9,"attributes":[{{attributes}}]}""").RootElement, types)!;
+        // Sunday 20:00 UTC is Monday 06:00 ten hours east: the next ISO week there, the same week in UTC.
+        var sunday = Row("2026-11-29T20:00:00Z", """{"name":"Campaign Run ID","value":"4711"},{"name":"Choice Number","value":"0"}""");
+        var monday = Row("2026-11-30T09:00:00Z", "");
+        var east = TimeZoneInfo.CreateCustomTimeZone("Test+10", TimeSpan.FromHours(10), "Test+10", "Test+10");
+        Assert.Equal([("2026-W48", 1), ("2026-W49", 1)], PersonActivityWeek.Summarize(5, null, [monday, sunday], TimeZoneInfo.Utc).Select(w => (w.Week, w.Total)));
+        Assert.Equal([(new DateOnly(2026, 11, 30), "2026-W49", 2)], PersonActivityWeek.Summarize(5, null, [monday, sunday], east).Select(w => (w.WeekStart, w.Week, w.Total)));
+        // The run id is an id, not a campaign's name: Campaign stays empty for an email.
+        Assert.Equal((4711L, (string?)null, "Prog.Welcome"), (sunday.CampaignRunId, sunday.Campaign, sunday.Subject));
+        Assert.Null(monday.CampaignRunId);
     }
 
     [Fact]

@@ -67,17 +67,16 @@ public class WatchTests
         var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
         Assert.True(polls.Count >= 6, $"{polls.Count} polls");
         Assert.All(polls, p => Assert.Equal(SyncRunStatus.Completed, p.Run!.Status));
-        // The first poll also reads the instance's usage (once a Marketo day); the others read only the three streams.
-        Assert.Equal([4L], polls.Take(1).Select(p => p.MarketoCalls));
-        Assert.All(polls.Skip(1), p => Assert.Equal(3, p.MarketoCalls));
+        // The full pass before read the instance's usage in this process today: every poll reads only the three streams.
+        Assert.All(polls, p => Assert.Equal(3, p.MarketoCalls));
         Assert.All(polls, p => Assert.InRange(p.SalesforceCalls, 1, 2));
         // Salesforce's steps take turns: opportunity refresh (2), opt-out step (2), reminder pass (1).
         Assert.Equal(["Opportunities", "OptOuts", "Reminders"], polls.Take(3).Select(p => p.SalesforceStep));
         Assert.Equal([2L, 2, 1], polls.Take(3).Select(p => p.SalesforceCalls));
-        // The services' own counts agree: the three activity streams on Marketo and one usage read, nothing else.
+        // The services' own counts agree: the three activity streams on Marketo, nothing else.
         var stats = await sb.StatsAsync();
         Assert.Equal(3L * polls.Count, await ActivityStreamCallsAsync(sb) - streamsBefore);
-        Assert.Equal(3L * polls.Count + 1, stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore);
+        Assert.Equal(3L * polls.Count, stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore);
         Assert.Equal(polls.Sum(p => p.SalesforceCalls), stats["salesforce"]!["totalCalls"]!.GetValue<long>() - salesforceBefore);
         // An idle hour at 60 s: 60 polls, 20 turns of the three Salesforce steps.
         Assert.True(60 * 3 <= 180 && 20 * polls.Take(3).Sum(p => p.SalesforceCalls) <= 120);
@@ -104,65 +103,134 @@ public class WatchTests
         session.Marketo.Gate.Budget.Limit = 0;
     }
 
-    [Fact]
-    public async Task ANewProcessContinuesTheDaysMarketoCountAndItsWatchReadsUsageOnlyOnItsFirstPoll()
+    /// <summary>Runs a watch for exactly <paramref name="count"/> polls (cancelled after the last), as fast as the interval allows.</summary>
+    private static async Task<List<WatchPoll>> PollsAsync(SalesSyncSession session, int count)
     {
-        await using var sb = await RunningSandbox.StartAsync("--people", "60", "--seed", "73");
+        using var cts = new CancellationTokenSource();
+        var polls = new List<WatchPoll>();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WatchAsync(session, new WatchOptions { Interval = TimeSpan.FromMilliseconds(5), OptOuts = false }, cts.Token, each: o =>
+        {
+            if (o is WatchPolled p) polls.Add(p.Poll);
+            if (polls.Count == count) cts.Cancel();
+        }));
+        return polls;
+    }
+
+    private static async Task<SalesSyncSession> NewProcessAsync(RunningSandbox sb, TempFolder temp)
+    {
+        // A new process: the instance's gate (and the day's count and usage figure in memory) is gone; the database keeps the count.
+        // Its rate window is the sandbox's short one (at half its rate), so 60 polls take seconds and no 606 retry adds a call.
+        MarketoRateGate.Forget(sb.Marketo);
+        var settings = SyncHarness.Settings(sb, temp, salesforce: false);
+        return await SalesSyncSession.ConnectAsync(settings with { MarketoLimits = settings.MarketoLimits with { CallsPerWindow = 50, Window = TimeSpan.FromSeconds(1) } }, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AnIdleHourWithTheDaysUsageReadIs180MarketoCallsAndARestartedWatchDoesNotReadItAgain()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "60", "--seed", "73", "--marketo-rate-window", "1");
         var (first, temp) = await SyncedAsync(sb, salesforce: false);
         using var _ = temp;
         var used = first.MarketoCallsToday;
         Assert.True(used > 0);
         first.Dispose();
-        // A new process: the instance's gate (and the day's count in memory) is gone; the database keeps the count.
-        MarketoRateGate.Forget(sb.Marketo);
-        using var second = await SalesSyncSession.ConnectAsync(SyncHarness.Settings(sb, temp, salesforce: false), CancellationToken.None);
-        Assert.NotSame(first.Marketo.Gate, second.Marketo.Gate);
-        Assert.Equal(used, second.MarketoCallsToday);
+        using (var second = await NewProcessAsync(sb, temp))
+        {
+            Assert.NotSame(first.Marketo.Gate, second.Marketo.Gate);
+            Assert.Equal(used, second.MarketoCallsToday);
+            Assert.Null(second.Store.Settings.MarketoUsageReadOn);
+            var person = second.GetPeople(PersonQuery.All).First().MarketoId;
+            (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{person}"))).EnsureSuccessStatusCode();
 
-        var usageBefore = await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json");
-        var outputs = await WatchAsync(second, new WatchOptions { Interval = TimeSpan.FromMilliseconds(100), Until = DateTimeOffset.UtcNow.AddSeconds(1) });
-        var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
-        Assert.True(polls.Count >= 3, $"{polls.Count} polls");
-        Assert.Equal(1, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageBefore);
-        Assert.Equal(4, polls[0].MarketoCalls);
-        Assert.All(polls.Skip(1), p => Assert.Equal(3, p.MarketoCalls));
-        Assert.NotNull(second.MarketoInstanceCallsToday);
-        // Each poll stores the count: what the database holds is the day's count so far.
-        Assert.Equal(used + polls.Sum(p => p.MarketoCalls), second.MarketoCallsToday);
-        Assert.Equal((second.Marketo.Gate.Budget.Day, second.MarketoCallsToday), second.Store.Settings.MarketoDay);
+            // An idle hour at 60 s is 60 polls: counted on the sandbox, the day's usage read included.
+            var (totalBefore, usageBefore) = ((await sb.StatsAsync())["marketo"]!["totalCalls"]!.GetValue<long>(), await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json"));
+            var deletesBefore = await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json");
+            var polls = await PollsAsync(second, 60);
+            Assert.Equal(1, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageBefore);
+            Assert.Equal(180, (await sb.StatsAsync())["marketo"]!["totalCalls"]!.GetValue<long>() - totalBefore);
+            // The poll that reads usage leaves deleted leads to the next one: each poll 3 calls; the delete is local after poll 2.
+            Assert.All(polls, p => Assert.Equal(3, p.MarketoCalls));
+            Assert.Equal(59, await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json") - deletesBefore);
+            Assert.Equal((0L, 1L), (polls[0].Run!.Removed, polls[1].Run!.Removed));
+            Assert.NotNull(second.MarketoInstanceCallsToday);
+            Assert.Equal(second.Marketo.Gate.Budget.Day, second.Store.Settings.MarketoUsageReadOn);
+            // Each poll stores the count: what the database holds is the day's count so far, the usage-read day beside it.
+            Assert.Equal(used + polls.Sum(p => p.MarketoCalls), second.MarketoCallsToday);
+            Assert.Equal((second.Marketo.Gate.Budget.Day, second.MarketoCallsToday), second.Store.Settings.MarketoDay);
+            used = second.MarketoCallsToday;
+        }
+
+        // A watch restarted the same Marketo day (a scheduler, a crash) does not read the usage again.
+        using var third = await NewProcessAsync(sb, temp);
+        var usageAtRestart = await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json");
+        var again = await PollsAsync(third, 3);
+        Assert.Equal(0, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageAtRestart);
+        Assert.All(again, p => Assert.Equal(3, p.MarketoCalls));
+        Assert.Equal(used + 9, third.MarketoCallsToday);
+        // Without Salesforce the opportunities stay unread: the people themselves are the truth's, the deleted one gone.
+        Assert.Equal(SyncHarness.GroundTruth(sb, SalesOwnedList).Keys.Order(), third.GetPeople(PersonQuery.All).Select(p => p.MarketoId));
     }
 
     [Fact]
-    public async Task TwentyChangesMadeDuringAWatchAreLocalWithinOneIntervalEach()
+    public async Task AHundredChangesMadeDuringAWatchAreLocalWithinOneIntervalEach()
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "300", "--seed", "72");
         var (session, temp) = await SyncedAsync(sb, salesforce: true);
         using var _ = temp;
         using var __ = session;
-        var people = session.GetPeople(PersonQuery.All).Take(20).Select(p => p.MarketoId).ToList();
-        var interval = TimeSpan.FromSeconds(1);
+        var all = session.GetPeople(PersonQuery.All).Select(p => p.MarketoId).ToList();
+        var people = all.Take(100).ToList();
+        Assert.Equal(100, people.Count);
+        await Patch(sb, all[^1], new() { ["title"] = "Warm-up" }); // the control API's first change costs its start-up, not the watch's
+        // A short interval and the changes spread over the polls (about 10 a poll for 10 polls): the test stays near 4 s.
+        var interval = TimeSpan.FromMilliseconds(300);
+        var spacing = TimeSpan.FromMilliseconds(30);
         var madeAt = new Dictionary<string, long>();
         var seenAt = new Dictionary<string, long>();
+        var changedFields = new Dictionary<string, string>();
+        var polls = new List<(WatchPoll Poll, double Took)>();
+        var (warm, allSeen) = (new TaskCompletionSource(), new TaskCompletionSource());
+        using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var watch = WatchAsync(session, new WatchOptions { Interval = interval, Until = DateTimeOffset.UtcNow.AddSeconds(5), ReportChanges = true }, each: output =>
+        var watch = WatchAsync(session, new WatchOptions { Interval = interval, ReportChanges = true }, stop.Token, each: output =>
         {
-            if (output is PersonChanged { Person.Title: { } title } c && title.StartsWith("Watch ", StringComparison.Ordinal))
-                lock (seenAt) seenAt.TryAdd(title, clock.ElapsedMilliseconds);
+            lock (seenAt)
+            {
+                if (output is PersonChanged { Person.Title: { } title } c && title.StartsWith("Watch ", StringComparison.Ordinal))
+                {
+                    seenAt.TryAdd(title, clock.ElapsedMilliseconds);
+                    changedFields.TryAdd(title, string.Join(';', c.ChangedFields));
+                    if (seenAt.Count == people.Count) allSeen.TrySetResult();
+                }
+                // A poll's own time: from its start to its end, its Salesforce step and deliveries included (a poll that
+                // overruns the interval delays the next one by as much).
+                if (output is WatchPolled polled) polls.Add((polled.Poll, (DateTimeOffset.UtcNow - polled.Poll.StartedAt).TotalMilliseconds));
+            }
+            if (output is WatchPolled { Poll.Number: 2 }) warm.TrySetResult();
         });
+        // The changes start once two polls are done: first reads and a cold thread pool (the sandbox runs in this
+        // process) would otherwise hold an early poll back by most of a second, which no interval explains.
+        await warm.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var start = clock.Elapsed;
         for (var i = 0; i < people.Count; i++)
         {
+            // On a schedule, not after a fixed pause: a slow control call must not bunch the later changes together.
+            if (start + spacing * i - clock.Elapsed is { Ticks: > 0 } wait) await Task.Delay(wait);
             var title = $"Watch {i}";
             lock (seenAt) madeAt[title] = clock.ElapsedMilliseconds;
-            await Patch(sb, people[i], new() { ["title"] = title });
-            await Task.Delay(120);
+            // Every tenth change is to the phone as well: the change names both fields.
+            await Patch(sb, people[i], i % 10 == 0 ? new() { ["title"] = title, ["phone"] = $"+1 555 010 {i:000}" } : new() { ["title"] = title });
         }
-        var outputs = await watch;
+        await Task.WhenAny(allSeen.Task, Task.Delay(interval * 2 + TimeSpan.FromSeconds(5)));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
         Assert.Equal(madeAt.Keys.Order(), seenAt.Keys.Order());
+        Assert.All(changedFields, f => Assert.Equal(int.Parse(f.Key[6..], System.Globalization.CultureInfo.InvariantCulture) % 10 == 0 ? "Title;Phone" : "Title", f.Value));
+        Assert.True(polls.Count(p => p.Poll.Run!.Updated > 0) >= 8, "the changes were spread over the polls: " + string.Join(", ", polls.Select(p => $"{p.Poll.Number}:{p.Poll.Run?.Updated}/{p.Took:0}ms@{(p.Poll.StartedAt - polls[0].Poll.StartedAt).TotalMilliseconds:0}")));
         // Each change is local by the end of the poll that follows it: within one interval, plus that poll's own time.
-        var slowestPoll = outputs.OfType<WatchPolled>().Max(p => (p.Poll.Run!.EndedAt!.Value - p.Poll.Run.StartedAt).TotalMilliseconds);
+        var slowestPoll = polls.Skip(2).Max(p => p.Took);
         Assert.All(madeAt, m => Assert.InRange(seenAt[m.Key] - m.Value, 0, interval.TotalMilliseconds + slowestPoll + 250));
         SyncHarness.AssertMatchesTruth(sb, session, SalesOwnedList);
-        Assert.Single(outputs.OfType<WatchEnded>());
     }
 
     /// <summary>Cancels the watch when the first page of a poll is applied.</summary>
