@@ -75,8 +75,8 @@ public sealed class HealthReportReaderTests : IDisposable
             Activity(SalesActivityKind.EmailSent, 5, Now.AddDays(-40), Refused("Unsubscribed")),
             Activity(SalesActivityKind.EmailSent, 6, Now.AddDays(-1), Refused("NoEmailToCheck")),
             Activity(SalesActivityKind.EmailOpened, 1, Now.AddDays(-1), Delivery.Pending),
-            Activity(SalesActivityKind.CallReceived, 2, Now.AddDays(-1), Delivery.Pending, Delivery.Pending),
-            Activity(SalesActivityKind.AddedToCampaign, 3, Now.AddDays(-1), new Delivery(DeliveryState.Sending, At: Now.AddDays(-1))),
+            Activity(SalesActivityKind.CallReceived, 2, Now.AddDays(-1).AddMinutes(-2), Delivery.Pending, Delivery.Pending),
+            Activity(SalesActivityKind.AddedToCampaign, 3, Now.AddDays(-1).AddMinutes(-1), new Delivery(DeliveryState.Sending, At: Now.AddDays(-1))),
         };
         Store.Activities.Add(activities);
         var opened = activities[6];
@@ -85,7 +85,7 @@ public sealed class HealthReportReaderTests : IDisposable
             opened with { Marketo = new Delivery(DeliveryState.Delivered, "m1", null, 1, Now) },
             call with { Marketo = new Delivery(DeliveryState.Failed, null, "1003: invalid", 1, Now), Salesforce = new Delivery(DeliveryState.Failed, null, "INACTIVE_OWNER_OR_USER: inactive", 1, Now) },
         ]);
-        Store.Activities.Add([Activity(SalesActivityKind.EmailClicked, 4, Now.AddDays(-1), new Delivery(DeliveryState.Failed, null, "1003: invalid", 1, Now))]);
+        Store.Activities.Add([Activity(SalesActivityKind.EmailClicked, 4, Now.AddDays(-1).AddMinutes(-3), new Delivery(DeliveryState.Failed, null, "1003: invalid", 1, Now))]);
         Store.Activities.RequeueFailed(null);
         Store.Activities.Save([Store.Activities.Find(call.ActivityId)! with { Marketo = new Delivery(DeliveryState.Failed, null, "1003: invalid", 1, Now) }]);
     }
