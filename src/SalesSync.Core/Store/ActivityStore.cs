@@ -29,6 +29,16 @@ internal sealed class ActivityStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _activities;
 
+    /// <summary>
+    /// Activities per kind, Marketo state, Salesforce state and, for a failed or refused delivery, its reason's key
+    /// (one document per combination with its count), kept in the same transaction as every insert and state change,
+    /// so counts never load activities: LiteDB counts a nested field's index only by loading each document (about
+    /// 5 s per million), and no index holds kind and both states together.
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _tally;
+    private const string TallyVersionId = "*version";
+    private const int TallyVersion = 1;
+
     /// <summary>The database's outbox lock (held by the store with the sync's, so both guard the same file).</summary>
     public Activities.OutboxLock Lock { get; }
 
@@ -42,6 +52,10 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
+        // Set (to when it was logged) only while a delivery is unsettled: the oldest one is the index's first non-null key.
+        _activities.EnsureIndex("unsettledAt", "$.unsettledAt");
+        _tally = _database.GetCollection("activity_tally");
+        BackfillTallyOnce();
         Path = store.Path;
         Encrypted = store.Encrypted;
         // To the millisecond: LiteDB keeps no finer time, so the creating process and a later one name it alike.
@@ -84,7 +98,13 @@ internal sealed class ActivityStore
     {
         try
         {
-            InTransaction(() => _activities.InsertBulk(activities.Select(ToDocument)));
+            InTransaction(() =>
+            {
+                _activities.InsertBulk(activities.Select(ToDocument));
+                var delta = new Dictionary<DeliveryTallyRow, long>();
+                foreach (var a in activities) Tally(delta, TallyKey(a), +1);
+                ApplyTally(delta);
+            });
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
@@ -95,13 +115,49 @@ internal sealed class ActivityStore
     }
 
     /// <summary>Saves changed states in one transaction.</summary>
-    public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() => { foreach (var a in activities) _activities.Update(ToDocument(a)); });
+    public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() =>
+    {
+        var delta = new Dictionary<DeliveryTallyRow, long>();
+        foreach (var a in activities)
+        {
+            // The stored states leave the tally, the new ones join it (an id not stored updates nothing, counts nothing).
+            if (_activities.FindById(a.ActivityId) is not { } before) continue;
+            Tally(delta, TallyKey(ToActivity(before)), -1);
+            Tally(delta, TallyKey(a), +1);
+            _activities.Update(ToDocument(a));
+        }
+        ApplyTally(delta);
+    });
 
     /// <summary>The oldest activities in a state for a destination, up to <paramref name="limit"/>.</summary>
     public IReadOnlyList<SalesActivity> InState(bool marketo, DeliveryState state, int limit) =>
         _activities.Find(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()), limit: limit).Select(ToActivity).OrderBy(a => a.LoggedAt).ToList();
 
-    public int Count(bool marketo, DeliveryState state) => _activities.Count(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()));
+    /// <summary>Deliveries in a state at one destination (from the tally: no activity is read).</summary>
+    public int Count(bool marketo, DeliveryState state) =>
+        (int)DeliveryTally().Where(t => (marketo ? t.Marketo : t.Salesforce) == state).Sum(t => t.Count);
+
+    /// <summary>Every stored activity counted by kind, both states and reasons (non-zero counts only; a few dozen rows).</summary>
+    public IReadOnlyList<DeliveryTallyRow> DeliveryTally() =>
+        _tally.Find(LiteDB.Query.Not("_id", TallyVersionId)).Where(d => d["n"].AsInt64 != 0).Select(d => new DeliveryTallyRow(
+            Enum.Parse<SalesActivityKind>(d["k"].AsString), Enum.Parse<DeliveryState>(d["m"].AsString), Enum.Parse<DeliveryState>(d["s"].AsString),
+            Bson.Text(d, "mr"), Bson.Text(d, "sr"), d["n"].AsInt64)).ToList();
+
+    /// <summary>
+    /// Activities in a state at either destination, each once (Marketo's index first, then Salesforce's), in no
+    /// particular order: through the state indexes, so only those activities are read.
+    /// </summary>
+    public IEnumerable<SalesActivity> InStateAnywhere(DeliveryState state)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in new[] { "$.marketo.state", "$.salesforce.state" })
+        {
+            // Read whole before any is handed out: no cursor is held while the caller works.
+            var found = _activities.Find(LiteDB.Query.EQ(path, state.ToString())).Select(ToActivity).ToList();
+            foreach (var a in found)
+                if (seen.Add(a.ActivityId)) yield return a;
+        }
+    }
 
     /// <summary>Deliveries not settled yet (held for a check, pending, or sent with an unknown outcome): Marketo's, and Salesforce's when asked.</summary>
     public int CountUnsettled(bool salesforceToo) =>
@@ -169,6 +225,68 @@ internal sealed class ActivityStore
         }
     }
 
+    /// <summary>The activity logged first among those pending, sending or held at either destination (null: none): the unsettledAt index's first key.</summary>
+    public (string ActivityId, DateTimeOffset LoggedAt)? OldestUnsettled() =>
+        _activities.Query().Where(LiteDB.Query.GT("unsettledAt", BsonValue.Null)).OrderBy("$.unsettledAt").Limit(1).ToList().FirstOrDefault() is { } d
+            ? (d["_id"].AsString, Bson.Utc(d["unsettledAt"]))
+            : null;
+
+    private static bool Unsettled(DeliveryState state) => state is DeliveryState.Pending or DeliveryState.Sending or DeliveryState.Held;
+
+    private static bool Unsettled(SalesActivity a) => Unsettled(a.Marketo.State) || Unsettled(a.Salesforce.State);
+
+    /// <summary>A failed or refused delivery's reason key (as the status groups reasons); null in any other state.</summary>
+    private static string? ReasonOf(Delivery d) => d.State is DeliveryState.Failed or DeliveryState.Refused ? Status.StatusText.ReasonKey(d.Reason) : null;
+
+    private static DeliveryTallyRow TallyKey(SalesActivity a) => new(a.Kind, a.Marketo.State, a.Salesforce.State, ReasonOf(a.Marketo), ReasonOf(a.Salesforce), 0);
+
+    private static void Tally(Dictionary<DeliveryTallyRow, long> delta, DeliveryTallyRow key, int step) => delta[key] = delta.GetValueOrDefault(key) + step;
+
+    /// <summary>Adds the changes to the stored counts (inside the caller's transaction).</summary>
+    private void ApplyTally(Dictionary<DeliveryTallyRow, long> delta)
+    {
+        foreach (var (key, step) in delta)
+        {
+            if (step == 0) continue;
+            // Unit separators: a reason key is free text.
+            var id = string.Join('\u001f', key.Kind, key.Marketo, key.Salesforce, key.MarketoReason, key.SalesforceReason);
+            var n = _tally.FindById(id) is { } doc ? doc["n"].AsInt64 : 0;
+            _tally.Upsert(new BsonDocument
+            {
+                ["_id"] = id, ["k"] = key.Kind.ToString(), ["m"] = key.Marketo.ToString(), ["s"] = key.Salesforce.ToString(),
+                ["mr"] = key.MarketoReason, ["sr"] = key.SalesforceReason, ["n"] = n + step,
+            });
+        }
+    }
+
+    /// <summary>
+    /// A database from before the tally is counted once (one pass over its activities when this version first opens
+    /// it: about 50 s per million), and its unsettled activities get their unsettledAt; marked by the tally's version,
+    /// written last, so an interrupted count starts again. Run while the store is made, before this process writes
+    /// any activity (and no other process can: the database lock), so the count cannot miss a change.
+    /// </summary>
+    private void BackfillTallyOnce()
+    {
+        if (_tally.FindById(TallyVersionId) is { } marker && marker["v"].AsInt32 == TallyVersion) return;
+        // Read outside a write transaction, and written in small ones: a write transaction keeps a copy of every page
+        // it reads until it commits (the whole collection, here).
+        var counts = new Dictionary<DeliveryTallyRow, long>();
+        var unsettled = new List<string>();
+        foreach (var a in _activities.FindAll().Select(ToActivity))
+        {
+            Tally(counts, TallyKey(a), +1);
+            if (Unsettled(a)) unsettled.Add(a.ActivityId);
+        }
+        foreach (var chunk in unsettled.Chunk(PageSize))
+            InTransaction(() => { foreach (var id in chunk) _activities.Update(ToDocument(ToActivity(_activities.FindById(id)))); });
+        InTransaction(() =>
+        {
+            _tally.DeleteAll();
+            ApplyTally(counts);
+            _tally.Insert(new BsonDocument { ["_id"] = TallyVersionId, ["v"] = TallyVersion });
+        });
+    }
+
     private void InTransaction(Action write)
     {
         _database.BeginTrans();
@@ -203,6 +321,7 @@ internal sealed class ActivityStore
             // The offset it happened at (minutes), so the day it happened on stays the seller's day (the Task date).
             ["occurredOffset"] = (int)a.OccurredAt.Offset.TotalMinutes,
             ["loggedAt"] = a.LoggedAt.UtcDateTime,
+            ["unsettledAt"] = Unsettled(a) ? new BsonValue(a.LoggedAt.UtcDateTime) : BsonValue.Null,
             ["attributes"] = attributes,
             ["marketo"] = ToDocument(a.Marketo),
             ["salesforce"] = ToDocument(a.Salesforce),
@@ -243,3 +362,9 @@ internal sealed class ActivityStore
         UncheckedSince = Bson.UtcOrNull(d["uncheckedSince"]),
     };
 }
+
+/// <summary>
+/// Activities of one kind in one pair of states (and, for a failed or refused delivery, its reason's key), and how many
+/// (<see cref="ActivityStore.DeliveryTally"/>; as a key, Count is 0).
+/// </summary>
+internal sealed record DeliveryTallyRow(SalesActivityKind Kind, DeliveryState Marketo, DeliveryState Salesforce, string? MarketoReason, string? SalesforceReason, long Count);
