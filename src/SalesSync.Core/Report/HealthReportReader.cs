@@ -29,7 +29,6 @@ internal static class HealthReportReader
         var quality = ReadQuality(store);
         var facts = StatusReader.Read(store, counters, now, (int)quality.People);
         var findings = HealthRules.Evaluate(facts);
-        var days = new MarketoDays();
         return new HealthReport
         {
             GeneratedAt = now,
@@ -39,7 +38,7 @@ internal static class HealthReportReader
             Facts = facts,
             State = HealthRules.Verdict(findings),
             Findings = findings,
-            Runs = ReadRuns(store, since, now, days),
+            Runs = ReadRuns(store, since, now),
             Budget = ApiUsageLedger.ReadSection(store, counters, since),
             Delivery = ReadDelivery(store, facts),
             Compliance = ReadCompliance(store, facts, since),
@@ -48,15 +47,15 @@ internal static class HealthReportReader
         };
     }
 
-    private static RunsSection ReadRuns(SyncStore store, DateTimeOffset since, DateTimeOffset now, MarketoDays days)
+    private static RunsSection ReadRuns(SyncStore store, DateTimeOffset since, DateTimeOffset now)
     {
         var runs = store.Runs.StartedSince(since).ToList();
-        var byDay = runs.GroupBy(r => days.Of(r.StartedAt)).ToDictionary(g => g.Key, g => g.ToList());
+        var byDay = runs.GroupBy(r => Marketo.DailyCallBudget.DayOf(r.StartedAt)).ToDictionary(g => g.Key, g => g.ToList());
         var rows = new List<RunDay>();
         if (byDay.Count > 0)
         {
             // Every day from the first run on, so a day without a run shows as a gap in the chart, not as nothing.
-            for (var day = byDay.Keys.Min(); day <= days.Of(now); day = day.AddDays(1))
+            for (var day = byDay.Keys.Min(); day <= Marketo.DailyCallBudget.DayOf(now); day = day.AddDays(1))
             {
                 var list = byDay.GetValueOrDefault(day) ?? [];
                 rows.Add(new RunDay(day,
@@ -200,30 +199,5 @@ internal static class HealthReportReader
             _ => null,
         })).ToList();
         return values.Count == 1 ? values[0].value : string.Join("; ", values.Select(v => $"{v.field}={v.value}"));
-    }
-
-    /// <summary>
-    /// Marketo's day of an instant, exactly as the daily call budget rolls its count (midnight US Central): the
-    /// budget itself is asked, on a clock set to the instant, so the report's days and the budget's never disagree.
-    /// </summary>
-    private sealed class MarketoDays
-    {
-        private readonly Clock _clock = new();
-        private readonly Marketo.DailyCallBudget _budget;
-
-        public MarketoDays() => _budget = new Marketo.DailyCallBudget(0, _clock);
-
-        public DateOnly Of(DateTimeOffset at)
-        {
-            _clock.Now = at;
-            return _budget.Day;
-        }
-
-        private sealed class Clock : TimeProvider
-        {
-            public DateTimeOffset Now;
-
-            public override DateTimeOffset GetUtcNow() => Now;
-        }
     }
 }
