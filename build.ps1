@@ -62,6 +62,9 @@ function Invoke-Package {
     # The engine and its libraries stay in Dependencies/: they load in the module's own AssemblyLoadContext.
     $dependencies = New-Item -ItemType Directory -Force (Join-Path $target 'Dependencies')
     Get-ChildItem (Join-Path $out 'module/Dependencies') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $dependencies
+    # The chart library's native code (SkiaSharp, HarfBuzz) per platform, for Export-SalesSyncReport.
+    $native = Join-Path $out 'module/Dependencies/runtimes'
+    if (Test-Path $native) { Copy-Item $native (Join-Path $dependencies 'runtimes') -Recurse }
     Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
     Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
     Copy-Item (Join-Path $root 'LICENSE') $target

@@ -51,6 +51,46 @@ public static class HealthReportRenderer
         return new TemplateContext(BuildView(report, string.IsNullOrWhiteSpace(title) ? DefaultTitle(report) : title, Page.Value.Css), Options);
     }
 
+    /// <summary>
+    /// Writes the page to <paramref name="path"/> atomically: to a temporary file in the same folder, then moved over
+    /// the target (a rename), so a reader never sees half a report and a failure leaves the old file as it was.
+    /// Returns the bytes written.
+    /// </summary>
+    public static async Task<long> WriteFileAsync(HealthReport report, string path, string? title, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? throw new ArgumentException($"'{path}' has no folder.", nameof(path));
+        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            long bytes;
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            {
+                await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024);
+                cancellationToken.ThrowIfCancellationRequested();
+                await RenderAsync(report, writer, title).ConfigureAwait(false);
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                bytes = stream.Length;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(temp, path, overwrite: true);
+            return bytes;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> is a page this renderer wrote (its generator marker in the first <see cref="MarkerWindow"/> bytes).</summary>
+    public static bool IsOurFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var head = new byte[MarkerWindow];
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        return IsOurs(head.AsSpan(0, read));
+    }
+
     /// <summary>Whether a file's first bytes carry the generator marker (text decoded as UTF-8).</summary>
     public static bool IsOurs(ReadOnlySpan<byte> head) =>
         System.Text.Encoding.UTF8.GetString(head).Contains($"<meta name=\"generator\" content=\"{Generator}\">", StringComparison.Ordinal);
