@@ -211,6 +211,13 @@ public sealed class SalesSyncSession : IDisposable
     public async Task<Status.SyncStatusReport> GetStatusAsync(bool online, CancellationToken cancellationToken) =>
         Status.SyncStatusReport.Of(await Status.StatusReader.ReadAsync(Store, Marketo, Salesforce, online, cancellationToken).ConfigureAwait(false));
 
+    /// <summary>
+    /// The health report's data (Export-SalesSyncReport): runs, deliveries, refusals, opt-outs pushed and guard changes
+    /// since <paramref name="since"/>, data quality, reminders, and Get-SalesSyncStatus's verdict. A local read: no API call.
+    /// </summary>
+    public Report.HealthReport ReadHealthReport(DateTimeOffset since) =>
+        Report.HealthReportReader.Read(Store, Status.CallCounters.Of(Marketo, Salesforce), since, DateTimeOffset.UtcNow);
+
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
     public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
 

@@ -165,7 +165,7 @@ internal static class StatusReader
         var held = 0;
         DateTimeOffset? oldest = null;
         foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
-            foreach (var a in activities.Query(new ActivityQuery { AnyState = state }))
+            foreach (var a in activities.InStateAnywhere(state))
             {
                 if (state == DeliveryState.Held) held++;
                 else pending.Add(a.ActivityId);
@@ -192,7 +192,7 @@ internal static class StatusReader
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
-        foreach (var a in activities.Query(new ActivityQuery { AnyState = state }))
+        foreach (var a in activities.InStateAnywhere(state))
         {
             var key = StatusText.ReasonKey(a.Marketo.State == state ? a.Marketo.Reason : a.Salesforce.Reason);
             counts[key] = counts.GetValueOrDefault(key) + 1;

@@ -29,6 +29,15 @@ internal sealed class ActivityStore
     private readonly LiteDatabase _database;
     private readonly ILiteCollection<BsonDocument> _activities;
 
+    /// <summary>
+    /// Deliveries per kind, destination and state ("EmailSent|Marketo|Pending" → n), kept in the same transaction as
+    /// every insert and state change, so counts never load activities: LiteDB counts a nested field's index only by
+    /// loading each document (about a second per 100,000), and no index holds kind and state together.
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _tally;
+    private const string TallyVersionId = "*version";
+    private const int TallyVersion = 1;
+
     /// <summary>The database's outbox lock (held by the store with the sync's, so both guard the same file).</summary>
     public Activities.OutboxLock Lock { get; }
 
@@ -42,6 +51,8 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
+        _tally = _database.GetCollection("activity_tally");
+        BackfillTallyOnce();
         Path = store.Path;
         Encrypted = store.Encrypted;
         // To the millisecond: LiteDB keeps no finer time, so the creating process and a later one name it alike.
@@ -84,7 +95,13 @@ internal sealed class ActivityStore
     {
         try
         {
-            InTransaction(() => _activities.InsertBulk(activities.Select(ToDocument)));
+            InTransaction(() =>
+            {
+                _activities.InsertBulk(activities.Select(ToDocument));
+                var delta = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var a in activities) Tally(delta, a.Kind.ToString(), a.Marketo.State.ToString(), a.Salesforce.State.ToString(), +1);
+                ApplyTally(delta);
+            });
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
@@ -95,13 +112,49 @@ internal sealed class ActivityStore
     }
 
     /// <summary>Saves changed states in one transaction.</summary>
-    public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() => { foreach (var a in activities) _activities.Update(ToDocument(a)); });
+    public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() =>
+    {
+        var delta = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var a in activities)
+        {
+            // The stored states leave the tally, the new ones join it (an id not stored updates nothing, counts nothing).
+            if (_activities.FindById(a.ActivityId) is not { } before) continue;
+            Tally(delta, before["kind"].AsString, before["marketo"]["state"].AsString, before["salesforce"]["state"].AsString, -1);
+            Tally(delta, a.Kind.ToString(), a.Marketo.State.ToString(), a.Salesforce.State.ToString(), +1);
+            _activities.Update(ToDocument(a));
+        }
+        ApplyTally(delta);
+    });
 
     /// <summary>The oldest activities in a state for a destination, up to <paramref name="limit"/>.</summary>
     public IReadOnlyList<SalesActivity> InState(bool marketo, DeliveryState state, int limit) =>
         _activities.Find(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()), limit: limit).Select(ToActivity).OrderBy(a => a.LoggedAt).ToList();
 
-    public int Count(bool marketo, DeliveryState state) => _activities.Count(LiteDB.Query.EQ(marketo ? "$.marketo.state" : "$.salesforce.state", state.ToString()));
+    /// <summary>Deliveries in a state at one destination (from the tally: no activity is read).</summary>
+    public int Count(bool marketo, DeliveryState state) =>
+        (int)DeliveryTally().Where(t => t.Marketo == marketo && t.State == state).Sum(t => t.Count);
+
+    /// <summary>Every stored activity's delivery per kind, destination and state with its count (non-zero counts only).</summary>
+    public IReadOnlyList<(SalesActivityKind Kind, bool Marketo, DeliveryState State, long Count)> DeliveryTally() =>
+        _tally.Find(LiteDB.Query.Not("_id", TallyVersionId)).Select(d => (Key: d["_id"].AsString.Split('|'), Count: d["n"].AsInt64))
+            .Where(t => t.Count != 0)
+            .Select(t => (Enum.Parse<SalesActivityKind>(t.Key[0]), t.Key[1] == Marketo, Enum.Parse<DeliveryState>(t.Key[2]), t.Count)).ToList();
+
+    /// <summary>
+    /// Activities in a state at either destination, each once (Marketo's index first, then Salesforce's), in no
+    /// particular order: through the state indexes, so only those activities are read.
+    /// </summary>
+    public IEnumerable<SalesActivity> InStateAnywhere(DeliveryState state)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in new[] { "$.marketo.state", "$.salesforce.state" })
+        {
+            // Read whole before any is handed out: no cursor is held while the caller works.
+            var found = _activities.Find(LiteDB.Query.EQ(path, state.ToString())).Select(ToActivity).ToList();
+            foreach (var a in found)
+                if (seen.Add(a.ActivityId)) yield return a;
+        }
+    }
 
     /// <summary>Deliveries not settled yet (held for a check, pending, or sent with an unknown outcome): Marketo's, and Salesforce's when asked.</summary>
     public int CountUnsettled(bool salesforceToo) =>
@@ -167,6 +220,61 @@ internal sealed class ActivityStore
             if (page.Count < PageSize) yield break;
             skip += PageSize;
         }
+    }
+
+    /// <summary>
+    /// The activity logged first among those pending, sending or held at either destination (null: none), through
+    /// the state indexes, reading only each one's id and log time.
+    /// </summary>
+    public (string ActivityId, DateTimeOffset LoggedAt)? OldestUnsettled()
+    {
+        (string Id, DateTime At)? oldest = null;
+        foreach (var path in new[] { "$.marketo.state", "$.salesforce.state" })
+            foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
+                foreach (var d in _activities.Query().Where(LiteDB.Query.EQ(path, state.ToString())).Select("{ _id: $._id, l: $.loggedAt }").ToEnumerable())
+                {
+                    var at = d["l"].AsDateTime.ToUniversalTime();
+                    if (oldest is null || at < oldest.Value.At || (at == oldest.Value.At && string.CompareOrdinal(d["_id"].AsString, oldest.Value.Id) < 0))
+                        oldest = (d["_id"].AsString, at);
+                }
+        return oldest is { } o ? (o.Id, new DateTimeOffset(DateTime.SpecifyKind(o.At, DateTimeKind.Utc))) : null;
+    }
+
+    private const string Marketo = "Marketo", Salesforce = "Salesforce";
+
+    private static void Tally(Dictionary<string, long> delta, string kind, string marketoState, string salesforceState, int step)
+    {
+        foreach (var key in new[] { $"{kind}|{Marketo}|{marketoState}", $"{kind}|{Salesforce}|{salesforceState}" })
+            delta[key] = delta.GetValueOrDefault(key) + step;
+    }
+
+    /// <summary>Adds the changes to the stored counts (inside the caller's transaction).</summary>
+    private void ApplyTally(Dictionary<string, long> delta)
+    {
+        foreach (var (key, step) in delta)
+        {
+            if (step == 0) continue;
+            var n = _tally.FindById(key) is { } doc ? doc["n"].AsInt64 : 0;
+            _tally.Upsert(new BsonDocument { ["_id"] = key, ["n"] = n + step });
+        }
+    }
+
+    /// <summary>
+    /// A database from before the tally counts its activities once (one pass over them, a few seconds per million),
+    /// marked by the tally's version. Run while the store is made, before this process writes any activity.
+    /// </summary>
+    private void BackfillTallyOnce()
+    {
+        if (_tally.FindById(TallyVersionId) is { } marker && marker["v"].AsInt32 == TallyVersion) return;
+        InTransaction(() =>
+        {
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var d in _activities.Query().Select("{ k: $.kind, m: $.marketo.state, s: $.salesforce.state }").ToEnumerable())
+                Tally(counts, d["k"].AsString, d["m"].AsString, d["s"].AsString, +1);
+            _tally.DeleteAll();
+            foreach (var (key, n) in counts) _tally.Insert(new BsonDocument { ["_id"] = key, ["n"] = n });
+            _tally.Insert(new BsonDocument { ["_id"] = TallyVersionId, ["v"] = TallyVersion });
+        });
     }
 
     private void InTransaction(Action write)

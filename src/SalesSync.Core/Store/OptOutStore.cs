@@ -67,6 +67,10 @@ internal sealed class OptOutStore
     public bool AnyOptedOut(params string?[] ids18) =>
         ids18.Select(Find).Any(r => r is { OptedOut: true } || (r?.ConvertedContactId is { } contact && Find(contact) is { OptedOut: true }));
 
+    /// <summary>The records SalesSync set the opt-out on at or after <paramref name="since"/> (none when nothing was ever read).</summary>
+    public IReadOnlyList<SalesforceOptOut> PushedSince(DateTimeOffset since) =>
+        _database.CollectionExists("salesforce_optouts") ? _optOuts.Find(LiteDB.Query.GTE("pushedAt", since.UtcDateTime)).Select(ToRecord).ToList() : [];
+
     /// <summary>The converted leads that became these contacts.</summary>
     public IReadOnlyList<SalesforceOptOut> LeadsConvertedTo(IReadOnlyCollection<string> contactIds18) =>
         contactIds18.Count == 0 ? [] : _optOuts.Find(LiteDB.Query.In("convertedContactId", contactIds18.Select(c => new BsonValue(c)).ToArray())).Select(ToRecord).ToList();

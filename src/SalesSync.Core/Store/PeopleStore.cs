@@ -301,6 +301,55 @@ internal sealed class PeopleStore
     public IReadOnlyList<long> UnsubscribedIds() =>
         _people.Find(LiteDB.Query.EQ("unsubscribed", true)).Select(d => d["_id"].AsInt64).Order().ToList();
 
+    /// <summary>
+    /// People, those without an email, and the emails several people share (compared as the index compares them,
+    /// without regard to case), with the <paramref name="top"/> most shared and a few of their Marketo ids.
+    /// One walk over the email index reading only its keys (no person is loaded); memory holds the top list only.
+    /// </summary>
+    public EmailQuality ReadEmailQuality(int top, int idsPerEmail)
+    {
+        long people = 0, withoutEmail = 0, sharedEmails = 0, sharing = 0;
+        var largest = new PriorityQueue<(string Email, long People), (long, string)>(Comparer<(long People, string Email)>.Create((a, b) =>
+            a.People != b.People ? a.People.CompareTo(b.People) : -string.CompareOrdinal(a.Email, b.Email)));
+        string? run = null;
+        long runLength = 0;
+        void EndRun()
+        {
+            if (run is null || runLength < 2) return;
+            sharedEmails++;
+            sharing += runLength;
+            largest.Enqueue((run, runLength), (runLength, run));
+            if (largest.Count > top) largest.Dequeue();
+        }
+        foreach (var key in _people.Query().OrderBy("$.email").Select("$.email").ToEnumerable().Select(d => d["email"]))
+        {
+            people++;
+            if (!key.IsString || key.AsString.Length == 0)
+            {
+                withoutEmail++;
+                continue;
+            }
+            var email = key.AsString;
+            if (run is not null && _database.Collation.Compare(run, email) == 0)
+            {
+                runLength++;
+                continue;
+            }
+            EndRun();
+            run = email;
+            runLength = 1;
+        }
+        EndRun();
+        var shared = new List<SharedEmail>(largest.Count);
+        while (largest.TryDequeue(out var e, out _))
+        {
+            var ids = _people.Query().Where(LiteDB.Query.EQ("email", e.Email)).Select("_id").Limit(idsPerEmail).ToEnumerable().Select(d => d["_id"].AsInt64).Order().ToList();
+            shared.Add(new SharedEmail(e.Email, e.People, ids));
+        }
+        shared.Reverse();
+        return new EmailQuality(people, withoutEmail, sharedEmails, sharing, shared);
+    }
+
     /// <summary>The people a query selects, by Marketo id, one page at a time.</summary>
     public IEnumerable<PersonRecord> Query(PersonQuery query)
     {
@@ -514,3 +563,8 @@ internal sealed class PeopleStore
         SyncedAt = new DateTimeOffset(DateTime.SpecifyKind(d["syncedAt"].AsDateTime.ToUniversalTime(), DateTimeKind.Utc)),
     };
 }
+
+/// <summary>What <see cref="PeopleStore.ReadEmailQuality"/> found (Shared: the most shared emails, most first).</summary>
+internal sealed record EmailQuality(long People, long WithoutEmail, long SharedEmails, long PeopleSharing, IReadOnlyList<SharedEmail> Shared);
+
+internal sealed record SharedEmail(string Email, long People, IReadOnlyList<long> SomeMarketoIds);

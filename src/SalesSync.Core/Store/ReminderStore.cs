@@ -311,6 +311,12 @@ internal sealed class ReminderStore
         return (_reminders.Count(open), _reminders.Count(overdue));
     }
 
+    /// <summary>Completed reminders (not deleted).</summary>
+    public int CountCompleted() =>
+        _database.CollectionExists("reminders")
+            ? _reminders.Count(LiteDB.Query.And(LiteDB.Query.EQ("$.values.status", ReminderStatus.Complete.ToString()), LiteDB.Query.EQ("$.deleted", false)))
+            : 0;
+
     /// <summary>Conflicts resolved at or after <paramref name="since"/> (through the resolvedAt index once a pass has written).</summary>
     public int ConflictCountSince(DateTimeOffset since) =>
         _database.CollectionExists("reminder_conflicts") ? _conflicts.Count(LiteDB.Query.GTE("resolvedAt", since.UtcDateTime)) : 0;

@@ -31,6 +31,27 @@ internal sealed class SyncRunStore(SyncStore store)
     /// <summary>How many runs are recorded (optionally without watch polls).</summary>
     public int Count(bool excludeWatch = false) => excludeWatch ? _runs.Count(LiteDB.Query.Not("watch", true)) : _runs.Count();
 
+    /// <summary>
+    /// The runs started at or after <paramref name="since"/>, watch polls included, newest first: read back from the
+    /// newest id a page at a time and stopped at the first older run (ids grow with start times), so older history is never read.
+    /// </summary>
+    public IEnumerable<SyncRunResult> StartedSince(DateTimeOffset since)
+    {
+        var below = int.MaxValue;
+        while (true)
+        {
+            var page = _runs.Query().Where(LiteDB.Query.LT("_id", below)).OrderByDescending("_id").Limit(200).ToList();
+            foreach (var doc in page)
+            {
+                var run = ToRun(doc);
+                if (run.StartedAt < since) yield break;
+                yield return run;
+            }
+            if (page.Count < 200) yield break;
+            below = page[^1]["_id"].AsInt32;
+        }
+    }
+
     public SyncRunResult? Latest => History(1).FirstOrDefault();
 
     public SyncRunResult? LatestCompleted =>
