@@ -382,6 +382,11 @@ Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API u
 Write-Host ("  Generated world: {0} Marketo people, {1} leads, {2} contacts, {3} opportunities, {4} sales users" -f $stats.world.people,
     $stats.world.leads, $stats.world.contacts, $stats.world.opportunities, $stats.world.users)
 
+Write-Host "`n> Export-SalesSyncReport -Path <demo folder>/sync-health.html -PassThru   (one self-contained HTML page for people who will not open a shell)"
+$report = Export-SalesSyncReport -Path (Join-Path (Split-Path $Database) 'sync-health.html') -PassThru
+$report | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host "  The report: $($report.Path)"
+
 Write-Host "`n> Disconnect-SalesSync -Verbose"
 Disconnect-SalesSync -Verbose 4>&1 | ForEach-Object { Write-Host "VERBOSE: $($_.Message)" }
 if (-not (Get-SalesSyncConnection)) { Write-Host '  Get-SalesSyncConnection now returns nothing: there is no connection.' }

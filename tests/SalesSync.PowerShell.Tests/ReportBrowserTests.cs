@@ -23,15 +23,21 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
     {
         var chromium = Chromium.Find(output);
 
-        // The world: a sales-owned person with a hostile company and email, unsubscribed, so a sent email to them is refused.
+        // The world: two sales-owned people share a hostile email (Marketo takes any text; the data-quality table lists
+        // shared emails), one of them with a hostile company; a third, unsubscribed, has a valid address with & and ',
+        // so a sent email to them is refused for the compliance table. The report has no company column (the model
+        // carries none): the hostile text reaches the page through the shared email.
         using var http = new HttpClient();
-        var person = (await http.GetStringAsync(new Uri(sandbox.Host.ControlUri, "people"))).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonNode.Parse(line)!).First(p => p["sfdcLeadOwnerId"] is not null && p["id"]!.GetValue<long>() > 10);
-        var id = person["id"]!.GetValue<long>();
-        var hostileEmail = $"{Hostile}{id}@example.com";
-        (await http.PatchAsync(new Uri(sandbox.Host.ControlUri, $"people/{id}"),
-            new StringContent(new JsonObject { ["company"] = Hostile, ["email"] = hostileEmail, ["unsubscribed"] = true }.ToJsonString(),
-                System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var owned = (await http.GetStringAsync(new Uri(sandbox.Host.ControlUri, "people"))).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonNode.Parse(line)!).Where(p => p["sfdcLeadOwnerId"] is not null && p["unsubscribed"]?.GetValue<bool>() != true && p["id"]!.GetValue<long>() > 10)
+            .Select(p => p["id"]!.GetValue<long>()).Take(3).ToList();
+        var hostileEmail = $"{Hostile}@example.com";
+        var refusedEmail = $"o'neil&co.{owned[2]}@example.com";
+        async Task Patch(long id, JsonObject fields) => (await http.PatchAsync(new Uri(sandbox.Host.ControlUri, $"people/{id}"),
+            new StringContent(fields.ToJsonString(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        await Patch(owned[0], new JsonObject { ["company"] = Hostile, ["email"] = hostileEmail });
+        await Patch(owned[1], new JsonObject { ["email"] = hostileEmail });
+        await Patch(owned[2], new JsonObject { ["email"] = refusedEmail, ["unsubscribed"] = true });
 
         using var ps = ModuleHost.NewShell();
         ps.AddCommand("Connect-SalesSync").AddParameter("MarketoUri", sandbox.Host.MarketoUri).AddParameter("MarketoCredential", sandbox.MarketoCredential)
@@ -47,9 +53,9 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
             $people = @(Get-SyncedPerson)
             $reachable = @($people | Where-Object { -not $_.Unsubscribed } | Select-Object -First 3)
             $reachable | Send-SalesActivity -Kind EmailSent -Subject 'Report test' | Out-Null
-            Send-SalesActivity -Kind EmailSent -MarketoId {{id}} -Subject 'Refused' -ErrorAction SilentlyContinue -ErrorVariable global:refused | Out-Null
+            Send-SalesActivity -Kind EmailSent -MarketoId {{owned[2]}} -Subject 'Refused' -ErrorAction SilentlyContinue -ErrorVariable global:refused | Out-Null
             """);
-        Assert.Equal(Hostile, ModuleHost.Run(ps, $"(Get-SyncedPerson -MarketoId {id}).Company").Single().ToString());
+        Assert.Equal(Hostile, ModuleHost.Run(ps, $"(Get-SyncedPerson -MarketoId {owned[0]}).Company").Single().ToString());
         Assert.Single(ModuleHost.Run(ps, "$global:refused"));
         var written = ModuleHost.Run(ps, $"Export-SalesSyncReport -Path '{file}' -PassThru").Single();
         Assert.Equal(file, written.Properties["Path"].Value);
@@ -59,7 +65,8 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         var runs = Count("@(Get-SalesSyncRun).Count");
         var added = Count("(Get-SalesSyncRun | Measure-Object Added -Sum).Sum");
         var people = Count("@(Get-SyncedPerson).Count");
-        var refusedSends = Count("@(Get-SalesActivity -Kind EmailSent -State Refused).Count");
+        var refusedSends = Count("@(Get-SalesActivity -Kind EmailSent -State Refused | Where-Object MarketoReason -match '^(Unsubscribed|OptedOutInSalesforce)').Count");
+        var sharing = Count($"@(Get-SyncedPerson | Where-Object Email -eq '{hostileEmail}').Count");
         var marketoDelivered = Count("@(Get-SalesActivity -Kind EmailSent | Where-Object MarketoState -eq 'Delivered').Count");
         var marketoRefused = Count("@(Get-SalesActivity -Kind EmailSent | Where-Object MarketoState -eq 'Refused').Count");
 
@@ -108,7 +115,12 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         Assert.Equal(marketoRefused, N(sentToMarketo[7]));
         Assert.Equal(refusedSends, N(tables["compliance-totals"].Single(r => r[0] == "Sends refused")[1]));
         Assert.Equal(refusedSends, tables["compliance-refused"].Length);
-        Assert.Equal(hostileEmail, tables["compliance-refused"].Single()[3]); // shown as the text it is
+        Assert.Equal(1, refusedSends);
+        Assert.Equal(refusedEmail, tables["compliance-refused"].Single()[3]);
+        // The hostile email is text on the page (no script element exists, no dialog opened), and its count is the store's.
+        var duplicate = tables["quality-duplicates"].Single(r => r[0] == hostileEmail);
+        Assert.Equal(sharing, N(duplicate[1]));
+        Assert.Equal(2, sharing);
         Assert.Contains(hostileEmail, text, StringComparison.Ordinal);
     }
 }

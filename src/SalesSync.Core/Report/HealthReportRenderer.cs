@@ -295,7 +295,7 @@ public static class HealthReportRenderer
         int firstText = 0, int[]? textColumns = null)
     {
         var text = textColumns ?? [];
-        return new(id, caption, columns.Select((name, i) => new ColumnView(name, textColumns is null ? i >= firstText : !text.Contains(i))).ToList(),
+        return new(id, caption, columns.Select((name, i) => new ColumnView(name, i >= firstText && !text.Contains(i))).ToList(),
             rows.ToList(), empty, note);
     }
 

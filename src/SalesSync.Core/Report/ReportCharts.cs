@@ -16,8 +16,8 @@ internal sealed record ChartLimit(string Name, double Value);
 /// </summary>
 internal static class ReportCharts
 {
-    public const int Width = 900;
-    public const int Height = 320;
+    public const int Width = 1000;
+    public const int Height = 300;
 
     /// <summary>Stacked bars, one bar per category (a day, a kind and destination), one segment per series.</summary>
     public static string StackedBars(string label, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, string yLabel,
@@ -39,6 +39,7 @@ internal static class ReportCharts
     private static string Draw(string label, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, string yLabel, ChartLimit? limit, bool horizontal)
     {
         var plot = new Plot();
+        plot.Font.Set(Fonts.Sans); // the page's own look; the viewer falls back to its sans-serif when the name is unknown
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
         var top = new double[categories.Count];
