@@ -199,6 +199,8 @@ public static class HealthReportRenderer
         var d = r.Delivery;
         var labels = d.Rows.Select(x => $"{x.Kind} → {x.Destination}").ToList();
         string[] states = ["Pending", "Held", "Sending", "Delivered", "Failed", "Refused"];
+        // Grey waiting, amber held, blue on the way, green done, red failed, purple refused by the guard or a service.
+        string[] stateColors = ["#8c959f", "#d4a72c", "#0969da", "#2da44e", "#cf222e", "#8250df"];
         Func<DeliveryRow, long>[] values = [x => x.Pending, x => x.Held, x => x.Sending, x => x.Delivered, x => x.Failed, x => x.Refused];
         return new SectionView("delivery", "Activity delivery", "Each logged activity has one delivery per destination (Marketo, Salesforce).",
             [Fact("Activities", N(d.TotalActivities)),
@@ -206,7 +208,7 @@ public static class HealthReportRenderer
             [
                 new ChartView("chart-delivery", "Deliveries by kind and destination",
                     ReportCharts.StackedBars("Deliveries by kind and destination", labels,
-                        states.Select((name, i) => Series(name, d.Rows, values[i])).ToList(), "deliveries", horizontal: true),
+                        states.Select((name, i) => Series(name, d.Rows, values[i]) with { Color = stateColors[i] }).ToList(), "deliveries", horizontal: true),
                     Table("delivery-rows", "Deliveries by kind and destination", ["Kind", "Destination", .. states],
                         d.Rows.Select(x => Row([x.Kind, x.Destination, .. values.Select(v => N(v(x)))])), "No activity logged.", firstText: 2)),
             ],

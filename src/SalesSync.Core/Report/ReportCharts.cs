@@ -4,8 +4,8 @@ using ScottPlot;
 
 namespace SalesSync.Core.Report;
 
-/// <summary>One series of a bar chart: its name (the legend) and one value per category.</summary>
-internal sealed record ChartSeries(string Name, IReadOnlyList<double> Values);
+/// <summary>One series of a bar chart: its name (the legend), one value per category, and a colour (#rrggbb) where it means something.</summary>
+internal sealed record ChartSeries(string Name, IReadOnlyList<double> Values, string? Color = null);
 
 /// <summary>A limit drawn across a chart (a daily quota, 500 MB, 100 calls per 20 s).</summary>
 internal sealed record ChartLimit(string Name, double Value);
@@ -39,13 +39,12 @@ internal static class ReportCharts
     private static string Draw(string label, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, string yLabel, ChartLimit? limit, bool horizontal)
     {
         var plot = new Plot();
-        plot.Font.Set(Fonts.Sans); // the page's own look; the viewer falls back to its sans-serif when the name is unknown
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
         var top = new double[categories.Count];
         for (var s = 0; s < series.Count; s++)
         {
-            var color = palette.GetColor(s);
+            var color = series[s].Color is { } hex ? Color.FromHex(hex) : palette.GetColor(s);
             for (var c = 0; c < categories.Count; c++)
             {
                 var value = series[s].Values[c];
