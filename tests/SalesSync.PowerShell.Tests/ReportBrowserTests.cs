@@ -97,9 +97,15 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         var scripts = await page.EvaluateExpressionAsync<int>("document.scripts.length");
         await page.ScreenshotAsync(Path.Combine(folder, "report-full.png"), new ScreenshotOptions { FullPage = true });
         await page.ScreenshotAsync(Path.Combine(folder, "report.png"));
+        // Printed (A4 less margins, 718 CSS px): no table and no chart wider than the page, so nothing is cut off.
+        await page.EmulateMediaTypeAsync(PuppeteerSharp.Media.MediaType.Print);
+        await page.SetViewportAsync(new ViewPortOptions { Width = 718, Height = 1000 });
+        var printOverflow = await page.EvaluateFunctionAsync<string[]>(
+            "() => [...document.querySelectorAll('table, figure.chart svg')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map(e => e.id || e.closest('figure').id)");
         output.WriteLine($"Chromium: launch, load, checks and two screenshots in {launch.Elapsed.TotalSeconds:0.0} s; screenshots in {folder}");
 
         Assert.Empty(consoleErrors);
+        Assert.Empty(printOverflow);
         Assert.Equal([url], requests); // the document itself, nothing else
         Assert.Empty(dialogs);
         Assert.Equal(0, scripts);

@@ -55,12 +55,15 @@ internal static class ReportCharts
         }
         var barPlot = plot.Add.Bars(bars);
         barPlot.Horizontal = horizontal;
-        var positions = Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray();
+        // At most about 31 labels: a year of days labels every 12th day instead of printing 365 over each other.
+        var step = Math.Max(1, (int)Math.Ceiling(categories.Count / 31.0));
+        var labelled = Enumerable.Range(0, categories.Count).Where(i => i % step == 0).ToArray();
+        var positions = labelled.Select(i => (double)i).ToArray();
         var categoryAxis = horizontal ? (ScottPlot.IAxis)plot.Axes.Left : plot.Axes.Bottom;
         var valueAxis = horizontal ? (ScottPlot.IAxis)plot.Axes.Bottom : plot.Axes.Left;
         if (categoryAxis is ScottPlot.AxisPanels.AxisBase axis)
         {
-            axis.SetTicks(positions, categories.ToArray());
+            axis.SetTicks(positions, labelled.Select(i => categories[i]).ToArray());
             axis.MajorTickStyle.Length = 0;
             // Many days: slant the labels so they never overlap.
             if (!horizontal && categories.Count > 10) { axis.TickLabelStyle.Rotation = -45; axis.TickLabelStyle.Alignment = Alignment.MiddleRight; }
