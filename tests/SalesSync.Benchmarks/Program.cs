@@ -3,7 +3,7 @@ using SalesSync.Benchmarks;
 using SalesSync.Core.Marketo;
 
 // SalesSync benchmarks: figures to quote, not pass/fail.
-// Usage: [--seconds N] [--reps N] [--million] [--memory-kinds store,rest,bulk] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-first-sync] [--only-activities] [--only-activity-cmdlet] [--only-unsubscribes] [--only-reminders] [--only-feed] [--only-watch]
+// Usage: [--seconds N] [--reps N] [--million] [--memory-kinds store,rest,bulk] [--only-calls] [--only-people] [--only-store] [--only-memory] [--only-lookup] [--only-incremental] [--only-sources] [--only-first-sync] [--only-activities] [--only-activity-cmdlet] [--only-unsubscribes] [--only-reminders] [--only-feed] [--only-watch] [--only-report]
 //   --seconds N    per sustained-rate run (default 65)
 //   --reps N       runs per store variant, the least CPU is kept (default 1; the machine is shared, so 3 steadies the ratio)
 //   --million      add the 1,000,000-person figures (peak memory at 1M and its ratio to 100k, lookups on a 1M database)
@@ -15,6 +15,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (int.TryParse(Environment.GetEnvironmentVariable("SALESSYNC_BENCH_PAGE_BUDGET"), out var pageBudget) && pageBudget > 0)
     SalesSync.Core.Store.PeopleStore.PageBudgetForNewStores = pageBudget;
 if (args.Length > 0 && args[0] == MemoryBenchmarks.WorkerFlag) return await MemoryBenchmarks.WorkerAsync(args[1..]);
+if (args.Length > 0 && args[0] == ReportBenchmarks.WorkerFlag) return ReportBenchmarks.Worker(args[1..]);
 
 var seconds = IntOption("--seconds", 65);
 var repetitions = IntOption("--reps", 1);
@@ -25,7 +26,7 @@ if (memoryKinds.Except(MemoryBenchmarks.Kinds).ToList() is { Count: > 0 } unknow
     Console.Error.WriteLine($"Unknown --memory-kinds {string.Join(", ", unknownKinds)}; the kinds are {string.Join(", ", MemoryBenchmarks.Kinds)}.");
     return 2;
 }
-string[] groups = ["calls", "people", "sources", "first-sync", "activities", "activity-cmdlet", "unsubscribes", "reminders", "feed", "watch", "store", "memory", "lookup", "incremental"];
+string[] groups = ["calls", "people", "sources", "first-sync", "activities", "activity-cmdlet", "unsubscribes", "reminders", "feed", "watch", "store", "memory", "lookup", "incremental", "report"];
 var only = groups.Where(g => args.Contains("--only-" + g)).ToHashSet();
 var unknown = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && !groups.Any(g => a == "--only-" + g) && a is not ("--seconds" or "--reps" or "--million" or "--memory-kinds")).ToList();
 if (unknown.Count > 0)
@@ -69,6 +70,8 @@ if (Runs("reminders")) await ReminderBenchmarks.RunAsync();
 // Get-PersonActivity's engine for 1,000 people (people/s, activities.json calls, the cached repeat) and a watch's idle polls.
 if (Runs("feed")) await FeedWatchBenchmarks.FeedAsync(1_000);
 if (Runs("watch")) await FeedWatchBenchmarks.WatchAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(3));
+// Export-SalesSyncReport's data: the reader on 1,000,000 people and 1,000,000 activities (the database is built once and cached).
+if (Runs("report")) await ReportBenchmarks.RunAsync();
 if (!million && (Runs("memory") || Runs("lookup")))
     Console.WriteLine("\nThe 1,000,000-person figures (peak memory at 1M and its ratio to 100k; lookups on a 1M database) need --million:\n" +
                       "  dotnet pwsh ./build.ps1 bench --only-memory --only-lookup --million");

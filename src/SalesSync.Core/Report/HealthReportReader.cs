@@ -25,7 +25,9 @@ internal static class HealthReportReader
 
     public static HealthReport Read(SyncStore store, CallCounters counters, DateTimeOffset since, DateTimeOffset now)
     {
-        var facts = StatusReader.Read(store, counters, now);
+        // Quality first: its walk over the email index counts the people, which the status would count again.
+        var quality = ReadQuality(store);
+        var facts = StatusReader.Read(store, counters, now, (int)quality.People);
         var findings = HealthRules.Evaluate(facts);
         var days = new MarketoDays();
         return new HealthReport
@@ -41,7 +43,7 @@ internal static class HealthReportReader
             Budget = ApiUsageLedger.ReadSection(store, counters, since),
             Delivery = ReadDelivery(store, facts),
             Compliance = ReadCompliance(store, facts, since),
-            Quality = ReadQuality(store),
+            Quality = quality,
             Reminders = facts.ReminderSyncOn ? ReadReminders(store, facts, since) : null,
         };
     }
@@ -85,7 +87,8 @@ internal static class HealthReportReader
         if (!store.HasActivities)
             return new DeliverySection { Rows = [], FailedByReason = facts.FailedByReason, RefusedByReason = facts.RefusedByReason };
         var tally = store.Activities.DeliveryTally();
-        var rows = tally.Where(t => t.State != DeliveryState.NotRequired)
+        var rows = tally.SelectMany(t => new[] { (t.Kind, Marketo: true, State: t.Marketo, t.Count), (t.Kind, Marketo: false, State: t.Salesforce, t.Count) })
+            .Where(t => t.State != DeliveryState.NotRequired)
             .GroupBy(t => (t.Kind, t.Marketo))
             .OrderBy(g => g.Key.Kind).ThenByDescending(g => g.Key.Marketo)
             .Select(g =>
@@ -102,8 +105,7 @@ internal static class HealthReportReader
             RefusedByReason = facts.RefusedByReason,
             OldestPendingAt = oldest?.LoggedAt,
             OldestPendingActivityId = oldest?.ActivityId,
-            // Every activity has exactly one Marketo delivery.
-            TotalActivities = tally.Where(t => t.Marketo).Sum(t => t.Count),
+            TotalActivities = tally.Sum(t => t.Count),
         };
     }
 

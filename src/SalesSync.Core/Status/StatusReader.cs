@@ -68,8 +68,11 @@ internal static class StatusReader
         return (salesforce.Usage?.Used, salesforce.Usage?.Max); // not the documented shape: the header's reading
     }
 
-    /// <summary>The local facts: the database (runs, activities, settings) and the counters; no API call.</summary>
-    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now)
+    /// <summary>
+    /// The local facts: the database (runs, activities, settings) and the counters; no API call. A caller that has
+    /// just counted the people (the health report's walk over the email index) passes the count, so they are not counted twice.
+    /// </summary>
+    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now, int? peopleStored = null)
     {
         var latest = store.Runs.Latest;
         // The same decision Start-SalesSync makes, from the same run record.
@@ -89,7 +92,7 @@ internal static class StatusReader
             LatestRun = latest,
             SyncRunningNow = running,
             LastCompletedRun = latest is { Status: SyncRunStatus.Completed } ? latest : store.Runs.LatestCompleted,
-            PeopleStored = store.PeopleCountIfAny,
+            PeopleStored = peopleStored ?? store.PeopleCountIfAny,
             WatermarkAt = decisionBase is { LeadChangesToken: not null } ? PeopleSync.WatermarkTakenAt(decisionBase) : null,
             WatermarkRunId = decisionBase is { LeadChangesToken: not null } ? decisionBase.RunId : null,
             NextSync = action,
@@ -155,49 +158,44 @@ internal static class StatusReader
         (_, { } b) => $"a full pass (run {b.RunId}'s watermark is past Marketo's delete history)",
     };
 
-    /// <summary>Counts per destination and state, activities per state, the oldest waiting one, and failures and refusals by reason.</summary>
+    /// <summary>
+    /// Counts per destination and state, activities per state, the oldest waiting one, and failures and refusals by
+    /// reason: from the store's delivery tally and the unsettled index, so no activity is loaded however many there are.
+    /// </summary>
     private static StatusFacts WithDeliveries(StatusFacts facts, ActivityStore activities)
     {
-        DeliveryCounts Counts(bool marketo) => new(
-            activities.Count(marketo, DeliveryState.Pending), activities.Count(marketo, DeliveryState.Held), activities.Count(marketo, DeliveryState.Sending),
-            activities.Count(marketo, DeliveryState.Delivered), activities.Count(marketo, DeliveryState.Failed), activities.Count(marketo, DeliveryState.Refused));
-        var pending = new HashSet<string>(StringComparer.Ordinal);
-        var held = 0;
-        DateTimeOffset? oldest = null;
-        foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
-            foreach (var a in activities.InStateAnywhere(state))
-            {
-                if (state == DeliveryState.Held) held++;
-                else pending.Add(a.ActivityId);
-                if (oldest is null || a.LoggedAt < oldest) oldest = a.LoggedAt;
-            }
-        var (failed, failedReasons) = ByReason(activities, DeliveryState.Failed);
-        var (refused, refusedReasons) = ByReason(activities, DeliveryState.Refused);
+        var tally = activities.DeliveryTally();
+        DeliveryCounts Counts(bool marketo)
+        {
+            int Of(DeliveryState state) => (int)tally.Where(t => (marketo ? t.Marketo : t.Salesforce) == state).Sum(t => t.Count);
+            return new(Of(DeliveryState.Pending), Of(DeliveryState.Held), Of(DeliveryState.Sending), Of(DeliveryState.Delivered), Of(DeliveryState.Failed), Of(DeliveryState.Refused));
+        }
+        int AtEither(Func<DeliveryState, bool> state) => (int)tally.Where(t => state(t.Marketo) || state(t.Salesforce)).Sum(t => t.Count);
+        var (failed, failedReasons) = ByReason(tally, DeliveryState.Failed);
+        var (refused, refusedReasons) = ByReason(tally, DeliveryState.Refused);
         return facts with
         {
             Marketo = Counts(true),
             Salesforce = Counts(false),
-            ActivitiesPending = pending.Count,
-            ActivitiesHeld = held,
+            ActivitiesPending = AtEither(s => s is DeliveryState.Pending or DeliveryState.Sending),
+            ActivitiesHeld = AtEither(s => s == DeliveryState.Held),
             ActivitiesFailed = failed,
             ActivitiesRefused = refused,
-            OldestUnsettledAt = oldest,
+            OldestUnsettledAt = activities.OldestUnsettled()?.LoggedAt,
             FailedByReason = failedReasons,
             RefusedByReason = refusedReasons,
         };
     }
 
     /// <summary>Activities in a state at either destination, counted once each under the reason of the first destination in it (Marketo's, else Salesforce's).</summary>
-    private static (int Count, IReadOnlyList<ReasonCount> Reasons) ByReason(ActivityStore activities, DeliveryState state)
+    private static (int Count, IReadOnlyList<ReasonCount> Reasons) ByReason(IReadOnlyList<DeliveryTallyRow> tally, DeliveryState state)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var total = 0;
-        foreach (var a in activities.InStateAnywhere(state))
+        foreach (var t in tally.Where(t => t.Marketo == state || t.Salesforce == state))
         {
-            var key = StatusText.ReasonKey(a.Marketo.State == state ? a.Marketo.Reason : a.Salesforce.Reason);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-            total++;
+            var key = (t.Marketo == state ? t.MarketoReason : t.SalesforceReason) ?? StatusText.ReasonKey(null);
+            counts[key] = counts.GetValueOrDefault(key) + (int)t.Count;
         }
-        return (total, Ordered(counts));
+        return (counts.Values.Sum(), Ordered(counts));
     }
 }

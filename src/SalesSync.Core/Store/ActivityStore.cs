@@ -30,9 +30,10 @@ internal sealed class ActivityStore
     private readonly ILiteCollection<BsonDocument> _activities;
 
     /// <summary>
-    /// Deliveries per kind, destination and state ("EmailSent|Marketo|Pending" → n), kept in the same transaction as
-    /// every insert and state change, so counts never load activities: LiteDB counts a nested field's index only by
-    /// loading each document (about a second per 100,000), and no index holds kind and state together.
+    /// Activities per kind, Marketo state, Salesforce state and, for a failed or refused delivery, its reason's key
+    /// (one document per combination with its count), kept in the same transaction as every insert and state change,
+    /// so counts never load activities: LiteDB counts a nested field's index only by loading each document (about
+    /// 5 s per million), and no index holds kind and both states together.
     /// </summary>
     private readonly ILiteCollection<BsonDocument> _tally;
     private const string TallyVersionId = "*version";
@@ -51,6 +52,8 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
+        // Set (to when it was logged) only while a delivery is unsettled: the oldest one is the index's first non-null key.
+        _activities.EnsureIndex("unsettledAt", "$.unsettledAt");
         _tally = _database.GetCollection("activity_tally");
         BackfillTallyOnce();
         Path = store.Path;
@@ -98,8 +101,8 @@ internal sealed class ActivityStore
             InTransaction(() =>
             {
                 _activities.InsertBulk(activities.Select(ToDocument));
-                var delta = new Dictionary<string, long>(StringComparer.Ordinal);
-                foreach (var a in activities) Tally(delta, a.Kind.ToString(), a.Marketo.State.ToString(), a.Salesforce.State.ToString(), +1);
+                var delta = new Dictionary<DeliveryTallyRow, long>();
+                foreach (var a in activities) Tally(delta, TallyKey(a), +1);
                 ApplyTally(delta);
             });
         }
@@ -114,13 +117,13 @@ internal sealed class ActivityStore
     /// <summary>Saves changed states in one transaction.</summary>
     public void Save(IReadOnlyList<SalesActivity> activities) => InTransaction(() =>
     {
-        var delta = new Dictionary<string, long>(StringComparer.Ordinal);
+        var delta = new Dictionary<DeliveryTallyRow, long>();
         foreach (var a in activities)
         {
             // The stored states leave the tally, the new ones join it (an id not stored updates nothing, counts nothing).
             if (_activities.FindById(a.ActivityId) is not { } before) continue;
-            Tally(delta, before["kind"].AsString, before["marketo"]["state"].AsString, before["salesforce"]["state"].AsString, -1);
-            Tally(delta, a.Kind.ToString(), a.Marketo.State.ToString(), a.Salesforce.State.ToString(), +1);
+            Tally(delta, TallyKey(ToActivity(before)), -1);
+            Tally(delta, TallyKey(a), +1);
             _activities.Update(ToDocument(a));
         }
         ApplyTally(delta);
@@ -132,13 +135,13 @@ internal sealed class ActivityStore
 
     /// <summary>Deliveries in a state at one destination (from the tally: no activity is read).</summary>
     public int Count(bool marketo, DeliveryState state) =>
-        (int)DeliveryTally().Where(t => t.Marketo == marketo && t.State == state).Sum(t => t.Count);
+        (int)DeliveryTally().Where(t => (marketo ? t.Marketo : t.Salesforce) == state).Sum(t => t.Count);
 
-    /// <summary>Every stored activity's delivery per kind, destination and state with its count (non-zero counts only).</summary>
-    public IReadOnlyList<(SalesActivityKind Kind, bool Marketo, DeliveryState State, long Count)> DeliveryTally() =>
-        _tally.Find(LiteDB.Query.Not("_id", TallyVersionId)).Select(d => (Key: d["_id"].AsString.Split('|'), Count: d["n"].AsInt64))
-            .Where(t => t.Count != 0)
-            .Select(t => (Enum.Parse<SalesActivityKind>(t.Key[0]), t.Key[1] == Marketo, Enum.Parse<DeliveryState>(t.Key[2]), t.Count)).ToList();
+    /// <summary>Every stored activity counted by kind, both states and reasons (non-zero counts only; a few dozen rows).</summary>
+    public IReadOnlyList<DeliveryTallyRow> DeliveryTally() =>
+        _tally.Find(LiteDB.Query.Not("_id", TallyVersionId)).Where(d => d["n"].AsInt64 != 0).Select(d => new DeliveryTallyRow(
+            Enum.Parse<SalesActivityKind>(d["k"].AsString), Enum.Parse<DeliveryState>(d["m"].AsString), Enum.Parse<DeliveryState>(d["s"].AsString),
+            Bson.Text(d, "mr"), Bson.Text(d, "sr"), d["n"].AsInt64)).ToList();
 
     /// <summary>
     /// Activities in a state at either destination, each once (Marketo's index first, then Salesforce's), in no
@@ -222,57 +225,60 @@ internal sealed class ActivityStore
         }
     }
 
-    /// <summary>
-    /// The activity logged first among those pending, sending or held at either destination (null: none), through
-    /// the state indexes, reading only each one's id and log time.
-    /// </summary>
-    public (string ActivityId, DateTimeOffset LoggedAt)? OldestUnsettled()
-    {
-        (string Id, DateTime At)? oldest = null;
-        foreach (var path in new[] { "$.marketo.state", "$.salesforce.state" })
-            foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
-                foreach (var d in _activities.Query().Where(LiteDB.Query.EQ(path, state.ToString())).Select("{ _id: $._id, l: $.loggedAt }").ToEnumerable())
-                {
-                    var at = d["l"].AsDateTime.ToUniversalTime();
-                    if (oldest is null || at < oldest.Value.At || (at == oldest.Value.At && string.CompareOrdinal(d["_id"].AsString, oldest.Value.Id) < 0))
-                        oldest = (d["_id"].AsString, at);
-                }
-        return oldest is { } o ? (o.Id, new DateTimeOffset(DateTime.SpecifyKind(o.At, DateTimeKind.Utc))) : null;
-    }
+    /// <summary>The activity logged first among those pending, sending or held at either destination (null: none): the unsettledAt index's first key.</summary>
+    public (string ActivityId, DateTimeOffset LoggedAt)? OldestUnsettled() =>
+        _activities.Query().Where(LiteDB.Query.GT("unsettledAt", BsonValue.Null)).OrderBy("$.unsettledAt").Limit(1).ToList().FirstOrDefault() is { } d
+            ? (d["_id"].AsString, Bson.Utc(d["unsettledAt"]))
+            : null;
 
-    private const string Marketo = "Marketo", Salesforce = "Salesforce";
+    private static bool Unsettled(DeliveryState state) => state is DeliveryState.Pending or DeliveryState.Sending or DeliveryState.Held;
 
-    private static void Tally(Dictionary<string, long> delta, string kind, string marketoState, string salesforceState, int step)
-    {
-        foreach (var key in new[] { $"{kind}|{Marketo}|{marketoState}", $"{kind}|{Salesforce}|{salesforceState}" })
-            delta[key] = delta.GetValueOrDefault(key) + step;
-    }
+    private static bool Unsettled(SalesActivity a) => Unsettled(a.Marketo.State) || Unsettled(a.Salesforce.State);
+
+    /// <summary>A failed or refused delivery's reason key (as the status groups reasons); null in any other state.</summary>
+    private static string? ReasonOf(Delivery d) => d.State is DeliveryState.Failed or DeliveryState.Refused ? Status.StatusText.ReasonKey(d.Reason) : null;
+
+    private static DeliveryTallyRow TallyKey(SalesActivity a) => new(a.Kind, a.Marketo.State, a.Salesforce.State, ReasonOf(a.Marketo), ReasonOf(a.Salesforce), 0);
+
+    private static void Tally(Dictionary<DeliveryTallyRow, long> delta, DeliveryTallyRow key, int step) => delta[key] = delta.GetValueOrDefault(key) + step;
 
     /// <summary>Adds the changes to the stored counts (inside the caller's transaction).</summary>
-    private void ApplyTally(Dictionary<string, long> delta)
+    private void ApplyTally(Dictionary<DeliveryTallyRow, long> delta)
     {
         foreach (var (key, step) in delta)
         {
             if (step == 0) continue;
-            var n = _tally.FindById(key) is { } doc ? doc["n"].AsInt64 : 0;
-            _tally.Upsert(new BsonDocument { ["_id"] = key, ["n"] = n + step });
+            // Unit separators: a reason key is free text.
+            var id = string.Join('\u001f', key.Kind, key.Marketo, key.Salesforce, key.MarketoReason, key.SalesforceReason);
+            var n = _tally.FindById(id) is { } doc ? doc["n"].AsInt64 : 0;
+            _tally.Upsert(new BsonDocument
+            {
+                ["_id"] = id, ["k"] = key.Kind.ToString(), ["m"] = key.Marketo.ToString(), ["s"] = key.Salesforce.ToString(),
+                ["mr"] = key.MarketoReason, ["sr"] = key.SalesforceReason, ["n"] = n + step,
+            });
         }
     }
 
     /// <summary>
-    /// A database from before the tally counts its activities once (one pass over them, a few seconds per million),
-    /// marked by the tally's version. Run while the store is made, before this process writes any activity.
+    /// A database from before the tally is counted once (one pass over its activities, about a minute per million,
+    /// when it is first opened by this version), and its unsettled activities get their unsettledAt; marked by the
+    /// tally's version. Run while the store is made, before this process writes any activity.
     /// </summary>
     private void BackfillTallyOnce()
     {
         if (_tally.FindById(TallyVersionId) is { } marker && marker["v"].AsInt32 == TallyVersion) return;
         InTransaction(() =>
         {
-            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var d in _activities.Query().Select("{ k: $.kind, m: $.marketo.state, s: $.salesforce.state }").ToEnumerable())
-                Tally(counts, d["k"].AsString, d["m"].AsString, d["s"].AsString, +1);
+            var counts = new Dictionary<DeliveryTallyRow, long>();
+            var unsettled = new List<string>();
+            foreach (var a in _activities.FindAll().Select(ToActivity))
+            {
+                Tally(counts, TallyKey(a), +1);
+                if (Unsettled(a)) unsettled.Add(a.ActivityId);
+            }
+            foreach (var id in unsettled) _activities.Update(ToDocument(ToActivity(_activities.FindById(id))));
             _tally.DeleteAll();
-            foreach (var (key, n) in counts) _tally.Insert(new BsonDocument { ["_id"] = key, ["n"] = n });
+            ApplyTally(counts);
             _tally.Insert(new BsonDocument { ["_id"] = TallyVersionId, ["v"] = TallyVersion });
         });
     }
@@ -311,6 +317,7 @@ internal sealed class ActivityStore
             // The offset it happened at (minutes), so the day it happened on stays the seller's day (the Task date).
             ["occurredOffset"] = (int)a.OccurredAt.Offset.TotalMinutes,
             ["loggedAt"] = a.LoggedAt.UtcDateTime,
+            ["unsettledAt"] = Unsettled(a) ? new BsonValue(a.LoggedAt.UtcDateTime) : BsonValue.Null,
             ["attributes"] = attributes,
             ["marketo"] = ToDocument(a.Marketo),
             ["salesforce"] = ToDocument(a.Salesforce),
@@ -351,3 +358,9 @@ internal sealed class ActivityStore
         UncheckedSince = Bson.UtcOrNull(d["uncheckedSince"]),
     };
 }
+
+/// <summary>
+/// Activities of one kind in one pair of states (and, for a failed or refused delivery, its reason's key), and how many
+/// (<see cref="ActivityStore.DeliveryTally"/>; as a key, Count is 0).
+/// </summary>
+internal sealed record DeliveryTallyRow(SalesActivityKind Kind, DeliveryState Marketo, DeliveryState Salesforce, string? MarketoReason, string? SalesforceReason, long Count);

@@ -302,6 +302,12 @@ internal sealed class PeopleStore
         _people.Find(LiteDB.Query.EQ("unsubscribed", true)).Select(d => d["_id"].AsInt64).Order().ToList();
 
     /// <summary>
+    /// Writes people known not to be stored yet in one InsertBulk, in the sync's own document shape, without its change
+    /// tracking (a benchmark's or a test's large database; a duplicate id fails the whole call).
+    /// </summary>
+    internal void InsertNew(IEnumerable<PersonRecord> people, int runId) => _people.InsertBulk(people.Select(p => ToDocument(p, runId)));
+
+    /// <summary>
     /// People, those without an email, and the emails several people share (compared as the index compares them,
     /// without regard to case), with the <paramref name="top"/> most shared and a few of their Marketo ids.
     /// One walk over the email index reading only its keys (no person is loaded); memory holds the top list only.
