@@ -36,6 +36,7 @@
         'Remove-SalesReminder'
         'Get-SalesReminderConflict'
         'Sync-SalesReminder'
+        'Export-SalesSyncReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

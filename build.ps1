@@ -62,6 +62,9 @@ function Invoke-Package {
     # The engine and its libraries stay in Dependencies/: they load in the module's own AssemblyLoadContext.
     $dependencies = New-Item -ItemType Directory -Force (Join-Path $target 'Dependencies')
     Get-ChildItem (Join-Path $out 'module/Dependencies') -File | Where-Object Extension -NotIn '.pdb' | Copy-Item -Destination $dependencies
+    # The chart library's native code (SkiaSharp, HarfBuzz) per platform, for Export-SalesSyncReport.
+    $native = Join-Path $out 'module/Dependencies/runtimes'
+    if (Test-Path $native) { Copy-Item $native (Join-Path $dependencies 'runtimes') -Recurse }
     Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
     Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
     Copy-Item (Join-Path $root 'LICENSE') $target
@@ -378,6 +381,11 @@ Write-Host ("  Marketo: {0} REST calls, errors {1}; Salesforce: {2} calls, API u
     ($stats.marketo.errors | ConvertTo-Json -Compress), $stats.salesforce.totalCalls, $stats.salesforce.apiUsage, $stats.salesforce.dailyApiLimit)
 Write-Host ("  Generated world: {0} Marketo people, {1} leads, {2} contacts, {3} opportunities, {4} sales users" -f $stats.world.people,
     $stats.world.leads, $stats.world.contacts, $stats.world.opportunities, $stats.world.users)
+
+Write-Host "`n> Export-SalesSyncReport -Path <demo folder>/sync-health.html -PassThru   (one self-contained HTML page for people who will not open a shell)"
+$report = Export-SalesSyncReport -Path (Join-Path (Split-Path $Database) 'sync-health.html') -PassThru
+$report | Format-Table | Out-String -Width 160 | Write-Host
+Write-Host "  The report: $($report.Path)"
 
 Write-Host "`n> Disconnect-SalesSync -Verbose"
 Disconnect-SalesSync -Verbose 4>&1 | ForEach-Object { Write-Host "VERBOSE: $($_.Message)" }

@@ -33,6 +33,42 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 
+    /// <summary>
+    /// Native libraries of the engine's packages (SkiaSharp and HarfBuzz, for the report's charts) from
+    /// Dependencies/runtimes/&lt;rid&gt;/native/, as the .NET host would find them for an application; null lets the
+    /// runtime search its usual places.
+    /// </summary>
+    protected override IntPtr LoadUnmanagedDll(string unmanagedDllName)
+    {
+        foreach (var rid in NativeRuntimes())
+        {
+            foreach (var file in NativeFileNames(unmanagedDllName))
+            {
+                var path = Path.Combine(_folder, "runtimes", rid, "native", file);
+                if (File.Exists(path)) return LoadUnmanagedDllFromPath(path);
+            }
+        }
+        return IntPtr.Zero;
+    }
+
+    /// <summary>This process's runtime identifiers, the runtime's own first (linux-musl-x64 on Alpine), then the portable one (osx holds universal libraries).</summary>
+    private static IEnumerable<string> NativeRuntimes()
+    {
+        var arch = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        yield return System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
+        if (OperatingSystem.IsWindows()) yield return $"win-{arch}";
+        else if (OperatingSystem.IsMacOS()) { yield return $"osx-{arch}"; yield return "osx"; }
+        else yield return $"linux-{arch}"; // a musl system names linux-musl-<arch> itself, first; never guess musl on glibc
+    }
+
+    private static IEnumerable<string> NativeFileNames(string name)
+    {
+        var extension = OperatingSystem.IsWindows() ? ".dll" : OperatingSystem.IsMacOS() ? ".dylib" : ".so";
+        yield return name;
+        yield return name + extension;
+        if (!OperatingSystem.IsWindows() && !name.StartsWith("lib", StringComparison.Ordinal)) yield return "lib" + name + extension;
+    }
+
     /// <summary>Answers the default context's question for the engine assembly only; everything else it resolves itself.</summary>
     internal static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
         name.Name == EngineAssemblyName ? Instance.LoadFromAssemblyName(name) : null;

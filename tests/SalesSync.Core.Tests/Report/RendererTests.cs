@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SalesSync.Core.Report;
+using static SalesSync.Core.Tests.Report.RendererSamples;
+
+namespace SalesSync.Core.Tests.Report;
+
+public sealed partial class RendererTests
+{
+    private static readonly string Page = HealthReportRenderer.Render(Sample(), Hostile);
+
+    [Fact]
+    public void HostileValuesShowAsText()
+    {
+        Assert.DoesNotContain("<script", Page, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", Page, StringComparison.Ordinal);
+        // The title, a run's message, a reason, an email, a seller, a guard change's user, a duplicate, an owner, a conflict.
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "runs-latest")[1][11]);
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "delivery-failed")[0][0]);
+        Assert.Equal([Hostile, Hostile], RenderedPage.Rows(Page, "compliance-refused")[0].Skip(3).Take(2).Select(s => s.Split(" (")[0]));
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "compliance-guard")[0][1]);
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "quality-duplicates")[0][0]);
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "quality-owners")[0][1]);
+        Assert.Equal(Hostile, RenderedPage.Rows(Page, "reminders-conflicts")[0][4]);
+        Assert.Contains("<title>&lt;script&gt;", Page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EverySectionIsThereWithItsChartsAndTheGeneratorMarker()
+    {
+        foreach (var id in new[] { "headline", "runs", "budget", "delivery", "compliance", "quality", "reminders" })
+            Assert.Contains($"<section id=\"{id}\"", Page, StringComparison.Ordinal);
+        Assert.True(Page.IndexOf("id=\"headline\"", StringComparison.Ordinal) < Page.IndexOf("id=\"runs\"", StringComparison.Ordinal), "the headline comes first");
+        var charts = Regex.Matches(Page, "<figure id=\"(chart-[a-z-]+)\" class=\"chart\">\\s*<figcaption>[^<]+</figcaption>\\s*<svg ").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["chart-runs-people", "chart-runs-duration", "chart-budget-marketo", "chart-budget-bulk", "chart-budget-salesforce", "chart-budget-windows",
+            "chart-delivery", "chart-compliance", "chart-quality", "chart-reminders"], charts);
+        Assert.All(Regex.Matches(Page, "<svg [^>]*>").Select(m => m.Value), svg => Assert.Contains("viewBox=\"0 0 ", svg, StringComparison.Ordinal));
+        Assert.Contains("<meta name=\"generator\" content=\"SalesSync Export-SalesSyncReport\">", Page[..HealthReportRenderer.MarkerWindow], StringComparison.Ordinal);
+        Assert.True(HealthReportRenderer.IsOurs(System.Text.Encoding.UTF8.GetBytes(Page[..HealthReportRenderer.MarkerWindow])));
+        // Self-contained: nothing to fetch (the SVG namespace is a name, not a request).
+        Assert.DoesNotMatch("(src|href)=\"(https?:)?//|<link|@import|url\\((?!#)", Page);
+    }
+
+    [Fact]
+    public void TheHeadlineListsEveryFindingWithItsMessage()
+    {
+        var report = Sample();
+        var rows = RenderedPage.Rows(Page, "headline-findings");
+        Assert.Equal(report.Findings.Select(f => f.Message), rows.Select(r => r[2]));
+        Assert.Equal(report.Findings.Select(f => f.Rule), rows.Select(r => r[1]));
+        Assert.Contains("<section id=\"headline\" class=\"headline needsattention\">", Page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TablesHoldTheModelsNumbers()
+    {
+        var report = Sample();
+        Assert.Equal(
+            report.Runs.Days.Select(d => new[] { d.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), d.Runs.ToString(CultureInfo.InvariantCulture), d.Added.ToString(CultureInfo.InvariantCulture), d.MarketoCalls.ToString(CultureInfo.InvariantCulture) }),
+            RenderedPage.Rows(Page, "runs-days").Select(r => new[] { r[0], r[1], Plain(r[5]), Plain(r[8]) }));
+        Assert.Equal(["2026-12-05", "1,234,567", "700.0", "0:12:30"], RenderedPage.Rows(Page, "runs-days")[0].Where((_, i) => i is 0 or 5 or 10 or 11));
+        Assert.Equal(
+            report.Delivery.Rows.Select(d => new object[] { d.Kind, d.Destination, d.Pending, d.Held, d.Sending, d.Delivered, d.Failed, d.Refused }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))),
+            RenderedPage.Rows(Page, "delivery-rows").Select(r => r.Select(Plain)));
+        Assert.Equal(["Sends refused", "4"], RenderedPage.Rows(Page, "compliance-totals")[0]);
+        Assert.Equal(report.Budget.BusiestWindows.Select(w => w.Calls.ToString(CultureInfo.InvariantCulture)), RenderedPage.Rows(Page, "budget-windows").Select(r => r[2]));
+        Assert.Equal(["45,000", "not read"], RenderedPage.Rows(Page, "budget-marketo").Select(r => r[2]));
+        Assert.Equal([["People", "1,000,000"], ["Without email", "17"], ["Sharing an email", "5"], ["Duplicate emails", "2"], ["Owners", "12"], ["Owners inactive", "1"]],
+            RenderedPage.Rows(Page, "quality-totals"));
+        Assert.Equal(["Open", "4"], RenderedPage.Rows(Page, "reminders-totals")[0]);
+    }
+
+    [Fact]
+    public void TheRemindersSectionIsLeftOutWhileReminderSyncIsOff()
+    {
+        var page = HealthReportRenderer.Render(Sample(reminders: false));
+        Assert.DoesNotContain("id=\"reminders", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("href=\"#reminders\"", page, StringComparison.Ordinal);
+        Assert.Contains("<section id=\"quality\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EmptySectionsSayWhatIsMissing()
+    {
+        var empty = Sample(reminders: false) with
+        {
+            Runs = new RunsSection { Days = [], Latest = [] },
+            Budget = new ApiBudgetSection { Days = [], BusiestWindows = [], MarketoDailyQuota = 50000 },
+        };
+        var page = HealthReportRenderer.Render(empty);
+        Assert.Equal([["No sync ran in this period."]], RenderedPage.Rows(page, "runs-days"));
+        Assert.Contains("<figure id=\"chart-runs-people\"", page, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("de-DE")]
+    [InlineData("ar-SA")]
+    public void TheCallersCultureChangesNothing(string culture)
+    {
+        var (before, beforeUi) = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture);
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(culture);
+            // Skia numbers clip paths from a process-wide counter: the ids differ between renderings, nothing else may.
+            Assert.Equal(ClipIds().Replace(Page, "cl"), ClipIds().Replace(HealthReportRenderer.Render(Sample(), Hostile), "cl"));
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture) = (before, beforeUi);
+        }
+    }
+
+    [GeneratedRegex("cl_[0-9a-f]+")]
+    private static partial Regex ClipIds();
+
+    private static string Plain(string cell) => cell.Replace(",", "", StringComparison.Ordinal);
+}
