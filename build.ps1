@@ -90,12 +90,37 @@ function Get-TrxCounts([string] $Path) {
     [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
 }
 
+function Start-ChromiumInstall {
+    # The browser test needs Debian's chromium; on a fresh root machine start apt-get now, so it overlaps the build
+    # (the test itself installs it too, waiting on apt's lock, so a run without this step still passes).
+    if (-not $IsLinux -or (Get-Command chromium -ErrorAction Ignore) -or -not (Get-Command apt-get -ErrorAction Ignore)) { return $null }
+    if ((& id -u) -ne '0') { return $null }
+    $log = Join-Path $out 'chromium-install.log'
+    New-Item -ItemType Directory -Force $out | Out-Null
+    $script = Join-Path $out 'install-chromium.sh'
+    Set-Content $script -Value @(
+        "exec >'$log' 2>&1"
+        'export DEBIAN_FRONTEND=noninteractive'
+        'o="-o DPkg::Lock::Timeout=600 -y --no-install-recommends"'
+        'apt-get install $o chromium || { apt-get update -o DPkg::Lock::Timeout=600 && apt-get install $o chromium; }')
+    Write-Host "== chromium is missing: installing it with apt-get in the background (log: $log)"
+    Start-Process bash -ArgumentList $script -PassThru
+}
+
 function Invoke-Test {
+    $chromiumInstall = Start-ChromiumInstall
     Invoke-Build
     Invoke-Package
     $results = Join-Path $out 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Force $results | Out-Null
+    # Pester runs in its own pwsh beside the xunit projects (most of its time is child processes and sandboxes
+    # waiting); its output is printed after theirs, whole.
+    Write-Host '== Pester (started beside xunit; its output follows)'
+    $pesterResult = Join-Path $results 'pester.json'
+    $pesterLog = Join-Path $results 'pester.log'
+    $pester = Start-Process dotnet -PassThru -RedirectStandardOutput $pesterLog -RedirectStandardError "$pesterLog.err" -ArgumentList @(
+        'pwsh', '-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/run-pester.ps1'), '-ResultFile', $pesterResult)
     $passed = 0; $failed = 0
     foreach ($project in 'SalesSync.Core.Tests', 'SalesSync.PowerShell.Tests') {
         Write-Host "== xunit: $project"
@@ -113,8 +138,8 @@ function Invoke-Test {
         }
     }
     Write-Host '== Pester'
-    $pesterResult = Join-Path $results 'pester.json'
-    $null = Invoke-Pwsh @('-File', (Join-Path $root 'tests/run-pester.ps1'), '-ResultFile', $pesterResult)
+    $pester.WaitForExit()
+    Get-Content $pesterLog, "$pesterLog.err" -ErrorAction Ignore | Out-Host
     if (Test-Path $pesterResult) {
         $p = Get-Content $pesterResult -Raw | ConvertFrom-Json
         $passed += $p.passed; $failed += $p.failed
@@ -122,6 +147,7 @@ function Invoke-Test {
         Write-Host 'Pester wrote no results.'
         $failed++
     }
+    if ($chromiumInstall -and -not $chromiumInstall.HasExited) { $chromiumInstall.WaitForExit() }
     Write-Host "Total: $passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
 }

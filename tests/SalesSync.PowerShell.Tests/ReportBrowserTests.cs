@@ -142,8 +142,8 @@ internal static class Chromium
         var watch = Stopwatch.StartNew();
         if (!IsRoot())
             Assert.Fail("chromium is not installed and this test is not root, so it cannot install it: run 'sudo apt-get install -y chromium' once.");
-        var (code, log) = AptGet("install -y --no-install-recommends chromium");
-        if (code != 0) (code, log) = AptGet("update") is (0, _) ? AptGet("install -y --no-install-recommends chromium") : (code, log);
+        var (code, log) = AptGet("install -o DPkg::Lock::Timeout=600 -y --no-install-recommends chromium");
+        if (code != 0) (code, log) = AptGet("update -o DPkg::Lock::Timeout=600") is (0, _) ? AptGet("install -o DPkg::Lock::Timeout=600 -y --no-install-recommends chromium") : (code, log);
         if (code != 0 || Which() is not { } installed)
             throw new InvalidOperationException($"apt-get could not install chromium (exit code {code}); install it by hand (apt-get install -y chromium):\n{log}");
         output.WriteLine($"Installed chromium with apt-get in {watch.Elapsed.TotalSeconds:0} s.");
