@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using SalesSync.Core.Marketo;
 using SalesSync.Core.People;
 using SalesSync.Core.Sync;
-using SalesSync.Core.Tests.Engine;
 using SalesSync.Core.Tests.Support;
 using SalesSync.Sandbox.Data;
 
@@ -29,20 +25,9 @@ public class WatchReviewTests
     {
         await using var sb = await RunningSandbox.StartAsync("--people", "60", "--seed", "73", "--marketo-rate-window", "1");
         using var temp = new TempFolder();
-        var settings = SyncHarness.Settings(sb, temp, salesforce: false);
-        using (var first = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None))
-        {
-            var (full, _) = await SyncHarness.SyncAsync(first, new SyncOptions { Method = SyncMethod.Rest, StaticListId = SalesOwnedList });
-            Assert.Equal(SyncRunStatus.Completed, full.Status);
-        }
-
         // A new process whose instance gate reads the day from a clock the test moves (one Marketo day per poll).
-        MarketoRateGate.Forget(sb.Marketo);
-        var clock = new SessionTests.ManualTime(DateTimeOffset.UtcNow);
-        var limits = settings.MarketoLimits with { CallsPerWindow = 50, Window = TimeSpan.FromSeconds(1) };
-        var gates = (ConcurrentDictionary<string, MarketoRateGate>)typeof(MarketoRateGate).GetField("Gates", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
-        gates[MarketoRateGate.InstanceKey(sb.Marketo)] = new MarketoRateGate(limits, clock);
-        using var session = await SalesSyncSession.ConnectAsync(settings with { MarketoLimits = limits }, CancellationToken.None);
+        var (session, clock) = await WatchUsageDayTests.SyncedWithManualDayAsync(sb, temp);
+        using var _ = session;
 
         var deleted = session.GetPeople(PersonQuery.All).First().MarketoId;
         (await sb.Http.DeleteAsync(new Uri(sb.Control, $"people/{deleted}"))).EnsureSuccessStatusCode();

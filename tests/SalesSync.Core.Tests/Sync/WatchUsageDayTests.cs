@@ -25,22 +25,30 @@ public class WatchUsageDayTests
         }
     }
 
-    [Fact]
-    public async Task AUsageReadWhosePollEndsOnTheNextMarketoDayIsStoredForTheDayItWasMade()
+    /// <summary>
+    /// A database synced in full, then a new process whose instance gate reads the Marketo day from a clock the test
+    /// moves (its rate window stays short: few calls are made under the frozen clock). Shared with WatchReviewTests.
+    /// </summary>
+    internal static async Task<(SalesSyncSession Session, SessionTests.ManualTime Clock)> SyncedWithManualDayAsync(RunningSandbox sb, TempFolder temp)
     {
-        await using var sb = await RunningSandbox.StartAsync("--people", "30", "--seed", "77", "--marketo-rate-window", "1");
-        using var temp = new TempFolder();
         var settings = SyncHarness.Settings(sb, temp, salesforce: false);
         using (var first = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None))
             Assert.Equal(SyncRunStatus.Completed, (await SyncHarness.SyncAsync(first, new SyncOptions { Method = SyncMethod.Rest, StaticListId = WorldGenerator.SalesOwnedListId })).Run.Status);
-
-        // A new process whose instance gate reads the day from a clock the test moves (as in WatchReviewTests).
         MarketoRateGate.Forget(sb.Marketo);
         var clock = new SessionTests.ManualTime(DateTimeOffset.UtcNow);
         var limits = settings.MarketoLimits with { CallsPerWindow = 50, Window = TimeSpan.FromSeconds(1) };
         var gates = (ConcurrentDictionary<string, MarketoRateGate>)typeof(MarketoRateGate).GetField("Gates", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
         gates[MarketoRateGate.InstanceKey(sb.Marketo)] = new MarketoRateGate(limits, clock);
-        using var session = await SalesSyncSession.ConnectAsync(settings with { MarketoLimits = limits }, CancellationToken.None);
+        return (await SalesSyncSession.ConnectAsync(settings with { MarketoLimits = limits }, CancellationToken.None), clock);
+    }
+
+    [Fact]
+    public async Task AUsageReadWhosePollEndsOnTheNextMarketoDayIsStoredForTheDayItWasMade()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "30", "--seed", "77", "--marketo-rate-window", "1");
+        using var temp = new TempFolder();
+        var (session, clock) = await SyncedWithManualDayAsync(sb, temp);
+        using var _ = session;
         var readDay = session.Marketo.Gate.Budget.Day;
 
         // Poll 1 reads deleted leads (a watch's first poll); poll 2 reads the usage, then its day turns.
