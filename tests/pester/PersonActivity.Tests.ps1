@@ -91,6 +91,40 @@ Describe 'Get-PersonActivity' {
         ($weeks | Format-Table | Out-String -Width 300) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
     }
 
+    It 'counts weeks in the time zone of the computer it runs on (a child PowerShell in Pacific/Auckland)' {
+        # On a UTC host local and UTC weeks are the same: a child process with TZ set runs the cmdlet 13 hours ahead.
+        $ids = @($people | Select-Object -Skip 100 -First 30 | ForEach-Object MarketoId)
+        $child = Join-Path $folder 'weekly-auckland.ps1'
+        @"
+Import-Module '$(Join-Path $root 'SalesSync.psd1')'
+Connect-SalesSync -FromEnvironment -WarningAction SilentlyContinue | Out-Null
+@{
+    Zone  = [TimeZoneInfo]::Local.Id
+    Raw   = @(Get-PersonActivity -MarketoId $($ids -join ', ') | ForEach-Object { @{ MarketoId = `$_.MarketoId; Date = `$_.Date.UtcDateTime.ToString('o') } })
+    Weeks = @(Get-PersonActivity -MarketoId $($ids -join ', ') -Summary Weekly | Select-Object MarketoId, WeekStart, Week, Total)
+} | ConvertTo-Json -Depth 4 -Compress
+"@ | Set-Content $child
+        $variables = @{
+            TZ = 'Pacific/Auckland'; SALESSYNC_MARKETO_URI = $sandbox.Marketo.uri; SALESSYNC_MARKETO_CLIENT_ID = $sandbox.MarketoCredential.UserName
+            SALESSYNC_MARKETO_CLIENT_SECRET = $sandbox.MarketoCredential.GetNetworkCredential().Password; SALESSYNC_DATABASE = (Join-Path $folder 'feed-auckland.db')
+        }
+        foreach ($name in $variables.Keys) { Set-Item "Env:$name" $variables[$name] }
+        try { $answer = & (Join-Path $PSHOME 'pwsh') -NoProfile -NonInteractive -File $child | ConvertFrom-Json }
+        finally { foreach ($name in $variables.Keys) { Remove-Item "Env:$name" } }
+        $answer.Zone | Should -Be 'Pacific/Auckland'
+        $zone = [TimeZoneInfo]::FindSystemTimeZoneById('Pacific/Auckland')
+        $culture = [Globalization.CultureInfo]::InvariantCulture
+        $dates = @($answer.Raw | ForEach-Object { [pscustomobject]@{ MarketoId = [long]$_.MarketoId; Local = [TimeZoneInfo]::ConvertTime([DateTimeOffset]::Parse($_.Date, $culture), $zone).DateTime; Utc = [DateTimeOffset]::Parse($_.Date, $culture).UtcDateTime } })
+        # The check has teeth: some activities fall in another week in Auckland than in UTC (Sunday after 11:00 UTC).
+        $monday = { param([datetime] $d) $d.Date.AddDays(-(([int]$d.DayOfWeek + 6) % 7)) }
+        @($dates | Where-Object { (& $monday $_.Local) -ne (& $monday $_.Utc) }).Count | Should -BeGreaterThan 0
+        ($answer.Weeks | Measure-Object Total -Sum).Sum | Should -Be $dates.Count
+        foreach ($w in $answer.Weeks) {
+            $start = [datetime]::ParseExact($w.WeekStart, 'yyyy-MM-dd', $culture)
+            $w.Total | Should -Be @($dates | Where-Object { $_.MarketoId -eq $w.MarketoId -and $_.Local -ge $start -and $_.Local -lt $start.AddDays(7) }).Count
+        }
+    }
+
     It 'gives an email its Campaign Run ID as CampaignRunId, not as a campaign name, and keeps it in Export-Csv' {
         $emails = @($people | Select-Object -Skip 100 -First 30 | Get-PersonActivity -Category Email)
         $run = @($emails | Where-Object CampaignRunId)
@@ -112,6 +146,17 @@ Describe 'Get-PersonActivity' {
         foreach ($command in 'Get-SyncedPerson', 'Get-PersonActivity', 'Get-SalesActivity', 'Get-SalesReminder') {
             { & $command -MarketoId "$a,x" -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*'x' is not a positive whole number*"
         }
+    }
+
+    It 'refuses -MarketoId text that reads as a number with thousands separators (''12,345''), saying how to give several ids' {
+        foreach ($text in '12,345', '1,234,567') {
+            foreach ($command in 'Get-SyncedPerson', 'Get-PersonActivity') {
+                { & $command -MarketoId $text -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*'$text' looks like one number with thousands separators*-MarketoId $($text -replace ',', ', ')*"
+            }
+        }
+        # Not every part three digits, or a space after the comma: ids, as before.
+        @(Get-SyncedPerson -MarketoId "$($people[0].MarketoId),$($people[1].MarketoId)").Count | Should -Be 2
+        @(Get-SyncedPerson -MarketoId '12, 345' -ErrorAction SilentlyContinue).MarketoId | Should -Be @(Get-SyncedPerson -MarketoId 12, 345 -ErrorAction SilentlyContinue).MarketoId
     }
 
     It 'links a sales call SalesSync logged to its Get-SalesActivity record' {

@@ -55,7 +55,7 @@ Describe 'Start-SalesSync -Watch' {
         $changed.Count | Should -Be 1
         $changed[0].Change | Should -Be 'Updated'
         $changed[0].Title | Should -Be 'Changed during the watch'
-        $changed[0].ChangedFields | Should -Be 'Title'
+        $changed[0].ChangedFields | Should -Be 'Title;MarketoUpdatedAt'
         ($changed | Format-Table | Out-String -Width 80) | Should -Match "Updated +$($person.MarketoId) .+ Title"
         # The help's filter for one type of the mixed stream (person and opt-out changes) keeps the people's changes.
         @($changes | Where-Object { $_ -is [SalesSync.SyncedPersonChange] }).Count | Should -Be @($changes | Where-Object Change).Count

@@ -38,8 +38,10 @@ public sealed record PersonRecord
     public DateTimeOffset SyncedAt { get; init; }
 
     /// <summary>
-    /// The synced fields whose values differ from <paramref name="before"/>, by property name, in declaration order.
-    /// MarketoUpdatedAt (moved by any change in Marketo) and the bookkeeping fields are left out.
+    /// The fields whose values differ from <paramref name="before"/>, by property name, in declaration order: every field
+    /// <see cref="SameValuesAs"/> compares (all but SyncedAt), so an update always names at least one (review L3).
+    /// MarketoUpdatedAt alone means the person changed in Marketo in a field SalesSync does not keep; OpportunityUnread,
+    /// that the contact's opportunity became known (or unknown). Both are stored and shown, so both count as updates.
     /// </summary>
     public IReadOnlyList<string> FieldsChangedFrom(PersonRecord before)
     {
@@ -61,11 +63,13 @@ public sealed record PersonRecord
         Check(nameof(SalesforceContactId), SalesforceContactId, before.SalesforceContactId);
         Check(nameof(SalesforceAccountId), SalesforceAccountId, before.SalesforceAccountId);
         Check(nameof(SalesforceOpportunityId), SalesforceOpportunityId, before.SalesforceOpportunityId);
+        Check(nameof(OpportunityUnread), OpportunityUnread, before.OpportunityUnread);
         Check(nameof(SalesOwnerId), SalesOwnerId, before.SalesOwnerId);
         Check(nameof(Unsubscribed), Unsubscribed, before.Unsubscribed);
+        Check(nameof(MarketoUpdatedAt), MarketoUpdatedAt, before.MarketoUpdatedAt);
         return changed;
     }
 
-    /// <summary>Same synced values (SyncedAt aside)?</summary>
+    /// <summary>Same synced values (SyncedAt aside)? False exactly when <see cref="FieldsChangedFrom"/> names a field (a test holds them together).</summary>
     public bool SameValuesAs(PersonRecord other) => this with { SyncedAt = default } == other with { SyncedAt = default };
 }

@@ -88,6 +88,8 @@ internal sealed class SyncRunStore(SyncStore store)
         ["smartListId"] = r.SmartListId is { } sl ? new BsonValue(sl) : BsonValue.Null,
         ["createdSince"] = r.CreatedSince is { } cs ? new BsonValue(cs.UtcDateTime) : BsonValue.Null,
         ["watermarkAt"] = r.WatermarkAt is { } wa ? new BsonValue(wa.UtcDateTime) : BsonValue.Null,
+        ["readDeletedLeads"] = r.ReadDeletedLeads,
+        ["deletesReadAt"] = r.DeletesReadAt is { } dr ? new BsonValue(dr.UtcDateTime) : BsonValue.Null,
         ["scopeUnknown"] = r.ScopeUnknown,
         ["planned"] = r.Planned,
         ["scanEndId"] = r.ScanEndId is { } se ? new BsonValue(se) : BsonValue.Null,
@@ -127,6 +129,8 @@ internal sealed class SyncRunStore(SyncStore store)
         SmartListId = d["smartListId"].IsNumber ? d["smartListId"].AsInt64 : null,
         CreatedSince = d["createdSince"].IsDateTime ? Bson.Utc(d["createdSince"]) : null,
         WatermarkAt = d["watermarkAt"].IsDateTime ? Bson.Utc(d["watermarkAt"]) : null,
+        ReadDeletedLeads = d["readDeletedLeads"].IsBoolean && d["readDeletedLeads"].AsBoolean,
+        DeletesReadAt = d["deletesReadAt"].IsDateTime ? Bson.Utc(d["deletesReadAt"]) : null,
         // A bulk run over createdAt windows recorded before CreatedSince was kept may have been a partial pass.
         ScopeUnknown = d["scopeUnknown"].IsBoolean ? d["scopeUnknown"].AsBoolean
             : !d.ContainsKey("createdSince") && d["mode"].AsString == "Full" && d["strategy"].AsString == "Bulk" && !d["smartListId"].IsNumber

@@ -41,7 +41,7 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
     /// <summary>False for a watch poll that leaves the opportunity refresh (and its SystemModstamp watermark) to a later poll.</summary>
     public bool RefreshOpportunities { get; init; } = true;
 
-    /// <summary>True for the watch poll that reads the day's usage: deleted leads wait for the next poll (see <see cref="SyncOptions.SkipDeletedLeads"/>).</summary>
+    /// <summary>True for the watch poll that reads the day's usage: deleted leads wait for the next poll (see <see cref="SyncOptions.SkipDeletedLeads"/>); the run records it (<see cref="SyncRunResult.ReadDeletedLeads"/>).</summary>
     public bool SkipDeletedLeads { get; init; }
 
     /// <summary>True when Marketo refused a saved token as older than the history it keeps: the caller runs a full pass.</summary>
@@ -80,6 +80,9 @@ internal sealed class IncrementalPass(MarketoClient marketo, SalesforceClient? s
                     MarketoCalls = marketo.CallsMade - marketoAtStart,
                     SalesforceCalls = (salesforce?.CallsMade ?? 0) - salesforceAtStart,
                 };
+                // Deletes read to the log's end: known up to the run's start (the watermark's age counts from it).
+                if (stream.Endpoint == ActivityStreams.DeletedLeads && page.MoreResult != true)
+                    run = run with { ReadDeletedLeads = true, DeletesReadAt = run.StartedAt };
                 runs.Save(run); // the watermark moves only once the page is applied
                 if (reportChanges)
                     foreach (var write in applied.Changes)

@@ -115,12 +115,16 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
 
     // Marketo prunes deleted-lead activities after 14 days (field changes after 90) without saying so:
     // a watermark that old would silently miss deletes, so a full pass is the only exact answer.
-    // A completed incremental run read the log to its end after it started; any other run's tokens are as old as
-    // when they were taken (a full pass takes them as it starts, a partial pass keeps the last complete run's).
+    // A completed incremental run read the log to its end after it started, the deleted-leads stream only up to
+    // DeletesReadAt when it skipped that stream (review H1: deletes are the stream Marketo forgets first); any other
+    // run's tokens are as old as when they were taken (a full pass takes them as it starts, a partial pass keeps the
+    // last complete run's).
     private static bool WatermarkTooOld(SyncRunResult run, DateTimeOffset now) => now - WatermarkTakenAt(run) > DeletedLeadRetention;
 
     internal static DateTimeOffset WatermarkTakenAt(SyncRunResult run) =>
-        run is { Mode: "Incremental", Status: SyncRunStatus.Completed } ? run.StartedAt : run.WatermarkAt ?? run.StartedAt;
+        run is { Mode: "Incremental", Status: SyncRunStatus.Completed }
+            ? run.DeletesReadAt is { } deletes && deletes < run.StartedAt ? deletes : run.StartedAt
+            : run.WatermarkAt ?? run.StartedAt;
 
     /// <summary>
     /// What the next plain Start-SalesSync does after this unfinished run, in the words every stop message and
@@ -375,11 +379,17 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         }
     }
 
+    /// <summary>The Marketo day on which this run read the instance's usage (the day the read started); null: not read.</summary>
+    internal DateOnly? UsageReadOn { get; private set; }
+
     /// <summary>One call to stats/usage.json; a failure here only loses the figure, never the run.</summary>
     private async Task<int?> SeedBudgetAsync(CancellationToken ct)
     {
         try
         {
+            // Taken before the call (review L1): a read that straddles midnight counts for the old day, so the new day reads again.
+            // A failed read counts as made too: a watch retrying it every day-long poll would only spend more calls.
+            UsageReadOn = marketo.Gate.Budget.Day;
             return await marketo.SeedDailyBudgetAsync(ct).ConfigureAwait(false);
         }
         catch (SalesSyncApiException e)
@@ -456,7 +466,8 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
         if (start == Start.ResumeIncremental)
         {
             note = $"Resuming incremental run {latest.RunId} ({latest.Status}) from its saved activity tokens.";
-            var resumed = latest with { Status = SyncRunStatus.Running, EndedAt = null, Message = null };
+            // Marked by what resumes it (review L9): a plain Start-SalesSync that finishes a killed poll's run is no watch poll.
+            var resumed = latest with { Status = SyncRunStatus.Running, EndedAt = null, Message = null, Watch = watch };
             _runs.Save(resumed);
             return resumed;
         }
@@ -467,6 +478,7 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
             DeletesToken = latest.DeletesToken,
             SalesforceSince = latest.SalesforceSince,
             WatermarkAt = WatermarkTakenAt(latest),
+            DeletesReadAt = WatermarkTakenAt(latest),
             Watch = watch,
         };
         _runs.Save(run);

@@ -93,6 +93,17 @@ public sealed record SyncRunResult
     /// <summary>When Marketo's activity tokens of this run were taken (a partial pass keeps the last complete run's).</summary>
     public DateTimeOffset? WatermarkAt { get; init; }
 
+    /// <summary>This incremental run read the deleted-leads stream to its end (a watch poll that read the day's usage does not).</summary>
+    public bool ReadDeletedLeads { get; init; }
+
+    /// <summary>
+    /// Until when deletes are known read: the start of the last incremental run that read the deleted-leads stream to its
+    /// end (carried over by runs that did not), else the watermark it started from. The watermark's age counts from the
+    /// earlier of this and the run's start, so a poll that skipped deletes never makes the watermark look fresher.
+    /// Null on runs recorded before it was kept.
+    /// </summary>
+    public DateTimeOffset? DeletesReadAt { get; init; }
+
     /// <summary>
     /// A bulk run recorded by a SalesSync that did not keep <see cref="CreatedSince"/>: whether it was partial is not
     /// known, so it never removes anyone (its windows might start after the oldest person).

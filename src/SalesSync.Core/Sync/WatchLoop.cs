@@ -48,8 +48,10 @@ public sealed record WatchEnded(int Polls, long Added, long Updated, long Remove
 /// Get-SalesSyncRun and Get-SalesSyncStatus see each), then one Salesforce-side step, then pending activity deliveries.
 /// An idle poll costs 3 Marketo calls: Marketo's three activity streams (lead changes, activities 21/23/32, deleted
 /// leads), except the one poll a Marketo day that reads the instance's usage (only when neither this process nor a watch
-/// of this database has read it that day), which reads usage instead of deleted leads and leaves those to the next poll.
-/// So an idle hour at 60 s is 60 x 3 = 180 Marketo calls, that read included. It spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
+/// of this database has read it that day). Under an hour's interval that poll reads usage instead of deleted leads, but
+/// only right after a poll of this watch that read them (never a watch's first poll, never two in a row), so an idle
+/// hour at 60 s is 60 x 3 = 180 Marketo calls, that read included; at an hour or more it reads all four (the hourly
+/// bound does not bind there, and skipping would leave deletes unread for days). It spends at most 2 Salesforce calls: the Salesforce reads (opportunity refresh 2, opt-out step 2,
 /// reminder step 1) take turns, one per poll, so a Salesforce-side change is local within as many intervals as there
 /// are steps on. Every applied page moves its watermark, so a cancelled or killed watch resumes on the next start
 /// (its last poll's run is resumed). Polling pauses before SalesSync's daily Marketo budget would run out (until the
@@ -109,7 +111,8 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             var now = DateTimeOffset.UtcNow;
             if (options.Until is { } until && now >= until) break;
             var budget = marketo.Gate.Budget;
-            if (budget.Limit > 0 && budget.Used + IdlePollMarketoCalls > budget.Limit)
+            var (readUsage, skipDeletes) = UsageRead(usageReadOn != budget.Day && budget.InstanceUsedToday is null, lastRun);
+            if (budget.Limit > 0 && budget.Used + IdlePollMarketoCalls + (readUsage && !skipDeletes ? 1 : 0) > budget.Limit)
             {
                 // Before the poll that would spend past SalesSync's daily share, not after: the next Marketo day resumes it.
                 if (!pausedForBudget)
@@ -126,14 +129,13 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             var (marketoBefore, salesforceBefore) = (marketo.CallsMade, salesforce?.CallsMade ?? 0);
             polls++;
             SyncRunResult? run = null;
-            // The poll that reads the usage leaves deleted leads to the next poll: every idle poll is 3 Marketo calls.
-            var readUsage = usageReadOn != budget.Day && budget.InstanceUsedToday is null;
             var poll = new SyncOptions
             {
-                Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipDeletedLeads = readUsage,
+                Watch = true, ReportChanges = options.ReportChanges, SkipUsageRead = !readUsage, SkipDeletedLeads = skipDeletes,
                 SkipOpportunityRefresh = step is not SalesforceStep.Opportunities,
             };
-            var people = new PeopleSync(marketo, salesforce, store).RunAsync(poll, ct);
+            var sync = new PeopleSync(marketo, salesforce, store);
+            var people = sync.RunAsync(poll, ct);
             var busy = false;
             await using (var e = people.GetAsyncEnumerator(ct))
             {
@@ -154,7 +156,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
                     else yield return e.Current;
                 }
             }
-            if (readUsage && run is not null) usageReadOn = SaveUsageRead(budget.Day);
+            if (sync.UsageReadOn is { } readOn) usageReadOn = SaveUsageRead(readOn);
             var ok = busy || run is { Status: SyncRunStatus.Completed };
             if (run is not null)
             {
@@ -195,6 +197,21 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         observer.Progress(new EngineProgress("Start-SalesSync -Watch", "Ended", 100) { Completed = true });
         yield return new WatchEnded(polls, added, updated, removed, marketo.CallsMade - marketoAtStart, (salesforce?.CallsMade ?? 0) - salesforceAtStart,
             options.Until is { } end ? $"end time {end:u} reached" : "ended");
+    }
+
+    /// <summary>
+    /// Whether this poll reads the day's usage, and whether it leaves the deleted-leads stream for it (review H1). Only
+    /// under an hour's interval, where 3 calls a poll keeps an idle hour at 180, and only after a poll of this watch that
+    /// read deleted leads: the stream is never skipped twice in a row nor by a watch's first poll (a day-long interval
+    /// would otherwise never read it). When it may not skip, the read waits for the next poll (under an hour) or is a
+    /// fourth call (an hour or more).
+    /// </summary>
+    internal (bool ReadUsage, bool SkipDeletes) UsageRead(bool usageDue, SyncRunResult? previousPoll)
+    {
+        if (!usageDue) return (false, false);
+        if (options.Interval >= TimeSpan.FromHours(1)) return (true, false);
+        var mayShare = previousPoll is { ReadDeletedLeads: true };
+        return (mayShare, mayShare);
     }
 
     /// <summary>Stores the day of the usage read (a database that cannot take it now costs at most one more read).</summary>

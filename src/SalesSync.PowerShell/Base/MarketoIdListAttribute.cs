@@ -6,7 +6,9 @@ namespace SalesSync.PowerShell.Base;
 /// <summary>
 /// A -MarketoId that takes several ids: the text "3,4" (typed with quotes, or read from a CSV column) is the ids 3 and 4.
 /// PowerShell's own conversion reads a comma in a number as a thousands separator, so "3,4" would bind as 34, a
-/// different person. Text that is not ids separated by commas is refused, naming what was wrong; anything else (numbers,
+/// different person. Text that is not ids separated by commas is refused, naming what was wrong, and so is text that reads
+/// as one number with thousands separators ("12,345": every part after the first comma three digits, no spaces), which
+/// could mean either; anything else (numbers,
 /// arrays of numbers, objects bound by property name) is left to the binder as before.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
@@ -29,6 +31,11 @@ public sealed class MarketoIdListAttribute : ArgumentTransformationAttribute
 
     private static long[] Split(string text)
     {
+        var parts = text.Split(',');
+        if (parts.Skip(1).All(p => p.Length == 3 && p.All(char.IsAsciiDigit)) && parts[0].Length > 0 && parts[0].All(char.IsAsciiDigit))
+            throw new ArgumentTransformationMetadataException(
+                $"'{text}' looks like one number with thousands separators, so SalesSync does not guess whether it is one id or several. " +
+                $"For one id, give it without separators (-MarketoId {text.Replace(",", "", StringComparison.Ordinal)}); for several, give them as an array (-MarketoId {string.Join(", ", parts)}) or put a space after each comma ('{string.Join(", ", parts)}').");
         var ids = new List<long>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
         {

@@ -11,6 +11,9 @@ public sealed class SyncRun
     /// <summary>True for a poll of Start-SalesSync -Watch (one run per poll); Get-SalesSyncRun -ExcludeWatch leaves them out.</summary>
     public bool Watch { get; init; }
     public string Status { get; init; } = "";
+
+    /// <summary>An incremental run: whether it read Marketo's deleted-leads stream to its end (a watch poll that read the day's usage instead does not); null for full passes.</summary>
+    public bool? ReadDeletedLeads { get; init; }
     public long Added { get; init; }
     public long Updated { get; init; }
     public long Removed { get; init; }
@@ -51,6 +54,7 @@ public sealed class SyncRun
         Strategy = r.Strategy,
         Watch = r.Watch,
         Status = r.Status.ToString(),
+        ReadDeletedLeads = r.Mode == "Incremental" ? r.ReadDeletedLeads : null,
         Added = r.Added,
         Updated = r.Updated,
         Removed = r.Removed,

@@ -48,6 +48,8 @@ public class WatchTests
         await sb.MarketoCallsAsync("GET /rest/v1/activities/leadchanges.json") + await sb.MarketoCallsAsync("GET /rest/v1/activities.json")
         + await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json");
 
+    private static Task<int> UsageCallsAsync(RunningSandbox sb) => sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json");
+
     [Fact]
     public async Task AnIdlePollCostsAtMostThreeMarketoAndTwoSalesforceCallsAndTheBudgetPausesPolling()
     {
@@ -61,25 +63,30 @@ public class WatchTests
         await session.SyncRemindersAsync(new ReminderSyncOptions(), CancellationToken.None);
 
         var marketoBefore = (await sb.StatsAsync())["marketo"]!["totalCalls"]!.GetValue<long>();
-        var streamsBefore = await ActivityStreamCallsAsync(sb);
+        var (streamsBefore, usageBefore) = (await ActivityStreamCallsAsync(sb), await UsageCallsAsync(sb));
         var salesforceBefore = (await sb.StatsAsync())["salesforce"]!["totalCalls"]!.GetValue<long>();
         var outputs = await WatchAsync(session, new WatchOptions { Interval = TimeSpan.FromMilliseconds(150), Until = DateTimeOffset.UtcNow.AddSeconds(2.5), Reminders = true });
         var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
         Assert.True(polls.Count >= 6, $"{polls.Count} polls");
         Assert.All(polls, p => Assert.Equal(SyncRunStatus.Completed, p.Run!.Status));
-        // The full pass before read the instance's usage in this process today: every poll reads only the three streams.
+        // The full pass before read the instance's usage in this process today, so every poll reads the three streams; a
+        // watch that crosses Central midnight reads the new day's usage in place of one poll's deleted leads: 3 calls still.
         Assert.All(polls, p => Assert.Equal(3, p.MarketoCalls));
         Assert.All(polls, p => Assert.InRange(p.SalesforceCalls, 1, 2));
         // Salesforce's steps take turns: opportunity refresh (2), opt-out step (2), reminder pass (1).
         Assert.Equal(["Opportunities", "OptOuts", "Reminders"], polls.Take(3).Select(p => p.SalesforceStep));
         Assert.Equal([2L, 2, 1], polls.Take(3).Select(p => p.SalesforceCalls));
-        // The services' own counts agree: the three activity streams on Marketo, nothing else.
+        // The services' own counts agree: the three activity streams on Marketo (and the day's usage after midnight), nothing else.
         var stats = await sb.StatsAsync();
-        Assert.Equal(3L * polls.Count, await ActivityStreamCallsAsync(sb) - streamsBefore);
-        Assert.Equal(3L * polls.Count, stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore);
-        Assert.Equal(polls.Sum(p => p.SalesforceCalls), stats["salesforce"]!["totalCalls"]!.GetValue<long>() - salesforceBefore);
-        // An idle hour at 60 s: 60 polls, 20 turns of the three Salesforce steps.
-        Assert.True(60 * 3 <= 180 && 20 * polls.Take(3).Sum(p => p.SalesforceCalls) <= 120);
+        var (marketoCalls, salesforceCalls) = (stats["marketo"]!["totalCalls"]!.GetValue<long>() - marketoBefore, stats["salesforce"]!["totalCalls"]!.GetValue<long>() - salesforceBefore);
+        Assert.Equal(3L * polls.Count, await ActivityStreamCallsAsync(sb) - streamsBefore + await UsageCallsAsync(sb) - usageBefore);
+        Assert.Equal(3L * polls.Count, marketoCalls);
+        Assert.Equal(polls.Sum(p => p.SalesforceCalls), salesforceCalls);
+        // An idle hour at 60 s, from what the services counted: 60 polls at the measured Marketo calls a poll, and 20
+        // turns of the three Salesforce steps at the measured calls a turn (whole turns only).
+        var turns = polls.Count / 3;
+        Assert.InRange(60.0 * marketoCalls / polls.Count, 1, 180);
+        Assert.InRange(20.0 * polls.Take(turns * 3).Sum(p => p.SalesforceCalls) / turns, 1, 120);
         // One run record per poll, each a completed incremental run: Get-SalesSyncRun shows them.
         Assert.Equal(polls.Select(p => p.Run!.RunId).OrderDescending(), session.GetSyncRuns(polls.Count).Select(r => r.RunId));
         // Each is marked as a watch poll, so the history reads without them; the full pass before the watch is not one.
@@ -146,27 +153,38 @@ public class WatchTests
             var (totalBefore, usageBefore) = ((await sb.StatsAsync())["marketo"]!["totalCalls"]!.GetValue<long>(), await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json"));
             var deletesBefore = await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json");
             var polls = await PollsAsync(second, 60);
-            Assert.Equal(1, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageBefore);
+            // Once, or twice when the polls cross Central midnight (06:00 UTC): each read is a poll's one Marketo day.
+            var usageReads = await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageBefore;
+            Assert.InRange(usageReads, 1, 2);
             Assert.Equal(180, (await sb.StatsAsync())["marketo"]!["totalCalls"]!.GetValue<long>() - totalBefore);
-            // The poll that reads usage leaves deleted leads to the next one: each poll 3 calls; the delete is local after poll 2.
+            // A watch's first poll reads deleted leads (the delete is local at once); the next reads usage in their place
+            // (each poll 3 calls); the run records say which did, and the one that skipped keeps the first poll's start
+            // as the time deletes were read, so its watermark is no fresher than that.
             Assert.All(polls, p => Assert.Equal(3, p.MarketoCalls));
-            Assert.Equal(59, await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json") - deletesBefore);
-            Assert.Equal((0L, 1L), (polls[0].Run!.Removed, polls[1].Run!.Removed));
+            Assert.Equal(60 - usageReads, await sb.MarketoCallsAsync("GET /rest/v1/activities/deletedleads.json") - deletesBefore);
+            Assert.Equal(60 - usageReads, polls.Count(p => p.Run!.ReadDeletedLeads));
+            Assert.Equal((1L, 0L), (polls[0].Run!.Removed, polls[1].Run!.Removed));
+            Assert.Equal((true, false, true), (polls[0].Run!.ReadDeletedLeads, polls[1].Run!.ReadDeletedLeads, polls[2].Run!.ReadDeletedLeads));
+            Assert.Equal(polls[0].Run!.StartedAt, polls[1].Run!.DeletesReadAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Equal(polls[0].Run!.StartedAt, PeopleSync.WatermarkTakenAt(second.GetSyncRuns(59).Last()), TimeSpan.FromMilliseconds(1));
+            Assert.All(polls.Zip(polls.Skip(1)), pair => Assert.True(pair.First.Run!.ReadDeletedLeads || pair.Second.Run!.ReadDeletedLeads, "deleted leads skipped twice in a row"));
             Assert.NotNull(second.MarketoInstanceCallsToday);
             Assert.Equal(second.Marketo.Gate.Budget.Day, second.Store.Settings.MarketoUsageReadOn);
             // Each poll stores the count: what the database holds is the day's count so far, the usage-read day beside it.
-            Assert.Equal(used + polls.Sum(p => p.MarketoCalls), second.MarketoCallsToday);
+            // (After Central midnight the day's count starts again: it then holds at most this watch's calls.)
+            if (usageReads == 1) Assert.Equal(used + polls.Sum(p => p.MarketoCalls), second.MarketoCallsToday);
+            else Assert.InRange(second.MarketoCallsToday, 1, polls.Sum(p => p.MarketoCalls));
             Assert.Equal((second.Marketo.Gate.Budget.Day, second.MarketoCallsToday), second.Store.Settings.MarketoDay);
             used = second.MarketoCallsToday;
         }
 
-        // A watch restarted the same Marketo day (a scheduler, a crash) does not read the usage again.
+        // A watch restarted the same Marketo day (a scheduler, a crash) does not read the usage again (a new day's it does).
         using var third = await NewProcessAsync(sb, temp);
-        var usageAtRestart = await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json");
+        var (usageAtRestart, readOn) = (await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json"), third.Store.Settings.MarketoUsageReadOn);
         var again = await PollsAsync(third, 3);
-        Assert.Equal(0, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageAtRestart);
+        Assert.Equal(third.Store.Settings.MarketoUsageReadOn == readOn ? 0 : 1, await sb.MarketoCallsAsync("GET /rest/v1/stats/usage.json") - usageAtRestart);
         Assert.All(again, p => Assert.Equal(3, p.MarketoCalls));
-        Assert.Equal(used + 9, third.MarketoCallsToday);
+        Assert.Equal(third.Store.Settings.MarketoUsageReadOn == readOn ? used + 9 : 9, third.MarketoCallsToday);
         // Without Salesforce the opportunities stay unread: the people themselves are the truth's, the deleted one gone.
         Assert.Equal(SyncHarness.GroundTruth(sb, SalesOwnedList).Keys.Order(), third.GetPeople(PersonQuery.All).Select(p => p.MarketoId));
     }
@@ -185,26 +203,26 @@ public class WatchTests
         // A short interval and the changes spread over the polls (about 10 a poll for 10 polls): the test stays near 4 s.
         var interval = TimeSpan.FromMilliseconds(300);
         var spacing = TimeSpan.FromMilliseconds(30);
-        var madeAt = new Dictionary<string, long>();
-        var seenAt = new Dictionary<string, long>();
+        // When each change's control call returned (the change is in Marketo's log by then), and the poll that applied it.
+        var madeAt = new Dictionary<string, DateTimeOffset>();
+        var seenIn = new Dictionary<string, int>();
         var changedFields = new Dictionary<string, string>();
-        var polls = new List<(WatchPoll Poll, double Took)>();
+        var polls = new List<WatchPoll>();
         var (warm, allSeen) = (new TaskCompletionSource(), new TaskCompletionSource());
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var watch = WatchAsync(session, new WatchOptions { Interval = interval, ReportChanges = true }, stop.Token, each: output =>
         {
-            lock (seenAt)
+            lock (seenIn)
             {
+                // A poll's changes stream before its WatchPolled: the poll running now is the one after those ended.
                 if (output is PersonChanged { Person.Title: { } title } c && title.StartsWith("Watch ", StringComparison.Ordinal))
                 {
-                    seenAt.TryAdd(title, clock.ElapsedMilliseconds);
+                    seenIn.TryAdd(title, polls.Count + 1);
                     changedFields.TryAdd(title, string.Join(';', c.ChangedFields));
-                    if (seenAt.Count == people.Count) allSeen.TrySetResult();
+                    if (seenIn.Count == people.Count) allSeen.TrySetResult();
                 }
-                // A poll's own time: from its start to its end, its Salesforce step and deliveries included (a poll that
-                // overruns the interval delays the next one by as much).
-                if (output is WatchPolled polled) polls.Add((polled.Poll, (DateTimeOffset.UtcNow - polled.Poll.StartedAt).TotalMilliseconds));
+                if (output is WatchPolled polled) polls.Add(polled.Poll);
             }
             if (output is WatchPolled { Poll.Number: 2 }) warm.TrySetResult();
         });
@@ -217,31 +235,37 @@ public class WatchTests
             // On a schedule, not after a fixed pause: a slow control call must not bunch the later changes together.
             if (start + spacing * i - clock.Elapsed is { Ticks: > 0 } wait) await Task.Delay(wait);
             var title = $"Watch {i}";
-            lock (seenAt) madeAt[title] = clock.ElapsedMilliseconds;
             // Every tenth change is to the phone as well: the change names both fields.
             await Patch(sb, people[i], i % 10 == 0 ? new() { ["title"] = title, ["phone"] = $"+1 555 010 {i:000}" } : new() { ["title"] = title });
+            lock (seenIn) madeAt[title] = DateTimeOffset.UtcNow;
         }
         await Task.WhenAny(allSeen.Task, Task.Delay(interval * 2 + TimeSpan.FromSeconds(5)));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
-        Assert.Equal(madeAt.Keys.Order(), seenAt.Keys.Order());
-        Assert.All(changedFields, f => Assert.Equal(int.Parse(f.Key[6..], System.Globalization.CultureInfo.InvariantCulture) % 10 == 0 ? "Title;Phone" : "Title", f.Value));
-        Assert.True(polls.Count(p => p.Poll.Run!.Updated > 0) >= 8, "the changes were spread over the polls: " + string.Join(", ", polls.Select(p => $"{p.Poll.Number}:{p.Poll.Run?.Updated}/{p.Took:0}ms@{(p.Poll.StartedAt - polls[0].Poll.StartedAt).TotalMilliseconds:0}")));
-        // Each change is local by the end of the poll that follows it: within one interval, plus that poll's own time.
-        var slowestPoll = polls.Skip(2).Max(p => p.Took);
-        Assert.All(madeAt, m => Assert.InRange(seenAt[m.Key] - m.Value, 0, interval.TotalMilliseconds + slowestPoll + 250));
+        Assert.Equal(madeAt.Keys.Order(), seenIn.Keys.Order());
+        Assert.All(changedFields, f => Assert.Equal(int.Parse(f.Key[6..], System.Globalization.CultureInfo.InvariantCulture) % 10 == 0 ? "Title;Phone;MarketoUpdatedAt" : "Title;MarketoUpdatedAt", f.Value));
+        Assert.True(polls.Count(p => p.Run!.Updated > 0) >= 8, "the changes were spread over the polls: " + string.Join(", ", polls.Select(p => $"{p.Number}:{p.Run?.Updated}@{(p.StartedAt - polls[0].StartedAt).TotalMilliseconds:0}")));
+        // Within one interval, from poll start times (no time bound that a late poll passes): each change is applied by the
+        // first poll that started after it was in Marketo's log, that is the first poll started after the change was made,
+        // or the next one when the change landed while that poll was reading. An earlier poll still reading may apply it too.
+        Assert.All(madeAt, m =>
+        {
+            var due = polls.FirstOrDefault(p => p.StartedAt >= m.Value);
+            Assert.True(due is null || seenIn[m.Key] <= due.Number,
+                $"{m.Key}, in Marketo at {m.Value:HH:mm:ss.fff}, applied by poll {seenIn[m.Key]}; the first poll started after it: {due?.Number} at {due?.StartedAt:HH:mm:ss.fff}");
+        });
         SyncHarness.AssertMatchesTruth(sb, session, SalesOwnedList);
     }
 
-    /// <summary>Cancels the watch when the first page of a poll is applied.</summary>
-    private sealed class CancelOnPage(CancellationTokenSource cts) : IEngineObserver
+    /// <summary>Cancels the run when its lead-changes page <paramref name="page"/> is applied.</summary>
+    private sealed class CancelOnPage(CancellationTokenSource cts, int page = 1) : IEngineObserver
     {
         public void Verbose(string message) { }
         public void Debug(string message) { }
         public void Warning(string message) { }
         public void Progress(EngineProgress progress)
         {
-            if (progress.Status.StartsWith("Incremental: lead changes, page 1;", StringComparison.Ordinal)) cts.Cancel();
+            if (progress.Status.StartsWith($"Incremental: lead changes, page {page};", StringComparison.Ordinal)) cts.Cancel();
         }
     }
 
@@ -264,11 +288,20 @@ public class WatchTests
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => WatchAsync(session, new WatchOptions { Interval = TimeSpan.FromSeconds(30) }, cts.Token));
         Assert.InRange(clock.Elapsed.TotalSeconds, 0, 5);
         var stopped = session.GetSyncRuns(1).Single();
-        Assert.Equal(("Incremental", SyncRunStatus.Stopped, 1), (stopped.Mode, stopped.Status, stopped.PagesDone));
+        Assert.Equal(("Incremental", SyncRunStatus.Stopped, 1, true), (stopped.Mode, stopped.Status, stopped.PagesDone, stopped.Watch));
+
+        // A plain Start-SalesSync resumes the poll's run (stopped again after its next page): the run is no longer a watch poll.
+        using (var plain = new CancellationTokenSource())
+        using (EngineObserver.Use(new CancelOnPage(plain, page: 2)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SyncHarness.SyncAsync(session, new SyncOptions(), plain.Token));
+            var resumed = session.GetSyncRuns(1).Single();
+            Assert.Equal((stopped.RunId, SyncRunStatus.Stopped, 2L, false), (resumed.RunId, resumed.Status, resumed.PagesDone, resumed.Watch));
+        }
 
         var outputs = await WatchAsync(session, new WatchOptions { Interval = TimeSpan.FromSeconds(30), Until = DateTimeOffset.UtcNow.AddSeconds(1) });
         var poll = Assert.Single(outputs.OfType<WatchPolled>()).Poll;
-        Assert.Equal((stopped.RunId, SyncRunStatus.Completed), (poll.Run!.RunId, poll.Run.Status)); // the stopped run resumed
+        Assert.Equal((stopped.RunId, SyncRunStatus.Completed, true), (poll.Run!.RunId, poll.Run.Status, poll.Run.Watch)); // the stopped run resumed, by a watch again
         SyncHarness.AssertMatchesTruth(sb, session, SalesOwnedList);
     }
 
