@@ -88,11 +88,13 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         CheckCanWatch(store, DateTimeOffset.UtcNow);
         // One watch per database per process, and none beside a running sync: their polls would double the calls and count
         // each other's in their summaries (walk 17 M2). The cross-process file lock does not see another runspace.
-        if (store.PeopleSyncLock.CurrentCount == 0)
-            throw new SyncException(SyncFailureReason.AlreadyRunning, $"A Start-SalesSync is running on '{store.Path}' in this process; start the watch when it ends.");
-        var startedAt = DateTimeOffset.UtcNow;
-        if (!store.TryStartWatch($"A watch (Start-SalesSync -Watch, started {startedAt:u}, every {options.Interval})"))
+        if (!store.TryStartWatch($"A watch (Start-SalesSync -Watch, started {DateTimeOffset.UtcNow:u}, every {options.Interval})"))
             throw new SyncException(SyncFailureReason.WatchAlreadyRunning, $"{store.RunningWatch} is already running on '{store.Path}' in this process; a second watch would poll beside it. Stop that one first (Ctrl+C in its console, Stop-Job for a thread job).");
+        if (store.PeopleSyncLock.CurrentCount == 0)
+        {
+            store.EndWatch();
+            throw new SyncException(SyncFailureReason.AlreadyRunning, $"A Start-SalesSync is running on '{store.Path}' in this process; start the watch when it ends.");
+        }
         try
         {
             await foreach (var output in WatchAsync(ct).ConfigureAwait(false)) yield return output;
