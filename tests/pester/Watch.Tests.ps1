@@ -111,7 +111,7 @@ Describe 'Start-SalesSync -Watch' {
         }
         try {
             $deadline = (Get-Date).AddSeconds(15)
-            while (@(Get-SalesSyncRun -All).Count -eq $runsBefore -and $job.State -eq 'Running' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            while (@(Get-SalesSyncRun -All).Count -eq $runsBefore -and $job.State -in 'NotStarted', 'Running' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $job.State | Should -Be 'Running' -Because ($job.ChildJobs[0].Error | Out-String)
             { Start-SalesSync -Watch -For 00:00:02 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchAlreadyRunning*' -ExpectedMessage 'A watch (Start-SalesSync -Watch, started * every 00:00:01) is already running*'
             { Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'WatchAlreadyRunning*' -ExpectedMessage 'A watch (Start-SalesSync -Watch, started*) is running on*Stop it*'

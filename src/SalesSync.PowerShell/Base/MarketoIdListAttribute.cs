@@ -53,6 +53,10 @@ public sealed class MarketoIdListAttribute : ArgumentTransformationAttribute
             throw new ArgumentTransformationMetadataException(
                 $"-MarketoId '{text}' is empty text, not a Marketo id. Give an id (-MarketoId 3) or several separated by commas (-MarketoId 3,4); for rows from a CSV, fill the MarketoId column.");
         var parts = text.Split(',');
+        // One id alone may be 0 or negative, as a number would be: the cmdlet then says nobody has it (trial row 42).
+        var single = text.Trim();
+        if (parts.Length == 1 && single.Length > 1 && single[0] == '-' && single[1..].All(char.IsAsciiDigit) && long.TryParse(single, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var negative))
+            return [negative];
         if (parts.Length > 1 && parts.Skip(1).All(p => p.Length == 3 && p.All(char.IsAsciiDigit)) && parts[0].Length > 0 && parts[0].All(char.IsAsciiDigit))
             throw new ArgumentTransformationMetadataException(
                 $"'{text}' looks like one number with thousands separators, so SalesSync does not guess whether it is one id or several. " +
