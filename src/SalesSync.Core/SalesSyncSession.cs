@@ -230,6 +230,9 @@ public sealed class SalesSyncSession : IDisposable
     /// <summary>Synced people with their owner's name and email as the last sync with Salesforce read them (Get-SyncedPerson).</summary>
     public IEnumerable<PersonWithOwner> GetPeopleWithOwners(PersonQuery query) => Store.People.QueryWithOwners(query);
 
+    /// <summary>A Salesforce owner as the last sync read it (null when never read, or a queue); what Get-SyncedPerson shows beside a person.</summary>
+    public SalesOwner? FindSalesOwner(string? ownerId) => People.SalesforceIds.To18(ownerId) is { } id ? Store.People.FindOwner(id) : null;
+
     /// <summary>Marketo's static and smart list definitions (Get-MarketoList): one call per page, none per list.</summary>
     public IAsyncEnumerable<Marketo.MarketoListInfo> GetMarketoListsAsync(Marketo.MarketoListQuery query, CancellationToken cancellationToken) =>
         new Marketo.MarketoLists(Marketo).ReadAsync(query, cancellationToken);

@@ -57,11 +57,14 @@ Describe 'Get-SyncedPerson bad input (new-user trial rows 41-53)' {
         $r.Errors[0].TargetObject | Should -Be -1
     }
 
-    It 'row 43: -MarketoId abc is PowerShell''s conversion error naming the parameter (documented acceptance)' {
+    It 'row 43: -MarketoId abc is refused naming the parameter and the text (plain digits only, walk 17 M4)' {
         $e = Get-Refusal { Get-SyncedPerson -MarketoId abc }
-        $e.FullyQualifiedErrorId | Should -BeLike 'CannotConvertArgumentNoMessage,*'
-        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $e.Exception.Message | Should -BeLike "*'MarketoId'*abc*"
+        $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        $e.CategoryInfo.Category | Should -Be 'InvalidData'
+        $e.Exception.Message | Should -BeLike "*'MarketoId'*'abc' is not a list of Marketo ids*"
+        # Hex and exponent text no longer binds to another person; an empty CSV column still means "not given" here.
+        (Get-Refusal { Get-SyncedPerson -MarketoId '0x72' }).Exception.Message | Should -BeLike "*'0x72'*plain digits*"
+        @([pscustomobject]@{ MarketoId = ''; Email = $someone.Email } | Get-SyncedPerson).MarketoId | Should -Be $someone.MarketoId
     }
 
     It 'row 44: an injection-shaped -SalesforceId stops with InvalidSalesforceId' {

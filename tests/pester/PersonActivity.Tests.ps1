@@ -159,6 +159,33 @@ Connect-SalesSync -FromEnvironment -WarningAction SilentlyContinue | Out-Null
         @(Get-SyncedPerson -MarketoId '12, 345' -ErrorAction SilentlyContinue).MarketoId | Should -Be @(Get-SyncedPerson -MarketoId 12, 345 -ErrorAction SilentlyContinue).MarketoId
     }
 
+    It 'reads -MarketoId text as plain digits only and numbers as whole ones, saying how to give several (walk 17 M4)' {
+        # PowerShell alone would bind '0x72' as 114, '1.14e2' as 114, '1e3' as 1000 and 3.5 as 4: other people.
+        foreach ($text in '0x72', '1.14e2', '1e3', '3;4', '3 4', '+3') {
+            { Get-PersonActivity -MarketoId $text -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*'$text' is not a list of Marketo ids*plain digits*Give ids separated by commas*"
+        }
+        { Get-PersonActivity -MarketoId 3.5 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage '*3.5 is not a Marketo id*whole numbers*'
+        { Get-PersonActivity -MarketoId '' -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage "*-MarketoId '' is empty text*"
+        $a = $people[0].MarketoId
+        $expected = @(Get-PersonActivity -MarketoId $a -Category Web).ActivityId
+        @(Get-PersonActivity -MarketoId ([double]$a) -Category Web).ActivityId | Should -Be $expected
+        @(Get-PersonActivity -MarketoId " $a " -Category Web).ActivityId | Should -Be $expected
+    }
+
+    It 'refuses a bare number for -Since and -Until, naming the date to give (walk 17 M5)' {
+        { Get-PersonActivity -MarketoId $people[0].MarketoId -Since 30 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage '*-Since 30 is a bare number*ticks*-Since (Get-Date).AddDays(-30)*'
+        { Get-PersonActivity -MarketoId $people[0].MarketoId -Until 7 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError*' -ExpectedMessage '*-Until 7 is a bare number*'
+    }
+
+    It 'takes the rows of Marketo''s own export (Id and Email Address columns) from Import-Csv (walk 17 M6)' {
+        $a = $people[0]
+        $expected = @(Get-PersonActivity -MarketoId $a.MarketoId -Category Web).ActivityId
+        $export = @([pscustomobject]@{ Id = "$($a.MarketoId)"; 'Email Address' = $a.Email; 'First Name' = $a.FirstName }) | ConvertTo-Csv | ConvertFrom-Csv
+        @($export | Get-PersonActivity -Category Web).ActivityId | Should -Be $expected
+        $byEmail = @([pscustomobject]@{ 'Email Address' = $people[4].Email }) | ConvertTo-Csv | ConvertFrom-Csv
+        @($byEmail | Get-PersonActivity -Category Web).MarketoId | Sort-Object -Unique | Should -Be ($people | Where-Object Email -EQ $people[4].Email).MarketoId
+    }
+
     It 'links a sales call SalesSync logged to its Get-SalesActivity record' {
         # Someone no earlier test has read (a fresh cache would answer without the new call for minutes).
         $person = $people | Where-Object { $_.SalesforceContactId -and $_.SalesforceAccountId -ne $account.Name } | Select-Object -Last 1

@@ -40,7 +40,22 @@ Describe 'Start-SalesSync -Watch' {
         { Start-SalesSync -Watch -Until (Get-Date).AddMinutes(-1) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchUntilInPast*'
         # A bare number binds as ticks: said as such, not as "-Until has passed"; a span too long is refused, not a crash.
         { Start-SalesSync -Watch -For 10 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchForNotPositive*' -ExpectedMessage '*ticks*'
-        { Start-SalesSync -Watch -For ([timespan]::MaxValue) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchForNotPositive*'
+        { Start-SalesSync -Watch -For ([timespan]::MaxValue) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchForTooLong*'
+        # Walk 17: the -Until instant with its own offset (a local time was labelled Z); -Method Auto is a watch's own method.
+        { Start-SalesSync -Watch -Method Auto -Until (Get-Date).AddMinutes(-1) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchUntilInPast*' -ExpectedMessage '*:?? [+-]??:?? has passed*'
+        { Start-SalesSync -Watch -Method Rest -ErrorAction Stop } | Should -Throw -ErrorId 'WatchParameterNotApplicable*' -ExpectedMessage '-Method shapes one run*'
+        { Start-SalesSync -Watch -StaticListId 1001 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchParameterNotApplicable*' -ExpectedMessage '*-StaticListId shapes one run*'
+        # The watch-only parameters without -Watch (or with -Watch:$false) are an error of their own, not a prompt for -Watch.
+        { Start-SalesSync -Interval 00:00:05 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchParameterNeedsWatch*' -ExpectedMessage '-Interval needs -Watch*'
+        { Start-SalesSync -Watch:$false -For 00:01:00 -Until (Get-Date).AddHours(1) -ErrorAction Stop } | Should -Throw -ErrorId 'WatchParameterNeedsWatch*' -ExpectedMessage '-Until, -For need -Watch*'
+        @(Get-SalesSyncRun -All).Count | Should -Be 1
+    }
+
+    It 'runs once with -Watch:$false, as a runbook''s -Watch:$watchMode or a splatted Watch = $false asks' {
+        $run = Start-SalesSync -Watch:$false
+        ($run.Mode, $run.Status, $run.Watch) | Should -Be @('Incremental', 'Completed', $false)
+        $splat = @{ Watch = $false }
+        (Start-SalesSync @splat).Watch | Should -BeFalse
     }
 
     It 'watches for -For, streams a change made during it with -PassThru, and records each poll as a run' {
@@ -56,6 +71,9 @@ Describe 'Start-SalesSync -Watch' {
         $changed[0].Change | Should -Be 'Updated'
         $changed[0].Title | Should -Be 'Changed during the watch'
         $changed[0].ChangedFields | Should -Be 'Title;MarketoUpdatedAt'
+        # The owner as Get-SyncedPerson shows it (walk 17 M3: the help says the changes come as Get-SyncedPerson writes them).
+        $person.SalesOwnerName | Should -Not -BeNullOrEmpty
+        ($changed[0].SalesOwnerName, $changed[0].SalesOwnerEmail, $changed[0].SalesOwnerIsActive) | Should -Be @($person.SalesOwnerName, $person.SalesOwnerEmail, $person.SalesOwnerIsActive)
         ($changed | Format-Table | Out-String -Width 80) | Should -Match "Updated +$($person.MarketoId) .+ Title"
         # The help's filter for one type of the mixed stream (person and opt-out changes) keeps the people's changes.
         @($changes | Where-Object { $_ -is [SalesSync.SyncedPersonChange] }).Count | Should -Be @($changes | Where-Object Change).Count
@@ -80,6 +98,27 @@ Describe 'Start-SalesSync -Watch' {
         $manual.Count | Should -BeLessThan $all.Count
         @($manual | Where-Object Watch).Count | Should -Be 0
         { Get-SalesSyncRun -All -Last 5 -ErrorAction Stop } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
+    }
+
+    It 'refuses a second watch, and a plain run, while a watch of this database runs in another runspace of this process' {
+        $runsBefore = @(Get-SalesSyncRun -All).Count
+        $job = Start-ThreadJob -ArgumentList $root, $sandbox, $database -ScriptBlock {
+            param($root, $sandbox, $database)
+            Import-Module (Join-Path $root 'SalesSync.psd1')
+            Connect-SalesSync -MarketoUri $sandbox.Marketo.uri -MarketoCredential $sandbox.MarketoCredential `
+                -SalesforceUri $sandbox.Salesforce.uri -SalesforceCredential $sandbox.SalesforceCredential -Database $database | Out-Null
+            Start-SalesSync -Watch -Interval 00:00:01 -For 00:00:05 -InformationAction SilentlyContinue | Out-Null
+        }
+        try {
+            $deadline = (Get-Date).AddSeconds(15)
+            while (@(Get-SalesSyncRun -All).Count -eq $runsBefore -and $job.State -in 'NotStarted', 'Running' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $job.State | Should -Be 'Running' -Because ($job.ChildJobs[0].Error | Out-String)
+            { Start-SalesSync -Watch -For 00:00:02 -ErrorAction Stop } | Should -Throw -ErrorId 'WatchAlreadyRunning*' -ExpectedMessage 'A watch (Start-SalesSync -Watch, started * every 00:00:01) is already running*'
+            { Start-SalesSync -ErrorAction Stop } | Should -Throw -ErrorId 'WatchAlreadyRunning*' -ExpectedMessage 'A watch (Start-SalesSync -Watch, started*) is running on*Stop it*'
+        }
+        finally { $job | Wait-Job | Receive-Job -ErrorAction Stop }
+        # Once it ended, a plain run goes ahead.
+        (Start-SalesSync).Status | Should -Be 'Completed'
     }
 
     It 'ends when the pipeline stops, and the next start goes on from there' {

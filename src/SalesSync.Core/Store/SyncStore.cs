@@ -50,6 +50,19 @@ internal sealed class SyncStore : IDisposable
 
     public Activities.OutboxLock OutboxLock { get; } = new();
 
+    private string? _watch;
+
+    /// <summary>
+    /// The watch of this database running in this process (what it is, for messages), or null. The people-sync lock is held
+    /// only during a poll, so without this a second watch or a plain Start-SalesSync slipped in between polls (walk 17 M2).
+    /// </summary>
+    public string? RunningWatch => Volatile.Read(ref _watch);
+
+    /// <summary>Marks a watch as running; false when another one already is.</summary>
+    public bool TryStartWatch(string what) => Interlocked.CompareExchange(ref _watch, what, null) is null;
+
+    public void EndWatch() => Volatile.Write(ref _watch, null);
+
     public PeopleStore People => _people.Value;
     public SyncRunStore Runs => _runs.Value;
     public ExportWindowStore ExportWindows => _exportWindows.Value;

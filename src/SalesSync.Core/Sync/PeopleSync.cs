@@ -170,6 +170,10 @@ internal sealed class PeopleSync(MarketoClient marketo, SalesforceClient? salesf
     public async IAsyncEnumerable<SyncOutput> RunAsync(SyncOptions options, [EnumeratorCancellation] CancellationToken ct)
     {
         CheckParameters(options, DateTimeOffset.UtcNow);
+        // Between a watch's polls the lock is free, but the watch's next poll would sync beside this run; named before the
+        // lock so the message says a watch runs, whether or not it is polling right now.
+        if (!options.Watch && store.RunningWatch is { } watch)
+            throw new SyncException(SyncFailureReason.WatchAlreadyRunning, $"{watch} is running on '{store.Path}' in this process, and its polls keep the people current. Stop it (Ctrl+C in its console, Stop-Job for a thread job) before running Start-SalesSync.");
         var gate = store.PeopleSyncLock;
         if (!await gate.WaitAsync(0, ct).ConfigureAwait(false))
             throw new SyncException(SyncFailureReason.AlreadyRunning, $"A sync is already running on '{store.Path}' in this process; wait for it to end.");

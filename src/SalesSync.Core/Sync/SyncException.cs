@@ -25,6 +25,9 @@ public enum SyncFailureReason
 
     /// <summary>A watch (Start-SalesSync -Watch) polls incrementally: it needs a completed full run (or an unfinished incremental one) first.</summary>
     WatchNeedsCompletedRun,
+
+    /// <summary>A watch of this database runs in this process: a second watch, or a plain sync between its polls, would poll beside it.</summary>
+    WatchAlreadyRunning,
 }
 
 /// <summary>A sync could not start, for a reason the user can act on.</summary>

@@ -41,7 +41,7 @@ public sealed record WatchOptOutChanged(OptOutChange Change) : SyncOutput;
 public sealed record WatchRemindersSynced(ReminderSyncReport Report) : SyncOutput;
 
 /// <summary>The watch ended (deadline reached); a cancelled watch ends by cancellation instead.</summary>
-public sealed record WatchEnded(int Polls, long Added, long Updated, long Removed, long MarketoCalls, long SalesforceCalls, string Reason) : SyncOutput;
+public sealed record WatchEnded(int Polls, int FailedPolls, long Added, long Updated, long Removed, long MarketoCalls, long SalesforceCalls, string Reason) : SyncOutput;
 
 /// <summary>
 /// Start-SalesSync -Watch: every interval, one incremental run of the people sync (a run record per poll, so
@@ -85,8 +85,29 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
 
     public async IAsyncEnumerable<SyncOutput> RunAsync([EnumeratorCancellation] CancellationToken ct)
     {
-        var observer = EngineObserver.Current;
         CheckCanWatch(store, DateTimeOffset.UtcNow);
+        // One watch per database per process, and none beside a running sync: their polls would double the calls and count
+        // each other's in their summaries (walk 17 M2). The cross-process file lock does not see another runspace.
+        if (!store.TryStartWatch($"A watch (Start-SalesSync -Watch, started {DateTimeOffset.UtcNow:u}, every {options.Interval})"))
+            throw new SyncException(SyncFailureReason.WatchAlreadyRunning, $"{store.RunningWatch} is already running on '{store.Path}' in this process; a second watch would poll beside it. Stop that one first (Ctrl+C in its console, Stop-Job for a thread job).");
+        if (store.PeopleSyncLock.CurrentCount == 0)
+        {
+            store.EndWatch();
+            throw new SyncException(SyncFailureReason.AlreadyRunning, $"A Start-SalesSync is running on '{store.Path}' in this process; start the watch when it ends.");
+        }
+        try
+        {
+            await foreach (var output in WatchAsync(ct).ConfigureAwait(false)) yield return output;
+        }
+        finally
+        {
+            store.EndWatch();
+        }
+    }
+
+    private async IAsyncEnumerable<SyncOutput> WatchAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var observer = EngineObserver.Current;
         var steps = new List<SalesforceStep>();
         if (salesforce is not null)
         {
@@ -96,7 +117,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
         }
         observer.Verbose($"Watching every {options.Interval}{(options.Until is { } u ? $" until {u:u}" : " until stopped")}: Marketo's three activity streams each poll"
             + (steps.Count > 0 ? $"; Salesforce in turns: {string.Join(", ", steps)}." : "; no Salesforce connection."));
-        var (polls, failures) = (0, 0);
+        var (polls, failures, failedPolls) = (0, 0, 0);
         var (added, updated, removed) = (0L, 0L, 0L);
         var marketoAtStart = marketo.CallsMade;
         var salesforceAtStart = salesforce?.CallsMade ?? 0;
@@ -185,6 +206,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
                 continue;
             }
             failures = ok ? 0 : failures + 1;
+            if (!ok) failedPolls++;
             var wait = failures == 0 ? options.Interval : Backoff(options.Interval, failures);
             if (failures == 1) observer.Warning($"Poll {polls} did not complete ({run?.Message}); the watch backs off and resumes it.");
             if (failures > 0) observer.Verbose($"Backing off after {failures} failed poll(s) in a row: next poll in {wait}.");
@@ -195,7 +217,7 @@ internal sealed class WatchLoop(SalesSyncSession session, MarketoClient marketo,
             if (!await WaitUntilAsync(next, ct).ConfigureAwait(false)) break;
         }
         observer.Progress(new EngineProgress("Start-SalesSync -Watch", "Ended", 100) { Completed = true });
-        yield return new WatchEnded(polls, added, updated, removed, marketo.CallsMade - marketoAtStart, (salesforce?.CallsMade ?? 0) - salesforceAtStart,
+        yield return new WatchEnded(polls, failedPolls, added, updated, removed, marketo.CallsMade - marketoAtStart, (salesforce?.CallsMade ?? 0) - salesforceAtStart,
             options.Until is { } end ? $"end time {end:u} reached" : "ended");
     }
 

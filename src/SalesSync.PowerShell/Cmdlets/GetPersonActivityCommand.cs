@@ -39,13 +39,16 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     private const string EmailSet = "Email";
     private const string AccountSet = "Account";
 
-    /// <summary>Marketo ids (also from Get-SyncedPerson by property name).</summary>
+    /// <summary>Marketo ids (also from Get-SyncedPerson by property name, and from the Id column of Marketo's own exports).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PersonSet)]
+    [Alias("Id")]
     [MarketoIdList]
     public long[] MarketoId { get; set; } = [];
 
-    /// <summary>Emails of synced people (every synced record with the email); also by property name (Import-Csv rows with an Email column).</summary>
+    /// <summary>Emails of synced people (every synced record with the email); also by property name (Import-Csv rows with an Email column, or
+    /// 'Email Address' and EmailAddress, the column names of Marketo's own list exports, as Get-SyncedPerson takes them).</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = EmailSet)]
+    [Alias("Email Address", "EmailAddress")]
     [AllowEmptyString]
     public string[] Email { get; set; } = [];
 
@@ -55,9 +58,11 @@ public sealed class GetPersonActivityCommand : SalesSyncConnectedCmdlet
     public string AccountId { get; set; } = "";
 
     [Parameter]
+    [NotABareNumber("Since")]
     public DateTime? Since { get; set; }
 
     [Parameter]
+    [NotABareNumber("Until")]
     public DateTime? Until { get; set; }
 
     [Parameter]

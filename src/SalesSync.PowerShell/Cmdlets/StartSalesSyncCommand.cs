@@ -18,7 +18,6 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private const string StaticList = "StaticList";
     private const string SmartList = "SmartList";
     private const string PipedLists = "PipedLists";
-    private const string WatchSet = "Watch";
 
     /// <summary>
     /// The static list(s) that together hold the sales-owned people. Rest pages several lists side by side;
@@ -86,21 +85,29 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    /// <summary>Keep polling: an incremental sync every -Interval (with the opt-out and reminder steps in turns and pending deliveries) until -Until, -For or Ctrl+C.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = WatchSet)]
+    /// <summary>
+    /// Keep polling: an incremental sync every -Interval (with the opt-out and reminder steps in turns and pending deliveries)
+    /// until -Until, -For or Ctrl+C. In every parameter set, not mandatory, and read by IsPresent: -Watch:$false is a plain
+    /// run, -Interval without -Watch is an error of its own (not a prompt for -Watch), and -Watch with a list is refused by
+    /// name rather than as an ambiguous parameter set.
+    /// </summary>
+    [Parameter]
     public SwitchParameter Watch { get; set; }
 
     /// <summary>Time from the start of one poll to the start of the next (1 second to 1 day).</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>No poll starts at or after this time; the watch then ends.</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter]
     public DateTime? Until { get; set; }
 
     /// <summary>The watch ends this long after it starts (instead of -Until).</summary>
-    [Parameter(ParameterSetName = WatchSet)]
+    [Parameter]
     public TimeSpan? For { get; set; }
+
+    /// <summary>The watch-only parameters given (bound explicitly, whatever their value).</summary>
+    private string[] WatchOnlyGiven => new[] { nameof(Interval), nameof(Until), nameof(For) }.Where(MyInvocation.BoundParameters.ContainsKey).ToArray();
 
     protected override void ProcessRecord()
     {
@@ -130,11 +137,14 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 
     protected override void EndProcessing()
     {
-        if (Set == WatchSet)
+        if (Watch.IsPresent)
         {
             RunWatch();
             return;
         }
+        if (WatchOnlyGiven is { Length: > 0 } watchOnly)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", watchOnly)} {(watchOnly.Length == 1 ? "needs" : "need")} -Watch: {(watchOnly.Length == 1 ? "it shapes" : "they shape")} a watch, and without -Watch Start-SalesSync runs once. Add -Watch (Start-SalesSync -Watch -{watchOnly[0]} ...), or leave {(watchOnly.Length == 1 ? "it" : "them")} out for one run."),
+                "WatchParameterNeedsWatch", ErrorCategory.InvalidArgument, watchOnly));
         // An empty pipeline (Get-MarketoList found nothing) binds no list: it must not fall back to syncing every person.
         if (Set == PipedLists || (MyInvocation.ExpectingInput && Set == AllPeople)) TakePipedLists();
         if (CreatedSince is not null && Set != AllPeople)
@@ -170,7 +180,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             // Person changes stream as they happen; the run objects come last, after the opt-out step and deliveries.
             RunEngineStream(ct => Session.SyncPeopleAsync(options, ct), (Action<SyncOutput>)(output =>
             {
-                if (output is PersonChanged c) WriteObject(SyncedPersonChange.From(c));
+                if (output is PersonChanged c) WriteObject(Changed(c));
                 else if (output is SyncFinished f) Record(f.Run);
             }));
         }
@@ -247,11 +257,14 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
     private void RunWatch()
     {
         // -ExportPollSeconds is let through: it changes no meaning (a watch never exports), and a session may set it by default.
-        var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval) }
-            .Where(MyInvocation.BoundParameters.ContainsKey).ToArray();
-        if (notForWatch.Length > 0)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-{string.Join(", -", notForWatch)} shape one run, not a watch (which polls incrementally). Run Start-SalesSync with them first, then Start-SalesSync -Watch."),
-                "WatchParameterNotApplicable", ErrorCategory.InvalidArgument, notForWatch));
+        // -Method Auto is what a watch does anyway (it polls incrementally), so a splatted default is let through.
+        var notForWatch = new[] { nameof(Method), nameof(CreatedSince), nameof(Full), nameof(MaxApiCalls), nameof(AllowLargeRemoval), nameof(StaticListId), nameof(SmartListId) }
+            .Where(MyInvocation.BoundParameters.ContainsKey).Where(p => p != nameof(Method) || Method != SalesSync.SyncMethod.Auto)
+            .Select(p => "-" + p).ToList();
+        if (MyInvocation.ExpectingInput) notForWatch.Add("lists from the pipeline");
+        if (notForWatch.Count > 0)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"{string.Join(", ", notForWatch)} {(notForWatch.Count == 1 ? "shapes" : "shape")} one run, not a watch (which polls incrementally for the people of the last completed run). Run Start-SalesSync with {(notForWatch.Count == 1 ? "it" : "them")} first, then Start-SalesSync -Watch."),
+                "WatchParameterNotApplicable", ErrorCategory.InvalidArgument, notForWatch.ToArray()));
         if (Interval < TimeSpan.FromSeconds(1) || Interval > TimeSpan.FromDays(1))
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Interval), $"-Interval {Interval} is outside 00:00:01 to 1.00:00:00 (a bare number such as -Interval 60 is read as ticks). Give, for example, -Interval 00:01:00 (each idle poll costs 3 Marketo calls)."),
                 "WatchIntervalOutOfRange", ErrorCategory.InvalidArgument, Interval));
@@ -261,10 +274,10 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         if (For is { } span && span < TimeSpan.FromSeconds(1))
             ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {span} is shorter than a second (a bare number such as -For 10 is read as ticks). Give a time span, for example -For 01:00:00 or -For (New-TimeSpan -Minutes 10)."), "WatchForNotPositive", ErrorCategory.InvalidArgument, span));
         if (For is { } tooLong && tooLong > TimeSpan.FromDays(3650))
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {tooLong} is longer than ten years; leave -For and -Until out to watch until Ctrl+C."), "WatchForNotPositive", ErrorCategory.InvalidArgument, tooLong));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(For), $"-For {tooLong} is longer than ten years; leave -For and -Until out to watch until Ctrl+C."), "WatchForTooLong", ErrorCategory.InvalidArgument, tooLong));
         var until = For is { } f ? DateTimeOffset.UtcNow + f : LocalTime.ToOffset(Until);
         if (until is { } u && u <= DateTimeOffset.UtcNow)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Until), $"-Until {Until:u} has passed: the watch would not poll once. Give a later time, for example (Get-Date).AddHours(1)."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Until), $"-Until {At(u)} has passed: the watch would not poll once. Give a later time, for example (Get-Date).AddHours(1)."),
                 "WatchUntilInPast", ErrorCategory.InvalidArgument, Until));
         try
         {
@@ -279,7 +292,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
         }
         var optOuts = Session.HasSalesforce && !SkipOptOut;
         var steps = (optOuts ? ", the opt-out step" : "") + (RemindersDue ? ", the reminder step" : "");
-        if (!ShouldProcess(Session.DatabasePath, $"Watch: an incremental sync every {Interval}{steps} and pending deliveries, {(until is { } end ? $"until {end.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : "until Ctrl+C")}"))
+        if (!ShouldProcess(Session.DatabasePath, $"Watch: an incremental sync every {Interval}{steps} and pending deliveries, {(until is { } end ? $"until {At(end)}" : "until Ctrl+C")}"))
             return;
         var options = new WatchOptions { Interval = Interval, Until = until, OptOuts = optOuts, Reminders = RemindersDue, ReportChanges = PassThru };
         try
@@ -289,7 +302,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                 switch (output)
                 {
                     case PersonChanged c:
-                        WriteObject(SyncedPersonChange.From(c));
+                        WriteObject(Changed(c));
                         break;
                     case WatchOptOutChanged { Change.Outcome: Core.Unsubscribes.OptOutOutcome.Failed } o:
                         WriteError(OptOutRefused(o.Change));
@@ -301,12 +314,14 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
                         WriteObject(r.Report);
                         break;
                     case WatchPolled { Poll: var p }:
+                        _owners.Clear(); // a later poll may have read an owner's new name
                         WriteVerbose(p.Run is { } run
                             ? $"Poll {p.Number} at {p.StartedAt.ToLocalTime():HH:mm:ss}: run {run.RunId} {run.Status}, {run.Added} added, {run.Updated} updated, {run.Removed} removed; {p.MarketoCalls} Marketo and {p.SalesforceCalls} Salesforce calls (Salesforce step: {p.SalesforceStep})."
                             : $"Poll {p.Number} at {p.StartedAt.ToLocalTime():HH:mm:ss}: skipped, another sync of this database was running.");
                         break;
                     case WatchEnded e:
-                        WriteSummary($"Watch ended ({e.Reason}): {e.Polls} polls, {e.Added} added, {e.Updated} updated, {e.Removed} removed; {e.MarketoCalls} Marketo and {e.SalesforceCalls} Salesforce calls.");
+                        // Failed polls are named (walk 17 L10); calls count every request sent, a failed poll's retries included.
+                        WriteSummary($"Watch ended ({e.Reason}): {e.Polls} polls{(e.FailedPolls > 0 ? $" ({e.FailedPolls} failed)" : "")}, {e.Added} added, {e.Updated} updated, {e.Removed} removed; {e.MarketoCalls} Marketo and {e.SalesforceCalls} Salesforce calls (every request sent, retries included).");
                         break;
                 }
             }));
@@ -316,7 +331,28 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
             TellTheConsoleHowTheRunStopped();
             throw;
         }
+        catch (SyncException e) when (e.Reason is SyncFailureReason.AlreadyRunning or SyncFailureReason.WatchAlreadyRunning)
+        {
+            // Another sync or watch of this database in this process (a thread job, a second runspace): polling beside it doubles the calls.
+            ThrowTerminatingError(new ErrorRecord(e, e.Reason == SyncFailureReason.AlreadyRunning ? "SyncAlreadyRunning" : e.Reason.ToString(), ErrorCategory.ResourceBusy, Session.DatabasePath)
+            {
+                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = "Let the running sync or watch end (or stop it: Ctrl+C in its console, Stop-Job for a job), then start the watch." },
+            });
+        }
     }
+
+    private readonly Dictionary<string, Core.People.SalesOwner?> _owners = new(StringComparer.Ordinal);
+
+    /// <summary>A -PassThru change with its owner filled as Get-SyncedPerson fills it: one lookup per distinct owner, cached for the run (a poll).</summary>
+    private SyncedPersonChange Changed(PersonChanged c)
+    {
+        Core.People.SalesOwner? owner = null;
+        if (c.Person.SalesOwnerId is { } id && !_owners.TryGetValue(id, out owner)) _owners[id] = owner = Session.FindSalesOwner(id);
+        return SyncedPersonChange.From(c, owner);
+    }
+
+    /// <summary>A point in time as the admin's clock shows it, with its offset (a local time labelled Z misled, walk 17).</summary>
+    private static string At(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The lists given, as parameters, when the last full pass read other people than they name (walk P7: a list given
@@ -373,7 +409,7 @@ public sealed class StartSalesSyncCommand : SalesSyncConnectedCmdlet
 
     private static ErrorCategory CategoryOf(SyncFailureReason reason) => reason switch
     {
-        SyncFailureReason.AlreadyRunning => ErrorCategory.ResourceBusy,
+        SyncFailureReason.AlreadyRunning or SyncFailureReason.WatchAlreadyRunning => ErrorCategory.ResourceBusy,
         SyncFailureReason.UnfinishedRunDiffers => ErrorCategory.InvalidOperation,
         SyncFailureReason.ListNotFound => ErrorCategory.ObjectNotFound,
         _ => ErrorCategory.InvalidArgument,

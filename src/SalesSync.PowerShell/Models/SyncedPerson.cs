@@ -81,9 +81,10 @@ public sealed class SyncedPersonChange : SyncedPerson
     /// <summary>For an update, the fields whose values changed, separated by ";" (Title;Phone); empty otherwise.</summary>
     public string ChangedFields { get; private set; } = "";
 
-    internal static SyncedPersonChange From(Core.Sync.PersonChanged changed)
+    /// <summary>With the owner's name, email and state as Get-SyncedPerson shows them (the sync reads owners before it writes people).</summary>
+    internal static SyncedPersonChange From(Core.Sync.PersonChanged changed, SalesOwner? owner)
     {
-        var person = From<SyncedPersonChange>(changed.Person);
+        var person = From<SyncedPersonChange>(changed.Person, owner);
         person.Change = changed.Change.ToString();
         person.ChangedFields = string.Join(';', changed.ChangedFields);
         return person;

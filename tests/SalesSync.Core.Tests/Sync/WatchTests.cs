@@ -363,6 +363,7 @@ public class WatchTests
         var polls = outputs.OfType<WatchPolled>().Select(p => p.Poll).ToList();
         Assert.Equal([SyncRunStatus.Failed, SyncRunStatus.Failed, SyncRunStatus.Completed], polls.Take(3).Select(p => p.Run!.Status));
         Assert.Equal(polls[0].Run!.RunId, polls[2].Run!.RunId); // the failed run is resumed, not replaced
+        Assert.Equal(2, Assert.Single(outputs.OfType<WatchEnded>()).FailedPolls); // the summary names them (walk 17 L10)
         Assert.Contains("VERBOSE: Backing off after 1 failed poll(s) in a row: next poll in 00:00:00.2000000.", observer.Messages);
         Assert.Contains("VERBOSE: Backing off after 2 failed poll(s) in a row: next poll in 00:00:00.4000000.", observer.Messages);
         Assert.Single(observer.Messages, m => m.StartsWith("WARNING: Poll 1 did not complete", StringComparison.Ordinal));
