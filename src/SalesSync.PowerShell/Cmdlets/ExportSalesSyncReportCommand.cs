@@ -51,7 +51,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
         {
             const string Fix = "Give another -Path, or add -Force to replace this file with the report.";
             // Under -WhatIf the refusal is the What if line: the real run refuses this file unless -Force.
-            if (whatIf) ShouldProcess(path, $"Refuse to replace this file: Export-SalesSyncReport did not write it (no SalesSync generator marker). {Fix}");
+            if (whatIf) ShouldProcess(path, $"Refuse: Export-SalesSyncReport did not write this file (no SalesSync generator marker), so the real run refuses it unless -Force. {Fix}");
             else WriteError(PathError($"'{path}' exists and was not written by Export-SalesSyncReport (it has no SalesSync generator marker); it was left as it is.",
                 "ReportFileNotOurs", ErrorCategory.ResourceExists, path, Fix));
             return;
@@ -114,7 +114,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
                         "Give a path outside any database, such as ./sync-health.html.")
                     : (null, default, "", "");
         if (errorId is null) return false;
-        if (whatIf) ShouldProcess(path, $"Refuse to write the report: {message}");
+        if (whatIf) ShouldProcess(path, $"Refuse (the real run does too): {message}");
         else WriteError(PathError(message, errorId, category, path, fix));
         return true;
     }
