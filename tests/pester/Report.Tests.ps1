@@ -98,12 +98,13 @@ Describe 'Export-SalesSyncReport' {
     ) {
         $database = Join-Path $folder 'report.db'
         $target = & $Name
-        $before = if (Test-Path -LiteralPath $target) { (Get-FileHash -LiteralPath $target).Hash }
+        # Size and time, not a hash: the lock file is held open by this process (nothing else may read it).
+        $before = if (Test-Path -LiteralPath $target) { Get-Item -LiteralPath $target | ForEach-Object { "$($_.Length) $($_.LastWriteTimeUtc.Ticks)" } }
         Export-SalesSyncReport -Path $target -Force -ErrorVariable refused -ErrorAction SilentlyContinue
         $refused.FullyQualifiedErrorId | Should -BeLike 'ReportPathIsDatabase,*'
         $refused.TargetObject | Should -Be $target
         $refused.Exception.Message | Should -Match 'the SalesSync database'
-        if ($before) { (Get-FileHash -LiteralPath $target).Hash | Should -Be $before }
+        if ($before) { Get-Item -LiteralPath $target | ForEach-Object { "$($_.Length) $($_.LastWriteTimeUtc.Ticks)" } | Should -Be $before }
         Export-SalesSyncReport -Path $target -ErrorVariable plain -ErrorAction SilentlyContinue
         $plain.FullyQualifiedErrorId | Should -BeLike 'ReportPathIsDatabase,*' -Because 'not the generic ReportFileNotOurs'
         WhatIfText { Export-SalesSyncReport -Path $target -WhatIf -Force -ErrorVariable whatIf } | Should -Match 'always refused'
@@ -167,7 +168,7 @@ Describe 'Export-SalesSyncReport' {
         $person = Get-SyncedPerson | Where-Object Unsubscribed | Select-Object -First 1
         $person | Should -Not -BeNullOrEmpty
         Set-SalesActivitySetting -UnsubscribeGuard $false -Force -WarningAction SilentlyContinue
-        try { $sent = Send-SalesActivity -Kind EmailSent -MarketoId $person.MarketoId -Subject 'Pricing' -SentBy 'ana@example.com' -PassThru }
+        try { $sent = Send-SalesActivity -Kind EmailSent -MarketoId $person.MarketoId -Subject 'Pricing' -SentBy 'ana@example.com' -PassThru -WarningAction SilentlyContinue 6>$null }
         finally { Set-SalesActivitySetting -UnsubscribeGuard $true -Force -WarningAction SilentlyContinue }
         $path = Join-Path $folder 'guard-off.html'
         Export-SalesSyncReport -Path $path
