@@ -38,7 +38,8 @@ public static class ReportTarget
         if (path.Equals(database, PathComparison)) return "the SalesSync database";
         if (path.Equals(DatabaseFile.LockPath(database), PathComparison)) return "the SalesSync database's lock file";
         if (path.Equals(DatabaseFile.LogPath(database), PathComparison)) return "the SalesSync database's write-ahead log";
-        if (path.StartsWith(database + ".accepting-", PathComparison) && path.EndsWith(".jsonl", PathComparison)) return "an accept journal of the SalesSync database";
+        if (string.Equals(Path.GetDirectoryName(path), Path.GetDirectoryName(database), PathComparison)
+            && Activities.AcceptJournal.IsJournalName(Path.GetFileName(path), Path.GetFileName(database))) return "an accept journal of the SalesSync database";
         var exports = Sync.ExportFiles.FolderOf(database);
         if (path.Equals(exports, PathComparison) || path.StartsWith(exports + Path.DirectorySeparatorChar, PathComparison)) return "the SalesSync database's export folder";
         return null;
