@@ -134,7 +134,7 @@ public sealed partial class ActivityLogger
         {
             try
             {
-                _activities.Add(_group);
+                _activities.Add(_group, guardOff: _guard is null);
             }
             catch (SalesActivityException e) when (e.Reason == ActivityFailureReason.DuplicateActivityId)
             {

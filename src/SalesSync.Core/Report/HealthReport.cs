@@ -103,12 +103,25 @@ public sealed record ComplianceSection
     public required IReadOnlyList<GuardChange> GuardChanges { get; init; }
     public bool GuardOn { get; init; }
     public const int ListLimit = 100;
+
+    /// <summary>Sent emails accepted while the guard was off, newest first (at most <see cref="ListLimit"/>).</summary>
+    public IReadOnlyList<GuardOffSend> SentWhileGuardOff { get; init; } = [];
+    public long SentWhileGuardOffTotal { get; init; }
+
+    /// <summary>How many of those went to a person now unsubscribed in Marketo or opted out in Salesforce.</summary>
+    public long SentWhileGuardOffToUnsubscribed { get; init; }
 }
 
-/// <summary>SalesOwnerId is the seller the activity was logged for; SellerName when SalesSync knows the Salesforce user.</summary>
+/// <summary>
+/// A sent email accepted while the guard was off; Unsubscribed (Marketo, as last synced) and OptedOut (Salesforce, as last
+/// read) are the person's state now, SentBy the activity's Sent By.
+/// </summary>
+public sealed record GuardOffSend(string ActivityId, long MarketoId, string? Email, string? SentBy, DateTimeOffset LoggedAt, bool Unsubscribed, bool OptedOut);
+
+/// <summary>SalesOwnerId is the Salesforce record's owner; SellerName when SalesSync knows that user; SentBy the activity's Sent By (who sent the email).</summary>
 public sealed record RefusedSend(
     string ActivityId, long MarketoId, string? Email, DateTimeOffset OccurredAt, DateTimeOffset LoggedAt,
-    string? SalesOwnerId, string? SellerName, string Reason);
+    string? SalesOwnerId, string? SellerName, string Reason, string? SentBy = null);
 
 public sealed record OptOutPush(string SalesforceId, string SalesforceType, long? MarketoId, string? Email, DateTimeOffset PushedAt);
 

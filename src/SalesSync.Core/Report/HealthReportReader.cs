@@ -130,11 +130,11 @@ internal static class HealthReportReader
             foreach (var id in new[] { p.SalesforceContactId, p.SalesforceLeadId })
                 if (People.SalesforceIds.To18(id) is { } id18) bySalesforceId.TryAdd(id18, p);
 
-        return new ComplianceSection
+        return WithGuardOffSends(store, since, new ComplianceSection
         {
             RefusedSends = refused.Take(ComplianceSection.ListLimit).Select(r => new RefusedSend(
                 r.Activity.ActivityId, r.Activity.MarketoId, r.Activity.Email, r.Activity.OccurredAt.ToUniversalTime(), r.Activity.LoggedAt,
-                r.Activity.SalesOwnerId, Seller(r.Activity.SalesOwnerId), r.Reason)).ToList(),
+                r.Activity.SalesOwnerId, Seller(r.Activity.SalesOwnerId), r.Reason, r.Activity.Attribute(SalesActivityCatalog.SentBy.ApiName))).ToList(),
             RefusedSendsTotal = refused.Count,
             OptOutsPushed = shown.Select(o => bySalesforceId.GetValueOrDefault(o.Id) is { } p
                 ? new OptOutPush(o.Id, o.Type, p.MarketoId, p.Email, o.PushedAt!.Value)
@@ -142,6 +142,36 @@ internal static class HealthReportReader
             OptOutsPushedTotal = pushed.Count,
             GuardChanges = GuardHistory.Read(store, since),
             GuardOn = facts.GuardOn,
+        });
+    }
+
+    /// <summary>
+    /// The compliance section's sent-while-the-guard-was-off part: the rows since Since (newest first, at most ListLimit),
+    /// each marked with the person's state now, and how many of all of them went to someone unsubscribed or opted out.
+    /// </summary>
+    private static ComplianceSection WithGuardOffSends(SyncStore store, DateTimeOffset since, ComplianceSection section)
+    {
+        var rows = GuardOffSendLog.Since(store.Database, since);
+        var hasPeople = store.Database.CollectionExists("people");
+        var states = new Dictionary<long, (bool Unsubscribed, bool OptedOut)>();
+        (bool Unsubscribed, bool OptedOut) StateOf(long marketoId)
+        {
+            if (states.TryGetValue(marketoId, out var known)) return known;
+            // Opted out as the guard judges it: the person's Salesforce contact or lead (or the contact a lead became).
+            var person = hasPeople ? store.People.Find(marketoId) : null;
+            return states[marketoId] = (person?.Unsubscribed == true,
+                person is not null && store.OptOuts.AnyOptedOut(People.SalesforceIds.To18(person.SalesforceContactId), People.SalesforceIds.To18(person.SalesforceLeadId)));
+        }
+        var sends = rows.Select(r =>
+        {
+            var (unsubscribed, optedOut) = StateOf(r.MarketoId);
+            return new GuardOffSend(r.ActivityId, r.MarketoId, r.Email, r.SentBy, r.LoggedAt, unsubscribed, optedOut);
+        }).ToList();
+        return section with
+        {
+            SentWhileGuardOff = sends.Take(ComplianceSection.ListLimit).ToList(),
+            SentWhileGuardOffTotal = sends.Count,
+            SentWhileGuardOffToUnsubscribed = sends.Count(x => x.Unsubscribed || x.OptedOut),
         };
     }
 

@@ -221,7 +221,7 @@ public static class HealthReportRenderer
     private static SectionView ComplianceSection(HealthReport r)
     {
         var c = r.Compliance;
-        return new SectionView("compliance", "Compliance",
+        return WithGuardOffSends(c, new SectionView("compliance", "Compliance",
             "Sent emails the unsubscribe guard refused (the person was unsubscribed or opted out), opt-outs pushed to Salesforce, and changes to the guard.",
             [Fact("Unsubscribe guard", c.GuardOn ? "on" : "OFF"), Fact("Sends refused", N(c.RefusedSendsTotal)), Fact("Opt-outs pushed to Salesforce", N(c.OptOutsPushedTotal)),
              Fact("Guard changes", N(c.GuardChanges.Count))],
@@ -234,16 +234,32 @@ public static class HealthReportRenderer
                          Row("Guard turned off", N(c.GuardChanges.Count(g => !g.TurnedOn))), Row("Guard turned on", N(c.GuardChanges.Count(g => g.TurnedOn)))], "", firstText: 1)),
             ],
             [
-                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Seller", "Reason", "Activity"],
-                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
-                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6]),
+                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Sent by", "Record owner", "Reason", "Activity"],
+                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", x.SentBy ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
+                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6, 7]),
+                GuardOffTable(c),
                 Table("compliance-optouts", "Opt-outs pushed to Salesforce", ["Pushed", "Salesforce record", "Type", "Marketo person", "Email"],
                     c.OptOutsPushed.Select(x => Row(Stamp(x.PushedAt), x.SalesforceId, x.SalesforceType, x.MarketoId is { } id ? N(id) : "", x.Email ?? "")),
                     "No opt-out was pushed.", Shown(c.OptOutsPushed.Count, c.OptOutsPushedTotal), textColumns: [0, 1, 2, 4]),
                 Table("compliance-guard", "Guard changes", ["When", "By", "Guard"],
                     c.GuardChanges.Select(x => Row(Stamp(x.At), x.By, x.TurnedOn ? "turned on" : "turned off")), "The guard was not changed in this period.", textColumns: [0, 1, 2]),
-            ]);
+            ]));
     }
+
+    /// <summary>The sent-while-the-guard-was-off table (after the refused sends).</summary>
+    private static TableView GuardOffTable(ComplianceSection c) =>
+        Table("compliance-guard-off", "Sent while the guard was off", ["Logged", "Marketo person", "Email", "Sent by", "Unsubscribed now", "Opted out now", "Activity"],
+            c.SentWhileGuardOff.Select(x => Row(Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", x.SentBy ?? "", x.Unsubscribed ? "yes" : "no", x.OptedOut ? "yes" : "no", x.ActivityId)),
+            "No sent email was logged while the guard was off.", Shown(c.SentWhileGuardOff.Count, c.SentWhileGuardOffTotal), textColumns: [0, 2, 3, 4, 5, 6]);
+
+    /// <summary>The section's facts on sends while the guard was off, and a callout when any reached an unsubscribed or opted-out person.</summary>
+    private static SectionView WithGuardOffSends(ComplianceSection c, SectionView section) => section with
+    {
+        Facts = [.. section.Facts, Fact("Sent while the guard was off", N(c.SentWhileGuardOffTotal)),
+                 Fact("Of those, to unsubscribed or opted-out people", N(c.SentWhileGuardOffToUnsubscribed))],
+        Callout = c.SentWhileGuardOffToUnsubscribed == 0 ? "" :
+            $"{N(c.SentWhileGuardOffToUnsubscribed)} sent email(s) logged while the unsubscribe guard was off went to people now unsubscribed in Marketo or opted out in Salesforce: see \"Sent while the guard was off\".",
+    };
 
     private static SectionView QualitySection(HealthReport r)
     {

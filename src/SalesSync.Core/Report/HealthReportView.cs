@@ -14,6 +14,9 @@ internal sealed record SectionView(string Id, string Title, string Intro, IReadO
 {
     /// <summary>What the page shows in order: each chart with its table, then the tables without a chart (Svg empty).</summary>
     public IReadOnlyList<ChartView> Blocks => [.. Charts, .. Tables.Select(t => new ChartView("", "", "", t))];
+
+    /// <summary>A warning shown prominently under the intro (empty: none), e.g. emails sent to unsubscribed people.</summary>
+    public string Callout { get; init; } = "";
 }
 
 internal sealed record FactView(string Label, string Value);

@@ -93,8 +93,9 @@ internal sealed class ActivityStore
     /// <summary>
     /// Stores new activities in one transaction (before any of them is sent). An id already stored (a caller's
     /// own id that another runspace or process logged meanwhile) stores none of them: a <see cref="SalesActivityException"/>.
+    /// <paramref name="guardOff"/>: accepted while the unsubscribe guard was off; its sent emails are recorded in the same transaction.
     /// </summary>
-    public void Add(IReadOnlyList<SalesActivity> activities)
+    public void Add(IReadOnlyList<SalesActivity> activities, bool guardOff = false)
     {
         try
         {
@@ -104,6 +105,7 @@ internal sealed class ActivityStore
                 var delta = new Dictionary<DeliveryTallyRow, long>();
                 foreach (var a in activities) Tally(delta, TallyKey(a), +1);
                 ApplyTally(delta);
+                if (guardOff) GuardOffSendLog.Record(_database, activities);
             });
         }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
