@@ -111,4 +111,22 @@ public sealed class ReviewFindingsTests : IDisposable
         await HealthReportRenderer.WriteFileAsync(report, path, null, CancellationToken.None);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
+
+    /// <summary>
+    /// The charts' labels are SVG text measured with a font Skia finds on the writing machine (SkiaSharp's
+    /// NoDependencies build reads /usr/share/fonts): a runbook container without fonts writes charts whose axes and
+    /// legends have no readable text. Passes on a machine with fonts; fails under
+    /// <c>unshare -m sh -c 'mount --bind "$(mktemp -d)" /usr/share/fonts &amp;&amp; dotnet test ... --filter ChartLabels'</c>.
+    /// The page names the font (font-family="DejaVu Serif" here), which a reader's machine may not have either.
+    /// </summary>
+    [Fact]
+    public void ChartLabelsAreReadableTextWhateverFontsTheWritingMachineHas()
+    {
+        var page = HealthReportRenderer.Render(RendererSamples.Sample());
+        var svg = page[page.IndexOf("<figure id=\"chart-runs-people\"", StringComparison.Ordinal)..];
+        svg = svg[..svg.IndexOf("</svg>", StringComparison.Ordinal)];
+        var texts = System.Text.RegularExpressions.Regex.Matches(svg, "<text[^>]*>([^<]*)</text>").Select(m => m.Groups[1].Value.Trim()).ToList();
+        Assert.Contains("people", texts);
+        Assert.Contains("Added", texts);
+    }
 }
