@@ -129,4 +129,22 @@ public sealed class ReviewFindingsTests : IDisposable
         Assert.Contains("people", texts);
         Assert.Contains("Added", texts);
     }
+
+    /// <summary>
+    /// Owner ids are stored as Marketo gives them (15 or 18 characters), and the database compares text without regard
+    /// to case: two users whose 15-character ids differ only in case (Salesforce ids are case-sensitive) are one key to
+    /// OwnerDirectory.DistinctOwnerIds' index walk, so the second owner is never checked.
+    /// </summary>
+    [Fact]
+    public void OwnersWhose15CharacterIdsDifferOnlyInCaseAreBothFound()
+    {
+        People.PersonRecord Person(long id, string owner) => new()
+        {
+            MarketoId = id, Email = $"p{id}@example.com", SalesforceType = "Lead", SalesforceLeadId = $"00Q5g0000000{id:000}AAA",
+            SalesOwnerId = owner, SyncedAt = Now,
+        };
+        _lease.Store.People.Upsert([Person(1, "0055g00000AbCdE"), Person(2, "0055g00000ABCDE")], runId: 1);
+        var ids = OwnerDirectory.DistinctOwnerIds(_lease.Store);
+        Assert.Equal(2, ids.Count);
+    }
 }
