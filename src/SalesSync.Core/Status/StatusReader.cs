@@ -27,7 +27,7 @@ internal static class StatusReader
 {
     public static async Task<StatusFacts> ReadAsync(SyncStore store, MarketoClient marketo, SalesforceClient? salesforce, bool online, CancellationToken ct)
     {
-        if (!online) return Read(store, CallCounters.Of(marketo, salesforce), DateTimeOffset.UtcNow);
+        if (!online) return Read(store, CallCounters.Of(marketo, salesforce), DateTimeOffset.UtcNow, cancellationToken: ct);
         var problems = new List<string>();
         string? plan = null;
         try
@@ -54,7 +54,7 @@ internal static class StatusReader
         }
         var counters = CallCounters.Of(marketo, salesforce);
         if (sfMax is not null) counters = counters with { SalesforceCallsToday = sfUsed, SalesforceDailyLimit = sfMax };
-        return Read(store, counters, DateTimeOffset.UtcNow) with { Online = true, NextSyncPlan = plan, OnlineProblems = problems };
+        return Read(store, counters, DateTimeOffset.UtcNow, cancellationToken: ct) with { Online = true, NextSyncPlan = plan, OnlineProblems = problems };
     }
 
     /// <summary>The org's DailyApiRequests from the limits resource (one call): used and allowed.</summary>
@@ -72,7 +72,7 @@ internal static class StatusReader
     /// The local facts: the database (runs, activities, settings) and the counters; no API call. A caller that has
     /// just counted the people (the health report's walk over the email index) passes the count, so they are not counted twice.
     /// </summary>
-    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now, int? peopleStored = null)
+    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now, int? peopleStored = null, CancellationToken cancellationToken = default)
     {
         var latest = store.Runs.Latest;
         // The same decision Start-SalesSync makes, from the same run record.
@@ -112,7 +112,8 @@ internal static class StatusReader
             ReminderSyncEnabledAt = settings.ReminderSyncEnabledAt,
         };
         if (facts.ReminderSyncOn) facts = WithReminders(facts, store.Reminders);
-        return store.HasActivities ? WithDeliveries(facts, store.Activities) : facts;
+        // The first use of the activities may recount their tally: stoppable with the operation.
+        return store.HasActivities ? WithDeliveries(facts, store.ActivitiesFor(cancellationToken)) : facts;
     }
 
     /// <summary>

@@ -56,7 +56,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
         var title = Title;
         var (report, bytes) = RunEngine(async ct =>
         {
-            var report = Session.ReadHealthReport(since);
+            var report = Session.ReadHealthReport(since, ct);
             return (report, await Core.Report.HealthReportRenderer.WriteFileAsync(report, path, title, ct).ConfigureAwait(false));
         });
         WriteVerbose($"Wrote {path} ({bytes:N0} bytes): {report.State}, {report.Findings.Count} finding(s), since {since:u}.");
