@@ -316,8 +316,14 @@ internal sealed class ActivityStore
         if (_tally.FindById(VersionId) is not { } marker || !marker["v"].IsString || marker["v"].AsString != TallyVersion) return false;
         if (_tally.FindById(RecountId) is not null) return false;
         var counted = _tally.FindAll().Where(d => !IsBookkeeping(d)).Sum(d => d["n"].AsInt64);
-        return counted == _activities.LongCount();
+        return counted == CountStored();
     }
+
+    /// <summary>
+    /// Activities stored, from the kind index's keys alone (no document is read; LiteDB's Count reads every document:
+    /// 4.6 s per million against about a second for this walk).
+    /// </summary>
+    internal long CountStored() => _activities.Query().OrderBy("$.kind").Select("$.kind").ToEnumerable().LongCount();
 
     private void Recount(CancellationToken cancellationToken)
     {
