@@ -161,7 +161,7 @@ internal static class StatusReader
 
     /// <summary>
     /// Counts per destination and state, activities per state, the oldest waiting one, and failures and refusals by
-    /// reason: from the store's delivery tally and the unsettled index, so no activity is loaded however many there are.
+    /// reason: from the store's delivery tally and its unsettled rows, so no activity is loaded however many there are.
     /// </summary>
     private static StatusFacts WithDeliveries(StatusFacts facts, ActivityStore activities)
     {
