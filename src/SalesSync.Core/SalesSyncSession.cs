@@ -221,8 +221,8 @@ public sealed class SalesSyncSession : IDisposable
     /// The health report's data (Export-SalesSyncReport): runs, deliveries, refusals, opt-outs pushed and guard changes
     /// since <paramref name="since"/>, data quality, reminders, and Get-SalesSyncStatus's verdict. A local read: no API call.
     /// </summary>
-    public Report.HealthReport ReadHealthReport(DateTimeOffset since) =>
-        Report.HealthReportReader.Read(Store, Status.CallCounters.Of(Marketo, Salesforce), since, DateTimeOffset.UtcNow);
+    public Report.HealthReport ReadHealthReport(DateTimeOffset since, CancellationToken cancellationToken) =>
+        Report.HealthReportReader.Read(Store, Status.CallCounters.Of(Marketo, Salesforce), since, DateTimeOffset.UtcNow, cancellationToken);
 
     /// <summary>Synced people, read page by page (no cursor is held between pages).</summary>
     public IEnumerable<PersonRecord> GetPeople(PersonQuery query) => Store.People.Query(query);
@@ -257,11 +257,21 @@ public sealed class SalesSyncSession : IDisposable
 
     /// <summary>Delivers every pending activity (left by a stop, an outage or a quota) to both destinations.</summary>
     public Task<Activities.DeliveryReport> DeliverPendingActivitiesAsync(CancellationToken cancellationToken) =>
-        CreateActivityLogger().FlushAsync(cancellationToken);
+        CreateActivityLogger().FlushAsync(ActivitiesReady(cancellationToken));
 
     /// <summary>Failed deliveries back to pending (all, or these activity ids) for the next delivery; counts per destination.</summary>
     public Task<(int Marketo, int Salesforce)> RequeueFailedActivitiesAsync(IReadOnlyList<string>? activityIds, CancellationToken cancellationToken) =>
-        Store.HasActivities ? CreateActivityLogger().RequeueFailedAsync(activityIds, cancellationToken) : Task.FromResult((0, 0));
+        Store.HasActivities ? CreateActivityLogger().RequeueFailedAsync(activityIds, ActivitiesReady(cancellationToken)) : Task.FromResult((0, 0));
+
+    /// <summary>
+    /// Checks (and where needed recounts) the activity tally under the operation's token before it first touches the
+    /// activities, so a long recount can be stopped; returns the token.
+    /// </summary>
+    private CancellationToken ActivitiesReady(CancellationToken cancellationToken)
+    {
+        if (Store.HasActivities) Store.ActivitiesFor(cancellationToken);
+        return cancellationToken;
+    }
 
     /// <summary>Failed deliveries per destination (no collection is created just to ask).</summary>
     public (int Marketo, int Salesforce) FailedActivityCount =>

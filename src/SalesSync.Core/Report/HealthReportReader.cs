@@ -23,13 +23,22 @@ internal static class HealthReportReader
     /// <summary>How many Marketo ids a shared email lists.</summary>
     private const int IdsPerDuplicate = 5;
 
-    public static HealthReport Read(SyncStore store, CallCounters counters, DateTimeOffset since, DateTimeOffset now)
+    /// <summary>
+    /// The whole report. <paramref name="cancellationToken"/> (Ctrl+C) is checked between sections and every few
+    /// thousand keys of the index walks (and a recount of the activity tally), so a stop ends the read promptly.
+    /// </summary>
+    public static HealthReport Read(SyncStore store, CallCounters counters, DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        T Section<T>(Func<T> read)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return read();
+        }
         // Quality first: its walk over the email index counts the people, which the status would count again.
-        var quality = ReadQuality(store);
-        var facts = StatusReader.Read(store, counters, now, (int)quality.People);
+        var quality = Section(() => ReadQuality(store, cancellationToken));
+        var facts = Section(() => StatusReader.Read(store, counters, now, (int)quality.People, cancellationToken));
         var findings = HealthRules.Evaluate(facts);
-        return new HealthReport
+        var report = new HealthReport
         {
             GeneratedAt = now,
             Since = since,
@@ -38,13 +47,15 @@ internal static class HealthReportReader
             Facts = facts,
             State = HealthRules.Verdict(findings),
             Findings = findings,
-            Runs = ReadRuns(store, since, now),
-            Budget = ApiUsageLedger.ReadSection(store, counters, since),
-            Delivery = ReadDelivery(store, facts),
-            Compliance = ReadCompliance(store, facts, since),
+            Runs = Section(() => ReadRuns(store, since, now)),
+            Budget = Section(() => ApiUsageLedger.ReadSection(store, counters, since)),
+            Delivery = Section(() => ReadDelivery(store, facts)),
+            Compliance = Section(() => ReadCompliance(store, facts, since)),
             Quality = quality,
-            Reminders = facts.ReminderSyncOn ? ReadReminders(store, facts, since) : null,
+            Reminders = facts.ReminderSyncOn ? Section(() => ReadReminders(store, facts, since)) : null,
         };
+        cancellationToken.ThrowIfCancellationRequested();
+        return report;
     }
 
     private static RunsSection ReadRuns(SyncStore store, DateTimeOffset since, DateTimeOffset now)
@@ -175,11 +186,11 @@ internal static class HealthReportReader
         };
     }
 
-    private static DataQualitySection ReadQuality(SyncStore store)
+    private static DataQualitySection ReadQuality(SyncStore store, CancellationToken cancellationToken)
     {
         var owners = OwnerDirectory.ReadQuality(store);
         var emails = store.Database.CollectionExists("people")
-            ? store.People.ReadEmailQuality(DataQualitySection.ListLimit, IdsPerDuplicate)
+            ? store.People.ReadEmailQuality(DataQualitySection.ListLimit, IdsPerDuplicate, cancellationToken)
             : new EmailQuality(0, 0, 0, 0, []);
         return new DataQualitySection
         {

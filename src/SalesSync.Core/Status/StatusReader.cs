@@ -27,7 +27,7 @@ internal static class StatusReader
 {
     public static async Task<StatusFacts> ReadAsync(SyncStore store, MarketoClient marketo, SalesforceClient? salesforce, bool online, CancellationToken ct)
     {
-        if (!online) return Read(store, CallCounters.Of(marketo, salesforce), DateTimeOffset.UtcNow);
+        if (!online) return Read(store, CallCounters.Of(marketo, salesforce), DateTimeOffset.UtcNow, cancellationToken: ct);
         var problems = new List<string>();
         string? plan = null;
         try
@@ -54,7 +54,7 @@ internal static class StatusReader
         }
         var counters = CallCounters.Of(marketo, salesforce);
         if (sfMax is not null) counters = counters with { SalesforceCallsToday = sfUsed, SalesforceDailyLimit = sfMax };
-        return Read(store, counters, DateTimeOffset.UtcNow) with { Online = true, NextSyncPlan = plan, OnlineProblems = problems };
+        return Read(store, counters, DateTimeOffset.UtcNow, cancellationToken: ct) with { Online = true, NextSyncPlan = plan, OnlineProblems = problems };
     }
 
     /// <summary>The org's DailyApiRequests from the limits resource (one call): used and allowed.</summary>
@@ -72,7 +72,7 @@ internal static class StatusReader
     /// The local facts: the database (runs, activities, settings) and the counters; no API call. A caller that has
     /// just counted the people (the health report's walk over the email index) passes the count, so they are not counted twice.
     /// </summary>
-    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now, int? peopleStored = null)
+    public static StatusFacts Read(SyncStore store, CallCounters counters, DateTimeOffset now, int? peopleStored = null, CancellationToken cancellationToken = default)
     {
         var latest = store.Runs.Latest;
         // The same decision Start-SalesSync makes, from the same run record.
@@ -84,7 +84,8 @@ internal static class StatusReader
             PeopleSync.Start.ResumeFull => NextSyncAction.ResumeFull,
             _ => NextSyncAction.NewFull,
         };
-        var running = store.PeopleSyncLock.CurrentCount == 0;
+        // A watch holds the people-sync lock only during its polls; between them it still owns the database's sync.
+        var running = store.PeopleSyncLock.CurrentCount == 0 || store.RunningWatch is not null;
         var settings = store.Settings.Activities;
         var facts = new StatusFacts
         {
@@ -97,7 +98,8 @@ internal static class StatusReader
             WatermarkRunId = decisionBase is { LeadChangesToken: not null } ? decisionBase.RunId : null,
             NextSync = action,
             // While this process syncs the database a second Start-SalesSync is refused (AlreadyRunning), whatever the record says.
-            NextSyncText = running && latest is not null ? $"run {latest.RunId} is running now (Start-SalesSync is refused until it ends)" : NextSyncText(action, decisionBase),
+            NextSyncText = store.RunningWatch is { } watch ? $"{watch} is running in this process (Start-SalesSync is refused until it ends)"
+                : running && latest is not null ? $"run {latest.RunId} is running now (Start-SalesSync is refused until it ends)" : NextSyncText(action, decisionBase),
             GuardOn = settings.UnsubscribeGuard,
             GuardChangedAt = settings.GuardChangedAt,
             GuardChangedBy = settings.GuardChangedBy,
@@ -112,7 +114,8 @@ internal static class StatusReader
             ReminderSyncEnabledAt = settings.ReminderSyncEnabledAt,
         };
         if (facts.ReminderSyncOn) facts = WithReminders(facts, store.Reminders);
-        return store.HasActivities ? WithDeliveries(facts, store.Activities) : facts;
+        // The first use of the activities may recount their tally: stoppable with the operation.
+        return store.HasActivities ? WithDeliveries(facts, store.ActivitiesFor(cancellationToken)) : facts;
     }
 
     /// <summary>
@@ -160,7 +163,7 @@ internal static class StatusReader
 
     /// <summary>
     /// Counts per destination and state, activities per state, the oldest waiting one, and failures and refusals by
-    /// reason: from the store's delivery tally and the unsettled index, so no activity is loaded however many there are.
+    /// reason: from the store's delivery tally and its unsettled rows, so no activity is loaded however many there are.
     /// </summary>
     private static StatusFacts WithDeliveries(StatusFacts facts, ActivityStore activities)
     {

@@ -33,11 +33,33 @@ internal sealed class ActivityStore
     /// Activities per kind, Marketo state, Salesforce state and, for a failed or refused delivery, its reason's key
     /// (one document per combination with its count), kept in the same transaction as every insert and state change,
     /// so counts never load activities: LiteDB counts a nested field's index only by loading each document (about
-    /// 5 s per million), and no index holds kind and both states together.
+    /// 5 s per million), and no index holds kind and both states together. Documents whose id starts with '*' are
+    /// bookkeeping (the version marker, a recount's cursor, the write-order row), never counts.
     /// </summary>
     private readonly ILiteCollection<BsonDocument> _tally;
-    private const string TallyVersionId = "*version";
-    private const int TallyVersion = 1;
+
+    /// <summary>
+    /// The activities not settled yet (pending, sending or held at either destination): id and when logged, indexed on
+    /// loggedAt, written in the tally's transactions. A few rows beside the activities, so the oldest one is read
+    /// without an index over every activity (which cost 1.5 GB to build at a million).
+    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _unsettled;
+
+    private const string VersionId = "*version";
+    private const string RecountId = "*recount";
+    private const string WriteOrderId = "*order";
+
+    /// <summary>
+    /// The tally's layout and the reason keys it was counted with: a change to <see cref="Status.StatusText.ReasonKey"/>
+    /// changes this, so the next open recounts instead of keeping rows under keys the status no longer makes.
+    /// </summary>
+    internal static readonly string TallyVersion = "2 " + ReasonKeyFingerprint();
+
+    /// <summary>Activities read per committed step of a recount (memory stays flat; a Ctrl+C loses at most one step).</summary>
+    internal const int RecountChunk = 4000;
+
+    private readonly object _tallyGate = new();
+    private volatile bool _tallied;
 
     /// <summary>The database's outbox lock (held by the store with the sync's, so both guard the same file).</summary>
     public Activities.OutboxLock Lock { get; }
@@ -52,10 +74,9 @@ internal sealed class ActivityStore
         _activities.EnsureIndex("marketoId", "$.marketoId");
         _activities.EnsureIndex("kind", "$.kind");
         _activities.EnsureIndex("occurredAt", "$.occurredAt");
-        // Set (to when it was logged) only while a delivery is unsettled: the oldest one is the index's first non-null key.
-        _activities.EnsureIndex("unsettledAt", "$.unsettledAt");
         _tally = _database.GetCollection("activity_tally");
-        BackfillTallyOnce();
+        _unsettled = _database.GetCollection("activity_unsettled");
+        _unsettled.EnsureIndex("loggedAt", "$.loggedAt");
         Path = store.Path;
         Encrypted = store.Encrypted;
         // To the millisecond: LiteDB keeps no finer time, so the creating process and a later one name it alike.
@@ -103,7 +124,11 @@ internal sealed class ActivityStore
             {
                 _activities.InsertBulk(activities.Select(ToDocument));
                 var delta = new Dictionary<DeliveryTallyRow, long>();
-                foreach (var a in activities) Tally(delta, TallyKey(a), +1);
+                foreach (var a in activities)
+                {
+                    Tally(delta, TallyKey(a), +1);
+                    if (Unsettled(a)) _unsettled.Insert(UnsettledRow(a.ActivityId, a.LoggedAt.UtcDateTime));
+                }
                 ApplyTally(delta);
                 if (guardOff) GuardOffSendLog.Record(_database, activities);
             });
@@ -127,6 +152,8 @@ internal sealed class ActivityStore
             Tally(delta, TallyKey(ToActivity(before)), -1);
             Tally(delta, TallyKey(a), +1);
             _activities.Update(ToDocument(a));
+            if (Unsettled(a)) _unsettled.Upsert(UnsettledRow(a.ActivityId, a.LoggedAt.UtcDateTime));
+            else _unsettled.Delete(a.ActivityId);
         }
         ApplyTally(delta);
     });
@@ -141,7 +168,7 @@ internal sealed class ActivityStore
 
     /// <summary>Every stored activity counted by kind, both states and reasons (non-zero counts only; a few dozen rows).</summary>
     public IReadOnlyList<DeliveryTallyRow> DeliveryTally() =>
-        _tally.Find(LiteDB.Query.Not("_id", TallyVersionId)).Where(d => d["n"].AsInt64 != 0).Select(d => new DeliveryTallyRow(
+        _tally.FindAll().Where(d => !IsBookkeeping(d) && d["n"].AsInt64 != 0).Select(d => new DeliveryTallyRow(
             Enum.Parse<SalesActivityKind>(d["k"].AsString), Enum.Parse<DeliveryState>(d["m"].AsString), Enum.Parse<DeliveryState>(d["s"].AsString),
             Bson.Text(d, "mr"), Bson.Text(d, "sr"), d["n"].AsInt64)).ToList();
 
@@ -227,11 +254,15 @@ internal sealed class ActivityStore
         }
     }
 
-    /// <summary>The activity logged first among those pending, sending or held at either destination (null: none): the unsettledAt index's first key.</summary>
+    /// <summary>The activity logged first among those pending, sending or held at either destination (null: none): the unsettled rows' loggedAt index's first key.</summary>
     public (string ActivityId, DateTimeOffset LoggedAt)? OldestUnsettled() =>
-        _activities.Query().Where(LiteDB.Query.GT("unsettledAt", BsonValue.Null)).OrderBy("$.unsettledAt").Limit(1).ToList().FirstOrDefault() is { } d
-            ? (d["_id"].AsString, Bson.Utc(d["unsettledAt"]))
+        _unsettled.Query().OrderBy("$.loggedAt").Limit(1).ToList().FirstOrDefault() is { } d
+            ? (d["_id"].AsString, Bson.Utc(d["loggedAt"]))
             : null;
+
+    private static BsonDocument UnsettledRow(string activityId, DateTime loggedAtUtc) => new() { ["_id"] = activityId, ["loggedAt"] = loggedAtUtc };
+
+    private static bool IsBookkeeping(BsonDocument d) => d["_id"].AsString.StartsWith('*');
 
     private static bool Unsettled(DeliveryState state) => state is DeliveryState.Pending or DeliveryState.Sending or DeliveryState.Held;
 
@@ -262,38 +293,116 @@ internal sealed class ActivityStore
     }
 
     /// <summary>
-    /// A database from before the tally is counted once (one pass over its activities when this version first opens
-    /// it: about 50 s per million), and its unsettled activities get their unsettledAt; marked by the tally's version,
-    /// written last, so an interrupted count starts again. Run while the store is made, before this process writes
-    /// any activity (and no other process can: the database lock), so the count cannot miss a change.
+    /// Makes the tally and the unsettled rows true before this process first uses them: a database from before the
+    /// tally, or one whose tally was counted with other reason keys, is recounted. The recount walks the activities
+    /// by id a chunk at a time, each chunk's counts committed with the cursor, so memory stays flat, a Ctrl+C
+    /// (<paramref name="cancellationToken"/>) or a killed process leaves the cursor for the next open, and nothing is
+    /// cached on failure: the next use tries again. Runs before this process writes any activity (every use waits
+    /// for it) and no other process can write (the database lock), so the count cannot miss a change.
     /// </summary>
-    private void BackfillTallyOnce()
+    public void EnsureTallied(CancellationToken cancellationToken)
     {
-        if (_tally.FindById(TallyVersionId) is { } marker && marker["v"].AsInt32 == TallyVersion) return;
-        // Read outside a write transaction, and written in small ones: a write transaction keeps a copy of every page
-        // it reads until it commits (the whole collection, here).
-        var counts = new Dictionary<DeliveryTallyRow, long>();
-        var unsettled = new List<string>();
-        foreach (var a in _activities.FindAll().Select(ToActivity))
+        if (_tallied) return;
+        lock (_tallyGate)
         {
-            Tally(counts, TallyKey(a), +1);
-            if (Unsettled(a)) unsettled.Add(a.ActivityId);
+            if (_tallied) return;
+            if (!TallyIsCurrent()) Recount(cancellationToken);
+            _tallied = true;
         }
-        foreach (var chunk in unsettled.Chunk(PageSize))
-            InTransaction(() => { foreach (var id in chunk) _activities.Update(ToDocument(ToActivity(_activities.FindById(id)))); });
+    }
+
+    /// <summary>
+    /// Counted with this version's keys and no recount left unfinished. Totals are not compared with the rows on every
+    /// open (a walk of 1.7-3.8 s per million activities): only a SalesSync without the tally could write rows it does
+    /// not count, and the database's schema version (2) makes every such release refuse the file.
+    /// </summary>
+    private bool TallyIsCurrent() =>
+        _tally.FindById(VersionId) is { } marker && marker["v"].IsString && marker["v"].AsString == TallyVersion
+        && _tally.FindById(RecountId) is null;
+
+    /// <summary>
+    /// Activities stored, from the kind index's keys alone (no document is read; LiteDB's Count reads every document:
+    /// 4.6 s per million against about a second for this walk).
+    /// </summary>
+    internal long CountStored() => _activities.Query().OrderBy("$.kind").Select("$.kind").ToEnumerable().LongCount();
+
+    private void Recount(CancellationToken cancellationToken)
+    {
+        if (_tally.FindById(RecountId) is not { } progress)
+        {
+            // Start over: no counts, no unsettled rows, the version marker gone until the recount ends.
+            progress = new BsonDocument { ["_id"] = RecountId, ["cursor"] = BsonValue.MinValue, ["seeded"] = false };
+            InTransaction(() =>
+            {
+                _tally.DeleteAll();
+                _unsettled.DeleteAll();
+                _tally.Insert(progress);
+            });
+        }
+        if (!progress["seeded"].AsBoolean)
+        {
+            // Through the state indexes: only unsettled activities are read (upserts, so a repeat after a kill is harmless).
+            foreach (var path in new[] { "$.marketo.state", "$.salesforce.state" })
+                foreach (var state in new[] { DeliveryState.Pending, DeliveryState.Sending, DeliveryState.Held })
+                    foreach (var chunk in _activities.Query().Where(LiteDB.Query.EQ(path, state.ToString())).Select("{ _id: $._id, loggedAt: $.loggedAt }").ToList().Chunk(RecountChunk))
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        InTransaction(() => { foreach (var d in chunk) _unsettled.Upsert(UnsettledRow(d["_id"].AsString, d["loggedAt"].AsDateTime)); });
+                    }
+            progress["seeded"] = true;
+            InTransaction(() => _tally.Update(progress));
+        }
+        var cursor = progress["cursor"];
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Read outside the write transaction (one keeps a copy of every page it reads until it commits).
+            var page = _activities.Query().Where(LiteDB.Query.GT("_id", cursor)).OrderBy("_id").Limit(RecountChunk).ToList();
+            if (page.Count == 0) break;
+            var delta = new Dictionary<DeliveryTallyRow, long>();
+            foreach (var d in page) Tally(delta, TallyKey(ToActivity(d)), +1);
+            cursor = page[^1]["_id"];
+            progress["cursor"] = cursor;
+            InTransaction(() =>
+            {
+                ApplyTally(delta);
+                _tally.Update(progress);
+            });
+        }
         InTransaction(() =>
         {
-            _tally.DeleteAll();
-            ApplyTally(counts);
-            _tally.Insert(new BsonDocument { ["_id"] = TallyVersionId, ["v"] = TallyVersion });
+            _tally.Delete(RecountId);
+            _tally.Upsert(new BsonDocument { ["_id"] = VersionId, ["v"] = TallyVersion });
         });
     }
 
+    /// <summary>
+    /// What <see cref="Status.StatusText.ReasonKey"/> makes of reasons of every shape the outbox stores (a code and
+    /// text, no colon, empty, over 40 characters, padded): part of <see cref="TallyVersion"/>.
+    /// </summary>
+    private static string ReasonKeyFingerprint()
+    {
+        string?[] probes =
+        [
+            null, "", "  ", "Unsubscribed: the person unsubscribed", "OptedOutInSalesforce", "INACTIVE_OWNER_OR_USER: owner inactive",
+            "1003: Invalid value", " Padded : text", "a:b:c", new string('x', 60), new string('y', 39) + " z: tail", Activities.ActivityOutbox.UnconfirmedPrefix + " x",
+        ];
+        var keys = string.Join('\u001f', probes.Select(Status.StatusText.ReasonKey));
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(keys)))[..16];
+    }
+
+    /// <summary>
+    /// Runs a write in one transaction that first writes the tally, so it holds the tally's collection lock until it
+    /// commits: overlapping writes run one after the other and each reads rows and counts as the previous one left
+    /// them (a read before the transaction's first write of a collection sees an older snapshot, so two saves of one
+    /// activity would both subtract the same old state).
+    /// </summary>
     private void InTransaction(Action write)
     {
         _database.BeginTrans();
         try
         {
+            _tally.Upsert(new BsonDocument { ["_id"] = WriteOrderId });
             write();
             _database.Commit();
         }
@@ -323,7 +432,6 @@ internal sealed class ActivityStore
             // The offset it happened at (minutes), so the day it happened on stays the seller's day (the Task date).
             ["occurredOffset"] = (int)a.OccurredAt.Offset.TotalMinutes,
             ["loggedAt"] = a.LoggedAt.UtcDateTime,
-            ["unsettledAt"] = Unsettled(a) ? new BsonValue(a.LoggedAt.UtcDateTime) : BsonValue.Null,
             ["attributes"] = attributes,
             ["marketo"] = ToDocument(a.Marketo),
             ["salesforce"] = ToDocument(a.Salesforce),

@@ -312,7 +312,7 @@ internal sealed class PeopleStore
     /// without regard to case), with the <paramref name="top"/> most shared and a few of their Marketo ids.
     /// One walk over the email index reading only its keys (no person is loaded); memory holds the top list only.
     /// </summary>
-    public EmailQuality ReadEmailQuality(int top, int idsPerEmail)
+    public EmailQuality ReadEmailQuality(int top, int idsPerEmail, CancellationToken cancellationToken = default)
     {
         long people = 0, withoutEmail = 0, sharedEmails = 0, sharing = 0;
         var largest = new PriorityQueue<(string Email, long People), (long, string)>(Comparer<(long People, string Email)>.Create((a, b) =>
@@ -329,7 +329,8 @@ internal sealed class PeopleStore
         }
         foreach (var key in _people.Query().OrderBy("$.email").Select("$.email").ToEnumerable().Select(d => d["email"]))
         {
-            people++;
+            // A stop (Ctrl+C) ends the walk within a few thousand keys.
+            if (++people % 4096 == 0) cancellationToken.ThrowIfCancellationRequested();
             if (!key.IsString || key.AsString.Length == 0)
             {
                 withoutEmail++;

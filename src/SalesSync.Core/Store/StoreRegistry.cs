@@ -274,6 +274,13 @@ internal static class StoreRegistry
                     $"The database '{full}' was written by a newer SalesSync (schema {doc["schemaVersion"].AsInt32}; this version reads {SyncStore.SchemaVersion}). Update the module.");
             var recorded = doc["marketoInstance"].AsString;
             CheckInstance(recorded, marketoInstance, full);
+            if (!doc["schemaVersion"].IsInt32 || doc["schemaVersion"].AsInt32 < SyncStore.SchemaVersion)
+            {
+                // Claimed for this schema, so an older SalesSync refuses the file (NewerSchema) instead of writing
+                // activities the tally would not count.
+                doc["schemaVersion"] = SyncStore.SchemaVersion;
+                meta.Update(doc);
+            }
             return (recorded, doc["createdAt"].AsDateTime);
         }
         // A new database, or one the foundation release made (it recorded no instance): claim it now.

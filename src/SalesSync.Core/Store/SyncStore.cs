@@ -10,7 +10,8 @@ namespace SalesSync.Core.Store;
 /// </summary>
 internal sealed class SyncStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    /// <summary>2: the activity tally (an older SalesSync, which would write activities without counting them, refuses the file).</summary>
+    public const int SchemaVersion = 2;
     internal const string MetaCollection = "salessync";
     internal const string MetaId = "database";
 
@@ -35,7 +36,9 @@ internal sealed class SyncStore : IDisposable
         _people = new Lazy<PeopleStore>(() => new PeopleStore(this));
         _runs = new Lazy<SyncRunStore>(() => new SyncRunStore(this));
         _exportWindows = new Lazy<ExportWindowStore>(() => new ExportWindowStore(this));
-        _activities = new Lazy<ActivityStore>(() => new ActivityStore(this));
+        // Its indexes only: the tally's check (and a recount) runs at first use, under the using operation's token.
+        // PublicationOnly: a failure is not cached for the process (ensuring an index twice is harmless).
+        _activities = new Lazy<ActivityStore>(() => new ActivityStore(this), LazyThreadSafetyMode.PublicationOnly);
         _settings = new Lazy<SettingsStore>(() => new SettingsStore(this));
         _optOuts = new Lazy<OptOutStore>(() => new OptOutStore(this));
         _reminders = new Lazy<ReminderStore>(() => new ReminderStore(this));
@@ -66,7 +69,19 @@ internal sealed class SyncStore : IDisposable
     public PeopleStore People => _people.Value;
     public SyncRunStore Runs => _runs.Value;
     public ExportWindowStore ExportWindows => _exportWindows.Value;
-    public ActivityStore Activities => _activities.Value;
+    /// <summary>The activity store, its tally made true first (without a token: engine operations that can be stopped call <see cref="ActivitiesFor"/>).</summary>
+    public ActivityStore Activities => ActivitiesFor(CancellationToken.None);
+
+    /// <summary>
+    /// The activity store, its tally checked (and recounted where needed) first under <paramref name="cancellationToken"/>:
+    /// a stopped or failed recount is not remembered, the next use resumes it from its cursor.
+    /// </summary>
+    public ActivityStore ActivitiesFor(CancellationToken cancellationToken)
+    {
+        var activities = _activities.Value;
+        activities.EnsureTallied(cancellationToken);
+        return activities;
+    }
     public SettingsStore Settings => _settings.Value;
     public OptOutStore OptOuts => _optOuts.Value;
     public ReminderStore Reminders => _reminders.Value;

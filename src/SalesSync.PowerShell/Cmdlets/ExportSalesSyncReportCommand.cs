@@ -61,7 +61,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
         var title = Title;
         var (report, bytes, failure) = RunEngine(async ct =>
         {
-            var report = Session.ReadHealthReport(since);
+            var report = Session.ReadHealthReport(since, ct);
             try
             {
                 return (report, await Core.Report.HealthReportRenderer.WriteFileAsync(report, path, title, ct).ConfigureAwait(false), (Exception?)null);
