@@ -54,7 +54,7 @@ public static class HealthReportRenderer
     /// <summary>
     /// Writes the page to <paramref name="path"/> atomically: to a temporary file in the same folder, then moved over
     /// the target (a rename), so a reader never sees half a report and a failure leaves the old file as it was.
-    /// Returns the bytes written.
+    /// The file is readable by its owner only (0600 on Unix, a protected access list on Windows). Returns the bytes written.
     /// </summary>
     public static async Task<long> WriteFileAsync(HealthReport report, string path, string? title, CancellationToken cancellationToken)
     {
@@ -63,7 +63,8 @@ public static class HealthReportRenderer
         try
         {
             long bytes;
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            // Owner-only from its first byte, as the database and the export files: the page lists people's emails and sellers.
+            await using (var stream = Store.DatabaseFile.OpenOwnerOnly(temp, FileMode.CreateNew, FileShare.None))
             {
                 await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -100,7 +101,8 @@ public static class HealthReportRenderer
         var source = ReadResource("report.liquid");
         if (!Parser.TryParse(source, out var template, out var error))
             throw new InvalidOperationException($"The report template does not parse: {error}");
-        return (template, ReadResource("report.css"));
+        // The charts' font goes first, inline: the page asks no other host for anything.
+        return (template, ReportFont.FontFaceCss + "\n" + ReadResource("report.css"));
     }
 
     private static string ReadResource(string name)
