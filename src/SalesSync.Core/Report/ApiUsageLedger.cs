@@ -12,7 +12,8 @@ namespace SalesSync.Core.Report;
 /// <summary>
 /// The API usage ledger kept in the database for the health report. Per Marketo day (US Central, as
 /// <see cref="DailyCallBudget.DayOf"/> draws it; Salesforce's counts are filed under the same day): SalesSync's Marketo
-/// calls, the instance's calls as stats/usage.json last reported them that day, bulk export bytes downloaded,
+/// calls, the instance's calls as stats/usage.json last reported them that day (with when, and SalesSync's own count at
+/// that moment, so the report can add SalesSync's calls made since), bulk export bytes downloaded,
 /// SalesSync's Salesforce calls and the org's used API requests from the day's latest Sforce-Limit-Info reading.
 /// <para>
 /// Busy windows are sliding: every run of 20 whole seconds starting on any second, counted from per-second tallies of
@@ -57,7 +58,7 @@ internal static class ApiUsageLedger
                 days.Add(new ApiUsageDay(
                     day,
                     Long(doc, "marketoCalls"), LongOrNull(doc, "instanceCalls"), Long(doc, "bulkBytes"), Long(doc, "salesforceCalls"),
-                    LongOrNull(doc, "orgCalls")));
+                    LongOrNull(doc, "orgCalls"), Bson.UtcOrNull(doc["instanceReadAt"]), LongOrNull(doc, "instanceOwnCalls")));
                 if (LongOrNull(doc, "orgLimit") is { } limit) orgLimit = (int)limit; // the newest day's reading wins
                 var dayWindows = windowDays.Contains(day) ? WindowsOf(seconds!, day)
                     : doc["windows"].IsArray ? doc["windows"].AsArray.Select(w => new BusyWindow(Bson.Utc(w["start"]), w["calls"].AsInt32)).ToList() : [];
@@ -109,13 +110,19 @@ internal static class ApiUsageLedger
                     var doc = dayDocs.FindById(id) ?? new BsonDocument { ["_id"] = id };
                     if (tally.Days.TryGetValue(day, out var t))
                     {
-                        doc["marketoCalls"] = Long(doc, "marketoCalls") + t.MarketoCalls;
+                        var ownBefore = Long(doc, "marketoCalls");
+                        doc["marketoCalls"] = ownBefore + t.MarketoCalls;
                         doc["bulkBytes"] = Long(doc, "bulkBytes") + t.BulkBytes;
                         doc["salesforceCalls"] = Long(doc, "salesforceCalls") + t.SalesforceCalls;
                         if (t.Instance is { } instance && Newer(doc, "instanceReadAt", instance.At))
                         {
                             doc["instanceCalls"] = instance.Calls;
                             doc["instanceReadAt"] = instance.At.UtcDateTime;
+                            // SalesSync's own count at the reading (stored before, plus this tally's calls up to its second):
+                            // the report adds our calls since, so the instance's figure is never below our own.
+                            var readSecond = instance.At.ToUnixTimeSeconds();
+                            doc["instanceOwnCalls"] = ownBefore + tally.MarketoSeconds
+                                .Where(p => p.Key <= readSecond && DailyCallBudget.DayOf(DateTimeOffset.FromUnixTimeSeconds(p.Key)) == day).Sum(p => (long)p.Value);
                         }
                         if (t.Org is { } org && Newer(doc, "orgReadAt", org.At))
                         {

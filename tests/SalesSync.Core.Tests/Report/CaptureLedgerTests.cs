@@ -50,8 +50,12 @@ public sealed class CaptureLedgerTests : IDisposable
         using var reader = Open();
         var section = ApiUsageLedger.ReadSection(reader.Store, NoCounters, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
         Assert.Equal(
-            [new ApiUsageDay(new DateOnly(2026, 12, 6), 3, 1_200, 0, 1, 100), new ApiUsageDay(new DateOnly(2026, 12, 7), 6, 1_500, 1_000, 0, null)],
+            [new ApiUsageDay(new DateOnly(2026, 12, 6), 3, 1_200, 0, 1, 100, new DateTimeOffset(2026, 12, 7, 5, 59, 30, TimeSpan.Zero), 3),
+             new ApiUsageDay(new DateOnly(2026, 12, 7), 6, 1_500, 1_000, 0, null, new DateTimeOffset(2026, 12, 7, 6, 0, 15, TimeSpan.Zero), 6)],
             section.Days);
+        // The instance's figure is the reading plus SalesSync's calls since it: a reading early in the day is never below our own.
+        Assert.Equal(215, new ApiUsageDay(new DateOnly(2026, 12, 7), 196, 169, 0, 0, null, DateTimeOffset.UtcNow, 150).MarketoInstanceCallsNow);
+        Assert.Equal(196, new ApiUsageDay(new DateOnly(2026, 12, 7), 196, 169, 0, 0).MarketoInstanceCallsNow); // recorded before the own count was kept
         // The two processes' calls of 06:00:10 and 06:00:15 share one window; busiest first.
         Assert.Equal(
             [new BusyWindow(new DateTimeOffset(2026, 12, 7, 6, 0, 10, TimeSpan.Zero), 6), new BusyWindow(new DateTimeOffset(2026, 12, 7, 5, 59, 30, TimeSpan.Zero), 3)],
