@@ -119,7 +119,11 @@ public sealed record ComplianceSection
 /// <summary>SalesOwnerId is the seller the activity was logged for; SellerName when SalesSync knows the Salesforce user.</summary>
 public sealed record RefusedSend(
     string ActivityId, long MarketoId, string? Email, DateTimeOffset OccurredAt, DateTimeOffset LoggedAt,
-    string? SalesOwnerId, string? SellerName, string Reason);
+    string? SalesOwnerId, string? SellerName, string Reason)
+{
+    /// <summary>The person's company as synced from Marketo (null: unknown, or the person is no longer synced).</summary>
+    public string? Company { get; init; }
+}
 
 public sealed record OptOutPush(string SalesforceId, string SalesforceType, long? MarketoId, string? Email, DateTimeOffset PushedAt);
 

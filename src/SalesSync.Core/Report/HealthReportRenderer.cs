@@ -240,9 +240,9 @@ public static class HealthReportRenderer
                          Row("Guard turned off", N(c.GuardChanges.Count(g => !g.TurnedOn))), Row("Guard turned on", N(c.GuardChanges.Count(g => g.TurnedOn)))], "", firstText: 1)),
             ],
             [
-                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Seller", "Reason", "Activity"],
-                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
-                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6]),
+                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Company", "Seller", "Reason", "Activity"],
+                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", x.Company ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
+                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6, 7]),
                 Table("compliance-optouts", "Opt-outs pushed to Salesforce", ["Pushed", "Salesforce record", "Type", "Marketo person", "Email"],
                     c.OptOutsPushed.Select(x => Row(Stamp(x.PushedAt), x.SalesforceId, x.SalesforceType, x.MarketoId is { } id ? N(id) : "", x.Email ?? "")),
                     "No opt-out was pushed.", Shown(c.OptOutsPushed.Count, c.OptOutsPushedTotal), textColumns: [0, 1, 2, 4]),
