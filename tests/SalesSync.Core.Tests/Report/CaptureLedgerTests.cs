@@ -36,7 +36,8 @@ public sealed class CaptureLedgerTests : IDisposable
             first.MarketoInstanceUsage(1_200);
             time.Now = time.Now.AddSeconds(40); // 06:00:10 UTC, the 7th in Chicago
             Calls(first, 2);
-            first.BulkBytes(1_000);
+            first.BulkJobCompleted("job-1", 1_000);
+            first.BulkJobCompleted("job-1", 1_000); // a second status read of the same job
             first.Flush();
         }
         using (var lease = Open()) // a later process on the same database
@@ -45,6 +46,7 @@ public sealed class CaptureLedgerTests : IDisposable
             using var second = new ApiUsageRecorder(lease.Store, time);
             Calls(second, 4);
             second.MarketoInstanceUsage(1_500);
+            second.BulkJobCompleted("job-1", 1_000); // another process (a resumed run re-downloading) sees the same job: not counted again
         } // dispose stores the rest
 
         using var reader = Open();
