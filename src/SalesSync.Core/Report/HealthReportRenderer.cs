@@ -181,7 +181,7 @@ public static class HealthReportRenderer
                 new ChartView("chart-budget-bulk", "Bulk extract megabytes per day",
                     ReportCharts.StackedBars("Bulk extract megabytes per day", days, [Series("Bulk MB", b.Days, d => Math.Round(d.BulkBytes / (1024.0 * 1024.0), 1))], "MB",
                         new ChartLimit($"Daily limit ({D1(bulkLimitMb)} MB)", bulkLimitMb)),
-                    Table("budget-bulk", "Bulk extract per day", ["Day", "Bulk MB", "Bytes", "Limit MB"],
+                    Table("budget-bulk", "Bulk extract per day (as Marketo's limit counts it: each completed export's file size, once, on the day it completed)", ["Day", "Bulk MB", "Bytes", "Limit MB"],
                         b.Days.Select(d => Row(Day(d.Day), Mb(d.BulkBytes), N(d.BulkBytes), D1(bulkLimitMb))), "No bulk extract in this period.", firstText: 1)),
                 new ChartView("chart-budget-salesforce", "Salesforce calls per day",
                     ReportCharts.StackedBars("Salesforce calls per day", days, [Series("Salesforce calls", b.Days, d => d.SalesforceCalls)], "calls",
