@@ -68,6 +68,7 @@ function Invoke-Package {
     Copy-Item (Join-Path $root 'en-US') (Join-Path $target 'en-US') -Recurse
     Copy-Item (Join-Path $root 'module/SalesSync.Format.ps1xml') $target
     Copy-Item (Join-Path $root 'LICENSE') $target
+    Copy-Item (Join-Path $root 'THIRD-PARTY-NOTICES.md') $target   # the report's embedded font's licence
     $manifest = Import-PowerShellDataFile (Join-Path $root 'SalesSync.psd1')
     $exported = & dotnet pwsh -NoProfile -NonInteractive -Command "(Import-Module '$(Join-Path $root 'SalesSync.psd1')' -PassThru).ExportedCmdlets.Keys | Sort-Object"
     $declared = $manifest.CmdletsToExport | Sort-Object

@@ -24,9 +24,8 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         var chromium = Chromium.Find(output);
 
         // The world: two sales-owned people share a hostile email (Marketo takes any text; the data-quality table lists
-        // shared emails), one of them with a hostile company; a third, unsubscribed, has a valid address with & and ',
-        // so a sent email to them is refused for the compliance table. The report has no company column (the model
-        // carries none): the hostile text reaches the page through the shared email.
+        // shared emails), one of them with a hostile company; a third, unsubscribed, has a valid address with & and '
+        // and a hostile company, so a sent email to them is refused and the compliance table shows that company as text.
         using var http = new HttpClient();
         var owned = (await http.GetStringAsync(new Uri(sandbox.Host.ControlUri, "people"))).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonNode.Parse(line)!).Where(p => p["sfdcLeadOwnerId"] is not null && p["unsubscribed"]?.GetValue<bool>() != true && p["id"]!.GetValue<long>() > 10)
@@ -37,7 +36,7 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
             new StringContent(fields.ToJsonString(), System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
         await Patch(owned[0], new JsonObject { ["company"] = Hostile, ["email"] = hostileEmail });
         await Patch(owned[1], new JsonObject { ["email"] = hostileEmail });
-        await Patch(owned[2], new JsonObject { ["email"] = refusedEmail, ["unsubscribed"] = true });
+        await Patch(owned[2], new JsonObject { ["email"] = refusedEmail, ["unsubscribed"] = true, ["company"] = Hostile });
 
         using var ps = ModuleHost.NewShell();
         ps.AddCommand("Connect-SalesSync").AddParameter("MarketoUri", sandbox.Host.MarketoUri).AddParameter("MarketoCredential", sandbox.MarketoCredential)
@@ -97,6 +96,9 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         var scripts = await page.EvaluateExpressionAsync<int>("document.scripts.length");
         await page.ScreenshotAsync(Path.Combine(folder, "report-full.png"), new ScreenshotOptions { FullPage = true });
         await page.ScreenshotAsync(Path.Combine(folder, "report.png"));
+        // The README's picture is this test's: SALESSYNC_WRITE_SCREENSHOT=1 writes it to docs/report.png too.
+        if (Environment.GetEnvironmentVariable("SALESSYNC_WRITE_SCREENSHOT") == "1")
+            File.Copy(Path.Combine(folder, "report.png"), Path.Combine(ModuleHost.RepoRoot, "docs", "report.png"), overwrite: true);
         // Printed (A4 less margins, 718 CSS px): no table and no chart wider than the page, so nothing is cut off.
         await page.EmulateMediaTypeAsync(PuppeteerSharp.Media.MediaType.Print);
         await page.SetViewportAsync(new ViewPortOptions { Width = 718, Height = 1000 });
@@ -106,7 +108,8 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
 
         Assert.Empty(consoleErrors);
         Assert.Empty(printOverflow);
-        Assert.Equal([url], requests); // the document itself, nothing else
+        // The document itself, and the charts' font from its own data: URI (no host is asked), nothing else.
+        Assert.Equal([url], requests.Where(r => !r.StartsWith("data:font/ttf;base64,", StringComparison.Ordinal)));
         Assert.Empty(dialogs);
         Assert.Equal(0, scripts);
         Assert.True(charts.Length >= 9, $"{charts.Length} charts");
@@ -123,6 +126,8 @@ public sealed class ReportBrowserTests(SandboxFixture sandbox, ITestOutputHelper
         Assert.Equal(refusedSends, tables["compliance-refused"].Length);
         Assert.Equal(1, refusedSends);
         Assert.Equal(refusedEmail, tables["compliance-refused"].Single()[3]);
+        // The hostile company is the cell's text, and no script element exists (scripts is 0 above, no dialog opened).
+        Assert.Equal(Hostile, tables["compliance-refused"].Single()[4]);
         // The hostile email is text on the page (no script element exists, no dialog opened), and its count is the store's.
         var duplicate = tables["quality-duplicates"].Single(r => r[0] == hostileEmail);
         Assert.Equal(sharing, N(duplicate[1]));

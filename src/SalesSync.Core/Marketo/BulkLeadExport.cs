@@ -113,20 +113,17 @@ internal sealed class BulkLeadExport(MarketoClient client)
     public async Task<ExportJob> StatusAsync(string exportId, CancellationToken ct)
     {
         var response = await client.GetAsync($"{Root}/{Uri.EscapeDataString(exportId)}/status.json", null, ct).ConfigureAwait(false);
-        return Single(response, "status");
+        var job = Single(response, "status");
+        // The report's bulk megabytes: the file's size, as Marketo's daily limit counts it (the ledger counts a job once).
+        if (job.IsCompleted && job.FileSize is { } size) client.UsageRecorder?.BulkJobCompleted(job.ExportId, size);
+        return job;
     }
 
     public Task CancelAsync(string exportId, CancellationToken ct) =>
         client.PostAsync($"{Root}/{Uri.EscapeDataString(exportId)}/cancel.json", null, ct);
 
-    public async Task<FileDownloadResult> DownloadAsync(string exportId, FileStream file, CancellationToken ct)
-    {
-        var before = file.Length;
-        var result = await client.DownloadAsync($"{Root}/{Uri.EscapeDataString(exportId)}/file.json", file, ct).ConfigureAwait(false);
-        // Bytes that arrived in this download (a restart from 0 counts only what it kept), for the report's daily bulk megabytes.
-        client.UsageRecorder?.BulkBytes(result.BytesOnDisk - before);
-        return result;
-    }
+    public Task<FileDownloadResult> DownloadAsync(string exportId, FileStream file, CancellationToken ct) =>
+        client.DownloadAsync($"{Root}/{Uri.EscapeDataString(exportId)}/file.json", file, ct);
 
     private static ExportJob Single(MarketoResponse response, string what)
     {

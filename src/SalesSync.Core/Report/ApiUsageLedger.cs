@@ -12,7 +12,10 @@ namespace SalesSync.Core.Report;
 /// <summary>
 /// The API usage ledger kept in the database for the health report. Per Marketo day (US Central, as
 /// <see cref="DailyCallBudget.DayOf"/> draws it; Salesforce's counts are filed under the same day): SalesSync's Marketo
-/// calls, the instance's calls as stats/usage.json last reported them that day, bulk export bytes downloaded,
+/// calls, the instance's calls as stats/usage.json last reported them that day (with when, and SalesSync's own count at
+/// that moment, so the report can add SalesSync's calls made since), bulk export bytes (each completed export job's file
+/// size, counted once, on the Marketo day its completion was seen: Marketo's 500 MB daily limit counts exported file
+/// size per day, not bytes downloaded, so a re-download adds nothing),
 /// SalesSync's Salesforce calls and the org's used API requests from the day's latest Sforce-Limit-Info reading.
 /// <para>
 /// Busy windows are sliding: every run of 20 whole seconds starting on any second, counted from per-second tallies of
@@ -57,7 +60,7 @@ internal static class ApiUsageLedger
                 days.Add(new ApiUsageDay(
                     day,
                     Long(doc, "marketoCalls"), LongOrNull(doc, "instanceCalls"), Long(doc, "bulkBytes"), Long(doc, "salesforceCalls"),
-                    LongOrNull(doc, "orgCalls")));
+                    LongOrNull(doc, "orgCalls"), Bson.UtcOrNull(doc["instanceReadAt"]), LongOrNull(doc, "instanceOwnCalls")));
                 if (LongOrNull(doc, "orgLimit") is { } limit) orgLimit = (int)limit; // the newest day's reading wins
                 var dayWindows = windowDays.Contains(day) ? WindowsOf(seconds!, day)
                     : doc["windows"].IsArray ? doc["windows"].AsArray.Select(w => new BusyWindow(Bson.Utc(w["start"]), w["calls"].AsInt32)).ToList() : [];
@@ -109,13 +112,28 @@ internal static class ApiUsageLedger
                     var doc = dayDocs.FindById(id) ?? new BsonDocument { ["_id"] = id };
                     if (tally.Days.TryGetValue(day, out var t))
                     {
-                        doc["marketoCalls"] = Long(doc, "marketoCalls") + t.MarketoCalls;
-                        doc["bulkBytes"] = Long(doc, "bulkBytes") + t.BulkBytes;
+                        var ownBefore = Long(doc, "marketoCalls");
+                        doc["marketoCalls"] = ownBefore + t.MarketoCalls;
+                        // Each completed export job's file size once: a job already counted on this day (a second
+                        // status read, a re-download, another process) adds nothing.
+                        var counted = doc["bulkJobs"].IsArray ? doc["bulkJobs"].AsArray : new BsonArray();
+                        foreach (var (exportId, size) in t.BulkJobs)
+                        {
+                            if (counted.Any(v => v.IsString && string.Equals(v.AsString, exportId, StringComparison.Ordinal))) continue;
+                            counted.Add(exportId);
+                            doc["bulkBytes"] = Long(doc, "bulkBytes") + size;
+                        }
+                        if (counted.Count > 0) doc["bulkJobs"] = counted;
                         doc["salesforceCalls"] = Long(doc, "salesforceCalls") + t.SalesforceCalls;
                         if (t.Instance is { } instance && Newer(doc, "instanceReadAt", instance.At))
                         {
                             doc["instanceCalls"] = instance.Calls;
                             doc["instanceReadAt"] = instance.At.UtcDateTime;
+                            // SalesSync's own count at the reading (stored before, plus this tally's calls up to its second):
+                            // the report adds our calls since, so the instance's figure is never below our own.
+                            var readSecond = instance.At.ToUnixTimeSeconds();
+                            doc["instanceOwnCalls"] = ownBefore + tally.MarketoSeconds
+                                .Where(p => p.Key <= readSecond && DailyCallBudget.DayOf(DateTimeOffset.FromUnixTimeSeconds(p.Key)) == day).Sum(p => (long)p.Value);
                         }
                         if (t.Org is { } org && Newer(doc, "orgReadAt", org.At))
                         {
@@ -226,7 +244,7 @@ internal sealed class UsageTally
         {
             if (!Days.TryGetValue(day, out var mine)) Days[day] = mine = new DayTally();
             mine.MarketoCalls += t.MarketoCalls;
-            mine.BulkBytes += t.BulkBytes;
+            foreach (var (exportId, size) in t.BulkJobs) mine.BulkJobs[exportId] = size;
             mine.SalesforceCalls += t.SalesforceCalls;
             if (t.Instance is { } i && (mine.Instance is not { } m || m.At < i.At)) mine.Instance = i;
             if (t.Org is { } o && (mine.Org is not { } n || n.At < o.At)) mine.Org = o;
@@ -237,7 +255,8 @@ internal sealed class UsageTally
 internal sealed class DayTally
 {
     public long MarketoCalls;
-    public long BulkBytes;
+    /// <summary>Export jobs seen completed, by export id: their file sizes (fileSize of the status answer).</summary>
+    public Dictionary<string, long> BulkJobs { get; } = new(StringComparer.Ordinal);
     public long SalesforceCalls;
     public (long Calls, DateTimeOffset At)? Instance;
     public (long Used, long Limit, DateTimeOffset At)? Org;
@@ -290,11 +309,16 @@ internal sealed class ApiUsageRecorder : IDisposable
         lock (_pendingLock) _pending.Day(now).Instance = (calls, now);
     }
 
-    public void BulkBytes(long bytes)
+    /// <summary>
+    /// An export job seen completed, with its file size: Marketo's 500 MB a day counts the size of each export's file
+    /// on the day the export runs, however often (or whether) the file is downloaded, so that is what the ledger counts,
+    /// once per job, on the Marketo day its completion was seen (the status poll that found it Completed).
+    /// </summary>
+    public void BulkJobCompleted(string exportId, long fileSize)
     {
-        if (bytes <= 0) return;
+        if (fileSize < 0) return;
         var now = _time.GetUtcNow();
-        lock (_pendingLock) _pending.Day(now).BulkBytes += bytes;
+        lock (_pendingLock) _pending.Day(now).BulkJobs[exportId] = fileSize;
     }
 
     public void SalesforceCall()

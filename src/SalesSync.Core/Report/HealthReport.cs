@@ -73,8 +73,19 @@ public sealed record ApiBudgetSection
 /// <summary>
 /// One Marketo day: SalesSync's calls, every integration's calls when usage was read that day, bulk bytes, Salesforce calls;
 /// SalesforceOrgCalls: the org's API requests used (rolling 24 h) at the day's latest Sforce-Limit-Info reading, null when none.
+/// MarketoInstanceReadAt: when the instance's usage was read; MarketoCallsAtInstanceRead: SalesSync's own calls that day at
+/// that moment (null on days recorded before it was kept).
 /// </summary>
-public sealed record ApiUsageDay(DateOnly Day, long MarketoCalls, long? MarketoInstanceCalls, long BulkBytes, long SalesforceCalls, long? SalesforceOrgCalls = null);
+public sealed record ApiUsageDay(DateOnly Day, long MarketoCalls, long? MarketoInstanceCalls, long BulkBytes, long SalesforceCalls, long? SalesforceOrgCalls = null,
+    DateTimeOffset? MarketoInstanceReadAt = null, long? MarketoCallsAtInstanceRead = null)
+{
+    /// <summary>
+    /// Every integration's calls that day as best known: the reading plus SalesSync's calls made since it (the reading is
+    /// taken once, often early in the day); never below SalesSync's own count. Null when usage was not read that day.
+    /// </summary>
+    public long? MarketoInstanceCallsNow => MarketoInstanceCalls is not { } reading ? null
+        : Math.Max(MarketoCalls, reading + Math.Max(0, MarketoCalls - (MarketoCallsAtInstanceRead ?? MarketoCalls)));
+}
 
 public sealed record BusyWindow(DateTimeOffset Start, int Calls);
 
@@ -121,7 +132,11 @@ public sealed record GuardOffSend(string ActivityId, long MarketoId, string? Ema
 /// <summary>SalesOwnerId is the Salesforce record's owner; SellerName when SalesSync knows that user; SentBy the activity's Sent By (who sent the email).</summary>
 public sealed record RefusedSend(
     string ActivityId, long MarketoId, string? Email, DateTimeOffset OccurredAt, DateTimeOffset LoggedAt,
-    string? SalesOwnerId, string? SellerName, string Reason, string? SentBy = null);
+    string? SalesOwnerId, string? SellerName, string Reason, string? SentBy = null)
+{
+    /// <summary>The person's company as synced from Marketo (null: unknown, or the person is no longer synced).</summary>
+    public string? Company { get; init; }
+}
 
 public sealed record OptOutPush(string SalesforceId, string SalesforceType, long? MarketoId, string? Email, DateTimeOffset PushedAt);
 

@@ -131,6 +131,10 @@ internal static class HealthReportReader
         string? Seller(string? ownerId) =>
             ownerId is null ? null : sellers.TryGetValue(ownerId, out var name) ? name : sellers[ownerId] = OwnerDirectory.NameOf(store, ownerId);
 
+        // The person's company as synced now (one lookup by id per listed row; the list is at most ListLimit long).
+        var hasPeople = store.Database.CollectionExists("people");
+        string? CompanyOf(long marketoId) => hasPeople ? store.People.Find(marketoId)?.Company : null;
+
         var pushed = store.OptOuts.PushedSince(since).OrderByDescending(o => o.PushedAt).ThenBy(o => o.Id, StringComparer.Ordinal).ToList();
         var shown = pushed.Take(ComplianceSection.ListLimit).ToList();
         var people = store.Database.CollectionExists("people") && shown.Count > 0
@@ -145,7 +149,7 @@ internal static class HealthReportReader
         {
             RefusedSends = refused.Take(ComplianceSection.ListLimit).Select(r => new RefusedSend(
                 r.Activity.ActivityId, r.Activity.MarketoId, r.Activity.Email, r.Activity.OccurredAt.ToUniversalTime(), r.Activity.LoggedAt,
-                r.Activity.SalesOwnerId, Seller(r.Activity.SalesOwnerId), r.Reason, r.Activity.Attribute(SalesActivityCatalog.SentBy.ApiName))).ToList(),
+                r.Activity.SalesOwnerId, Seller(r.Activity.SalesOwnerId), r.Reason, r.Activity.Attribute(SalesActivityCatalog.SentBy.ApiName)) { Company = CompanyOf(r.Activity.MarketoId) }).ToList(),
             RefusedSendsTotal = refused.Count,
             OptOutsPushed = shown.Select(o => bySalesforceId.GetValueOrDefault(o.Id) is { } p
                 ? new OptOutPush(o.Id, o.Type, p.MarketoId, p.Email, o.PushedAt!.Value)

@@ -54,7 +54,7 @@ public static class HealthReportRenderer
     /// <summary>
     /// Writes the page to <paramref name="path"/> atomically: to a temporary file in the same folder, then moved over
     /// the target (a rename), so a reader never sees half a report and a failure leaves the old file as it was.
-    /// Returns the bytes written.
+    /// The file is readable by its owner only (0600 on Unix, a protected access list on Windows). Returns the bytes written.
     /// </summary>
     public static async Task<long> WriteFileAsync(HealthReport report, string path, string? title, CancellationToken cancellationToken)
     {
@@ -63,7 +63,8 @@ public static class HealthReportRenderer
         try
         {
             long bytes;
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true))
+            // Owner-only from its first byte, as the database and the export files: the page lists people's emails and sellers.
+            await using (var stream = Store.DatabaseFile.OpenOwnerOnly(temp, FileMode.CreateNew, FileShare.None))
             {
                 await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -100,7 +101,8 @@ public static class HealthReportRenderer
         var source = ReadResource("report.liquid");
         if (!Parser.TryParse(source, out var template, out var error))
             throw new InvalidOperationException($"The report template does not parse: {error}");
-        return (template, ReadResource("report.css"));
+        // The charts' font goes first, inline: the page asks no other host for anything.
+        return (template, ReportFont.FontFaceCss + "\n" + ReadResource("report.css"));
     }
 
     private static string ReadResource(string name)
@@ -171,19 +173,23 @@ public static class HealthReportRenderer
             [
                 new ChartView("chart-budget-marketo", "Marketo calls per day",
                     ReportCharts.StackedBars("Marketo calls per day", days, [Series("SalesSync's Marketo calls", b.Days, d => d.MarketoCalls)], "calls", marketoLimit),
-                    Table("budget-marketo", "Marketo calls per day", ["Day", "SalesSync calls", "All integrations' calls", "Daily quota", "SalesSync's cap"],
-                        b.Days.Select(d => Row(Day(d.Day), N(d.MarketoCalls), d.MarketoInstanceCalls is { } i ? N(i) : "not read", N(b.MarketoDailyQuota),
-                            b.MarketoDailyCallBudget > 0 ? N(b.MarketoDailyCallBudget) : "none")), "No Marketo call in this period.", firstText: 1)),
+                    Table("budget-marketo", "Marketo calls per day (all integrations': the day's usage reading plus SalesSync's calls since it)",
+                        ["Day", "SalesSync calls", "All integrations' calls", "Usage read at", "Daily quota", "SalesSync's cap"],
+                        b.Days.Select(d => Row(Day(d.Day), N(d.MarketoCalls), d.MarketoInstanceCallsNow is { } i ? N(i) : "not read",
+                            d.MarketoInstanceReadAt is { } at ? Stamp(at) : "", N(b.MarketoDailyQuota),
+                            b.MarketoDailyCallBudget > 0 ? N(b.MarketoDailyCallBudget) : "none")), "No Marketo call in this period.", firstText: 1, textColumns: [3])),
                 new ChartView("chart-budget-bulk", "Bulk extract megabytes per day",
                     ReportCharts.StackedBars("Bulk extract megabytes per day", days, [Series("Bulk MB", b.Days, d => Math.Round(d.BulkBytes / (1024.0 * 1024.0), 1))], "MB",
                         new ChartLimit($"Daily limit ({D1(bulkLimitMb)} MB)", bulkLimitMb)),
-                    Table("budget-bulk", "Bulk extract per day", ["Day", "Bulk MB", "Bytes", "Limit MB"],
+                    Table("budget-bulk", "Bulk extract per day (as Marketo's limit counts it: each completed export's file size, once, on the day it completed)", ["Day", "Bulk MB", "Bytes", "Limit MB"],
                         b.Days.Select(d => Row(Day(d.Day), Mb(d.BulkBytes), N(d.BulkBytes), D1(bulkLimitMb))), "No bulk extract in this period.", firstText: 1)),
                 new ChartView("chart-budget-salesforce", "Salesforce calls per day",
                     ReportCharts.StackedBars("Salesforce calls per day", days, [Series("Salesforce calls", b.Days, d => d.SalesforceCalls)], "calls",
                         b.SalesforceDailyLimit is { } limit ? new ChartLimit($"Org's daily limit ({N(limit)})", limit) : null),
-                    Table("budget-salesforce", "Salesforce calls per day", ["Day", "Salesforce calls", "Org's daily limit"],
-                        b.Days.Select(d => Row(Day(d.Day), N(d.SalesforceCalls), b.SalesforceDailyLimit is { } l ? N(l) : "unknown")), "No Salesforce call in this period.", firstText: 1)),
+                    Table("budget-salesforce", "Salesforce calls per day (the org's: API requests used in the 24 hours before the day's last call)",
+                        ["Day", "SalesSync calls", "Org's calls (24 h)", "Org's daily limit"],
+                        b.Days.Select(d => Row(Day(d.Day), N(d.SalesforceCalls), d.SalesforceOrgCalls is { } o ? N(o) : "not read",
+                            b.SalesforceDailyLimit is { } l ? N(l) : "unknown")), "No Salesforce call in this period.", firstText: 1)),
                 new ChartView("chart-budget-windows", "Busiest 20-second windows of Marketo calls",
                     ReportCharts.StackedBars("Busiest 20-second windows of Marketo calls", b.BusiestWindows.Select((w, i) => $"#{i + 1}").ToList(),
                         [new ChartSeries("Calls", b.BusiestWindows.Select(w => (double)w.Calls).ToList())], "calls",
@@ -234,9 +240,9 @@ public static class HealthReportRenderer
                          Row("Guard turned off", N(c.GuardChanges.Count(g => !g.TurnedOn))), Row("Guard turned on", N(c.GuardChanges.Count(g => g.TurnedOn)))], "", firstText: 1)),
             ],
             [
-                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Sent by", "Record owner", "Reason", "Activity"],
-                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", x.SentBy ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
-                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6, 7]),
+                Table("compliance-refused", "Sent emails refused", ["Occurred", "Logged", "Marketo person", "Email", "Company", "Sent by", "Record owner", "Reason", "Activity"],
+                    c.RefusedSends.Select(x => Row(Stamp(x.OccurredAt), Stamp(x.LoggedAt), N(x.MarketoId), x.Email ?? "", x.Company ?? "", x.SentBy ?? "", Seller(x.SellerName, x.SalesOwnerId), x.Reason, x.ActivityId)),
+                    "No send was refused.", Shown(c.RefusedSends.Count, c.RefusedSendsTotal), textColumns: [0, 1, 3, 4, 5, 6, 7, 8]),
                 GuardOffTable(c),
                 Table("compliance-optouts", "Opt-outs pushed to Salesforce", ["Pushed", "Salesforce record", "Type", "Marketo person", "Email"],
                     c.OptOutsPushed.Select(x => Row(Stamp(x.PushedAt), x.SalesforceId, x.SalesforceType, x.MarketoId is { } id ? N(id) : "", x.Email ?? "")),
@@ -313,9 +319,13 @@ public static class HealthReportRenderer
         int firstText = 0, int[]? textColumns = null)
     {
         var text = textColumns ?? [];
-        return new(id, caption, columns.Select((name, i) => new ColumnView(name, i >= firstText && !text.Contains(i))).ToList(),
+        return new(id, caption, columns.Select((name, i) => new ColumnView(name, i >= firstText && !text.Contains(i), LongColumns.Contains(name))).ToList(),
             rows.ToList(), empty, note);
     }
+
+    /// <summary>Columns whose text may be long without spaces (emails, ids, messages): only these break anywhere; short words stay whole.</summary>
+    private static readonly HashSet<string> LongColumns =
+        ["Message", "Email", "Marketo ids", "Reason", "Activity", "Seller", "Company", "Salesforce record", "Reminder", "Here", "Salesforce", "Owner", "Name"];
 
     private static IReadOnlyList<string> Row(params string[] cells) => cells;
     private static FactView Fact(string label, string value) => new(label, value);
@@ -339,8 +349,11 @@ public static class HealthReportRenderer
     private static string Stamp(DateTimeOffset at, bool seconds = false) =>
         at.UtcDateTime.ToString(seconds ? "yyyy-MM-dd HH:mm:ss 'UTC'" : "yyyy-MM-dd HH:mm 'UTC'", Invariant);
 
-    /// <summary>"0:04:12", "1.02:00:00" (days.hours:minutes:seconds).</summary>
-    private static string Duration(TimeSpan span) => span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"h\:mm\:ss", Invariant);
+    /// <summary>"0.4 s", "22 s" under a minute (most incremental runs); then "0:04:12", "1.02:00:00" (days.hours:minutes:seconds).</summary>
+    private static string Duration(TimeSpan span) =>
+        span.TotalSeconds < 10 ? $"{span.TotalSeconds.ToString("0.0", Invariant)} s"
+        : span.TotalSeconds < 60 ? $"{span.TotalSeconds.ToString("0", Invariant)} s"
+        : span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"h\:mm\:ss", Invariant);
 
     private static string StateText(HealthState state) => state switch
     {

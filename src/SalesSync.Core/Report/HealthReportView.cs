@@ -26,4 +26,8 @@ internal sealed record ChartView(string Id, string Title, string Svg, TableView 
 
 internal sealed record TableView(string Id, string Caption, IReadOnlyList<ColumnView> Columns, IReadOnlyList<IReadOnlyList<string>> Rows, string Empty, string Note);
 
-internal sealed record ColumnView(string Name, bool Numeric);
+/// <summary>A column: numeric ones are right-aligned and never wrap; Long ones (emails, ids, messages) may break anywhere.</summary>
+internal sealed record ColumnView(string Name, bool Numeric, bool Long = false)
+{
+    public string Class => Numeric ? "num" : Long ? "long" : "";
+}

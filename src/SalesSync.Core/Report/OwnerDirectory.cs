@@ -70,9 +70,23 @@ internal static class OwnerDirectory
         return new OwnerQuality(known.Count, inactive.Count, listed, checkedAt ?? known.Select(d => (DateTimeOffset?)Bson.Utc(d["checkedAt"])).Max());
     }
 
-    /// <summary>People owned by an 18-character id, stored in either form (Marketo may hold the 15-character one).</summary>
-    private static long PeopleOwnedBy(ILiteCollection<BsonDocument> people, string id18) =>
-        people.Count(LiteDB.Query.EQ("ownerId", id18)) + people.Count(LiteDB.Query.EQ("ownerId", id18[..15]));
+    /// <summary>
+    /// People owned by an 18-character id, stored in either form (Marketo may hold the 15-character one). The database
+    /// compares text without regard to case: 18-character ids are safe (their last three characters encode the case),
+    /// but a 15-character id's index count would include another owner whose id differs only in case, so those people
+    /// are read and their ids compared exactly.
+    /// </summary>
+    private static long PeopleOwnedBy(ILiteCollection<BsonDocument> people, string id18)
+    {
+        var id15 = id18[..15];
+        var short15 = people.Count(LiteDB.Query.EQ("ownerId", id15)) == 0 ? 0 : ExactOwnerIds(people, id15).Count(id => id == id15);
+        return people.Count(LiteDB.Query.EQ("ownerId", id18)) + short15;
+    }
+
+    /// <summary>Every person's ownerId equal to <paramref name="id"/> without regard to case, exactly as stored (one per person).</summary>
+    private static IEnumerable<string> ExactOwnerIds(ILiteCollection<BsonDocument> people, string id) =>
+        people.Query().Where(LiteDB.Query.EQ("ownerId", id)).Select("$.ownerId").ToEnumerable()
+            .Select(d => d["ownerId"]).Where(v => v.IsString).Select(v => v.AsString);
 
     /// <summary>The owner's name as Salesforce last gave it (this directory, else the sync's owner names); null when unknown.</summary>
     public static string? NameOf(SyncStore store, string ownerId)
@@ -87,7 +101,11 @@ internal static class OwnerDirectory
     /// The distinct user ids (005...) owning synced people, in their 18-character form: one range seek on the ownerId
     /// index per owner, from just past the last id found (ids are letters and digits, so id + "!" sorts after the id and
     /// before any longer id it begins), loading one person per owner. A greater-than filter would scan the index from its
-    /// start each time; this way a million people with sixty owners cost sixty seeks (about 0.1 ms each).
+    /// start each time; this way a million people with sixty owners cost sixty seeks (about 0.1 ms each). The index
+    /// compares without regard to case, so one seek finds one group of ids equal but for case: an 18-character id is
+    /// alone in its group (its suffix encodes the case), but 15-character ids that differ only in case (two Salesforce
+    /// users) share one, so a 15-character group's people are read and their ids taken exactly (Marketo usually holds
+    /// 18-character ids, and then nothing more is read).
     /// </summary>
     internal static List<string> DistinctOwnerIds(SyncStore store)
     {
@@ -98,7 +116,8 @@ internal static class OwnerDirectory
                && row["ownerId"].IsString && row["ownerId"].AsString != after)
         {
             after = row["ownerId"].AsString;
-            if (SalesforceIds.IsId(after) && SalesforceIds.To18(after) is { } id) ids.Add(id);
+            foreach (var exact in after.Length == 15 ? ExactOwnerIds(people, after).Distinct(StringComparer.Ordinal) : [after])
+                if (SalesforceIds.IsId(exact) && SalesforceIds.To18(exact) is { } id) ids.Add(id);
         }
         return ids.ToList();
     }

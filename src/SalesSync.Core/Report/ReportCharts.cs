@@ -38,7 +38,10 @@ internal static class ReportCharts
 
     private static string Draw(string label, IReadOnlyList<string> categories, IReadOnlyList<ChartSeries> series, string yLabel, ChartLimit? limit, bool horizontal)
     {
+        ReportFont.EnsureRegistered();
         var plot = new Plot();
+        plot.Font.Set(ReportFont.Family);
+        plot.Legend.FontName = ReportFont.Family;
         var palette = new ScottPlot.Palettes.Category10();
         var bars = new List<Bar>();
         var top = new double[categories.Count];
@@ -101,6 +104,8 @@ internal static class ReportCharts
         root.SetAttributeValue("preserveAspectRatio", "xMidYMid meet");
         root.SetAttributeValue("role", "img");
         root.SetAttributeValue("aria-label", label);
+        // Skia names the family it measured with; add the generic fallback for a viewer without the page's @font-face.
+        foreach (var e in root.Descendants().Where(e => e.Attribute("font-family") is not null)) e.SetAttributeValue("font-family", ReportFont.SvgFontFamily);
         return root.ToString(SaveOptions.DisableFormatting);
     }
 }

@@ -40,6 +40,25 @@ internal sealed class SettingsStore(SyncStore store)
         // Turning reminder sync on records when: the first pass after it imports from then and pushes only what is newer.
         if (saved.ReminderSync != before.ReminderSync)
             saved = saved with { ReminderSyncChangedBy = Environment.UserName, ReminderSyncEnabledAt = saved.ReminderSync == Reminders.ReminderSyncMode.TwoWay ? now : before.ReminderSyncEnabledAt };
+        // The setting and its guard history entry are one write: a crash between them would leave a guard change the
+        // report never shows (or, the other way round, a change recorded that did not happen).
+        var database = store.Database;
+        database.BeginTrans();
+        try
+        {
+            SaveActivitiesDocument(saved);
+            if (saved.UnsubscribeGuard != before.UnsubscribeGuard) Report.GuardHistory.Append(store, before, now, Environment.UserName, saved.UnsubscribeGuard);
+            database.Commit();
+        }
+        catch
+        {
+            database.Rollback();
+            throw;
+        }
+        return saved;
+    }
+
+    private void SaveActivitiesDocument(ActivitySettings saved) =>
         _settings.Upsert(new BsonDocument
         {
             ["_id"] = ActivitiesId,
@@ -54,9 +73,6 @@ internal sealed class SettingsStore(SyncStore store)
             ["reminderSyncEnabledAt"] = saved.ReminderSyncEnabledAt is { } e ? new BsonValue(e.UtcDateTime) : BsonValue.Null,
             ["reminderSyncChangedBy"] = saved.ReminderSyncChangedBy,
         });
-        if (saved.UnsubscribeGuard != before.UnsubscribeGuard) Report.GuardHistory.Append(store, before, now, Environment.UserName, saved.UnsubscribeGuard);
-        return saved;
-    }
 
     /// <summary>SalesSync's own Marketo calls on the Marketo day recorded (null: none recorded), so a new process continues the count.</summary>
     public (DateOnly Day, int Used)? MarketoDay =>

@@ -87,13 +87,25 @@ internal sealed class OptOutSync(SalesforceClient salesforce, SyncStore store, T
         {
             await PullAsync(whatIf, output, ct).ConfigureAwait(false);
             await PushAsync(whatIf, output, ct).ConfigureAwait(false);
-            // The owners' IsActive for the report: daily, or for new owners only; counted in this step's Salesforce calls.
-            if (!whatIf) await Report.OwnerDirectory.RefreshAsync(salesforce, store, _time.GetUtcNow(), ct).ConfigureAwait(false);
         }
         catch (SalesSyncApiException e)
         {
             stopped = $"Salesforce: {e.Message} The next opt-out step continues from where this one stopped.";
             EngineObserver.Current.Warning(stopped);
+        }
+        // The owners' IsActive for the report: daily, or for new owners only; counted in this step's Salesforce calls.
+        // Its own failure (a User query the integration user may not make) is not the opt-outs': they are done.
+        if (!whatIf && stopped is null)
+        {
+            try
+            {
+                await Report.OwnerDirectory.RefreshAsync(salesforce, store, _time.GetUtcNow(), ct).ConfigureAwait(false);
+            }
+            catch (SalesSyncApiException e)
+            {
+                EngineObserver.Current.Warning($"Salesforce: sales owners were not checked (the report's inactive owners are as last checked): {e.Message} " +
+                    "The opt-outs were read and pushed; the next opt-out step checks the owners again. Give the integration user read access to User if this repeats.");
+            }
         }
         EngineObserver.Current.Progress(new EngineProgress(ProgressActivity, "Done", -1, ProgressId) { Completed = true });
         await output.WriteAsync(new OptOutReport

@@ -63,4 +63,16 @@ public sealed class CaptureGuardTests : IDisposable
         Assert.Equal(new GuardChange(turnedOff, "alice", false), changes[1]);
         Assert.Equal([changes[0]], GuardHistory.Read(Store, turnedOff.AddDays(1)));
     }
+
+    /// <summary>The setting and its history entry are written in one transaction: a history write that fails leaves the guard as it was.</summary>
+    [Fact]
+    public void AGuardChangeWhoseHistoryCannotBeWrittenIsNotSaved()
+    {
+        Store.Settings.SaveActivities(Store.Settings.Activities with { UnsubscribeGuard = false });
+        // A unique index on "by" makes this user's second entry fail, as a full disk or a crash would stop it.
+        Store.Database.GetCollection(GuardHistory.Collection).EnsureIndex("by", "$.by", unique: true);
+        Assert.ThrowsAny<LiteException>(() => Store.Settings.SaveActivities(Store.Settings.Activities with { UnsubscribeGuard = true }));
+        Assert.False(Store.Settings.Activities.UnsubscribeGuard);
+        Assert.Equal([false], GuardHistory.Read(Store, DateTimeOffset.MinValue).Select(c => c.TurnedOn));
+    }
 }

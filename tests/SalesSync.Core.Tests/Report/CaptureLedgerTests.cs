@@ -36,7 +36,8 @@ public sealed class CaptureLedgerTests : IDisposable
             first.MarketoInstanceUsage(1_200);
             time.Now = time.Now.AddSeconds(40); // 06:00:10 UTC, the 7th in Chicago
             Calls(first, 2);
-            first.BulkBytes(1_000);
+            first.BulkJobCompleted("job-1", 1_000);
+            first.BulkJobCompleted("job-1", 1_000); // a second status read of the same job
             first.Flush();
         }
         using (var lease = Open()) // a later process on the same database
@@ -45,13 +46,18 @@ public sealed class CaptureLedgerTests : IDisposable
             using var second = new ApiUsageRecorder(lease.Store, time);
             Calls(second, 4);
             second.MarketoInstanceUsage(1_500);
+            second.BulkJobCompleted("job-1", 1_000); // another process (a resumed run re-downloading) sees the same job: not counted again
         } // dispose stores the rest
 
         using var reader = Open();
         var section = ApiUsageLedger.ReadSection(reader.Store, NoCounters, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
         Assert.Equal(
-            [new ApiUsageDay(new DateOnly(2026, 12, 6), 3, 1_200, 0, 1, 100), new ApiUsageDay(new DateOnly(2026, 12, 7), 6, 1_500, 1_000, 0, null)],
+            [new ApiUsageDay(new DateOnly(2026, 12, 6), 3, 1_200, 0, 1, 100, new DateTimeOffset(2026, 12, 7, 5, 59, 30, TimeSpan.Zero), 3),
+             new ApiUsageDay(new DateOnly(2026, 12, 7), 6, 1_500, 1_000, 0, null, new DateTimeOffset(2026, 12, 7, 6, 0, 15, TimeSpan.Zero), 6)],
             section.Days);
+        // The instance's figure is the reading plus SalesSync's calls since it: a reading early in the day is never below our own.
+        Assert.Equal(215, new ApiUsageDay(new DateOnly(2026, 12, 7), 196, 169, 0, 0, null, DateTimeOffset.UtcNow, 150).MarketoInstanceCallsNow);
+        Assert.Equal(196, new ApiUsageDay(new DateOnly(2026, 12, 7), 196, 169, 0, 0).MarketoInstanceCallsNow); // recorded before the own count was kept
         // The two processes' calls of 06:00:10 and 06:00:15 share one window; busiest first.
         Assert.Equal(
             [new BusyWindow(new DateTimeOffset(2026, 12, 7, 6, 0, 10, TimeSpan.Zero), 6), new BusyWindow(new DateTimeOffset(2026, 12, 7, 5, 59, 30, TimeSpan.Zero), 3)],

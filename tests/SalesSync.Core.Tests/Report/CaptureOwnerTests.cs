@@ -1,6 +1,9 @@
+using SalesSync.Core.Diagnostics;
 using SalesSync.Core.People;
 using SalesSync.Core.Report;
 using SalesSync.Core.Store;
+using SalesSync.Core.Sync;
+using SalesSync.Core.Unsubscribes;
 using SalesSync.Core.Tests.Support;
 
 namespace SalesSync.Core.Tests.Report;
@@ -53,5 +56,41 @@ public sealed class CaptureOwnerTests : IDisposable
         quality = OwnerDirectory.ReadQuality(store);
         Assert.Equal((12L, 1L, now.AddDays(1)), (quality.Owners, quality.OwnersInactive, quality.CheckedAt)); // not found: neither active nor inactive
         Assert.Equal(462, OwnerDirectory.DistinctOwnerIds(store).Count);
+    }
+
+    /// <summary>
+    /// The owner check is the opt-out step's last, optional part: a User query Salesforce refuses (an integration user
+    /// without read access to User) is a warning that owners were not checked, and the step's opt-outs stand, not a step
+    /// "stopped ... continues from where this one stopped".
+    /// </summary>
+    [Fact]
+    public async Task ARefusedOwnerQueryWarnsAndLeavesTheOptOutStepComplete()
+    {
+        await using var sb = await RunningSandbox.StartAsync("--people", "300", "--seed", "18");
+        var settings = SyncHarness.Settings(sb, _temp, salesforce: true);
+        using var session = await SalesSyncSession.ConnectAsync(settings, CancellationToken.None);
+        await SyncHarness.SyncAsync(session, new SyncOptions { Method = SyncMethod.Rest });
+        // The push's last word comes before the owner check: from then on the next query (the User one) is refused.
+        var observer = new WarningsAndTrigger("Marketo unsubscribes:", () => sb.Host.State.Faults.Add(new SalesSync.Sandbox.Infrastructure.FaultRule
+        {
+            Service = "salesforce", Method = "GET", Path = "*/query*", Count = 1, Kind = "error", Status = 400, Code = "INVALID_TYPE",
+            Message = "sObject type 'User' is not supported.",
+        }));
+        var outputs = new List<OptOutOutput>();
+        using (EngineObserver.Use(observer))
+            await foreach (var o in session.SyncOptOutsAsync(whatIf: false, CancellationToken.None)) outputs.Add(o);
+        var report = Assert.Single(outputs.OfType<OptOutReport>());
+        Assert.Null(report.StoppedBecause);
+        Assert.Contains(observer.Warnings, w => w.Contains("sales owners were not checked", StringComparison.Ordinal) && w.Contains("User", StringComparison.Ordinal));
+        Assert.Null(OwnerDirectory.ReadQuality(session.Store).CheckedAt);
+    }
+
+    private sealed class WarningsAndTrigger(string text, Action act) : IEngineObserver
+    {
+        public List<string> Warnings { get; } = [];
+        public void Verbose(string message) { if (message.Contains(text, StringComparison.Ordinal)) act(); }
+        public void Debug(string message) { }
+        public void Warning(string message) { lock (Warnings) Warnings.Add(message); }
+        public void Progress(EngineProgress progress) { }
     }
 }

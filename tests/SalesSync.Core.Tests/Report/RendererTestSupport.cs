@@ -61,7 +61,7 @@ internal static class RendererSamples
             },
             Compliance = new ComplianceSection
             {
-                RefusedSends = [new RefusedSend("act-9", 4242, Hostile, Now.AddHours(-5), Now.AddHours(-5), "005000000000001", Hostile, "Unsubscribed", SentBy: Hostile)],
+                RefusedSends = [new RefusedSend("act-9", 4242, Hostile, Now.AddHours(-5), Now.AddHours(-5), "005000000000001", Hostile, "Unsubscribed", SentBy: Hostile) { Company = Hostile }],
                 RefusedSendsTotal = 4,
                 OptOutsPushed = [new OptOutPush("00Q000000000001", "Lead", 4242, "a@example.com", Now.AddHours(-4))],
                 OptOutsPushedTotal = 1,

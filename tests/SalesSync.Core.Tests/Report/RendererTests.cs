@@ -17,7 +17,7 @@ public sealed partial class RendererTests
         // The title, a run's message, a reason, an email, a seller, a guard change's user, a duplicate, an owner, a conflict.
         Assert.Equal(Hostile, RenderedPage.Rows(Page, "runs-latest")[1][11]);
         Assert.Equal(Hostile, RenderedPage.Rows(Page, "delivery-failed")[0][0]);
-        Assert.Equal([Hostile, Hostile, Hostile], RenderedPage.Rows(Page, "compliance-refused")[0].Skip(3).Take(3).Select(s => s.Split(" (")[0])); // email, sent by, record owner
+        Assert.Equal([Hostile, Hostile, Hostile, Hostile], RenderedPage.Rows(Page, "compliance-refused")[0].Skip(3).Take(4).Select(s => s.Split(" (")[0])); // email, company, sent by, record owner
         Assert.Equal(Hostile, RenderedPage.Rows(Page, "compliance-guard")[0][1]);
         Assert.Equal(Hostile, RenderedPage.Rows(Page, "quality-duplicates")[0][0]);
         Assert.Equal(Hostile, RenderedPage.Rows(Page, "quality-owners")[0][1]);
@@ -38,7 +38,10 @@ public sealed partial class RendererTests
         Assert.Contains("<meta name=\"generator\" content=\"SalesSync Export-SalesSyncReport\">", Page[..HealthReportRenderer.MarkerWindow], StringComparison.Ordinal);
         Assert.True(HealthReportRenderer.IsOurs(System.Text.Encoding.UTF8.GetBytes(Page[..HealthReportRenderer.MarkerWindow])));
         // Self-contained: nothing to fetch (the SVG namespace is a name, not a request).
-        Assert.DoesNotMatch("(src|href)=\"(https?:)?//|<link|@import|url\\((?!#)", Page);
+        Assert.DoesNotMatch("(src|href)=\"(https?:)?//|<link|@import|url\\((?!#|\"data:)", Page);
+        // The charts' font is inline, and the charts name it with a generic fallback.
+        Assert.Matches("@font-face \\{ font-family: \"DejaVu Sans\"; src: url\\(\"data:font/ttf;base64,[A-Za-z0-9+/=]{10000,}\"\\)", Page);
+        Assert.All(Regex.Matches(Page, "font-family=\"([^\"]*)\"").Select(m => m.Groups[1].Value), family => Assert.Equal("'DejaVu Sans', sans-serif", family));
     }
 
     [Fact]
@@ -114,4 +117,32 @@ public sealed partial class RendererTests
     private static partial Regex ClipIds();
 
     private static string Plain(string cell) => cell.Replace(",", "", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The lead's look at the demo page: runs under a minute read "0.4 s" or "22 s", not 0:00:00; short words
+    /// ("Completed", "Incremental") never break mid-word (only the long columns may break anywhere); the Marketo
+    /// instance's figure is never below SalesSync's own; the org's Salesforce calls are shown where read.
+    /// </summary>
+    [Fact]
+    public void ShortRunsShortWordsAndTheInstancesCallsReadWell()
+    {
+        var sample = Sample();
+        var at = new DateTimeOffset(2026, 12, 7, 8, 5, 0, TimeSpan.Zero);
+        var report = sample with
+        {
+            Runs = sample.Runs with { Latest = [sample.Runs.Latest[0] with { Duration = TimeSpan.FromSeconds(0.42) }, sample.Runs.Latest[1] with { Duration = TimeSpan.FromSeconds(22.2) }] },
+            Budget = sample.Budget with { Days = [new ApiUsageDay(new DateOnly(2026, 12, 7), 196, 169, 0, 40, 1_234, at, 150)] },
+        };
+        var page = HealthReportRenderer.Render(report);
+        Assert.Equal(["0.4 s", "22 s"], RenderedPage.Rows(page, "runs-latest").Select(r => r[2]));
+        Assert.Equal([["2026-12-07", "196", "215", "2026-12-07 08:05 UTC", "50,000", "none"]], RenderedPage.Rows(page, "budget-marketo"));
+        Assert.Equal([["2026-12-07", "40", "1,234", "15,000"]], RenderedPage.Rows(page, "budget-salesforce"));
+        // The status cell is plain (breaks between words only); the message cell is the one that may break anywhere.
+        var latest = page[page.IndexOf("<table id=\"runs-latest\"", StringComparison.Ordinal)..];
+        latest = latest[..latest.IndexOf("</table>", StringComparison.Ordinal)];
+        Assert.Contains("<td>Completed</td>", latest, StringComparison.Ordinal);
+        Assert.Contains("<td>Incremental</td>", latest, StringComparison.Ordinal);
+        Assert.Contains("<th class=\"long\">Message</th>", latest, StringComparison.Ordinal);
+        Assert.DoesNotContain("overflow-wrap: anywhere; min-width: 6em; }", page.Replace("td.long { overflow-wrap: anywhere; min-width: 6em; }", ""), StringComparison.Ordinal);
+    }
 }
