@@ -475,6 +475,9 @@ public sealed partial class ActivityLogger
         {
             if (guard is null)
             {
+                // Released unchecked: on the report's list of sends made while the guard was off (recorded first, so a
+                // crash in between lists one that was not sent rather than hide one that was).
+                _activities.RecordGuardOffSends(left);
                 var settled = Settle(left.Select(a => (a, Unsubscribes.GuardDecision.Allow)).ToList());
                 released += settled.Count;
                 continue;

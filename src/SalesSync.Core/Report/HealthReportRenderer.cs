@@ -141,7 +141,7 @@ public static class HealthReportRenderer
             s.Latest.Select(x => Row(N(x.RunId), Stamp(x.StartedAt), x.Duration is { } d ? Duration(d) : "running", x.Mode, x.Strategy, x.Status,
                 N(x.Added), N(x.Updated), N(x.Removed), N(x.MarketoCalls), N(x.SalesforceCalls), x.Message ?? "")),
             "No run in this period.", Shown(s.Latest.Count, s.TotalRuns), textColumns: [1, 2, 3, 4, 5, 11]);
-        return new SectionView("runs", "Sync runs", $"Runs started since {Stamp(r.Since)}, per day (watch polls counted, not listed).",
+        return new SectionView("runs", "Sync runs", $"Runs started since {Stamp(r.Since)}, per day (watch polls counted, not listed). A run's calls are its own; the API budget below counts every call of the day (activities sent, unsubscribe checks, activity feeds too).",
             [Fact("Runs", N(s.TotalRuns)), Fact("Watch polls", N(s.TotalWatchPolls)), Fact("Failed", N(s.TotalFailed))],
             [
                 new ChartView("chart-runs-people", "People added, updated and removed per day",

@@ -8,19 +8,44 @@ namespace SalesSync.Core.Report;
 /// </summary>
 public static class ReportTarget
 {
-    /// <summary>Paths compare without regard to case where the file system usually ignores it.</summary>
-    private static readonly StringComparison PathComparison =
-        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+    /// <summary>
+    /// Paths compare without regard to case on every system: a case-insensitive mount (drvfs, CIFS, casefold ext4) can
+    /// name the database's files in any case, and refusing a differently-cased report name is harmless.
+    /// </summary>
+    private const StringComparison PathComparison = StringComparison.OrdinalIgnoreCase;
 
     /// <summary>
     /// What <paramref name="path"/> (or the file a symlink there leads to) is to the database at <paramref name="databasePath"/>:
-    /// "the SalesSync database", "the SalesSync database's lock file", ...; null when it is none of them.
+    /// "the SalesSync database", "the SalesSync database's lock file", ...; null when it is none of them. Both paths are
+    /// compared with every symlinked folder on the way resolved, so a link to the database's folder is no way around it.
     /// </summary>
     public static string? DatabaseFileOf(string databasePath, string path)
     {
-        var full = Path.GetFullPath(path);
-        var database = Path.GetFullPath(databasePath);
-        return What(database, full) ?? (FinalTarget(full) is { } target ? What(database, target) : null);
+        var full = RealPath(Path.GetFullPath(path));
+        var database = RealPath(Path.GetFullPath(databasePath));
+        return What(database, full) ?? (FinalTarget(full) is { } target ? What(database, RealPath(target)) : null);
+    }
+
+    /// <summary>The path with each symlinked folder on the way replaced by the folder it leads to (the last part kept as given).</summary>
+    internal static string RealPath(string fullPath)
+    {
+        var parent = Path.GetDirectoryName(fullPath);
+        if (string.IsNullOrEmpty(parent)) return fullPath;
+        var resolved = RealPath(parent);
+        try
+        {
+            var folder = new DirectoryInfo(resolved);
+            if (folder.LinkTarget is not null && folder.ResolveLinkTarget(returnFinalTarget: true) is { } target)
+                resolved = RealPath(Path.GetFullPath(target.FullName));
+        }
+        catch (IOException)
+        {
+            // An unreadable link is compared as written.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return Path.Combine(resolved, Path.GetFileName(fullPath));
     }
 
     /// <summary>Whether <paramref name="path"/> is an existing LiteDB file (plain or encrypted): some SalesSync database, if not the connected one. Read only; call it on a regular file.</summary>

@@ -111,6 +111,9 @@ internal sealed class ActivityStore
         }
     }
 
+    /// <summary>Held sends released without a check because the guard is off now (replayed or held before it was turned off).</summary>
+    public void RecordGuardOffSends(IReadOnlyList<SalesActivity> activities) => GuardOffSendLog.Record(_database, activities);
+
     /// <summary>
     /// Stores new activities in one transaction (before any of them is sent). An id already stored (a caller's
     /// own id that another runspace or process logged meanwhile) stores none of them: a <see cref="SalesActivityException"/>.
@@ -328,10 +331,11 @@ internal sealed class ActivityStore
 
     private void Recount(CancellationToken cancellationToken)
     {
-        if (_tally.FindById(RecountId) is not { } progress)
+        // A recount left by a release with other reason keys starts over: its chunks were counted under those keys.
+        if (_tally.FindById(RecountId) is not { } progress || !progress["v"].IsString || progress["v"].AsString != TallyVersion)
         {
             // Start over: no counts, no unsettled rows, the version marker gone until the recount ends.
-            progress = new BsonDocument { ["_id"] = RecountId, ["cursor"] = BsonValue.MinValue, ["seeded"] = false };
+            progress = new BsonDocument { ["_id"] = RecountId, ["v"] = TallyVersion, ["cursor"] = BsonValue.MinValue, ["seeded"] = false };
             InTransaction(() =>
             {
                 _tally.DeleteAll();

@@ -29,7 +29,7 @@ internal static class GuardOffSendLog
         if (rows.Count == 0) return;
         var sends = database.GetCollection(Collection);
         sends.EnsureIndex("loggedAt", "$.loggedAt");
-        sends.InsertBulk(rows);
+        sends.Upsert(rows); // a held send released later with the guard off may be recorded again: one row per activity
     }
 
     /// <summary>The rows logged at or after <paramref name="since"/>, newest first (none when nothing was ever sent with the guard off).</summary>

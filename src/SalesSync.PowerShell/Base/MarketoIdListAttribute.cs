@@ -53,7 +53,7 @@ public sealed class MarketoIdListAttribute : ArgumentTransformationAttribute
             throw new ArgumentTransformationMetadataException(
                 $"-MarketoId '{text}' is empty text, not a Marketo id. Give an id (-MarketoId 3) or several separated by commas (-MarketoId 3,4); for rows from a CSV, fill the MarketoId column.");
         var parts = text.Split(',');
-        // One id alone may be 0 or negative, as a number would be: the cmdlet then says nobody has it (trial row 42).
+        // One negative id alone passes, as a number would: the cmdlet then says nobody has it (trial row 42); '0' is refused below.
         var single = text.Trim();
         if (parts.Length == 1 && single.Length > 1 && single[0] == '-' && single[1..].All(char.IsAsciiDigit) && long.TryParse(single, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var negative))
             return [negative];

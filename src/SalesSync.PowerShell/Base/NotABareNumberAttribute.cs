@@ -13,8 +13,11 @@ public sealed class NotABareNumberAttribute(string parameter) : ArgumentTransfor
     {
         var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
         if (value is int or long or short or byte or uint or ulong or double or float or decimal)
+        {
+            var days = Math.Abs(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             throw new ArgumentTransformationMetadataException(
-                $"-{parameter} {value} is a bare number, which PowerShell would read as ticks (the year 0001), not days. Give a date, for example -{parameter} (Get-Date).AddDays(-{value}) for {value} days ago.");
+                $"-{parameter} {value} is a bare number, which PowerShell would read as ticks (the year 0001), not days. Give a date, for example -{parameter} (Get-Date).AddDays(-{days}) for {days} days ago.");
+        }
         return inputData;
     }
 }

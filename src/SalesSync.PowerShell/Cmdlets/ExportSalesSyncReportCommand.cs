@@ -102,7 +102,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
         var exists = File.Exists(path);
         var (errorId, category, message, fix) = Core.Report.ReportTarget.DatabaseFileOf(Session.DatabasePath, path) is { } what
             ? ("ReportPathIsDatabase", ErrorCategory.PermissionDenied,
-                $"'{path}' is {what} ({Session.DatabasePath}); writing the report there would destroy it, so it is always refused, even with -Force.",
+                $"'{path}' is {what} ({Session.DatabasePath}); writing the report there would replace it (or the link to it), so it is always refused, even with -Force.",
                 "Give a path outside the database's files, such as ./sync-health.html.")
             : exists && !IsRegularFile(path)
                 ? ("ReportPathNotRegularFile", ErrorCategory.InvalidArgument,
@@ -110,7 +110,7 @@ public sealed class ExportSalesSyncReportCommand : SalesSyncConnectedCmdlet
                     "Give the path of a regular file, such as ./sync-health.html.")
                 : exists && Core.Report.ReportTarget.IsLiteDb(path)
                     ? ("ReportPathIsDatabase", ErrorCategory.PermissionDenied,
-                        $"'{path}' is a LiteDB database (perhaps another SalesSync database); writing the report there would destroy it, so it is always refused, even with -Force.",
+                        $"'{path}' is a LiteDB database (perhaps another SalesSync database); writing the report there would replace it (or the link to it), so it is always refused, even with -Force.",
                         "Give a path outside any database, such as ./sync-health.html.")
                     : (null, default, "", "");
         if (errorId is null) return false;

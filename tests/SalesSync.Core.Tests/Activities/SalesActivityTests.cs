@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using SalesSync.Core.Activities;
 using SalesSync.Core.Connection;
 using SalesSync.Core.People;
+using SalesSync.Core.Store;
 using SalesSync.Core.Sync;
 using SalesSync.Core.Tests.Support;
 using SalesSync.Sandbox.Data;
@@ -225,6 +226,33 @@ public class SalesActivityTests
         var stored = session.GetActivities(new Core.Store.ActivityQuery()).ToList();
         Assert.All(stored, a => Assert.Equal(DeliveryState.Delivered, a.Marketo.State));
         await AssertExactlyOnceAsync(sb, stored);
+    }
+
+    [Fact]
+    public async Task HeldSendsReleasedUncheckedBecauseTheGuardWasTurnedOffAreOnTheGuardOffList()
+    {
+        var (sb, temp, session) = await SyncedAsync(200, 49);
+        await using var _ = sb;
+        using var __ = temp;
+        using var ___ = session;
+        await session.InstallActivityTypesAsync(false, CancellationToken.None);
+        var unsubscribed = session.GetPeople(PersonQuery.All).Where(p => p.Email is not null && p.Unsubscribed).Take(2).ToList();
+        Assert.Equal(2, unsubscribed.Count);
+        // Held for their check while the guard was on, then the sender stopped; the admin turns the guard off.
+        var sender = session.CreateActivityLogger();
+        var held = unsubscribed.Select(p => sender.Prepare(new ActivityRequest
+        {
+            Kind = SalesActivityKind.EmailSent, MarketoId = p.MarketoId, Attributes = new Dictionary<string, string?> { ["subject"] = "Held", ["sentBy"] = "rep@example.com" },
+        }, DateTimeOffset.UtcNow)).ToList();
+        foreach (var a in held) sender.Hold(a);
+        sender.Abandon(held.Select(a => a.ActivityId).ToList());
+        session.Store.Settings.SaveActivities(session.Store.Settings.Activities with { UnsubscribeGuard = false });
+
+        var report = await session.DeliverPendingActivitiesAsync(CancellationToken.None);
+        Assert.Equal(2, report.MarketoDelivered); // released without a check: the guard is off
+        var listed = GuardOffSendLog.Since(session.Store.Database, DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.Equal(held.Select(a => a.ActivityId).Order(), listed.Select(r => r.ActivityId).Order());
+        Assert.All(listed, r => Assert.Equal("rep@example.com", r.SentBy));
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed class ActivityTallyTests : IDisposable
         _lease.Store.Activities.Add([Activity(1, Delivery.Pending), Activity(2, Delivery.Pending), Activity(3, Delivery.Pending)]);
         ForgetTally();
         // As a killed recount leaves it: the first two counted (here: not, to show they are not read again), the cursor at the second.
-        Raw("activity_tally").Insert(new BsonDocument { ["_id"] = "*recount", ["cursor"] = "act-00002", ["seeded"] = true });
+        Raw("activity_tally").Insert(new BsonDocument { ["_id"] = "*recount", ["v"] = ActivityStore.TallyVersion, ["cursor"] = "act-00002", ["seeded"] = true });
         Reopen();
         Assert.Equal(1, Pending());
         Assert.Null(Raw("activity_tally").FindById("*recount")); // finished: the next open counts nothing again
